@@ -1,0 +1,586 @@
+//! ISO 2709 reader: splits a byte stream into records, parses each one leniently and yields
+//! a precise error for a record it cannot read before going on with the next.
+
+use std::io::{BufRead, BufReader, Read};
+
+use super::{FIELD_TERMINATOR, RECORD_TERMINATOR, SUBFIELD_DELIMITER};
+use crate::error::{FieldPlace, RecordError, RecordErrorKind};
+use crate::marc8;
+use crate::record::{ControlField, DataField, Field, Leader, Record, Subfield, Tag};
+
+/// What to do with text that is not valid in the encoding the record declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InvalidText {
+    /// Yield an error for the record, naming the field (the default: nothing is changed
+    /// silently).
+    #[default]
+    Error,
+    /// Keep the record: invalid UTF-8 becomes U+FFFD and undefined MARC-8 bytes are dropped,
+    /// as yaz-marcdump does.
+    Replace,
+}
+
+/// Options for reading ISO 2709.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadOptions {
+    /// Handling of text that does not decode.
+    pub invalid_text: InvalidText,
+}
+
+/// Parses ISO 2709 records from a byte slice.
+pub fn read_iso2709(bytes: &[u8]) -> Iso2709Reader<&[u8]> {
+    Iso2709Reader::new(bytes)
+}
+
+/// Streams ISO 2709 records from any reader; records are read one at a time, so a large
+/// file never has to fit in memory.
+pub fn read_iso2709_from<R: Read>(input: R) -> Iso2709Reader<BufReader<R>> {
+    Iso2709Reader::new(BufReader::new(input))
+}
+
+/// An iterator of records (or record errors) from ISO 2709 input.
+///
+/// Framing follows the record terminator (0x1D) rather than trusting the length in the
+/// leader, because real exports get the length wrong far more often than they lose a
+/// terminator; the declared length is used to split two records whose terminator is
+/// missing and to tell a truncated last record.
+pub struct Iso2709Reader<R> {
+    input: R,
+    options: ReadOptions,
+    /// Bytes read from `input` but belonging to the next record.
+    pushed_back: Vec<u8>,
+    record_number: u64,
+    offset: u64,
+    finished: bool,
+}
+
+impl<R: BufRead> Iso2709Reader<R> {
+    /// A reader with default options.
+    pub fn new(input: R) -> Iso2709Reader<R> {
+        Iso2709Reader::with_options(input, ReadOptions::default())
+    }
+
+    /// A reader with the given options.
+    pub fn with_options(input: R, options: ReadOptions) -> Iso2709Reader<R> {
+        Iso2709Reader {
+            input,
+            options,
+            pushed_back: Vec::new(),
+            record_number: 0,
+            offset: 0,
+            finished: false,
+        }
+    }
+
+    /// Reads the next byte, from the pushed-back bytes first.
+    fn peek_byte(&mut self) -> std::io::Result<Option<u8>> {
+        if let Some(byte) = self.pushed_back.first() {
+            return Ok(Some(*byte));
+        }
+        let buffer = self.input.fill_buf()?;
+        Ok(buffer.first().copied())
+    }
+
+    fn consume_byte(&mut self) {
+        if self.pushed_back.is_empty() {
+            self.input.consume(1);
+        } else {
+            self.pushed_back.remove(0);
+        }
+        self.offset += 1;
+    }
+
+    /// Skips what may sit between records: newlines (some tools write one record per
+    /// line), NUL padding, DOS end-of-file marks and stray terminators.
+    fn skip_separators(&mut self) -> std::io::Result<bool> {
+        while let Some(byte) = self.peek_byte()? {
+            if matches!(
+                byte,
+                b'\n' | b'\r' | b'\t' | b' ' | 0 | 0x1a | RECORD_TERMINATOR
+            ) {
+                self.consume_byte();
+            } else {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Reads up to and including the next record terminator. Returns whether one was found.
+    fn read_chunk(&mut self, chunk: &mut Vec<u8>) -> std::io::Result<bool> {
+        if !self.pushed_back.is_empty() {
+            if let Some(end) = self
+                .pushed_back
+                .iter()
+                .position(|b| *b == RECORD_TERMINATOR)
+            {
+                chunk.extend(self.pushed_back.drain(..=end));
+                return Ok(true);
+            }
+            chunk.append(&mut self.pushed_back);
+        }
+        self.input.read_until(RECORD_TERMINATOR, chunk)?;
+        Ok(chunk.last() == Some(&RECORD_TERMINATOR))
+    }
+
+    fn next_record(&mut self) -> Option<Result<Record, RecordError>> {
+        match self.skip_separators() {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(error) => return Some(Err(self.io_error(&error))),
+        }
+        self.record_number += 1;
+        let start = self.offset;
+        let mut chunk = Vec::new();
+        let terminated = match self.read_chunk(&mut chunk) {
+            Ok(terminated) => terminated,
+            Err(error) => return Some(Err(self.io_error(&error))),
+        };
+        let declared = declared_length(&chunk);
+        // How many input bytes this record used; the recovery cases below append a
+        // terminator that was not in the input.
+        let consumed = match (declared, terminated) {
+            // The terminator comes later than the declared length says: if a new record
+            // starts right at the declared length, this one lost its terminator; keep the
+            // rest for the next call. Otherwise the declared length is just wrong.
+            (Some(length), true) if length < chunk.len() && starts_record(&chunk, length) => {
+                self.pushed_back.splice(0..0, chunk.drain(length..));
+                chunk.push(RECORD_TERMINATOR);
+                length
+            }
+            (_, true) => chunk.len(),
+            (Some(length), false) if chunk.len() < length => {
+                self.offset += chunk.len() as u64;
+                return Some(Err(self.error(
+                    start,
+                    RecordErrorKind::Truncated {
+                        expected: length,
+                        found: chunk.len(),
+                    },
+                )));
+            }
+            (Some(length), false)
+                if chunk.len() == length && chunk.last() == Some(&FIELD_TERMINATOR) =>
+            {
+                // Only the final terminator is missing at the end of the input: no data lost.
+                chunk.push(RECORD_TERMINATOR);
+                length
+            }
+            (_, false) => {
+                self.offset += chunk.len() as u64;
+                let kind = if declared.is_none() {
+                    RecordErrorKind::BadRecordLength {
+                        found: show_bytes(chunk.get(..5).unwrap_or(&chunk)),
+                    }
+                } else {
+                    RecordErrorKind::MissingRecordTerminator
+                };
+                return Some(Err(self.error(start, kind)));
+            }
+        };
+        self.offset += consumed as u64;
+        let parsed = parse_record(&chunk, self.options);
+        Some(parsed.map_err(|kind| self.error(start, kind)))
+    }
+
+    fn error(&self, byte_offset: u64, kind: RecordErrorKind) -> RecordError {
+        RecordError {
+            record_number: self.record_number,
+            byte_offset,
+            kind,
+        }
+    }
+
+    fn io_error(&mut self, error: &std::io::Error) -> RecordError {
+        self.finished = true;
+        self.error(
+            self.offset,
+            RecordErrorKind::Io {
+                message: error.to_string(),
+            },
+        )
+    }
+}
+
+impl<R: BufRead> Iterator for Iso2709Reader<R> {
+    type Item = Result<Record, RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        let item = self.next_record();
+        if item.is_none() {
+            self.finished = true;
+        }
+        item
+    }
+}
+
+/// The record length in the first five bytes, if they are digits and the length could
+/// hold a leader.
+fn declared_length(chunk: &[u8]) -> Option<usize> {
+    parse_digits(chunk.get(..5)?).filter(|length| *length > 24)
+}
+
+/// Whether a record seems to start at `position`: five digits, then leader bytes.
+fn starts_record(chunk: &[u8], position: usize) -> bool {
+    position > 0
+        && chunk.get(position - 1) == Some(&FIELD_TERMINATOR)
+        && chunk
+            .get(position..position + 5)
+            .is_some_and(|digits| digits.iter().all(u8::is_ascii_digit))
+}
+
+fn parse_digits(bytes: &[u8]) -> Option<usize> {
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    bytes.iter().try_fold(0usize, |total, digit| {
+        total
+            .checked_mul(10)?
+            .checked_add(usize::from(digit - b'0'))
+    })
+}
+
+fn show_bytes(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A leader digit that sets a count, or the MARC21 value when it is blank or not a digit
+/// (exports with spaces at leader/10-11 and 20-21 are common; yaz assumes the same).
+fn leader_count(leader: &[u8], position: usize, default: usize) -> usize {
+    match leader.get(position) {
+        Some(byte @ b'1'..=b'9') => usize::from(byte - b'0'),
+        _ => default,
+    }
+}
+
+/// Parses one ISO 2709 record (leader through record terminator).
+///
+/// Text is decoded according to leader/09 and the in-memory leader says UTF-8 afterwards.
+pub fn parse_record(bytes: &[u8], options: ReadOptions) -> Result<Record, RecordErrorKind> {
+    let length_digits = bytes.get(..5).unwrap_or(bytes);
+    if parse_digits(length_digits).is_none() {
+        return Err(RecordErrorKind::BadRecordLength {
+            found: show_bytes(length_digits),
+        });
+    }
+    // The record proper, without its terminator.
+    let body = bytes.strip_suffix(&[RECORD_TERMINATOR]).unwrap_or(bytes);
+    let leader_bytes: [u8; 24] = body
+        .get(..24)
+        .and_then(|slice| slice.try_into().ok())
+        .ok_or(RecordErrorKind::LeaderNot24Bytes { length: body.len() })?;
+
+    let indicator_count = leader_count(&leader_bytes, 10, 2);
+    let identifier_length = leader_count(&leader_bytes, 11, 2);
+    let length_of_length = leader_count(&leader_bytes, 20, 4);
+    let length_of_start = leader_count(&leader_bytes, 21, 5);
+    let entry_length = 3 + length_of_length + length_of_start;
+
+    let base_address = find_base_address(&leader_bytes, body, entry_length, bytes.len())?;
+    let directory = body.get(24..base_address - 1).unwrap_or_default();
+    if !directory.len().is_multiple_of(entry_length) {
+        return Err(RecordErrorKind::DirectoryMalformed {
+            reason: format!(
+                "{} bytes long, not a whole number of {entry_length}-byte entries",
+                directory.len()
+            ),
+        });
+    }
+    let data = body.get(base_address..).unwrap_or_default();
+
+    let mut leader = Leader::from_bytes(leader_bytes);
+    let text_coding = choose_text_coding(&leader, data);
+    leader.set(9, b'a');
+    let layout = Layout {
+        indicator_count,
+        code_length: identifier_length.saturating_sub(1),
+        coding: text_coding,
+        options,
+    };
+
+    let mut entries = Vec::with_capacity(directory.len() / entry_length);
+    for (index, entry) in directory.chunks(entry_length).enumerate() {
+        entries.push(parse_entry(index + 1, entry, length_of_length)?);
+    }
+    let contents = match field_contents(&entries, data) {
+        Ok(contents) => contents,
+        // Some converters rewrite the text (MARC-8 to UTF-8, say) without recomputing the
+        // directory. When the data still splits into exactly one field per entry on the
+        // field terminators, nothing is lost: take the fields in directory order.
+        Err(error) => {
+            let mut pieces: Vec<&[u8]> = data.split(|byte| *byte == FIELD_TERMINATOR).collect();
+            if pieces.last().is_some_and(|last| last.is_empty()) {
+                pieces.pop();
+            }
+            if pieces.len() != entries.len() {
+                return Err(error);
+            }
+            pieces
+        }
+    };
+
+    let mut fields = Vec::with_capacity(entries.len());
+    for (entry, content) in entries.iter().zip(contents) {
+        let tag = Tag::from_bytes(&entry.tag).map_err(|_| RecordErrorKind::BadTag {
+            place: entry.place(),
+        })?;
+        fields.push(layout.field(tag, content, &entry.place())?);
+    }
+    if fields.is_empty() {
+        return Err(RecordErrorKind::NoFields);
+    }
+    Ok(Record { leader, fields })
+}
+
+/// The base address (start of the field data). The leader's value is used when it points
+/// just past the directory's terminator; when it does not, but the directory visibly ends
+/// at the first field terminator after the leader (a whole number of entries), that end is
+/// used, as yaz does: the leader figure is then merely wrong, and no data is lost.
+fn find_base_address(
+    leader: &[u8; 24],
+    body: &[u8],
+    entry_length: usize,
+    record_length: usize,
+) -> Result<usize, RecordErrorKind> {
+    let directory_ends_at = |base: usize| {
+        base > 24
+            && body.get(base - 1) == Some(&FIELD_TERMINATOR)
+            && (base - 25).is_multiple_of(entry_length)
+    };
+    let base_text = leader.get(12..17).unwrap_or_default();
+    let declared = parse_digits(base_text);
+    if let Some(base) = declared.filter(|base| directory_ends_at(*base)) {
+        return Ok(base);
+    }
+    let first_terminator = body
+        .iter()
+        .skip(24)
+        .position(|byte| *byte == FIELD_TERMINATOR)
+        .map(|position| position + 25);
+    match first_terminator {
+        Some(base) if directory_ends_at(base) => Ok(base),
+        Some(base) if declared.is_some_and(|declared| declared == base) => {
+            Err(RecordErrorKind::DirectoryMalformed {
+                reason: format!(
+                    "{} bytes long, not a whole number of {entry_length}-byte entries",
+                    base - 25
+                ),
+            })
+        }
+        _ => Err(RecordErrorKind::BadBaseAddress {
+            found: show_bytes(base_text),
+            record_length,
+        }),
+    }
+}
+
+/// One directory entry.
+struct DirectoryEntry {
+    number: usize,
+    tag: Vec<u8>,
+    length: usize,
+    start: usize,
+}
+
+impl DirectoryEntry {
+    fn place(&self) -> FieldPlace {
+        FieldPlace {
+            number: self.number,
+            tag: show_bytes(&self.tag),
+        }
+    }
+}
+
+fn parse_entry(
+    number: usize,
+    entry: &[u8],
+    length_of_length: usize,
+) -> Result<DirectoryEntry, RecordErrorKind> {
+    let malformed = || RecordErrorKind::DirectoryEntryMalformed {
+        entry: number,
+        text: show_bytes(entry),
+    };
+    let (tag, rest) = entry.split_at_checked(3).ok_or_else(malformed)?;
+    let (length_bytes, start_bytes) = rest
+        .split_at_checked(length_of_length)
+        .ok_or_else(malformed)?;
+    Ok(DirectoryEntry {
+        number,
+        tag: tag.to_vec(),
+        length: parse_digits(length_bytes).ok_or_else(malformed)?,
+        start: parse_digits(start_bytes).ok_or_else(malformed)?,
+    })
+}
+
+/// Each entry's field content (without its terminator), located by the directory.
+fn field_contents<'a>(
+    entries: &[DirectoryEntry],
+    data: &'a [u8],
+) -> Result<Vec<&'a [u8]>, RecordErrorKind> {
+    entries
+        .iter()
+        .map(|entry| {
+            let span = entry
+                .start
+                .checked_add(entry.length)
+                .and_then(|end| data.get(entry.start..end))
+                .ok_or_else(|| RecordErrorKind::DirectoryEntryOutOfBounds {
+                    entry: entry.number,
+                    tag: show_bytes(&entry.tag),
+                })?;
+            // The field ends at its first terminator. Some writers leave the terminator
+            // out of the length; accept that when the terminator follows right after.
+            match span.iter().position(|byte| *byte == FIELD_TERMINATOR) {
+                Some(end) => Ok(span.get(..end).unwrap_or_default()),
+                None if data.get(entry.start + entry.length) == Some(&FIELD_TERMINATOR) => Ok(span),
+                None => Err(RecordErrorKind::MissingFieldTerminator {
+                    entry: entry.number,
+                    tag: show_bytes(&entry.tag),
+                }),
+            }
+        })
+        .collect()
+}
+
+/// How the text of one record is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextCoding {
+    Utf8,
+    Marc8,
+}
+
+/// Leader/09 decides, with one exception that real files need: a record that says MARC-8
+/// but has no escape sequences and whose non-ASCII bytes all form valid UTF-8 was written
+/// as UTF-8 by a system that forgot to set leader/09. ANSEL text essentially never forms
+/// valid UTF-8 (its combining marks 0xE0–0xFE come before an ASCII letter, which UTF-8 does
+/// not allow), so the guess is safe, and decoding such records as MARC-8 would garble them.
+fn choose_text_coding(leader: &Leader, data: &[u8]) -> TextCoding {
+    if leader.character_coding() == crate::record::CharacterCoding::Utf8 {
+        return TextCoding::Utf8;
+    }
+    let looks_like_utf8 = !data.contains(&0x1b)
+        && data.iter().any(|byte| *byte >= 0x80)
+        && std::str::from_utf8(data).is_ok();
+    if looks_like_utf8 {
+        TextCoding::Utf8
+    } else {
+        TextCoding::Marc8
+    }
+}
+
+struct Layout {
+    indicator_count: usize,
+    code_length: usize,
+    coding: TextCoding,
+    options: ReadOptions,
+}
+
+impl Layout {
+    fn field(
+        &self,
+        tag: Tag,
+        content: &[u8],
+        place: &FieldPlace,
+    ) -> Result<Field, RecordErrorKind> {
+        if tag.is_control() {
+            return Ok(Field::Control(ControlField {
+                tag,
+                value: self.text(content, place, 0)?,
+            }));
+        }
+        let mut rest = content;
+        let mut indicators = [' ', ' '];
+        for slot in 0..self.indicator_count {
+            // A field that starts straight with a subfield has lost its indicators: keep
+            // them blank rather than reading the delimiter as one.
+            if rest.first() == Some(&SUBFIELD_DELIMITER) {
+                break;
+            }
+            let (indicator, used) = self.leading_char(rest);
+            if let Some(kept) = indicators.get_mut(slot) {
+                *kept = indicator;
+            }
+            rest = rest.get(used..).unwrap_or_default();
+        }
+        let mut field = DataField::new(tag, indicators[0], indicators[1]);
+        let mut offset = content.len() - rest.len();
+        // Bytes before the first delimiter are not part of any subfield; writers that put
+        // them there are broken and yaz drops them too.
+        for chunk in rest.split(|byte| *byte == SUBFIELD_DELIMITER).skip(1) {
+            offset += 1;
+            let mut value_bytes = chunk;
+            let mut code = ' ';
+            for position in 0..self.code_length {
+                let (character, used) = self.leading_char(value_bytes);
+                if position == 0 {
+                    code = character;
+                }
+                value_bytes = value_bytes.get(used..).unwrap_or_default();
+            }
+            let value_offset = offset + (chunk.len() - value_bytes.len());
+            field.subfields.push(Subfield {
+                code,
+                value: self.text(value_bytes, place, value_offset)?,
+            });
+            offset += chunk.len();
+        }
+        Ok(Field::Data(field))
+    }
+
+    /// The character an indicator or subfield code starts with, and the bytes it used.
+    /// In UTF-8 records a non-ASCII indicator is a whole UTF-8 character (as yaz reads it);
+    /// in MARC-8 records it is one byte, shown as its Latin-1 character because MARC-8
+    /// gives single bytes outside ASCII no meaning on their own.
+    fn leading_char(&self, bytes: &[u8]) -> (char, usize) {
+        let Some(first) = bytes.first() else {
+            return (' ', 0);
+        };
+        if first.is_ascii() {
+            return (char::from(*first), 1);
+        }
+        if self.coding == TextCoding::Utf8 {
+            let candidate = bytes.get(..4.min(bytes.len())).unwrap_or_default();
+            let valid = match std::str::from_utf8(candidate) {
+                Ok(text) => text,
+                Err(error) => {
+                    std::str::from_utf8(candidate.get(..error.valid_up_to()).unwrap_or_default())
+                        .unwrap_or_default()
+                }
+            };
+            if let Some(character) = valid.chars().next() {
+                return (character, character.len_utf8());
+            }
+            return (char::REPLACEMENT_CHARACTER, 1);
+        }
+        (char::from(*first), 1)
+    }
+
+    fn text(
+        &self,
+        bytes: &[u8],
+        place: &FieldPlace,
+        field_offset: usize,
+    ) -> Result<String, RecordErrorKind> {
+        match (self.coding, self.options.invalid_text) {
+            (TextCoding::Utf8, InvalidText::Error) => std::str::from_utf8(bytes)
+                .map(str::to_owned)
+                .map_err(|error| RecordErrorKind::InvalidUtf8 {
+                    place: place.clone(),
+                    byte_in_field: field_offset + error.valid_up_to(),
+                }),
+            (TextCoding::Utf8, InvalidText::Replace) => {
+                Ok(String::from_utf8_lossy(bytes).into_owned())
+            }
+            (TextCoding::Marc8, InvalidText::Error) => {
+                marc8::decode(bytes).map_err(|problem| RecordErrorKind::InvalidMarc8 {
+                    place: place.clone(),
+                    problem,
+                })
+            }
+            (TextCoding::Marc8, InvalidText::Replace) => Ok(marc8::decode_lossy(bytes)),
+        }
+    }
+}
