@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod codes;
 pub mod error;
 pub mod ids;
+pub mod money;
 pub mod org;
 pub mod patron;
 pub mod ratelimit;
