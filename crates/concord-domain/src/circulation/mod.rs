@@ -1,12 +1,13 @@
-//! Circulation rules as pure functions: the policy matrix, due dates, fines, the fines ledger and
 //! checkout and renewal blocks.
 //!
 //! **Boundary:** the circulation service loads rules, calendars, counts and ledger entries from the
 //! store, passes them in with "now", and writes back what these functions decide, in one
 //! transaction. Nothing here reads the clock or the store.
 
+pub mod due;
 pub mod policy;
 
+pub use due::{BranchCalendar, DueAdjustment, DueDate, DueDateError, MAX_DAYS_SEARCHED, due_at};
 pub use policy::{
     CirculationPolicy, LoanPeriod, MatchPoint, MatchPoints, Mismatch, PassedOver, PassedOverReason,
     PolicyContext, PolicyError, PolicyExplanation, PolicyField, PolicyRule, PolicySettings,
