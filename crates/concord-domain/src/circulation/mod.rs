@@ -1,3 +1,4 @@
+//! Circulation rules as pure functions: the policy matrix, due dates, fines, the fines ledger and
 //! checkout and renewal blocks.
 //!
 //! **Boundary:** the circulation service loads rules, calendars, counts and ledger entries from the
@@ -5,9 +6,11 @@
 //! transaction. Nothing here reads the clock or the store.
 
 pub mod due;
+pub mod fines;
 pub mod policy;
 
 pub use due::{BranchCalendar, DueAdjustment, DueDate, DueDateError, MAX_DAYS_SEARCHED, due_at};
+pub use fines::{LostItemCharge, OverdueFine, lost_item_charge, overdue_fine};
 pub use policy::{
     CirculationPolicy, LoanPeriod, MatchPoint, MatchPoints, Mismatch, PassedOver, PassedOverReason,
     PolicyContext, PolicyError, PolicyExplanation, PolicyField, PolicyRule, PolicySettings,
