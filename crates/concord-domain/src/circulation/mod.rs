@@ -7,12 +7,6 @@
 
 pub mod due;
 pub mod fines;
+pub mod ledger;
 pub mod policy;
 
-pub use due::{BranchCalendar, DueAdjustment, DueDate, DueDateError, MAX_DAYS_SEARCHED, due_at};
-pub use fines::{LostItemCharge, OverdueFine, lost_item_charge, overdue_fine};
-pub use policy::{
-    CirculationPolicy, LoanPeriod, MatchPoint, MatchPoints, Mismatch, PassedOver, PassedOverReason,
-    PolicyContext, PolicyError, PolicyExplanation, PolicyField, PolicyRule, PolicySettings,
-    PolicyValue, RuleVerdict, ValueExplanation, explain_policy, resolve_policy,
-};
