@@ -54,6 +54,14 @@ id_type!(
     /// An entry of the audit log.
     AuditId
 );
+id_type!(
+    /// A rule of the circulation policy matrix.
+    PolicyRuleId
+);
+id_type!(
+    /// An entry (charge, payment, waiver or refund) of a patron's fines and fees ledger.
+    LedgerEntryId
+);
 
 /// Milliseconds from the Unix epoch to 2025-01-01T00:00:00Z, the origin of generated ids.
 pub const ID_EPOCH_MS: i64 = 1_735_689_600_000;

@@ -6,9 +6,11 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod circulation;
 pub mod codes;
 pub mod error;
 pub mod ids;
+pub mod money;
 pub mod org;
 pub mod patron;
 pub mod ratelimit;
