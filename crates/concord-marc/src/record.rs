@@ -133,6 +133,20 @@ impl Leader {
         }
     }
 
+    /// Makes the leader describe the in-memory record: text in UTF-8 (09 `a`), two
+    /// indicators and one-character subfield codes (10-11 `22`), and MARC21's directory
+    /// entry map (20-23 `4500`). Readers call this after using whatever the input declared
+    /// to parse it, so a record reads back equal after being written.
+    pub fn normalize_for_marc21(&mut self) {
+        self.0[9] = b'a';
+        self.0[10] = b'2';
+        self.0[11] = b'2';
+        self.0[20] = b'4';
+        self.0[21] = b'5';
+        self.0[22] = b'0';
+        self.0[23] = b'0';
+    }
+
     /// leader/09 as a coding.
     pub fn character_coding(&self) -> CharacterCoding {
         if self.0[9] == b'a' {

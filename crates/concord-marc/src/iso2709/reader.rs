@@ -293,7 +293,7 @@ pub fn parse_record(bytes: &[u8], options: ReadOptions) -> Result<Record, Record
 
     let mut leader = Leader::from_bytes(leader_bytes);
     let text_coding = choose_text_coding(&leader, data);
-    leader.set(9, b'a');
+    leader.normalize_for_marc21();
     let layout = Layout {
         indicator_count,
         code_length: identifier_length.saturating_sub(1),
@@ -507,10 +507,25 @@ impl Layout {
         }
         let mut field = DataField::new(tag, indicators[0], indicators[1]);
         let mut offset = content.len() - rest.len();
-        // Bytes before the first delimiter are not part of any subfield; writers that put
-        // them there are broken and yaz drops them too.
-        for chunk in rest.split(|byte| *byte == SUBFIELD_DELIMITER).skip(1) {
+        // Text before the first delimiter belongs to no subfield. Broken exports do write
+        // it (a field with no delimiter at all, a stray third indicator); rather than drop
+        // it silently, as pymarc does, keep it under a blank subfield code so a cataloguer
+        // sees it and a write gives it back.
+        let mut chunks = rest.split(|byte| *byte == SUBFIELD_DELIMITER);
+        if let Some(leading) = chunks.next().filter(|leading| !leading.is_empty()) {
+            field.subfields.push(Subfield {
+                code: ' ',
+                value: self.text(leading, place, offset)?,
+            });
+            offset += leading.len();
+        }
+        for chunk in chunks {
             offset += 1;
+            // A delimiter with nothing after it (often just before the field terminator)
+            // is not a subfield; yaz drops it too.
+            if chunk.is_empty() {
+                continue;
+            }
             let mut value_bytes = chunk;
             let mut code = ' ';
             for position in 0..self.code_length {

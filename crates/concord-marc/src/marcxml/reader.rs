@@ -421,8 +421,7 @@ fn finish(record: Partial) -> Result<Record, RecordError> {
     let Some(mut leader) = record.leader else {
         return Err(error(record.offset, RecordErrorKind::MissingLeader));
     };
-    // MARCXML is Unicode whatever leader/09 says; the in-memory record says so too.
-    leader.set(9, b'a');
+    leader.normalize_for_marc21();
     Ok(Record {
         leader,
         fields: record.fields,
