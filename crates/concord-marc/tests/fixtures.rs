@@ -3,7 +3,12 @@
 //! and round trips through both writers.
 
 // Test code may panic: a failed expectation is the point of the test.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::Read;
 use std::path::PathBuf;

@@ -143,10 +143,13 @@ impl<R: BufRead> Iso2709Reader<R> {
             // The terminator comes later than the declared length says: if a new record
             // starts right at the declared length, this one lost its terminator; keep the
             // rest for the next call. Otherwise the declared length is just wrong.
-            (Some(length), true) if length < chunk.len() && starts_record(&chunk, length) => {
-                self.pushed_back.splice(0..0, chunk.drain(length..));
+            (Some(length), true)
+                if length <= chunk.len() && split_point(&chunk, length).is_some() =>
+            {
+                let split = split_point(&chunk, length).unwrap_or(length);
+                self.pushed_back.splice(0..0, chunk.drain(split..));
                 chunk.push(RECORD_TERMINATOR);
-                length
+                split
             }
             (_, true) => chunk.len(),
             (Some(length), false) if chunk.len() < length => {
@@ -221,6 +224,14 @@ impl<R: BufRead> Iterator for Iso2709Reader<R> {
 /// hold a leader.
 fn declared_length(chunk: &[u8]) -> Option<usize> {
     parse_digits(chunk.get(..5)?).filter(|length| *length > 24)
+}
+
+/// Where the next record starts when this one lost its terminator: at the declared length
+/// less one (the length counted the missing terminator) or at the declared length.
+fn split_point(chunk: &[u8], length: usize) -> Option<usize> {
+    [length - 1, length]
+        .into_iter()
+        .find(|position| *position < chunk.len() && starts_record(chunk, *position))
 }
 
 /// Whether a record seems to start at `position`: five digits, then leader bytes.
@@ -597,5 +608,186 @@ impl Layout {
             }
             (TextCoding::Marc8, InvalidText::Replace) => Ok(marc8::decode_lossy(bytes)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iso2709::to_iso2709;
+    use crate::record::DataField;
+
+    fn record(title: &str) -> Vec<u8> {
+        let mut record = Record::new(Leader::new(b'a', b'm'));
+        record.push_control(Tag::parse("001").unwrap(), title.len().to_string());
+        record.push_data(
+            DataField::new(Tag::parse("245").unwrap(), '1', '0').with_subfield('a', title),
+        );
+        to_iso2709(&record).unwrap()
+    }
+
+    /// Reads the input and describes each item: the 245 $a of a record, or the error.
+    fn check(input: &[u8], expected: &[&str]) {
+        let described: Vec<String> = read_iso2709(input)
+            .map(|item| match item {
+                Ok(record) => record
+                    .field("245")
+                    .and_then(|f| f.subfield('a'))
+                    .unwrap_or("?")
+                    .to_owned(),
+                Err(error) => error.to_string(),
+            })
+            .collect();
+        assert_eq!(described, expected);
+    }
+
+    #[test]
+    fn reads_consecutive_records() {
+        let input = [record("One"), record("Two")].concat();
+        check(&input, &["One", "Two"]);
+    }
+
+    #[test]
+    fn skips_newlines_between_records() {
+        let input = [
+            record("One"),
+            b"\r\n".to_vec(),
+            record("Two"),
+            b"\n".to_vec(),
+        ]
+        .concat();
+        check(&input, &["One", "Two"]);
+    }
+
+    #[test]
+    fn garbage_between_records_is_one_error_and_reading_goes_on() {
+        let first = record("One");
+        let input = [first.clone(), b"garbage\x1d".to_vec(), record("Two")].concat();
+        check(
+            &input,
+            &[
+                "One",
+                &format!(
+                    "record 2 (byte {}): record length \"garba\" is not five digits",
+                    first.len()
+                ),
+                "Two",
+            ],
+        );
+    }
+
+    #[test]
+    fn truncated_last_record_is_reported() {
+        let first = record("One");
+        let second = record("Two");
+        let input = [first.clone(), second[..30].to_vec()].concat();
+        check(
+            &input,
+            &[
+                "One",
+                &format!(
+                    "record 2 (byte {}): truncated record: input ends after 30 of {} bytes",
+                    first.len(),
+                    second.len()
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn wrong_record_length_with_good_terminators_is_tolerated() {
+        let mut first = record("One");
+        first[..5].copy_from_slice(b"00999");
+        let input = [first, record("Two")].concat();
+        check(&input, &["One", "Two"]);
+    }
+
+    #[test]
+    fn missing_record_terminator_is_recovered_from_the_length() {
+        let mut first = record("One");
+        first.pop();
+        let input = [first, record("Two")].concat();
+        check(&input, &["One", "Two"]);
+    }
+
+    #[test]
+    fn field_pointing_past_the_end_is_reported_and_the_next_record_read() {
+        let mut bad = record("Bad");
+        // Directory entry 2 (tag 245) starts at byte 36: make its length absurd, and put
+        // a terminator inside the title so splitting on terminators cannot recover it either.
+        bad[39..43].copy_from_slice(b"9999");
+        let title = bad.windows(3).position(|w| w == b"Bad").unwrap();
+        bad[title + 1] = FIELD_TERMINATOR;
+        let input = [bad.clone(), record("Two")].concat();
+        check(
+            &input,
+            &[
+                "record 1 (byte 0): directory entry 2 (tag 245) points past the end of the record",
+                "Two",
+            ],
+        );
+    }
+
+    #[test]
+    fn blank_leader_counts_default_to_marc21() {
+        let mut bytes = record("Blank");
+        bytes[10] = b' ';
+        bytes[11] = b' ';
+        bytes[20..24].copy_from_slice(b"    ");
+        let parsed = parse_record(&bytes, ReadOptions::default()).unwrap();
+        assert_eq!(parsed.field("245").unwrap().subfield('a'), Some("Blank"));
+        assert_eq!(&parsed.leader.as_str()[20..], "4500");
+    }
+
+    #[test]
+    fn marc8_record_becomes_utf8_in_memory() {
+        let mut bytes = record("Cafe");
+        // Leader/09 blank (MARC-8); put an acute before the e: "Caf\xe2e" is one byte longer,
+        // so build the record by hand.
+        bytes[9] = b' ';
+        let text = String::from_utf8_lossy(&bytes).replace("Cafe", "Caf\u{0}e");
+        let mut raw = text.into_bytes();
+        let position = raw.iter().position(|b| *b == 0).unwrap();
+        raw[position] = 0xe2;
+        // Lengths are now one off; the reader tolerates the record length, and the field
+        // terminator follows the directory's length by one byte, which is also accepted.
+        let parsed = read_iso2709(&raw).next().unwrap().unwrap();
+        assert_eq!(
+            parsed.field("245").unwrap().subfield('a'),
+            Some("Cafe\u{301}")
+        );
+        assert_eq!(parsed.leader.get(9), 'a');
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_field_or_is_replaced() {
+        let bytes = record("Caf\u{e9}");
+        let mut broken = bytes.clone();
+        let position = broken
+            .windows(2)
+            .position(|w| w == "\u{e9}".as_bytes())
+            .unwrap();
+        broken[position + 1] = b'!';
+        assert_eq!(
+            parse_record(&broken, ReadOptions::default()),
+            Err(RecordErrorKind::InvalidUtf8 {
+                place: FieldPlace {
+                    number: 2,
+                    tag: "245".into()
+                },
+                byte_in_field: 7,
+            })
+        );
+        let replaced = parse_record(
+            &broken,
+            ReadOptions {
+                invalid_text: InvalidText::Replace,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            replaced.field("245").unwrap().subfield('a'),
+            Some("Caf\u{fffd}!")
+        );
     }
 }

@@ -427,3 +427,84 @@ fn finish(record: Partial) -> Result<Record, RecordError> {
         fields: record.fields,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn describe(input: &str) -> Vec<String> {
+        read_marcxml(input.as_bytes())
+            .map(|item| match item {
+                Ok(record) => record
+                    .field("245")
+                    .and_then(|f| f.subfield('a'))
+                    .unwrap_or("?")
+                    .to_owned(),
+                Err(error) => error.to_string(),
+            })
+            .collect()
+    }
+
+    const LEADER: &str = "<leader>00000nam a2200000   4500</leader>";
+
+    #[test]
+    fn reads_prefixed_namespaced_records_with_entities() {
+        let input = format!(
+            "\u{feff}<?xml version=\"1.0\"?>\n<!-- export -->\n<marc:collection xmlns:marc=\"http://www.loc.gov/MARC21/slim\">\
+             <marc:record>{}<marc:datafield tag=\"245\" ind1=\"1\" ind2=\"0\">\
+             <marc:subfield code=\"a\">Tom &amp; Jerry &#233;</marc:subfield></marc:datafield></marc:record>\
+             </marc:collection>",
+            LEADER.replace('<', "<marc:").replace("<marc:/", "</marc:")
+        );
+        assert_eq!(describe(&input), ["Tom & Jerry \u{e9}"]);
+    }
+
+    #[test]
+    fn a_bad_record_does_not_stop_the_next() {
+        let input = format!(
+            "<collection><record>{LEADER}<datafield ind1=\" \" ind2=\" \"><subfield code=\"a\">x</subfield></datafield></record>\
+             <record>{LEADER}<datafield tag=\"245\" ind1=\"0\" ind2=\"0\"><subfield code=\"a\">Good</subfield></datafield></record></collection>"
+        );
+        assert_eq!(
+            describe(&input),
+            [
+                "record 1 (byte 61): <datafield> without a \"tag\" attribute",
+                "Good"
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_error_ends_the_stream_with_its_offset() {
+        let input = format!(
+            "<collection><record>{LEADER}<datafield tag=\"245\" ind1=\"0\" ind2=\"0\"><subfield code=\"a\">One</subfield></datafield></record>\
+             <record>{LEADER}<datafield tag=\"245\"></record><record>{LEADER}</record></collection>"
+        );
+        let described = describe(&input);
+        assert_eq!(described.len(), 2, "{described:?}");
+        assert_eq!(described[0], "One");
+        assert!(
+            described[1].starts_with("record 2 (byte "),
+            "{}",
+            described[1]
+        );
+        assert!(
+            described[1].contains("XML syntax error"),
+            "{}",
+            described[1]
+        );
+    }
+
+    #[test]
+    fn leader_must_be_24_characters_and_short_tags_are_padded() {
+        let input = "<record><leader>short</leader></record>\
+                     <record><leader>00000nam a2200000   4500</leader><datafield tag=\"42\"><subfield code=\"a\">x</subfield></datafield></record>";
+        let items: Vec<_> = read_marcxml(input.as_bytes()).collect();
+        assert_eq!(
+            items[0].as_ref().unwrap_err().kind,
+            RecordErrorKind::LeaderNot24Bytes { length: 5 }
+        );
+        let record = items[1].as_ref().unwrap();
+        assert_eq!(record.field("042").unwrap().indicator1, ' ');
+    }
+}
