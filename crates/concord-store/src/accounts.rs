@@ -2,8 +2,8 @@
 
 use concord_domain::auth::{Grant, Role, Scope};
 use concord_domain::ids::{ApiTokenId, BranchId, MemberId, StaffId};
-use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 
 use crate::rows::{flag, int, opt_int, parsed, text};
 use crate::{StoreError, StoreResult};
@@ -43,7 +43,10 @@ fn scope_from(member: Option<i64>, branch: Option<i64>) -> Scope {
 fn grant_from_row(row: &AnyRow) -> StoreResult<Grant> {
     Ok(Grant {
         role: parsed("role", Role::parse("role", &text(row, "role")?))?,
-        scope: scope_from(opt_int(row, "scope_member_id")?, opt_int(row, "scope_branch_id")?),
+        scope: scope_from(
+            opt_int(row, "scope_member_id")?,
+            opt_int(row, "scope_branch_id")?,
+        ),
     })
 }
 
@@ -71,7 +74,11 @@ pub async fn insert_staff(
     replace_grants(conn, id, grants).await
 }
 
-pub async fn replace_grants(conn: &mut AnyConnection, id: StaffId, grants: &[Grant]) -> StoreResult<()> {
+pub async fn replace_grants(
+    conn: &mut AnyConnection,
+    id: StaffId,
+    grants: &[Grant],
+) -> StoreResult<()> {
     sqlx::query("DELETE FROM staff_grant WHERE staff_id = $1")
         .bind(id.0)
         .execute(&mut *conn)
@@ -161,18 +168,23 @@ pub async fn staff_by_username(
     staff_where(conn, "username", StaffKey::Username(username)).await
 }
 
-pub async fn staff_by_id(conn: &mut AnyConnection, id: StaffId) -> StoreResult<Option<StaffRecord>> {
+pub async fn staff_by_id(
+    conn: &mut AnyConnection,
+    id: StaffId,
+) -> StoreResult<Option<StaffRecord>> {
     staff_where(conn, "id", StaffKey::Id(id.0)).await
 }
 
 async fn grants_of(conn: &mut AnyConnection, id: StaffId) -> StoreResult<Vec<Grant>> {
-    sqlx::query("SELECT role, scope_member_id, scope_branch_id FROM staff_grant WHERE staff_id = $1")
-        .bind(id.0)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(grant_from_row)
-        .collect()
+    sqlx::query(
+        "SELECT role, scope_member_id, scope_branch_id FROM staff_grant WHERE staff_id = $1",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(grant_from_row)
+    .collect()
 }
 
 /// Every staff account with its grants, ordered by username.
@@ -182,9 +194,10 @@ pub async fn list_staff(conn: &mut AnyConnection) -> StoreResult<Vec<StaffRecord
     )
     .fetch_all(&mut *conn)
     .await?;
-    let grant_rows = sqlx::query("SELECT staff_id, role, scope_member_id, scope_branch_id FROM staff_grant")
-        .fetch_all(&mut *conn)
-        .await?;
+    let grant_rows =
+        sqlx::query("SELECT staff_id, role, scope_member_id, scope_branch_id FROM staff_grant")
+            .fetch_all(&mut *conn)
+            .await?;
     let mut staff = Vec::with_capacity(rows.len());
     for row in &rows {
         let id = StaffId(int(row, "id")?);
@@ -284,7 +297,10 @@ pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Store
 }
 
 /// Ends every session of a staff account or patron (after a password change or disabling).
-pub async fn delete_sessions_of(conn: &mut AnyConnection, principal: SessionPrincipal) -> StoreResult<()> {
+pub async fn delete_sessions_of(
+    conn: &mut AnyConnection,
+    principal: SessionPrincipal,
+) -> StoreResult<()> {
     let (kind, id) = match principal {
         SessionPrincipal::Staff(id) => ("staff", id),
         SessionPrincipal::Patron(id) => ("patron", id),
@@ -391,7 +407,10 @@ pub async fn live_api_token(
         .transpose()
 }
 
-pub async fn api_token_by_id(conn: &mut AnyConnection, id: ApiTokenId) -> StoreResult<Option<ApiTokenRecord>> {
+pub async fn api_token_by_id(
+    conn: &mut AnyConnection,
+    id: ApiTokenId,
+) -> StoreResult<Option<ApiTokenRecord>> {
     let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_token WHERE id = $1");
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.0)
@@ -411,17 +430,27 @@ pub async fn list_api_tokens(conn: &mut AnyConnection) -> StoreResult<Vec<ApiTok
         .collect()
 }
 
-pub async fn revoke_api_token(conn: &mut AnyConnection, id: ApiTokenId, now: i64) -> StoreResult<bool> {
-    Ok(sqlx::query("UPDATE api_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-        .bind(id.0)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
-        > 0)
+pub async fn revoke_api_token(
+    conn: &mut AnyConnection,
+    id: ApiTokenId,
+    now: i64,
+) -> StoreResult<bool> {
+    Ok(
+        sqlx::query("UPDATE api_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id.0)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+            > 0,
+    )
 }
 
-pub async fn touch_api_token(conn: &mut AnyConnection, id: ApiTokenId, now: i64) -> StoreResult<()> {
+pub async fn touch_api_token(
+    conn: &mut AnyConnection,
+    id: ApiTokenId,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query("UPDATE api_token SET last_used_at = $2 WHERE id = $1")
         .bind(id.0)
         .bind(now)
@@ -430,7 +459,11 @@ pub async fn touch_api_token(conn: &mut AnyConnection, id: ApiTokenId, now: i64)
     Ok(())
 }
 
-pub async fn record_login_failure(conn: &mut AnyConnection, key: &str, now: i64) -> StoreResult<()> {
+pub async fn record_login_failure(
+    conn: &mut AnyConnection,
+    key: &str,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query("INSERT INTO login_failure (throttle_key, failed_at) VALUES ($1, $2)")
         .bind(key)
         .bind(now)
@@ -440,15 +473,25 @@ pub async fn record_login_failure(conn: &mut AnyConnection, key: &str, now: i64)
 }
 
 /// The times of failed logins for `key` since `since`.
-pub async fn login_failures(conn: &mut AnyConnection, key: &str, since: i64) -> StoreResult<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT failed_at FROM login_failure WHERE throttle_key = $1 AND failed_at > $2")
-        .bind(key)
-        .bind(since)
-        .fetch_all(&mut *conn)
-        .await?)
+pub async fn login_failures(
+    conn: &mut AnyConnection,
+    key: &str,
+    since: i64,
+) -> StoreResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT failed_at FROM login_failure WHERE throttle_key = $1 AND failed_at > $2",
+    )
+    .bind(key)
+    .bind(since)
+    .fetch_all(&mut *conn)
+    .await?)
 }
 
-pub async fn clear_login_failures(conn: &mut AnyConnection, key: &str, before: i64) -> StoreResult<()> {
+pub async fn clear_login_failures(
+    conn: &mut AnyConnection,
+    key: &str,
+    before: i64,
+) -> StoreResult<()> {
     sqlx::query("DELETE FROM login_failure WHERE throttle_key = $1 OR failed_at < $2")
         .bind(key)
         .bind(before)

@@ -4,10 +4,15 @@ use concord_domain::audit::{AuditEntry, AuditFilter, AuditRecord};
 use concord_domain::ids::{AuditId, MemberId};
 use sqlx::AnyConnection;
 
-use crate::rows::{int, opt_int, opt_text, text};
 use crate::StoreResult;
+use crate::rows::{int, opt_int, opt_text, text};
 
-pub async fn append(conn: &mut AnyConnection, id: AuditId, at: i64, record: &AuditRecord) -> StoreResult<()> {
+pub async fn append(
+    conn: &mut AnyConnection,
+    id: AuditId,
+    at: i64,
+    record: &AuditRecord,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO audit_log (id, at, actor, action, entity_kind, entity_id, member_id, before_state, after_state, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -49,7 +54,10 @@ pub async fn list(conn: &mut AnyConnection, filter: &AuditFilter) -> StoreResult
         add("entity_id = ?", Value::Text(entity.clone()));
     }
     if let Some(prefix) = &filter.action_prefix {
-        add("action LIKE ?", Value::Text(format!("{}%", prefix.replace('%', ""))));
+        add(
+            "action LIKE ?",
+            Value::Text(format!("{}%", prefix.replace('%', ""))),
+        );
     }
     if let Some(since) = filter.since {
         add("at >= ?", Value::Int(since));

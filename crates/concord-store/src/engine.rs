@@ -23,7 +23,10 @@ pub enum Engine {
 #[derive(Clone)]
 pub enum StoreConfig {
     /// `DIR/concord.sqlite3`, created if missing.
-    Sqlite { data_dir: PathBuf, synchronous_full: bool },
+    Sqlite {
+        data_dir: PathBuf,
+        synchronous_full: bool,
+    },
     /// A PostgreSQL URL (`postgres://user:password@host/db`).
     Postgres { url: String, max_connections: u32 },
 }
@@ -32,12 +35,17 @@ impl std::fmt::Debug for StoreConfig {
     // The URL may carry a password: never print it.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StoreConfig::Sqlite { data_dir, synchronous_full } => f
+            StoreConfig::Sqlite {
+                data_dir,
+                synchronous_full,
+            } => f
                 .debug_struct("Sqlite")
                 .field("data_dir", data_dir)
                 .field("synchronous_full", synchronous_full)
                 .finish(),
-            StoreConfig::Postgres { max_connections, .. } => f
+            StoreConfig::Postgres {
+                max_connections, ..
+            } => f
                 .debug_struct("Postgres")
                 .field("url", &"<redacted>")
                 .field("max_connections", max_connections)
@@ -68,7 +76,10 @@ impl Store {
     pub async fn open(config: &StoreConfig) -> StoreResult<Store> {
         sqlx::any::install_default_drivers();
         let store = match config {
-            StoreConfig::Sqlite { data_dir, synchronous_full } => {
+            StoreConfig::Sqlite {
+                data_dir,
+                synchronous_full,
+            } => {
                 std::fs::create_dir_all(data_dir).map_err(|e| {
                     StoreError::Config(format!(
                         "cannot create the data directory {}: {e}",
@@ -98,7 +109,10 @@ impl Store {
                     sqlite_path: Some(path),
                 }
             }
-            StoreConfig::Postgres { url, max_connections } => {
+            StoreConfig::Postgres {
+                url,
+                max_connections,
+            } => {
                 if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
                     return Err(StoreError::Config(
                         "the database URL must start with postgres:// or postgresql://".into(),
@@ -215,7 +229,9 @@ async fn pool_with_pragmas(url: &str, size: u32, pragmas: String) -> StoreResult
         .after_connect(move |conn, _meta| {
             let pragmas = pragmas.clone();
             Box::pin(async move {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas)).execute(conn).await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+                    .execute(conn)
+                    .await?;
                 Ok(())
             })
         })

@@ -20,6 +20,8 @@ pub mod patrons;
 mod rows;
 
 pub use engine::{Engine, ReadConn, Store, StoreConfig, WriteTx};
+/// A connection or transaction the query functions run on, whichever engine is behind it.
+pub use sqlx::AnyConnection as Conn;
 
 /// What can go wrong in the store, in terms the services can act on.
 #[derive(Debug, thiserror::Error)]
@@ -34,7 +36,9 @@ pub enum StoreError {
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
     /// The database's schema is newer than this program.
-    #[error("the database was written by a newer Concord (schema version {found}, this program knows up to {known})")]
+    #[error(
+        "the database was written by a newer Concord (schema version {found}, this program knows up to {known})"
+    )]
     SchemaTooNew { found: i64, known: i64 },
     /// Something the configuration asked for is impossible.
     #[error("{0}")]

@@ -32,14 +32,21 @@ pub(crate) async fn run(store: &Store) -> StoreResult<()> {
     let applied = applied.unwrap_or(0);
     let known = MIGRATIONS.last().map_or(0, |m| m.version);
     if applied > known {
-        return Err(StoreError::SchemaTooNew { found: applied, known });
+        return Err(StoreError::SchemaTooNew {
+            found: applied,
+            known,
+        });
     }
     for migration in MIGRATIONS.iter().filter(|m| m.version > applied) {
         let sql = match store.engine() {
             Engine::Sqlite => migration.sqlite,
             Engine::Postgres => migration.postgres,
         };
-        tracing::info!(version = migration.version, name = migration.name, "applying migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applying migration"
+        );
         sqlx::raw_sql(sql).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO schema_migration (version, name) VALUES ($1, $2)")
             .bind(migration.version)

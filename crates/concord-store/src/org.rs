@@ -6,8 +6,8 @@ use concord_domain::ids::{BranchId, MemberId};
 use concord_domain::org::{
     Branch, BranchDraft, Branding, ClosedDate, Colour, Member, MemberDraft, MemberKind,
 };
-use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 
 use crate::rows::{flag, int, opt_text, parsed, text};
 use crate::{StoreError, StoreResult};
@@ -24,9 +24,10 @@ pub struct ConsortiumSettings {
 }
 
 pub async fn consortium(conn: &mut AnyConnection) -> StoreResult<Option<ConsortiumSettings>> {
-    let row = sqlx::query("SELECT code, name, currency, utc_offset_seconds FROM consortium LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row =
+        sqlx::query("SELECT code, name, currency, utc_offset_seconds FROM consortium LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
     row.map(|row| {
         Ok(ConsortiumSettings {
             code: text(&row, "code")?,
@@ -79,10 +80,16 @@ fn member_from_row(row: &AnyRow) -> StoreResult<Member> {
         id: MemberId(int(row, "id")?),
         code: parsed("member.code", Code::parse("code", &text(row, "code")?))?,
         name: text(row, "name")?,
-        kind: parsed("member.kind", MemberKind::parse("kind", &text(row, "kind")?))?,
+        kind: parsed(
+            "member.kind",
+            MemberKind::parse("kind", &text(row, "kind")?),
+        )?,
         branding: Branding {
             display_name: text(row, "display_name")?,
-            colour: parsed("member.colour", Colour::parse("colour", &text(row, "colour")?))?,
+            colour: parsed(
+                "member.colour",
+                Colour::parse("colour", &text(row, "colour")?),
+            )?,
             logo_url: opt_text(row, "logo_url")?,
         },
     })
@@ -212,7 +219,10 @@ async fn attach_closed_dates(conn: &mut AnyConnection, branches: &mut [Branch]) 
         let branch_id = BranchId(int(&row, "branch_id")?);
         if let Some(branch) = branches.iter_mut().find(|b| b.id == branch_id) {
             branch.closed_dates.push(ClosedDate {
-                date: parsed("closed_on", Date::parse("closed_on", &text(&row, "closed_on")?))?,
+                date: parsed(
+                    "closed_on",
+                    Date::parse("closed_on", &text(&row, "closed_on")?),
+                )?,
                 reason: text(&row, "reason")?,
             });
         }
@@ -230,12 +240,14 @@ async fn write_closed_dates(
         .execute(&mut *conn)
         .await?;
     for closed in closed_dates {
-        sqlx::query("INSERT INTO branch_closed_date (branch_id, closed_on, reason) VALUES ($1, $2, $3)")
-            .bind(branch.0)
-            .bind(closed.date.to_string())
-            .bind(&closed.reason)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO branch_closed_date (branch_id, closed_on, reason) VALUES ($1, $2, $3)",
+        )
+        .bind(branch.0)
+        .bind(closed.date.to_string())
+        .bind(&closed.reason)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -344,7 +356,10 @@ async fn one_branch_with_dates(
     .await?;
     for row in rows {
         branch.closed_dates.push(ClosedDate {
-            date: parsed("closed_on", Date::parse("closed_on", &text(&row, "closed_on")?))?,
+            date: parsed(
+                "closed_on",
+                Date::parse("closed_on", &text(&row, "closed_on")?),
+            )?,
             reason: text(&row, "reason")?,
         });
     }
@@ -358,7 +373,8 @@ pub async fn list_branches(
 ) -> StoreResult<Vec<Branch>> {
     let rows = match member {
         Some(member) => {
-            let sql = format!("SELECT {BRANCH_COLUMNS} FROM branch WHERE member_id = $1 ORDER BY code");
+            let sql =
+                format!("SELECT {BRANCH_COLUMNS} FROM branch WHERE member_id = $1 ORDER BY code");
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(member.0)
                 .fetch_all(&mut *conn)
@@ -366,10 +382,15 @@ pub async fn list_branches(
         }
         None => {
             let sql = format!("SELECT {BRANCH_COLUMNS} FROM branch ORDER BY code");
-            sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&mut *conn)
+                .await?
         }
     };
-    let mut branches = rows.iter().map(branch_from_row).collect::<StoreResult<Vec<_>>>()?;
+    let mut branches = rows
+        .iter()
+        .map(branch_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
     attach_closed_dates(conn, &mut branches).await?;
     Ok(branches)
 }

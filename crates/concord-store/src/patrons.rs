@@ -4,8 +4,8 @@ use concord_domain::calendar::Date;
 use concord_domain::codes::{Barcode, Code};
 use concord_domain::ids::{BranchId, MemberId, PatronId};
 use concord_domain::patron::Patron;
-use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 
 use crate::rows::{int, opt_text, parsed, text};
 use crate::{StoreError, StoreResult};
@@ -37,8 +37,14 @@ fn patron_from_row(row: &AnyRow) -> StoreResult<Patron> {
         given_names: text(row, "given_names")?,
         home_branch: BranchId(int(row, "home_branch_id")?),
         home_member: MemberId(int(row, "home_member_id")?),
-        patron_type: parsed("patron_type", Code::parse("patron_type", &text(row, "patron_type")?))?,
-        expires_on: parsed("expires_on", Date::parse("expires_on", &text(row, "expires_on")?))?,
+        patron_type: parsed(
+            "patron_type",
+            Code::parse("patron_type", &text(row, "patron_type")?),
+        )?,
+        expires_on: parsed(
+            "expires_on",
+            Date::parse("expires_on", &text(row, "expires_on")?),
+        )?,
         email: opt_text(row, "email")?,
         phone: opt_text(row, "phone")?,
     })
@@ -86,14 +92,21 @@ pub async fn insert_patron(
     })
 }
 
-pub async fn add_card(conn: &mut AnyConnection, patron: PatronId, card: &Barcode, now: i64) -> StoreResult<()> {
-    sqlx::query("INSERT INTO patron_card (barcode, patron_id, active, created_at) VALUES ($1, $2, 1, $3)")
-        .bind(card.as_str())
-        .bind(patron.0)
-        .bind(now)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| StoreError::from(e).duplicate_as(format!("card {card}")))?;
+pub async fn add_card(
+    conn: &mut AnyConnection,
+    patron: PatronId,
+    card: &Barcode,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO patron_card (barcode, patron_id, active, created_at) VALUES ($1, $2, 1, $3)",
+    )
+    .bind(card.as_str())
+    .bind(patron.0)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| StoreError::from(e).duplicate_as(format!("card {card}")))?;
     Ok(())
 }
 
@@ -124,7 +137,12 @@ pub async fn update_patron(
     Ok(())
 }
 
-pub async fn set_patron_pin(conn: &mut AnyConnection, id: PatronId, pin_hash: &str, now: i64) -> StoreResult<()> {
+pub async fn set_patron_pin(
+    conn: &mut AnyConnection,
+    id: PatronId,
+    pin_hash: &str,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query("UPDATE patron SET pin_hash = $2, updated_at = $3 WHERE id = $1")
         .bind(id.0)
         .bind(pin_hash)
@@ -169,7 +187,10 @@ pub async fn patron_by_card(
                p.patron_type, p.expires_on, p.email, p.phone, p.pin_hash
                FROM patron_card c JOIN patron p ON p.id = c.patron_id
                WHERE c.barcode = $1 AND c.active = 1";
-    let row = sqlx::query(sql).bind(card.as_str()).fetch_optional(&mut *conn).await?;
+    let row = sqlx::query(sql)
+        .bind(card.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
     match row {
         Some(row) => {
             let pin_hash = opt_text(&row, "pin_hash")?;
@@ -191,7 +212,10 @@ pub async fn search_patrons(
     let query = query.trim();
     let lowered = query.to_lowercase();
     // Escape LIKE wildcards so a name with % or _ matches literally.
-    let escaped = lowered.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = lowered
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     let sql = format!(
         "SELECT {PATRON_COLUMNS} FROM patron p
          WHERE ($4 = 0 OR p.home_member_id = $5)
@@ -216,5 +240,7 @@ pub async fn search_patrons(
 }
 
 pub async fn count_patrons(conn: &mut AnyConnection) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM patron").fetch_one(&mut *conn).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM patron")
+        .fetch_one(&mut *conn)
+        .await?)
 }

@@ -1,7 +1,7 @@
 //! Small helpers for reading typed values out of rows on either engine.
 
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use crate::{StoreError, StoreResult};
 
@@ -10,7 +10,8 @@ pub(crate) fn int(row: &AnyRow, column: &str) -> StoreResult<i64> {
 }
 
 pub(crate) fn opt_int(row: &AnyRow, column: &str) -> StoreResult<Option<i64>> {
-    row.try_get::<Option<i64>, _>(column).map_err(StoreError::from)
+    row.try_get::<Option<i64>, _>(column)
+        .map_err(StoreError::from)
 }
 
 pub(crate) fn text(row: &AnyRow, column: &str) -> StoreResult<String> {
@@ -18,7 +19,8 @@ pub(crate) fn text(row: &AnyRow, column: &str) -> StoreResult<String> {
 }
 
 pub(crate) fn opt_text(row: &AnyRow, column: &str) -> StoreResult<Option<String>> {
-    row.try_get::<Option<String>, _>(column).map_err(StoreError::from)
+    row.try_get::<Option<String>, _>(column)
+        .map_err(StoreError::from)
 }
 
 pub(crate) fn flag(row: &AnyRow, column: &str) -> StoreResult<bool> {

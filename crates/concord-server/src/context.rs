@@ -1,0 +1,50 @@
+//! What every service call needs: the store, the clock, and the few policies that are settings.
+
+use std::sync::Arc;
+
+use concord_domain::ratelimit::LoginThrottle;
+use concord_store::Store;
+
+use crate::clock::Clock;
+use crate::secrets;
+use crate::service::ServiceResult;
+
+/// The services' view of the running system. Cheap to share behind an `Arc`.
+pub struct Context {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    /// Failed logins allowed per card or username.
+    pub login_throttle: LoginThrottle,
+    /// Failed logins allowed per client address (many people share a library's address).
+    pub address_throttle: LoginThrottle,
+    pub session_seconds: i64,
+    /// An Argon2 hash of nothing anyone knows, verified against when an account does not exist so
+    /// that a wrong username costs as much time as a wrong password.
+    pub(crate) dummy_hash: String,
+}
+
+impl Context {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, session_hours: i64) -> ServiceResult<Context> {
+        Ok(Context {
+            store,
+            clock,
+            login_throttle: LoginThrottle::default(),
+            address_throttle: LoginThrottle {
+                max_failures: 50,
+                window_seconds: 15 * 60,
+            },
+            session_seconds: session_hours * 3600,
+            dummy_hash: secrets::hash_password(&secrets::random_token())?,
+        })
+    }
+
+    /// Unix seconds now.
+    pub fn now(&self) -> i64 {
+        self.clock.now_unix()
+    }
+
+    /// A new id for a row created now.
+    pub fn new_id(&self) -> i64 {
+        self.store.next_id(self.clock.now_unix_ms())
+    }
+}

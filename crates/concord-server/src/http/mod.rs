@@ -1,0 +1,149 @@
+//! The HTTP transport: routing, the request pipeline (request ids, tracing, who is asking), and the
+//! translation of service errors into responses. `api` speaks JSON, `pages` speaks HTML.
+
+pub mod api;
+mod auth;
+pub mod pages;
+mod style;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+pub use auth::{Auth, SESSION_COOKIE};
+
+use crate::Context;
+use crate::i18n::Messages;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub ctx: Arc<Context>,
+    pub messages: Messages,
+    pub secure_cookies: bool,
+}
+
+pub type SharedState = Arc<AppState>;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Request ids: a per-process random prefix and a counter, short enough to read in a log line.
+#[derive(Clone)]
+struct RequestIds {
+    prefix: u32,
+    counter: Arc<AtomicU64>,
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:08x}-{n}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// The whole application as a router.
+pub fn router(state: SharedState) -> Router {
+    let ids = RequestIds {
+        prefix: rand::random(),
+        counter: Arc::new(AtomicU64::new(1)),
+    };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(api::routes())
+        .merge(pages::routes())
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve,
+        ))
+        .layer(DefaultBodyLimit::max(16 * 1024 * 1024))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    request_id = %request_id,
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, ids))
+        .with_state(state)
+}
+
+/// Alive: the process answers.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready: the store answers too.
+async fn readyz(State(state): State<SharedState>) -> Response {
+    match tokio::time::timeout(Duration::from_secs(2), state.ctx.store.ping()).await {
+        Ok(Ok(())) => {
+            (StatusCode::OK, Json(serde_json::json!({"status": "ready"}))).into_response()
+        }
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "store unavailable"})),
+            )
+                .into_response()
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "store timed out"})),
+        )
+            .into_response(),
+    }
+}
+
+async fn not_found(
+    State(state): State<SharedState>,
+    auth: Auth,
+    request: Request<axum::body::Body>,
+) -> Response {
+    let error = crate::ServiceError::new(
+        concord_domain::ErrorCode::NotFound,
+        "There is no such page.",
+    );
+    if request.uri().path().starts_with("/api/") {
+        api::ApiError(error).into_response()
+    } else {
+        pages::error_page(&state, &auth, &error)
+    }
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: SharedState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

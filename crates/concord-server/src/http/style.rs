@@ -1,0 +1,40 @@
+//! The one stylesheet: plain, readable, high-contrast, good on a phone; colours from the member's
+//! branding are applied per page through a CSS variable.
+
+pub const CSS: &str = r#"
+:root { --brand: #1f5f6b; --brand-text: #ffffff; --ink: #1b1b1b; --muted: #555; --line: #c8c8c8; --bg: #fafafa; --error: #a4001d; --ok: #1d6b2c; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
+a { color: #0b4f8a; }
+a:focus, button:focus, input:focus, select:focus, textarea:focus { outline: 3px solid #ffbf47; outline-offset: 1px; }
+.skip { position: absolute; left: -999px; }
+.skip:focus { left: 8px; top: 8px; background: #fff; padding: 8px; z-index: 10; }
+header.site { background: var(--brand); color: var(--brand-text); padding: 12px 16px; display: flex; flex-wrap: wrap; gap: 12px; align-items: center; justify-content: space-between; }
+header.site a { color: var(--brand-text); }
+header.site .name { font-weight: 700; font-size: 1.2rem; text-decoration: none; }
+header.site nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: 14px; margin: 0; padding: 0; }
+main { max-width: 1100px; margin: 0 auto; padding: 16px; }
+h1 { font-size: 1.6rem; margin: 8px 0 16px; }
+h2 { font-size: 1.25rem; margin-top: 28px; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; background: #fff; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: #eee; }
+form.stack label { display: block; font-weight: 600; margin-top: 12px; }
+form.stack .hint { font-weight: 400; color: var(--muted); font-size: .9rem; }
+input[type=text], input[type=password], input[type=email], input[type=tel], input[type=date], input[type=search], select, textarea { width: 100%; max-width: 32rem; padding: 8px; font: inherit; border: 1px solid #767676; border-radius: 4px; background: #fff; }
+textarea { max-width: 100%; }
+button, .button { display: inline-block; margin-top: 14px; padding: 9px 18px; font: inherit; font-weight: 600; color: #fff; background: #0b4f8a; border: 0; border-radius: 4px; cursor: pointer; text-decoration: none; }
+button.secondary { background: #555; }
+.inline { display: inline; }
+.errors { border: 2px solid var(--error); padding: 8px 14px; margin: 12px 0; background: #fff; }
+.errors h2 { color: var(--error); margin: 4px 0; font-size: 1.1rem; }
+.field-error { color: var(--error); font-weight: 600; display: block; }
+.notice { border-left: 6px solid var(--ok); background: #fff; padding: 8px 14px; margin: 12px 0; }
+.secret { font-family: monospace; word-break: break-all; background: #fff3bf; padding: 8px; }
+.swatch { display: inline-block; width: 1em; height: 1em; vertical-align: middle; border: 1px solid #333; margin-right: 6px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px; padding: 0; list-style: none; }
+.cards li { background: #fff; border: 1px solid var(--line); border-top: 6px solid var(--brand); padding: 12px; }
+.muted { color: var(--muted); }
+footer { max-width: 1100px; margin: 24px auto; padding: 0 16px; color: var(--muted); font-size: .9rem; }
+@media (max-width: 600px) { th, td { padding: 4px; font-size: .95rem; } .hide-narrow { display: none; } }
+"#;

@@ -1,0 +1,198 @@
+//! The message catalogue: every piece of interface text is looked up by key, English first, so a
+//! member can offer its patrons another language by adding a catalogue file.
+//!
+//! English is built in (`messages/en.toml`). Further languages are TOML files of the same keys in
+//! `DATA_DIR/messages/<lang>.toml`; a missing key falls back to English, so partial translations work.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+/// All loaded catalogues.
+#[derive(Debug, Clone)]
+pub struct Messages {
+    catalogues: HashMap<String, HashMap<String, String>>,
+}
+
+const ENGLISH: &str = include_str!("../messages/en.toml");
+
+/// A problem with a catalogue file.
+#[derive(Debug, thiserror::Error)]
+#[error("message catalogue {file}: {message}")]
+pub struct CatalogueError {
+    pub file: String,
+    pub message: String,
+}
+
+fn parse(file: &str, text: &str) -> Result<HashMap<String, String>, CatalogueError> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| CatalogueError {
+        file: file.to_string(),
+        message: e.to_string(),
+    })?;
+    let mut flat = HashMap::new();
+    flatten("", &table, &mut flat, file)?;
+    Ok(flat)
+}
+
+fn flatten(
+    prefix: &str,
+    table: &toml::Table,
+    out: &mut HashMap<String, String>,
+    file: &str,
+) -> Result<(), CatalogueError> {
+    for (key, value) in table {
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::String(text) => {
+                out.insert(full, text.clone());
+            }
+            toml::Value::Table(inner) => flatten(&full, inner, out, file)?,
+            _ => {
+                return Err(CatalogueError {
+                    file: file.to_string(),
+                    message: format!("{full} must be text"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Messages {
+    /// English only.
+    pub fn english() -> Result<Messages, CatalogueError> {
+        let mut catalogues = HashMap::new();
+        catalogues.insert("en".to_string(), parse("en.toml", ENGLISH)?);
+        Ok(Messages { catalogues })
+    }
+
+    /// English plus every `<lang>.toml` in `dir` (if the folder exists).
+    pub fn load(dir: &Path) -> Result<Messages, CatalogueError> {
+        let mut messages = Messages::english()?;
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(messages);
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+                continue;
+            }
+            let Some(lang) = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .map(str::to_lowercase)
+            else {
+                continue;
+            };
+            let file = path.display().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|e| CatalogueError {
+                file: file.clone(),
+                message: e.to_string(),
+            })?;
+            messages.catalogues.insert(lang, parse(&file, &text)?);
+        }
+        Ok(messages)
+    }
+
+    /// The languages on offer, English first.
+    pub fn languages(&self) -> Vec<&str> {
+        let mut langs: Vec<&str> = self.catalogues.keys().map(String::as_str).collect();
+        langs.sort_by_key(|l| (*l != "en", *l));
+        langs
+    }
+
+    /// The best language for an `Accept-Language` header (or a `lang` choice), else English.
+    pub fn negotiate(&self, wanted: Option<&str>) -> String {
+        let Some(wanted) = wanted else {
+            return "en".to_string();
+        };
+        let mut choices: Vec<(f32, String)> = wanted
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.trim().split(';');
+                let tag = pieces.next()?.trim().to_lowercase();
+                let quality = pieces
+                    .find_map(|p| {
+                        p.trim()
+                            .strip_prefix("q=")
+                            .and_then(|q| q.parse::<f32>().ok())
+                    })
+                    .unwrap_or(1.0);
+                Some((quality, tag))
+            })
+            .collect();
+        choices.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (_, tag) in choices {
+            let primary = tag.split('-').next().unwrap_or("");
+            if self.catalogues.contains_key(&tag) {
+                return tag;
+            }
+            if self.catalogues.contains_key(primary) {
+                return primary.to_string();
+            }
+        }
+        "en".to_string()
+    }
+
+    /// The text for `key` in `lang`, falling back to English, then to the key itself (so a missing
+    /// message is visible, not blank).
+    pub fn get<'a>(&'a self, lang: &str, key: &'a str) -> &'a str {
+        self.catalogues
+            .get(lang)
+            .and_then(|c| c.get(key))
+            .or_else(|| self.catalogues.get("en").and_then(|c| c.get(key)))
+            .map_or(key, String::as_str)
+    }
+
+    /// Like [`Messages::get`] with `{name}` placeholders filled in.
+    pub fn format(&self, lang: &str, key: &str, args: &[(&str, &str)]) -> String {
+        let mut text = self.get(lang, key).to_string();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// Whether English has this key (tests check every key the code uses).
+    pub fn has_english(&self, key: &str) -> bool {
+        self.catalogues
+            .get("en")
+            .is_some_and(|c| c.contains_key(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use concord_domain::ErrorCode;
+
+    #[test]
+    fn every_error_code_has_english_text() {
+        let messages = Messages::english().unwrap();
+        for code in ErrorCode::ALL {
+            let key = format!("error.{}", code.as_str());
+            assert!(messages.has_english(&key), "{key} missing from en.toml");
+        }
+    }
+
+    #[test]
+    fn other_languages_fall_back_to_english() {
+        let dir = std::env::temp_dir().join(format!("concord-i18n-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("fr.toml"), "[nav]\nsearch = \"Rechercher\"\n").unwrap();
+        let messages = Messages::load(&dir).unwrap();
+        assert_eq!(messages.languages(), ["en", "fr"]);
+        assert_eq!(messages.negotiate(Some("fr-CA,fr;q=0.9,en;q=0.5")), "fr");
+        assert_eq!(messages.negotiate(Some("de,en;q=0.1")), "en");
+        assert_eq!(messages.get("fr", "nav.search"), "Rechercher");
+        assert_eq!(
+            messages.get("fr", "nav.login"),
+            messages.get("en", "nav.login")
+        );
+        assert_eq!(messages.get("fr", "no.such.key"), "no.such.key");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,21 @@
+//! `concord`: the command line. Every command that touches data opens the store itself, so it
+//! works whether or not a server is running on the same data directory; each calls the same service
+//! functions as the web pages and the API.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
