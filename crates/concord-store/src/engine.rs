@@ -199,12 +199,11 @@ impl Store {
     /// Closes the pools; on SQLite first folds the write-ahead log back into the database file so
     /// the data directory is one self-contained file after a clean shutdown.
     pub async fn close(&self) {
-        if self.engine == Engine::Sqlite {
-            if let Ok(mut conn) = self.writer.acquire().await {
-                if let Err(error) = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await {
-                    tracing::warn!(%error, "WAL checkpoint at shutdown failed");
-                }
-            }
+        if self.engine == Engine::Sqlite
+            && let Ok(mut conn) = self.writer.acquire().await
+            && let Err(error) = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await
+        {
+            tracing::warn!(%error, "WAL checkpoint at shutdown failed");
         }
         self.reader.close().await;
         self.writer.close().await;

@@ -13,11 +13,14 @@
 
 pub mod accounts;
 pub mod audit;
+#[cfg(test)]
+mod conformance;
 pub mod engine;
 mod migrate;
 pub mod org;
 pub mod patrons;
 mod rows;
+pub mod testing;
 
 pub use engine::{Engine, ReadConn, Store, StoreConfig, WriteTx};
 /// A connection or transaction the query functions run on, whichever engine is behind it.

@@ -342,7 +342,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(settings.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", settings.listen))?;
-            tracing::info!(address = %settings.listen, "listening");
+            let address = listener
+                .local_addr()
+                .context("the listener has no address")?;
+            tracing::info!(%address, "listening");
+            println!("listening on http://{address}/");
             serve(ctx, &settings, listener).await?;
         }
         Command::Demo {

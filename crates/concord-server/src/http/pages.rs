@@ -436,10 +436,10 @@ async fn logout(
     if let Err(error) = auth.check_csrf(Some(field(&fields, "csrf"))) {
         return error_page(&state, &auth, &error);
     }
-    if let Some(token) = &auth.session_token {
-        if let Err(error) = accounts::logout(&state.ctx, token).await {
-            return error_page(&state, &auth, &error);
-        }
+    if let Some(token) = &auth.session_token
+        && let Err(error) = accounts::logout(&state.ctx, token).await
+    {
+        return error_page(&state, &auth, &error);
     }
     let mut response = Redirect::to("/").into_response();
     if let Ok(value) = session_cookie(&state, "", 0).parse() {
@@ -485,11 +485,12 @@ async fn account(State(state): State<SharedState>, auth: Auth) -> Response {
 // ----- staff administration -----
 
 /// The staff principal, or a redirect to the login page for anyone else.
-fn staff(auth: &Auth) -> Result<&Principal, Response> {
-    match &auth.principal {
-        Some(p) if p.is_staff() => Ok(p),
-        _ => Err(Redirect::to("/login").into_response()),
-    }
+fn staff(auth: &Auth) -> Option<Principal> {
+    auth.principal.clone().filter(Principal::is_staff)
+}
+
+fn to_login() -> Response {
+    Redirect::to("/login").into_response()
 }
 
 async fn grant_text(state: &AppState, view: &View<'_>, grant: &Grant) -> ServiceResult<String> {
@@ -501,9 +502,8 @@ async fn grant_text(state: &AppState, view: &View<'_>, grant: &Grant) -> Service
 }
 
 async fn dashboard(State(state): State<SharedState>, auth: Auth) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let result = async {
         let view = View::new(&state, &auth);
@@ -613,9 +613,8 @@ async fn members_view(
 }
 
 async fn members_page(State(state): State<SharedState>, auth: Auth) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let result = members_view(&state, &auth, &principal, None).await;
     render(&state, &auth, result)
@@ -626,9 +625,8 @@ async fn create_member(
     auth: Auth,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let input = member_input_from(&fields);
     let result = async {
@@ -823,9 +821,8 @@ async fn member_page(
     Path(code): Path<String>,
     Query(saved): Query<Saved>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let result = member_view(
         &state,
@@ -845,9 +842,8 @@ async fn update_member(
     Path(code): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let input = member_input_from(&fields);
     let result = async {
@@ -880,9 +876,8 @@ async fn create_branch(
     Path(code): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let input = branch_input_from(&fields);
     let result = async {
@@ -962,9 +957,8 @@ async fn branch_page(
     Path(code): Path<String>,
     Query(saved): Query<Saved>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let result = async {
         let branch = org::branch(&state.ctx, &code).await?;
@@ -988,9 +982,8 @@ async fn update_branch(
     Path(code): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let input = branch_input_from(&fields);
     let result = async {
@@ -1057,8 +1050,8 @@ fn load_view(
 }
 
 async fn load_page(State(state): State<SharedState>, auth: Auth) -> Response {
-    if let Err(r) = staff(&auth) {
-        return r;
+    if staff(&auth).is_none() {
+        return to_login();
     }
     load_view(&state, &auth, "", None)
 }
@@ -1068,9 +1061,8 @@ async fn load_org(
     auth: Auth,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let text = field(&fields, "file");
     if let Err(e) = auth.check_csrf(Some(field(&fields, "csrf"))) {
@@ -1216,9 +1208,8 @@ async fn patrons_page(
     auth: Auth,
     Query(search): Query<PatronSearch>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let result = patrons_view(&state, &auth, &principal, &search.q, None).await;
     render(&state, &auth, result)
@@ -1229,9 +1220,8 @@ async fn register_patron(
     auth: Auth,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let input = patron_input_from(&fields);
     let result = async {
@@ -1322,9 +1312,8 @@ async fn patron_page(
     Path(id): Path<String>,
     Query(saved): Query<Saved>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let result = async {
         patron_view_page(
@@ -1347,9 +1336,8 @@ async fn update_patron(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let input = patron_input_from(&fields);
     let result = async {
@@ -1491,9 +1479,8 @@ async fn staff_view(
 }
 
 async fn staff_page(State(state): State<SharedState>, auth: Auth) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let result = staff_view(&state, &auth, &principal, None).await;
     render(&state, &auth, result)
@@ -1504,9 +1491,8 @@ async fn create_staff(
     auth: Auth,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let result = async {
         auth.check_csrf(Some(field(&fields, "csrf")))?;
@@ -1602,9 +1588,8 @@ async fn tokens_view(
 }
 
 async fn tokens_page(State(state): State<SharedState>, auth: Auth) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let result = tokens_view(&state, &auth, &principal, None, None).await;
     render(&state, &auth, result)
@@ -1615,9 +1600,8 @@ async fn create_token(
     auth: Auth,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let result = async {
         auth.check_csrf(Some(field(&fields, "csrf")))?;
@@ -1657,9 +1641,8 @@ async fn revoke_token(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let result = async {
         auth.check_csrf(Some(field(&fields, "csrf")))?;
@@ -1690,9 +1673,8 @@ async fn audit_page(
     auth: Auth,
     Query(q): Query<AuditQuery>,
 ) -> Response {
-    let principal = match staff(&auth) {
-        Ok(p) => p.clone(),
-        Err(r) => return r,
+    let Some(principal) = staff(&auth) else {
+        return to_login();
     };
     let result = async {
         let view = View::new(&state, &auth);

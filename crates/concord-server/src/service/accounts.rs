@@ -602,13 +602,13 @@ pub async fn create_api_token(
 ) -> ServiceResult<IssuedToken> {
     let name = parse_name("name", name)?;
     let role = Role::parse("role", role)?;
-    if let Some(days) = valid_days {
-        if !(1..=3650).contains(&days) {
-            return Err(ServiceError::field(
-                "valid_days",
-                "must be between 1 and 3650",
-            ));
-        }
+    if let Some(days) = valid_days
+        && !(1..=3650).contains(&days)
+    {
+        return Err(ServiceError::field(
+            "valid_days",
+            "must be between 1 and 3650",
+        ));
     }
     let mut tx = ctx.store.write().await?;
     let scope = resolve_scope(&mut tx, "scope", scope).await?;

@@ -101,11 +101,13 @@ pub const DEMO_PATRON_CARD: &str = "21000000001";
 pub const DEMO_PATRON_PIN: &str = "1234";
 
 fn patron_type_for(branch: &Branch, n: usize) -> &'static str {
+    let pick =
+        |choices: &[&'static str]| choices.get(n % choices.len()).copied().unwrap_or("ADULT");
     match branch.code.as_str().split('-').next().unwrap_or("") {
-        "OVSU" => ["STUDENT", "STUDENT", "FACULTY"][n % 3],
-        "GREEN" => ["STUDENT", "STUDENT", "STUDENT", "STAFF"][n % 4],
+        "OVSU" => pick(&["STUDENT", "STUDENT", "FACULTY"]),
+        "GREEN" => pick(&["STUDENT", "STUDENT", "STUDENT", "STAFF"]),
         "VHSL" => "CLINICIAN",
-        _ => ["ADULT", "ADULT", "CHILD", "SENIOR"][n % 4],
+        _ => pick(&["ADULT", "ADULT", "CHILD", "SENIOR"]),
     }
 }
 

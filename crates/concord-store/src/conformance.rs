@@ -1,0 +1,416 @@
+//! The storage conformance suite: the same checks on SQLite (always) and on PostgreSQL (when
+//! `CONCORD_TEST_POSTGRES_URL` names a server; in CI the test script always starts one).
+
+use std::path::PathBuf;
+
+use concord_domain::audit::{AuditFilter, AuditRecord};
+use concord_domain::auth::{Grant, Role, Scope};
+use concord_domain::calendar::Date;
+use concord_domain::codes::{Barcode, Code};
+use concord_domain::ids::{ApiTokenId, AuditId, BranchId, MemberId, PatronId, StaffId};
+use concord_domain::org::{BranchDraft, BranchInput, MemberDraft, MemberInput};
+
+use crate::accounts::{self, SessionPrincipal};
+use crate::patrons::{self, PatronRow};
+use crate::{Store, StoreConfig, StoreError, audit, org};
+
+const NOW: i64 = 1_795_000_000;
+
+async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Store::open(&StoreConfig::Sqlite {
+        data_dir: PathBuf::from(dir.path()),
+        synchronous_full: false,
+    })
+    .await
+    .unwrap();
+    let mut stores = vec![(sqlite, Some(dir))];
+    match std::env::var(crate::testing::POSTGRES_URL_VAR) {
+        Ok(admin) if !admin.is_empty() => {
+            let url = crate::testing::fresh_postgres_database(&admin)
+                .await
+                .unwrap();
+            let pg = Store::open(&StoreConfig::Postgres {
+                url,
+                max_connections: 4,
+            })
+            .await
+            .unwrap();
+            stores.push((pg, None));
+        }
+        _ => assert!(
+            std::env::var("CI").is_err(),
+            "CI must run the conformance suite on PostgreSQL too: set {}",
+            crate::testing::POSTGRES_URL_VAR
+        ),
+    }
+    stores
+}
+
+fn member(code: &str) -> MemberDraft {
+    MemberDraft::parse(&MemberInput {
+        code: code.into(),
+        name: format!("{code} Library"),
+        kind: "public".into(),
+        ..MemberInput::default()
+    })
+    .unwrap()
+}
+
+fn branch(code: &str) -> BranchDraft {
+    BranchDraft::parse(&BranchInput {
+        code: code.into(),
+        name: format!("{code} branch"),
+        opening_hours: vec![("monday".into(), "09:00-17:00".into())],
+        closed_dates: vec![("2026-12-25".into(), "Christmas".into())],
+        is_pickup_location: true,
+        ..BranchInput::default()
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn members_and_branches_round_trip_on_every_engine() {
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let mut tx = store.write().await.unwrap();
+        let a = org::insert_member(&mut tx, MemberId(1), &member("a"), NOW)
+            .await
+            .unwrap();
+        let b1 = org::insert_branch(&mut tx, BranchId(11), a.id, &branch("a1"), NOW)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            org::member_by_code(&mut conn, &Code::parse("c", "A").unwrap())
+                .await
+                .unwrap(),
+            Some(a.clone()),
+            "{engine:?}"
+        );
+        let loaded = org::branch_by_code(&mut conn, &Code::parse("c", "a1").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(loaded, b1, "{engine:?}");
+        assert_eq!(
+            loaded.closed_dates[0].date,
+            Date::parse("d", "2026-12-25").unwrap()
+        );
+        assert_eq!(
+            org::list_branches(&mut conn, Some(a.id)).await.unwrap(),
+            vec![b1]
+        );
+        drop(conn);
+
+        // A duplicate code is reported as such, not as a bare database error.
+        let mut tx = store.write().await.unwrap();
+        let err = org::insert_member(&mut tx, MemberId(2), &member("A"), NOW)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Duplicate { ref what } if what == "member code A"),
+            "{engine:?}: {err}"
+        );
+        drop(tx);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn an_uncommitted_transaction_leaves_nothing_behind() {
+    for (store, _dir) in stores().await {
+        {
+            let mut tx = store.write().await.unwrap();
+            org::insert_member(&mut tx, MemberId(1), &member("gone"), NOW)
+                .await
+                .unwrap();
+            // Dropped without commit.
+        }
+        let mut conn = store.read().await.unwrap();
+        assert!(
+            org::list_members(&mut conn).await.unwrap().is_empty(),
+            "{:?}",
+            store.engine()
+        );
+        drop(conn);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn accounts_sessions_tokens_and_throttle_on_every_engine() {
+    for (store, _dir) in stores().await {
+        let mut tx = store.write().await.unwrap();
+        let m = org::insert_member(&mut tx, MemberId(1), &member("m"), NOW)
+            .await
+            .unwrap();
+        let b = org::insert_branch(&mut tx, BranchId(2), m.id, &branch("m1"), NOW)
+            .await
+            .unwrap();
+        let grants = [
+            Grant {
+                role: Role::Circulation,
+                scope: Scope::Branch {
+                    member: m.id,
+                    branch: b.id,
+                },
+            },
+            Grant {
+                role: Role::ReadOnly,
+                scope: Scope::Consortium,
+            },
+        ];
+        accounts::insert_staff(&mut tx, StaffId(3), "dev", "Dev", "hash", &grants, NOW)
+            .await
+            .unwrap();
+        accounts::insert_session(
+            &mut tx,
+            "digest",
+            SessionPrincipal::Staff(3),
+            "csrf",
+            NOW,
+            NOW + 60,
+        )
+        .await
+        .unwrap();
+        let grant = Grant {
+            role: Role::Circulation,
+            scope: Scope::Member { member: m.id },
+        };
+        accounts::insert_api_token(
+            &mut tx,
+            ApiTokenId(4),
+            "kiosk",
+            "tokendigest",
+            grant,
+            "operator",
+            NOW,
+            None,
+        )
+        .await
+        .unwrap();
+        for t in [NOW - 10, NOW - 5] {
+            accounts::record_login_failure(&mut tx, "staff:dev", t)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        let staff = accounts::staff_by_username(&mut conn, "dev")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(staff.grants, grants);
+        let session = accounts::session(&mut conn, "digest", NOW)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(session.principal, SessionPrincipal::Staff(3));
+        assert!(
+            accounts::session(&mut conn, "digest", NOW + 60)
+                .await
+                .unwrap()
+                .is_none(),
+            "expired sessions are not returned"
+        );
+        let token = accounts::live_api_token(&mut conn, "tokendigest", NOW)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(token.grant, grant);
+        assert_eq!(
+            accounts::login_failures(&mut conn, "staff:dev", NOW - 60)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        drop(conn);
+
+        let mut tx = store.write().await.unwrap();
+        assert!(
+            accounts::revoke_api_token(&mut tx, ApiTokenId(4), NOW)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !accounts::revoke_api_token(&mut tx, ApiTokenId(4), NOW)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        assert!(
+            accounts::live_api_token(&mut conn, "tokendigest", NOW)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        drop(conn);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn patrons_and_audit_on_every_engine() {
+    for (store, _dir) in stores().await {
+        let mut tx = store.write().await.unwrap();
+        let m = org::insert_member(&mut tx, MemberId(1), &member("m"), NOW)
+            .await
+            .unwrap();
+        let other = org::insert_member(&mut tx, MemberId(5), &member("o"), NOW)
+            .await
+            .unwrap();
+        let b = org::insert_branch(&mut tx, BranchId(2), m.id, &branch("m1"), NOW)
+            .await
+            .unwrap();
+        let row = PatronRow {
+            family_name: "Müller".into(),
+            given_names: "Anna".into(),
+            home_branch: b.id,
+            home_member: m.id,
+            patron_type: Code::parse("t", "adult").unwrap(),
+            expires_on: Date::parse("d", "2028-01-01").unwrap(),
+            email: Some("Anna@Example.org".into()),
+            phone: None,
+        };
+        let card = Barcode::parse("card", "2900001").unwrap();
+        patrons::insert_patron(&mut tx, PatronId(7), &card, &row, Some("pinhash"), NOW)
+            .await
+            .unwrap();
+        for (id, member_id) in [(100, m.id), (101, other.id), (102, m.id)] {
+            let record = AuditRecord {
+                actor: "staff:dev".into(),
+                action: "patron.update".into(),
+                entity_kind: "patron".into(),
+                entity_id: "7".into(),
+                member_id: Some(member_id),
+                before: Some("{\"a\":1}".into()),
+                after: Some("{\"a\":2}".into()),
+                reason: None,
+            };
+            audit::append(&mut tx, AuditId(id), NOW + id, &record)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        // A failed statement ends the transaction on PostgreSQL, so a service never carries on after
+        // a store error; here the duplicate card gets a transaction of its own.
+        let mut tx = store.write().await.unwrap();
+        let err = patrons::add_card(&mut tx, PatronId(7), &card, NOW)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Duplicate { .. }), "{err}");
+        drop(tx);
+
+        let mut conn = store.read().await.unwrap();
+        for query in ["2900001", "müller", "MÜLLER a", "anna@example.org"] {
+            // Names are folded to lower case in Rust, not SQL, so both engines match the same way.
+            let found = patrons::search_patrons(&mut conn, query, None, 10)
+                .await
+                .unwrap();
+            assert_eq!(found.len(), 1, "{:?} {query}", store.engine());
+        }
+        assert!(
+            patrons::search_patrons(&mut conn, "müller", Some(other.id), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            patrons::search_patrons(&mut conn, "%", None, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "LIKE wildcards are literal"
+        );
+        let (patron, pin) = patrons::patron_by_card(&mut conn, &card)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(patron.display_name(), "Anna Müller");
+        assert_eq!(pin.as_deref(), Some("pinhash"));
+
+        let filter = AuditFilter {
+            member_id: Some(m.id),
+            limit: 10,
+            ..AuditFilter::default()
+        };
+        let entries = audit::list(&mut conn, &filter).await.unwrap();
+        assert_eq!(
+            entries.iter().map(|e| e.id.0).collect::<Vec<_>>(),
+            [102, 100],
+            "newest first, one member"
+        );
+        let page = audit::list(
+            &mut conn,
+            &AuditFilter {
+                before_id: Some(AuditId(102)),
+                limit: 1,
+                ..filter.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(page[0].id.0, 100);
+        let since = audit::list(
+            &mut conn,
+            &AuditFilter {
+                since: Some(NOW + 101),
+                limit: 10,
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(since.len(), 2);
+        drop(conn);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_backup_is_a_consistent_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&StoreConfig::Sqlite {
+        data_dir: dir.path().to_path_buf(),
+        synchronous_full: true,
+    })
+    .await
+    .unwrap();
+    let mut tx = store.write().await.unwrap();
+    org::insert_member(&mut tx, MemberId(1), &member("kept"), NOW)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let target = dir.path().join("copy").join("backup.sqlite3");
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    store.backup_to(&target).await.unwrap();
+    assert!(
+        matches!(store.backup_to(&target).await, Err(StoreError::Config(_))),
+        "never overwrites"
+    );
+    store.close().await;
+
+    let restored_dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        &target,
+        restored_dir.path().join(crate::engine::SQLITE_FILE),
+    )
+    .unwrap();
+    let restored = Store::open(&StoreConfig::Sqlite {
+        data_dir: restored_dir.path().to_path_buf(),
+        synchronous_full: false,
+    })
+    .await
+    .unwrap();
+    let mut conn = restored.read().await.unwrap();
+    assert_eq!(org::list_members(&mut conn).await.unwrap().len(), 1);
+    drop(conn);
+    restored.close().await;
+}

@@ -1,0 +1,289 @@
+//! The `concord` binary as an operator uses it: help, demo, org load, accounts, backup while
+//! serving, and a clean shutdown.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::support::TWO_MEMBERS;
+
+fn concord(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_concord"));
+    command
+        .env_remove("CONCORD_DATABASE_URL")
+        .env("CONCORD_DATA_DIR", data_dir)
+        .env("CONCORD_LOG", "warn");
+    command
+}
+
+fn run(command: &mut Command) -> (bool, String, String) {
+    let output = command.output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn help_documents_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, _) = run(concord(dir.path()).arg("--help"));
+    assert!(ok);
+    for command in [
+        "serve", "demo", "migrate", "org", "staff", "patron", "token", "audit", "backup",
+    ] {
+        assert!(
+            out.contains(command),
+            "--help does not mention {command}:\n{out}"
+        );
+    }
+    let (ok, out, _) = run(concord(dir.path()).args(["org", "load", "--help"]));
+    assert!(ok);
+    assert!(
+        out.contains("--data-dir") && out.contains("CONCORD_DATA_DIR"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_demo_is_idempotent_and_writes_its_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, first, err) = run(concord(dir.path()).args(["demo", "--no-serve", "--port", "0"]));
+    assert!(ok, "{err}");
+    assert!(
+        first.contains("5 members, 14 branches, 300 patrons"),
+        "{first}"
+    );
+    let (ok, second, err) = run(concord(dir.path()).args(["demo", "--no-serve", "--port", "0"]));
+    assert!(ok, "{err}");
+    assert!(
+        second.contains("5 members, 14 branches, 300 patrons"),
+        "the second run adds nothing: {second}"
+    );
+
+    let credentials: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("demo-credentials.json")).unwrap(),
+    )
+    .unwrap();
+    let roles: Vec<&str> = credentials["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["role"].as_str().unwrap())
+        .collect();
+    for role in [
+        "consortium_admin",
+        "member_admin",
+        "circulation",
+        "cataloguing",
+        "read_only",
+    ] {
+        assert!(roles.contains(&role), "no {role} login in {credentials}");
+    }
+    assert!(credentials["patron"]["card"].is_string() && credentials["patron"]["pin"].is_string());
+    assert!(credentials["ports"]["http"].is_number());
+
+    let (ok, out, _) = run(concord(dir.path()).args(["org", "show"]));
+    assert!(ok);
+    for kind in ["[public]", "[academic]", "[school]", "[special]"] {
+        assert!(out.contains(kind), "{out}");
+    }
+}
+
+#[test]
+fn org_load_reports_bad_files_and_loads_good_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        TWO_MEMBERS.replace("kind = \"academic\"", "kind = \"zoo\""),
+    )
+    .unwrap();
+    let (ok, _, err) = run(concord(dir.path()).args(["org", "load"]).arg(&bad));
+    assert!(!ok);
+    assert!(
+        err.contains("members[1].kind") && err.contains("\"zoo\" is not a kind of library"),
+        "{err}"
+    );
+    assert!(err.contains("was not loaded"), "{err}");
+
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, TWO_MEMBERS).unwrap();
+    let (ok, out, err) = run(concord(dir.path())
+        .args(["org", "load", "--json"])
+        .arg(&good));
+    assert!(ok, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(summary["members_created"], 2);
+    assert_eq!(summary["branches_created"], 4);
+
+    let (ok, _, err) = run(concord(dir.path())
+        .args(["org", "load"])
+        .arg(dir.path().join("missing.toml")));
+    assert!(!ok);
+    assert!(
+        err.contains("cannot read") && err.contains("missing.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn staff_accounts_and_tokens_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("org.toml");
+    std::fs::write(&file, TWO_MEMBERS).unwrap();
+    assert!(run(concord(dir.path()).args(["org", "load"]).arg(&file)).0);
+
+    let mut child = concord(dir.path())
+        .args([
+            "staff",
+            "add",
+            "priya",
+            "--name",
+            "Priya Raman",
+            "--role",
+            "cataloguing",
+            "--scope",
+            "member:ROHAN",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a-long-password\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let (ok, _, err) = run(concord(dir.path())
+        .args([
+            "staff",
+            "add",
+            "x",
+            "--name",
+            "X",
+            "--role",
+            "boss",
+            "--scope",
+            "member:NOWHERE",
+        ])
+        .stdin(Stdio::null()));
+    assert!(!ok);
+    assert!(
+        err.contains("\"boss\" is not a role") && err.contains("member NOWHERE was not found"),
+        "{err}"
+    );
+
+    let (ok, out, _) = run(concord(dir.path()).args(["staff", "list"]));
+    assert!(
+        ok && out.contains("priya") && out.contains("cataloguing member:ROHAN"),
+        "{out}"
+    );
+
+    let (ok, out, err) = run(concord(dir.path()).args([
+        "token",
+        "create",
+        "Law kiosk",
+        "--role",
+        "circulation",
+        "--scope",
+        "branch:ROHAN-LAW",
+        "--days",
+        "30",
+    ]));
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().nth(1).unwrap().len(), 64, "{out}");
+    let (ok, out, _) = run(concord(dir.path()).args(["audit", "--json"]));
+    assert!(ok);
+    let actions: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["action"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        actions.contains(&"api_token.create".to_string())
+            && actions.contains(&"staff.create".to_string()),
+        "{actions:?}"
+    );
+}
+
+#[test]
+fn backup_while_serving_and_a_clean_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("org.toml");
+    std::fs::write(&file, TWO_MEMBERS).unwrap();
+    let mut server = concord(dir.path())
+        .arg("serve")
+        .env("CONCORD_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let address = first
+        .strip_prefix("listening on ")
+        .expect("the address")
+        .trim_end_matches('/')
+        .to_string();
+
+    // The CLI writes to the same data while the server runs, and the server sees it.
+    let (ok, _, err) = run(concord(dir.path()).args(["org", "load"]).arg(&file));
+    assert!(ok, "{err}");
+    let body = reqwest::blocking_get(&format!("{address}/api/v1/members"));
+    assert!(body.contains("SHIRE") && body.contains("ROHAN"), "{body}");
+
+    let backup = dir.path().join("backup.sqlite3");
+    let (ok, out, err) = run(concord(dir.path()).arg("backup").arg(&backup));
+    assert!(ok, "{err}");
+    assert!(out.contains("backed up"));
+    let (ok, _, err) = run(concord(dir.path()).arg("backup").arg(&backup));
+    assert!(!ok && err.contains("already exists"), "{err}");
+
+    // The backup is a working store on its own.
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(&backup, restored.path().join("concord.sqlite3")).unwrap();
+    let (ok, out, _) = run(concord(restored.path()).args(["org", "show"]));
+    assert!(ok && out.contains("Shire Libraries"), "{out}");
+
+    // SIGTERM: requests in flight finish, the log is checkpointed, the process exits 0.
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = server.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let wal = dir.path().join("concord.sqlite3-wal");
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "the WAL is checkpointed at shutdown"
+    );
+}
+
+mod reqwest {
+    /// A blocking GET for the tests that drive the binary from a plain `#[test]`.
+    pub fn blocking_get(url: &str) -> String {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async { ::reqwest::get(url).await.unwrap().text().await.unwrap() })
+    }
+}
