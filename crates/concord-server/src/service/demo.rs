@@ -174,9 +174,13 @@ async fn ensure_patrons(ctx: &Context, who: &Principal, branches: &[Branch]) -> 
     let mut tx = ctx.store.write().await?;
     let mut created = 0;
     for n in 0..COUNT {
-        let Some(branch) = branches.get(n % branches.len().max(1)) else {
-            break;
+        // The demo patron whose card is printed belongs to the demo circulation desk's branch.
+        let branch = if n == 0 {
+            branches.iter().find(|b| b.code.as_str() == "RIVER-MAIN")
+        } else {
+            branches.get(n % branches.len().max(1))
         };
+        let Some(branch) = branch else { break };
         let card = Barcode::parse("card", &format!("2100{:07}", n + 1))?;
         if patron_store::patron_by_card(&mut tx, &card)
             .await?
