@@ -117,6 +117,27 @@ fn json_rejection(rejection: JsonRejection) -> ServiceError {
     ServiceError::field(field, reason)
 }
 
+/// Query parameters whose rejection is a clear `invalid_input` error naming the problem.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError(ServiceError::field(
+                "query",
+                std::error::Error::source(&rejection)
+                    .map_or(rejection.body_text(), |s| s.to_string()),
+            ))),
+        }
+    }
+}
+
 /// State-changing API calls carried by a session cookie must echo the session's anti-forgery token.
 fn csrf(auth: &Auth, headers: &HeaderMap) -> ServiceResult<()> {
     auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))
@@ -711,7 +732,7 @@ struct SearchQuery {
 async fn search_patrons(
     State(state): State<SharedState>,
     auth: Auth,
-    Query(query): Query<SearchQuery>,
+    ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<Vec<PatronView>>> {
     let found = patrons::search(&state.ctx, auth.require()?, &query.q).await?;
     let mut views = Vec::with_capacity(found.len());
@@ -960,7 +981,7 @@ pub async fn audit_filter(
 async fn browse_audit(
     State(state): State<SharedState>,
     auth: Auth,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Vec<AuditView>>> {
     let principal = auth.require()?;
     let filter = audit_filter(&state, principal, &q).await?;

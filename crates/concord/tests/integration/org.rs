@@ -231,6 +231,10 @@ async fn every_change_is_audited_and_admins_browse_their_part() {
     assert_eq!(shire.get("/api/v1/audit?member=ROHAN").await.status, 403);
     let by_actor = admin.get("/api/v1/audit?actor=staff:admin").await.json();
     assert_eq!(by_actor.as_array().unwrap().len(), 1);
+    let bad = admin.get("/api/v1/audit?limit=lots").await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.error_code(), "invalid_input");
+    assert!(bad.body.contains("limit"), "{}", bad.body);
     let bad = admin.get("/api/v1/audit?since=yesterday").await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("since"));
