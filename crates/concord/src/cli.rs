@@ -136,6 +136,14 @@ enum OrgCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write the consortium's members and branches in the file format `org load` reads.
+    Export {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The file to write (standard output if not given).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// List members and their branches.
     Show {
         #[command(flatten)]
@@ -430,6 +438,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         summary.branches_updated,
                         summary.branches_unchanged
                     );
+                }
+            }
+            OrgCommand::Export { data, output } => {
+                let ctx = open(&settings_for(&data)).await?;
+                let result = orgfile::export(&ctx, &Principal::Operator).await;
+                ctx.store.close().await;
+                let text = result.map_err(service)?;
+                match output {
+                    Some(path) => std::fs::write(&path, text)
+                        .with_context(|| format!("cannot write {}", path.display()))?,
+                    None => print!("{text}"),
                 }
             }
             OrgCommand::Show { data } => {

@@ -19,15 +19,16 @@ use serde::{Deserialize, Serialize};
 use super::{Change, ServiceError, ServiceResult, audit};
 use crate::Context;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ConsortiumFile {
+    #[serde(skip_serializing_if = "Option::is_none")]
     consortium: Option<ConsortiumSection>,
     #[serde(default)]
     members: Vec<MemberSection>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ConsortiumSection {
     code: String,
@@ -35,7 +36,7 @@ struct ConsortiumSection {
     #[serde(default = "default_currency")]
     currency: String,
     /// `+01:00`, `-05:00`, `Z`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     utc_offset: Option<String>,
 }
 
@@ -43,20 +44,23 @@ fn default_currency() -> String {
     "USD".to_string()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct MemberSection {
     code: String,
     name: String,
     kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     colour: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     logo_url: Option<String>,
     #[serde(default)]
     branches: Vec<BranchSection>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct BranchSection {
     code: String,
@@ -70,11 +74,11 @@ struct BranchSection {
     /// `monday = "09:00-17:00"`; days left out are closed.
     #[serde(default)]
     hours: BTreeMap<String, String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     closed: Vec<ClosedSection>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ClosedSection {
     date: String,
@@ -356,6 +360,65 @@ pub async fn load(ctx: &Context, who: &Principal, text: &str) -> ServiceResult<L
     }
     tx.commit().await.map_err(concord_store::StoreError::from)?;
     Ok(summary)
+}
+
+fn format_offset(seconds: i64) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.abs() / 60;
+    format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// The consortium as it is now, in the same file format `load` reads: export, edit, load again.
+pub async fn export(ctx: &Context, who: &Principal) -> ServiceResult<String> {
+    authorise(who, Action::ReadOrganisation)?;
+    let mut conn = ctx.store.read().await?;
+    let consortium = store::consortium(&mut conn).await?;
+    let members = store::list_members(&mut conn).await?;
+    let branches = store::list_branches(&mut conn, None).await?;
+    let file = ConsortiumFile {
+        consortium: consortium.map(|c| ConsortiumSection {
+            code: c.code,
+            name: c.name,
+            currency: c.currency,
+            utc_offset: Some(format_offset(c.utc_offset_seconds)),
+        }),
+        members: members
+            .iter()
+            .map(|m| MemberSection {
+                code: m.code.to_string(),
+                name: m.name.clone(),
+                kind: m.kind.as_str().to_string(),
+                display_name: Some(m.branding.display_name.clone()),
+                colour: Some(m.branding.colour.as_str().to_string()),
+                logo_url: m.branding.logo_url.clone(),
+                branches: branches
+                    .iter()
+                    .filter(|b| b.member_id == m.id)
+                    .map(|b| BranchSection {
+                        code: b.code.to_string(),
+                        name: b.name.clone(),
+                        address: b.address.clone(),
+                        pickup: b.is_pickup_location,
+                        curbside: b.has_curbside,
+                        hours: concord_domain::calendar::Weekday::ALL
+                            .iter()
+                            .filter(|d| b.opening_hours.is_open_on(**d))
+                            .map(|d| (d.key().to_string(), b.opening_hours.format_day(*d)))
+                            .collect(),
+                        closed: b
+                            .closed_dates
+                            .iter()
+                            .map(|c| ClosedSection {
+                                date: c.date.to_string(),
+                                reason: c.reason.clone(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    toml::to_string(&file).map_err(|e| ServiceError::internal(format!("consortium file: {e}")))
 }
 
 #[cfg(test)]
