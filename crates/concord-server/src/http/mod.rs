@@ -3,6 +3,7 @@
 
 pub mod api;
 mod auth;
+pub mod openapi;
 pub mod pages;
 mod style;
 
@@ -62,6 +63,7 @@ pub fn router(state: SharedState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/api/openapi.json", get(openapi::serve))
         .merge(api::routes())
         .merge(pages::routes())
         .fallback(not_found)

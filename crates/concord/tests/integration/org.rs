@@ -257,6 +257,9 @@ async fn health_readiness_and_unknown_paths() {
     assert_eq!((health.status, health.body.as_str()), (200, "ok"));
     assert!(health.headers.contains_key("x-request-id"));
     assert_eq!(client.get("/readyz").await.json()["status"], "ready");
+    let openapi = client.get("/api/openapi.json").await;
+    assert_eq!(openapi.status, 200);
+    assert_eq!(openapi.json()["openapi"], "3.1.0");
     let missing = client.get("/api/v1/nothing-here").await;
     assert_eq!(missing.status, 404);
     assert_eq!(missing.error_code(), "not_found");

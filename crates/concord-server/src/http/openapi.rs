@@ -1,0 +1,238 @@
+//! The OpenAPI 3.1 description of the JSON API, served at `/api/openapi.json`.
+//!
+//! Written by hand next to the routes it describes; a test reads every `route("/api/…")` in this
+//! folder and fails when one is missing here or documented but gone, so the two cannot drift.
+
+use axum::Json;
+use serde_json::{Map, Value, json};
+
+fn error_response(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+fn body(schema: Value) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn list_of(name: &str) -> Value {
+    json!({ "type": "array", "items": reference(name) })
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+}
+
+fn query_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } })
+}
+
+/// One operation: a summary, its tag, parameters, optional request body, the success response.
+fn op(
+    summary: &str,
+    tag: &str,
+    parameters: Vec<Value>,
+    request: Option<Value>,
+    success: (&str, Value),
+) -> Value {
+    let mut responses = Map::new();
+    responses.insert(success.0.to_string(), success.1);
+    responses.insert(
+        "401".into(),
+        error_response("Not logged in, or the token is unknown, expired or revoked"),
+    );
+    responses.insert("403".into(), error_response("The role or scope does not allow this (code forbidden), or the anti-forgery token is missing (csrf_mismatch)"));
+    responses.insert("404".into(), error_response("No such thing"));
+    responses.insert(
+        "422".into(),
+        error_response("Input is not valid; `fields` names each field and why"),
+    );
+    let mut operation = json!({ "summary": summary, "tags": [tag], "parameters": parameters, "responses": responses });
+    if let (Some(request), Some(map)) = (request, operation.as_object_mut()) {
+        map.insert("requestBody".into(), request);
+    }
+    operation
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let code = path_param("code", "A member or branch code");
+    let id = path_param("id", "An id");
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Concord API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The JSON API of Concord, a library services platform for consortia. Integrations authenticate with `Authorization: Bearer <token>` (issued with `concord token create` or on the tokens page); browser sessions log in at /api/v1/session and send the returned csrf_token as `X-CSRF-Token` on every change.",
+            "license": { "name": "GPL-3.0-or-later" }
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer" },
+                "session": { "type": "apiKey", "in": "cookie", "name": "concord_session" }
+            },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": {
+                    "code": { "type": "string", "enum": concord_domain::ErrorCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>() },
+                    "message": { "type": "string" },
+                    "fields": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "reason": { "type": "string" } } } }
+                } } } },
+                "Member": { "type": "object", "properties": {
+                    "code": { "type": "string" }, "name": { "type": "string" },
+                    "kind": { "type": "string", "enum": ["public", "academic", "school", "special"] },
+                    "display_name": { "type": "string" }, "colour": { "type": "string", "example": "#1f5f8b" }, "logo_url": { "type": ["string", "null"] } } },
+                "MemberInput": { "type": "object", "required": ["code", "name", "kind"], "properties": {
+                    "code": { "type": "string" }, "name": { "type": "string" }, "kind": { "type": "string" },
+                    "display_name": { "type": "string" }, "colour": { "type": "string" }, "logo_url": { "type": "string" } } },
+                "Branch": { "type": "object", "properties": {
+                    "code": { "type": "string" }, "member": { "type": "string" }, "name": { "type": "string" }, "address": { "type": "string" },
+                    "opening_hours": { "type": "object", "additionalProperties": { "type": "string" }, "example": { "monday": "09:00-12:30, 13:30-17:00", "sunday": "closed" } },
+                    "closed_dates": { "type": "array", "items": { "type": "object", "properties": { "date": { "type": "string", "format": "date" }, "reason": { "type": "string" } } } },
+                    "pickup_location": { "type": "boolean" }, "curbside": { "type": "boolean" } } },
+                "BranchInput": { "type": "object", "required": ["code", "name"], "properties": {
+                    "code": { "type": "string" }, "name": { "type": "string" }, "address": { "type": "string" },
+                    "opening_hours": { "type": "object", "additionalProperties": { "type": "string" } },
+                    "closed_dates": { "type": "array", "items": { "type": "object", "properties": { "date": { "type": "string" }, "reason": { "type": "string" } } } },
+                    "pickup_location": { "type": "boolean" }, "curbside": { "type": "boolean" } } },
+                "Patron": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "cards": { "type": "array", "items": { "type": "string" } },
+                    "family_name": { "type": "string" }, "given_names": { "type": "string" },
+                    "home_branch": { "type": "string" }, "home_member": { "type": "string" }, "patron_type": { "type": "string" },
+                    "expires_on": { "type": "string", "format": "date" }, "email": { "type": ["string", "null"] }, "phone": { "type": ["string", "null"] } } },
+                "PatronInput": { "type": "object", "required": ["family_name", "home_branch", "patron_type", "expires_on"], "properties": {
+                    "card": { "type": "string" }, "family_name": { "type": "string" }, "given_names": { "type": "string" },
+                    "home_branch": { "type": "string" }, "patron_type": { "type": "string" }, "expires_on": { "type": "string", "format": "date" },
+                    "email": { "type": "string" }, "phone": { "type": "string" }, "pin": { "type": "string" } } },
+                "Grant": { "type": "object", "properties": { "role": { "type": "string", "enum": ["consortium_admin", "member_admin", "circulation", "cataloguing", "read_only"] }, "scope": { "type": "string", "example": "branch:RIVER-MAIN" } } },
+                "Staff": { "type": "object", "properties": { "username": { "type": "string" }, "display_name": { "type": "string" }, "disabled": { "type": "boolean" }, "grants": { "type": "array", "items": reference("Grant") } } },
+                "StaffInput": { "type": "object", "required": ["username", "display_name", "password", "grants"], "properties": { "username": { "type": "string" }, "display_name": { "type": "string" }, "password": { "type": "string", "minLength": 10 }, "grants": { "type": "array", "items": reference("Grant") } } },
+                "Token": { "type": "object", "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "role": { "type": "string" }, "scope": { "type": "string" }, "created_by": { "type": "string" }, "created_at": { "type": "integer" }, "expires_at": { "type": ["integer", "null"] }, "revoked_at": { "type": ["integer", "null"] }, "last_used_at": { "type": ["integer", "null"] }, "secret": { "type": "string", "description": "Only in the response that creates the token" } } },
+                "AuditEntry": { "type": "object", "properties": { "id": { "type": "string" }, "at": { "type": "integer" }, "actor": { "type": "string" }, "action": { "type": "string" }, "entity_kind": { "type": "string" }, "entity_id": { "type": "string" }, "member": { "type": ["string", "null"] }, "before": {}, "after": {}, "reason": { "type": ["string", "null"] } } },
+                "LoadSummary": { "type": "object", "properties": { "members_created": { "type": "integer" }, "members_updated": { "type": "integer" }, "members_unchanged": { "type": "integer" }, "branches_created": { "type": "integer" }, "branches_updated": { "type": "integer" }, "branches_unchanged": { "type": "integer" } } },
+                "Session": { "type": "object", "properties": { "csrf_token": { "type": "string" }, "expires_at": { "type": "integer" } } }
+            }
+        },
+        "security": [{ "bearer": [] }, { "session": [] }],
+        "paths": {
+            "/api/openapi.json": { "get": op("This document", "meta", vec![], None, ("200", ok("The OpenAPI document", json!({ "type": "object" })))) },
+            "/api/v1/session": {
+                "post": op("Staff login (sets the session cookie)", "sessions", vec![], Some(body(json!({ "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } }))), ("200", ok("Logged in", reference("Session")))),
+                "delete": op("Log out", "sessions", vec![], None, ("204", json!({ "description": "Logged out" })))
+            },
+            "/api/v1/patron-session": { "post": op("Patron login with card and PIN", "sessions", vec![], Some(body(json!({ "type": "object", "required": ["card", "pin"], "properties": { "card": { "type": "string" }, "pin": { "type": "string" } } }))), ("200", ok("Logged in", reference("Session")))) },
+            "/api/v1/me": { "get": op("Who is asking: staff grants or the patron's own record", "sessions", vec![], None, ("200", ok("The principal", json!({ "type": "object" })))) },
+            "/api/v1/consortium": { "get": op("The consortium and its members", "organisation", vec![], None, ("200", ok("The consortium", json!({ "type": "object" })))) },
+            "/api/v1/members": {
+                "get": op("List members", "organisation", vec![], None, ("200", ok("Members", list_of("Member")))),
+                "post": op("Create a member (consortium administrators)", "organisation", vec![], Some(body(reference("MemberInput"))), ("201", ok("Created", reference("Member"))))
+            },
+            "/api/v1/members/{code}": {
+                "get": op("One member", "organisation", vec![code.clone()], None, ("200", ok("The member", reference("Member")))),
+                "put": op("Change a member's details and branding", "organisation", vec![code.clone()], Some(body(reference("MemberInput"))), ("200", ok("Changed", reference("Member"))))
+            },
+            "/api/v1/members/{code}/branches": {
+                "get": op("A member's branches", "organisation", vec![code.clone()], None, ("200", ok("Branches", list_of("Branch")))),
+                "post": op("Add a branch to a member", "organisation", vec![code.clone()], Some(body(reference("BranchInput"))), ("201", ok("Created", reference("Branch"))))
+            },
+            "/api/v1/branches": { "get": op("Every branch", "organisation", vec![], None, ("200", ok("Branches", list_of("Branch")))) },
+            "/api/v1/branches/{code}": {
+                "get": op("One branch", "organisation", vec![code.clone()], None, ("200", ok("The branch", reference("Branch")))),
+                "put": op("Change a branch: hours, closed dates, pickup, curbside", "organisation", vec![code.clone()], Some(body(reference("BranchInput"))), ("200", ok("Changed", reference("Branch"))))
+            },
+            "/api/v1/org/load": { "post": op("Load a whole-consortium TOML file (the request body)", "organisation", vec![], Some(json!({ "required": true, "content": { "text/plain": { "schema": { "type": "string" } } } })), ("200", ok("What was created, updated and left unchanged", reference("LoadSummary")))) },
+            "/api/v1/patrons": {
+                "get": op("Find patrons by card, name (surname first) or email, within the caller's scope", "patrons", vec![query_param("q", "Card, name or email")], None, ("200", ok("Patrons", list_of("Patron")))),
+                "post": op("Register a patron", "patrons", vec![], Some(body(reference("PatronInput"))), ("201", ok("Registered", reference("Patron"))))
+            },
+            "/api/v1/patrons/{id}": {
+                "get": op("One patron (staff within scope, or the patron themself)", "patrons", vec![id.clone()], None, ("200", ok("The patron", reference("Patron")))),
+                "put": op("Change a patron", "patrons", vec![id.clone()], Some(body(reference("PatronInput"))), ("200", ok("Changed", reference("Patron"))))
+            },
+            "/api/v1/patrons/{id}/pin": { "put": op("Set a patron's PIN", "patrons", vec![id.clone()], Some(body(json!({ "type": "object", "required": ["pin"], "properties": { "pin": { "type": "string" } } }))), ("204", json!({ "description": "Set" }))) },
+            "/api/v1/staff": {
+                "get": op("Staff accounts the caller manages", "accounts", vec![], None, ("200", ok("Staff", list_of("Staff")))),
+                "post": op("Create a staff account", "accounts", vec![], Some(body(reference("StaffInput"))), ("201", ok("Created", reference("Staff"))))
+            },
+            "/api/v1/tokens": {
+                "get": op("API tokens in the caller's scope", "accounts", vec![], None, ("200", ok("Tokens", list_of("Token")))),
+                "post": op("Issue an API token (the secret is returned once)", "accounts", vec![], Some(body(json!({ "type": "object", "required": ["name", "role", "scope"], "properties": { "name": { "type": "string" }, "role": { "type": "string" }, "scope": { "type": "string" }, "valid_days": { "type": "integer" } } }))), ("201", ok("Issued", reference("Token"))))
+            },
+            "/api/v1/tokens/{id}": { "delete": op("Revoke a token", "accounts", vec![id.clone()], None, ("200", ok("Revoked", reference("Token")))) },
+            "/api/v1/audit": { "get": op("Browse the audit log, newest first", "audit", vec![
+                query_param("member", "Member code"), query_param("actor", "e.g. staff:alice"), query_param("entity_kind", "member, branch, patron, staff, api_token"),
+                query_param("entity_id", "The record's id or code"), query_param("action", "Action prefix, e.g. patron."), query_param("since", "YYYY-MM-DD"),
+                query_param("until", "YYYY-MM-DD"), query_param("before", "Entries older than this id"), query_param("limit", "At most this many (1-1000)")
+            ], None, ("200", ok("Entries", list_of("AuditEntry")))) }
+        }
+    })
+}
+
+/// `GET /api/openapi.json`.
+pub async fn serve() -> Json<Value> {
+    Json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Every `/api/` path routed in this folder, in OpenAPI's `{param}` form.
+    fn routed_paths() -> BTreeSet<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http");
+        let mut paths = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            // `.route(` may be followed by a line break before the path (rustfmt).
+            for piece in text.split(".route(").skip(1) {
+                let Some(quoted) = piece.trim_start().strip_prefix('"') else {
+                    continue;
+                };
+                let path = quoted.split('"').next().unwrap();
+                if path.starts_with("/api/") {
+                    paths.insert(path.to_string());
+                }
+            }
+        }
+        paths
+    }
+
+    #[test]
+    fn every_api_route_is_documented_and_every_documented_path_is_routed() {
+        let document = document();
+        let documented: BTreeSet<String> = document["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let routed = routed_paths();
+        let undocumented: Vec<_> = routed.difference(&documented).collect();
+        let gone: Vec<_> = documented.difference(&routed).collect();
+        assert!(
+            undocumented.is_empty(),
+            "routes missing from openapi.rs: {undocumented:?}"
+        );
+        assert!(gone.is_empty(), "documented paths with no route: {gone:?}");
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let document = document();
+        let text = document.to_string();
+        for piece in text.split("#/components/schemas/").skip(1) {
+            let name = piece.split('"').next().unwrap();
+            assert!(
+                document["components"]["schemas"].get(name).is_some(),
+                "{name} is referenced but not defined"
+            );
+        }
+    }
+}
