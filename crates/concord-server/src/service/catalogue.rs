@@ -98,15 +98,22 @@ where
         let mut tx = ctx.store.write().await?;
         for next in records.by_ref().take(batch_size) {
             summary.counts.read += 1;
+            let mut byte_offset = 0;
             let outcome = match next {
                 Ok(record) => {
                     import_one(ctx, &mut tx, who, &member, &branch_ids, options.mapping, &record)
                         .await?
                         .map_err(|reason| (reason, to_iso2709(&record).ok()))
                 }
-                Err(error) => Err((error.kind.to_string(), None)),
+                Err(error) => {
+                    byte_offset = error.byte_offset;
+                    Err((error.kind.to_string(), None))
+                }
             };
-            match outcome {
+            if let Ok((_, items)) = &outcome {
+                summary.counts.items_created += items;
+            }
+            match outcome.map(|(outcome, _)| outcome) {
                 Ok(Outcome::Created) => summary.counts.created += 1,
                 Ok(Outcome::Merged) => summary.counts.merged += 1,
                 Ok(Outcome::Unchanged) => summary.counts.unchanged += 1,
@@ -119,7 +126,7 @@ where
                     summary.counts.rejected += 1;
                     let rejection = Rejection {
                         record_number: summary.counts.read,
-                        byte_offset: 0,
+                        byte_offset,
                         reason,
                         record,
                     };
@@ -192,14 +199,14 @@ async fn import_one(
     branch_ids: &HashMap<String, BranchId>,
     mapping: &HoldingsMapping,
     record: &Record,
-) -> ServiceResult<Result<Outcome, String>> {
+) -> ServiceResult<Result<(Outcome, u64), String>> {
     let source_record_id = record.control("001").unwrap_or("").trim().to_string();
     let now = ctx.now();
     if record.is_authority() {
         if !source_record_id.is_empty()
             && store::authority_by_source(tx, &source_record_id).await?.is_some()
         {
-            return Ok(Ok(Outcome::AuthorityUnchanged));
+            return Ok(Ok((Outcome::AuthorityUnchanged, 0)));
         }
         let marc = match to_iso2709(&bib_part(record, &HoldingsMapping::default())) {
             Ok(bytes) => bytes,
@@ -225,7 +232,7 @@ async fn import_one(
             now,
         )
         .await?;
-        return Ok(Ok(Outcome::Authority));
+        return Ok(Ok((Outcome::Authority, 0)));
     }
     // Check every holding before writing anything, so a rejected record leaves no trace.
     let mut drafts: Vec<(HoldingDraft, BranchId, BranchId)> = Vec::new();
@@ -349,7 +356,7 @@ async fn import_one(
             store::set_merge_items(tx, merge.id, &items).await?;
         }
     }
-    Ok(Ok(outcome))
+    Ok(Ok((outcome, new_items.len() as u64)))
 }
 
 // ----- export -----
