@@ -118,7 +118,7 @@ fn json_rejection(rejection: JsonRejection) -> ServiceError {
 }
 
 /// State-changing API calls carried by a session cookie must echo the session's anti-forgery token.
-fn csrf(auth: &Auth, headers: &HeaderMap) -> ServiceResult<()> {
+pub(crate) fn csrf(auth: &Auth, headers: &HeaderMap) -> ServiceResult<()> {
     auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))
 }
 

@@ -5,6 +5,7 @@ pub mod api;
 mod auth;
 pub mod pages;
 mod style;
+pub mod catalogue_api;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -64,6 +65,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/readyz", get(readyz))
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(catalogue_api::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
