@@ -568,16 +568,66 @@ mod tests {
         let cases = [
             (Role::Cataloguing, member_a, Action::EditBib, Ok(())),
             (Role::Cataloguing, branch_a, Action::EditBib, Ok(())),
-            (Role::Cataloguing, member_a, Action::ManageItems { member: A }, Ok(())),
-            (Role::Cataloguing, branch_a, Action::ManageItems { member: A }, Ok(())),
-            (Role::Cataloguing, member_a, Action::ManageItems { member: B }, Err(OutsideScope)),
-            (Role::MemberAdmin, member_a, Action::ManageItems { member: A }, Ok(())),
-            (Role::MemberAdmin, member_a, Action::EditBib, Err(RoleLacksPermission)),
-            (Role::Circulation, member_a, Action::EditBib, Err(RoleLacksPermission)),
-            (Role::Circulation, member_a, Action::ManageItems { member: A }, Err(RoleLacksPermission)),
-            (Role::ReadOnly, Scope::Consortium, Action::EditBib, Err(RoleLacksPermission)),
-            (Role::ConsortiumAdmin, Scope::Consortium, Action::EditBib, Ok(())),
-            (Role::ConsortiumAdmin, Scope::Consortium, Action::ManageItems { member: B }, Ok(())),
+            (
+                Role::Cataloguing,
+                member_a,
+                Action::ManageItems { member: A },
+                Ok(()),
+            ),
+            (
+                Role::Cataloguing,
+                branch_a,
+                Action::ManageItems { member: A },
+                Ok(()),
+            ),
+            (
+                Role::Cataloguing,
+                member_a,
+                Action::ManageItems { member: B },
+                Err(OutsideScope),
+            ),
+            (
+                Role::MemberAdmin,
+                member_a,
+                Action::ManageItems { member: A },
+                Ok(()),
+            ),
+            (
+                Role::MemberAdmin,
+                member_a,
+                Action::EditBib,
+                Err(RoleLacksPermission),
+            ),
+            (
+                Role::Circulation,
+                member_a,
+                Action::EditBib,
+                Err(RoleLacksPermission),
+            ),
+            (
+                Role::Circulation,
+                member_a,
+                Action::ManageItems { member: A },
+                Err(RoleLacksPermission),
+            ),
+            (
+                Role::ReadOnly,
+                Scope::Consortium,
+                Action::EditBib,
+                Err(RoleLacksPermission),
+            ),
+            (
+                Role::ConsortiumAdmin,
+                Scope::Consortium,
+                Action::EditBib,
+                Ok(()),
+            ),
+            (
+                Role::ConsortiumAdmin,
+                Scope::Consortium,
+                Action::ManageItems { member: B },
+                Ok(()),
+            ),
         ];
         for (role, scope, action, expected) in cases {
             check(&staff(role, scope), action, expected);

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod catalogue;
 pub mod circulation;
 pub mod codes;
 pub mod error;
@@ -14,6 +15,5 @@ pub mod money;
 pub mod org;
 pub mod patron;
 pub mod ratelimit;
-pub mod catalogue;
 
 pub use error::{ErrorCode, FieldError};

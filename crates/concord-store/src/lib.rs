@@ -13,6 +13,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalogue;
 #[cfg(test)]
 mod conformance;
 pub mod engine;
@@ -21,7 +22,6 @@ pub mod org;
 pub mod patrons;
 mod rows;
 pub mod testing;
-pub mod catalogue;
 
 pub use engine::{Engine, ReadConn, Store, StoreConfig, WriteTx};
 /// A connection or transaction the query functions run on, whichever engine is behind it.

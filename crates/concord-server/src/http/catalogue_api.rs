@@ -159,7 +159,11 @@ async fn get_bib(
                 value: i.value.clone(),
             })
             .collect(),
-        items: detail.items.iter().map(|i| item_view(Some(&detail), i)).collect(),
+        items: detail
+            .items
+            .iter()
+            .map(|i| item_view(Some(&detail), i))
+            .collect(),
         merges: detail.merges.iter().map(merge_view).collect(),
         marc: concord_marc::to_line_format(&detail.record),
     }))
@@ -173,7 +177,10 @@ async fn get_marc(
     require_staff(&auth)?;
     let detail = catalogue::bib(&state.ctx, id::<BibId>(&raw, "bib")?).await?;
     Ok((
-        [(header::CONTENT_TYPE, "application/marcxml+xml; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/marcxml+xml; charset=utf-8",
+        )],
         concord_marc::to_marcxml(&detail.record),
     )
         .into_response())
@@ -259,7 +266,10 @@ async fn add_item(
         &body.into(),
     )
     .await?;
-    Ok((axum::http::StatusCode::CREATED, Json(item_view(None, &item))))
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(item_view(None, &item)),
+    ))
 }
 
 async fn get_item(
@@ -335,8 +345,11 @@ async fn undo_merge(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<UndoReport>> {
     csrf(&auth, &headers)?;
-    let report =
-        catalogue::undo_merge(&state.ctx, auth.require()?, id::<BibMergeId>(&raw, "merge")?)
-            .await?;
+    let report = catalogue::undo_merge(
+        &state.ctx,
+        auth.require()?,
+        id::<BibMergeId>(&raw, "merge")?,
+    )
+    .await?;
     Ok(Json(report))
 }

@@ -3,9 +3,9 @@
 
 pub mod api;
 mod auth;
+pub mod catalogue_api;
 pub mod pages;
 mod style;
-pub mod catalogue_api;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

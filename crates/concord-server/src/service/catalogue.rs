@@ -100,11 +100,17 @@ where
             summary.counts.read += 1;
             let mut byte_offset = 0;
             let outcome = match next {
-                Ok(record) => {
-                    import_one(ctx, &mut tx, who, &member, &branch_ids, options.mapping, &record)
-                        .await?
-                        .map_err(|reason| (reason, to_iso2709(&record).ok()))
-                }
+                Ok(record) => import_one(
+                    ctx,
+                    &mut tx,
+                    who,
+                    &member,
+                    &branch_ids,
+                    options.mapping,
+                    &record,
+                )
+                .await?
+                .map_err(|reason| (reason, to_iso2709(&record).ok())),
                 Err(error) => {
                     byte_offset = error.byte_offset;
                     Err((error.kind.to_string(), None))
@@ -204,7 +210,9 @@ async fn import_one(
     let now = ctx.now();
     if record.is_authority() {
         if !source_record_id.is_empty()
-            && store::authority_by_source(tx, &source_record_id).await?.is_some()
+            && store::authority_by_source(tx, &source_record_id)
+                .await?
+                .is_some()
         {
             return Ok(Ok((Outcome::AuthorityUnchanged, 0)));
         }
@@ -375,7 +383,10 @@ pub async fn export(
     let mut conn = ctx.store.read().await?;
     authorise(who, Action::ReadOrganisation)?;
     if !who.is_staff() {
-        return Err(ServiceError::new(ErrorCode::Forbidden, "This needs a staff account."));
+        return Err(ServiceError::new(
+            ErrorCode::Forbidden,
+            "This needs a staff account.",
+        ));
     }
     let member = match member_code {
         Some(code) => Some(super::org::member_in(&mut conn, code).await?),
@@ -450,7 +461,10 @@ fn stored_record(bib: &BibRow) -> ServiceResult<Record> {
     match read_iso2709(&bib.marc).next() {
         Some(Ok(record)) => Ok(record),
         Some(Err(error)) => Err(ServiceError::internal(format!("bib {}: {error}", bib.id))),
-        None => Err(ServiceError::internal(format!("bib {} has no record", bib.id))),
+        None => Err(ServiceError::internal(format!(
+            "bib {} has no record",
+            bib.id
+        ))),
     }
 }
 
@@ -598,8 +612,12 @@ struct ItemDraft {
 
 async fn parse_item(conn: &mut Conn, input: &ItemInput) -> ServiceResult<ItemDraft> {
     let mut errors = Vec::new();
-    let barcode = Barcode::parse("barcode", &input.barcode).map_err(|e| errors.push(e)).ok();
-    let item_type = Code::parse("item_type", &input.item_type).map_err(|e| errors.push(e)).ok();
+    let barcode = Barcode::parse("barcode", &input.barcode)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let item_type = Code::parse("item_type", &input.item_type)
+        .map_err(|e| errors.push(e))
+        .ok();
     let shelving_location = if input.shelving_location.trim().is_empty() {
         None
     } else {
@@ -621,13 +639,20 @@ async fn parse_item(conn: &mut Conn, input: &ItemInput) -> ServiceResult<ItemDra
     let status = if input.status.trim().is_empty() {
         Some(ItemStatus::Available)
     } else {
-        ItemStatus::parse("status", &input.status).map_err(|e| errors.push(e)).ok()
+        ItemStatus::parse("status", &input.status)
+            .map_err(|e| errors.push(e))
+            .ok()
     };
     let branch = match Code::parse("branch", &input.branch) {
-        Ok(code) => concord_store::org::branch_by_code(conn, &code).await?.or_else(|| {
-            errors.push(FieldError::new("branch", format!("there is no branch {code}")));
-            None
-        }),
+        Ok(code) => concord_store::org::branch_by_code(conn, &code)
+            .await?
+            .or_else(|| {
+                errors.push(FieldError::new(
+                    "branch",
+                    format!("there is no branch {code}"),
+                ));
+                None
+            }),
         Err(e) => {
             errors.push(e);
             None
@@ -635,10 +660,15 @@ async fn parse_item(conn: &mut Conn, input: &ItemInput) -> ServiceResult<ItemDra
     };
     let current_branch = match input.current_branch.as_deref().map(str::trim) {
         Some(raw) if !raw.is_empty() => match Code::parse("current_branch", raw) {
-            Ok(code) => concord_store::org::branch_by_code(conn, &code).await?.or_else(|| {
-                errors.push(FieldError::new("current_branch", format!("there is no branch {code}")));
-                None
-            }),
+            Ok(code) => concord_store::org::branch_by_code(conn, &code)
+                .await?
+                .or_else(|| {
+                    errors.push(FieldError::new(
+                        "current_branch",
+                        format!("there is no branch {code}"),
+                    ));
+                    None
+                }),
             Err(e) => {
                 errors.push(e);
                 None
@@ -675,7 +705,12 @@ pub async fn add_item(
 ) -> ServiceResult<ItemRow> {
     let mut tx = ctx.store.write().await?;
     let draft = parse_item(&mut tx, input).await?;
-    authorise(who, Action::ManageItems { member: draft.branch.member_id })?;
+    authorise(
+        who,
+        Action::ManageItems {
+            member: draft.branch.member_id,
+        },
+    )?;
     let bib = store::bib(&mut tx, bib_id)
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("bib {bib_id}")))?;
@@ -735,12 +770,20 @@ pub async fn update_item(
     let before = store::item(&mut tx, id)
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("item {id}")))?;
-    authorise(who, Action::ManageItems { member: before.member_id })?;
+    authorise(
+        who,
+        Action::ManageItems {
+            member: before.member_id,
+        },
+    )?;
     let draft = parse_item(&mut tx, input).await?;
     if draft.branch.member_id != before.member_id {
         return Err(ServiceError::field(
             "branch",
-            format!("branch {} belongs to another member; an item stays with its member", draft.branch.code),
+            format!(
+                "branch {} belongs to another member; an item stays with its member",
+                draft.branch.code
+            ),
         ));
     }
     let now = ctx.now();
@@ -768,7 +811,12 @@ pub async fn withdraw_item(ctx: &Context, who: &Principal, id: ItemId) -> Servic
     let before = store::item(&mut tx, id)
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("item {id}")))?;
-    authorise(who, Action::ManageItems { member: before.member_id })?;
+    authorise(
+        who,
+        Action::ManageItems {
+            member: before.member_id,
+        },
+    )?;
     let after = ItemRow {
         status: ItemStatus::Withdrawn,
         updated_at: ctx.now(),
@@ -818,7 +866,10 @@ pub async fn merge_bibs(
 ) -> ServiceResult<MergeRow> {
     authorise(who, Action::EditBib)?;
     if kept == merged {
-        return Err(ServiceError::field("merged", "a record cannot be merged into itself"));
+        return Err(ServiceError::field(
+            "merged",
+            "a record cannot be merged into itself",
+        ));
     }
     let mut tx = ctx.store.write().await?;
     let kept_bib = store::bib(&mut tx, kept)
@@ -828,12 +879,23 @@ pub async fn merge_bibs(
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("bib {merged}")))?;
     if kept_bib.withdrawn || merged_bib.withdrawn {
-        return Err(ServiceError::new(ErrorCode::Conflict, "Both records must be live to merge them."));
+        return Err(ServiceError::new(
+            ErrorCode::Conflict,
+            "Both records must be live to merge them.",
+        ));
     }
     let now = ctx.now();
     let items = store::items_of_bib(&mut tx, merged).await?;
     for item in &items {
-        store::update_item(&mut tx, &ItemRow { bib_id: kept, updated_at: now, ..item.clone() }).await?;
+        store::update_item(
+            &mut tx,
+            &ItemRow {
+                bib_id: kept,
+                updated_at: now,
+                ..item.clone()
+            },
+        )
+        .await?;
     }
     store::set_bib_withdrawn(&mut tx, merged, true, now).await?;
     let merge = MergeRow {
@@ -884,14 +946,21 @@ pub struct UndoReport {
 /// Undoes a merge: the merged-in record becomes a bib of its own again (a hand merge revives
 /// the withdrawn bib, a load merge creates one from the source record) and its items move back,
 /// except items that moved to another bib since, which are reported.
-pub async fn undo_merge(ctx: &Context, who: &Principal, id: BibMergeId) -> ServiceResult<UndoReport> {
+pub async fn undo_merge(
+    ctx: &Context,
+    who: &Principal,
+    id: BibMergeId,
+) -> ServiceResult<UndoReport> {
     authorise(who, Action::EditBib)?;
     let mut tx = ctx.store.write().await?;
     let merge = store::merge(&mut tx, id)
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("merge {id}")))?;
     if merge.undone_at.is_some() {
-        return Err(ServiceError::new(ErrorCode::Conflict, "This merge has already been undone."));
+        return Err(ServiceError::new(
+            ErrorCode::Conflict,
+            "This merge has already been undone.",
+        ));
     }
     let now = ctx.now();
     let restored_bib = match (merge.merged_bib, &merge.source_marc) {
@@ -902,7 +971,11 @@ pub async fn undo_merge(ctx: &Context, who: &Principal, id: BibMergeId) -> Servi
         (None, Some(marc)) => {
             let record = match read_iso2709(marc).next() {
                 Some(Ok(record)) => record,
-                _ => return Err(ServiceError::internal(format!("merge {id}: source record unreadable"))),
+                _ => {
+                    return Err(ServiceError::internal(format!(
+                        "merge {id}: source record unreadable"
+                    )));
+                }
             };
             let bib = BibRow {
                 id: BibId(ctx.new_id()),
@@ -920,14 +993,26 @@ pub async fn undo_merge(ctx: &Context, who: &Principal, id: BibMergeId) -> Servi
             // Identifiers stay with the kept bib only, or the next load would match either.
             bib.id
         }
-        (None, None) => return Err(ServiceError::internal(format!("merge {id} has nothing to restore"))),
+        (None, None) => {
+            return Err(ServiceError::internal(format!(
+                "merge {id} has nothing to restore"
+            )));
+        }
     };
     let mut moved = Vec::new();
     let mut not_restored = Vec::new();
     for item_id in &merge.items {
         match store::item(&mut tx, *item_id).await? {
             Some(item) if item.bib_id == merge.kept_bib => {
-                store::update_item(&mut tx, &ItemRow { bib_id: restored_bib, updated_at: now, ..item }).await?;
+                store::update_item(
+                    &mut tx,
+                    &ItemRow {
+                        bib_id: restored_bib,
+                        updated_at: now,
+                        ..item
+                    },
+                )
+                .await?;
                 moved.push(*item_id);
             }
             Some(item) => not_restored.push(format!(
@@ -965,7 +1050,10 @@ pub async fn undo_merge(ctx: &Context, who: &Principal, id: BibMergeId) -> Servi
 }
 
 /// Every data field of a record as `(tag, text)` for the human-readable page.
-pub fn display_fields<'a>(record: &'a Record, tags: &'a [&'a str]) -> impl Iterator<Item = (String, String)> + 'a {
+pub fn display_fields<'a>(
+    record: &'a Record,
+    tags: &'a [&'a str],
+) -> impl Iterator<Item = (String, String)> + 'a {
     record.fields.iter().filter_map(move |field| match field {
         Field::Data(data) if tags.iter().any(|t| data.tag.as_str() == *t) => Some((
             data.tag.to_string(),

@@ -3,11 +3,11 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalogue;
 pub mod demo;
 pub mod org;
 pub mod orgfile;
 pub mod patrons;
-pub mod catalogue;
 
 use concord_domain::audit::AuditRecord;
 use concord_domain::auth::{Principal, Refusal};

@@ -126,9 +126,10 @@ struct RejectsFile {
 impl RejectsFile {
     fn write(&mut self, rejection: &Rejection) -> anyhow::Result<()> {
         if self.records.is_none() {
-            self.records = Some(BufWriter::new(File::create(&self.records_path).with_context(
-                || format!("cannot create {}", self.records_path.display()),
-            )?));
+            self.records = Some(BufWriter::new(
+                File::create(&self.records_path)
+                    .with_context(|| format!("cannot create {}", self.records_path.display()))?,
+            ));
             let notes_path = self.records_path.with_extension("txt");
             self.notes = Some(BufWriter::new(
                 File::create(&notes_path)
@@ -196,7 +197,8 @@ fn load_mapping(path: Option<&Path>) -> anyhow::Result<HoldingsMapping> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("{} is not a holdings mapping", path.display()))
+            toml::from_str(&text)
+                .with_context(|| format!("{} is not a holdings mapping", path.display()))
         }
     }
 }
@@ -242,10 +244,16 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
             c.read as f64 / elapsed.max(1e-9)
         );
         for note in total.rejections.iter().take(20) {
-            println!("  rejected record {} (byte {}): {}", note.record_number, note.byte_offset, note.reason);
+            println!(
+                "  rejected record {} (byte {}): {}",
+                note.record_number, note.byte_offset, note.reason
+            );
         }
         if total.rejections.len() > 20 {
-            println!("  … {} more in the rejects file", total.rejections.len() - 20);
+            println!(
+                "  … {} more in the rejects file",
+                total.rejections.len() - 20
+            );
         }
     }
     Ok(())
@@ -309,7 +317,13 @@ async fn import_files(
             },
             |read| {
                 if show_progress {
-                    progress(&file_name, read, consumed.load(Ordering::Relaxed), size, file_started);
+                    progress(
+                        &file_name,
+                        read,
+                        consumed.load(Ordering::Relaxed),
+                        size,
+                        file_started,
+                    );
                 }
             },
         )
@@ -338,10 +352,18 @@ async fn import_files(
 /// One line of progress on the terminal: a bar by bytes, the rate and the time left.
 fn progress(name: &str, read: u64, consumed: u64, size: u64, started: Instant) {
     let elapsed = started.elapsed().as_secs_f64().max(1e-3);
-    let fraction = if size == 0 { 0.0 } else { (consumed as f64 / size as f64).min(1.0) };
+    let fraction = if size == 0 {
+        0.0
+    } else {
+        (consumed as f64 / size as f64).min(1.0)
+    };
     let width = 30;
     let filled = (fraction * width as f64) as usize;
-    let eta = if fraction > 0.0 { elapsed / fraction - elapsed } else { 0.0 };
+    let eta = if fraction > 0.0 {
+        elapsed / fraction - elapsed
+    } else {
+        0.0
+    };
     eprint!(
         "\r{name} [{}{}] {:>3.0}% {read} records, {:.0}/s, ETA {:.0}s   ",
         "#".repeat(filled),
@@ -367,30 +389,41 @@ pub async fn export(command: ExportCommand) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!("--since: {}", e.reason))?
                     .days_since_epoch(),
             ) * 86_400,
-                
         ),
         None => None,
     };
     let ctx = open(&settings_for(&data)).await?;
-    let file = File::create(&output).with_context(|| format!("cannot create {}", output.display()))?;
+    let file =
+        File::create(&output).with_context(|| format!("cannot create {}", output.display()))?;
     let mut out = BufWriter::new(file);
     let result = match format {
         ExportFormat::Iso2709 => {
-            catalogue::export(&ctx, &Principal::Operator, member.as_deref(), since, |record| {
-                concord_marc::write_iso2709(&mut out, record)
-                    .map_err(|e| concord_server::ServiceError::internal(e.to_string()))
-            })
+            catalogue::export(
+                &ctx,
+                &Principal::Operator,
+                member.as_deref(),
+                since,
+                |record| {
+                    concord_marc::write_iso2709(&mut out, record)
+                        .map_err(|e| concord_server::ServiceError::internal(e.to_string()))
+                },
+            )
             .await
         }
         ExportFormat::Marcxml => {
             let mut writer = concord_marc::MarcXmlWriter::new(&mut out)?;
-            let written =
-                catalogue::export(&ctx, &Principal::Operator, member.as_deref(), since, |record| {
+            let written = catalogue::export(
+                &ctx,
+                &Principal::Operator,
+                member.as_deref(),
+                since,
+                |record| {
                     writer
                         .write_record(record)
                         .map_err(|e| concord_server::ServiceError::internal(e.to_string()))
-                })
-                .await;
+                },
+            )
+            .await;
             writer.finish()?;
             written
         }
@@ -468,11 +501,17 @@ fn bench_parse(file: &Path, runs: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn make_marc(sources: &[PathBuf], wanted: usize, branch: &str, output: &Path) -> anyhow::Result<()> {
+fn make_marc(
+    sources: &[PathBuf],
+    wanted: usize,
+    branch: &str,
+    output: &Path,
+) -> anyhow::Result<()> {
     use concord_marc::{DataField, Field, Tag};
     let mut originals = Vec::new();
     for source in sources {
-        let bytes = std::fs::read(source).with_context(|| format!("cannot read {}", source.display()))?;
+        let bytes =
+            std::fs::read(source).with_context(|| format!("cannot read {}", source.display()))?;
         let reader = read_any_with_options(
             bytes.as_slice(),
             ReadOptions {
@@ -487,11 +526,16 @@ fn make_marc(sources: &[PathBuf], wanted: usize, branch: &str, output: &Path) ->
     let tag = |t: &str| Tag::parse(t).map_err(|e| anyhow::anyhow!(e));
     let mut out = BufWriter::new(File::create(output)?);
     for n in 0..wanted {
-        let Some(original) = originals.get(n % originals.len()) else { break };
+        let Some(original) = originals.get(n % originals.len()) else {
+            break;
+        };
         let mut record = original.clone();
         record.leader.set(9, b'a');
         record.fields.retain(|f| {
-            !matches!(f.tag().as_str(), "001" | "010" | "020" | "022" | "035" | "852" | "949" | "999" | "952")
+            !matches!(
+                f.tag().as_str(),
+                "001" | "010" | "020" | "022" | "035" | "852" | "949" | "999" | "952"
+            )
         });
         let serial = n + 1;
         // A valid, unique ISBN-13 per record (978 + 9 digits + check digit).
@@ -501,14 +545,23 @@ fn make_marc(sources: &[PathBuf], wanted: usize, branch: &str, output: &Path) ->
             isbn_check(&body)
         ))
         .unwrap_or_default();
-        record.fields.insert(0, Field::Control(concord_marc::ControlField { tag: tag("001")?, value: format!("bench{serial}") }));
+        record.fields.insert(
+            0,
+            Field::Control(concord_marc::ControlField {
+                tag: tag("001")?,
+                value: format!("bench{serial}"),
+            }),
+        );
         record.push_data(DataField::new(tag("020")?, ' ', ' ').with_subfield('a', isbn));
         for field in record.fields.iter_mut() {
             if let Field::Data(data) = field
                 && data.tag.as_str() == "245"
                 && let Some(title) = data.subfields.iter_mut().find(|s| s.code == 'a')
             {
-                title.value = format!("{} (copy {serial})", title.value.trim_end_matches([' ', '/', ':']));
+                title.value = format!(
+                    "{} (copy {serial})",
+                    title.value.trim_end_matches([' ', '/', ':'])
+                );
             }
         }
         record.push_data(
