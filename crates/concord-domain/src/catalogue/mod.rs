@@ -312,6 +312,8 @@ pub fn first_match<T: Copy>(found: &[(MatchRule, Option<T>)]) -> Option<(MatchRu
         .find_map(|(rule, bib)| bib.map(|bib| (*rule, bib)))
 }
 
+// Test tables are written inline as nested tuples, which reads better than named aliases here.
+#[allow(clippy::type_complexity)]
 #[cfg(test)]
 mod tests {
     use super::*;
