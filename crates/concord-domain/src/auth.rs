@@ -178,6 +178,10 @@ pub enum Action {
     ReadAudit { member: Option<MemberId> },
     /// Issue or revoke integration tokens confined to a scope.
     ManageTokens { scope: Scope },
+    /// Change a shared bib (MARC editor, merges, loading records): the cataloguing role.
+    EditBib,
+    /// Add, change or withdraw a member's items.
+    ManageItems { member: MemberId },
 }
 
 /// Why a principal may not do something: a stable reason code and words for the person.
@@ -213,12 +217,13 @@ fn role_allows(role: Role, action: &Action) -> bool {
                 | ManageStaff { .. }
                 | ReadAudit { member: Some(_) }
                 | ManageTokens { .. }
+                | ManageItems { .. }
         ),
         Role::Circulation => matches!(
             action,
             ReadOrganisation | ReadPatron { .. } | WritePatron { .. }
         ),
-        Role::Cataloguing => matches!(action, ReadOrganisation),
+        Role::Cataloguing => matches!(action, ReadOrganisation | EditBib | ManageItems { .. }),
         Role::ReadOnly => matches!(action, ReadOrganisation | ReadPatron { .. }),
     }
 }
@@ -242,6 +247,9 @@ fn scope_covers(scope: Scope, action: &Action) -> bool {
         (s, ManageStaff { scope: target }) | (s, ManageTokens { scope: target }) => {
             target.within(s)
         }
+        // Bibs are shared: a cataloguer anywhere in the consortium maintains them.
+        (_, EditBib) => true,
+        (s, ManageItems { member }) => s.member() == Some(*member),
     }
 }
 
@@ -304,7 +312,14 @@ fn outside_scope_message(action: &Action) -> String {
         Action::ManageStaff { .. } | Action::ManageTokens { .. } => {
             "You can only give out access within the scope your own account has.".to_string()
         }
-        Action::ManageConsortium | Action::ReadOrganisation | Action::ReadAudit { .. } => {
+        Action::ManageItems { .. } => {
+            "These items belong to another member library; your account manages only its own member's items."
+                .to_string()
+        }
+        Action::ManageConsortium
+        | Action::ReadOrganisation
+        | Action::ReadAudit { .. }
+        | Action::EditBib => {
             "This needs an account scoped to the whole consortium.".to_string()
         }
     }
@@ -540,6 +555,83 @@ mod tests {
             .is_ok()
         );
         assert!(may_grant(&staff(Role::Circulation, Scope::Consortium), ok).is_err());
+    }
+
+    #[test]
+    fn cataloguers_edit_shared_bibs_and_only_their_own_members_items() {
+        use RefusalReason::*;
+        let member_a = Scope::Member { member: A };
+        let branch_a = Scope::Branch {
+            member: A,
+            branch: A_BRANCH,
+        };
+        let cases = [
+            (Role::Cataloguing, member_a, Action::EditBib, Ok(())),
+            (Role::Cataloguing, branch_a, Action::EditBib, Ok(())),
+            (
+                Role::Cataloguing,
+                member_a,
+                Action::ManageItems { member: A },
+                Ok(()),
+            ),
+            (
+                Role::Cataloguing,
+                branch_a,
+                Action::ManageItems { member: A },
+                Ok(()),
+            ),
+            (
+                Role::Cataloguing,
+                member_a,
+                Action::ManageItems { member: B },
+                Err(OutsideScope),
+            ),
+            (
+                Role::MemberAdmin,
+                member_a,
+                Action::ManageItems { member: A },
+                Ok(()),
+            ),
+            (
+                Role::MemberAdmin,
+                member_a,
+                Action::EditBib,
+                Err(RoleLacksPermission),
+            ),
+            (
+                Role::Circulation,
+                member_a,
+                Action::EditBib,
+                Err(RoleLacksPermission),
+            ),
+            (
+                Role::Circulation,
+                member_a,
+                Action::ManageItems { member: A },
+                Err(RoleLacksPermission),
+            ),
+            (
+                Role::ReadOnly,
+                Scope::Consortium,
+                Action::EditBib,
+                Err(RoleLacksPermission),
+            ),
+            (
+                Role::ConsortiumAdmin,
+                Scope::Consortium,
+                Action::EditBib,
+                Ok(()),
+            ),
+            (
+                Role::ConsortiumAdmin,
+                Scope::Consortium,
+                Action::ManageItems { member: B },
+                Ok(()),
+            ),
+        ];
+        for (role, scope, action, expected) in cases {
+            check(&staff(role, scope), action, expected);
+        }
     }
 
     #[test]

@@ -63,6 +63,23 @@ id_type!(
     LedgerEntryId
 );
 
+id_type!(
+    /// A bibliographic record of the shared catalogue.
+    BibId
+);
+id_type!(
+    /// A physical item (copy) owned by a member.
+    ItemId
+);
+id_type!(
+    /// An authority record (leader/06 `z`), kept apart from bibs.
+    AuthorityId
+);
+id_type!(
+    /// A merge of one bib into another, recorded so that it can be undone.
+    BibMergeId
+);
+
 /// Milliseconds from the Unix epoch to 2025-01-01T00:00:00Z, the origin of generated ids.
 pub const ID_EPOCH_MS: i64 = 1_735_689_600_000;
 const NODE_BITS: u32 = 10;

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod catalogue;
 pub mod circulation;
 pub mod codes;
 pub mod error;

@@ -13,6 +13,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalogue;
 #[cfg(test)]
 mod conformance;
 pub mod engine;

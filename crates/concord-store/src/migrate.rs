@@ -12,12 +12,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "catalogue",
+        sqlite: include_str!("../migrations/sqlite/0002_catalogue.sql"),
+        postgres: include_str!("../migrations/postgres/0002_catalogue.sql"),
+    },
+];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {
     let mut tx = store.write().await?;

@@ -1,5 +1,7 @@
 //! The commands, their arguments and their output.
 
+mod catalogue;
+
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -121,6 +123,21 @@ enum Command {
         data: DataArgs,
         /// The backup file to create (must not exist).
         file: PathBuf,
+    },
+    /// Load records into the shared catalogue.
+    Import {
+        #[command(subcommand)]
+        command: catalogue::ImportCommand,
+    },
+    /// Write the catalogue out.
+    Export {
+        #[command(subcommand)]
+        command: catalogue::ExportCommand,
+    },
+    /// Benchmark helpers (parse rate against yaz-marcdump, a large generated MARC file).
+    Bench {
+        #[command(subcommand)]
+        command: catalogue::BenchCommand,
     },
 }
 
@@ -244,7 +261,7 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-fn settings_for(data: &DataArgs) -> Settings {
+pub(crate) fn settings_for(data: &DataArgs) -> Settings {
     Settings {
         data_dir: data.data_dir.clone(),
         database_url: data.database_url.clone(),
@@ -252,7 +269,7 @@ fn settings_for(data: &DataArgs) -> Settings {
     }
 }
 
-async fn open(settings: &Settings) -> anyhow::Result<Arc<Context>> {
+pub(crate) async fn open(settings: &Settings) -> anyhow::Result<Arc<Context>> {
     let store = Store::open(&settings.store_config())
         .await
         .with_context(|| match &settings.database_url {
@@ -268,7 +285,7 @@ async fn open(settings: &Settings) -> anyhow::Result<Arc<Context>> {
     ))
 }
 
-fn service(error: ServiceError) -> anyhow::Error {
+pub(crate) fn service(error: ServiceError) -> anyhow::Error {
     let mut text = error.message.clone();
     if error.fields.len() > 1
         || error
@@ -691,6 +708,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             result.map_err(|e| anyhow::anyhow!(e))?;
             println!("backed up to {}", file.display());
         }
+        Command::Import { command } => catalogue::import(command).await?,
+        Command::Export { command } => catalogue::export(command).await?,
+        Command::Bench { command } => catalogue::bench(command)?,
     }
     Ok(ExitCode::SUCCESS)
 }

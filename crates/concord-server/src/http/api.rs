@@ -139,7 +139,7 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for
 }
 
 /// State-changing API calls carried by a session cookie must echo the session's anti-forgery token.
-fn csrf(auth: &Auth, headers: &HeaderMap) -> ServiceResult<()> {
+pub(crate) fn csrf(auth: &Auth, headers: &HeaderMap) -> ServiceResult<()> {
     auth.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))
 }
 

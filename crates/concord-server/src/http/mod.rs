@@ -3,6 +3,7 @@
 
 pub mod api;
 mod auth;
+pub mod catalogue_api;
 pub mod openapi;
 pub mod pages;
 mod style;
@@ -66,6 +67,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/openapi.json", get(openapi::serve))
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(catalogue_api::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

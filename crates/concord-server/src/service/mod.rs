@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalogue;
 pub mod demo;
 pub mod org;
 pub mod orgfile;

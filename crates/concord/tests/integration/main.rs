@@ -9,6 +9,7 @@
     clippy::panic
 )]
 
+mod catalogue;
 mod cli;
 mod org;
 mod permissions;

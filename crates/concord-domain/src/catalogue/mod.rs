@@ -1,0 +1,491 @@
+//! The shared catalogue's rules: item status, what a bib is called (title, author, year), the
+//! de-duplication key and rule order, holdings mappings, and the MARC editor's line format.
+//!
+//! **Invariant:** bibs are shared by the whole consortium; items belong to exactly one member.
+//! De-duplication never merges on an identifier whose check digit fails.
+
+pub mod holdings;
+pub mod identifiers;
+pub mod lines;
+
+use concord_marc::Record;
+use serde::{Deserialize, Serialize};
+
+use crate::circulation::blocks;
+pub use identifiers::{Identifier, IdentifierKind};
+
+/// Where an item is in its life. Stored as its `as_str` text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Available,
+    OnLoan,
+    InTransit,
+    OnHoldShelf,
+    Lost,
+    Missing,
+    ClaimedReturned,
+    Damaged,
+    Withdrawn,
+    /// Reference and other items not for loan.
+    NotForLoan,
+}
+
+impl ItemStatus {
+    pub const ALL: [ItemStatus; 10] = [
+        ItemStatus::Available,
+        ItemStatus::OnLoan,
+        ItemStatus::InTransit,
+        ItemStatus::OnHoldShelf,
+        ItemStatus::Lost,
+        ItemStatus::Missing,
+        ItemStatus::ClaimedReturned,
+        ItemStatus::Damaged,
+        ItemStatus::Withdrawn,
+        ItemStatus::NotForLoan,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Available => "available",
+            ItemStatus::OnLoan => "on_loan",
+            ItemStatus::InTransit => "in_transit",
+            ItemStatus::OnHoldShelf => "on_hold_shelf",
+            ItemStatus::Lost => "lost",
+            ItemStatus::Missing => "missing",
+            ItemStatus::ClaimedReturned => "claimed_returned",
+            ItemStatus::Damaged => "damaged",
+            ItemStatus::Withdrawn => "withdrawn",
+            ItemStatus::NotForLoan => "not_for_loan",
+        }
+    }
+
+    /// Parses the stored or typed form; `reference` is accepted for `not_for_loan`.
+    pub fn parse(field: &str, raw: &str) -> Result<ItemStatus, crate::FieldError> {
+        let wanted = raw.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        if wanted == "reference" {
+            return Ok(ItemStatus::NotForLoan);
+        }
+        ItemStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == wanted)
+            .ok_or_else(|| crate::FieldError::new(field, format!("{raw:?} is not an item status")))
+    }
+
+    /// What the circulation rules need to know of this status. Statuses circulation has no
+    /// word of its own for are "not for loan" to it: such an item cannot be lent.
+    pub fn for_circulation(self) -> blocks::ItemStatus {
+        match self {
+            ItemStatus::Available => blocks::ItemStatus::Available,
+            ItemStatus::OnLoan => blocks::ItemStatus::OnLoan,
+            ItemStatus::Lost => blocks::ItemStatus::Lost,
+            ItemStatus::ClaimedReturned => blocks::ItemStatus::ClaimedReturned,
+            ItemStatus::InTransit
+            | ItemStatus::OnHoldShelf
+            | ItemStatus::Missing
+            | ItemStatus::Damaged
+            | ItemStatus::Withdrawn
+            | ItemStatus::NotForLoan => blocks::ItemStatus::NotForLoan,
+        }
+    }
+}
+
+/// What a bib is called on lists and result pages, taken from its MARC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BibSummary {
+    pub record_type: char,
+    pub bibliographic_level: char,
+    pub title: String,
+    pub author: String,
+    pub publication_year: Option<i32>,
+}
+
+fn joined_subfields(record: &Record, tag: &str, codes: &[char]) -> String {
+    record
+        .field(tag)
+        .map(|field| {
+            field
+                .subfields
+                .iter()
+                .filter(|subfield| codes.contains(&subfield.code))
+                .map(|subfield| subfield.value.trim())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// Drops the ISBD punctuation cataloguers end elements with (` /`, ` :`, `.`).
+pub fn trim_isbd(text: &str) -> String {
+    text.trim()
+        .trim_end_matches([' ', '/', ':', ';', ',', '.', '='])
+        .trim()
+        .to_string()
+}
+
+/// The title, main author and year of a record.
+pub fn summarise(record: &Record) -> BibSummary {
+    let title = trim_isbd(&joined_subfields(record, "245", &['a', 'b', 'n', 'p']));
+    let author = ["100", "110", "111"]
+        .iter()
+        .map(|tag| trim_isbd(&joined_subfields(record, tag, &['a', 'b', 'c', 'd', 'q'])))
+        .find(|author| !author.is_empty())
+        .unwrap_or_default();
+    BibSummary {
+        record_type: record.record_type(),
+        bibliographic_level: record.bibliographic_level(),
+        title,
+        author,
+        publication_year: publication_year(record),
+    }
+}
+
+/// The year from 008/07-10 when it is four digits, else the first four-digit run in 264/260 $c.
+pub fn publication_year(record: &Record) -> Option<i32> {
+    let from_008 = record
+        .control("008")
+        .and_then(|value| value.get(7..11))
+        .filter(|year| year.chars().all(|c| c.is_ascii_digit()))
+        .and_then(|year| year.parse().ok());
+    from_008.or_else(|| {
+        ["264", "260"].iter().find_map(|tag| {
+            record
+                .fields(tag)
+                .flat_map(|f| f.subfields('c'))
+                .find_map(|date| {
+                    let digits: Vec<char> = date.chars().collect();
+                    digits.windows(4).find_map(|window| {
+                        window
+                            .iter()
+                            .all(char::is_ascii_digit)
+                            .then(|| window.iter().collect::<String>().parse().ok())
+                            .flatten()
+                    })
+                })
+        })
+    })
+}
+
+/// Lower-case letters and digits of `text`, words separated by one space; accents dropped for
+/// the common Latin letters so that "Médecine" and "Medecine" compare equal.
+pub fn normalise_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        let c = fold_accent(c);
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else if c.is_whitespace() || c.is_ascii_punctuation() {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+fn fold_accent(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+        // Combining marks (MARC-8 diacritics arrive as these) carry no letter.
+        '\u{300}'..='\u{36f}' => '\u{0}',
+        other => other,
+    }
+}
+
+/// The normalised title/author/date/format key used when no identifier matches:
+/// `title|author surname|year|leader 06-07`. Non-filing characters (245 second indicator) are
+/// skipped so that "The hobbit" and "Hobbit" agree. `None` without a title: a record with no
+/// title must never merge on a key.
+pub fn match_key(record: &Record) -> Option<String> {
+    let field = record.field("245")?;
+    let skip = field.indicator2.to_digit(10).unwrap_or(0) as usize;
+    let raw_title: String = field
+        .subfields
+        .iter()
+        .filter(|subfield| matches!(subfield.code, 'a' | 'b' | 'n' | 'p'))
+        .map(|subfield| subfield.value.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let title = normalise_words(raw_title.get(skip..).unwrap_or(&raw_title));
+    if title.is_empty() {
+        return None;
+    }
+    let author = ["100", "110", "111"]
+        .iter()
+        .find_map(|tag| record.field(tag).and_then(|f| f.subfield('a')))
+        .map(normalise_words)
+        .and_then(|author| author.split(' ').next().map(str::to_string))
+        .unwrap_or_default();
+    let year = publication_year(record)
+        .map(|y| y.to_string())
+        .unwrap_or_default();
+    Some(format!(
+        "{title}|{author}|{year}|{}{}",
+        record.record_type(),
+        record.bibliographic_level()
+    ))
+}
+
+/// Which rule matched a record to an existing bib.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchRule {
+    Oclc,
+    Lccn,
+    Isbn,
+    Issn,
+    MatchKey,
+}
+
+impl MatchRule {
+    pub const ALL: [MatchRule; 5] = [
+        MatchRule::Oclc,
+        MatchRule::Lccn,
+        MatchRule::Isbn,
+        MatchRule::Issn,
+        MatchRule::MatchKey,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchRule::Oclc => "oclc",
+            MatchRule::Lccn => "lccn",
+            MatchRule::Isbn => "isbn",
+            MatchRule::Issn => "issn",
+            MatchRule::MatchKey => "match_key",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<MatchRule> {
+        MatchRule::ALL.into_iter().find(|rule| rule.as_str() == raw)
+    }
+
+    fn for_identifier(kind: IdentifierKind) -> MatchRule {
+        match kind {
+            IdentifierKind::Oclc => MatchRule::Oclc,
+            IdentifierKind::Lccn => MatchRule::Lccn,
+            IdentifierKind::Isbn => MatchRule::Isbn,
+            IdentifierKind::Issn => MatchRule::Issn,
+        }
+    }
+}
+
+/// One look-up the importer makes to find an existing bib.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    Identifier(Identifier),
+    MatchKey(String),
+}
+
+/// The look-ups to make, in the order that decides a match: exact identifiers first (OCLC, LCCN,
+/// ISBN, ISSN — most to least specific), then the match key. The first look-up that finds a bib
+/// wins, and its rule is recorded with the merge.
+pub fn match_probes(identifiers: &[Identifier], key: Option<&str>) -> Vec<(MatchRule, Probe)> {
+    let mut probes: Vec<(MatchRule, Probe)> = Vec::new();
+    for kind in IdentifierKind::ALL {
+        for identifier in identifiers.iter().filter(|i| i.kind == kind) {
+            probes.push((
+                MatchRule::for_identifier(kind),
+                Probe::Identifier(identifier.clone()),
+            ));
+        }
+    }
+    if let Some(key) = key {
+        probes.push((MatchRule::MatchKey, Probe::MatchKey(key.to_string())));
+    }
+    probes
+}
+
+/// The first probe that found a bib, given what each probe found (in probe order).
+pub fn first_match<T: Copy>(found: &[(MatchRule, Option<T>)]) -> Option<(MatchRule, T)> {
+    found
+        .iter()
+        .find_map(|(rule, bib)| bib.map(|bib| (*rule, bib)))
+}
+
+// Test tables are written inline as nested tuples, which reads better than named aliases here.
+#[allow(clippy::type_complexity)]
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use concord_marc::{DataField, Leader, Tag};
+
+    fn record(fields: &[(&str, char, char, &[(char, &str)])], control_008: Option<&str>) -> Record {
+        let mut record = Record::new(Leader::new(b'a', b'm'));
+        if let Some(value) = control_008 {
+            record.push_control(Tag::parse("008").unwrap(), value);
+        }
+        for (tag, i1, i2, subfields) in fields {
+            let mut field = DataField::new(Tag::parse(tag).unwrap(), *i1, *i2);
+            for (code, value) in *subfields {
+                field = field.with_subfield(*code, *value);
+            }
+            record.push_data(field);
+        }
+        record
+    }
+
+    #[test]
+    fn statuses_round_trip_and_map_to_circulation() {
+        for status in ItemStatus::ALL {
+            assert_eq!(ItemStatus::parse("s", status.as_str()), Ok(status));
+        }
+        assert_eq!(
+            ItemStatus::parse("s", "Reference"),
+            Ok(ItemStatus::NotForLoan)
+        );
+        assert_eq!(ItemStatus::parse("s", "on loan"), Ok(ItemStatus::OnLoan));
+        assert!(ItemStatus::parse("s", "borrowed").is_err());
+        assert_eq!(
+            ItemStatus::Damaged.for_circulation(),
+            blocks::ItemStatus::NotForLoan
+        );
+        assert_eq!(
+            ItemStatus::OnLoan.for_circulation(),
+            blocks::ItemStatus::OnLoan
+        );
+    }
+
+    fn check_key(
+        fields: &[(&str, char, char, &[(char, &str)])],
+        date: Option<&str>,
+        expected: Option<&str>,
+    ) {
+        assert_eq!(
+            match_key(&record(fields, date)).as_deref(),
+            expected,
+            "{fields:?}"
+        );
+    }
+
+    #[test]
+    fn match_keys_ignore_punctuation_case_articles_and_accents() {
+        let year = Some("960718s1996    nyu           000 1 eng d");
+        check_key(
+            &[
+                (
+                    "245",
+                    '1',
+                    '4',
+                    &[
+                        ('a', "The amazing adventures of Kavalier and Clay :"),
+                        ('b', "a novel /"),
+                        ('c', "Michael Chabon."),
+                    ],
+                ),
+                ("100", '1', ' ', &[('a', "Chabon, Michael.")]),
+            ],
+            year,
+            Some("amazing adventures of kavalier and clay a novel|chabon|1996|am"),
+        );
+        check_key(
+            &[
+                (
+                    "245",
+                    '0',
+                    '0',
+                    &[('a', "AMAZING adventures of Kavalier & Clay: a novel")],
+                ),
+                ("100", '1', ' ', &[('a', "CHABON, M.")]),
+            ],
+            year,
+            Some("amazing adventures of kavalier clay a novel|chabon|1996|am"),
+        );
+        check_key(
+            &[
+                ("245", '0', '0', &[('a', "Médecine")]),
+                ("260", ' ', ' ', &[('c', "c1923.")]),
+            ],
+            None,
+            Some("medecine||1923|am"),
+        );
+        check_key(&[("100", '1', ' ', &[('a', "Nobody")])], year, None);
+    }
+
+    #[test]
+    fn summaries_trim_isbd_punctuation() {
+        let summary = summarise(&record(
+            &[
+                (
+                    "245",
+                    '1',
+                    '0',
+                    &[('a', "Cats :"), ('b', "a history /"), ('c', "by X.")],
+                ),
+                ("100", '1', ' ', &[('a', "Smith, Jane,"), ('d', "1950-")]),
+                ("264", ' ', '1', &[('c', "[2019]")]),
+            ],
+            None,
+        ));
+        assert_eq!(summary.title, "Cats : a history");
+        assert_eq!(summary.author, "Smith, Jane, 1950-");
+        assert_eq!(summary.publication_year, Some(2019));
+    }
+
+    #[test]
+    fn identifiers_are_probed_before_the_match_key_in_rule_order() {
+        let ids = identifiers::identifiers(&record(
+            &[
+                ("020", ' ', ' ', &[('a', "0679450041 (pbk.)")]),
+                ("022", ' ', ' ', &[('a', "0012-5768")]),
+                ("010", ' ', ' ', &[('a', "  66-17874 ")]),
+                ("035", ' ', ' ', &[('a', "(OCoLC)ocm00012345")]),
+                ("035", ' ', ' ', &[('a', "(Sirsi) a1")]),
+            ],
+            None,
+        ));
+        let rules: Vec<MatchRule> = match_probes(&ids, Some("key"))
+            .into_iter()
+            .map(|(rule, _)| rule)
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                MatchRule::Oclc,
+                MatchRule::Lccn,
+                MatchRule::Isbn,
+                MatchRule::Issn,
+                MatchRule::MatchKey
+            ]
+        );
+        assert_eq!(match_probes(&[], None), []);
+    }
+
+    #[test]
+    fn the_first_rule_that_finds_a_bib_wins() {
+        let cases: &[(&[(MatchRule, Option<i64>)], Option<(MatchRule, i64)>)] = &[
+            (
+                &[
+                    (MatchRule::Oclc, None),
+                    (MatchRule::Isbn, Some(7)),
+                    (MatchRule::MatchKey, Some(9)),
+                ],
+                Some((MatchRule::Isbn, 7)),
+            ),
+            (
+                &[(MatchRule::Oclc, Some(3)), (MatchRule::Isbn, Some(7))],
+                Some((MatchRule::Oclc, 3)),
+            ),
+            (
+                &[(MatchRule::Isbn, None), (MatchRule::MatchKey, None)],
+                None,
+            ),
+            (
+                &[(MatchRule::MatchKey, Some(1))],
+                Some((MatchRule::MatchKey, 1)),
+            ),
+        ];
+        for (found, expected) in cases {
+            assert_eq!(first_match(found), *expected, "{found:?}");
+        }
+    }
+}

@@ -1,0 +1,1069 @@
+//! Use cases of the shared catalogue: loading MARC with de-duplication, exporting it, showing and
+//! editing a record, a member's items, and merging bibs by hand (and undoing merges).
+
+use std::collections::HashMap;
+
+use concord_domain::auth::{Action, Principal, authorise};
+use concord_domain::catalogue::holdings::{HoldingDraft, HoldingsMapping, format_price, holdings};
+use concord_domain::catalogue::identifiers::identifiers;
+use concord_domain::catalogue::lines::parse_line_format;
+use concord_domain::catalogue::{ItemStatus, Probe, match_key, match_probes, summarise};
+use concord_domain::codes::{Barcode, Code};
+use concord_domain::ids::{BibId, BibMergeId, BranchId, ItemId, MemberId};
+use concord_domain::org::{Branch, Member};
+use concord_domain::{ErrorCode, FieldError};
+use concord_marc::{DataField, Field, Record, RecordError, Tag, read_iso2709, to_iso2709};
+use concord_store::catalogue::{self as store, BibRow, ImportCounts, ItemRow, MergeRow};
+use concord_store::{Conn, StoreError};
+use serde::Serialize;
+
+use super::{Change, ServiceError, ServiceResult, audit};
+use crate::Context;
+
+/// Records written per transaction on import. Measured on SQLite (see BENCHMARKS.md): larger
+/// batches gain little and keep the writer locked longer.
+pub const DEFAULT_BATCH_SIZE: usize = 1000;
+
+/// One record that was not imported, with what is needed to find and fix it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejection {
+    pub record_number: u64,
+    pub byte_offset: u64,
+    pub reason: String,
+    /// The record as parsed (ISO 2709), when it could be parsed; the caller adds raw bytes for
+    /// records the reader could not read.
+    #[serde(skip)]
+    pub record: Option<Vec<u8>>,
+}
+
+/// The result of an import: the counts and every rejection.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportSummary {
+    #[serde(flatten)]
+    pub counts: ImportCounts,
+    pub rejections: Vec<RejectionNote>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectionNote {
+    pub record_number: u64,
+    pub byte_offset: u64,
+    pub reason: String,
+}
+
+/// What [`import`] needs besides the records.
+pub struct ImportOptions<'a> {
+    pub member_code: &'a str,
+    pub mapping: &'a HoldingsMapping,
+    pub batch_size: usize,
+    pub file_name: &'a str,
+}
+
+fn store_error(e: impl Into<StoreError>) -> ServiceError {
+    ServiceError::from(e.into())
+}
+
+/// Loads records into the shared catalogue for one member. Records stream through in batches,
+/// one write transaction each; a bad record becomes a rejection and never stops the others.
+/// `on_rejection` sees each rejection as it happens (to write the rejects file), `on_progress`
+/// the number of records read after each batch.
+pub async fn import<I>(
+    ctx: &Context,
+    who: &Principal,
+    records: I,
+    options: &ImportOptions<'_>,
+    mut on_rejection: impl FnMut(&Rejection),
+    mut on_progress: impl FnMut(u64),
+) -> ServiceResult<ImportSummary>
+where
+    I: Iterator<Item = Result<Record, RecordError>>,
+{
+    let started_at = ctx.now();
+    let (member, branches) = {
+        let mut conn = ctx.store.read().await?;
+        let member = super::org::member_in(&mut conn, options.member_code).await?;
+        let branches = concord_store::org::list_branches(&mut conn, Some(member.id)).await?;
+        (member, branches)
+    };
+    authorise(who, Action::EditBib)?;
+    authorise(who, Action::ManageItems { member: member.id })?;
+    let branch_ids: HashMap<String, BranchId> = branches
+        .iter()
+        .map(|b| (b.code.as_str().to_string(), b.id))
+        .collect();
+    let mut summary = ImportSummary::default();
+    let mut records = records.peekable();
+    let batch_size = options.batch_size.max(1);
+    while records.peek().is_some() {
+        let mut tx = ctx.store.write().await?;
+        for next in records.by_ref().take(batch_size) {
+            summary.counts.read += 1;
+            let mut byte_offset = 0;
+            let outcome = match next {
+                Ok(record) => import_one(
+                    ctx,
+                    &mut tx,
+                    who,
+                    &member,
+                    &branch_ids,
+                    options.mapping,
+                    &record,
+                )
+                .await?
+                .map_err(|reason| (reason, to_iso2709(&record).ok())),
+                Err(error) => {
+                    byte_offset = error.byte_offset;
+                    Err((error.kind.to_string(), None))
+                }
+            };
+            if let Ok((_, items)) = &outcome {
+                summary.counts.items_created += items;
+            }
+            match outcome.map(|(outcome, _)| outcome) {
+                Ok(Outcome::Created) => summary.counts.created += 1,
+                Ok(Outcome::Merged) => summary.counts.merged += 1,
+                Ok(Outcome::Unchanged) => summary.counts.unchanged += 1,
+                Ok(Outcome::Authority) => summary.counts.authorities += 1,
+                Ok(Outcome::AuthorityUnchanged) => {
+                    summary.counts.authorities += 1;
+                    summary.counts.unchanged += 1;
+                }
+                Err((reason, record)) => {
+                    summary.counts.rejected += 1;
+                    let rejection = Rejection {
+                        record_number: summary.counts.read,
+                        byte_offset,
+                        reason,
+                        record,
+                    };
+                    on_rejection(&rejection);
+                    summary.rejections.push(RejectionNote {
+                        record_number: rejection.record_number,
+                        byte_offset: rejection.byte_offset,
+                        reason: rejection.reason,
+                    });
+                }
+            }
+        }
+        tx.commit().await.map_err(store_error)?;
+        on_progress(summary.counts.read);
+    }
+    let mut tx = ctx.store.write().await?;
+    store::save_import_batch(
+        &mut tx,
+        ctx.new_id(),
+        member.id,
+        options.file_name,
+        started_at,
+        ctx.now(),
+        &summary.counts,
+    )
+    .await?;
+    audit(
+        ctx,
+        &mut tx,
+        who,
+        Change {
+            action: "catalogue.import",
+            entity_kind: "import_batch",
+            entity_id: options.file_name.to_string(),
+            member: Some(member.id),
+            before: None,
+            after: Some(&summary.counts),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(summary)
+}
+
+enum Outcome {
+    Created,
+    Merged,
+    Unchanged,
+    Authority,
+    AuthorityUnchanged,
+}
+
+/// The record without its holdings fields: what the shared bib keeps.
+fn bib_part(record: &Record, mapping: &HoldingsMapping) -> Record {
+    let mut bib = record.clone();
+    bib.fields
+        .retain(|field| !mapping.is_holdings_tag(field.tag().as_str()));
+    bib.leader.set(9, b'a');
+    bib
+}
+
+/// Imports one record inside the batch's transaction. The outer error is a store failure (the
+/// batch fails); the inner one a rejection reason (the record is skipped, nothing written).
+async fn import_one(
+    ctx: &Context,
+    tx: &mut Conn,
+    who: &Principal,
+    member: &Member,
+    branch_ids: &HashMap<String, BranchId>,
+    mapping: &HoldingsMapping,
+    record: &Record,
+) -> ServiceResult<Result<(Outcome, u64), String>> {
+    let source_record_id = record.control("001").unwrap_or("").trim().to_string();
+    let now = ctx.now();
+    if record.is_authority() {
+        if !source_record_id.is_empty()
+            && store::authority_by_source(tx, &source_record_id)
+                .await?
+                .is_some()
+        {
+            return Ok(Ok((Outcome::AuthorityUnchanged, 0)));
+        }
+        let marc = match to_iso2709(&bib_part(record, &HoldingsMapping::default())) {
+            Ok(bytes) => bytes,
+            Err(error) => return Ok(Err(format!("cannot store the record: {error}"))),
+        };
+        let heading = record
+            .data_fields()
+            .find(|f| f.tag.as_str().starts_with('1'))
+            .map(|f| {
+                f.subfields
+                    .iter()
+                    .map(|s| s.value.trim())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        store::insert_authority(
+            tx,
+            concord_domain::ids::AuthorityId(ctx.new_id()),
+            &heading,
+            &marc,
+            &source_record_id,
+            now,
+        )
+        .await?;
+        return Ok(Ok((Outcome::Authority, 0)));
+    }
+    // Check every holding before writing anything, so a rejected record leaves no trace.
+    let mut drafts: Vec<(HoldingDraft, BranchId, BranchId)> = Vec::new();
+    for holding in holdings(record, mapping) {
+        let draft = match holding {
+            Ok(draft) => draft,
+            Err(problem) => return Ok(Err(problem.message)),
+        };
+        let Some(branch) = branch_ids.get(&draft.branch_code).copied() else {
+            return Ok(Err(format!(
+                "item {}: branch {:?} ({} holdings) is not a branch of member {}",
+                draft.barcode, draft.branch_code, draft.tag, member.code
+            )));
+        };
+        let current = match &draft.current_branch_code {
+            Some(code) => branch_ids.get(code).copied().unwrap_or(branch),
+            None => branch,
+        };
+        if let Some(existing) = store::item_by_barcode(tx, &draft.barcode).await?
+            && existing.member_id != member.id
+        {
+            return Ok(Err(format!(
+                "item barcode {} already belongs to another member",
+                draft.barcode
+            )));
+        }
+        drafts.push((draft, branch, current));
+    }
+    let bib_record = bib_part(record, mapping);
+    let marc = match to_iso2709(&bib_record) {
+        Ok(bytes) => bytes,
+        Err(error) => return Ok(Err(format!("cannot store the record: {error}"))),
+    };
+    let summary = summarise(&bib_record);
+    let key = match_key(&bib_record);
+    let ids = identifiers(&bib_record);
+    let mut found = None;
+    for (rule, probe) in match_probes(&ids, key.as_deref()) {
+        let bib = match &probe {
+            Probe::Identifier(identifier) => store::bib_with_identifier(tx, identifier).await?,
+            Probe::MatchKey(key) => store::bib_with_match_key(tx, key).await?,
+        };
+        if let Some(bib) = bib {
+            found = Some((rule, bib));
+            break;
+        }
+    }
+    let (bib_id, outcome, load_merge) = match found {
+        None => {
+            let bib = BibRow {
+                id: BibId(ctx.new_id()),
+                summary,
+                match_key: key,
+                marc,
+                source_member: Some(member.id),
+                source_record_id: source_record_id.clone(),
+                withdrawn: false,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            store::insert_bib(tx, &bib).await?;
+            store::replace_identifiers(tx, bib.id, &ids).await?;
+            store::log_change(tx, "bib", bib.id.0, now).await?;
+            (bib.id, Outcome::Created, None)
+        }
+        Some((rule, bib)) => {
+            if store::source_already_in(tx, bib, member.id, &source_record_id).await? {
+                let merge = store::load_merge_of(tx, bib, member.id, &source_record_id).await?;
+                (bib, Outcome::Unchanged, merge)
+            } else {
+                let merge = MergeRow {
+                    id: BibMergeId(ctx.new_id()),
+                    kept_bib: bib,
+                    merged_bib: None,
+                    member: Some(member.id),
+                    source_record_id: source_record_id.clone(),
+                    rule: rule.as_str().to_string(),
+                    items: Vec::new(),
+                    merged_by: who.label(),
+                    merged_at: now,
+                    undone_at: None,
+                    source_marc: Some(marc),
+                };
+                store::insert_merge(tx, &merge).await?;
+                (bib, Outcome::Merged, Some(merge))
+            }
+        }
+    };
+    let mut new_items = Vec::new();
+    for (draft, branch, current) in drafts {
+        if store::item_by_barcode(tx, &draft.barcode).await?.is_some() {
+            continue;
+        }
+        let item = ItemRow {
+            id: ItemId(ctx.new_id()),
+            bib_id,
+            member_id: member.id,
+            branch_id: branch,
+            current_branch_id: current,
+            barcode: draft.barcode,
+            call_number: draft.call_number,
+            item_type: draft.item_type,
+            shelving_location: draft.shelving_location,
+            price_minor: draft.price_minor,
+            status: ItemStatus::Available,
+            hidden_from_other_members: false,
+            created_at: now,
+            updated_at: now,
+        };
+        store::insert_item(tx, &item).await?;
+        new_items.push(item.id);
+    }
+    if !new_items.is_empty() {
+        if !matches!(outcome, Outcome::Created) {
+            store::log_change(tx, "bib", bib_id.0, now).await?;
+        }
+        if let Some(merge) = load_merge {
+            let mut items = merge.items.clone();
+            items.extend(new_items.iter().copied());
+            store::set_merge_items(tx, merge.id, &items).await?;
+        }
+    }
+    Ok(Ok((outcome, new_items.len() as u64)))
+}
+
+// ----- export -----
+
+/// Writes bibs with their items as 852 fields (`$a` member, `$b` branch, `$c` shelving location,
+/// `$h` call number, `$p` barcode, `$y` item type, `$9` price), calling `write` for each record.
+/// Only a member's items when `member_code` is given; only bibs changed since `since` (Unix
+/// seconds) when given. Returns the number of records written.
+pub async fn export(
+    ctx: &Context,
+    who: &Principal,
+    member_code: Option<&str>,
+    since: Option<i64>,
+    mut write: impl FnMut(&Record) -> ServiceResult<()>,
+) -> ServiceResult<u64> {
+    let mut conn = ctx.store.read().await?;
+    authorise(who, Action::ReadOrganisation)?;
+    if !who.is_staff() {
+        return Err(ServiceError::new(
+            ErrorCode::Forbidden,
+            "This needs a staff account.",
+        ));
+    }
+    let member = match member_code {
+        Some(code) => Some(super::org::member_in(&mut conn, code).await?),
+        None => None,
+    };
+    let members: HashMap<MemberId, String> = concord_store::org::list_members(&mut conn)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.code.to_string()))
+        .collect();
+    let branches: HashMap<BranchId, String> = concord_store::org::list_branches(&mut conn, None)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.code.to_string()))
+        .collect();
+    let mut after = i64::MIN;
+    let mut written = 0;
+    loop {
+        let page =
+            store::bibs_page(&mut conn, member.as_ref().map(|m| m.id), since, after, 500).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id.0;
+        for bib in &page {
+            let mut record = stored_record(bib)?;
+            for item in store::items_of_bib(&mut conn, bib.id).await? {
+                if member.as_ref().is_some_and(|m| m.id != item.member_id)
+                    || item.status == ItemStatus::Withdrawn
+                {
+                    continue;
+                }
+                record.push_data(item_852(&item, &members, &branches)?);
+            }
+            write(&record)?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+fn tag(text: &str) -> ServiceResult<Tag> {
+    Tag::parse(text).map_err(|e| ServiceError::internal(e.to_string()))
+}
+
+fn item_852(
+    item: &ItemRow,
+    members: &HashMap<MemberId, String>,
+    branches: &HashMap<BranchId, String>,
+) -> ServiceResult<DataField> {
+    let mut field = DataField::new(tag("852")?, ' ', ' ');
+    if let Some(member) = members.get(&item.member_id) {
+        field = field.with_subfield('a', member.clone());
+    }
+    if let Some(branch) = branches.get(&item.branch_id) {
+        field = field.with_subfield('b', branch.clone());
+    }
+    if let Some(location) = &item.shelving_location {
+        field = field.with_subfield('c', location.as_str());
+    }
+    if !item.call_number.is_empty() {
+        field = field.with_subfield('h', item.call_number.clone());
+    }
+    field = field
+        .with_subfield('p', item.barcode.as_str())
+        .with_subfield('y', item.item_type.as_str());
+    if let Some(price) = item.price_minor {
+        field = field.with_subfield('9', format_price(price));
+    }
+    Ok(field)
+}
+
+fn stored_record(bib: &BibRow) -> ServiceResult<Record> {
+    match read_iso2709(&bib.marc).next() {
+        Some(Ok(record)) => Ok(record),
+        Some(Err(error)) => Err(ServiceError::internal(format!("bib {}: {error}", bib.id))),
+        None => Err(ServiceError::internal(format!(
+            "bib {} has no record",
+            bib.id
+        ))),
+    }
+}
+
+// ----- reading a record -----
+
+/// A bib with everything the record page shows.
+#[derive(Debug, Clone)]
+pub struct BibDetail {
+    pub bib: BibRow,
+    pub record: Record,
+    pub identifiers: Vec<concord_domain::catalogue::Identifier>,
+    pub items: Vec<ItemRow>,
+    pub merges: Vec<MergeRow>,
+    pub members: HashMap<MemberId, Member>,
+    pub branches: HashMap<BranchId, Branch>,
+}
+
+pub async fn bib(ctx: &Context, id: BibId) -> ServiceResult<BibDetail> {
+    let mut conn = ctx.store.read().await?;
+    let bib = store::bib(&mut conn, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
+    let record = stored_record(&bib)?;
+    let identifiers = store::identifiers_of(&mut conn, id).await?;
+    let items = store::items_of_bib(&mut conn, id).await?;
+    let merges = store::merges_of_bib(&mut conn, id).await?;
+    let members = concord_store::org::list_members(&mut conn)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let branches = concord_store::org::list_branches(&mut conn, None)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b))
+        .collect();
+    Ok(BibDetail {
+        bib,
+        record,
+        identifiers,
+        items,
+        merges,
+        members,
+        branches,
+    })
+}
+
+#[derive(Serialize)]
+struct BibAudit<'a> {
+    version: i64,
+    title: &'a str,
+    marc: String,
+}
+
+/// Saves the MARC editor's text as a new version of the bib. Errors name the line and tag.
+pub async fn update_record(
+    ctx: &Context,
+    who: &Principal,
+    id: BibId,
+    text: &str,
+) -> ServiceResult<BibRow> {
+    authorise(who, Action::EditBib)?;
+    let record = parse_line_format(text).map_err(|errors| {
+        ServiceError::invalid(
+            errors
+                .iter()
+                .map(|e| FieldError::new("marc", e.to_string()))
+                .collect(),
+        )
+    })?;
+    let mut record = record;
+    // Holdings live in items, not in the shared record.
+    record
+        .fields
+        .retain(|field| !HoldingsMapping::default().is_holdings_tag(field.tag().as_str()));
+    let marc = to_iso2709(&record).map_err(|e| ServiceError::field("marc", e.to_string()))?;
+    let mut tx = ctx.store.write().await?;
+    let before = store::bib(&mut tx, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
+    let before_record = stored_record(&before)?;
+    let summary = summarise(&record);
+    let key = match_key(&record);
+    let now = ctx.now();
+    store::update_bib_record(&mut tx, id, &summary, key.as_deref(), &marc, now).await?;
+    store::replace_identifiers(&mut tx, id, &identifiers(&record)).await?;
+    store::log_change(&mut tx, "bib", id.0, now).await?;
+    let after = store::bib(&mut tx, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
+    audit(
+        ctx,
+        &mut tx,
+        who,
+        Change {
+            action: "bib.update",
+            entity_kind: "bib",
+            entity_id: id.to_string(),
+            member: None,
+            before: Some(&BibAudit {
+                version: before.version,
+                title: &before.summary.title,
+                marc: concord_marc::to_line_format(&before_record),
+            }),
+            after: Some(&BibAudit {
+                version: after.version,
+                title: &after.summary.title,
+                marc: concord_marc::to_line_format(&record),
+            }),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(after)
+}
+
+// ----- items -----
+
+/// An item as typed in a form or sent to the API.
+#[derive(Debug, Clone, Default)]
+pub struct ItemInput {
+    pub barcode: String,
+    pub branch: String,
+    pub current_branch: Option<String>,
+    pub call_number: String,
+    pub item_type: String,
+    pub shelving_location: String,
+    pub price: String,
+    pub status: String,
+    pub hidden_from_other_members: bool,
+}
+
+struct ItemDraft {
+    barcode: Barcode,
+    branch: Branch,
+    current_branch: Branch,
+    call_number: String,
+    item_type: Code,
+    shelving_location: Option<Code>,
+    price_minor: Option<i64>,
+    status: ItemStatus,
+    hidden: bool,
+}
+
+async fn parse_item(conn: &mut Conn, input: &ItemInput) -> ServiceResult<ItemDraft> {
+    let mut errors = Vec::new();
+    let barcode = Barcode::parse("barcode", &input.barcode)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let item_type = Code::parse("item_type", &input.item_type)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let shelving_location = if input.shelving_location.trim().is_empty() {
+        None
+    } else {
+        Code::parse("shelving_location", &input.shelving_location)
+            .map_err(|e| errors.push(e))
+            .ok()
+    };
+    let price_minor = if input.price.trim().is_empty() {
+        None
+    } else {
+        match concord_domain::catalogue::holdings::parse_price(&input.price) {
+            Some(price) => Some(price),
+            None => {
+                errors.push(FieldError::new("price", "must be an amount such as 12.50"));
+                None
+            }
+        }
+    };
+    let status = if input.status.trim().is_empty() {
+        Some(ItemStatus::Available)
+    } else {
+        ItemStatus::parse("status", &input.status)
+            .map_err(|e| errors.push(e))
+            .ok()
+    };
+    let branch = match Code::parse("branch", &input.branch) {
+        Ok(code) => concord_store::org::branch_by_code(conn, &code)
+            .await?
+            .or_else(|| {
+                errors.push(FieldError::new(
+                    "branch",
+                    format!("there is no branch {code}"),
+                ));
+                None
+            }),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let current_branch = match input.current_branch.as_deref().map(str::trim) {
+        Some(raw) if !raw.is_empty() => match Code::parse("current_branch", raw) {
+            Ok(code) => concord_store::org::branch_by_code(conn, &code)
+                .await?
+                .or_else(|| {
+                    errors.push(FieldError::new(
+                        "current_branch",
+                        format!("there is no branch {code}"),
+                    ));
+                    None
+                }),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        },
+        _ => branch.clone(),
+    };
+    match (barcode, item_type, status, branch, current_branch) {
+        (Some(barcode), Some(item_type), Some(status), Some(branch), Some(current_branch))
+            if errors.is_empty() =>
+        {
+            Ok(ItemDraft {
+                barcode,
+                branch,
+                current_branch,
+                call_number: input.call_number.trim().to_string(),
+                item_type,
+                shelving_location,
+                price_minor,
+                status,
+                hidden: input.hidden_from_other_members,
+            })
+        }
+        _ => Err(ServiceError::invalid(errors)),
+    }
+}
+
+/// Adds an item of the branch's member to a bib.
+pub async fn add_item(
+    ctx: &Context,
+    who: &Principal,
+    bib_id: BibId,
+    input: &ItemInput,
+) -> ServiceResult<ItemRow> {
+    let mut tx = ctx.store.write().await?;
+    let draft = parse_item(&mut tx, input).await?;
+    authorise(
+        who,
+        Action::ManageItems {
+            member: draft.branch.member_id,
+        },
+    )?;
+    let bib = store::bib(&mut tx, bib_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("bib {bib_id}")))?;
+    let now = ctx.now();
+    let item = ItemRow {
+        id: ItemId(ctx.new_id()),
+        bib_id: bib.id,
+        member_id: draft.branch.member_id,
+        branch_id: draft.branch.id,
+        current_branch_id: draft.current_branch.id,
+        barcode: draft.barcode,
+        call_number: draft.call_number,
+        item_type: draft.item_type,
+        shelving_location: draft.shelving_location,
+        price_minor: draft.price_minor,
+        status: draft.status,
+        hidden_from_other_members: draft.hidden,
+        created_at: now,
+        updated_at: now,
+    };
+    store::insert_item(&mut tx, &item).await?;
+    store::log_change(&mut tx, "bib", bib.id.0, now).await?;
+    audit(
+        ctx,
+        &mut tx,
+        who,
+        Change {
+            action: "item.create",
+            entity_kind: "item",
+            entity_id: item.id.to_string(),
+            member: Some(item.member_id),
+            before: None,
+            after: Some(&item),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(item)
+}
+
+pub async fn item(ctx: &Context, id: ItemId) -> ServiceResult<ItemRow> {
+    let mut conn = ctx.store.read().await?;
+    store::item(&mut conn, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("item {id}")))
+}
+
+/// Changes an item; it stays with its member (a branch of another member is refused).
+pub async fn update_item(
+    ctx: &Context,
+    who: &Principal,
+    id: ItemId,
+    input: &ItemInput,
+) -> ServiceResult<ItemRow> {
+    let mut tx = ctx.store.write().await?;
+    let before = store::item(&mut tx, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("item {id}")))?;
+    authorise(
+        who,
+        Action::ManageItems {
+            member: before.member_id,
+        },
+    )?;
+    let draft = parse_item(&mut tx, input).await?;
+    if draft.branch.member_id != before.member_id {
+        return Err(ServiceError::field(
+            "branch",
+            format!(
+                "branch {} belongs to another member; an item stays with its member",
+                draft.branch.code
+            ),
+        ));
+    }
+    let now = ctx.now();
+    let after = ItemRow {
+        branch_id: draft.branch.id,
+        current_branch_id: draft.current_branch.id,
+        barcode: draft.barcode,
+        call_number: draft.call_number,
+        item_type: draft.item_type,
+        shelving_location: draft.shelving_location,
+        price_minor: draft.price_minor,
+        status: draft.status,
+        hidden_from_other_members: draft.hidden,
+        updated_at: now,
+        ..before.clone()
+    };
+    save_item_change(ctx, &mut tx, who, "item.update", &before, &after).await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(after)
+}
+
+/// Withdraws an item (it stays on record with status `withdrawn`).
+pub async fn withdraw_item(ctx: &Context, who: &Principal, id: ItemId) -> ServiceResult<ItemRow> {
+    let mut tx = ctx.store.write().await?;
+    let before = store::item(&mut tx, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("item {id}")))?;
+    authorise(
+        who,
+        Action::ManageItems {
+            member: before.member_id,
+        },
+    )?;
+    let after = ItemRow {
+        status: ItemStatus::Withdrawn,
+        updated_at: ctx.now(),
+        ..before.clone()
+    };
+    save_item_change(ctx, &mut tx, who, "item.withdraw", &before, &after).await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(after)
+}
+
+async fn save_item_change(
+    ctx: &Context,
+    tx: &mut concord_store::WriteTx,
+    who: &Principal,
+    action: &str,
+    before: &ItemRow,
+    after: &ItemRow,
+) -> ServiceResult<()> {
+    store::update_item(tx, after).await?;
+    store::log_change(tx, "bib", after.bib_id.0, ctx.now()).await?;
+    audit(
+        ctx,
+        tx,
+        who,
+        Change {
+            action,
+            entity_kind: "item",
+            entity_id: after.id.to_string(),
+            member: Some(after.member_id),
+            before: Some(before),
+            after: Some(after),
+            reason: None,
+        },
+    )
+    .await
+}
+
+// ----- merges -----
+
+/// Merges `merged` into `kept` by hand: every item moves to `kept`, `merged` is withdrawn, and
+/// the merge is recorded so that it can be undone.
+pub async fn merge_bibs(
+    ctx: &Context,
+    who: &Principal,
+    kept: BibId,
+    merged: BibId,
+) -> ServiceResult<MergeRow> {
+    authorise(who, Action::EditBib)?;
+    if kept == merged {
+        return Err(ServiceError::field(
+            "merged",
+            "a record cannot be merged into itself",
+        ));
+    }
+    let mut tx = ctx.store.write().await?;
+    let kept_bib = store::bib(&mut tx, kept)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("bib {kept}")))?;
+    let merged_bib = store::bib(&mut tx, merged)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("bib {merged}")))?;
+    if kept_bib.withdrawn || merged_bib.withdrawn {
+        return Err(ServiceError::new(
+            ErrorCode::Conflict,
+            "Both records must be live to merge them.",
+        ));
+    }
+    let now = ctx.now();
+    let items = store::items_of_bib(&mut tx, merged).await?;
+    for item in &items {
+        store::update_item(
+            &mut tx,
+            &ItemRow {
+                bib_id: kept,
+                updated_at: now,
+                ..item.clone()
+            },
+        )
+        .await?;
+    }
+    store::set_bib_withdrawn(&mut tx, merged, true, now).await?;
+    let merge = MergeRow {
+        id: BibMergeId(ctx.new_id()),
+        kept_bib: kept,
+        merged_bib: Some(merged),
+        member: None,
+        source_record_id: merged_bib.source_record_id.clone(),
+        rule: "manual".into(),
+        items: items.iter().map(|i| i.id).collect(),
+        merged_by: who.label(),
+        merged_at: now,
+        undone_at: None,
+        source_marc: None,
+    };
+    store::insert_merge(&mut tx, &merge).await?;
+    store::log_change(&mut tx, "bib", kept.0, now).await?;
+    store::log_change(&mut tx, "bib", merged.0, now).await?;
+    audit(
+        ctx,
+        &mut tx,
+        who,
+        Change {
+            action: "bib.merge",
+            entity_kind: "bib",
+            entity_id: kept.to_string(),
+            member: None,
+            before: None,
+            after: Some(&merge),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(merge)
+}
+
+/// What undoing a merge did.
+#[derive(Debug, Clone, Serialize)]
+pub struct UndoReport {
+    /// The bib that holds the merged-in record again.
+    pub restored_bib: BibId,
+    pub items_moved_back: Vec<ItemId>,
+    /// Items left where they are, with the reason (changed or moved since the merge).
+    pub not_restored: Vec<String>,
+}
+
+/// Undoes a merge: the merged-in record becomes a bib of its own again (a hand merge revives
+/// the withdrawn bib, a load merge creates one from the source record) and its items move back,
+/// except items that moved to another bib since, which are reported.
+pub async fn undo_merge(
+    ctx: &Context,
+    who: &Principal,
+    id: BibMergeId,
+) -> ServiceResult<UndoReport> {
+    authorise(who, Action::EditBib)?;
+    let mut tx = ctx.store.write().await?;
+    let merge = store::merge(&mut tx, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("merge {id}")))?;
+    if merge.undone_at.is_some() {
+        return Err(ServiceError::new(
+            ErrorCode::Conflict,
+            "This merge has already been undone.",
+        ));
+    }
+    let now = ctx.now();
+    let restored_bib = match (merge.merged_bib, &merge.source_marc) {
+        (Some(bib), _) => {
+            store::set_bib_withdrawn(&mut tx, bib, false, now).await?;
+            bib
+        }
+        (None, Some(marc)) => {
+            let record = match read_iso2709(marc).next() {
+                Some(Ok(record)) => record,
+                _ => {
+                    return Err(ServiceError::internal(format!(
+                        "merge {id}: source record unreadable"
+                    )));
+                }
+            };
+            let bib = BibRow {
+                id: BibId(ctx.new_id()),
+                summary: summarise(&record),
+                match_key: match_key(&record),
+                marc: marc.clone(),
+                source_member: merge.member,
+                source_record_id: merge.source_record_id.clone(),
+                withdrawn: false,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            };
+            store::insert_bib(&mut tx, &bib).await?;
+            // Identifiers stay with the kept bib only, or the next load would match either.
+            bib.id
+        }
+        (None, None) => {
+            return Err(ServiceError::internal(format!(
+                "merge {id} has nothing to restore"
+            )));
+        }
+    };
+    let mut moved = Vec::new();
+    let mut not_restored = Vec::new();
+    for item_id in &merge.items {
+        match store::item(&mut tx, *item_id).await? {
+            Some(item) if item.bib_id == merge.kept_bib => {
+                store::update_item(
+                    &mut tx,
+                    &ItemRow {
+                        bib_id: restored_bib,
+                        updated_at: now,
+                        ..item
+                    },
+                )
+                .await?;
+                moved.push(*item_id);
+            }
+            Some(item) => not_restored.push(format!(
+                "item {} has moved to bib {} since the merge",
+                item.barcode, item.bib_id
+            )),
+            None => not_restored.push(format!("item {item_id} no longer exists")),
+        }
+    }
+    store::mark_merge_undone(&mut tx, id, now).await?;
+    store::log_change(&mut tx, "bib", merge.kept_bib.0, now).await?;
+    store::log_change(&mut tx, "bib", restored_bib.0, now).await?;
+    let report = UndoReport {
+        restored_bib,
+        items_moved_back: moved,
+        not_restored,
+    };
+    audit(
+        ctx,
+        &mut tx,
+        who,
+        Change {
+            action: "bib.merge_undo",
+            entity_kind: "bib_merge",
+            entity_id: id.to_string(),
+            member: merge.member,
+            before: None,
+            after: Some(&report),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(report)
+}
+
+/// Every data field of a record as `(tag, text)` for the human-readable page.
+pub fn display_fields<'a>(
+    record: &'a Record,
+    tags: &'a [&'a str],
+) -> impl Iterator<Item = (String, String)> + 'a {
+    record.fields.iter().filter_map(move |field| match field {
+        Field::Data(data) if tags.iter().any(|t| data.tag.as_str() == *t) => Some((
+            data.tag.to_string(),
+            data.subfields
+                .iter()
+                .filter(|s| s.code.is_ascii_alphabetic())
+                .map(|s| s.value.trim())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )),
+        _ => None,
+    })
+}

@@ -1,0 +1,694 @@
+//! Queries for the shared catalogue: bibs and their identifiers, authorities, items, merges,
+//! import batches, and the change log the search index follows.
+
+use concord_domain::catalogue::{BibSummary, Identifier, IdentifierKind, ItemStatus};
+use concord_domain::codes::{Barcode, Code};
+use concord_domain::ids::{AuthorityId, BibId, BibMergeId, BranchId, ItemId, MemberId};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::rows::{flag, int, opt_int, opt_text, parsed, text};
+use crate::{StoreError, StoreResult};
+
+/// A stored bib.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BibRow {
+    pub id: BibId,
+    pub summary: BibSummary,
+    pub match_key: Option<String>,
+    /// UTF-8 ISO 2709 without holdings fields.
+    #[serde(skip)]
+    pub marc: Vec<u8>,
+    pub source_member: Option<MemberId>,
+    pub source_record_id: String,
+    pub withdrawn: bool,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const BIB_COLUMNS: &str = "id, record_type, bibliographic_level, title, author, publication_year, match_key, marc, source_member_id, source_record_id, withdrawn, version, created_at, updated_at";
+
+fn first_char(value: &str) -> char {
+    value.chars().next().unwrap_or(' ')
+}
+
+fn blob(row: &AnyRow, column: &str) -> StoreResult<Vec<u8>> {
+    row.try_get::<Vec<u8>, _>(column).map_err(StoreError::from)
+}
+
+fn bib_from_row(row: &AnyRow) -> StoreResult<BibRow> {
+    Ok(BibRow {
+        id: BibId(int(row, "id")?),
+        summary: BibSummary {
+            record_type: first_char(&text(row, "record_type")?),
+            bibliographic_level: first_char(&text(row, "bibliographic_level")?),
+            title: text(row, "title")?,
+            author: text(row, "author")?,
+            publication_year: opt_int(row, "publication_year")?.and_then(|y| i32::try_from(y).ok()),
+        },
+        match_key: opt_text(row, "match_key")?,
+        marc: blob(row, "marc")?,
+        source_member: opt_int(row, "source_member_id")?.map(MemberId),
+        source_record_id: text(row, "source_record_id")?,
+        withdrawn: flag(row, "withdrawn")?,
+        version: int(row, "version")?,
+        created_at: int(row, "created_at")?,
+        updated_at: int(row, "updated_at")?,
+    })
+}
+
+pub async fn insert_bib(conn: &mut AnyConnection, bib: &BibRow) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO bib (id, record_type, bibliographic_level, title, author, publication_year, match_key, marc, source_member_id, source_record_id, withdrawn, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(bib.id.0)
+    .bind(bib.summary.record_type.to_string())
+    .bind(bib.summary.bibliographic_level.to_string())
+    .bind(&bib.summary.title)
+    .bind(&bib.summary.author)
+    .bind(bib.summary.publication_year.map(i64::from))
+    .bind(bib.match_key.as_deref())
+    .bind(bib.marc.clone())
+    .bind(bib.source_member.map(|m| m.0))
+    .bind(&bib.source_record_id)
+    .bind(i64::from(bib.withdrawn))
+    .bind(bib.version)
+    .bind(bib.created_at)
+    .bind(bib.updated_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves a new version of a bib's record (the MARC editor) and its derived columns.
+pub async fn update_bib_record(
+    conn: &mut AnyConnection,
+    id: BibId,
+    summary: &BibSummary,
+    match_key: Option<&str>,
+    marc: &[u8],
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE bib SET record_type = $2, bibliographic_level = $3, title = $4, author = $5, publication_year = $6,
+             match_key = $7, marc = $8, version = version + 1, updated_at = $9 WHERE id = $1",
+    )
+    .bind(id.0)
+    .bind(summary.record_type.to_string())
+    .bind(summary.bibliographic_level.to_string())
+    .bind(&summary.title)
+    .bind(&summary.author)
+    .bind(summary.publication_year.map(i64::from))
+    .bind(match_key)
+    .bind(marc.to_vec())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_bib_withdrawn(
+    conn: &mut AnyConnection,
+    id: BibId,
+    withdrawn: bool,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE bib SET withdrawn = $2, updated_at = $3 WHERE id = $1")
+        .bind(id.0)
+        .bind(i64::from(withdrawn))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn bib(conn: &mut AnyConnection, id: BibId) -> StoreResult<Option<BibRow>> {
+    let sql = format!("SELECT {BIB_COLUMNS} FROM bib WHERE id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(bib_from_row)
+        .transpose()
+}
+
+/// Bibs in id order after `after`, for export: changed at or after `since`, and (when a member is
+/// given) only those with an item of that member. Withdrawn bibs are left out.
+pub async fn bibs_page(
+    conn: &mut AnyConnection,
+    member: Option<MemberId>,
+    since: Option<i64>,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<BibRow>> {
+    let member_clause = if member.is_some() {
+        "AND EXISTS (SELECT 1 FROM item WHERE item.bib_id = bib.id AND item.member_id = $4)"
+    } else {
+        "AND $4 = $4"
+    };
+    let sql = format!(
+        "SELECT {BIB_COLUMNS} FROM bib WHERE id > $1 AND withdrawn = 0 AND updated_at >= $2 {member_clause}
+         ORDER BY id LIMIT $3"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after)
+        .bind(since.unwrap_or(i64::MIN))
+        .bind(limit)
+        .bind(member.map_or(0, |m| m.0))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(bib_from_row).collect()
+}
+
+pub async fn replace_identifiers(
+    conn: &mut AnyConnection,
+    bib: BibId,
+    identifiers: &[Identifier],
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM bib_identifier WHERE bib_id = $1")
+        .bind(bib.0)
+        .execute(&mut *conn)
+        .await?;
+    for identifier in identifiers {
+        sqlx::query("INSERT INTO bib_identifier (bib_id, kind, value) VALUES ($1, $2, $3)")
+            .bind(bib.0)
+            .bind(identifier.kind.as_str())
+            .bind(&identifier.value)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn identifiers_of(conn: &mut AnyConnection, bib: BibId) -> StoreResult<Vec<Identifier>> {
+    let rows = sqlx::query(
+        "SELECT kind, value FROM bib_identifier WHERE bib_id = $1 ORDER BY kind, value",
+    )
+    .bind(bib.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let kind = text(row, "kind")?;
+            Ok(Identifier {
+                kind: IdentifierKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("bib_identifier.kind {kind}")))?,
+                value: text(row, "value")?,
+            })
+        })
+        .collect()
+}
+
+/// The oldest live bib carrying this identifier.
+pub async fn bib_with_identifier(
+    conn: &mut AnyConnection,
+    identifier: &Identifier,
+) -> StoreResult<Option<BibId>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT bi.bib_id FROM bib_identifier bi JOIN bib ON bib.id = bi.bib_id
+         WHERE bi.kind = $1 AND bi.value = $2 AND bib.withdrawn = 0 ORDER BY bi.bib_id LIMIT 1",
+    )
+    .bind(identifier.kind.as_str())
+    .bind(&identifier.value)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(id.map(BibId))
+}
+
+pub async fn bib_with_match_key(conn: &mut AnyConnection, key: &str) -> StoreResult<Option<BibId>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM bib WHERE match_key = $1 AND withdrawn = 0 ORDER BY id LIMIT 1",
+    )
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(id.map(BibId))
+}
+
+/// Whether this member's source record already became or was merged into `bib` (re-imports are
+/// then no-ops).
+pub async fn source_already_in(
+    conn: &mut AnyConnection,
+    bib: BibId,
+    member: MemberId,
+    source_record_id: &str,
+) -> StoreResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM bib WHERE id = $1 AND source_member_id = $2 AND source_record_id = $3
+         UNION ALL
+         SELECT 1 FROM bib_merge WHERE kept_bib_id = $1 AND member_id = $2 AND source_record_id = $3 AND undone_at IS NULL
+         LIMIT 1",
+    )
+    .bind(bib.0)
+    .bind(member.0)
+    .bind(source_record_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+// ----- authorities -----
+
+pub async fn authority_by_source(
+    conn: &mut AnyConnection,
+    source_record_id: &str,
+) -> StoreResult<Option<AuthorityId>> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM authority WHERE source_record_id = $1 LIMIT 1")
+            .bind(source_record_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(id.map(AuthorityId))
+}
+
+pub async fn insert_authority(
+    conn: &mut AnyConnection,
+    id: AuthorityId,
+    heading: &str,
+    marc: &[u8],
+    source_record_id: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO authority (id, heading, marc, source_record_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(id.0)
+    .bind(heading)
+    .bind(marc.to_vec())
+    .bind(source_record_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+// ----- items -----
+
+/// A stored item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemRow {
+    pub id: ItemId,
+    pub bib_id: BibId,
+    pub member_id: MemberId,
+    pub branch_id: BranchId,
+    pub current_branch_id: BranchId,
+    pub barcode: Barcode,
+    pub call_number: String,
+    pub item_type: Code,
+    pub shelving_location: Option<Code>,
+    pub price_minor: Option<i64>,
+    pub status: ItemStatus,
+    pub hidden_from_other_members: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const ITEM_COLUMNS: &str = "id, bib_id, member_id, branch_id, current_branch_id, barcode, call_number, item_type, shelving_location, price_minor, status, hidden_from_other_members, created_at, updated_at";
+
+fn item_from_row(row: &AnyRow) -> StoreResult<ItemRow> {
+    Ok(ItemRow {
+        id: ItemId(int(row, "id")?),
+        bib_id: BibId(int(row, "bib_id")?),
+        member_id: MemberId(int(row, "member_id")?),
+        branch_id: BranchId(int(row, "branch_id")?),
+        current_branch_id: BranchId(int(row, "current_branch_id")?),
+        barcode: parsed(
+            "item.barcode",
+            Barcode::parse("barcode", &text(row, "barcode")?),
+        )?,
+        call_number: text(row, "call_number")?,
+        item_type: parsed(
+            "item.item_type",
+            Code::parse("item_type", &text(row, "item_type")?),
+        )?,
+        shelving_location: opt_text(row, "shelving_location")?
+            .map(|raw| {
+                parsed(
+                    "item.shelving_location",
+                    Code::parse("shelving_location", &raw),
+                )
+            })
+            .transpose()?,
+        price_minor: opt_int(row, "price_minor")?,
+        status: parsed(
+            "item.status",
+            ItemStatus::parse("status", &text(row, "status")?),
+        )?,
+        hidden_from_other_members: flag(row, "hidden_from_other_members")?,
+        created_at: int(row, "created_at")?,
+        updated_at: int(row, "updated_at")?,
+    })
+}
+
+pub async fn insert_item(conn: &mut AnyConnection, item: &ItemRow) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO item (id, bib_id, member_id, branch_id, current_branch_id, barcode, call_number, item_type, shelving_location, price_minor, status, hidden_from_other_members, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(item.id.0)
+    .bind(item.bib_id.0)
+    .bind(item.member_id.0)
+    .bind(item.branch_id.0)
+    .bind(item.current_branch_id.0)
+    .bind(item.barcode.as_str())
+    .bind(&item.call_number)
+    .bind(item.item_type.as_str())
+    .bind(item.shelving_location.as_ref().map(|c| c.as_str().to_string()))
+    .bind(item.price_minor)
+    .bind(item.status.as_str())
+    .bind(i64::from(item.hidden_from_other_members))
+    .bind(item.created_at)
+    .bind(item.updated_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| StoreError::from(e).duplicate_as(format!("barcode {}", item.barcode)))?;
+    Ok(())
+}
+
+/// Saves every changeable column of an item.
+pub async fn update_item(conn: &mut AnyConnection, item: &ItemRow) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE item SET bib_id = $2, branch_id = $3, current_branch_id = $4, barcode = $5, call_number = $6, item_type = $7,
+             shelving_location = $8, price_minor = $9, status = $10, hidden_from_other_members = $11, updated_at = $12
+         WHERE id = $1",
+    )
+    .bind(item.id.0)
+    .bind(item.bib_id.0)
+    .bind(item.branch_id.0)
+    .bind(item.current_branch_id.0)
+    .bind(item.barcode.as_str())
+    .bind(&item.call_number)
+    .bind(item.item_type.as_str())
+    .bind(item.shelving_location.as_ref().map(|c| c.as_str().to_string()))
+    .bind(item.price_minor)
+    .bind(item.status.as_str())
+    .bind(i64::from(item.hidden_from_other_members))
+    .bind(item.updated_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| StoreError::from(e).duplicate_as(format!("barcode {}", item.barcode)))?;
+    Ok(())
+}
+
+pub async fn item(conn: &mut AnyConnection, id: ItemId) -> StoreResult<Option<ItemRow>> {
+    let sql = format!("SELECT {ITEM_COLUMNS} FROM item WHERE id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(item_from_row)
+        .transpose()
+}
+
+pub async fn item_by_barcode(
+    conn: &mut AnyConnection,
+    barcode: &Barcode,
+) -> StoreResult<Option<ItemRow>> {
+    let sql = format!("SELECT {ITEM_COLUMNS} FROM item WHERE barcode = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(barcode.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(item_from_row)
+        .transpose()
+}
+
+/// A bib's items, by member then barcode.
+pub async fn items_of_bib(conn: &mut AnyConnection, bib: BibId) -> StoreResult<Vec<ItemRow>> {
+    let sql =
+        format!("SELECT {ITEM_COLUMNS} FROM item WHERE bib_id = $1 ORDER BY member_id, barcode");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(bib.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(item_from_row).collect()
+}
+
+// ----- merges -----
+
+/// A merge of a source record (on load) or a bib (by hand) into a kept bib.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MergeRow {
+    pub id: BibMergeId,
+    pub kept_bib: BibId,
+    pub merged_bib: Option<BibId>,
+    pub member: Option<MemberId>,
+    pub source_record_id: String,
+    /// The rule that matched (`oclc`, `lccn`, `isbn`, `issn`, `match_key`) or `manual`.
+    pub rule: String,
+    pub items: Vec<ItemId>,
+    pub merged_by: String,
+    pub merged_at: i64,
+    pub undone_at: Option<i64>,
+    #[serde(skip)]
+    pub source_marc: Option<Vec<u8>>,
+}
+
+const MERGE_COLUMNS: &str = "id, kept_bib_id, merged_bib_id, member_id, source_record_id, rule, item_ids, merged_by, merged_at, undone_at, source_marc";
+
+fn merge_from_row(row: &AnyRow) -> StoreResult<MergeRow> {
+    let items: Vec<i64> = serde_json::from_str(&text(row, "item_ids")?)
+        .map_err(|e| StoreError::Corrupt(format!("bib_merge.item_ids: {e}")))?;
+    Ok(MergeRow {
+        id: BibMergeId(int(row, "id")?),
+        kept_bib: BibId(int(row, "kept_bib_id")?),
+        merged_bib: opt_int(row, "merged_bib_id")?.map(BibId),
+        member: opt_int(row, "member_id")?.map(MemberId),
+        source_record_id: text(row, "source_record_id")?,
+        rule: text(row, "rule")?,
+        items: items.into_iter().map(ItemId).collect(),
+        merged_by: text(row, "merged_by")?,
+        merged_at: int(row, "merged_at")?,
+        undone_at: opt_int(row, "undone_at")?,
+        source_marc: row
+            .try_get::<Option<Vec<u8>>, _>("source_marc")
+            .map_err(StoreError::from)?,
+    })
+}
+
+pub async fn insert_merge(conn: &mut AnyConnection, merge: &MergeRow) -> StoreResult<()> {
+    let items: Vec<i64> = merge.items.iter().map(|i| i.0).collect();
+    sqlx::query(
+        "INSERT INTO bib_merge (id, kept_bib_id, merged_bib_id, member_id, source_record_id, rule, item_ids, merged_by, merged_at, undone_at, source_marc)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(merge.id.0)
+    .bind(merge.kept_bib.0)
+    .bind(merge.merged_bib.map(|b| b.0))
+    .bind(merge.member.map(|m| m.0))
+    .bind(&merge.source_record_id)
+    .bind(&merge.rule)
+    .bind(serde_json::to_string(&items).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+    .bind(&merge.merged_by)
+    .bind(merge.merged_at)
+    .bind(merge.undone_at)
+    .bind(merge.source_marc.clone())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds items to a load merge already recorded (a re-import that brings new barcodes).
+pub async fn set_merge_items(
+    conn: &mut AnyConnection,
+    id: BibMergeId,
+    items: &[ItemId],
+) -> StoreResult<()> {
+    let items: Vec<i64> = items.iter().map(|i| i.0).collect();
+    sqlx::query("UPDATE bib_merge SET item_ids = $2 WHERE id = $1")
+        .bind(id.0)
+        .bind(serde_json::to_string(&items).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn merge(conn: &mut AnyConnection, id: BibMergeId) -> StoreResult<Option<MergeRow>> {
+    let sql = format!("SELECT {MERGE_COLUMNS} FROM bib_merge WHERE id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(merge_from_row)
+        .transpose()
+}
+
+/// The live load merge of this member's source record into `bib`, if any.
+pub async fn load_merge_of(
+    conn: &mut AnyConnection,
+    bib: BibId,
+    member: MemberId,
+    source_record_id: &str,
+) -> StoreResult<Option<MergeRow>> {
+    let sql = format!(
+        "SELECT {MERGE_COLUMNS} FROM bib_merge WHERE kept_bib_id = $1 AND member_id = $2 AND source_record_id = $3 AND undone_at IS NULL ORDER BY id LIMIT 1"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(bib.0)
+        .bind(member.0)
+        .bind(source_record_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(merge_from_row)
+        .transpose()
+}
+
+/// Merges into `bib` (kept) or out of it (merged), newest first.
+pub async fn merges_of_bib(conn: &mut AnyConnection, bib: BibId) -> StoreResult<Vec<MergeRow>> {
+    let sql = format!(
+        "SELECT {MERGE_COLUMNS} FROM bib_merge WHERE kept_bib_id = $1 OR merged_bib_id = $1 ORDER BY id DESC"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(bib.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(merge_from_row).collect()
+}
+
+pub async fn mark_merge_undone(
+    conn: &mut AnyConnection,
+    id: BibMergeId,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE bib_merge SET undone_at = $2 WHERE id = $1")
+        .bind(id.0)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+// ----- import batches -----
+
+/// The counts of one import, as the summary shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    pub read: u64,
+    pub created: u64,
+    pub merged: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    pub authorities: u64,
+    pub items_created: u64,
+}
+
+pub async fn save_import_batch(
+    conn: &mut AnyConnection,
+    id: i64,
+    member: MemberId,
+    file_name: &str,
+    started_at: i64,
+    finished_at: i64,
+    counts: &ImportCounts,
+) -> StoreResult<()> {
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    sqlx::query(
+        "INSERT INTO import_batch (id, member_id, file_name, started_at, finished_at, records_read, created, merged, unchanged, rejected, authorities)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(id)
+    .bind(member.0)
+    .bind(file_name)
+    .bind(started_at)
+    .bind(finished_at)
+    .bind(n(counts.read))
+    .bind(n(counts.created))
+    .bind(n(counts.merged))
+    .bind(n(counts.unchanged))
+    .bind(n(counts.rejected))
+    .bind(n(counts.authorities))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+// ----- the change log -----
+
+/// One change the search index must pick up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CatalogueChange {
+    pub seq: i64,
+    pub entity_kind: String,
+    pub entity_id: i64,
+    pub changed_at: i64,
+}
+
+/// Logs a change inside the caller's write transaction and returns its sequence number. The
+/// counter row's lock makes concurrent writers take numbers in commit order on PostgreSQL.
+pub async fn log_change(
+    conn: &mut AnyConnection,
+    entity_kind: &str,
+    entity_id: i64,
+    now: i64,
+) -> StoreResult<i64> {
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE catalogue_sequence SET next_seq = next_seq + 1 WHERE id = 1 RETURNING next_seq",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO catalogue_change (seq, entity_kind, entity_id, changed_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(seq)
+    .bind(entity_kind)
+    .bind(entity_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(seq)
+}
+
+/// Changes with a sequence number above `after`, oldest first.
+pub async fn changes_since(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<CatalogueChange>> {
+    let rows = sqlx::query(
+        "SELECT seq, entity_kind, entity_id, changed_at FROM catalogue_change WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(CatalogueChange {
+                seq: int(row, "seq")?,
+                entity_kind: text(row, "entity_kind")?,
+                entity_id: int(row, "entity_id")?,
+                changed_at: int(row, "changed_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The newest sequence number (0 before any change).
+pub async fn max_change_seq(conn: &mut AnyConnection) -> StoreResult<i64> {
+    let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM catalogue_change")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(seq.unwrap_or(0))
+}
+
+/// How many live bibs, authorities and items there are (for summaries and tests).
+pub async fn counts(conn: &mut AnyConnection) -> StoreResult<(i64, i64, i64)> {
+    let bibs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bib WHERE withdrawn = 0")
+        .fetch_one(&mut *conn)
+        .await?;
+    let authorities: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM authority")
+        .fetch_one(&mut *conn)
+        .await?;
+    let items: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM item")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((bibs, authorities, items))
+}

@@ -1,0 +1,467 @@
+//! The shared catalogue end to end: real fixture records imported with de-duplication, rejects,
+//! re-import, export round trip, merges and their undo, the MARC editor and item permissions.
+
+use std::path::PathBuf;
+
+use concord_domain::auth::Principal;
+use concord_domain::catalogue::holdings::HoldingsMapping;
+use concord_domain::ids::BibId;
+use concord_marc::{InvalidText, ReadOptions, read_any_with_options};
+use concord_server::service::catalogue::{self, ImportOptions, ImportSummary};
+use concord_store::catalogue as store;
+
+use crate::support::{TWO_MEMBERS, TestServer, engines};
+
+fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/marc")
+        .join(path)
+}
+
+fn mapping(pairs: &[(&str, &str)]) -> HoldingsMapping {
+    let mut mapping = HoldingsMapping::default();
+    for (from, to) in pairs {
+        mapping.branches.insert((*from).into(), (*to).into());
+    }
+    mapping
+}
+
+fn shire_mapping() -> HoldingsMapping {
+    mapping(&[
+        ("DESMARAIS", "SHIRE-CEN"),
+        ("HUNTINGTON", "SHIRE-HOB"),
+        ("BR1", "SHIRE-CEN"),
+    ])
+}
+
+async fn import_bytes(
+    server: &TestServer,
+    member: &str,
+    bytes: &[u8],
+    mapping: &HoldingsMapping,
+) -> ImportSummary {
+    let records = read_any_with_options(
+        bytes,
+        ReadOptions {
+            invalid_text: InvalidText::Error,
+        },
+    )
+    .unwrap();
+    catalogue::import(
+        &server.ctx,
+        &Principal::Operator,
+        records,
+        &ImportOptions {
+            member_code: member,
+            mapping,
+            batch_size: 100,
+            file_name: "test",
+        },
+        |_| {},
+        |_| {},
+    )
+    .await
+    .unwrap()
+}
+
+async fn import_file(
+    server: &TestServer,
+    member: &str,
+    path: &str,
+    mapping: &HoldingsMapping,
+) -> ImportSummary {
+    import_bytes(
+        server,
+        member,
+        &std::fs::read(fixture(path)).unwrap(),
+        mapping,
+    )
+    .await
+}
+
+async fn counts(server: &TestServer) -> (i64, i64, i64) {
+    let mut conn = server.ctx.store.read().await.unwrap();
+    store::counts(&mut conn).await.unwrap()
+}
+
+#[tokio::test]
+async fn well_formed_records_import_and_reimporting_changes_nothing() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        server.load_org(TWO_MEMBERS).await;
+        let mut created = 0;
+        for (path, records) in [
+            ("evergreen/lul_fre_100.mrc", 100),
+            ("evergreen/jazz_1k.mrc", 1000),
+            ("evergreen/map_data.mrc", 3),
+            ("evergreen/nepali.marc", 96),
+            ("evergreen/evergreen_concerto_bibs_fre.xml", 100),
+            ("marc-perl/marc-xml_batch-ns.xml", 10),
+            ("koha-misc4dev/koha_misc4dev_biblios.xml", 435),
+        ] {
+            let summary = import_file(&server, "SHIRE", path, &shire_mapping()).await;
+            let c = &summary.counts;
+            assert_eq!(c.read, records, "{path}");
+            assert_eq!(c.rejected, 0, "{path}: {:?}", summary.rejections);
+            assert_eq!(c.created + c.merged + c.unchanged, records, "{path}: {c:?}");
+            created += c.created;
+        }
+        let before = counts(&server).await;
+        assert_eq!(before.0 as u64, created);
+        assert!(before.2 > 1000, "items: {before:?}");
+        let mut conn = server.ctx.store.read().await.unwrap();
+        let seq = store::max_change_seq(&mut conn).await.unwrap();
+        drop(conn);
+        assert!(seq >= created as i64);
+        let again = import_file(&server, "SHIRE", "evergreen/jazz_1k.mrc", &shire_mapping()).await;
+        assert_eq!(
+            (
+                again.counts.created,
+                again.counts.merged,
+                again.counts.items_created
+            ),
+            (0, 0, 0),
+            "{:?}",
+            again.counts
+        );
+        assert_eq!(again.counts.unchanged, 1000);
+        assert_eq!(counts(&server).await, before);
+        let mut conn = server.ctx.store.read().await.unwrap();
+        assert_eq!(
+            store::max_change_seq(&mut conn).await.unwrap(),
+            seq,
+            "a re-import logs no change"
+        );
+    }
+}
+
+#[tokio::test]
+async fn authorities_are_kept_apart_from_bibs() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let summary = import_file(
+        &server,
+        "SHIRE",
+        "evergreen/auth-subset100.mrc",
+        &shire_mapping(),
+    )
+    .await;
+    assert_eq!(summary.counts.authorities, 17);
+    assert_eq!(summary.counts.created, 0);
+    assert_eq!(counts(&server).await, (0, 17, 0));
+}
+
+#[tokio::test]
+async fn malformed_files_report_their_specific_errors_and_lose_no_good_record() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let summary = import_file(&server, "SHIRE", "pymarc/bad_records.mrc", &shire_mapping()).await;
+    assert_eq!(summary.counts.read, 8);
+    assert_eq!(summary.counts.rejected, 3, "{:?}", summary.rejections);
+    // The five good records are copies of one book: one bib, the others matched to it.
+    let c = &summary.counts;
+    assert_eq!(c.created + c.merged + c.unchanged, 5, "{c:?}");
+    assert_eq!(counts(&server).await.0, 1);
+    let reasons: Vec<String> = summary
+        .rejections
+        .iter()
+        .map(|r| format!("{} {} {}", r.record_number, r.byte_offset, r.reason))
+        .collect();
+    assert_eq!(
+        reasons[0],
+        "4 381 directory is malformed: 13 bytes long, not a whole number of 12-byte entries"
+    );
+    assert_eq!(reasons[2], "7 764 record has no fields");
+
+    for (path, words) in [
+        (
+            "marc4j/chabon-missing-datafield-tag.xml",
+            "unexpected element",
+        ),
+        ("marc4j/chabon-missing-subfield-code.xml", "code"),
+    ] {
+        let summary = import_file(&server, "SHIRE", path, &shire_mapping()).await;
+        assert_eq!(summary.counts.rejected, 1, "{path}: {:?}", summary.counts);
+        assert!(
+            summary.rejections[0].reason.contains(words),
+            "{path}: {}",
+            summary.rejections[0].reason
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_item_at_a_branch_of_another_member_is_rejected_naming_the_code() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let summary = import_file(
+        &server,
+        "SHIRE",
+        "evergreen/lul_fre_100.mrc",
+        &mapping(&[("DESMARAIS", "ROHAN-MAIN")]),
+    )
+    .await;
+    assert_eq!(summary.counts.rejected, 100);
+    assert!(
+        summary.rejections[0].reason.contains("\"ROHAN-MAIN\"")
+            && summary.rejections[0].reason.contains("SHIRE"),
+        "{}",
+        summary.rejections[0].reason
+    );
+    assert_eq!(counts(&server).await, (0, 0, 0));
+}
+
+#[tokio::test]
+async fn duplicates_merge_on_load_with_their_rule_and_a_merge_can_be_undone() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        server.load_org(TWO_MEMBERS).await;
+        let first = import_file(
+            &server,
+            "SHIRE",
+            "evergreen/lul_fre_100.mrc",
+            &shire_mapping(),
+        )
+        .await;
+        let rohan = mapping(&[("DESMARAIS", "ROHAN-MAIN")]);
+        // Rohan's export of the same books, with its own barcodes.
+        let bytes = std::fs::read(fixture("evergreen/lul_fre_100.mrc")).unwrap();
+        let records: Vec<_> = read_any_with_options(bytes.as_slice(), ReadOptions::default())
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut rohan_file = Vec::new();
+        for mut record in records {
+            for field in record.fields.iter_mut() {
+                if let concord_marc::Field::Data(data) = field
+                    && data.tag.as_str() == "949"
+                {
+                    for subfield in data.subfields.iter_mut().filter(|s| s.code == 'i') {
+                        subfield.value = format!("R{}", subfield.value);
+                    }
+                }
+            }
+            concord_marc::write_iso2709(&mut rohan_file, &record).unwrap();
+        }
+        let second = import_bytes(&server, "ROHAN", &rohan_file, &rohan).await;
+        assert_eq!(second.counts.created, 0, "{:?}", second.counts);
+        assert_eq!(second.counts.merged, first.counts.created);
+        assert_eq!(counts(&server).await.0 as u64, first.counts.created);
+
+        // Every bib now holds both members' items; the merge names the rule and the member.
+        let mut conn = server.ctx.store.read().await.unwrap();
+        let page = store::bibs_page(&mut conn, None, None, i64::MIN, 1000)
+            .await
+            .unwrap();
+        let bib = &page[0];
+        let merges = store::merges_of_bib(&mut conn, bib.id).await.unwrap();
+        drop(conn);
+        assert_eq!(merges.len(), 1);
+        assert!(
+            ["lccn", "isbn", "match_key"].contains(&merges[0].rule.as_str()),
+            "{}",
+            merges[0].rule
+        );
+        assert!(!merges[0].items.is_empty());
+        let detail = catalogue::bib(&server.ctx, bib.id).await.unwrap();
+        let members: std::collections::BTreeSet<_> =
+            detail.items.iter().map(|i| i.member_id).collect();
+        assert_eq!(members.len(), 2);
+
+        let report = catalogue::undo_merge(&server.ctx, &Principal::Operator, merges[0].id)
+            .await
+            .unwrap();
+        assert!(report.not_restored.is_empty());
+        assert_eq!(report.items_moved_back, merges[0].items);
+        let restored = catalogue::bib(&server.ctx, report.restored_bib)
+            .await
+            .unwrap();
+        assert_eq!(restored.items.len(), merges[0].items.len());
+        let kept = catalogue::bib(&server.ctx, bib.id).await.unwrap();
+        assert!(kept.items.iter().all(|i| !merges[0].items.contains(&i.id)));
+        let twice = catalogue::undo_merge(&server.ctx, &Principal::Operator, merges[0].id).await;
+        assert!(twice.is_err());
+    }
+}
+
+async fn export_bytes(server: &TestServer, member: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    catalogue::export(
+        &server.ctx,
+        &Principal::Operator,
+        Some(member),
+        None,
+        |record| {
+            concord_marc::write_iso2709(&mut out, record)
+                .map_err(|e| concord_server::ServiceError::internal(e.to_string()))
+        },
+    )
+    .await
+    .unwrap();
+    out
+}
+
+#[tokio::test]
+async fn an_export_imported_into_an_empty_consortium_gives_back_the_same_records() {
+    let first = TestServer::start().await;
+    first.load_org(TWO_MEMBERS).await;
+    import_file(&first, "SHIRE", "evergreen/jazz_1k.mrc", &shire_mapping()).await;
+    import_file(&first, "SHIRE", "evergreen/map_data.mrc", &shire_mapping()).await;
+    let exported = export_bytes(&first, "SHIRE").await;
+    let second = TestServer::start().await;
+    second.load_org(TWO_MEMBERS).await;
+    let summary = import_bytes(&second, "SHIRE", &exported, &HoldingsMapping::default()).await;
+    assert_eq!(summary.counts.rejected, 0, "{:?}", summary.rejections);
+    assert_eq!(
+        counts(&second).await.2,
+        counts(&first).await.2,
+        "same items"
+    );
+    let again = export_bytes(&second, "SHIRE").await;
+    assert!(
+        exported == again,
+        "the second export differs from the first"
+    );
+}
+
+#[tokio::test]
+async fn cataloguers_edit_only_their_own_members_items_and_the_editor_names_bad_tags() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    import_file(&server, "SHIRE", "evergreen/map_data.mrc", &shire_mapping()).await;
+    server
+        .staff("shirecat", "cataloguing", "member:SHIRE")
+        .await;
+    server
+        .staff("rohancat", "cataloguing", "member:ROHAN")
+        .await;
+    server
+        .staff("shirecirc", "circulation", "member:SHIRE")
+        .await;
+    let mut conn = server.ctx.store.read().await.unwrap();
+    let bib: BibId = store::bibs_page(&mut conn, None, None, i64::MIN, 10)
+        .await
+        .unwrap()[0]
+        .id;
+    drop(conn);
+    let shire = server.staff_client("shirecat").await;
+    let rohan = server.staff_client("rohancat").await;
+    let view = shire.get(&format!("/api/v1/bibs/{bib}")).await;
+    assert_eq!(view.status, 200, "{}", view.body);
+    let item_id = view.json()["items"][0]["id"].as_str().unwrap().to_string();
+    let barcode = view.json()["items"][0]["barcode"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let change = serde_json::json!({"barcode": barcode, "branch": "SHIRE-HOB", "item_type": "MAP", "call_number": "G 1"});
+    let refused = rohan
+        .put_json(&format!("/api/v1/items/{item_id}"), &change)
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let ok = shire
+        .put_json(&format!("/api/v1/items/{item_id}"), &change)
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.json()["item_type"], "MAP");
+    let added = rohan
+        .post_json(
+            &format!("/api/v1/bibs/{bib}/items"),
+            &serde_json::json!({"barcode": "ROHAN-1", "branch": "ROHAN-LAW", "item_type": "BOOK"}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let withdraw = rohan
+        .post_json(
+            &format!("/api/v1/items/{item_id}/withdraw"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(withdraw.status, 403);
+
+    // The MARC editor: a bad tag is named; a good edit saves a new version and is audited.
+    let marc = view.json()["marc"].as_str().unwrap().to_string();
+    let broken = marc.replacen("245 ", "24! ", 1);
+    let bad = shire
+        .put_json(
+            &format!("/api/v1/bibs/{bib}/marc"),
+            &serde_json::json!({"text": broken}),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("24!"), "{}", bad.body);
+    let circ = server.staff_client("shirecirc").await;
+    let edited = marc.replacen("245 ", "500    $a Edited in Concord.\n245 ", 1);
+    let refused = circ
+        .put_json(
+            &format!("/api/v1/bibs/{bib}/marc"),
+            &serde_json::json!({"text": edited}),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let saved = shire
+        .put_json(
+            &format!("/api/v1/bibs/{bib}/marc"),
+            &serde_json::json!({"text": edited}),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(saved.json()["version"], 2);
+    let xml = shire.get(&format!("/api/v1/bibs/{bib}/marc")).await;
+    assert!(xml.body.contains("Edited in Concord."), "{}", xml.body);
+    server
+        .staff("admin", "consortium_admin", "consortium")
+        .await;
+    let admin = server.staff_client("admin").await;
+    let audit = admin.get("/api/v1/audit").await;
+    assert!(
+        audit.body.contains("item.update") && audit.body.contains("bib.update"),
+        "{}",
+        audit.body
+    );
+}
+
+#[tokio::test]
+async fn bibs_merge_by_hand_and_the_merge_can_be_undone() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    import_file(&server, "SHIRE", "evergreen/map_data.mrc", &shire_mapping()).await;
+    server.staff("cat", "cataloguing", "member:SHIRE").await;
+    let client = server.staff_client("cat").await;
+    let mut conn = server.ctx.store.read().await.unwrap();
+    let page = store::bibs_page(&mut conn, None, None, i64::MIN, 10)
+        .await
+        .unwrap();
+    drop(conn);
+    let (kept, merged) = (page[0].id, page[1].id);
+    let moved = catalogue::bib(&server.ctx, merged)
+        .await
+        .unwrap()
+        .items
+        .len();
+    let reply = client
+        .post_json(
+            &format!("/api/v1/bibs/{kept}/merge"),
+            &serde_json::json!({"merged": merged.to_string()}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.json()["rule"], "manual");
+    let merge_id = reply.json()["id"].as_str().unwrap().to_string();
+    assert!(
+        catalogue::bib(&server.ctx, merged)
+            .await
+            .unwrap()
+            .bib
+            .withdrawn
+    );
+    let undo = client
+        .post_json(
+            &format!("/api/v1/merges/{merge_id}/undo"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(undo.status, 200, "{}", undo.body);
+    let back = catalogue::bib(&server.ctx, merged).await.unwrap();
+    assert!(!back.bib.withdrawn);
+    assert_eq!(back.items.len(), moved);
+}
