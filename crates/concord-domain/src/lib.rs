@@ -14,5 +14,6 @@ pub mod money;
 pub mod org;
 pub mod patron;
 pub mod ratelimit;
+pub mod duplicates;
 
 pub use error::{ErrorCode, FieldError};

@@ -12,12 +12,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "patrons_policies",
+        sqlite: include_str!("../migrations/sqlite/0003_patrons_policies.sql"),
+        postgres: include_str!("../migrations/postgres/0003_patrons_policies.sql"),
+    },
+];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {
     let mut tx = store.write().await?;
