@@ -21,6 +21,7 @@ pub mod org;
 pub mod patrons;
 mod rows;
 pub mod testing;
+pub mod policies;
 
 pub use engine::{Engine, ReadConn, Store, StoreConfig, WriteTx};
 /// A connection or transaction the query functions run on, whichever engine is behind it.

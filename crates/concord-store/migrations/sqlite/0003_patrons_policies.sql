@@ -10,10 +10,13 @@ ALTER TABLE patron ADD COLUMN preferred_pickup_branch_id INTEGER REFERENCES bran
 ALTER TABLE patron ADD COLUMN notice_channels TEXT NOT NULL DEFAULT 'email';
 ALTER TABLE patron ADD COLUMN keep_reading_history INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE patron ADD COLUMN contact_home_member_only INTEGER NOT NULL DEFAULT 0;
--- The digits of the phone and SMS numbers, for duplicate detection; written by the application.
+-- The last digits of the phone and SMS numbers (the domain's phone_key), for search and duplicate
+-- detection whatever the punctuation or prefix; written by the application.
 ALTER TABLE patron ADD COLUMN phone_digits TEXT;
+ALTER TABLE patron ADD COLUMN sms_digits TEXT;
 CREATE INDEX patron_by_status ON patron (status, home_member_id);
 CREATE INDEX patron_by_phone_digits ON patron (phone_digits);
+CREATE INDEX patron_by_sms_digits ON patron (sms_digits);
 CREATE INDEX patron_by_date_of_birth ON patron (date_of_birth);
 
 ALTER TABLE patron_card ADD COLUMN deactivated_at INTEGER;
