@@ -5,6 +5,9 @@ pub mod api;
 mod auth;
 pub mod pages;
 mod style;
+pub mod patron_api;
+pub mod patron_pages;
+pub mod policy_pages;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -64,6 +67,9 @@ pub fn router(state: SharedState) -> Router {
         .route("/readyz", get(readyz))
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(patron_api::routes())
+        .merge(patron_pages::routes())
+        .merge(policy_pages::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
