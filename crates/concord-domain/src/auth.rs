@@ -543,14 +543,46 @@ mod tests {
         };
         let rules_of = |member| Action::ManagePolicies { member };
         for (principal, action, expected) in [
-            (staff(Role::MemberAdmin, member_a), rules_of(Some(A)), Ok(())),
-            (staff(Role::MemberAdmin, member_a), rules_of(Some(B)), Err(OutsideScope)),
-            (staff(Role::MemberAdmin, member_a), rules_of(None), Err(OutsideScope)),
-            (staff(Role::MemberAdmin, branch_a), rules_of(Some(A)), Err(OutsideScope)),
-            (staff(Role::Circulation, member_a), rules_of(Some(A)), Err(RoleLacksPermission)),
-            (staff(Role::ConsortiumAdmin, Scope::Consortium), rules_of(None), Ok(())),
-            (staff(Role::ConsortiumAdmin, Scope::Consortium), rules_of(Some(B)), Ok(())),
-            (staff(Role::ConsortiumAdmin, member_a), rules_of(None), Err(OutsideScope)),
+            (
+                staff(Role::MemberAdmin, member_a),
+                rules_of(Some(A)),
+                Ok(()),
+            ),
+            (
+                staff(Role::MemberAdmin, member_a),
+                rules_of(Some(B)),
+                Err(OutsideScope),
+            ),
+            (
+                staff(Role::MemberAdmin, member_a),
+                rules_of(None),
+                Err(OutsideScope),
+            ),
+            (
+                staff(Role::MemberAdmin, branch_a),
+                rules_of(Some(A)),
+                Err(OutsideScope),
+            ),
+            (
+                staff(Role::Circulation, member_a),
+                rules_of(Some(A)),
+                Err(RoleLacksPermission),
+            ),
+            (
+                staff(Role::ConsortiumAdmin, Scope::Consortium),
+                rules_of(None),
+                Ok(()),
+            ),
+            (
+                staff(Role::ConsortiumAdmin, Scope::Consortium),
+                rules_of(Some(B)),
+                Ok(()),
+            ),
+            (
+                staff(Role::ConsortiumAdmin, member_a),
+                rules_of(None),
+                Err(OutsideScope),
+            ),
         ] {
             check(&principal, action, expected);
         }
@@ -567,7 +599,11 @@ mod tests {
             patron: PatronId(patron),
         };
         check(&maria, preferences_of(7), Ok(()));
-        check(&maria, preferences_of(8), Err(RefusalReason::NotYourAccount));
+        check(
+            &maria,
+            preferences_of(8),
+            Err(RefusalReason::NotYourAccount),
+        );
         check(
             &staff(Role::Circulation, Scope::Member { member: A }),
             preferences_of(8),

@@ -8,12 +8,12 @@ pub mod auth;
 pub mod calendar;
 pub mod circulation;
 pub mod codes;
+pub mod duplicates;
 pub mod error;
 pub mod ids;
 pub mod money;
 pub mod org;
 pub mod patron;
 pub mod ratelimit;
-pub mod duplicates;
 
 pub use error::{ErrorCode, FieldError};

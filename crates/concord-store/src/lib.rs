@@ -19,9 +19,9 @@ pub mod engine;
 mod migrate;
 pub mod org;
 pub mod patrons;
+pub mod policies;
 mod rows;
 pub mod testing;
-pub mod policies;
 
 pub use engine::{Engine, ReadConn, Store, StoreConfig, WriteTx};
 /// A connection or transaction the query functions run on, whichever engine is behind it.

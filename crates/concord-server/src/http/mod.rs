@@ -4,10 +4,10 @@
 pub mod api;
 mod auth;
 pub mod pages;
-mod style;
 pub mod patron_api;
 pub mod patron_pages;
 pub mod policy_pages;
+mod style;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

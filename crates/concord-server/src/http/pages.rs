@@ -99,7 +99,12 @@ impl<'a> View<'a> {
         self.branded_page(title, None, body)
     }
 
-    pub(crate) fn branded_page(&self, title: &str, member: Option<&Member>, body: Markup) -> Markup {
+    pub(crate) fn branded_page(
+        &self,
+        title: &str,
+        member: Option<&Member>,
+        body: Markup,
+    ) -> Markup {
         let (brand, brand_text) = member.map_or(("#1f5f6b", "#ffffff"), |m| {
             (
                 m.branding.colour.as_str(),
@@ -1045,13 +1050,19 @@ async fn load_org(
 
 // ----- patrons -----
 
+/// The branches a patron form offers: as home library, and as preferred pickup library.
+#[derive(Clone, Copy)]
+struct BranchChoices<'a> {
+    home: &'a [Branch],
+    pickup: &'a [Branch],
+}
+
 fn patron_form(
     view: &View<'_>,
     action: &str,
     values: &PatronInput,
     error: Option<&ServiceError>,
-    branches: &[Branch],
-    pickup_branches: &[Branch],
+    choices: BranchChoices<'_>,
     with_card: bool,
     submit: &str,
 ) -> Markup {
@@ -1064,7 +1075,7 @@ fn patron_form(
             label for="home_branch" { (view.t("patron.home_branch")) }
             (view.field_error(error, "home_branch"))
             select id="home_branch" name="home_branch" {
-                @for b in branches { option value=(b.code) selected[values.home_branch.eq_ignore_ascii_case(b.code.as_str())] { (b.name) " (" (b.code) ")" } }
+                @for b in choices.home { option value=(b.code) selected[values.home_branch.eq_ignore_ascii_case(b.code.as_str())] { (b.name) " (" (b.code) ")" } }
             }
             (view.text_input(error, "patron_type", view.t("patron.patron_type"), &values.patron_type, "text", true))
             (view.text_input(error, "expires_on", view.t("patron.expires_on"), &values.expires_on, "date", true))
@@ -1076,7 +1087,7 @@ fn patron_form(
             (view.field_error(error, "preferred_pickup_branch"))
             select id="preferred_pickup_branch" name="preferred_pickup_branch" {
                 option value="" { (view.t("patron.no_preference")) }
-                @for b in pickup_branches { option value=(b.code) selected[values.preferred_pickup_branch.eq_ignore_ascii_case(b.code.as_str())] { (b.name) " (" (b.code) ")" } }
+                @for b in choices.pickup { option value=(b.code) selected[values.preferred_pickup_branch.eq_ignore_ascii_case(b.code.as_str())] { (b.name) " (" (b.code) ")" } }
             }
             @if with_card {
                 @if error.is_some_and(|e| e.code == ErrorCode::PossibleDuplicate) {
@@ -1145,7 +1156,11 @@ async fn patrons_view(
     };
     let branches = org::list_branches(&state.ctx, None).await?;
     let writable = writable_branches(state, principal).await?;
-    let pickup_branches: Vec<Branch> = branches.iter().filter(|b| b.is_pickup_location).cloned().collect();
+    let pickup_branches: Vec<Branch> = branches
+        .iter()
+        .filter(|b| b.is_pickup_location)
+        .cloned()
+        .collect();
     let blank = PatronInput {
         patron_type: "ADULT".into(),
         ..PatronInput::default()
@@ -1180,7 +1195,7 @@ async fn patrons_view(
         @if !writable.is_empty() {
             h2 { (view.t("patron.register")) }
             (view.errors(error))
-            (patron_form(&view, "/admin/patrons", values, error, &writable, &pickup_branches, true, view.t("form.create")))
+            (patron_form(&view, "/admin/patrons", values, error, BranchChoices { home: &writable, pickup: &pickup_branches }, true, view.t("form.create")))
         }
     })))
 }
@@ -1208,11 +1223,24 @@ async fn register_patron(
     let input = patron_input_from(&fields);
     let result = async {
         auth.check_csrf(Some(field(&fields, "csrf")))?;
-        match patrons::register(&state.ctx, &principal, &input, Some(field(&fields, "pin")), checked(&fields, "register_anyway")).await {
+        match patrons::register(
+            &state.ctx,
+            &principal,
+            &input,
+            Some(field(&fields, "pin")),
+            checked(&fields, "register_anyway"),
+        )
+        .await
+        {
             Ok(patron) => {
                 Ok(Redirect::to(&format!("/admin/patrons/{}?saved=1", patron.id)).into_response())
             }
-            Err(e) if matches!(e.code, ErrorCode::InvalidInput | ErrorCode::Duplicate | ErrorCode::PossibleDuplicate) => {
+            Err(e)
+                if matches!(
+                    e.code,
+                    ErrorCode::InvalidInput | ErrorCode::Duplicate | ErrorCode::PossibleDuplicate
+                ) =>
+            {
                 patrons_view(&state, &auth, &principal, "", Some((&input, &e))).await
             }
             Err(e) => Err(e),
@@ -1237,7 +1265,10 @@ fn patron_input_of(patron: &Patron, branch_code: &str, pickup_code: &str) -> Pat
         email: patron.email.clone().unwrap_or_default(),
         phone: patron.phone.clone().unwrap_or_default(),
         sms_number: patron.sms_number.clone().unwrap_or_default(),
-        date_of_birth: patron.date_of_birth.map(|d| d.to_string()).unwrap_or_default(),
+        date_of_birth: patron
+            .date_of_birth
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         preferred_pickup_branch: pickup_code.to_string(),
     }
 }
@@ -1262,7 +1293,11 @@ async fn patron_view_page(
     )
     .is_ok();
     let all_branches = org::list_branches(&state.ctx, None).await?;
-    let pickup_branches: Vec<Branch> = all_branches.iter().filter(|b| b.is_pickup_location).cloned().collect();
+    let pickup_branches: Vec<Branch> = all_branches
+        .iter()
+        .filter(|b| b.is_pickup_location)
+        .cloned()
+        .collect();
     let pickup_code = patron
         .preferred_pickup_branch
         .and_then(|id| all_branches.iter().find(|b| b.id == id))
@@ -1288,7 +1323,7 @@ async fn patron_view_page(
         @if may_edit {
             h2 { (view.t("patron.edit")) }
             (view.errors(error))
-            (patron_form(&view, &format!("/admin/patrons/{}", patron.id), values, error, &writable, &pickup_branches, false, view.t("form.save")))
+            (patron_form(&view, &format!("/admin/patrons/{}", patron.id), values, error, BranchChoices { home: &writable, pickup: &pickup_branches }, false, view.t("form.save")))
         }
         (extras)
     })))

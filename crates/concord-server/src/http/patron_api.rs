@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
-use axum::Json;
 use concord_domain::circulation::policy_input::{PolicyRuleInput, settings_as_text};
 use concord_domain::ids::{PatronId, PolicyRuleId};
 use concord_domain::patron::AccountInput;
@@ -39,7 +39,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/api/v1/patrons/{id}/account", put(update_account))
         .route("/api/v1/me/pin", put(change_pin))
         .route("/api/v1/registrations", get(pending_registrations))
-        .route("/api/v1/registrations/{id}/{decision}", post(decide_registration))
+        .route(
+            "/api/v1/registrations/{id}/{decision}",
+            post(decide_registration),
+        )
 }
 
 fn patron_id(raw: &str) -> ServiceResult<PatronId> {
@@ -79,8 +82,18 @@ async fn rule_view(state: &SharedState, stored: &StoredPolicyRule) -> ServiceRes
         circulating_member: codes.circulating_member,
         circulating_branch: codes.circulating_branch,
         patron_home_member: codes.patron_home_member,
-        patron_type: stored.rule.match_points.patron_type.as_ref().map(ToString::to_string),
-        item_type: stored.rule.match_points.item_type.as_ref().map(ToString::to_string),
+        patron_type: stored
+            .rule
+            .match_points
+            .patron_type
+            .as_ref()
+            .map(ToString::to_string),
+        item_type: stored
+            .rule
+            .match_points
+            .item_type
+            .as_ref()
+            .map(ToString::to_string),
         shelving_location: stored
             .rule
             .match_points
@@ -88,7 +101,9 @@ async fn rule_view(state: &SharedState, stored: &StoredPolicyRule) -> ServiceRes
             .as_ref()
             .map(ToString::to_string),
         specificity: stored.rule.match_points.specificity(),
-        settings: settings_as_text(&stored.rule.settings).into_iter().collect(),
+        settings: settings_as_text(&stored.rule.settings)
+            .into_iter()
+            .collect(),
     })
 }
 
@@ -127,7 +142,10 @@ impl From<RuleBody> for PolicyRuleInput {
     }
 }
 
-async fn list_rules(State(state): State<SharedState>, auth: Auth) -> ApiResult<Json<Vec<RuleView>>> {
+async fn list_rules(
+    State(state): State<SharedState>,
+    auth: Auth,
+) -> ApiResult<Json<Vec<RuleView>>> {
     let rules = policies::list(&state.ctx, auth.require()?).await?;
     let mut views = Vec::with_capacity(rules.len());
     for r in &rules {
@@ -253,8 +271,12 @@ async fn add_card(
     ApiJson(body): ApiJson<CardBody>,
 ) -> ApiResult<(StatusCode, Json<PatronView>)> {
     csrf(&auth, &headers)?;
-    let patron = patrons::add_card(&state.ctx, auth.require()?, patron_id(&id)?, &body.barcode).await?;
-    Ok((StatusCode::CREATED, Json(patron_view(&state, &patron).await?)))
+    let patron =
+        patrons::add_card(&state.ctx, auth.require()?, patron_id(&id)?, &body.barcode).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(patron_view(&state, &patron).await?),
+    ))
 }
 
 async fn deactivate_card(
@@ -286,10 +308,9 @@ async fn merge(
     ApiJson(body): ApiJson<MergeBody>,
 ) -> ApiResult<Json<PatronView>> {
     csrf(&auth, &headers)?;
-    let absorb = body
-        .absorb
-        .parse()
-        .map_err(|_| ServiceError::field("absorb", format!("{:?} is not a patron id", body.absorb)))?;
+    let absorb = body.absorb.parse().map_err(|_| {
+        ServiceError::field("absorb", format!("{:?} is not a patron id", body.absorb))
+    })?;
     let patron = patrons::merge(&state.ctx, auth.require()?, patron_id(&id)?, absorb).await?;
     Ok(Json(patron_view(&state, &patron).await?))
 }
@@ -345,7 +366,8 @@ async fn update_account(
         keep_reading_history: body.keep_reading_history,
         contact_home_member_only: body.contact_home_member_only,
     };
-    let patron = patrons::update_account(&state.ctx, auth.require()?, patron_id(&id)?, &input).await?;
+    let patron =
+        patrons::update_account(&state.ctx, auth.require()?, patron_id(&id)?, &input).await?;
     Ok(Json(patron_view(&state, &patron).await?))
 }
 
@@ -363,7 +385,13 @@ async fn change_pin(
     ApiJson(body): ApiJson<PinChangeBody>,
 ) -> ApiResult<StatusCode> {
     csrf(&auth, &headers)?;
-    patrons::change_own_pin(&state.ctx, auth.require()?, &body.current_pin, &body.new_pin).await?;
+    patrons::change_own_pin(
+        &state.ctx,
+        auth.require()?,
+        &body.current_pin,
+        &body.new_pin,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -32,7 +32,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/admin/registrations/{id}/{decision}", post(decide))
         .route("/admin/patrons/merge", get(merge_page).post(merge))
         .route("/admin/patrons/{id}/cards", post(add_card))
-        .route("/admin/patrons/{id}/cards/deactivate", post(deactivate_card))
+        .route(
+            "/admin/patrons/{id}/cards/deactivate",
+            post(deactivate_card),
+        )
 }
 
 fn status_key(status: PatronStatus) -> &'static str {
@@ -45,7 +48,11 @@ fn status_key(status: PatronStatus) -> &'static str {
 
 fn channels(patron: &Patron) -> String {
     let list = patron.notices.to_stored();
-    if list.is_empty() { "—".to_string() } else { list.replace(',', ", ") }
+    if list.is_empty() {
+        "—".to_string()
+    } else {
+        list.replace(',', ", ")
+    }
 }
 
 // ----- the patron's own account -----
@@ -145,7 +152,11 @@ async fn account(
     render(&state, &auth, result)
 }
 
-async fn update_account(State(state): State<SharedState>, auth: Auth, Form(fields): Form<Fields>) -> Response {
+async fn update_account(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Form(fields): Form<Fields>,
+) -> Response {
     let Some(principal @ Principal::Patron { id, .. }) = auth.principal.clone() else {
         return Redirect::to("/account/login").into_response();
     };
@@ -174,13 +185,24 @@ async fn update_account(State(state): State<SharedState>, auth: Auth, Form(field
     render(&state, &auth, result)
 }
 
-async fn change_pin(State(state): State<SharedState>, auth: Auth, Form(fields): Form<Fields>) -> Response {
+async fn change_pin(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Form(fields): Form<Fields>,
+) -> Response {
     let Some(principal @ Principal::Patron { id, .. }) = auth.principal.clone() else {
         return Redirect::to("/account/login").into_response();
     };
     let result = async {
         auth.check_csrf(Some(field(&fields, "csrf")))?;
-        match patrons::change_own_pin(&state.ctx, &principal, field(&fields, "current_pin"), field(&fields, "new_pin")).await {
+        match patrons::change_own_pin(
+            &state.ctx,
+            &principal,
+            field(&fields, "current_pin"),
+            field(&fields, "new_pin"),
+        )
+        .await
+        {
             Ok(()) => Ok(Redirect::to("/account?saved=1").into_response()),
             Err(e) if matches!(e.code, ErrorCode::InvalidInput | ErrorCode::TooManyAttempts) => {
                 account_view(&state, &auth, &principal, id, Some(&e), false).await
@@ -335,7 +357,8 @@ async fn decide(
             "reject" => false,
             other => return Err(ServiceError::not_found(format!("decision {other}"))),
         };
-        patrons::decide_registration(&state.ctx, &principal, parse_patron_id(&id)?, approve).await?;
+        patrons::decide_registration(&state.ctx, &principal, parse_patron_id(&id)?, approve)
+            .await?;
         Ok(Redirect::to("/admin/registrations").into_response())
     }
     .await;
@@ -351,7 +374,13 @@ pub(crate) async fn patron_extras(
 ) -> ServiceResult<Markup> {
     let view = View::new(state, auth);
     let cards = patrons::cards(&state.ctx, principal, patron.id).await?;
-    let may_edit = authorise(principal, Action::WritePatron { home_member: patron.home_member }).is_ok();
+    let may_edit = authorise(
+        principal,
+        Action::WritePatron {
+            home_member: patron.home_member,
+        },
+    )
+    .is_ok();
     Ok(html! {
         table {
             tbody {
@@ -437,7 +466,13 @@ struct MergeQuery {
     keep: String,
 }
 
-fn merge_view(state: &AppState, auth: &Auth, keep: &str, absorb: &str, error: Option<&ServiceError>) -> Response {
+fn merge_view(
+    state: &AppState,
+    auth: &Auth,
+    keep: &str,
+    absorb: &str,
+    error: Option<&ServiceError>,
+) -> Response {
     let view = View::new(state, auth);
     let status = error.map_or(StatusCode::OK, |e| {
         StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
@@ -467,7 +502,12 @@ async fn merge_page(
 }
 
 /// A patron named by id or by card barcode.
-async fn patron_named(state: &AppState, principal: &Principal, field_name: &str, raw: &str) -> ServiceResult<PatronId> {
+async fn patron_named(
+    state: &AppState,
+    principal: &Principal,
+    field_name: &str,
+    raw: &str,
+) -> ServiceResult<PatronId> {
     if let Ok(id) = raw.trim().parse::<PatronId>() {
         return Ok(id);
     }
@@ -477,10 +517,16 @@ async fn patron_named(state: &AppState, principal: &Principal, field_name: &str,
         .into_iter()
         .find(|p| p.cards.contains(&card))
         .map(|p| p.id)
-        .ok_or_else(|| ServiceError::field(field_name, format!("no patron you can see has card {card}")))
+        .ok_or_else(|| {
+            ServiceError::field(field_name, format!("no patron you can see has card {card}"))
+        })
 }
 
-async fn merge(State(state): State<SharedState>, auth: Auth, Form(fields): Form<Fields>) -> Response {
+async fn merge(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Form(fields): Form<Fields>,
+) -> Response {
     let Some(principal) = staff(&auth) else {
         return to_login();
     };
@@ -495,8 +541,15 @@ async fn merge(State(state): State<SharedState>, auth: Auth, Form(fields): Form<
     }
     .await;
     match outcome {
-        Ok(patron) => Redirect::to(&format!("/admin/patrons/{}?saved=1", patron.id)).into_response(),
-        Err(e) if matches!(e.code, ErrorCode::InvalidInput | ErrorCode::Forbidden | ErrorCode::NotFound) => {
+        Ok(patron) => {
+            Redirect::to(&format!("/admin/patrons/{}?saved=1", patron.id)).into_response()
+        }
+        Err(e)
+            if matches!(
+                e.code,
+                ErrorCode::InvalidInput | ErrorCode::Forbidden | ErrorCode::NotFound
+            ) =>
+        {
             merge_view(&state, &auth, keep_raw, absorb_raw, Some(&e))
         }
         Err(e) => error_page(&state, &auth, &e),

@@ -7,11 +7,13 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use concord_domain::ErrorCode;
 use concord_domain::circulation::policy_input::{PolicyRuleInput, settings_as_text};
-use concord_domain::circulation::{MatchPoint, Mismatch, PassedOverReason, PolicyField, PolicyRule};
+use concord_domain::circulation::{
+    MatchPoint, Mismatch, PassedOverReason, PolicyField, PolicyRule,
+};
 use concord_domain::ids::PolicyRuleId;
 use concord_domain::org::{Branch, Member};
-use concord_domain::ErrorCode;
 use maud::{Markup, html};
 use serde::Serialize;
 
@@ -64,9 +66,18 @@ fn describe_match(rule: &PolicyRule, members: &[Member], branches: &[Branch]) ->
     let parts: Vec<String> = [
         ("branch", codes.circulating_branch),
         ("member", codes.circulating_member),
-        ("shelving_location", points.shelving_location.as_ref().map(ToString::to_string)),
-        ("item_type", points.item_type.as_ref().map(ToString::to_string)),
-        ("patron_type", points.patron_type.as_ref().map(ToString::to_string)),
+        (
+            "shelving_location",
+            points.shelving_location.as_ref().map(ToString::to_string),
+        ),
+        (
+            "item_type",
+            points.item_type.as_ref().map(ToString::to_string),
+        ),
+        (
+            "patron_type",
+            points.patron_type.as_ref().map(ToString::to_string),
+        ),
         ("patron_home_member", codes.patron_home_member),
     ]
     .into_iter()
@@ -216,9 +227,11 @@ pub fn explain_lines(explained: &Explained) -> ExplainLines {
             .iter()
             .map(|verdict| RuleLine {
                 rule: reference(verdict.rule_id),
-                matches: explained.rule(verdict.rule_id).map_or_else(String::new, |r| {
-                    describe_match(&r.rule, &explained.members, &explained.branches)
-                }),
+                matches: explained
+                    .rule(verdict.rule_id)
+                    .map_or_else(String::new, |r| {
+                        describe_match(&r.rule, &explained.members, &explained.branches)
+                    }),
                 specificity: verdict.specificity,
                 matched: verdict.matched(),
                 mismatches: verdict
@@ -242,7 +255,12 @@ fn rule_input_from(fields: &Fields) -> PolicyRuleInput {
         shelving_location: field(fields, "shelving_location").into(),
         settings: PolicyField::ALL
             .iter()
-            .map(|f| (f.as_str().to_string(), field(fields, f.as_str()).to_string()))
+            .map(|f| {
+                (
+                    f.as_str().to_string(),
+                    field(fields, f.as_str()).to_string(),
+                )
+            })
             .collect(),
     }
 }
@@ -332,7 +350,11 @@ async fn list_page(State(state): State<SharedState>, auth: Auth) -> Response {
     render(&state, &auth, result)
 }
 
-async fn create_rule(State(state): State<SharedState>, auth: Auth, Form(fields): Form<Fields>) -> Response {
+async fn create_rule(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Form(fields): Form<Fields>,
+) -> Response {
     let Some(principal) = staff(&auth) else {
         return to_login();
     };
@@ -340,8 +362,12 @@ async fn create_rule(State(state): State<SharedState>, auth: Auth, Form(fields):
     let result = async {
         auth.check_csrf(Some(field(&fields, "csrf")))?;
         match policies::create(&state.ctx, &principal, &input).await {
-            Ok(rule) => Ok(Redirect::to(&format!("/admin/policies/{}?saved=1", rule.rule.id)).into_response()),
-            Err(e) if e.code == ErrorCode::InvalidInput => list_view(&state, &auth, &principal, Some((&input, &e))).await,
+            Ok(rule) => Ok(
+                Redirect::to(&format!("/admin/policies/{}?saved=1", rule.rule.id)).into_response(),
+            ),
+            Err(e) if e.code == ErrorCode::InvalidInput => {
+                list_view(&state, &auth, &principal, Some((&input, &e))).await
+            }
             Err(e) => Err(e),
         }
     }
@@ -372,9 +398,21 @@ async fn rule_view_page(
         circulating_member: codes.circulating_member.unwrap_or_default(),
         circulating_branch: codes.circulating_branch.unwrap_or_default(),
         patron_home_member: codes.patron_home_member.unwrap_or_default(),
-        patron_type: points.patron_type.as_ref().map(ToString::to_string).unwrap_or_default(),
-        item_type: points.item_type.as_ref().map(ToString::to_string).unwrap_or_default(),
-        shelving_location: points.shelving_location.as_ref().map(ToString::to_string).unwrap_or_default(),
+        patron_type: points
+            .patron_type
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        item_type: points
+            .item_type
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        shelving_location: points
+            .shelving_location
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         settings: settings_as_text(&stored.rule.settings),
     };
     let (values, error) = form.map_or((&current, None), |(v, e)| (v, Some(e)));
@@ -393,11 +431,16 @@ async fn rule_view_page(
     })))
 }
 
-async fn rule_page(State(state): State<SharedState>, auth: Auth, Path(id): Path<String>) -> Response {
+async fn rule_page(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Response {
     let Some(principal) = staff(&auth) else {
         return to_login();
     };
-    let result = async { rule_view_page(&state, &auth, &principal, parse_rule_id(&id)?, None).await }.await;
+    let result =
+        async { rule_view_page(&state, &auth, &principal, parse_rule_id(&id)?, None).await }.await;
     render(&state, &auth, result)
 }
 

@@ -255,18 +255,19 @@ async fn ensure_policies(ctx: &Context, who: &Principal) -> ServiceResult<()> {
     if !super::policies::list(ctx, who).await?.is_empty() {
         return Ok(());
     }
-    let rule = |description: &str, item_type: &str, shelving_location: &str, settings: &[(&str, &str)]| {
-        PolicyRuleInput {
-            description: description.into(),
-            item_type: item_type.into(),
-            shelving_location: shelving_location.into(),
-            settings: settings
-                .iter()
-                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-                .collect(),
-            ..PolicyRuleInput::default()
-        }
-    };
+    let rule =
+        |description: &str, item_type: &str, shelving_location: &str, settings: &[(&str, &str)]| {
+            PolicyRuleInput {
+                description: description.into(),
+                item_type: item_type.into(),
+                shelving_location: shelving_location.into(),
+                settings: settings
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                    .collect(),
+                ..PolicyRuleInput::default()
+            }
+        };
     let rules = [
         rule(
             "Consortium defaults: books and everything else",

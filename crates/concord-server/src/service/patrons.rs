@@ -158,7 +158,10 @@ pub async fn possible_duplicates(
     input: &PatronInput,
 ) -> ServiceResult<Vec<DuplicateCandidate>> {
     if !who.is_staff() {
-        return Err(ServiceError::new(ErrorCode::Forbidden, "This needs a staff account."));
+        return Err(ServiceError::new(
+            ErrorCode::Forbidden,
+            "This needs a staff account.",
+        ));
     }
     let draft = PatronDraft::parse(input)?;
     let mut conn = ctx.store.read().await?;
@@ -521,16 +524,16 @@ pub async fn change_own_pin(
     let throttle = ctx.login_throttle;
     {
         let mut conn = ctx.store.read().await?;
-        let failures = concord_store::accounts::login_failures(
-            &mut conn,
-            &key,
-            now - throttle.window_seconds,
-        )
-        .await?;
+        let failures =
+            concord_store::accounts::login_failures(&mut conn, &key, now - throttle.window_seconds)
+                .await?;
         if let LoginDecision::WaitSeconds(seconds) = throttle.decide(&failures, now) {
             let mut error = ServiceError::new(
                 ErrorCode::TooManyAttempts,
-                format!("Too many wrong PINs. Try again in {} minutes.", (seconds + 59) / 60),
+                format!(
+                    "Too many wrong PINs. Try again in {} minutes.",
+                    (seconds + 59) / 60
+                ),
             );
             error.retry_after = Some(seconds);
             return Err(error);
@@ -548,7 +551,10 @@ pub async fn change_own_pin(
     if !verified {
         concord_store::accounts::record_login_failure(&mut tx, &key, now).await?;
         tx.commit().await.map_err(concord_store::StoreError::from)?;
-        return Err(ServiceError::field("current_pin", "is not your current PIN"));
+        return Err(ServiceError::field(
+            "current_pin",
+            "is not your current PIN",
+        ));
     }
     store::set_patron_pin(&mut tx, *id, &secrets::hash_password(new.expose())?, now).await?;
     audit::<()>(
@@ -737,7 +743,9 @@ pub async fn self_register(
     let draft = PatronDraft::parse(&patron_input)
         .map_err(|es| errors.extend(es))
         .ok();
-    let pin = Pin::parse("pin", &input.pin).map_err(|e| errors.push(e)).ok();
+    let pin = Pin::parse("pin", &input.pin)
+        .map_err(|e| errors.push(e))
+        .ok();
     if input.email.trim().is_empty() && input.phone.trim().is_empty() {
         errors.push(FieldError::new(
             "email",
@@ -779,7 +787,10 @@ pub async fn self_register(
 /// principal may write patrons of.
 pub async fn pending_registrations(ctx: &Context, who: &Principal) -> ServiceResult<Vec<Patron>> {
     if !who.is_staff() {
-        return Err(ServiceError::new(ErrorCode::Forbidden, "This needs a staff account."));
+        return Err(ServiceError::new(
+            ErrorCode::Forbidden,
+            "This needs a staff account.",
+        ));
     }
     let members: Vec<_> = who.grants().iter().map(|g| g.scope.member()).collect();
     let member_filter = match members.as_slice() {
@@ -820,7 +831,10 @@ pub async fn decide_registration(
     if before.status != PatronStatus::Pending {
         return Err(ServiceError::new(
             ErrorCode::Conflict,
-            format!("This registration was already decided ({}).", before.status.as_str()),
+            format!(
+                "This registration was already decided ({}).",
+                before.status.as_str()
+            ),
         ));
     }
     let status = if approve {
@@ -874,7 +888,10 @@ pub async fn merge(
     absorb: PatronId,
 ) -> ServiceResult<Patron> {
     if keep == absorb {
-        return Err(ServiceError::field("absorb", "choose two different patrons"));
+        return Err(ServiceError::field(
+            "absorb",
+            "choose two different patrons",
+        ));
     }
     let mut tx = ctx.store.write().await?;
     let kept = load(&mut tx, keep).await?;

@@ -50,7 +50,11 @@ pub async fn list(ctx: &Context, who: &Principal) -> ServiceResult<Vec<StoredPol
     Ok(store::list_policy_rules(&mut conn).await?)
 }
 
-pub async fn rule(ctx: &Context, who: &Principal, id: PolicyRuleId) -> ServiceResult<StoredPolicyRule> {
+pub async fn rule(
+    ctx: &Context,
+    who: &Principal,
+    id: PolicyRuleId,
+) -> ServiceResult<StoredPolicyRule> {
     require_staff(who)?;
     let mut conn = ctx.store.read().await?;
     store::policy_rule(&mut conn, id)
@@ -81,10 +85,20 @@ async fn resolve_draft(
             Err(e) => Err(e),
         }
     }
-    let circulating_member =
-        member_of(conn, "circulating_member", &draft.circulating_member, &mut errors).await?;
-    let patron_home_member =
-        member_of(conn, "patron_home_member", &draft.patron_home_member, &mut errors).await?;
+    let circulating_member = member_of(
+        conn,
+        "circulating_member",
+        &draft.circulating_member,
+        &mut errors,
+    )
+    .await?;
+    let patron_home_member = member_of(
+        conn,
+        "patron_home_member",
+        &draft.patron_home_member,
+        &mut errors,
+    )
+    .await?;
     let branch: Option<Branch> = match &draft.circulating_branch {
         None => None,
         Some(code) => match branch_in(conn, code.as_str()).await {
@@ -275,7 +289,11 @@ impl Explained {
 
 /// Explains the policy for a patron borrowing at a branch. Staff only; the answer names the
 /// patron's type and home member, nothing else of theirs.
-pub async fn explain(ctx: &Context, who: &Principal, query: &ExplainQuery) -> ServiceResult<Explained> {
+pub async fn explain(
+    ctx: &Context,
+    who: &Principal,
+    query: &ExplainQuery,
+) -> ServiceResult<Explained> {
     require_staff(who)?;
     let mut errors = Vec::new();
     let card = Barcode::parse("patron", &query.patron_card)
@@ -299,14 +317,18 @@ pub async fn explain(ctx: &Context, who: &Principal, query: &ExplainQuery) -> Se
     let patron = concord_store::patrons::patron_by_card(&mut conn, &card)
         .await?
         .map(|(patron, _)| patron)
-        .ok_or_else(|| ServiceError::field("patron", format!("no patron has the active card {card}")))?;
-    let branch = branch_in(&mut conn, branch_code.as_str()).await.map_err(|e| {
-        if e.code == ErrorCode::NotFound {
-            ServiceError::field("branch", format!("there is no branch {branch_code}"))
-        } else {
-            e
-        }
-    })?;
+        .ok_or_else(|| {
+            ServiceError::field("patron", format!("no patron has the active card {card}"))
+        })?;
+    let branch = branch_in(&mut conn, branch_code.as_str())
+        .await
+        .map_err(|e| {
+            if e.code == ErrorCode::NotFound {
+                ServiceError::field("branch", format!("there is no branch {branch_code}"))
+            } else {
+                e
+            }
+        })?;
     let rules = store::list_policy_rules(&mut conn).await?;
     let members = concord_store::org::list_members(&mut conn).await?;
     let branches = concord_store::org::list_branches(&mut conn, None).await?;

@@ -2,10 +2,17 @@
 //! binary) with a fresh store, and talks to it as a browser, an integration or an operator would.
 
 // Tests may panic on anything unexpected: that is how they fail.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod cli;
 mod org;
+mod patrons;
 mod permissions;
+mod policies;
 mod sessions;
 mod support;
