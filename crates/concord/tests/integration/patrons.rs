@@ -249,7 +249,12 @@ async fn self_registration_waits_for_staff_approval() {
     assert_eq!(approved.status, 303, "{}", approved.body);
     let (status, _, _) = patron_client(&server, &card, "4321").await;
     assert_eq!(status, 200);
-    let audit = shire
+    server
+        .staff("admin", "consortium_admin", "consortium")
+        .await;
+    let audit = server
+        .staff_client("admin")
+        .await
         .get(&format!("/api/v1/audit?entity_id={id}"))
         .await
         .json();
