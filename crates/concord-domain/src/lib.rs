@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod circulation;
 pub mod codes;
+pub mod duplicates;
 pub mod error;
 pub mod ids;
 pub mod money;

@@ -20,6 +20,7 @@ pub mod engine;
 mod migrate;
 pub mod org;
 pub mod patrons;
+pub mod policies;
 mod rows;
 pub mod testing;
 

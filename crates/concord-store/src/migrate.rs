@@ -25,6 +25,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_catalogue.sql"),
         postgres: include_str!("../migrations/postgres/0002_catalogue.sql"),
     },
+    Migration {
+        version: 3,
+        name: "patrons_policies",
+        sqlite: include_str!("../migrations/sqlite/0003_patrons_policies.sql"),
+        postgres: include_str!("../migrations/postgres/0003_patrons_policies.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {

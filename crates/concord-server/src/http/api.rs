@@ -83,7 +83,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// A JSON body whose rejection is a clear `invalid_input` error naming the problem.
 pub struct ApiJson<T>(pub T);
@@ -316,11 +316,23 @@ pub struct PatronView {
     pub expires_on: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    pub sms_number: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub preferred_pickup_branch: Option<String>,
+    pub status: &'static str,
+    /// Channels notices go out by: `email`, `sms`, `print`.
+    pub notice_channels: Vec<&'static str>,
+    pub keep_reading_history: bool,
+    pub contact_home_member_only: bool,
 }
 
-async fn patron_view(state: &SharedState, p: &Patron) -> ServiceResult<PatronView> {
+pub(crate) async fn patron_view(state: &SharedState, p: &Patron) -> ServiceResult<PatronView> {
     let branch = org::branch_by_id(&state.ctx, p.home_branch).await?;
     let member = org::member_by_id(&state.ctx, p.home_member).await?;
+    let pickup = match p.preferred_pickup_branch {
+        Some(id) => Some(org::branch_by_id(&state.ctx, id).await?.code.to_string()),
+        None => None,
+    };
     Ok(PatronView {
         id: p.id.to_string(),
         cards: p.cards.iter().map(ToString::to_string).collect(),
@@ -332,6 +344,20 @@ async fn patron_view(state: &SharedState, p: &Patron) -> ServiceResult<PatronVie
         expires_on: p.expires_on.to_string(),
         email: p.email.clone(),
         phone: p.phone.clone(),
+        sms_number: p.sms_number.clone(),
+        date_of_birth: p.date_of_birth.map(|d| d.to_string()),
+        preferred_pickup_branch: pickup,
+        status: p.status.as_str(),
+        notice_channels: [
+            (p.notices.email, "email"),
+            (p.notices.sms, "sms"),
+            (p.notices.print, "print"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect(),
+        keep_reading_history: p.privacy.keep_reading_history,
+        contact_home_member_only: p.privacy.contact_home_member_only,
     })
 }
 
@@ -351,7 +377,16 @@ struct PatronBody {
     #[serde(default)]
     phone: String,
     #[serde(default)]
+    sms_number: String,
+    #[serde(default)]
+    date_of_birth: String,
+    #[serde(default)]
+    preferred_pickup_branch: String,
+    #[serde(default)]
     pin: Option<String>,
+    /// Staff have checked the possible duplicates and register this patron anyway.
+    #[serde(default)]
+    register_anyway: bool,
 }
 
 impl PatronBody {
@@ -365,6 +400,9 @@ impl PatronBody {
             expires_on: self.expires_on.clone(),
             email: self.email.clone(),
             phone: self.phone.clone(),
+            sms_number: self.sms_number.clone(),
+            date_of_birth: self.date_of_birth.clone(),
+            preferred_pickup_branch: self.preferred_pickup_branch.clone(),
         }
     }
 }
@@ -747,19 +785,60 @@ async fn register_patron(
     auth: Auth,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PatronBody>,
-) -> ApiResult<(StatusCode, Json<PatronView>)> {
+) -> ApiResult<Response> {
     csrf(&auth, &headers)?;
-    let patron = patrons::register(
+    let principal = auth.require()?;
+    let input = body.input();
+    match patrons::register(
         &state.ctx,
-        auth.require()?,
-        &body.input(),
+        principal,
+        &input,
         body.pin.as_deref(),
+        body.register_anyway,
     )
-    .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(patron_view(&state, &patron).await?),
-    ))
+    .await
+    {
+        Ok(patron) => Ok((
+            StatusCode::CREATED,
+            Json(patron_view(&state, &patron).await?),
+        )
+            .into_response()),
+        Err(e) if e.code == concord_domain::ErrorCode::PossibleDuplicate => {
+            // The error plus the candidates, so a client can show them and offer "register anyway".
+            let candidates = patrons::possible_duplicates(&state.ctx, principal, &input).await?;
+            let members = org::list_members(&state.ctx).await?;
+            let listed: Vec<serde_json::Value> = candidates
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "id": c.patron.id.to_string(),
+                        "family_name": c.patron.family_name,
+                        "given_names": c.patron.given_names,
+                        "home_member": members.iter().find(|m| m.id == c.patron.home_member).map(|m| m.code.to_string()),
+                        "score": c.score.score,
+                        "reasons": c.score.reasons,
+                    })
+                })
+                .collect();
+            let mut response = ApiError(e).into_response();
+            *response.body_mut() = axum::body::Body::from(
+                serde_json::json!({
+                    "error": {"code": "possible_duplicate", "message": duplicate_message(&candidates)},
+                    "candidates": listed,
+                })
+                .to_string(),
+            );
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn duplicate_message(candidates: &[patrons::DuplicateCandidate]) -> String {
+    format!(
+        "{} registered patron(s) look like this person. Check them, then send register_anyway: true to register anyway.",
+        candidates.len()
+    )
 }
 
 fn patron_id(raw: &str) -> ServiceResult<PatronId> {

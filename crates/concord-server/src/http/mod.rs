@@ -6,6 +6,9 @@ mod auth;
 pub mod catalogue_api;
 pub mod openapi;
 pub mod pages;
+pub mod patron_api;
+pub mod patron_pages;
+pub mod policy_pages;
 mod style;
 
 use std::net::SocketAddr;
@@ -68,6 +71,9 @@ pub fn router(state: SharedState) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .merge(catalogue_api::routes())
+        .merge(patron_api::routes())
+        .merge(patron_pages::routes())
+        .merge(policy_pages::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

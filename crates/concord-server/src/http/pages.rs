@@ -32,7 +32,6 @@ pub fn routes() -> Router<SharedState> {
         .route("/login", get(staff_login_form).post(staff_login))
         .route("/account/login", get(patron_login_form).post(patron_login))
         .route("/logout", post(logout))
-        .route("/account", get(account))
         .route("/admin", get(dashboard))
         .route("/admin/members", get(members_page).post(create_member))
         .route(
@@ -60,47 +59,52 @@ pub fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
 }
 
 /// Form fields, in order, with repeats (several grants, several closed dates).
-type Fields = Vec<(String, String)>;
+pub(crate) type Fields = Vec<(String, String)>;
 
-fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
         .map_or("", |(_, v)| v.as_str())
 }
 
-fn checked(fields: &Fields, name: &str) -> bool {
+pub(crate) fn checked(fields: &Fields, name: &str) -> bool {
     matches!(field(fields, name), "on" | "true" | "1" | "yes")
 }
 
 /// Everything a page needs to render: the catalogue, the language, who is looking.
-struct View<'a> {
-    state: &'a AppState,
-    auth: &'a Auth,
+pub(crate) struct View<'a> {
+    pub(crate) state: &'a AppState,
+    pub(crate) auth: &'a Auth,
 }
 
 impl<'a> View<'a> {
-    fn new(state: &'a AppState, auth: &'a Auth) -> Self {
+    pub(crate) fn new(state: &'a AppState, auth: &'a Auth) -> Self {
         View { state, auth }
     }
 
-    fn t(&self, key: &'a str) -> &'a str {
+    pub(crate) fn t(&self, key: &'a str) -> &'a str {
         self.state.messages.get(&self.auth.lang, key)
     }
 
-    fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+    pub(crate) fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
         self.state.messages.format(&self.auth.lang, key, args)
     }
 
-    fn csrf(&self) -> Markup {
+    pub(crate) fn csrf(&self) -> Markup {
         html! { input type="hidden" name="csrf" value=(self.auth.csrf_token.as_deref().unwrap_or("")); }
     }
 
-    fn page(&self, title: &str, body: Markup) -> Markup {
+    pub(crate) fn page(&self, title: &str, body: Markup) -> Markup {
         self.branded_page(title, None, body)
     }
 
-    fn branded_page(&self, title: &str, member: Option<&Member>, body: Markup) -> Markup {
+    pub(crate) fn branded_page(
+        &self,
+        title: &str,
+        member: Option<&Member>,
+        body: Markup,
+    ) -> Markup {
         let (brand, brand_text) = member.map_or(("#1f5f6b", "#ffffff"), |m| {
             (
                 m.branding.colour.as_str(),
@@ -157,7 +161,7 @@ impl<'a> View<'a> {
         }
     }
 
-    fn errors(&self, error: Option<&ServiceError>) -> Markup {
+    pub(crate) fn errors(&self, error: Option<&ServiceError>) -> Markup {
         let Some(error) = error else { return html! {} };
         html! {
             div class="errors" role="alert" tabindex="-1" {
@@ -170,7 +174,7 @@ impl<'a> View<'a> {
         }
     }
 
-    fn field_error(&self, error: Option<&ServiceError>, name: &str) -> Markup {
+    pub(crate) fn field_error(&self, error: Option<&ServiceError>, name: &str) -> Markup {
         let reasons: Vec<&FieldError> = error.map_or(Vec::new(), |e| {
             e.fields
                 .iter()
@@ -180,7 +184,7 @@ impl<'a> View<'a> {
         html! { @for f in reasons { span class="field-error" id=(format!("{name}-error")) { (f.reason) } } }
     }
 
-    fn text_input(
+    pub(crate) fn text_input(
         &self,
         error: Option<&ServiceError>,
         name: &str,
@@ -200,7 +204,7 @@ impl<'a> View<'a> {
     }
 }
 
-fn html_response(status: StatusCode, markup: Markup) -> Response {
+pub(crate) fn html_response(status: StatusCode, markup: Markup) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -236,7 +240,7 @@ pub fn error_page(state: &AppState, auth: &Auth, error: &ServiceError) -> Respon
 }
 
 /// Runs a page handler body, turning service errors into error pages.
-fn render(state: &AppState, auth: &Auth, result: ServiceResult<Response>) -> Response {
+pub(crate) fn render(state: &AppState, auth: &Auth, result: ServiceResult<Response>) -> Response {
     result.unwrap_or_else(|e| error_page(state, auth, &e))
 }
 
@@ -302,7 +306,7 @@ fn role_key(role: Role) -> &'static str {
 
 // ----- logins -----
 
-fn login_csrf_cookie(state: &AppState, value: &str) -> String {
+pub(crate) fn login_csrf_cookie(state: &AppState, value: &str) -> String {
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     format!("{LOGIN_CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
 }
@@ -367,7 +371,7 @@ async fn patron_login_form(State(state): State<SharedState>, auth: Auth) -> Resp
     login_page(&state, &auth, true, None, "")
 }
 
-fn login_csrf_ok(headers: &HeaderMap, fields: &Fields) -> bool {
+pub(crate) fn login_csrf_ok(headers: &HeaderMap, fields: &Fields) -> bool {
     let presented = field(fields, "csrf");
     cookie(headers, LOGIN_CSRF_COOKIE)
         .is_some_and(|c| !presented.is_empty() && crate::secrets::constant_time_eq(c, presented))
@@ -448,48 +452,14 @@ async fn logout(
     response
 }
 
-// ----- the patron's own account -----
-
-async fn account(State(state): State<SharedState>, auth: Auth) -> Response {
-    let result = async {
-        let Some(Principal::Patron { id, .. }) = &auth.principal else {
-            return Ok(Redirect::to("/account/login").into_response());
-        };
-        let principal = auth.require()?;
-        let patron = patrons::patron(&state.ctx, principal, *id).await?;
-        let branch = org::branch_by_id(&state.ctx, patron.home_branch).await?;
-        let member = org::member_by_id(&state.ctx, patron.home_member).await?;
-        let view = View::new(&state, &auth);
-        let today = concord_domain::calendar::Date::from_unix(state.ctx.now(), 0);
-        Ok(html_response(StatusCode::OK, view.branded_page(view.t("account.title"), Some(&member), html! {
-            h1 { (view.tf("account.greeting", &[("name", &patron.display_name())])) }
-            @if patron.is_expired_on(today) {
-                div class="errors" role="alert" { p { (view.tf("account.expired", &[("date", &patron.expires_on.to_string())])) } }
-            }
-            table {
-                caption class="skip" { (view.t("account.details")) }
-                tbody {
-                    tr { th scope="row" { (view.t("patron.cards")) } td { (patron.cards.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) } }
-                    tr { th scope="row" { (view.t("patron.home_branch")) } td { (branch.name) ", " (member.branding.display_name) } }
-                    tr { th scope="row" { (view.t("patron.expires_on")) } td { (patron.expires_on) } }
-                    tr { th scope="row" { (view.t("patron.email")) } td { (patron.email.as_deref().unwrap_or("—")) } }
-                    tr { th scope="row" { (view.t("patron.phone")) } td { (patron.phone.as_deref().unwrap_or("—")) } }
-                }
-            }
-        })))
-    }
-    .await;
-    render(&state, &auth, result)
-}
-
 // ----- staff administration -----
 
 /// The staff principal, or a redirect to the login page for anyone else.
-fn staff(auth: &Auth) -> Option<Principal> {
+pub(crate) fn staff(auth: &Auth) -> Option<Principal> {
     auth.principal.clone().filter(Principal::is_staff)
 }
 
-fn to_login() -> Response {
+pub(crate) fn to_login() -> Response {
     Redirect::to("/login").into_response()
 }
 
@@ -524,7 +494,8 @@ async fn dashboard(State(state): State<SharedState>, auth: Auth) -> Response {
             ul {
                 li { a href="/admin/members" { (view.t("admin.members")) } }
                 @if can(Action::ManageConsortium) { li { a href="/admin/org/load" { (view.t("admin.load")) } } }
-                @if may_patrons { li { a href="/admin/patrons" { (view.t("admin.patrons")) } } }
+                @if may_patrons { li { a href="/admin/patrons" { (view.t("admin.patrons")) } } li { a href="/admin/registrations" { (view.t("patron.registrations")) } } li { a href="/admin/patrons/merge" { (view.t("patron.merge")) } } }
+                li { a href="/admin/policies" { (view.t("policy.title")) } }
                 @if may_staff { li { a href="/admin/staff" { (view.t("admin.staff")) } } li { a href="/admin/tokens" { (view.t("admin.tokens")) } } }
                 @if may_audit { li { a href="/admin/audit" { (view.t("admin.audit")) } } }
             }
@@ -1079,12 +1050,19 @@ async fn load_org(
 
 // ----- patrons -----
 
+/// The branches a patron form offers: as home library, and as preferred pickup library.
+#[derive(Clone, Copy)]
+struct BranchChoices<'a> {
+    home: &'a [Branch],
+    pickup: &'a [Branch],
+}
+
 fn patron_form(
     view: &View<'_>,
     action: &str,
     values: &PatronInput,
     error: Option<&ServiceError>,
-    branches: &[Branch],
+    choices: BranchChoices<'_>,
     with_card: bool,
     submit: &str,
 ) -> Markup {
@@ -1097,13 +1075,24 @@ fn patron_form(
             label for="home_branch" { (view.t("patron.home_branch")) }
             (view.field_error(error, "home_branch"))
             select id="home_branch" name="home_branch" {
-                @for b in branches { option value=(b.code) selected[values.home_branch.eq_ignore_ascii_case(b.code.as_str())] { (b.name) " (" (b.code) ")" } }
+                @for b in choices.home { option value=(b.code) selected[values.home_branch.eq_ignore_ascii_case(b.code.as_str())] { (b.name) " (" (b.code) ")" } }
             }
             (view.text_input(error, "patron_type", view.t("patron.patron_type"), &values.patron_type, "text", true))
             (view.text_input(error, "expires_on", view.t("patron.expires_on"), &values.expires_on, "date", true))
             (view.text_input(error, "email", view.t("patron.email"), &values.email, "email", false))
             (view.text_input(error, "phone", view.t("patron.phone"), &values.phone, "tel", false))
+            (view.text_input(error, "sms_number", view.t("patron.sms_number"), &values.sms_number, "tel", false))
+            (view.text_input(error, "date_of_birth", view.t("patron.date_of_birth"), &values.date_of_birth, "date", false))
+            label for="preferred_pickup_branch" { (view.t("patron.preferred_pickup_branch")) }
+            (view.field_error(error, "preferred_pickup_branch"))
+            select id="preferred_pickup_branch" name="preferred_pickup_branch" {
+                option value="" { (view.t("patron.no_preference")) }
+                @for b in choices.pickup { option value=(b.code) selected[values.preferred_pickup_branch.eq_ignore_ascii_case(b.code.as_str())] { (b.name) " (" (b.code) ")" } }
+            }
             @if with_card {
+                @if error.is_some_and(|e| e.code == ErrorCode::PossibleDuplicate) {
+                    label { input type="checkbox" name="register_anyway" value="1"; " " (view.t("patron.register_anyway")) }
+                }
                 label for="pin" { (view.t("patron.pin")) " " span class="hint" { (view.t("patron.pin_hint")) } }
                 (view.field_error(error, "pin"))
                 input type="password" id="pin" name="pin" inputmode="numeric" autocomplete="new-password";
@@ -1123,6 +1112,9 @@ fn patron_input_from(fields: &Fields) -> PatronInput {
         expires_on: field(fields, "expires_on").into(),
         email: field(fields, "email").into(),
         phone: field(fields, "phone").into(),
+        sms_number: field(fields, "sms_number").into(),
+        date_of_birth: field(fields, "date_of_birth").into(),
+        preferred_pickup_branch: field(fields, "preferred_pickup_branch").into(),
     }
 }
 
@@ -1164,6 +1156,11 @@ async fn patrons_view(
     };
     let branches = org::list_branches(&state.ctx, None).await?;
     let writable = writable_branches(state, principal).await?;
+    let pickup_branches: Vec<Branch> = branches
+        .iter()
+        .filter(|b| b.is_pickup_location)
+        .cloned()
+        .collect();
     let blank = PatronInput {
         patron_type: "ADULT".into(),
         ..PatronInput::default()
@@ -1198,7 +1195,7 @@ async fn patrons_view(
         @if !writable.is_empty() {
             h2 { (view.t("patron.register")) }
             (view.errors(error))
-            (patron_form(&view, "/admin/patrons", values, error, &writable, true, view.t("form.create")))
+            (patron_form(&view, "/admin/patrons", values, error, BranchChoices { home: &writable, pickup: &pickup_branches }, true, view.t("form.create")))
         }
     })))
 }
@@ -1226,11 +1223,24 @@ async fn register_patron(
     let input = patron_input_from(&fields);
     let result = async {
         auth.check_csrf(Some(field(&fields, "csrf")))?;
-        match patrons::register(&state.ctx, &principal, &input, Some(field(&fields, "pin"))).await {
+        match patrons::register(
+            &state.ctx,
+            &principal,
+            &input,
+            Some(field(&fields, "pin")),
+            checked(&fields, "register_anyway"),
+        )
+        .await
+        {
             Ok(patron) => {
                 Ok(Redirect::to(&format!("/admin/patrons/{}?saved=1", patron.id)).into_response())
             }
-            Err(e) if matches!(e.code, ErrorCode::InvalidInput | ErrorCode::Duplicate) => {
+            Err(e)
+                if matches!(
+                    e.code,
+                    ErrorCode::InvalidInput | ErrorCode::Duplicate | ErrorCode::PossibleDuplicate
+                ) =>
+            {
                 patrons_view(&state, &auth, &principal, "", Some((&input, &e))).await
             }
             Err(e) => Err(e),
@@ -1240,7 +1250,7 @@ async fn register_patron(
     render(&state, &auth, result)
 }
 
-fn patron_input_of(patron: &Patron, branch_code: &str) -> PatronInput {
+fn patron_input_of(patron: &Patron, branch_code: &str, pickup_code: &str) -> PatronInput {
     PatronInput {
         card: patron
             .cards
@@ -1254,6 +1264,12 @@ fn patron_input_of(patron: &Patron, branch_code: &str) -> PatronInput {
         expires_on: patron.expires_on.to_string(),
         email: patron.email.clone().unwrap_or_default(),
         phone: patron.phone.clone().unwrap_or_default(),
+        sms_number: patron.sms_number.clone().unwrap_or_default(),
+        date_of_birth: patron
+            .date_of_birth
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        preferred_pickup_branch: pickup_code.to_string(),
     }
 }
 
@@ -1276,7 +1292,18 @@ async fn patron_view_page(
         },
     )
     .is_ok();
-    let current = patron_input_of(&patron, branch.code.as_str());
+    let all_branches = org::list_branches(&state.ctx, None).await?;
+    let pickup_branches: Vec<Branch> = all_branches
+        .iter()
+        .filter(|b| b.is_pickup_location)
+        .cloned()
+        .collect();
+    let pickup_code = patron
+        .preferred_pickup_branch
+        .and_then(|id| all_branches.iter().find(|b| b.id == id))
+        .map_or(String::new(), |b| b.code.to_string());
+    let current = patron_input_of(&patron, branch.code.as_str(), &pickup_code);
+    let extras = super::patron_pages::patron_extras(state, auth, principal, &patron).await?;
     let (values, error) = form.map_or((&current, None), |(v, e)| (v, Some(e)));
     let writable = writable_branches(state, principal).await?;
     let status = error.map_or(StatusCode::OK, |e| {
@@ -1296,12 +1323,13 @@ async fn patron_view_page(
         @if may_edit {
             h2 { (view.t("patron.edit")) }
             (view.errors(error))
-            (patron_form(&view, &format!("/admin/patrons/{}", patron.id), values, error, &writable, false, view.t("form.save")))
+            (patron_form(&view, &format!("/admin/patrons/{}", patron.id), values, error, BranchChoices { home: &writable, pickup: &pickup_branches }, false, view.t("form.save")))
         }
+        (extras)
     })))
 }
 
-fn parse_patron_id(raw: &str) -> ServiceResult<PatronId> {
+pub(crate) fn parse_patron_id(raw: &str) -> ServiceResult<PatronId> {
     raw.parse()
         .map_err(|_| ServiceError::not_found(format!("patron {raw}")))
 }

@@ -4,6 +4,7 @@ use concord_domain::auth::{Action, Grant, Principal, Role, Scope, authorise, may
 use concord_domain::codes::Barcode;
 use concord_domain::ids::{ApiTokenId, StaffId};
 use concord_domain::org::parse_name;
+use concord_domain::patron::PatronStatus;
 use concord_domain::ratelimit::LoginDecision;
 use concord_domain::{ErrorCode, FieldError};
 use concord_store::Conn as AnyConnection;
@@ -175,6 +176,18 @@ pub async fn login_patron(
         }
     };
     match found {
+        Some((patron, _)) if verified && patron.status == PatronStatus::Pending => {
+            Err(ServiceError::new(
+                ErrorCode::AccountPending,
+                "Your registration is waiting for library staff to approve it. You can log in once they have; ask at your library if it takes more than a few days.",
+            ))
+        }
+        Some((patron, _)) if verified && patron.status == PatronStatus::Rejected => {
+            Err(ServiceError::new(
+                ErrorCode::Forbidden,
+                "This registration was not approved. Please ask at your library.",
+            ))
+        }
         Some((patron, _)) if verified => {
             let principal = Principal::Patron {
                 id: patron.id,
@@ -221,11 +234,11 @@ pub async fn session(ctx: &Context, token: &str) -> ServiceResult<Option<ActiveS
         },
         SessionPrincipal::Patron(id) => {
             match patron_store::patron_by_id(&mut conn, concord_domain::ids::PatronId(id)).await? {
-                Some(patron) => Principal::Patron {
+                Some(patron) if patron.status == PatronStatus::Active => Principal::Patron {
                     id: patron.id,
                     home_member: patron.home_member,
                 },
-                None => return Ok(None),
+                _ => return Ok(None),
             }
         }
     };

@@ -148,6 +148,7 @@ pub async fn ensure(ctx: &Context) -> ServiceResult<DemoSummary> {
     }
 
     ensure_patrons(ctx, &operator, &branches).await?;
+    ensure_policies(ctx, &operator).await?;
     let patrons = {
         let mut conn = ctx.store.read().await?;
         patron_store::count_patrons(&mut conn).await?
@@ -212,6 +213,12 @@ async fn ensure_patrons(ctx: &Context, who: &Principal, branches: &[Branch]) -> 
                 n + 1
             )),
             phone: (n % 3 == 0).then(|| format!("+1 614 555 {:04}", n % 10_000)),
+            sms_number: None,
+            date_of_birth: None,
+            preferred_pickup_branch: None,
+            notices: concord_domain::patron::NoticePreferences::default(),
+            privacy: concord_domain::patron::PrivacyChoices::default(),
+            status: concord_domain::patron::PatronStatus::Active,
         };
         let patron = patron_store::insert_patron(
             &mut tx,
@@ -241,5 +248,94 @@ async fn ensure_patrons(ctx: &Context, who: &Principal, branches: &[Branch]) -> 
     }
     tx.commit().await.map_err(concord_store::StoreError::from)?;
     tracing::info!(created, "demo patrons");
+    Ok(())
+}
+
+/// The consortium's default circulation rules: one rule that sets every value (so every policy is
+/// complete) and a few by item type and shelving location. Added only when there are no rules, so
+/// running the demo again never duplicates them or undoes a change made since.
+async fn ensure_policies(ctx: &Context, who: &Principal) -> ServiceResult<()> {
+    use concord_domain::circulation::policy_input::PolicyRuleInput;
+    if !super::policies::list(ctx, who).await?.is_empty() {
+        return Ok(());
+    }
+    let rule =
+        |description: &str, item_type: &str, shelving_location: &str, settings: &[(&str, &str)]| {
+            PolicyRuleInput {
+                description: description.into(),
+                item_type: item_type.into(),
+                shelving_location: shelving_location.into(),
+                settings: settings
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                    .collect(),
+                ..PolicyRuleInput::default()
+            }
+        };
+    let rules = [
+        rule(
+            "Consortium defaults: books and everything else",
+            "",
+            "",
+            &[
+                ("loan_period", "21d"),
+                ("renewals_allowed", "2"),
+                ("max_loans_total", "40"),
+                ("max_loans_of_item_type", "40"),
+                ("fine_per_period", "0.25"),
+                ("grace_periods", "1"),
+                ("max_fine_per_item", "10.00"),
+                ("charge_fines_when_closed", "no"),
+                ("patron_fine_limit", "20.00"),
+                ("default_replacement_cost", "25.00"),
+                ("lost_item_processing_fee", "5.00"),
+                ("holdable", "yes"),
+                ("lendable_outside_owning_member", "yes"),
+            ],
+        ),
+        rule(
+            "DVDs and Blu-rays: one week",
+            "DVD",
+            "",
+            &[
+                ("loan_period", "7d"),
+                ("renewals_allowed", "1"),
+                ("max_loans_of_item_type", "10"),
+                ("fine_per_period", "1.00"),
+            ],
+        ),
+        rule(
+            "Laptops: four hours, in the building's own member only",
+            "LAPTOP",
+            "",
+            &[
+                ("loan_period", "4h"),
+                ("renewals_allowed", "0"),
+                ("max_loans_of_item_type", "1"),
+                ("fine_per_period", "2.00"),
+                ("holdable", "no"),
+                ("lendable_outside_owning_member", "no"),
+            ],
+        ),
+        rule(
+            "Reference: not for loan",
+            "",
+            "REFERENCE",
+            &[
+                ("max_loans_of_item_type", "0"),
+                ("holdable", "no"),
+                ("lendable_outside_owning_member", "no"),
+            ],
+        ),
+        rule(
+            "New books: two weeks, no renewals",
+            "",
+            "NEW",
+            &[("loan_period", "14d"), ("renewals_allowed", "0")],
+        ),
+    ];
+    for input in &rules {
+        super::policies::create(ctx, who, input).await?;
+    }
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod org;
 pub mod orgfile;
 pub mod patrons;
+pub mod policies;
 
 use concord_domain::audit::AuditRecord;
 use concord_domain::auth::{Principal, Refusal};

@@ -12,6 +12,8 @@
 mod catalogue;
 mod cli;
 mod org;
+mod patrons;
 mod permissions;
+mod policies;
 mod sessions;
 mod support;
