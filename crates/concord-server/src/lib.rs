@@ -4,6 +4,9 @@
 //! translate; every use case is one function in [`service`], which checks permissions with
 //! `concord_domain::auth::authorise`, runs the rules, and writes through one store transaction.
 
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "512"]
+
 pub mod clock;
 pub mod context;
 pub mod http;
