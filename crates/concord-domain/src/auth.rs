@@ -178,6 +178,14 @@ pub enum Action {
     ReadAudit { member: Option<MemberId> },
     /// Issue or revoke integration tokens confined to a scope.
     ManageTokens { scope: Scope },
+    /// Change a patron's contact details, notice and privacy choices: the patron themselves, or
+    /// staff who may write the patron.
+    WritePatronPreferences {
+        home_member: MemberId,
+        patron: PatronId,
+    },
+    /// Create, change or delete circulation rules of a member (`None`: the consortium's defaults).
+    ManagePolicies { member: Option<MemberId> },
 }
 
 /// Why a principal may not do something: a stable reason code and words for the person.
@@ -210,13 +218,18 @@ fn role_allows(role: Role, action: &Action) -> bool {
                 | ManageBranch { .. }
                 | ReadPatron { .. }
                 | WritePatron { .. }
+                | WritePatronPreferences { .. }
                 | ManageStaff { .. }
                 | ReadAudit { member: Some(_) }
                 | ManageTokens { .. }
+                | ManagePolicies { .. }
         ),
         Role::Circulation => matches!(
             action,
-            ReadOrganisation | ReadPatron { .. } | WritePatron { .. }
+            ReadOrganisation
+                | ReadPatron { .. }
+                | WritePatron { .. }
+                | WritePatronPreferences { .. }
         ),
         Role::Cataloguing => matches!(action, ReadOrganisation),
         Role::ReadOnly => matches!(action, ReadOrganisation | ReadPatron { .. }),
@@ -235,9 +248,12 @@ fn scope_covers(scope: Scope, action: &Action) -> bool {
         (Scope::Member { member }, ManageBranch { member: m, .. }) => member == *m,
         (Scope::Branch { branch, .. }, ManageBranch { branch: b, .. }) => Some(branch) == *b,
         // Branch staff serve every patron of their member, whichever branch is home.
-        (s, ReadPatron { home_member, .. }) | (s, WritePatron { home_member }) => {
-            s.member() == Some(*home_member)
-        }
+        (s, ReadPatron { home_member, .. })
+        | (s, WritePatron { home_member })
+        | (s, WritePatronPreferences { home_member, .. }) => s.member() == Some(*home_member),
+        // A member's rules belong to the member as a whole, not to one branch's staff.
+        (Scope::Member { member }, ManagePolicies { member: Some(m) }) => member == *m,
+        (_, ManagePolicies { .. }) => false,
         (s, ReadAudit { member: Some(m) }) => s.member() == Some(*m),
         (s, ManageStaff { scope: target }) | (s, ManageTokens { scope: target }) => {
             target.within(s)
@@ -251,8 +267,9 @@ pub fn authorise(principal: &Principal, action: Action) -> Result<(), Refusal> {
         Principal::Operator => Ok(()),
         Principal::Patron { id, .. } => match action {
             Action::ReadPatron { patron, .. } if patron == *id => Ok(()),
+            Action::WritePatronPreferences { patron, .. } if patron == *id => Ok(()),
             Action::ReadOrganisation => Ok(()),
-            Action::ReadPatron { .. } => Err(Refusal {
+            Action::ReadPatron { .. } | Action::WritePatronPreferences { .. } => Err(Refusal {
                 reason: RefusalReason::NotYourAccount,
                 message: "You can only see your own account.".to_string(),
             }),
@@ -290,7 +307,9 @@ pub fn authorise(principal: &Principal, action: Action) -> Result<(), Refusal> {
 
 fn outside_scope_message(action: &Action) -> String {
     match action {
-        Action::ReadPatron { .. } | Action::WritePatron { .. } => {
+        Action::ReadPatron { .. }
+        | Action::WritePatron { .. }
+        | Action::WritePatronPreferences { .. } => {
             "This patron belongs to another member library; your account covers only its own member's patrons."
                 .to_string()
         }
@@ -303,6 +322,13 @@ fn outside_scope_message(action: &Action) -> String {
         }
         Action::ManageStaff { .. } | Action::ManageTokens { .. } => {
             "You can only give out access within the scope your own account has.".to_string()
+        }
+        Action::ManagePolicies { member: Some(_) } => {
+            "These circulation rules belong to another member library; your account manages only its own member's rules."
+                .to_string()
+        }
+        Action::ManagePolicies { member: None } => {
+            "The consortium's default circulation rules need a consortium administrator.".to_string()
         }
         Action::ManageConsortium | Action::ReadOrganisation | Action::ReadAudit { .. } => {
             "This needs an account scoped to the whole consortium.".to_string()
@@ -504,6 +530,53 @@ mod tests {
             &maria,
             Action::ReadAudit { member: Some(A) },
             Err(RefusalReason::RoleLacksPermission),
+        );
+    }
+
+    #[test]
+    fn policies_belong_to_members_and_defaults_to_the_consortium() {
+        use RefusalReason::*;
+        let member_a = Scope::Member { member: A };
+        let branch_a = Scope::Branch {
+            member: A,
+            branch: A_BRANCH,
+        };
+        let rules_of = |member| Action::ManagePolicies { member };
+        for (principal, action, expected) in [
+            (staff(Role::MemberAdmin, member_a), rules_of(Some(A)), Ok(())),
+            (staff(Role::MemberAdmin, member_a), rules_of(Some(B)), Err(OutsideScope)),
+            (staff(Role::MemberAdmin, member_a), rules_of(None), Err(OutsideScope)),
+            (staff(Role::MemberAdmin, branch_a), rules_of(Some(A)), Err(OutsideScope)),
+            (staff(Role::Circulation, member_a), rules_of(Some(A)), Err(RoleLacksPermission)),
+            (staff(Role::ConsortiumAdmin, Scope::Consortium), rules_of(None), Ok(())),
+            (staff(Role::ConsortiumAdmin, Scope::Consortium), rules_of(Some(B)), Ok(())),
+            (staff(Role::ConsortiumAdmin, member_a), rules_of(None), Err(OutsideScope)),
+        ] {
+            check(&principal, action, expected);
+        }
+    }
+
+    #[test]
+    fn patrons_change_only_their_own_preferences() {
+        let maria = Principal::Patron {
+            id: PatronId(7),
+            home_member: A,
+        };
+        let preferences_of = |patron| Action::WritePatronPreferences {
+            home_member: A,
+            patron: PatronId(patron),
+        };
+        check(&maria, preferences_of(7), Ok(()));
+        check(&maria, preferences_of(8), Err(RefusalReason::NotYourAccount));
+        check(
+            &staff(Role::Circulation, Scope::Member { member: A }),
+            preferences_of(8),
+            Ok(()),
+        );
+        check(
+            &staff(Role::Circulation, Scope::Member { member: B }),
+            preferences_of(8),
+            Err(RefusalReason::OutsideScope),
         );
     }
 

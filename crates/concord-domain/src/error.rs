@@ -33,10 +33,14 @@ pub enum ErrorCode {
     Unavailable,
     /// Something went wrong inside Concord; the log has the details.
     Internal,
+    /// A new patron looks like one already registered; staff may check and register anyway.
+    PossibleDuplicate,
+    /// The patron registered online and staff have not approved the registration yet.
+    AccountPending,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::InvalidInput,
         ErrorCode::NotFound,
         ErrorCode::Duplicate,
@@ -48,6 +52,8 @@ impl ErrorCode {
         ErrorCode::Conflict,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
+        ErrorCode::PossibleDuplicate,
+        ErrorCode::AccountPending,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +69,8 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::PossibleDuplicate => "possible_duplicate",
+            ErrorCode::AccountPending => "account_pending",
         }
     }
 
@@ -71,9 +79,9 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidInput => 422,
             ErrorCode::NotFound => 404,
-            ErrorCode::Duplicate | ErrorCode::Conflict => 409,
+            ErrorCode::Duplicate | ErrorCode::Conflict | ErrorCode::PossibleDuplicate => 409,
             ErrorCode::Unauthenticated | ErrorCode::BadCredentials => 401,
-            ErrorCode::Forbidden | ErrorCode::CsrfMismatch => 403,
+            ErrorCode::Forbidden | ErrorCode::CsrfMismatch | ErrorCode::AccountPending => 403,
             ErrorCode::TooManyAttempts => 429,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,

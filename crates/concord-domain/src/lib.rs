@@ -15,5 +15,6 @@ pub mod org;
 pub mod patron;
 pub mod ratelimit;
 pub mod catalogue;
+pub mod duplicates;
 
 pub use error::{ErrorCode, FieldError};

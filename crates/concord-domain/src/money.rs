@@ -95,6 +95,26 @@ impl Currency {
         Ok(Currency { code, exponent })
     }
 
+    /// The currency with this ISO 4217 code and its standard number of decimal places: the few
+    /// currencies without a minor unit or with three decimals are listed, every other has two.
+    /// The consortium stores only the code, so this is how its currency is known.
+    pub fn iso(field: &str, code: &str) -> Result<Currency, FieldError> {
+        let code = CurrencyCode::parse(field, code)?;
+        const NO_DECIMALS: &[&str] = &[
+            "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND",
+            "VUV", "XAF", "XOF", "XPF",
+        ];
+        const THREE_DECIMALS: &[&str] = &["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
+        let exponent = if NO_DECIMALS.contains(&code.as_str()) {
+            0
+        } else if THREE_DECIMALS.contains(&code.as_str()) {
+            3
+        } else {
+            2
+        };
+        Ok(Currency { code, exponent })
+    }
+
     /// Minor units in one major unit: 100 for GBP, 1 for JPY.
     pub fn minor_per_major(self) -> i64 {
         10_i64.pow(u32::from(self.exponent))
@@ -323,6 +343,15 @@ mod tests {
             }
             (got, want) => panic!("{raw:?}: got {got:?}, want {want:?}"),
         }
+    }
+
+    #[test]
+    fn iso_currencies_know_their_decimals() {
+        for (code, exponent) in [("gbp", 2), ("JPY", 0), ("KWD", 3), ("EUR", 2), ("ISK", 0)] {
+            assert_eq!(Currency::iso("c", code).unwrap().exponent, exponent, "{code}");
+        }
+        assert_eq!(Currency::iso("c", "GBP").unwrap(), Currency::GBP);
+        assert!(Currency::iso("c", "pounds").is_err());
     }
 
     #[test]

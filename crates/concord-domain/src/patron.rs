@@ -20,6 +20,101 @@ pub struct Patron {
     pub expires_on: Date,
     pub email: Option<String>,
     pub phone: Option<String>,
+    pub sms_number: Option<String>,
+    pub date_of_birth: Option<Date>,
+    /// Where holds are sent unless the patron says otherwise; always a pickup location.
+    pub preferred_pickup_branch: Option<BranchId>,
+    pub notices: NoticePreferences,
+    pub privacy: PrivacyChoices,
+    pub status: PatronStatus,
+}
+
+/// Whether a patron record may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatronStatus {
+    Active,
+    /// Registered online; cannot log in until staff of the home member approve.
+    Pending,
+    /// Registered online and turned down by staff.
+    Rejected,
+}
+
+impl PatronStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatronStatus::Active => "active",
+            PatronStatus::Pending => "pending",
+            PatronStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(field: &str, raw: &str) -> Result<PatronStatus, FieldError> {
+        match raw {
+            "active" => Ok(PatronStatus::Active),
+            "pending" => Ok(PatronStatus::Pending),
+            "rejected" => Ok(PatronStatus::Rejected),
+            other => Err(FieldError::new(
+                field,
+                format!("{other:?} is not a patron status"),
+            )),
+        }
+    }
+}
+
+/// How the patron wants notices (hold ready, overdue, pre-due): one choice per channel, used for
+/// every kind of notice. Per-kind choices are what few patrons ever change and would multiply the
+/// account page by the number of notice kinds; a later notice kind can still add its own opt-out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NoticePreferences {
+    pub email: bool,
+    pub sms: bool,
+    pub print: bool,
+}
+
+impl Default for NoticePreferences {
+    fn default() -> Self {
+        NoticePreferences {
+            email: true,
+            sms: false,
+            print: false,
+        }
+    }
+}
+
+impl NoticePreferences {
+    /// The stored form: the chosen channels, comma-separated (`email,sms`).
+    pub fn to_stored(self) -> String {
+        [
+            (self.email, "email"),
+            (self.sms, "sms"),
+            (self.print, "print"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect::<Vec<_>>()
+        .join(",")
+    }
+
+    pub fn from_stored(stored: &str) -> NoticePreferences {
+        let has = |name| stored.split(',').any(|c| c.trim() == name);
+        NoticePreferences {
+            email: has("email"),
+            sms: has("sms"),
+            print: has("print"),
+        }
+    }
+}
+
+/// What the patron allows Concord to keep and show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PrivacyChoices {
+    /// Keep a list of what they borrowed after it is returned. Opt-in: off unless they say so.
+    pub keep_reading_history: bool,
+    /// Show their email and phone numbers only to staff of their home member; desks of other
+    /// members see name, cards and status.
+    pub contact_home_member_only: bool,
 }
 
 impl Patron {
@@ -48,6 +143,10 @@ pub struct PatronInput {
     pub expires_on: String,
     pub email: String,
     pub phone: String,
+    pub sms_number: String,
+    pub date_of_birth: String,
+    /// A branch code, or empty for "no preference".
+    pub preferred_pickup_branch: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +159,9 @@ pub struct PatronDraft {
     pub expires_on: Date,
     pub email: Option<String>,
     pub phone: Option<String>,
+    pub sms_number: Option<String>,
+    pub date_of_birth: Option<Date>,
+    pub preferred_pickup_branch: Option<Code>,
 }
 
 impl PatronDraft {
@@ -89,6 +191,19 @@ impl PatronDraft {
             .ok();
         let email = parse_optional(&input.email, |e| parse_email("email", e), &mut errors);
         let phone = parse_optional(&input.phone, |p| parse_phone("phone", p), &mut errors);
+        let sms_number = parse_optional(
+            &input.sms_number,
+            |p| parse_phone("sms_number", p),
+            &mut errors,
+        );
+        let date_of_birth = parse_date_of_birth(&input.date_of_birth, expires_on, &mut errors);
+        let preferred_pickup_branch = if input.preferred_pickup_branch.trim().is_empty() {
+            None
+        } else {
+            Code::parse("preferred_pickup_branch", &input.preferred_pickup_branch)
+                .map_err(|e| errors.push(e))
+                .ok()
+        };
         match (card, family_name, home_branch, patron_type, expires_on) {
             (
                 Some(card),
@@ -105,10 +220,38 @@ impl PatronDraft {
                 expires_on,
                 email,
                 phone,
+                sms_number,
+                date_of_birth,
+                preferred_pickup_branch,
             }),
             _ => Err(errors),
         }
     }
+}
+
+/// An optional date of birth: a real date, not after the card's expiry (a stand-in for "not in
+/// the future" that needs no clock) and not more than 130 years before it.
+fn parse_date_of_birth(
+    raw: &str,
+    expires_on: Option<Date>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Date> {
+    if raw.trim().is_empty() {
+        return None;
+    }
+    let date = Date::parse("date_of_birth", raw)
+        .map_err(|e| errors.push(e))
+        .ok()?;
+    if let Some(expires_on) = expires_on
+        && (date > expires_on || date < expires_on.add_days(-130 * 366))
+    {
+        errors.push(FieldError::new(
+            "date_of_birth",
+            format!("{date} is not a plausible date of birth"),
+        ));
+        return None;
+    }
+    Some(date)
 }
 
 fn parse_optional(
@@ -158,6 +301,109 @@ pub fn parse_phone(field: &str, raw: &str) -> Result<String, FieldError> {
     Ok(raw.to_string())
 }
 
+/// What a patron may change on their own account page: how to reach them, where holds go, how
+/// notices come and what is kept. Staff can make the same changes for them.
+#[derive(Debug, Clone, Default)]
+pub struct AccountInput {
+    pub email: String,
+    pub phone: String,
+    pub sms_number: String,
+    pub preferred_pickup_branch: String,
+    pub notice_email: bool,
+    pub notice_sms: bool,
+    pub notice_print: bool,
+    pub keep_reading_history: bool,
+    pub contact_home_member_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountDraft {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub sms_number: Option<String>,
+    pub preferred_pickup_branch: Option<Code>,
+    pub notices: NoticePreferences,
+    pub privacy: PrivacyChoices,
+}
+
+impl AccountDraft {
+    pub fn parse(input: &AccountInput) -> Result<AccountDraft, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let email = parse_optional(&input.email, |e| parse_email("email", e), &mut errors);
+        let phone = parse_optional(&input.phone, |p| parse_phone("phone", p), &mut errors);
+        let sms_number = parse_optional(
+            &input.sms_number,
+            |p| parse_phone("sms_number", p),
+            &mut errors,
+        );
+        let preferred_pickup_branch = if input.preferred_pickup_branch.trim().is_empty() {
+            None
+        } else {
+            Code::parse("preferred_pickup_branch", &input.preferred_pickup_branch)
+                .map_err(|e| errors.push(e))
+                .ok()
+        };
+        // A channel with nowhere to send to would silently lose notices.
+        if input.notice_email && input.email.trim().is_empty() {
+            errors.push(FieldError::new(
+                "notice_email",
+                "needs an email address to send to",
+            ));
+        }
+        if input.notice_sms && input.sms_number.trim().is_empty() {
+            errors.push(FieldError::new(
+                "notice_sms",
+                "needs a number to send text messages to",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(AccountDraft {
+            email,
+            phone,
+            sms_number,
+            preferred_pickup_branch,
+            notices: NoticePreferences {
+                email: input.notice_email,
+                sms: input.notice_sms,
+                print: input.notice_print,
+            },
+            privacy: PrivacyChoices {
+                keep_reading_history: input.keep_reading_history,
+                contact_home_member_only: input.contact_home_member_only,
+            },
+        })
+    }
+}
+
+/// The record that remains when `absorb` is merged into `keep`: `keep`'s identity, home and
+/// choices; contact details `keep` lacks are taken from `absorb`; the later expiry; and for
+/// privacy the more protective choice of the two, since either record may hold the patron's
+/// real wish. Cards (and later loans, holds and fines) are moved by the store, not here.
+pub fn merged_patron(keep: &Patron, absorb: &Patron) -> Patron {
+    let mut cards = keep.cards.clone();
+    cards.extend(absorb.cards.iter().cloned());
+    Patron {
+        cards,
+        email: keep.email.clone().or_else(|| absorb.email.clone()),
+        phone: keep.phone.clone().or_else(|| absorb.phone.clone()),
+        sms_number: keep.sms_number.clone().or_else(|| absorb.sms_number.clone()),
+        date_of_birth: keep.date_of_birth.or(absorb.date_of_birth),
+        preferred_pickup_branch: keep
+            .preferred_pickup_branch
+            .or(absorb.preferred_pickup_branch),
+        expires_on: keep.expires_on.max(absorb.expires_on),
+        privacy: PrivacyChoices {
+            keep_reading_history: keep.privacy.keep_reading_history
+                && absorb.privacy.keep_reading_history,
+            contact_home_member_only: keep.privacy.contact_home_member_only
+                || absorb.privacy.contact_home_member_only,
+        },
+        ..keep.clone()
+    }
+}
+
 /// A patron's PIN: 4 to 12 digits, as self-check kiosks and SIP2 accept.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Pin(String);
@@ -195,6 +441,7 @@ mod tests {
             expires_on: "2028-01-31".into(),
             email: "maria@example.org".into(),
             phone: "".into(),
+            ..PatronInput::default()
         }
     }
 
@@ -238,6 +485,101 @@ mod tests {
         );
     }
 
+    fn patron(id: i64, card: &str) -> Patron {
+        Patron {
+            id: PatronId(id),
+            cards: vec![Barcode::parse("card", card).unwrap()],
+            family_name: "Rossi".into(),
+            given_names: "Maria".into(),
+            home_branch: BranchId(1),
+            home_member: MemberId(1),
+            patron_type: Code::parse("t", "ADULT").unwrap(),
+            expires_on: Date::parse("d", "2027-01-01").unwrap(),
+            email: None,
+            phone: None,
+            sms_number: None,
+            date_of_birth: None,
+            preferred_pickup_branch: None,
+            notices: NoticePreferences::default(),
+            privacy: PrivacyChoices::default(),
+            status: PatronStatus::Active,
+        }
+    }
+
+    #[test]
+    fn merging_keeps_the_survivor_and_fills_gaps() {
+        let keep = Patron {
+            email: Some("maria@example.org".into()),
+            privacy: PrivacyChoices {
+                keep_reading_history: true,
+                contact_home_member_only: false,
+            },
+            ..patron(1, "A1")
+        };
+        let absorb = Patron {
+            family_name: "Rossi-Bianchi".into(),
+            email: Some("old@example.org".into()),
+            phone: Some("0117 496 0000".into()),
+            expires_on: Date::parse("d", "2029-06-30").unwrap(),
+            privacy: PrivacyChoices {
+                keep_reading_history: false,
+                contact_home_member_only: true,
+            },
+            ..patron(2, "B1")
+        };
+        let merged = merged_patron(&keep, &absorb);
+        assert_eq!(merged.id, PatronId(1));
+        assert_eq!(merged.family_name, "Rossi");
+        assert_eq!(merged.email.as_deref(), Some("maria@example.org"));
+        assert_eq!(merged.phone.as_deref(), Some("0117 496 0000"));
+        assert_eq!(merged.expires_on.to_string(), "2029-06-30");
+        assert_eq!(merged.cards.len(), 2);
+        assert!(!merged.privacy.keep_reading_history);
+        assert!(merged.privacy.contact_home_member_only);
+    }
+
+    #[test]
+    fn account_changes_need_somewhere_to_send_notices() {
+        let ok = AccountInput {
+            email: "maria@example.org".into(),
+            sms_number: "+39 06 1234 5678".into(),
+            notice_email: true,
+            notice_sms: true,
+            keep_reading_history: true,
+            preferred_pickup_branch: "shire-hob".into(),
+            ..AccountInput::default()
+        };
+        let draft = AccountDraft::parse(&ok).unwrap();
+        assert_eq!(draft.notices.to_stored(), "email,sms");
+        assert!(draft.privacy.keep_reading_history);
+        assert_eq!(
+            draft.preferred_pickup_branch.unwrap().as_str(),
+            "SHIRE-HOB"
+        );
+        let bad = AccountInput {
+            email: "".into(),
+            sms_number: "".into(),
+            ..ok
+        };
+        let fields: Vec<String> = AccountDraft::parse(&bad)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["notice_email", "notice_sms"]);
+        for stored in ["", "email", "sms,print", "email,sms,print"] {
+            assert_eq!(NoticePreferences::from_stored(stored).to_stored(), stored);
+        }
+    }
+
+    #[test]
+    fn dates_of_birth_must_be_plausible() {
+        for (raw, ok) in [("1980-02-29", true), ("", true), ("2030-01-01", false), ("1850-01-01", false), ("1980-13-01", false)] {
+            let input = PatronInput { date_of_birth: raw.into(), ..input() };
+            assert_eq!(PatronDraft::parse(&input).is_ok(), ok, "{raw}");
+        }
+    }
+
     #[test]
     fn expiry_is_inclusive() {
         let draft = PatronDraft::parse(&input()).unwrap();
@@ -252,6 +594,12 @@ mod tests {
             expires_on: draft.expires_on,
             email: None,
             phone: None,
+            sms_number: None,
+            date_of_birth: None,
+            preferred_pickup_branch: None,
+            notices: NoticePreferences::default(),
+            privacy: PrivacyChoices::default(),
+            status: PatronStatus::Active,
         };
         assert!(!patron.is_expired_on(Date::parse("d", "2028-01-31").unwrap()));
         assert!(patron.is_expired_on(Date::parse("d", "2028-02-01").unwrap()));

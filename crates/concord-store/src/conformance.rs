@@ -11,8 +11,13 @@ use concord_domain::ids::{ApiTokenId, AuditId, BranchId, MemberId, PatronId, Sta
 use concord_domain::org::{BranchDraft, BranchInput, MemberDraft, MemberInput};
 
 use crate::accounts::{self, SessionPrincipal};
+use concord_domain::circulation::{LoanPeriod, MatchPoints, PolicyRule, PolicySettings};
+use concord_domain::ids::PolicyRuleId;
+use concord_domain::money::{Currency, Money};
+use concord_domain::patron::{NoticePreferences, PatronStatus, PrivacyChoices};
+
 use crate::patrons::{self, PatronRow};
-use crate::{Store, StoreConfig, StoreError, audit, org};
+use crate::{Store, StoreConfig, StoreError, audit, org, policies};
 
 const NOW: i64 = 1_795_000_000;
 
@@ -277,6 +282,12 @@ async fn patrons_and_audit_on_every_engine() {
             expires_on: Date::parse("d", "2028-01-01").unwrap(),
             email: Some("Anna@Example.org".into()),
             phone: None,
+            sms_number: None,
+            date_of_birth: None,
+            preferred_pickup_branch: None,
+            notices: NoticePreferences::default(),
+            privacy: PrivacyChoices::default(),
+            status: PatronStatus::Active,
         };
         let card = Barcode::parse("card", "2900001").unwrap();
         patrons::insert_patron(&mut tx, PatronId(7), &card, &row, Some("pinhash"), NOW)
@@ -413,4 +424,200 @@ async fn sqlite_backup_is_a_consistent_copy() {
     assert_eq!(org::list_members(&mut conn).await.unwrap().len(), 1);
     drop(conn);
     restored.close().await;
+}
+
+#[tokio::test]
+async fn patron_details_cards_duplicates_and_merges_on_every_engine() {
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let mut tx = store.write().await.unwrap();
+        let m = org::insert_member(&mut tx, MemberId(1), &member("m"), NOW)
+            .await
+            .unwrap();
+        let b = org::insert_branch(&mut tx, BranchId(2), m.id, &branch("m1"), NOW)
+            .await
+            .unwrap();
+        let full = PatronRow {
+            family_name: "Rossi".into(),
+            given_names: "Maria".into(),
+            home_branch: b.id,
+            home_member: m.id,
+            patron_type: Code::parse("t", "adult").unwrap(),
+            expires_on: Date::parse("d", "2028-01-01").unwrap(),
+            email: Some("maria@example.org".into()),
+            phone: Some("+44 117 496 0000".into()),
+            sms_number: Some("07700 900123".into()),
+            date_of_birth: Some(Date::parse("d", "1980-02-29").unwrap()),
+            preferred_pickup_branch: Some(b.id),
+            notices: NoticePreferences {
+                email: false,
+                sms: true,
+                print: true,
+            },
+            privacy: PrivacyChoices {
+                keep_reading_history: true,
+                contact_home_member_only: true,
+            },
+            status: PatronStatus::Pending,
+        };
+        let a_card = Barcode::parse("card", "A-1").unwrap();
+        let inserted = patrons::insert_patron(&mut tx, PatronId(10), &a_card, &full, None, NOW)
+            .await
+            .unwrap();
+        let other = PatronRow {
+            email: None,
+            phone: None,
+            sms_number: None,
+            date_of_birth: None,
+            status: PatronStatus::Active,
+            ..full.clone()
+        };
+        let b_card = Barcode::parse("card", "B-1").unwrap();
+        patrons::insert_patron(&mut tx, PatronId(11), &b_card, &other, Some("h"), NOW)
+            .await
+            .unwrap();
+        patrons::add_card(&mut tx, PatronId(11), &Barcode::parse("c", "B-2").unwrap(), NOW + 1)
+            .await
+            .unwrap();
+        patrons::deactivate_card(&mut tx, &b_card, NOW + 2)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        let read = patrons::patron_by_id(&mut conn, PatronId(10))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(read, inserted, "{engine:?}");
+        let cards = patrons::cards_of(&mut conn, PatronId(11)).await.unwrap();
+        let listed: Vec<(&str, bool)> = cards
+            .iter()
+            .map(|c| (c.barcode.as_str(), c.active))
+            .collect();
+        assert_eq!(listed, [("B-2", true), ("B-1", false)], "{engine:?}");
+        assert_eq!(cards[1].deactivated_at, Some(NOW + 2));
+        // A deactivated card no longer logs in but still belongs to its patron.
+        assert!(patrons::patron_by_card(&mut conn, &b_card).await.unwrap().is_none());
+        assert_eq!(
+            patrons::card(&mut conn, &b_card).await.unwrap().unwrap().patron,
+            PatronId(11)
+        );
+        // Search by phone and SMS number, whatever the punctuation and prefix.
+        for query in ["0117 496 0000", "+447700900123"] {
+            let found = patrons::search_patrons(&mut conn, query, None, 10).await.unwrap();
+            assert_eq!(found.len(), 1, "{engine:?} {query}");
+        }
+        let pending = patrons::pending_patrons(&mut conn, Some(m.id)).await.unwrap();
+        assert_eq!(pending.len(), 1);
+        let candidates = patrons::duplicate_candidates(
+            &mut conn,
+            "rossi",
+            "MARIA",
+            Some("nobody@example.org"),
+            &[],
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+        assert_eq!(candidates.len(), 2, "{engine:?}: same search name");
+        let by_phone = patrons::duplicate_candidates(
+            &mut conn,
+            "Verdi",
+            "Anna",
+            None,
+            &["174960000".to_string()],
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+        assert_eq!(by_phone.len(), 1, "{engine:?}: same phone key");
+        drop(conn);
+
+        let mut tx = store.write().await.unwrap();
+        patrons::set_patron_status(&mut tx, PatronId(10), PatronStatus::Active, NOW)
+            .await
+            .unwrap();
+        let moved = patrons::merge_patron_into(&mut tx, PatronId(11), PatronId(10))
+            .await
+            .unwrap();
+        assert_eq!(moved, [("patron_card", 2)]);
+        tx.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        assert!(patrons::patron_by_id(&mut conn, PatronId(11)).await.unwrap().is_none());
+        let survivor = patrons::patron_by_id(&mut conn, PatronId(10)).await.unwrap().unwrap();
+        assert_eq!(survivor.status, PatronStatus::Active);
+        let cards: Vec<String> = survivor.cards.iter().map(ToString::to_string).collect();
+        assert_eq!(cards, ["A-1", "B-2"], "{engine:?}");
+        assert_eq!(patrons::cards_of(&mut conn, PatronId(10)).await.unwrap().len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn policy_rules_round_trip_on_every_engine() {
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let mut tx = store.write().await.unwrap();
+        let m = org::insert_member(&mut tx, MemberId(1), &member("m"), NOW)
+            .await
+            .unwrap();
+        let b = org::insert_branch(&mut tx, BranchId(2), m.id, &branch("m1"), NOW)
+            .await
+            .unwrap();
+        let default_rule = PolicyRule {
+            id: PolicyRuleId(100),
+            match_points: MatchPoints::default(),
+            settings: PolicySettings {
+                loan_period: Some(LoanPeriod::Days(21)),
+                fine_per_period: Some(Money::new(25, Currency::GBP)),
+                holdable: Some(true),
+                ..PolicySettings::default()
+            },
+        };
+        let member_rule = PolicyRule {
+            id: PolicyRuleId(101),
+            match_points: MatchPoints {
+                circulating_member: Some(m.id),
+                circulating_branch: Some(b.id),
+                patron_home_member: Some(m.id),
+                patron_type: Some(Code::parse("p", "child").unwrap()),
+                item_type: Some(Code::parse("i", "dvd").unwrap()),
+                shelving_location: Some(Code::parse("s", "quick").unwrap()),
+            },
+            settings: PolicySettings {
+                loan_period: Some(LoanPeriod::Hours(4)),
+                ..PolicySettings::default()
+            },
+        };
+        policies::insert_policy_rule(&mut tx, &default_rule, "Consortium defaults", NOW)
+            .await
+            .unwrap();
+        policies::insert_policy_rule(&mut tx, &member_rule, "Quick DVDs for children", NOW)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        let listed = policies::list_policy_rules(&mut conn).await.unwrap();
+        let rules: Vec<&PolicyRule> = listed.iter().map(|r| &r.rule).collect();
+        assert_eq!(rules, [&default_rule, &member_rule], "{engine:?}");
+        assert_eq!(listed[1].description, "Quick DVDs for children");
+        drop(conn);
+
+        let mut tx = store.write().await.unwrap();
+        let mut changed = member_rule.clone();
+        changed.match_points.circulating_branch = None;
+        changed.settings.renewals_allowed = Some(0);
+        assert!(policies::update_policy_rule(&mut tx, &changed, "Changed", NOW + 5).await.unwrap());
+        assert!(policies::delete_policy_rule(&mut tx, default_rule.id).await.unwrap());
+        assert!(!policies::delete_policy_rule(&mut tx, default_rule.id).await.unwrap());
+        tx.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        let stored = policies::policy_rule(&mut conn, changed.id).await.unwrap().unwrap();
+        assert_eq!(stored.rule, changed, "{engine:?}");
+        assert_eq!((stored.created_at, stored.updated_at), (NOW, NOW + 5));
+        assert!(policies::policy_rule(&mut conn, default_rule.id).await.unwrap().is_none());
+    }
 }

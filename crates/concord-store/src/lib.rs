@@ -22,6 +22,7 @@ pub mod patrons;
 mod rows;
 pub mod testing;
 pub mod catalogue;
+pub mod policies;
 
 pub use engine::{Engine, ReadConn, Store, StoreConfig, WriteTx};
 /// A connection or transaction the query functions run on, whichever engine is behind it.

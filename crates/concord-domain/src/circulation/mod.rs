@@ -10,6 +10,7 @@ pub mod due;
 pub mod fines;
 pub mod ledger;
 pub mod policy;
+pub mod policy_input;
 
 pub use blocks::{
     Block, ItemFacts, ItemStatus, LoanCounts, PatronFacts, RenewalFacts, checkout_blocks,
@@ -21,5 +22,5 @@ pub use ledger::{ChargeBalance, EntryKind, Ledger, LedgerEntry, LedgerRefusal, P
 pub use policy::{
     CirculationPolicy, LoanPeriod, MatchPoint, MatchPoints, Mismatch, PassedOver, PassedOverReason,
     PolicyContext, PolicyError, PolicyExplanation, PolicyField, PolicyRule, PolicySettings,
-    PolicyValue, RuleVerdict, ValueExplanation, explain_policy, resolve_policy,
+    PolicyValue, PolicyValueKind, RuleVerdict, ValueExplanation, explain_policy, resolve_policy,
 };

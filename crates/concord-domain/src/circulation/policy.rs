@@ -77,6 +77,16 @@ impl fmt::Display for PolicyValue {
     }
 }
 
+/// The kinds of value a policy field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyValueKind {
+    LoanPeriod,
+    Count,
+    Money,
+    Flag,
+}
+
 // The list of policy values is written once here; the macro makes the partial form a rule carries
 // (`PolicySettings`), the complete form circulation uses (`CirculationPolicy`) and the names
 // (`PolicyField`) explanations refer to, so the three can never disagree.
@@ -106,12 +116,35 @@ macro_rules! policy_fields {
             pub fn as_str(self) -> &'static str {
                 match self { $( PolicyField::$name => stringify!($field), )* }
             }
+
+            /// What kind of value this field holds, for parsing what staff type.
+            pub fn kind(self) -> PolicyValueKind {
+                match self { $( PolicyField::$name => PolicyValueKind::$variant, )* }
+            }
+
+            /// The field with this name (`loan_period`, `holdable`...).
+            pub fn from_name(name: &str) -> Option<PolicyField> {
+                PolicyField::ALL.iter().copied().find(|f| f.as_str() == name)
+            }
         }
 
         impl PolicySettings {
             /// The value this rule sets for `field`, if it sets one.
             pub fn get(&self, field: PolicyField) -> Option<PolicyValue> {
                 match field { $( PolicyField::$name => self.$field.map(PolicyValue::$variant), )* }
+            }
+
+            /// Sets (or with `None` clears) one value; a value of the wrong kind is refused and
+            /// leaves the settings as they were.
+            pub fn set(&mut self, field: PolicyField, value: Option<PolicyValue>) -> Result<(), PolicyValueKind> {
+                match field {
+                    $( PolicyField::$name => match value {
+                        None => self.$field = None,
+                        Some(PolicyValue::$variant(v)) => self.$field = Some(v),
+                        Some(_) => return Err(PolicyValueKind::$variant),
+                    }, )*
+                }
+                Ok(())
             }
 
             /// Fills every value not yet set from `fallback`.

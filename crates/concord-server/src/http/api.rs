@@ -344,6 +344,7 @@ impl PatronBody {
             expires_on: self.expires_on.clone(),
             email: self.email.clone(),
             phone: self.phone.clone(),
+            ..PatronInput::default()
         }
     }
 }

@@ -1123,6 +1123,7 @@ fn patron_input_from(fields: &Fields) -> PatronInput {
         expires_on: field(fields, "expires_on").into(),
         email: field(fields, "email").into(),
         phone: field(fields, "phone").into(),
+        ..PatronInput::default()
     }
 }
 
@@ -1254,6 +1255,7 @@ fn patron_input_of(patron: &Patron, branch_code: &str) -> PatronInput {
         expires_on: patron.expires_on.to_string(),
         email: patron.email.clone().unwrap_or_default(),
         phone: patron.phone.clone().unwrap_or_default(),
+        ..PatronInput::default()
     }
 }
 

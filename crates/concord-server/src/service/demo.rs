@@ -9,6 +9,7 @@ use concord_domain::calendar::Date;
 use concord_domain::codes::{Barcode, Code};
 use concord_domain::ids::PatronId;
 use concord_domain::org::Branch;
+use concord_domain::patron::{NoticePreferences, PatronStatus, PrivacyChoices};
 use concord_store::patrons::{self as patron_store, PatronRow};
 use serde::Serialize;
 
@@ -208,6 +209,12 @@ async fn ensure_patrons(ctx: &Context, who: &Principal, branches: &[Branch]) -> 
                 n + 1
             )),
             phone: (n % 3 == 0).then(|| format!("+1 614 555 {:04}", n % 10_000)),
+            sms_number: None,
+            date_of_birth: None,
+            preferred_pickup_branch: None,
+            notices: NoticePreferences::default(),
+            privacy: PrivacyChoices::default(),
+            status: PatronStatus::Active,
         };
         let patron = patron_store::insert_patron(
             &mut tx,

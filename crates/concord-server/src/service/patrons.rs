@@ -2,7 +2,9 @@
 
 use concord_domain::auth::{Action, Principal, authorise};
 use concord_domain::ids::PatronId;
-use concord_domain::patron::{Patron, PatronDraft, PatronInput, Pin};
+use concord_domain::patron::{
+    NoticePreferences, Patron, PatronDraft, PatronInput, PatronStatus, Pin, PrivacyChoices,
+};
 use concord_domain::{ErrorCode, FieldError};
 use concord_store::Conn as AnyConnection;
 use concord_store::patrons::{self as store, PatronRow};
@@ -34,6 +36,12 @@ async fn row_from_draft(conn: &mut AnyConnection, draft: &PatronDraft) -> Servic
         expires_on: draft.expires_on,
         email: draft.email.clone(),
         phone: draft.phone.clone(),
+        sms_number: None,
+        date_of_birth: None,
+        preferred_pickup_branch: None,
+        notices: NoticePreferences::default(),
+        privacy: PrivacyChoices::default(),
+        status: PatronStatus::Active,
     })
 }
 
