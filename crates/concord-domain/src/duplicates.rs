@@ -156,18 +156,38 @@ mod tests {
         }
     }
 
-    fn check(new: IdentityFacts, existing: IdentityFacts, expected: &[DuplicateReason], likely: bool) {
+    fn check(
+        new: IdentityFacts,
+        existing: IdentityFacts,
+        expected: &[DuplicateReason],
+        likely: bool,
+    ) {
         let score = duplicate_score(&new, &existing);
         assert_eq!(score.reasons, expected, "{new:?} vs {existing:?}");
-        assert_eq!(score.is_likely(), likely, "{new:?} vs {existing:?}: {}", score.score);
+        assert_eq!(
+            score.is_likely(),
+            likely,
+            "{new:?} vs {existing:?}: {}",
+            score.score
+        );
     }
 
     #[test]
     fn scores_follow_the_documented_weights() {
         use DuplicateReason::*;
-        let maria = facts("Rossi, Maria", "maria@example.org", "+44 117 496 0000", "1980-02-29");
+        let maria = facts(
+            "Rossi, Maria",
+            "maria@example.org",
+            "+44 117 496 0000",
+            "1980-02-29",
+        );
         // Identical in every fact.
-        check(maria.clone(), maria.clone(), &[SameName, SameEmail, SamePhone, SameDateOfBirth], true);
+        check(
+            maria.clone(),
+            maria.clone(),
+            &[SameName, SameEmail, SamePhone, SameDateOfBirth],
+            true,
+        );
         // Case, accents and punctuation in names do not matter; the phone's prefix does not either.
         check(
             facts("ROSSÍ,  maria", "", "0117-496-0000", ""),
@@ -176,18 +196,63 @@ mod tests {
             true,
         );
         // A name alone is not enough: many people share one.
-        check(facts("Rossi, Maria", "", "", ""), maria.clone(), &[SameName], false);
-        check(facts("Rossi, Maria", "", "", "1980-02-29"), maria.clone(), &[SameName, SameDateOfBirth], true);
-        check(facts("Rossi, Maria", "MARIA@example.org ", "", ""), maria.clone(), &[SameName, SameEmail], true);
+        check(
+            facts("Rossi, Maria", "", "", ""),
+            maria.clone(),
+            &[SameName],
+            false,
+        );
+        check(
+            facts("Rossi, Maria", "", "", "1980-02-29"),
+            maria.clone(),
+            &[SameName, SameDateOfBirth],
+            true,
+        );
+        check(
+            facts("Rossi, Maria", "MARIA@example.org ", "", ""),
+            maria.clone(),
+            &[SameName, SameEmail],
+            true,
+        );
         // Someone who changed their name is still caught by email and date of birth.
-        check(facts("Bianchi, Maria", "maria@example.org", "", "1980-02-29"), maria.clone(), &[SameEmail, SameDateOfBirth], true);
+        check(
+            facts("Bianchi, Maria", "maria@example.org", "", "1980-02-29"),
+            maria.clone(),
+            &[SameEmail, SameDateOfBirth],
+            true,
+        );
         // Email or phone alone (a family sharing them) is not; with a date of birth it is.
-        check(facts("Rossi, Luca", "maria@example.org", "", ""), maria.clone(), &[SameEmail], false);
-        check(facts("Rossi, Luca", "", "01174960000", ""), maria.clone(), &[SamePhone], false);
-        check(facts("Verdi, Anna", "", "01174960000", "1980-02-29"), maria.clone(), &[SamePhone, SameDateOfBirth], true);
+        check(
+            facts("Rossi, Luca", "maria@example.org", "", ""),
+            maria.clone(),
+            &[SameEmail],
+            false,
+        );
+        check(
+            facts("Rossi, Luca", "", "01174960000", ""),
+            maria.clone(),
+            &[SamePhone],
+            false,
+        );
+        check(
+            facts("Verdi, Anna", "", "01174960000", "1980-02-29"),
+            maria.clone(),
+            &[SamePhone, SameDateOfBirth],
+            true,
+        );
         // Nothing in common; empty facts never match empty facts.
-        check(facts("Verdi, Anna", "anna@example.org", "", ""), maria, &[], false);
-        check(facts("Verdi, Anna", "", "", ""), facts("Neri, Ugo", "", "", ""), &[], false);
+        check(
+            facts("Verdi, Anna", "anna@example.org", "", ""),
+            maria,
+            &[],
+            false,
+        );
+        check(
+            facts("Verdi, Anna", "", "", ""),
+            facts("Neri, Ugo", "", "", ""),
+            &[],
+            false,
+        );
     }
 
     #[test]
@@ -204,8 +269,14 @@ mod tests {
 
     #[test]
     fn names_and_phones_normalise() {
-        assert_eq!(normalise_name("O'Brien-Smith", " Mária  José "), "obriensmith maria jose");
-        assert_eq!(phone_key("+44 (0)117 496 0000").as_deref(), Some("174960000"));
+        assert_eq!(
+            normalise_name("O'Brien-Smith", " Mária  José "),
+            "obriensmith maria jose"
+        );
+        assert_eq!(
+            phone_key("+44 (0)117 496 0000").as_deref(),
+            Some("174960000")
+        );
         assert_eq!(phone_key("0117 496 0000").as_deref(), Some("174960000"));
         assert_eq!(phone_key("12345"), None);
     }

@@ -6,15 +6,15 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod catalogue;
 pub mod circulation;
 pub mod codes;
+pub mod duplicates;
 pub mod error;
 pub mod ids;
 pub mod money;
 pub mod org;
 pub mod patron;
 pub mod ratelimit;
-pub mod catalogue;
-pub mod duplicates;
 
 pub use error::{ErrorCode, FieldError};

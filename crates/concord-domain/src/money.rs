@@ -348,7 +348,11 @@ mod tests {
     #[test]
     fn iso_currencies_know_their_decimals() {
         for (code, exponent) in [("gbp", 2), ("JPY", 0), ("KWD", 3), ("EUR", 2), ("ISK", 0)] {
-            assert_eq!(Currency::iso("c", code).unwrap().exponent, exponent, "{code}");
+            assert_eq!(
+                Currency::iso("c", code).unwrap().exponent,
+                exponent,
+                "{code}"
+            );
         }
         assert_eq!(Currency::iso("c", "GBP").unwrap(), Currency::GBP);
         assert!(Currency::iso("c", "pounds").is_err());

@@ -388,7 +388,10 @@ pub fn merged_patron(keep: &Patron, absorb: &Patron) -> Patron {
         cards,
         email: keep.email.clone().or_else(|| absorb.email.clone()),
         phone: keep.phone.clone().or_else(|| absorb.phone.clone()),
-        sms_number: keep.sms_number.clone().or_else(|| absorb.sms_number.clone()),
+        sms_number: keep
+            .sms_number
+            .clone()
+            .or_else(|| absorb.sms_number.clone()),
         date_of_birth: keep.date_of_birth.or(absorb.date_of_birth),
         preferred_pickup_branch: keep
             .preferred_pickup_branch
@@ -552,10 +555,7 @@ mod tests {
         let draft = AccountDraft::parse(&ok).unwrap();
         assert_eq!(draft.notices.to_stored(), "email,sms");
         assert!(draft.privacy.keep_reading_history);
-        assert_eq!(
-            draft.preferred_pickup_branch.unwrap().as_str(),
-            "SHIRE-HOB"
-        );
+        assert_eq!(draft.preferred_pickup_branch.unwrap().as_str(), "SHIRE-HOB");
         let bad = AccountInput {
             email: "".into(),
             sms_number: "".into(),
@@ -574,8 +574,17 @@ mod tests {
 
     #[test]
     fn dates_of_birth_must_be_plausible() {
-        for (raw, ok) in [("1980-02-29", true), ("", true), ("2030-01-01", false), ("1850-01-01", false), ("1980-13-01", false)] {
-            let input = PatronInput { date_of_birth: raw.into(), ..input() };
+        for (raw, ok) in [
+            ("1980-02-29", true),
+            ("", true),
+            ("2030-01-01", false),
+            ("1850-01-01", false),
+            ("1980-13-01", false),
+        ] {
+            let input = PatronInput {
+                date_of_birth: raw.into(),
+                ..input()
+            };
             assert_eq!(PatronDraft::parse(&input).is_ok(), ok, "{raw}");
         }
     }

@@ -46,8 +46,7 @@ fn bib_from_row(row: &AnyRow) -> StoreResult<BibRow> {
             bibliographic_level: first_char(&text(row, "bibliographic_level")?),
             title: text(row, "title")?,
             author: text(row, "author")?,
-            publication_year: opt_int(row, "publication_year")?
-                .and_then(|y| i32::try_from(y).ok()),
+            publication_year: opt_int(row, "publication_year")?.and_then(|y| i32::try_from(y).ok()),
         },
         match_key: opt_text(row, "match_key")?,
         marc: blob(row, "marc")?,
@@ -186,10 +185,12 @@ pub async fn replace_identifiers(
 }
 
 pub async fn identifiers_of(conn: &mut AnyConnection, bib: BibId) -> StoreResult<Vec<Identifier>> {
-    let rows = sqlx::query("SELECT kind, value FROM bib_identifier WHERE bib_id = $1 ORDER BY kind, value")
-        .bind(bib.0)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT kind, value FROM bib_identifier WHERE bib_id = $1 ORDER BY kind, value",
+    )
+    .bind(bib.0)
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter()
         .map(|row| {
             let kind = text(row, "kind")?;
@@ -315,14 +316,28 @@ fn item_from_row(row: &AnyRow) -> StoreResult<ItemRow> {
         member_id: MemberId(int(row, "member_id")?),
         branch_id: BranchId(int(row, "branch_id")?),
         current_branch_id: BranchId(int(row, "current_branch_id")?),
-        barcode: parsed("item.barcode", Barcode::parse("barcode", &text(row, "barcode")?))?,
+        barcode: parsed(
+            "item.barcode",
+            Barcode::parse("barcode", &text(row, "barcode")?),
+        )?,
         call_number: text(row, "call_number")?,
-        item_type: parsed("item.item_type", Code::parse("item_type", &text(row, "item_type")?))?,
+        item_type: parsed(
+            "item.item_type",
+            Code::parse("item_type", &text(row, "item_type")?),
+        )?,
         shelving_location: opt_text(row, "shelving_location")?
-            .map(|raw| parsed("item.shelving_location", Code::parse("shelving_location", &raw)))
+            .map(|raw| {
+                parsed(
+                    "item.shelving_location",
+                    Code::parse("shelving_location", &raw),
+                )
+            })
             .transpose()?,
         price_minor: opt_int(row, "price_minor")?,
-        status: parsed("item.status", ItemStatus::parse("status", &text(row, "status")?))?,
+        status: parsed(
+            "item.status",
+            ItemStatus::parse("status", &text(row, "status")?),
+        )?,
         hidden_from_other_members: flag(row, "hidden_from_other_members")?,
         created_at: int(row, "created_at")?,
         updated_at: int(row, "updated_at")?,
@@ -406,7 +421,8 @@ pub async fn item_by_barcode(
 
 /// A bib's items, by member then barcode.
 pub async fn items_of_bib(conn: &mut AnyConnection, bib: BibId) -> StoreResult<Vec<ItemRow>> {
-    let sql = format!("SELECT {ITEM_COLUMNS} FROM item WHERE bib_id = $1 ORDER BY member_id, barcode");
+    let sql =
+        format!("SELECT {ITEM_COLUMNS} FROM item WHERE bib_id = $1 ORDER BY member_id, barcode");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(bib.0)
         .fetch_all(&mut *conn)
@@ -537,7 +553,11 @@ pub async fn merges_of_bib(conn: &mut AnyConnection, bib: BibId) -> StoreResult<
     rows.iter().map(merge_from_row).collect()
 }
 
-pub async fn mark_merge_undone(conn: &mut AnyConnection, id: BibMergeId, now: i64) -> StoreResult<()> {
+pub async fn mark_merge_undone(
+    conn: &mut AnyConnection,
+    id: BibMergeId,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query("UPDATE bib_merge SET undone_at = $2 WHERE id = $1")
         .bind(id.0)
         .bind(now)

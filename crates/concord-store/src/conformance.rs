@@ -476,9 +476,14 @@ async fn patron_details_cards_duplicates_and_merges_on_every_engine() {
         patrons::insert_patron(&mut tx, PatronId(11), &b_card, &other, Some("h"), NOW)
             .await
             .unwrap();
-        patrons::add_card(&mut tx, PatronId(11), &Barcode::parse("c", "B-2").unwrap(), NOW + 1)
-            .await
-            .unwrap();
+        patrons::add_card(
+            &mut tx,
+            PatronId(11),
+            &Barcode::parse("c", "B-2").unwrap(),
+            NOW + 1,
+        )
+        .await
+        .unwrap();
         patrons::deactivate_card(&mut tx, &b_card, NOW + 2)
             .await
             .unwrap();
@@ -498,17 +503,30 @@ async fn patron_details_cards_duplicates_and_merges_on_every_engine() {
         assert_eq!(listed, [("B-2", true), ("B-1", false)], "{engine:?}");
         assert_eq!(cards[1].deactivated_at, Some(NOW + 2));
         // A deactivated card no longer logs in but still belongs to its patron.
-        assert!(patrons::patron_by_card(&mut conn, &b_card).await.unwrap().is_none());
+        assert!(
+            patrons::patron_by_card(&mut conn, &b_card)
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(
-            patrons::card(&mut conn, &b_card).await.unwrap().unwrap().patron,
+            patrons::card(&mut conn, &b_card)
+                .await
+                .unwrap()
+                .unwrap()
+                .patron,
             PatronId(11)
         );
         // Search by phone and SMS number, whatever the punctuation and prefix.
         for query in ["0117 496 0000", "+447700900123"] {
-            let found = patrons::search_patrons(&mut conn, query, None, 10).await.unwrap();
+            let found = patrons::search_patrons(&mut conn, query, None, 10)
+                .await
+                .unwrap();
             assert_eq!(found.len(), 1, "{engine:?} {query}");
         }
-        let pending = patrons::pending_patrons(&mut conn, Some(m.id)).await.unwrap();
+        let pending = patrons::pending_patrons(&mut conn, Some(m.id))
+            .await
+            .unwrap();
         assert_eq!(pending.len(), 1);
         let candidates = patrons::duplicate_candidates(
             &mut conn,
@@ -546,12 +564,26 @@ async fn patron_details_cards_duplicates_and_merges_on_every_engine() {
         assert_eq!(moved, [("patron_card", 2)]);
         tx.commit().await.unwrap();
         let mut conn = store.read().await.unwrap();
-        assert!(patrons::patron_by_id(&mut conn, PatronId(11)).await.unwrap().is_none());
-        let survivor = patrons::patron_by_id(&mut conn, PatronId(10)).await.unwrap().unwrap();
+        assert!(
+            patrons::patron_by_id(&mut conn, PatronId(11))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let survivor = patrons::patron_by_id(&mut conn, PatronId(10))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(survivor.status, PatronStatus::Active);
         let cards: Vec<String> = survivor.cards.iter().map(ToString::to_string).collect();
         assert_eq!(cards, ["A-1", "B-2"], "{engine:?}");
-        assert_eq!(patrons::cards_of(&mut conn, PatronId(10)).await.unwrap().len(), 3);
+        assert_eq!(
+            patrons::cards_of(&mut conn, PatronId(10))
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
     }
 }
 
@@ -610,14 +642,34 @@ async fn policy_rules_round_trip_on_every_engine() {
         let mut changed = member_rule.clone();
         changed.match_points.circulating_branch = None;
         changed.settings.renewals_allowed = Some(0);
-        assert!(policies::update_policy_rule(&mut tx, &changed, "Changed", NOW + 5).await.unwrap());
-        assert!(policies::delete_policy_rule(&mut tx, default_rule.id).await.unwrap());
-        assert!(!policies::delete_policy_rule(&mut tx, default_rule.id).await.unwrap());
+        assert!(
+            policies::update_policy_rule(&mut tx, &changed, "Changed", NOW + 5)
+                .await
+                .unwrap()
+        );
+        assert!(
+            policies::delete_policy_rule(&mut tx, default_rule.id)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !policies::delete_policy_rule(&mut tx, default_rule.id)
+                .await
+                .unwrap()
+        );
         tx.commit().await.unwrap();
         let mut conn = store.read().await.unwrap();
-        let stored = policies::policy_rule(&mut conn, changed.id).await.unwrap().unwrap();
+        let stored = policies::policy_rule(&mut conn, changed.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(stored.rule, changed, "{engine:?}");
         assert_eq!((stored.created_at, stored.updated_at), (NOW, NOW + 5));
-        assert!(policies::policy_rule(&mut conn, default_rule.id).await.unwrap().is_none());
+        assert!(
+            policies::policy_rule(&mut conn, default_rule.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -13,16 +13,17 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalogue;
+pub mod circulation;
 #[cfg(test)]
 mod conformance;
 pub mod engine;
 mod migrate;
 pub mod org;
 pub mod patrons;
+pub mod policies;
 mod rows;
 pub mod testing;
-pub mod catalogue;
-pub mod policies;
 
 pub use engine::{Engine, ReadConn, Store, StoreConfig, WriteTx};
 /// A connection or transaction the query functions run on, whichever engine is behind it.

@@ -31,6 +31,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_patrons_policies.sql"),
         postgres: include_str!("../migrations/postgres/0003_patrons_policies.sql"),
     },
+    Migration {
+        version: 5,
+        name: "circulation",
+        sqlite: include_str!("../migrations/sqlite/0005_circulation.sql"),
+        postgres: include_str!("../migrations/postgres/0005_circulation.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {

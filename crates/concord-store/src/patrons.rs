@@ -354,7 +354,10 @@ pub async fn set_patron_status(
 }
 
 /// The PIN hash of a patron, if one is set.
-pub async fn patron_pin_hash(conn: &mut AnyConnection, id: PatronId) -> StoreResult<Option<String>> {
+pub async fn patron_pin_hash(
+    conn: &mut AnyConnection,
+    id: PatronId,
+) -> StoreResult<Option<String>> {
     let hash: Option<Option<String>> =
         sqlx::query_scalar("SELECT pin_hash FROM patron WHERE id = $1")
             .bind(id.0)
@@ -498,11 +501,8 @@ pub async fn merge_patron_into(
             .await?;
         moved.push((*table, result.rows_affected()));
     }
-    crate::accounts::delete_sessions_of(
-        conn,
-        crate::accounts::SessionPrincipal::Patron(from.0),
-    )
-    .await?;
+    crate::accounts::delete_sessions_of(conn, crate::accounts::SessionPrincipal::Patron(from.0))
+        .await?;
     sqlx::query("DELETE FROM patron WHERE id = $1")
         .bind(from.0)
         .execute(&mut *conn)

@@ -52,7 +52,8 @@ fn rule_from_row(row: &AnyRow) -> StoreResult<StoredPolicyRule> {
 }
 
 fn settings_json(settings: &PolicySettings) -> StoreResult<String> {
-    serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(format!("policy settings: {e}")))
+    serde_json::to_string(settings)
+        .map_err(|e| StoreError::Corrupt(format!("policy settings: {e}")))
 }
 
 pub async fn insert_policy_rule(

@@ -73,18 +73,18 @@ fn layout(
 /// `$b` branch, `$c` shelving location, `$h` call number, `$p` barcode, `$y` item type,
 /// `$9` price.
 pub fn default_layouts() -> Vec<HoldingsLayout> {
-    let mut koha = layout(
-        "952",
-        'p',
-        'a',
-        &['o'],
-        Some('y'),
-        Some('c'),
-        Some('g'),
-    );
+    let mut koha = layout("952", 'p', 'a', &['o'], Some('y'), Some('c'), Some('g'));
     koha.current_branch = Some('b');
     vec![
-        layout("852", 'p', 'b', &['h', 'i'], Some('y'), Some('c'), Some('9')),
+        layout(
+            "852",
+            'p',
+            'b',
+            &['h', 'i'],
+            Some('y'),
+            Some('c'),
+            Some('9'),
+        ),
         layout("949", 'i', 'm', &['a'], Some('t'), Some('l'), Some('p')),
         layout("999", 'i', 'm', &['a'], Some('t'), Some('l'), Some('p')),
         koha,
@@ -131,7 +131,10 @@ pub struct HoldingProblem {
 /// The items of a record. A holdings field without a barcode is a note, not an item (Koha's 999
 /// carries record numbers, many 852s only a location) and is skipped silently; a field with a
 /// barcode but no usable branch is a problem the importer reports.
-pub fn holdings(record: &Record, mapping: &HoldingsMapping) -> Vec<Result<HoldingDraft, HoldingProblem>> {
+pub fn holdings(
+    record: &Record,
+    mapping: &HoldingsMapping,
+) -> Vec<Result<HoldingDraft, HoldingProblem>> {
     let mut found = Vec::new();
     for layout in &mapping.layouts {
         for field in record.fields(&layout.tag) {
@@ -239,7 +242,11 @@ pub fn parse_price(raw: &str) -> Option<i64> {
     let number = number.replace(',', ".");
     let (whole, fraction) = number.split_once('.').unwrap_or((&number, ""));
     let whole: i64 = whole.parse().ok()?;
-    let fraction: String = fraction.chars().filter(char::is_ascii_digit).take(2).collect();
+    let fraction: String = fraction
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(2)
+        .collect();
     let cents: i64 = format!("{fraction:0<2}").parse().ok()?;
     whole.checked_mul(100)?.checked_add(cents)
 }
@@ -264,7 +271,11 @@ mod tests {
         record
     }
 
-    fn check(tag: &str, subfields: &[(char, &str)], expected: Option<(&str, &str, &str, &str, Option<i64>)>) {
+    fn check(
+        tag: &str,
+        subfields: &[(char, &str)],
+        expected: Option<(&str, &str, &str, &str, Option<i64>)>,
+    ) {
         let mut mapping = HoldingsMapping::default();
         mapping
             .branches
@@ -289,22 +300,49 @@ mod tests {
     fn each_layout_maps_its_subfields() {
         check(
             "949",
-            &[('a', "5490"), ('i', "30007007467409"), ('t', "SOUND"), ('l', "HUNT-AUDIO"), ('m', "HUNTINGTON"), ('p', "$25.00")],
+            &[
+                ('a', "5490"),
+                ('i', "30007007467409"),
+                ('t', "SOUND"),
+                ('l', "HUNT-AUDIO"),
+                ('m', "HUNTINGTON"),
+                ('p', "$25.00"),
+            ],
             Some(("30007007467409", "SHIRE-CEN", "5490", "SOUND", Some(2500))),
         );
         check(
             "999",
-            &[('a', "PS 9455 H68"), ('i', "3000700405"), ('m', "desmarais"), ('t', "BOOKS")],
+            &[
+                ('a', "PS 9455 H68"),
+                ('i', "3000700405"),
+                ('m', "desmarais"),
+                ('t', "BOOKS"),
+            ],
             Some(("3000700405", "DESMARAIS", "PS 9455 H68", "BOOKS", None)),
         );
         check(
             "852",
-            &[('a', "gaaagpl"), ('b', "BR1"), ('c', "Stacks"), ('h', "G4362.C6C5"), ('i', "s250"), ('p', "11223344"), ('y', "0.00")],
+            &[
+                ('a', "gaaagpl"),
+                ('b', "BR1"),
+                ('c', "Stacks"),
+                ('h', "G4362.C6C5"),
+                ('i', "s250"),
+                ('p', "11223344"),
+                ('y', "0.00"),
+            ],
             Some(("11223344", "BR1", "G4362.C6C5 s250", "BOOK", None)),
         );
         check(
             "952",
-            &[('a', "CPL"), ('b', "MPL"), ('o', "FIC SMI"), ('p', "3999900000001"), ('y', "BK"), ('g', "12,5")],
+            &[
+                ('a', "CPL"),
+                ('b', "MPL"),
+                ('o', "FIC SMI"),
+                ('p', "3999900000001"),
+                ('y', "BK"),
+                ('g', "12,5"),
+            ],
             Some(("3999900000001", "CPL", "FIC SMI", "BK", Some(1250))),
         );
         // Koha's 999 carries record numbers, an 852 often just a location: no barcode, no item.

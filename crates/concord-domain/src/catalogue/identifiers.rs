@@ -159,7 +159,9 @@ pub fn normalize_lccn(raw: &str) -> Option<String> {
     let without_blanks: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
     let before_slash = without_blanks.split('/').next().unwrap_or_default();
     let normalised = match before_slash.split_once('-') {
-        Some((prefix, serial)) if !serial.is_empty() && serial.chars().all(|c| c.is_ascii_digit()) => {
+        Some((prefix, serial))
+            if !serial.is_empty() && serial.chars().all(|c| c.is_ascii_digit()) =>
+        {
             if serial.len() > 6 {
                 return None;
             }

@@ -77,7 +77,9 @@ pub fn parse_line_format(text: &str) -> Result<Record, Vec<LineError>> {
         let tag = match Tag::parse(raw_tag) {
             Ok(tag) => tag,
             Err(_) => {
-                error(format!("{raw_tag:?} is not a tag (three letters or digits)"));
+                error(format!(
+                    "{raw_tag:?} is not a tag (three letters or digits)"
+                ));
                 continue;
             }
         };
@@ -99,7 +101,9 @@ pub fn parse_line_format(text: &str) -> Result<Record, Vec<LineError>> {
             ));
             continue;
         }
-        let body = rest.get(1 + indicator1.len_utf8() + indicator2.len_utf8()..).unwrap_or("");
+        let body = rest
+            .get(1 + indicator1.len_utf8() + indicator2.len_utf8()..)
+            .unwrap_or("");
         match parse_subfields(body) {
             Ok(subfields) if subfields.is_empty() => {
                 error("a data field needs at least one subfield ($a ...)".into())
@@ -112,7 +116,10 @@ pub fn parse_line_format(text: &str) -> Result<Record, Vec<LineError>> {
             Err(message) => error(message),
         }
     }
-    if leader.is_some() && !record.fields("245").any(|f| f.subfield('a').is_some()) && !record.is_authority() {
+    if leader.is_some()
+        && !record.fields("245").any(|f| f.subfield('a').is_some())
+        && !record.is_authority()
+    {
         errors.push(LineError {
             line: 1,
             tag: "245".into(),
@@ -143,7 +150,10 @@ fn parse_subfields(body: &str) -> Result<Vec<Subfield>, String> {
         starts.push((*at, *code));
     }
     match starts.first() {
-        Some((first, _)) if body.get(..*first).is_some_and(|lead| lead.trim().is_empty()) => {}
+        Some((first, _))
+            if body
+                .get(..*first)
+                .is_some_and(|lead| lead.trim().is_empty()) => {}
         Some(_) | None if body.trim().is_empty() => return Ok(Vec::new()),
         _ => {
             return Err(format!(
@@ -186,17 +196,32 @@ mod tests {
         let wanted: Vec<(usize, &str)> = expected.iter().map(|(l, t, _)| (*l, *t)).collect();
         assert_eq!(got, wanted, "{errors:?}");
         for (error, (_, _, words)) in errors.iter().zip(expected) {
-            assert!(error.message.contains(words), "{error} should say {words:?}");
+            assert!(
+                error.message.contains(words),
+                "{error} should say {words:?}"
+            );
         }
     }
 
     #[test]
     fn errors_name_the_line_and_tag() {
         check("short\n245 10 $a T", &[(1, "", "leader")]);
-        check(&format!("{LEADER}\n24A 10 $a T\n2x 1"), &[(3, "2x ", "not a tag"), (1, "245", "title")]);
-        check(&format!("{LEADER}\n245 1X $a T"), &[(2, "245", "indicators"), (1, "245", "title")]);
-        check(&format!("{LEADER}\n245 10 $a T\n650  0 Cats"), &[(3, "650", "subfields")]);
-        check(&format!("{LEADER}\n245 10 $a T\n500   "), &[(3, "500", "at least one subfield")]);
+        check(
+            &format!("{LEADER}\n24A 10 $a T\n2x 1"),
+            &[(3, "2x ", "not a tag"), (1, "245", "title")],
+        );
+        check(
+            &format!("{LEADER}\n245 1X $a T"),
+            &[(2, "245", "indicators"), (1, "245", "title")],
+        );
+        check(
+            &format!("{LEADER}\n245 10 $a T\n650  0 Cats"),
+            &[(3, "650", "subfields")],
+        );
+        check(
+            &format!("{LEADER}\n245 10 $a T\n500   "),
+            &[(3, "500", "at least one subfield")],
+        );
         check("", &[(1, "", "empty")]);
     }
 }

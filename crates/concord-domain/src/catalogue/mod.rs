@@ -69,9 +69,7 @@ impl ItemStatus {
         ItemStatus::ALL
             .into_iter()
             .find(|status| status.as_str() == wanted)
-            .ok_or_else(|| {
-                crate::FieldError::new(field, format!("{raw:?} is not an item status"))
-            })
+            .ok_or_else(|| crate::FieldError::new(field, format!("{raw:?} is not an item status")))
     }
 
     /// What the circulation rules need to know of this status. Statuses circulation has no
@@ -151,16 +149,19 @@ pub fn publication_year(record: &Record) -> Option<i32> {
         .and_then(|year| year.parse().ok());
     from_008.or_else(|| {
         ["264", "260"].iter().find_map(|tag| {
-            record.fields(tag).flat_map(|f| f.subfields('c')).find_map(|date| {
-                let digits: Vec<char> = date.chars().collect();
-                digits.windows(4).find_map(|window| {
-                    window
-                        .iter()
-                        .all(char::is_ascii_digit)
-                        .then(|| window.iter().collect::<String>().parse().ok())
-                        .flatten()
+            record
+                .fields(tag)
+                .flat_map(|f| f.subfields('c'))
+                .find_map(|date| {
+                    let digits: Vec<char> = date.chars().collect();
+                    digits.windows(4).find_map(|window| {
+                        window
+                            .iter()
+                            .all(char::is_ascii_digit)
+                            .then(|| window.iter().collect::<String>().parse().ok())
+                            .flatten()
+                    })
                 })
-            })
         })
     })
 }
@@ -224,7 +225,9 @@ pub fn match_key(record: &Record) -> Option<String> {
         .map(normalise_words)
         .and_then(|author| author.split(' ').next().map(str::to_string))
         .unwrap_or_default();
-    let year = publication_year(record).map(|y| y.to_string()).unwrap_or_default();
+    let year = publication_year(record)
+        .map(|y| y.to_string())
+        .unwrap_or_default();
     Some(format!(
         "{title}|{author}|{year}|{}{}",
         record.record_type(),
@@ -334,35 +337,72 @@ mod tests {
         for status in ItemStatus::ALL {
             assert_eq!(ItemStatus::parse("s", status.as_str()), Ok(status));
         }
-        assert_eq!(ItemStatus::parse("s", "Reference"), Ok(ItemStatus::NotForLoan));
+        assert_eq!(
+            ItemStatus::parse("s", "Reference"),
+            Ok(ItemStatus::NotForLoan)
+        );
         assert_eq!(ItemStatus::parse("s", "on loan"), Ok(ItemStatus::OnLoan));
         assert!(ItemStatus::parse("s", "borrowed").is_err());
         assert_eq!(
             ItemStatus::Damaged.for_circulation(),
             blocks::ItemStatus::NotForLoan
         );
-        assert_eq!(ItemStatus::OnLoan.for_circulation(), blocks::ItemStatus::OnLoan);
+        assert_eq!(
+            ItemStatus::OnLoan.for_circulation(),
+            blocks::ItemStatus::OnLoan
+        );
     }
 
-    fn check_key(fields: &[(&str, char, char, &[(char, &str)])], date: Option<&str>, expected: Option<&str>) {
-        assert_eq!(match_key(&record(fields, date)).as_deref(), expected, "{fields:?}");
+    fn check_key(
+        fields: &[(&str, char, char, &[(char, &str)])],
+        date: Option<&str>,
+        expected: Option<&str>,
+    ) {
+        assert_eq!(
+            match_key(&record(fields, date)).as_deref(),
+            expected,
+            "{fields:?}"
+        );
     }
 
     #[test]
     fn match_keys_ignore_punctuation_case_articles_and_accents() {
         let year = Some("960718s1996    nyu           000 1 eng d");
         check_key(
-            &[("245", '1', '4', &[('a', "The amazing adventures of Kavalier and Clay :"), ('b', "a novel /"), ('c', "Michael Chabon.")]), ("100", '1', ' ', &[('a', "Chabon, Michael.")])],
+            &[
+                (
+                    "245",
+                    '1',
+                    '4',
+                    &[
+                        ('a', "The amazing adventures of Kavalier and Clay :"),
+                        ('b', "a novel /"),
+                        ('c', "Michael Chabon."),
+                    ],
+                ),
+                ("100", '1', ' ', &[('a', "Chabon, Michael.")]),
+            ],
             year,
             Some("amazing adventures of kavalier and clay a novel|chabon|1996|am"),
         );
         check_key(
-            &[("245", '0', '0', &[('a', "AMAZING adventures of Kavalier & Clay: a novel")]), ("100", '1', ' ', &[('a', "CHABON, M.")])],
+            &[
+                (
+                    "245",
+                    '0',
+                    '0',
+                    &[('a', "AMAZING adventures of Kavalier & Clay: a novel")],
+                ),
+                ("100", '1', ' ', &[('a', "CHABON, M.")]),
+            ],
             year,
             Some("amazing adventures of kavalier clay a novel|chabon|1996|am"),
         );
         check_key(
-            &[("245", '0', '0', &[('a', "Médecine")]), ("260", ' ', ' ', &[('c', "c1923.")])],
+            &[
+                ("245", '0', '0', &[('a', "Médecine")]),
+                ("260", ' ', ' ', &[('c', "c1923.")]),
+            ],
             None,
             Some("medecine||1923|am"),
         );
@@ -372,7 +412,16 @@ mod tests {
     #[test]
     fn summaries_trim_isbd_punctuation() {
         let summary = summarise(&record(
-            &[("245", '1', '0', &[('a', "Cats :"), ('b', "a history /"), ('c', "by X.")]), ("100", '1', ' ', &[('a', "Smith, Jane,"), ('d', "1950-")]), ("264", ' ', '1', &[('c', "[2019]")])],
+            &[
+                (
+                    "245",
+                    '1',
+                    '0',
+                    &[('a', "Cats :"), ('b', "a history /"), ('c', "by X.")],
+                ),
+                ("100", '1', ' ', &[('a', "Smith, Jane,"), ('d', "1950-")]),
+                ("264", ' ', '1', &[('c', "[2019]")]),
+            ],
             None,
         ));
         assert_eq!(summary.title, "Cats : a history");
@@ -398,7 +447,13 @@ mod tests {
             .collect();
         assert_eq!(
             rules,
-            [MatchRule::Oclc, MatchRule::Lccn, MatchRule::Isbn, MatchRule::Issn, MatchRule::MatchKey]
+            [
+                MatchRule::Oclc,
+                MatchRule::Lccn,
+                MatchRule::Isbn,
+                MatchRule::Issn,
+                MatchRule::MatchKey
+            ]
         );
         assert_eq!(match_probes(&[], None), []);
     }
@@ -406,10 +461,26 @@ mod tests {
     #[test]
     fn the_first_rule_that_finds_a_bib_wins() {
         let cases: &[(&[(MatchRule, Option<i64>)], Option<(MatchRule, i64)>)] = &[
-            (&[(MatchRule::Oclc, None), (MatchRule::Isbn, Some(7)), (MatchRule::MatchKey, Some(9))], Some((MatchRule::Isbn, 7))),
-            (&[(MatchRule::Oclc, Some(3)), (MatchRule::Isbn, Some(7))], Some((MatchRule::Oclc, 3))),
-            (&[(MatchRule::Isbn, None), (MatchRule::MatchKey, None)], None),
-            (&[(MatchRule::MatchKey, Some(1))], Some((MatchRule::MatchKey, 1))),
+            (
+                &[
+                    (MatchRule::Oclc, None),
+                    (MatchRule::Isbn, Some(7)),
+                    (MatchRule::MatchKey, Some(9)),
+                ],
+                Some((MatchRule::Isbn, 7)),
+            ),
+            (
+                &[(MatchRule::Oclc, Some(3)), (MatchRule::Isbn, Some(7))],
+                Some((MatchRule::Oclc, 3)),
+            ),
+            (
+                &[(MatchRule::Isbn, None), (MatchRule::MatchKey, None)],
+                None,
+            ),
+            (
+                &[(MatchRule::MatchKey, Some(1))],
+                Some((MatchRule::MatchKey, 1)),
+            ),
         ];
         for (found, expected) in cases {
             assert_eq!(first_match(found), *expected, "{found:?}");

@@ -120,12 +120,13 @@ pub fn parse_loan_period(field: &str, raw: &str) -> Result<LoanPeriod, FieldErro
     let bad = || {
         FieldError::new(
             field,
-            format!("{:?} is not a loan period; write days like 14d or hours like 4h", raw.trim()),
+            format!(
+                "{:?} is not a loan period; write days like 14d or hours like 4h",
+                raw.trim()
+            ),
         )
     };
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(bad)?;
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (number, unit) = text.split_at(split);
     let number: u32 = number.parse().map_err(|_| bad())?;
     let period = match unit.trim() {
@@ -179,10 +180,7 @@ pub fn parse_policy_value(
             "yes" | "y" | "true" | "1" | "on" => PolicyValue::Flag(true),
             "no" | "n" | "false" | "0" | "off" => PolicyValue::Flag(false),
             _ => {
-                return Err(FieldError::new(
-                    name,
-                    format!("{text:?} is not yes or no"),
-                ));
+                return Err(FieldError::new(name, format!("{text:?} is not yes or no")));
             }
         },
     };

@@ -3,6 +3,7 @@
 
 pub mod api;
 mod auth;
+pub mod circulation_api;
 pub mod pages;
 mod style;
 
@@ -64,6 +65,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/readyz", get(readyz))
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(circulation_api::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -2,8 +2,14 @@
 //! binary) with a fresh store, and talks to it as a browser, an integration or an operator would.
 
 // Tests may panic on anything unexpected: that is how they fail.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
+mod circulation;
 mod cli;
 mod org;
 mod permissions;

@@ -1,0 +1,494 @@
+//! Circulation through the API: checkout with blocks and overrides, check-in routing, renewals,
+//! fines and payments, and concurrent checkouts of the same items on both engines.
+
+use concord_domain::auth::Principal;
+use concord_domain::catalogue::{BibSummary, ItemStatus};
+use concord_domain::circulation::{LoanPeriod, MatchPoints, PolicyRule, PolicySettings};
+use concord_domain::codes::{Barcode, Code};
+use concord_domain::ids::{BibId, ItemId, PatronId, PolicyRuleId};
+use concord_domain::money::{Currency, Money};
+use concord_domain::patron::PatronInput;
+use concord_server::service::{circulation, patrons};
+use concord_store::catalogue::{BibRow, ItemRow};
+use serde_json::json;
+
+use crate::support::{Client, TWO_MEMBERS, TestServer, engines};
+
+/// The consortium default rule the tests lend under: 14 days, 1 renewal, 3 loans, 2 of a type,
+/// 0.25 a day after 1 grace day up to 5.00, blocked over 10.00, lent across members.
+pub fn default_rule(currency: Currency) -> PolicyRule {
+    let money = |minor| Some(Money::new(minor, currency));
+    PolicyRule {
+        id: PolicyRuleId(1),
+        match_points: MatchPoints::default(),
+        settings: PolicySettings {
+            loan_period: Some(LoanPeriod::Days(14)),
+            renewals_allowed: Some(1),
+            max_loans_total: Some(3),
+            max_loans_of_item_type: Some(2),
+            fine_per_period: money(25),
+            grace_periods: Some(1),
+            max_fine_per_item: money(500),
+            charge_fines_when_closed: Some(true),
+            patron_fine_limit: money(1000),
+            default_replacement_cost: money(2000),
+            lost_item_processing_fee: money(500),
+            holdable: Some(true),
+            lendable_outside_owning_member: Some(true),
+        },
+    }
+}
+
+/// The organisation, the default rule and one bib.
+pub async fn circulation_fixture(server: &TestServer) -> BibId {
+    server.load_org(TWO_MEMBERS).await;
+    let ctx = &server.ctx;
+    let mut tx = ctx.store.write().await.unwrap();
+    concord_store::policies::insert_policy_rule(
+        &mut tx,
+        &default_rule(Currency::USD),
+        "defaults",
+        ctx.now(),
+    )
+    .await
+    .unwrap();
+    let bib = BibId(ctx.new_id());
+    concord_store::catalogue::insert_bib(
+        &mut tx,
+        &BibRow {
+            id: bib,
+            summary: BibSummary {
+                record_type: 'a',
+                bibliographic_level: 'm',
+                title: "The Hobbit".into(),
+                author: "Tolkien, J. R. R.".into(),
+                publication_year: Some(1937),
+            },
+            match_key: None,
+            marc: Vec::new(),
+            source_member: None,
+            source_record_id: "test-1".into(),
+            withdrawn: false,
+            version: 1,
+            created_at: ctx.now(),
+            updated_at: ctx.now(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    bib
+}
+
+/// An item of `bib` owned by the branch `branch_code`.
+pub async fn add_item(
+    server: &TestServer,
+    bib: BibId,
+    branch_code: &str,
+    barcode: &str,
+    item_type: &str,
+) {
+    let ctx = &server.ctx;
+    let mut tx = ctx.store.write().await.unwrap();
+    let branch =
+        concord_store::org::branch_by_code(&mut tx, &Code::parse("b", branch_code).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    concord_store::catalogue::insert_item(
+        &mut tx,
+        &ItemRow {
+            id: ItemId(ctx.new_id()),
+            bib_id: bib,
+            member_id: branch.member_id,
+            branch_id: branch.id,
+            current_branch_id: branch.id,
+            barcode: Barcode::parse("b", barcode).unwrap(),
+            call_number: "823 TOL".into(),
+            item_type: Code::parse("t", item_type).unwrap(),
+            shelving_location: None,
+            price_minor: Some(1599),
+            status: ItemStatus::Available,
+            hidden_from_other_members: false,
+            created_at: ctx.now(),
+            updated_at: ctx.now(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// A patron of the branch's member holding `card`, expiring on `expires_on`.
+pub async fn add_patron(
+    server: &TestServer,
+    card: &str,
+    branch_code: &str,
+    expires_on: &str,
+) -> PatronId {
+    let input = PatronInput {
+        card: card.into(),
+        family_name: format!("Baggins {card}"),
+        given_names: "Bilbo".into(),
+        home_branch: branch_code.into(),
+        patron_type: "ADULT".into(),
+        expires_on: expires_on.into(),
+        ..PatronInput::default()
+    };
+    patrons::register(&server.ctx, &Principal::Operator, &input, None)
+        .await
+        .unwrap()
+        .id
+}
+
+fn block_codes(reply: &crate::support::Reply) -> Vec<String> {
+    reply.json()["error"]["blocks"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|b| b["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn checkout_checkin_renew_with_blocks_overrides_and_routing() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        let bib = circulation_fixture(&server).await;
+        for n in 1..=5 {
+            add_item(&server, bib, "SHIRE-CEN", &format!("S{n}"), "BOOK").await;
+        }
+        add_item(&server, bib, "ROHAN-MAIN", "R1", "DVD").await;
+        let bilbo = add_patron(&server, "P1", "SHIRE-CEN", "2099-01-01").await;
+        add_patron(&server, "P2", "SHIRE-HOB", "2000-01-01").await;
+        server.staff("desk", "circulation", "member:SHIRE").await;
+        server.staff("reader", "read_only", "member:SHIRE").await;
+        let desk = server.staff_client("desk").await;
+
+        let out = |card: &str, item: &str| json!({"branch": "SHIRE-CEN", "patron_card": card, "item_barcode": item});
+        let first = desk.post_json("/api/v1/checkout", &out("P1", "S1")).await;
+        assert_eq!(first.status, 201, "{engine:?}: {}", first.body);
+        assert_eq!(first.json()["title"], "The Hobbit");
+        let due = first.json()["due_at"].as_i64().unwrap();
+        let now = server.ctx.now();
+        // Fourteen days, moved on to the next open day (Shire Central opens Mondays and Tuesdays).
+        assert!(
+            (now + 13 * 86_400..=now + 22 * 86_400).contains(&due),
+            "due {due}"
+        );
+
+        // The same item again: refused as data, and not overridable.
+        let again = desk.post_json("/api/v1/checkout", &out("P1", "S1")).await;
+        assert_eq!(again.status, 409, "{}", again.body);
+        assert_eq!(again.error_code(), "blocked");
+        assert_eq!(block_codes(&again), ["item_already_on_loan"]);
+        assert_eq!(again.json()["error"]["blocks"][0]["overridable"], false);
+        assert!(
+            again.json()["error"]["blocks"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("already on loan")
+        );
+
+        // Two of a type, then the per-type limit blocks; staff override with a reason.
+        assert_eq!(
+            desk.post_json("/api/v1/checkout", &out("P1", "S2"))
+                .await
+                .status,
+            201
+        );
+        let third = desk.post_json("/api/v1/checkout", &out("P1", "S3")).await;
+        assert_eq!(block_codes(&third), ["too_many_loans_of_item_type"]);
+        assert_eq!(third.json()["error"]["blocks"][0]["overridable"], true);
+        let mut with_reason = out("P1", "S3");
+        with_reason["override_reason"] = json!("  ");
+        assert_eq!(
+            desk.post_json("/api/v1/checkout", &with_reason)
+                .await
+                .status,
+            422
+        );
+        with_reason["override_reason"] = json!("Dissertation deadline");
+        let overridden = desk.post_json("/api/v1/checkout", &with_reason).await;
+        assert_eq!(overridden.status, 201, "{}", overridden.body);
+        assert_eq!(
+            overridden.json()["overridden"],
+            json!(["too_many_loans_of_item_type"])
+        );
+        let audit = concord_server::service::audit::browse(
+            &server.ctx,
+            &Principal::Operator,
+            &concord_domain::audit::AuditFilter::default(),
+        )
+        .await
+        .unwrap();
+        assert!(audit.iter().any(|e| e.action == "override_checkout_block"
+            && e.reason.as_deref() == Some("Dissertation deadline")));
+
+        // Now the total limit too: every block at once.
+        let fourth = desk.post_json("/api/v1/checkout", &out("P1", "R1")).await;
+        assert_eq!(block_codes(&fourth), ["too_many_loans"]);
+
+        // An expired card.
+        let expired = desk.post_json("/api/v1/checkout", &out("P2", "S4")).await;
+        assert_eq!(block_codes(&expired), ["card_expired"]);
+
+        // Read-only staff may not lend, nor may anyone at another member's desk.
+        let reader = server.staff_client("reader").await;
+        assert_eq!(
+            reader
+                .post_json("/api/v1/checkout", &out("P1", "S4"))
+                .await
+                .error_code(),
+            "forbidden"
+        );
+        let elsewhere = desk
+            .post_json(
+                "/api/v1/checkout",
+                &json!({"branch": "ROHAN-MAIN", "patron_card": "P1", "item_barcode": "S4"}),
+            )
+            .await;
+        assert_eq!(elsewhere.error_code(), "forbidden");
+        let unknown = desk.post_json("/api/v1/checkout", &out("P1", "NOPE")).await;
+        assert_eq!(unknown.status, 404);
+
+        // Renew once, then no renewals left.
+        let renew = json!({"branch": "SHIRE-CEN", "item_barcode": "S1"});
+        let renewed = desk.post_json("/api/v1/renew", &renew).await;
+        assert_eq!(renewed.status, 200, "{}", renewed.body);
+        assert_eq!(renewed.json()["renewals_used"], 1);
+        let refused = desk.post_json("/api/v1/renew", &renew).await;
+        assert_eq!(block_codes(&refused), ["no_renewals_left"]);
+
+        // Loans page data.
+        let loans = desk.get(&format!("/api/v1/patrons/{bilbo}/loans")).await;
+        assert_eq!(loans.status, 200, "{}", loans.body);
+        assert_eq!(loans.json().as_array().unwrap().len(), 3);
+
+        // Check in at home: to the shelf; at Hobbiton (same member, not floating): home in transit.
+        let back = desk
+            .post_json(
+                "/api/v1/checkin",
+                &json!({"branch": "SHIRE-CEN", "item_barcode": "S1"}),
+            )
+            .await;
+        assert_eq!(back.status, 200, "{}", back.body);
+        assert_eq!(back.json()["routing"], "to_shelf");
+        let away = desk
+            .post_json(
+                "/api/v1/checkin",
+                &json!({"branch": "SHIRE-HOB", "item_barcode": "S2"}),
+            )
+            .await;
+        assert_eq!(away.json()["routing"], "in_transit");
+        assert_eq!(away.json()["transit_to_branch_name"], "Shire Central");
+        // In transit it cannot be lent; received at home it goes to the shelf.
+        let in_transit = desk.post_json("/api/v1/checkout", &out("P1", "S2")).await;
+        assert_eq!(block_codes(&in_transit), ["item_not_for_loan"]);
+        let home = desk
+            .post_json(
+                "/api/v1/checkin",
+                &json!({"branch": "SHIRE-CEN", "item_barcode": "S2"}),
+            )
+            .await;
+        assert_eq!(home.json()["routing"], "to_shelf");
+
+        // A floating member keeps items where they are returned.
+        circulation::set_items_float(&server.ctx, &Principal::Operator, "SHIRE", true)
+            .await
+            .unwrap();
+        let floated = desk
+            .post_json(
+                "/api/v1/checkin",
+                &json!({"branch": "SHIRE-HOB", "item_barcode": "S3"}),
+            )
+            .await;
+        assert_eq!(floated.json()["routing"], "to_shelf");
+
+        let consistency = circulation::check_consistency(&server.ctx, &Principal::Operator)
+            .await
+            .unwrap();
+        assert_eq!(consistency.open_loans, 0);
+        assert_eq!(consistency.items_on_loan_without_loan, 0);
+    }
+}
+
+#[tokio::test]
+async fn fines_payments_waivers_and_refunds_on_the_ledger() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        let bib = circulation_fixture(&server).await;
+        add_item(&server, bib, "SHIRE-CEN", "S1", "BOOK").await;
+        let bilbo = add_patron(&server, "P1", "SHIRE-CEN", "2099-01-01").await;
+        server.staff("desk", "circulation", "member:SHIRE").await;
+        let desk = server.staff_client("desk").await;
+
+        let charge = |amount: &str, reason: &str| json!({"amount": amount, "reason": reason});
+        let fines = format!("/api/v1/patrons/{bilbo}/fines");
+        assert_eq!(
+            desk.post_json(
+                &format!("/api/v1/patrons/{bilbo}/charges"),
+                &charge("3.00", "DAMAGE")
+            )
+            .await
+            .status,
+            201
+        );
+        assert_eq!(
+            desk.post_json(
+                &format!("/api/v1/patrons/{bilbo}/charges"),
+                &charge("2.00", "PRINTING")
+            )
+            .await
+            .status,
+            201
+        );
+        let owed = desk.get(&fines).await.json();
+        assert_eq!(owed["balance_minor"], 500);
+
+        // A partial payment goes to the oldest charge first.
+        let paid = desk
+            .post_json(
+                &format!("/api/v1/patrons/{bilbo}/payments"),
+                &charge("3.50", "CASH"),
+            )
+            .await;
+        assert_eq!(paid.status, 201, "{}", paid.body);
+        assert_eq!(paid.json()["entry_ids"].as_array().unwrap().len(), 2);
+        let state = desk.get(&fines).await.json();
+        assert_eq!(state["balance_minor"], 150);
+        assert_eq!(state["charges"][0]["outstanding"], "0.00 USD");
+        assert_eq!(state["charges"][1]["outstanding"], "1.50 USD");
+        let second_charge = state["charges"][1]["charge_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let first_charge = state["charges"][0]["charge_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        // Overpaying is refused with the ledger's reason.
+        let over = desk
+            .post_json(
+                &format!("/api/v1/patrons/{bilbo}/payments"),
+                &charge("9.00", "CASH"),
+            )
+            .await;
+        assert_eq!(over.status, 409, "{}", over.body);
+        let waived = desk
+            .post_json(
+                &format!("/api/v1/patrons/{bilbo}/waivers"),
+                &json!({"amount": "1.50", "reason": "GOODWILL", "charge_id": second_charge}),
+            )
+            .await;
+        assert_eq!(waived.status, 201, "{}", waived.body);
+        let refunded = desk
+            .post_json(
+                &format!("/api/v1/patrons/{bilbo}/refunds"),
+                &json!({"amount": "1.00", "reason": "FOUND", "charge_id": first_charge}),
+            )
+            .await;
+        assert_eq!(refunded.status, 201, "{}", refunded.body);
+        assert_eq!(desk.get(&fines).await.json()["balance_minor"], 0);
+
+        // Lost: the item's price plus the processing fee, linked to the loan.
+        let out = desk
+            .post_json(
+                "/api/v1/checkout",
+                &json!({"branch": "SHIRE-CEN", "patron_card": "P1", "item_barcode": "S1"}),
+            )
+            .await;
+        assert_eq!(out.status, 201, "{}", out.body);
+        let lost = circulation::mark_not_returned(
+            &server.ctx,
+            &Principal::Operator,
+            "SHIRE-CEN",
+            "S1",
+            circulation::NotReturned::Lost,
+        )
+        .await
+        .unwrap();
+        assert_eq!(lost.unwrap().minor_units, 1599 + 500);
+        let state = desk.get(&fines).await.json();
+        assert_eq!(state["balance_minor"], 2099);
+        // Owing more than the limit blocks borrowing.
+        add_item(&server, bib, "SHIRE-CEN", "S2", "BOOK").await;
+        let blocked = desk
+            .post_json(
+                "/api/v1/checkout",
+                &json!({"branch": "SHIRE-CEN", "patron_card": "P1", "item_barcode": "S2"}),
+            )
+            .await;
+        assert_eq!(block_codes(&blocked), ["fines_over_limit"]);
+        // Found and checked in: the loan closes.
+        let back = desk
+            .post_json(
+                "/api/v1/checkin",
+                &json!({"branch": "SHIRE-CEN", "item_barcode": "S1"}),
+            )
+            .await;
+        assert_eq!(back.status, 200, "{}", back.body);
+        let consistency = circulation::check_consistency(&server.ctx, &Principal::Operator)
+            .await
+            .unwrap();
+        assert_eq!(consistency.open_loans, 0);
+        assert_eq!(consistency.ledger_entries_without_loan, 0);
+    }
+}
+
+#[tokio::test]
+async fn fifty_concurrent_clients_get_exactly_one_loan_per_item() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        let bib = circulation_fixture(&server).await;
+        const ITEMS: usize = 10;
+        const CLIENTS: usize = 60;
+        for n in 0..ITEMS {
+            add_item(&server, bib, "SHIRE-CEN", &format!("C{n}"), "BOOK").await;
+        }
+        // Each client its own patron, so loan limits do not decide who wins.
+        for c in 0..CLIENTS {
+            add_patron(&server, &format!("CARD{c}"), "SHIRE-CEN", "2099-01-01").await;
+        }
+        server.staff("desk", "circulation", "member:SHIRE").await;
+        let desk = server.staff_client("desk").await;
+        let mut tasks = Vec::new();
+        for c in 0..CLIENTS {
+            let client: Client = desk.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                // Every client tries items in a different order so they collide everywhere.
+                for k in 0..ITEMS {
+                    let item = (c + k) % ITEMS;
+                    let reply = client
+                        .post_json(
+                            "/api/v1/checkout",
+                            &json!({"branch": "SHIRE-CEN", "patron_card": format!("CARD{c}"), "item_barcode": format!("C{item}")}),
+                        )
+                        .await;
+                    outcomes.push((item, reply.status, reply.body));
+                }
+                outcomes
+            }));
+        }
+        let mut successes = vec![0; ITEMS];
+        for task in tasks {
+            for (item, status, body) in task.await.unwrap() {
+                match status {
+                    201 => successes[item] += 1,
+                    409 => assert!(body.contains("\"blocked\""), "{engine:?}: {body}"),
+                    other => panic!("{engine:?}: status {other}: {body}"),
+                }
+            }
+        }
+        // Each client may hold at most 2 books (the per-type limit): refusals for that are fine.
+        assert_eq!(successes, vec![1; ITEMS], "{engine:?}");
+        let consistency = circulation::check_consistency(&server.ctx, &Principal::Operator)
+            .await
+            .unwrap();
+        assert_eq!(consistency.open_loans, ITEMS as u64);
+        assert_eq!(consistency.loans_with_item_not_on_loan, 0);
+        assert_eq!(consistency.items_on_loan_without_loan, 0);
+    }
+}
