@@ -4,6 +4,7 @@
 pub mod api;
 mod auth;
 pub mod circulation_api;
+pub mod desk_pages;
 pub mod pages;
 mod style;
 
@@ -66,6 +67,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .merge(circulation_api::routes())
+        .merge(desk_pages::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -60,9 +60,9 @@ pub fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
 }
 
 /// Form fields, in order, with repeats (several grants, several closed dates).
-type Fields = Vec<(String, String)>;
+pub(crate) type Fields = Vec<(String, String)>;
 
-fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -74,29 +74,29 @@ fn checked(fields: &Fields, name: &str) -> bool {
 }
 
 /// Everything a page needs to render: the catalogue, the language, who is looking.
-struct View<'a> {
+pub(crate) struct View<'a> {
     state: &'a AppState,
     auth: &'a Auth,
 }
 
 impl<'a> View<'a> {
-    fn new(state: &'a AppState, auth: &'a Auth) -> Self {
+    pub(crate) fn new(state: &'a AppState, auth: &'a Auth) -> Self {
         View { state, auth }
     }
 
-    fn t(&self, key: &'a str) -> &'a str {
+    pub(crate) fn t(&self, key: &'a str) -> &'a str {
         self.state.messages.get(&self.auth.lang, key)
     }
 
-    fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+    pub(crate) fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
         self.state.messages.format(&self.auth.lang, key, args)
     }
 
-    fn csrf(&self) -> Markup {
+    pub(crate) fn csrf(&self) -> Markup {
         html! { input type="hidden" name="csrf" value=(self.auth.csrf_token.as_deref().unwrap_or("")); }
     }
 
-    fn page(&self, title: &str, body: Markup) -> Markup {
+    pub(crate) fn page(&self, title: &str, body: Markup) -> Markup {
         self.branded_page(title, None, body)
     }
 
@@ -200,7 +200,7 @@ impl<'a> View<'a> {
     }
 }
 
-fn html_response(status: StatusCode, markup: Markup) -> Response {
+pub(crate) fn html_response(status: StatusCode, markup: Markup) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -236,7 +236,7 @@ pub fn error_page(state: &AppState, auth: &Auth, error: &ServiceError) -> Respon
 }
 
 /// Runs a page handler body, turning service errors into error pages.
-fn render(state: &AppState, auth: &Auth, result: ServiceResult<Response>) -> Response {
+pub(crate) fn render(state: &AppState, auth: &Auth, result: ServiceResult<Response>) -> Response {
     result.unwrap_or_else(|e| error_page(state, auth, &e))
 }
 
@@ -463,6 +463,7 @@ async fn account(State(state): State<SharedState>, auth: Auth) -> Response {
         let today = concord_domain::calendar::Date::from_unix(state.ctx.now(), 0);
         Ok(html_response(StatusCode::OK, view.branded_page(view.t("account.title"), Some(&member), html! {
             h1 { (view.tf("account.greeting", &[("name", &patron.display_name())])) }
+            p { a href="/account/loans" { (view.t("loans.title")) } }
             @if patron.is_expired_on(today) {
                 div class="errors" role="alert" { p { (view.tf("account.expired", &[("date", &patron.expires_on.to_string())])) } }
             }
@@ -485,11 +486,11 @@ async fn account(State(state): State<SharedState>, auth: Auth) -> Response {
 // ----- staff administration -----
 
 /// The staff principal, or a redirect to the login page for anyone else.
-fn staff(auth: &Auth) -> Option<Principal> {
+pub(crate) fn staff(auth: &Auth) -> Option<Principal> {
     auth.principal.clone().filter(Principal::is_staff)
 }
 
-fn to_login() -> Response {
+pub(crate) fn to_login() -> Response {
     Redirect::to("/login").into_response()
 }
 

@@ -492,3 +492,93 @@ async fn fifty_concurrent_clients_get_exactly_one_loan_per_item() {
         assert_eq!(consistency.items_on_loan_without_loan, 0);
     }
 }
+
+#[tokio::test]
+async fn the_desk_pages_lend_block_override_and_route_returns() {
+    let server = TestServer::start().await;
+    let bib = circulation_fixture(&server).await;
+    add_item(&server, bib, "SHIRE-CEN", "S1", "BOOK").await;
+    add_item(&server, bib, "SHIRE-CEN", "S2", "BOOK").await;
+    add_item(&server, bib, "SHIRE-CEN", "S3", "BOOK").await;
+    add_patron(&server, "P1", "SHIRE-CEN", "2099-01-01").await;
+    server.staff("desk", "circulation", "member:SHIRE").await;
+    let desk = server.staff_client("desk").await;
+
+    let start = desk.get("/desk").await;
+    assert_eq!(start.status, 200);
+    assert!(start.body.contains(r#"id="card" name="card""#) && start.body.contains("autofocus"));
+    let page = desk.get("/desk?branch=SHIRE-CEN&card=P1").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(r#"<label for="item">"#));
+    let csrf = crate::support::csrf_in(&page.body);
+    let scan = |item: &'static str| {
+        let csrf = csrf.clone();
+        let desk = desk.clone();
+        async move {
+            desk.post_form(
+                "/desk",
+                &[
+                    ("csrf", &csrf),
+                    ("branch", "SHIRE-CEN"),
+                    ("card", "P1"),
+                    ("item", item),
+                ],
+            )
+            .await
+        }
+    };
+    let lent = scan("S1").await;
+    assert!(
+        lent.body.contains(r#"role="status""#) && lent.body.contains("Lent The Hobbit (S1)"),
+        "{}",
+        lent.body
+    );
+    assert!(lent.body.contains("Due-date slip"));
+    scan("S2").await;
+    let blocked = scan("S3").await;
+    assert!(blocked.body.contains(r#"role="alert""#), "{}", blocked.body);
+    assert!(
+        blocked
+            .body
+            .contains(r#"data-block="too_many_loans_of_item_type""#)
+    );
+    assert!(blocked.body.contains(r#"name="override_reason""#));
+    let overridden = desk
+        .post_form(
+            "/desk",
+            &[
+                ("csrf", &csrf),
+                ("branch", "SHIRE-CEN"),
+                ("card", "P1"),
+                ("item", "S3"),
+                ("override_reason", "Exam week"),
+            ],
+        )
+        .await;
+    assert!(
+        overridden.body.contains("Lent The Hobbit (S3)"),
+        "{}",
+        overridden.body
+    );
+
+    let checkin = desk.get("/desk/checkin?branch=SHIRE-HOB").await;
+    assert!(checkin.body.contains("autofocus"));
+    let routed = desk
+        .post_form(
+            "/desk/checkin",
+            &[("csrf", &csrf), ("branch", "SHIRE-HOB"), ("item", "S1")],
+        )
+        .await;
+    assert!(
+        routed.body.contains("In transit to Shire Central"),
+        "{}",
+        routed.body
+    );
+    let shelved = desk
+        .post_form(
+            "/desk/checkin",
+            &[("csrf", &csrf), ("branch", "SHIRE-CEN"), ("item", "S2")],
+        )
+        .await;
+    assert!(shelved.body.contains("To shelf"), "{}", shelved.body);
+}
