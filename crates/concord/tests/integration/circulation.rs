@@ -582,3 +582,80 @@ async fn the_desk_pages_lend_block_override_and_route_returns() {
         .await;
     assert!(shelved.body.contains("To shelf"), "{}", shelved.body);
 }
+
+#[tokio::test]
+async fn the_daily_job_fines_overdue_loans_once_and_anonymises_reading_history() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        let bib = circulation_fixture(&server).await;
+        add_item(&server, bib, "SHIRE-CEN", "S1", "BOOK").await;
+        let bilbo = add_patron(&server, "P1", "SHIRE-CEN", "2099-01-01").await;
+        // Bilbo keeps a reading history.
+        {
+            let mut tx = server.ctx.store.write().await.unwrap();
+            sqlx::query("UPDATE patron SET keep_reading_history = 1 WHERE id = $1")
+                .bind(bilbo.0)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let receipt = circulation::checkout(
+            &server.ctx,
+            &Principal::Operator,
+            "SHIRE-CEN",
+            "P1",
+            "S1",
+            None,
+        )
+        .await
+        .unwrap();
+        // The loan fell due ten days ago (and was borrowed long ago).
+        {
+            let mut tx = server.ctx.store.write().await.unwrap();
+            let now = server.ctx.now();
+            sqlx::query("UPDATE loan SET due_at = $2 WHERE id = $1")
+                .bind(receipt.loan_id)
+                .bind(now - 10 * 86_400)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query("UPDATE reading_history SET borrowed_at = $1")
+                .bind(now - 400 * 86_400)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let before = circulation::patron_circulation(&server.ctx, &Principal::Operator, bilbo)
+            .await
+            .unwrap();
+        assert_eq!(before.reading_history.len(), 1);
+        let run = circulation::run_due_jobs(&server.ctx, &Principal::Operator, Some(365), true)
+            .await
+            .unwrap();
+        assert_eq!(run.loans_fined, 1, "{engine:?}");
+        assert_eq!(run.reading_history_anonymised, 1);
+        let account = circulation::patron_circulation(&server.ctx, &Principal::Operator, bilbo)
+            .await
+            .unwrap();
+        // Ten days late, one day's grace, 0.25 a day: 2.25 (or 2.50 across a day boundary).
+        let owed = account.ledger_state.balance().minor_units;
+        assert!((225..=250).contains(&owed), "{owed}");
+        assert!(account.reading_history.is_empty());
+        // Running again the same day charges nothing more; checking in charges only any rest.
+        let again = circulation::run_due_jobs(&server.ctx, &Principal::Operator, Some(365), true)
+            .await
+            .unwrap();
+        assert_eq!(again.loans_fined, 0);
+        let back = circulation::checkin(&server.ctx, &Principal::Operator, "SHIRE-CEN", "S1")
+            .await
+            .unwrap();
+        assert_eq!(back.fine_charged, None);
+        let after = circulation::patron_circulation(&server.ctx, &Principal::Operator, bilbo)
+            .await
+            .unwrap();
+        assert_eq!(after.ledger_state.balance().minor_units, owed);
+        assert!(after.loans.is_empty());
+    }
+}
