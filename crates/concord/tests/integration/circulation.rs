@@ -8,6 +8,7 @@ use concord_domain::codes::{Barcode, Code};
 use concord_domain::ids::{BibId, ItemId, PatronId, PolicyRuleId};
 use concord_domain::money::{Currency, Money};
 use concord_domain::patron::PatronInput;
+use concord_server::Context;
 use concord_server::service::{circulation, patrons};
 use concord_store::catalogue::{BibRow, ItemRow};
 use serde_json::json;
@@ -40,9 +41,10 @@ pub fn default_rule(currency: Currency) -> PolicyRule {
 }
 
 /// The organisation, the default rule and one bib.
-pub async fn circulation_fixture(server: &TestServer) -> BibId {
-    server.load_org(TWO_MEMBERS).await;
-    let ctx = &server.ctx;
+pub async fn circulation_fixture(ctx: &Context) -> BibId {
+    concord_server::service::orgfile::load(ctx, &Principal::Operator, TWO_MEMBERS)
+        .await
+        .unwrap();
     let mut tx = ctx.store.write().await.unwrap();
     concord_store::policies::insert_policy_rule(
         &mut tx,
@@ -82,13 +84,12 @@ pub async fn circulation_fixture(server: &TestServer) -> BibId {
 
 /// An item of `bib` owned by the branch `branch_code`.
 pub async fn add_item(
-    server: &TestServer,
+    ctx: &Context,
     bib: BibId,
     branch_code: &str,
     barcode: &str,
     item_type: &str,
 ) {
-    let ctx = &server.ctx;
     let mut tx = ctx.store.write().await.unwrap();
     let branch =
         concord_store::org::branch_by_code(&mut tx, &Code::parse("b", branch_code).unwrap())
@@ -121,7 +122,7 @@ pub async fn add_item(
 
 /// A patron of the branch's member holding `card`, expiring on `expires_on`.
 pub async fn add_patron(
-    server: &TestServer,
+    ctx: &Context,
     card: &str,
     branch_code: &str,
     expires_on: &str,
@@ -135,7 +136,7 @@ pub async fn add_patron(
         expires_on: expires_on.into(),
         ..PatronInput::default()
     };
-    patrons::register(&server.ctx, &Principal::Operator, &input, None)
+    patrons::register(ctx, &Principal::Operator, &input, None)
         .await
         .unwrap()
         .id
@@ -154,13 +155,13 @@ fn block_codes(reply: &crate::support::Reply) -> Vec<String> {
 async fn checkout_checkin_renew_with_blocks_overrides_and_routing() {
     for engine in engines() {
         let server = TestServer::start_on(engine).await;
-        let bib = circulation_fixture(&server).await;
+        let bib = circulation_fixture(&server.ctx).await;
         for n in 1..=5 {
-            add_item(&server, bib, "SHIRE-CEN", &format!("S{n}"), "BOOK").await;
+            add_item(&server.ctx, bib, "SHIRE-CEN", &format!("S{n}"), "BOOK").await;
         }
-        add_item(&server, bib, "ROHAN-MAIN", "R1", "DVD").await;
-        let bilbo = add_patron(&server, "P1", "SHIRE-CEN", "2099-01-01").await;
-        add_patron(&server, "P2", "SHIRE-HOB", "2000-01-01").await;
+        add_item(&server.ctx, bib, "ROHAN-MAIN", "R1", "DVD").await;
+        let bilbo = add_patron(&server.ctx, "P1", "SHIRE-CEN", "2099-01-01").await;
+        add_patron(&server.ctx, "P2", "SHIRE-HOB", "2000-01-01").await;
         server.staff("desk", "circulation", "member:SHIRE").await;
         server.staff("reader", "read_only", "member:SHIRE").await;
         let desk = server.staff_client("desk").await;
@@ -317,9 +318,9 @@ async fn checkout_checkin_renew_with_blocks_overrides_and_routing() {
 async fn fines_payments_waivers_and_refunds_on_the_ledger() {
     for engine in engines() {
         let server = TestServer::start_on(engine).await;
-        let bib = circulation_fixture(&server).await;
-        add_item(&server, bib, "SHIRE-CEN", "S1", "BOOK").await;
-        let bilbo = add_patron(&server, "P1", "SHIRE-CEN", "2099-01-01").await;
+        let bib = circulation_fixture(&server.ctx).await;
+        add_item(&server.ctx, bib, "SHIRE-CEN", "S1", "BOOK").await;
+        let bilbo = add_patron(&server.ctx, "P1", "SHIRE-CEN", "2099-01-01").await;
         server.staff("desk", "circulation", "member:SHIRE").await;
         let desk = server.staff_client("desk").await;
 
@@ -413,7 +414,7 @@ async fn fines_payments_waivers_and_refunds_on_the_ledger() {
         let state = desk.get(&fines).await.json();
         assert_eq!(state["balance_minor"], 2099);
         // Owing more than the limit blocks borrowing.
-        add_item(&server, bib, "SHIRE-CEN", "S2", "BOOK").await;
+        add_item(&server.ctx, bib, "SHIRE-CEN", "S2", "BOOK").await;
         let blocked = desk
             .post_json(
                 "/api/v1/checkout",
@@ -441,15 +442,15 @@ async fn fines_payments_waivers_and_refunds_on_the_ledger() {
 async fn fifty_concurrent_clients_get_exactly_one_loan_per_item() {
     for engine in engines() {
         let server = TestServer::start_on(engine).await;
-        let bib = circulation_fixture(&server).await;
+        let bib = circulation_fixture(&server.ctx).await;
         const ITEMS: usize = 10;
         const CLIENTS: usize = 60;
         for n in 0..ITEMS {
-            add_item(&server, bib, "SHIRE-CEN", &format!("C{n}"), "BOOK").await;
+            add_item(&server.ctx, bib, "SHIRE-CEN", &format!("C{n}"), "BOOK").await;
         }
         // Each client its own patron, so loan limits do not decide who wins.
         for c in 0..CLIENTS {
-            add_patron(&server, &format!("CARD{c}"), "SHIRE-CEN", "2099-01-01").await;
+            add_patron(&server.ctx, &format!("CARD{c}"), "SHIRE-CEN", "2099-01-01").await;
         }
         server.staff("desk", "circulation", "member:SHIRE").await;
         let desk = server.staff_client("desk").await;
@@ -496,11 +497,11 @@ async fn fifty_concurrent_clients_get_exactly_one_loan_per_item() {
 #[tokio::test]
 async fn the_desk_pages_lend_block_override_and_route_returns() {
     let server = TestServer::start().await;
-    let bib = circulation_fixture(&server).await;
-    add_item(&server, bib, "SHIRE-CEN", "S1", "BOOK").await;
-    add_item(&server, bib, "SHIRE-CEN", "S2", "BOOK").await;
-    add_item(&server, bib, "SHIRE-CEN", "S3", "BOOK").await;
-    add_patron(&server, "P1", "SHIRE-CEN", "2099-01-01").await;
+    let bib = circulation_fixture(&server.ctx).await;
+    add_item(&server.ctx, bib, "SHIRE-CEN", "S1", "BOOK").await;
+    add_item(&server.ctx, bib, "SHIRE-CEN", "S2", "BOOK").await;
+    add_item(&server.ctx, bib, "SHIRE-CEN", "S3", "BOOK").await;
+    add_patron(&server.ctx, "P1", "SHIRE-CEN", "2099-01-01").await;
     server.staff("desk", "circulation", "member:SHIRE").await;
     let desk = server.staff_client("desk").await;
 
@@ -587,9 +588,9 @@ async fn the_desk_pages_lend_block_override_and_route_returns() {
 async fn the_daily_job_fines_overdue_loans_once_and_anonymises_reading_history() {
     for engine in engines() {
         let server = TestServer::start_on(engine).await;
-        let bib = circulation_fixture(&server).await;
-        add_item(&server, bib, "SHIRE-CEN", "S1", "BOOK").await;
-        let bilbo = add_patron(&server, "P1", "SHIRE-CEN", "2099-01-01").await;
+        let bib = circulation_fixture(&server.ctx).await;
+        add_item(&server.ctx, bib, "SHIRE-CEN", "S1", "BOOK").await;
+        let bilbo = add_patron(&server.ctx, "P1", "SHIRE-CEN", "2099-01-01").await;
         // Bilbo keeps a reading history.
         {
             let mut tx = server.ctx.store.write().await.unwrap();
@@ -658,4 +659,157 @@ async fn the_daily_job_fines_overdue_loans_once_and_anonymises_reading_history()
         assert_eq!(after.ledger_state.balance().minor_units, owed);
         assert!(after.loans.is_empty());
     }
+}
+
+/// The real `concord serve` is killed with SIGKILL in the middle of a checkout and check-in load;
+/// after a restart no loan is half-written.
+#[tokio::test]
+async fn a_server_killed_mid_load_leaves_no_half_written_loan() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const ITEMS: usize = 60;
+    const PATRONS: usize = 20;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = concord_store::Store::open(&concord_store::StoreConfig::Sqlite {
+            data_dir: dir.path().to_path_buf(),
+            synchronous_full: true,
+        })
+        .await
+        .unwrap();
+        let clock: Arc<dyn concord_server::clock::Clock> =
+            Arc::new(concord_server::clock::SystemClock);
+        let ctx = Context::new(store, clock, 12).unwrap();
+        let bib = circulation_fixture(&ctx).await;
+        for n in 0..ITEMS {
+            add_item(
+                &ctx,
+                bib,
+                "SHIRE-CEN",
+                &format!("K{n}"),
+                if n % 2 == 0 { "BOOK" } else { "DVD" },
+            )
+            .await;
+        }
+        for p in 0..PATRONS {
+            add_patron(&ctx, &format!("KP{p}"), "SHIRE-CEN", "2099-01-01").await;
+        }
+        let staff = concord_server::service::accounts::StaffInput {
+            username: "desk".into(),
+            display_name: "Desk".into(),
+            password: "desk-password".into(),
+            grants: vec![("circulation".into(), "member:SHIRE".into())],
+        };
+        concord_server::service::accounts::create_staff(&ctx, &Principal::Operator, &staff)
+            .await
+            .unwrap();
+        ctx.store.close().await;
+    }
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_concord"))
+        .arg("serve")
+        .env("CONCORD_DATA_DIR", dir.path())
+        .env("CONCORD_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("listening on ")
+        .expect("the address")
+        .trim_end_matches('/')
+        .to_string();
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login: serde_json::Value = http
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": "desk", "password": "desk-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client = Client {
+        http,
+        base: base.clone(),
+        csrf: login["csrf_token"].as_str().map(str::to_string),
+        bearer: None,
+    };
+
+    let done = Arc::new(AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for p in 0..PATRONS {
+        let client = client.clone();
+        let done = Arc::clone(&done);
+        workers.push(tokio::spawn(async move {
+            let mut k = p;
+            loop {
+                let item = format!("K{}", k % ITEMS);
+                k += PATRONS + 1;
+                let body = json!({"branch": "SHIRE-CEN", "patron_card": format!("KP{p}"), "item_barcode": item});
+                let Ok(out) = client.http.post(format!("{}/api/v1/checkout", client.base))
+                    .header("x-csrf-token", client.csrf.clone().unwrap())
+                    .json(&body)
+                    .send()
+                    .await
+                else {
+                    return;
+                };
+                if out.status() == 201 {
+                    let back = json!({"branch": "SHIRE-HOB", "item_barcode": item});
+                    if client.http.post(format!("{}/api/v1/checkin", client.base))
+                        .header("x-csrf-token", client.csrf.clone().unwrap())
+                        .json(&back)
+                        .send()
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                done.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    }
+    // Kill once the load is well under way (a condition, not a sleep).
+    while done.load(Ordering::SeqCst) < 200 {
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", &server.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    server.wait().unwrap();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+
+    // Restart on the same data and check every loan against its item.
+    let output = Command::new(env!("CARGO_BIN_EXE_concord"))
+        .arg("check-loans")
+        .env("CONCORD_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{report} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let check: serde_json::Value = serde_json::from_str(report.trim()).unwrap();
+    assert_eq!(check["loans_with_item_not_on_loan"], 0);
+    assert_eq!(check["items_on_loan_without_loan"], 0);
+    assert_eq!(check["ledger_entries_without_loan"], 0);
 }
