@@ -190,6 +190,15 @@ pub enum Action {
     },
     /// Create, change or delete circulation rules of a member (`None`: the consortium's defaults).
     ManagePolicies { member: Option<MemberId> },
+    /// Check out, check in and renew at a desk of `branch` (of `member`), for any patron of the
+    /// consortium: the desk's member decides who works its desks.
+    Circulate { member: MemberId, branch: BranchId },
+    /// Lend or renew despite an overridable block, with a reason, at a desk of `branch`.
+    OverrideBlock { member: MemberId, branch: BranchId },
+    /// Charge, take payments, waive and refund on the ledger of a patron of `home_member`.
+    ManageFines { home_member: MemberId },
+    /// A patron renewing one of their own loans from their account.
+    RenewOwnLoan { patron: PatronId },
 }
 
 /// Why a principal may not do something: a stable reason code and words for the person.
@@ -228,6 +237,9 @@ fn role_allows(role: Role, action: &Action) -> bool {
                 | ManageTokens { .. }
                 | ManageItems { .. }
                 | ManagePolicies { .. }
+                | Circulate { .. }
+                | OverrideBlock { .. }
+                | ManageFines { .. }
         ),
         Role::Circulation => matches!(
             action,
@@ -235,6 +247,9 @@ fn role_allows(role: Role, action: &Action) -> bool {
                 | ReadPatron { .. }
                 | WritePatron { .. }
                 | WritePatronPreferences { .. }
+                | Circulate { .. }
+                | OverrideBlock { .. }
+                | ManageFines { .. }
         ),
         Role::Cataloguing => matches!(action, ReadOrganisation | EditBib | ManageItems { .. }),
         Role::ReadOnly => matches!(action, ReadOrganisation | ReadPatron { .. }),
@@ -259,6 +274,17 @@ fn scope_covers(scope: Scope, action: &Action) -> bool {
         // A member's rules belong to the member as a whole, not to one branch's staff.
         (Scope::Member { member }, ManagePolicies { member: Some(m) }) => member == *m,
         (_, ManagePolicies { .. }) => false,
+        (
+            Scope::Member { member },
+            Circulate { member: m, .. } | OverrideBlock { member: m, .. },
+        ) => member == *m,
+        (
+            Scope::Branch { branch, .. },
+            Circulate { branch: b, .. } | OverrideBlock { branch: b, .. },
+        ) => branch == *b,
+        (s, ManageFines { home_member }) => s.member() == Some(*home_member),
+        // Only the patron renews their own loans this way; staff renew at a desk (`Circulate`).
+        (_, RenewOwnLoan { .. }) => false,
         (s, ReadAudit { member: Some(m) }) => s.member() == Some(*m),
         (s, ManageStaff { scope: target }) | (s, ManageTokens { scope: target }) => {
             target.within(s)
@@ -276,8 +302,11 @@ pub fn authorise(principal: &Principal, action: Action) -> Result<(), Refusal> {
         Principal::Patron { id, .. } => match action {
             Action::ReadPatron { patron, .. } if patron == *id => Ok(()),
             Action::WritePatronPreferences { patron, .. } if patron == *id => Ok(()),
+            Action::RenewOwnLoan { patron } if patron == *id => Ok(()),
             Action::ReadOrganisation => Ok(()),
-            Action::ReadPatron { .. } | Action::WritePatronPreferences { .. } => Err(Refusal {
+            Action::ReadPatron { .. }
+            | Action::WritePatronPreferences { .. }
+            | Action::RenewOwnLoan { .. } => Err(Refusal {
                 reason: RefusalReason::NotYourAccount,
                 message: "You can only see your own account.".to_string(),
             }),
@@ -342,6 +371,15 @@ fn outside_scope_message(action: &Action) -> String {
         Action::ManagePolicies { member: None } => {
             "The consortium's default circulation rules need a consortium administrator.".to_string()
         }
+        Action::Circulate { .. } | Action::OverrideBlock { .. } => {
+            "This desk belongs to another member library or branch than the one your account works for."
+                .to_string()
+        }
+        Action::ManageFines { .. } => {
+            "This patron's fines are kept by another member library; your account covers only its own member's patrons."
+                .to_string()
+        }
+        Action::RenewOwnLoan { .. } => "Staff renew loans at a circulation desk.".to_string(),
         Action::ManageConsortium
         | Action::ReadOrganisation
         | Action::ReadAudit { .. }
@@ -392,6 +430,102 @@ mod tests {
     fn check(principal: &Principal, action: Action, expected: Result<(), RefusalReason>) {
         let got = authorise(principal, action).map_err(|r| r.reason);
         assert_eq!(got, expected, "{principal:?} doing {action:?}");
+    }
+
+    #[test]
+    fn circulation_and_overrides_follow_the_desks_member_and_branch() {
+        use RefusalReason::*;
+        let member_a = Scope::Member { member: A };
+        let branch_a = Scope::Branch {
+            member: A,
+            branch: A_BRANCH,
+        };
+        let desk = |member, branch| Action::Circulate { member, branch };
+        let override_at = |member, branch| Action::OverrideBlock { member, branch };
+        for role in [Role::MemberAdmin, Role::Circulation] {
+            check(&staff(role, member_a), desk(A, A_BRANCH), Ok(()));
+            check(&staff(role, member_a), desk(A, A_OTHER_BRANCH), Ok(()));
+            check(
+                &staff(role, member_a),
+                desk(B, BranchId(21)),
+                Err(OutsideScope),
+            );
+            check(&staff(role, branch_a), desk(A, A_BRANCH), Ok(()));
+            check(
+                &staff(role, branch_a),
+                desk(A, A_OTHER_BRANCH),
+                Err(OutsideScope),
+            );
+            check(&staff(role, member_a), override_at(A, A_BRANCH), Ok(()));
+            check(
+                &staff(role, branch_a),
+                override_at(A, A_OTHER_BRANCH),
+                Err(OutsideScope),
+            );
+            check(
+                &staff(role, member_a),
+                override_at(B, BranchId(21)),
+                Err(OutsideScope),
+            );
+            check(
+                &staff(role, branch_a),
+                Action::ManageFines { home_member: A },
+                Ok(()),
+            );
+            check(
+                &staff(role, member_a),
+                Action::ManageFines { home_member: B },
+                Err(OutsideScope),
+            );
+        }
+        for role in [Role::ReadOnly, Role::Cataloguing] {
+            check(
+                &staff(role, member_a),
+                desk(A, A_BRANCH),
+                Err(RoleLacksPermission),
+            );
+            check(
+                &staff(role, member_a),
+                override_at(A, A_BRANCH),
+                Err(RoleLacksPermission),
+            );
+            check(
+                &staff(role, member_a),
+                Action::ManageFines { home_member: A },
+                Err(RoleLacksPermission),
+            );
+        }
+        check(
+            &staff(Role::ConsortiumAdmin, Scope::Consortium),
+            override_at(B, BranchId(21)),
+            Ok(()),
+        );
+        let patron = Principal::Patron {
+            id: PatronId(5),
+            home_member: A,
+        };
+        check(
+            &patron,
+            Action::RenewOwnLoan {
+                patron: PatronId(5),
+            },
+            Ok(()),
+        );
+        check(
+            &patron,
+            Action::RenewOwnLoan {
+                patron: PatronId(6),
+            },
+            Err(NotYourAccount),
+        );
+        check(&patron, desk(A, A_BRANCH), Err(RoleLacksPermission));
+        check(
+            &staff(Role::Circulation, member_a),
+            Action::RenewOwnLoan {
+                patron: PatronId(5),
+            },
+            Err(RoleLacksPermission),
+        );
     }
 
     #[test]

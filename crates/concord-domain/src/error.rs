@@ -37,10 +37,13 @@ pub enum ErrorCode {
     PossibleDuplicate,
     /// The patron registered online and staff have not approved the registration yet.
     AccountPending,
+    /// A checkout or renewal is refused for reasons a librarian must see: the blocks list each
+    /// reason with its code and whether staff may override it.
+    Blocked,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::InvalidInput,
         ErrorCode::NotFound,
         ErrorCode::Duplicate,
@@ -54,6 +57,7 @@ impl ErrorCode {
         ErrorCode::Internal,
         ErrorCode::PossibleDuplicate,
         ErrorCode::AccountPending,
+        ErrorCode::Blocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +75,7 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::PossibleDuplicate => "possible_duplicate",
             ErrorCode::AccountPending => "account_pending",
+            ErrorCode::Blocked => "blocked",
         }
     }
 
@@ -79,7 +84,10 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidInput => 422,
             ErrorCode::NotFound => 404,
-            ErrorCode::Duplicate | ErrorCode::Conflict | ErrorCode::PossibleDuplicate => 409,
+            ErrorCode::Duplicate
+            | ErrorCode::Conflict
+            | ErrorCode::PossibleDuplicate
+            | ErrorCode::Blocked => 409,
             ErrorCode::Unauthenticated | ErrorCode::BadCredentials => 401,
             ErrorCode::Forbidden | ErrorCode::CsrfMismatch | ErrorCode::AccountPending => 403,
             ErrorCode::TooManyAttempts => 429,

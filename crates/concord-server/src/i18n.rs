@@ -4,6 +4,7 @@
 //! English is built in (`messages/en.toml`). Further languages are TOML files of the same keys in
 //! `DATA_DIR/messages/<lang>.toml`; a missing key falls back to English, so partial translations work.
 
+use concord_domain::circulation::Block;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -162,6 +163,49 @@ impl Messages {
             .get("en")
             .is_some_and(|c| c.contains_key(key))
     }
+
+    /// The words for a checkout or renewal block (`block.<code>` with its figures filled in).
+    pub fn block(&self, lang: &str, block: &Block) -> String {
+        let args: Vec<(&str, String)> = match block {
+            Block::CardExpired { expired_on } => vec![("expired_on", expired_on.to_string())],
+            Block::FinesOverLimit { owed, limit } => {
+                vec![("owed", owed.to_string()), ("limit", limit.to_string())]
+            }
+            Block::TooManyLoans { on_loan, limit } => {
+                vec![
+                    ("on_loan", on_loan.to_string()),
+                    ("limit", limit.to_string()),
+                ]
+            }
+            Block::TooManyLoansOfItemType {
+                item_type,
+                on_loan,
+                limit,
+            } => vec![
+                ("item_type", item_type.to_string()),
+                ("on_loan", on_loan.to_string()),
+                ("limit", limit.to_string()),
+            ],
+            Block::NoRenewalsLeft {
+                renewals_used,
+                renewals_allowed,
+            } => vec![
+                ("renewals_used", renewals_used.to_string()),
+                ("renewals_allowed", renewals_allowed.to_string()),
+            ],
+            Block::ItemHasHoldsWaiting { holds_waiting } => {
+                vec![("holds_waiting", holds_waiting.to_string())]
+            }
+            Block::PatronBarred
+            | Block::NotLendableToPatronsMember { .. }
+            | Block::ItemLost
+            | Block::ItemClaimedReturned
+            | Block::ItemAlreadyOnLoan
+            | Block::ItemNotForLoan => Vec::new(),
+        };
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.format(lang, &format!("block.{}", block.code()), &args)
+    }
 }
 
 #[cfg(test)]
@@ -176,6 +220,38 @@ mod tests {
             let key = format!("error.{}", code.as_str());
             assert!(messages.has_english(&key), "{key} missing from en.toml");
         }
+    }
+
+    #[test]
+    fn every_block_has_english_text() {
+        let messages = Messages::english().unwrap();
+        for code in [
+            "card_expired",
+            "patron_barred",
+            "fines_over_limit",
+            "too_many_loans",
+            "too_many_loans_of_item_type",
+            "not_lendable_to_patrons_member",
+            "item_lost",
+            "item_claimed_returned",
+            "item_already_on_loan",
+            "item_not_for_loan",
+            "no_renewals_left",
+            "item_has_holds_waiting",
+        ] {
+            assert!(
+                messages.has_english(&format!("block.{code}")),
+                "block.{code}"
+            );
+        }
+        let text = messages.block(
+            "en",
+            &Block::TooManyLoans {
+                on_loan: 3,
+                limit: 3,
+            },
+        );
+        assert_eq!(text, "The patron has 3 items out; the limit is 3.");
     }
 
     #[test]

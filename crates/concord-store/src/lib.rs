@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalogue;
+pub mod circulation;
 #[cfg(test)]
 mod conformance;
 pub mod engine;

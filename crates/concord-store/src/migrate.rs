@@ -31,6 +31,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_patrons_policies.sql"),
         postgres: include_str!("../migrations/postgres/0003_patrons_policies.sql"),
     },
+    Migration {
+        version: 5,
+        name: "circulation",
+        sqlite: include_str!("../migrations/sqlite/0005_circulation.sql"),
+        postgres: include_str!("../migrations/postgres/0005_circulation.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {
@@ -40,18 +46,17 @@ pub(crate) async fn run(store: &Store) -> StoreResult<()> {
             version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
     )
     .await?;
-    let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migration")
-        .fetch_one(&mut *tx)
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migration")
+        .fetch_all(&mut *tx)
         .await?;
-    let applied = applied.unwrap_or(0);
     let known = MIGRATIONS.last().map_or(0, |m| m.version);
-    if applied > known {
-        return Err(StoreError::SchemaTooNew {
-            found: applied,
-            known,
-        });
+    if let Some(&found) = applied.iter().max().filter(|&&found| found > known) {
+        return Err(StoreError::SchemaTooNew { found, known });
     }
-    for migration in MIGRATIONS.iter().filter(|m| m.version > applied) {
+    // Branches add migrations with pre-assigned numbers and may be merged in any order, so a
+    // database can hold version 5 without 3 or 4: apply every known version not yet recorded,
+    // not only those above the highest applied.
+    for migration in missing_migrations(&applied) {
         let sql = match store.engine() {
             Engine::Sqlite => migration.sqlite,
             Engine::Postgres => migration.postgres,
@@ -70,4 +75,38 @@ pub(crate) async fn run(store: &Store) -> StoreResult<()> {
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// The known migrations not yet applied, in version order.
+fn missing_migrations(applied: &[i64]) -> impl Iterator<Item = &'static Migration> + '_ {
+    MIGRATIONS
+        .iter()
+        .filter(move |migration| !applied.contains(&migration.version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn versions(applied: &[i64]) -> Vec<i64> {
+        missing_migrations(applied).map(|m| m.version).collect()
+    }
+
+    #[test]
+    fn applies_every_version_not_yet_recorded_even_below_the_highest() {
+        let all: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+        assert_eq!(versions(&[]), all);
+        assert_eq!(versions(&all), Vec::<i64>::new());
+        let without_second: Vec<i64> = all.iter().copied().filter(|&v| v != 2).collect();
+        assert_eq!(versions(&without_second), vec![2]);
+    }
+
+    #[test]
+    fn migrations_are_listed_in_increasing_version_order() {
+        let all: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+        let mut sorted = all.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(all, sorted);
+    }
 }

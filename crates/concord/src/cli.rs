@@ -15,7 +15,7 @@ use concord_domain::ids::ApiTokenId;
 use concord_server::clock::{Clock, SystemClock};
 use concord_server::http::{self, AppState};
 use concord_server::i18n::Messages;
-use concord_server::service::{accounts, audit, demo, org, orgfile, patrons};
+use concord_server::service::{accounts, audit, circulation, demo, org, orgfile, patrons};
 use concord_server::settings::{LogFormat, Settings};
 use concord_server::{Context, ServiceError};
 use concord_store::Store;
@@ -138,6 +138,33 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: catalogue::BenchCommand,
+    },
+    /// Scheduled circulation work: overdue fines and reading-history anonymisation.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+    /// Check that loans and items agree: every open loan's item is out and every item out has a
+    /// loan, and no ledger entry names a missing loan. Exits 1 if not.
+    CheckLoans {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum JobsCommand {
+    /// Run every due job from the queue (with --now: queue and run both daily jobs now), then queue
+    /// the next daily runs. Run it from cron daily, or leave it to the scheduler.
+    RunDaily {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Run both daily jobs now instead of only those due.
+        #[arg(long)]
+        now: bool,
+        /// Remove the patron from reading-history entries older than this many days.
+        #[arg(long, default_value_t = 365)]
+        reading_history_days: u32,
     },
 }
 
@@ -697,6 +724,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             ctx.store.close().await;
+        }
+        Command::Jobs {
+            command:
+                JobsCommand::RunDaily {
+                    data,
+                    now,
+                    reading_history_days,
+                },
+        } => {
+            let ctx = open(&settings_for(&data)).await?;
+            let run = circulation::run_due_jobs(
+                &ctx,
+                &Principal::Operator,
+                Some(reading_history_days),
+                now,
+            )
+            .await
+            .map_err(service)?;
+            ctx.store.close().await;
+            println!(
+                "loans fined: {}; reading-history entries anonymised: {}",
+                run.loans_fined, run.reading_history_anonymised
+            );
+        }
+        Command::CheckLoans { data } => {
+            let ctx = open(&settings_for(&data)).await?;
+            let check = circulation::check_consistency(&ctx, &Principal::Operator)
+                .await
+                .map_err(service)?;
+            ctx.store.close().await;
+            println!("{}", serde_json::to_string(&check)?);
+            if check.loans_with_item_not_on_loan
+                + check.items_on_loan_without_loan
+                + check.ledger_entries_without_loan
+                > 0
+            {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Backup { data, file } => {
             let ctx = open(&settings_for(&data)).await?;

@@ -6,8 +6,10 @@
 //! transaction. Nothing here reads the clock or the store.
 
 pub mod blocks;
+pub mod checkin;
 pub mod due;
 pub mod fines;
+pub mod jobs;
 pub mod ledger;
 pub mod policy;
 pub mod policy_input;
@@ -16,6 +18,7 @@ pub use blocks::{
     Block, ItemFacts, ItemStatus, LoanCounts, PatronFacts, RenewalFacts, checkout_blocks,
     may_proceed, renewal_blocks,
 };
+pub use checkin::{ReturnFacts, Routing, route_returned_item};
 pub use due::{BranchCalendar, DueAdjustment, DueDate, DueDateError, MAX_DAYS_SEARCHED, due_at};
 pub use fines::{LostItemCharge, OverdueFine, lost_item_charge, overdue_fine};
 pub use ledger::{ChargeBalance, EntryKind, Ledger, LedgerEntry, LedgerRefusal, PaymentAllocation};

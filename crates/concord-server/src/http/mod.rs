@@ -4,6 +4,8 @@
 pub mod api;
 mod auth;
 pub mod catalogue_api;
+pub mod circulation_api;
+pub mod desk_pages;
 pub mod openapi;
 pub mod pages;
 pub mod patron_api;
@@ -74,6 +76,8 @@ pub fn router(state: SharedState) -> Router {
         .merge(patron_api::routes())
         .merge(patron_pages::routes())
         .merge(policy_pages::routes())
+        .merge(circulation_api::routes())
+        .merge(desk_pages::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

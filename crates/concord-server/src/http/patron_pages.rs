@@ -81,6 +81,7 @@ async fn account_view(
     });
     Ok(html_response(status, view.branded_page(view.t("account.title"), Some(&member), html! {
         h1 { (view.tf("account.greeting", &[("name", &patron.display_name())])) }
+        p { a href="/account/loans" { (view.t("loans.title")) } }
         @if saved { p class="notice" role="status" { (view.t("form.saved")) } }
         @if patron.is_expired_on(today) {
             div class="errors" role="alert" { p { (view.tf("account.expired", &[("date", &patron.expires_on.to_string())])) } }

@@ -9,6 +9,7 @@ use concord_domain::calendar::Date;
 use concord_domain::codes::{Barcode, Code};
 use concord_domain::ids::PatronId;
 use concord_domain::org::Branch;
+use concord_domain::patron::{NoticePreferences, PatronStatus, PrivacyChoices};
 use concord_store::patrons::{self as patron_store, PatronRow};
 use serde::Serialize;
 
@@ -216,9 +217,9 @@ async fn ensure_patrons(ctx: &Context, who: &Principal, branches: &[Branch]) -> 
             sms_number: None,
             date_of_birth: None,
             preferred_pickup_branch: None,
-            notices: concord_domain::patron::NoticePreferences::default(),
-            privacy: concord_domain::patron::PrivacyChoices::default(),
-            status: concord_domain::patron::PatronStatus::Active,
+            notices: NoticePreferences::default(),
+            privacy: PrivacyChoices::default(),
+            status: PatronStatus::Active,
         };
         let patron = patron_store::insert_patron(
             &mut tx,

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalogue;
+pub mod circulation;
 pub mod demo;
 pub mod org;
 pub mod orgfile;
@@ -12,6 +13,7 @@ pub mod policies;
 
 use concord_domain::audit::AuditRecord;
 use concord_domain::auth::{Principal, Refusal};
+use concord_domain::circulation::Block;
 use concord_domain::ids::{AuditId, MemberId};
 use concord_domain::{ErrorCode, FieldError};
 use concord_store::{StoreError, WriteTx};
@@ -29,6 +31,8 @@ pub struct ServiceError {
     pub fields: Vec<FieldError>,
     /// For throttled logins: seconds until the next try is accepted.
     pub retry_after: Option<i64>,
+    /// For a refused checkout or renewal ([`ErrorCode::Blocked`]): every reason, as data.
+    pub blocks: Vec<Block>,
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
@@ -40,6 +44,7 @@ impl ServiceError {
             message: message.into(),
             fields: Vec::new(),
             retry_after: None,
+            blocks: Vec::new(),
         }
     }
 
@@ -53,11 +58,24 @@ impl ServiceError {
             message,
             fields,
             retry_after: None,
+            blocks: Vec::new(),
         }
     }
 
     pub fn field(field: &str, reason: impl Into<String>) -> Self {
         ServiceError::invalid(vec![FieldError::new(field, reason)])
+    }
+
+    /// A checkout or renewal refused for these reasons.
+    pub fn blocked(blocks: Vec<Block>) -> Self {
+        let codes: Vec<&str> = blocks.iter().map(Block::code).collect();
+        ServiceError {
+            blocks,
+            ..ServiceError::new(
+                ErrorCode::Blocked,
+                format!("This cannot go ahead: {}.", codes.join(", ")),
+            )
+        }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {

@@ -10,6 +10,7 @@
 )]
 
 mod catalogue;
+mod circulation;
 mod cli;
 mod org;
 mod patrons;
