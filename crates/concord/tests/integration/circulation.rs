@@ -136,7 +136,7 @@ pub async fn add_patron(
         expires_on: expires_on.into(),
         ..PatronInput::default()
     };
-    patrons::register(ctx, &Principal::Operator, &input, None)
+    patrons::register(ctx, &Principal::Operator, &input, None, true)
         .await
         .unwrap()
         .id
