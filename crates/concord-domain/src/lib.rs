@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod circulation;
 pub mod codes;
 pub mod error;
+pub mod format;
 pub mod ids;
 pub mod money;
 pub mod org;
