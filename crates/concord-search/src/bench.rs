@@ -1,0 +1,1 @@
+//! Synthetic catalogues for the search benchmark.
