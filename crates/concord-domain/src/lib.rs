@@ -11,6 +11,7 @@ pub mod circulation;
 pub mod codes;
 pub mod duplicates;
 pub mod error;
+pub mod format;
 pub mod ids;
 pub mod money;
 pub mod org;

@@ -1,0 +1,381 @@
+//! Search benchmark: builds a synthetic SEO-size catalogue from the real MARC fixtures, indexes it
+//! with tantivy, runs keyword searches with five facets at 1 and 20 concurrent clients, and runs
+//! the same searches on PostgreSQL full-text search (tsvector + GIN, facets by GROUP BY).
+//!
+//! cargo run --release -p concord-search --example search_bench -- [BIBS] [FIXTURES_DIR]
+//! PostgreSQL side: set CONCORD_BENCH_POSTGRES_URL (needs psql and pgbench on the PATH).
+// A benchmark tool, not server code: it fails loudly, and reading the clock is its purpose.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use concord_search::bench::{CatalogueShape, peak_resident_kib, quantile, synthetic_document};
+use concord_search::{BibDocument, FacetField, SearchIndex, SearchRequest, document_from_record};
+
+const QUERIES_ALONE: usize = 300;
+const QUERIES_PER_CLIENT: usize = 50;
+const CLIENTS: usize = 20;
+const BENCH_FACETS: [FacetField; 5] = [
+    FacetField::Format,
+    FacetField::Language,
+    FacetField::Decade,
+    FacetField::Subject,
+    FacetField::Member,
+];
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let bibs: usize = args.next().map_or(200_000, |n| n.parse().expect("BIBS"));
+    let fixtures = PathBuf::from(args.next().unwrap_or_else(|| "fixtures/marc".to_owned()));
+    let templates = load_templates(&fixtures);
+    println!(
+        "templates: {} real records from {}",
+        templates.len(),
+        fixtures.display()
+    );
+    let shape = CatalogueShape::seo_like(bibs);
+
+    let work = std::env::temp_dir().join(format!("concord-search-bench-{}", std::process::id()));
+    let index_dir = work.join("index");
+    std::fs::create_dir_all(&index_dir).unwrap();
+
+    // Build.
+    let started = Instant::now();
+    let index = SearchIndex::open_or_create(&index_dir).unwrap();
+    let mut indexer = index.indexer(2, 500_000_000).unwrap();
+    let mut items = 0;
+    for number in 0..bibs {
+        let document = synthetic_document(&templates, &shape, number).unwrap();
+        items += document.holdings.len();
+        indexer.add(&document).unwrap();
+    }
+    indexer.commit().unwrap();
+    indexer.finish().unwrap();
+    index.reload().unwrap();
+    let build = started.elapsed();
+    println!(
+        "tantivy build: {bibs} bibs, {items} items in {:.1} s; index {} MB; peak RSS {} MB",
+        build.as_secs_f64(),
+        directory_bytes(&index_dir) / 1_000_000,
+        peak_resident_kib().unwrap_or(0) / 1024
+    );
+
+    let words = query_words(&templates);
+    println!("query words: {}", words.join(" "));
+
+    // tantivy, one client then twenty.
+    for clients in [1, CLIENTS] {
+        let per_client = if clients == 1 {
+            QUERIES_ALONE
+        } else {
+            QUERIES_PER_CLIENT
+        };
+        let started = Instant::now();
+        let mut latencies: Vec<u64> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..clients)
+                .map(|client| {
+                    let index = &index;
+                    let words = &words;
+                    scope.spawn(move || {
+                        let mut latencies = Vec::with_capacity(per_client);
+                        let mut hits = 0;
+                        for n in 0..per_client {
+                            let word = &words[(client * 7 + n) % words.len()];
+                            let mut request = SearchRequest::new(word.clone());
+                            request.facets = BENCH_FACETS.to_vec();
+                            request.facet_limit = 20;
+                            let began = Instant::now();
+                            let response = index.search(&request).unwrap();
+                            latencies.push(began.elapsed().as_micros() as u64);
+                            hits += response.total;
+                        }
+                        assert!(hits > 0);
+                        latencies
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
+        });
+        let elapsed = started.elapsed().as_secs_f64();
+        report("tantivy", clients, &mut latencies, elapsed);
+    }
+    let sample = index.search(&{
+        let mut r = SearchRequest::new(words[0].clone());
+        r.facets = BENCH_FACETS.to_vec();
+        r
+    });
+    if let Ok(sample) = sample {
+        println!("sample: '{}' -> {} hits", words[0], sample.total);
+    }
+
+    match std::env::var("CONCORD_BENCH_POSTGRES_URL") {
+        Ok(url) => postgres_baseline(&url, &templates, &shape, &words, &work),
+        Err(_) => println!("postgres: skipped (set CONCORD_BENCH_POSTGRES_URL)"),
+    }
+    std::fs::remove_dir_all(&work).ok();
+}
+
+fn report(engine: &str, clients: usize, latencies: &mut [u64], elapsed_seconds: f64) {
+    latencies.sort_unstable();
+    let mean = latencies.iter().sum::<u64>() as f64 / latencies.len().max(1) as f64;
+    println!(
+        "{engine} {clients:>2} client(s): {} queries, p50 {:.1} ms, p95 {:.1} ms, mean {:.1} ms, {:.0} queries/s",
+        latencies.len(),
+        quantile(latencies, 0.50) as f64 / 1000.0,
+        quantile(latencies, 0.95) as f64 / 1000.0,
+        mean / 1000.0,
+        latencies.len() as f64 / elapsed_seconds,
+    );
+}
+
+fn load_templates(fixtures: &Path) -> Vec<BibDocument> {
+    let mut files = Vec::new();
+    collect_files(fixtures, &mut files);
+    files.sort();
+    let mut templates = Vec::new();
+    for file in files {
+        let Ok(reader) = std::fs::File::open(&file).and_then(concord_marc::read_any) else {
+            continue;
+        };
+        for record in reader.flatten() {
+            if record.is_authority() || record.field("245").is_none() {
+                continue;
+            }
+            templates.push(document_from_record(0, &record, Vec::new()));
+        }
+    }
+    templates
+}
+
+fn collect_files(directory: &Path, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            // Expected outputs repeat the inputs.
+            if name != "expected" {
+                collect_files(&path, files);
+            }
+        } else if name.ends_with(".mrc") || name.ends_with(".xml") || name.ends_with(".marc") {
+            files.push(path);
+        }
+    }
+}
+
+/// The 40 most frequent title words of four letters or more: realistic, varied hit counts.
+fn query_words(templates: &[BibDocument]) -> Vec<String> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for template in templates {
+        for word in template.title.split(|c: char| !c.is_alphabetic()) {
+            let word = word.to_lowercase();
+            if word.chars().count() >= 4
+                && !["with", "from", "that", "this", "über"].contains(&word.as_str())
+            {
+                *counts.entry(word).or_default() += 1;
+            }
+        }
+    }
+    let mut words: Vec<(String, usize)> = counts.into_iter().collect();
+    words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    words.into_iter().take(40).map(|(word, _)| word).collect()
+}
+
+fn directory_bytes(directory: &Path) -> u64 {
+    std::fs::read_dir(directory)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|entry| entry.metadata().ok())
+                .map(|metadata| metadata.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn tsv(text: &str) -> String {
+    text.replace(['\t', '\n', '\r'], " ").replace('\\', "\\\\")
+}
+
+fn pg_array(values: impl Iterator<Item = String>) -> String {
+    let quoted: Vec<String> = values
+        .map(|value| format!("\"{}\"", value.replace(['\\', '"'], "")))
+        .collect();
+    tsv(&format!("{{{}}}", quoted.join(",")))
+}
+
+fn psql(url: &str, sql: &str) {
+    let status = Command::new("psql")
+        .args([url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .status()
+        .expect("psql");
+    assert!(status.success(), "psql failed: {sql}");
+}
+
+fn postgres_baseline(
+    url: &str,
+    templates: &[BibDocument],
+    shape: &CatalogueShape,
+    words: &[String],
+    work: &Path,
+) {
+    let started = Instant::now();
+    let data = work.join("bibs.tsv");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&data).unwrap());
+        for number in 0..shape.bibs {
+            let d = synthetic_document(templates, shape, number).unwrap();
+            let keywords = d.other_text.join(" ");
+            let decade = d
+                .publication_year
+                .map(|y| (y - y % 10).to_string())
+                .unwrap_or_default();
+            // The consortium view: members with an item everyone may see.
+            let members = d
+                .holdings
+                .iter()
+                .filter(|h| h.visible_outside_member)
+                .map(|h| h.member.to_string());
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                d.bib_id,
+                tsv(&d.title),
+                tsv(&d.authors.join(" ; ")),
+                tsv(&d.subjects.join(" ; ")),
+                tsv(&format!(
+                    "{} {}",
+                    d.series.join(" "),
+                    d.publishers.join(" ")
+                )),
+                tsv(&keywords),
+                d.format.code(),
+                d.language.clone().unwrap_or_default(),
+                decade,
+                pg_array(d.subject_facets.iter().cloned()),
+                pg_array(members),
+            )
+            .unwrap();
+        }
+    }
+    psql(
+        url,
+        "DROP TABLE IF EXISTS bench_bib; DROP TABLE IF EXISTS bench_word;",
+    );
+    psql(
+        url,
+        "CREATE TABLE bench_bib (id bigint PRIMARY KEY, title text, author text, subject text, \
+         series_publisher text, keywords text, format text, language text, decade text, \
+         subject_facets text[], members text[])",
+    );
+    psql(url, &format!("\\copy bench_bib FROM '{}'", data.display()));
+    // Weighted like the tantivy side: title A, author B, subject C, the rest D.
+    psql(
+        url,
+        "ALTER TABLE bench_bib ADD COLUMN search tsvector GENERATED ALWAYS AS ( \
+         setweight(to_tsvector('english', coalesce(title,'')), 'A') || \
+         setweight(to_tsvector('simple', coalesce(author,'')), 'B') || \
+         setweight(to_tsvector('english', coalesce(subject,'')), 'C') || \
+         setweight(to_tsvector('english', coalesce(series_publisher,'') || ' ' || coalesce(keywords,'')), 'D')) STORED",
+    );
+    psql(
+        url,
+        "CREATE INDEX bench_bib_search ON bench_bib USING gin (search)",
+    );
+    psql(url, "VACUUM ANALYZE bench_bib");
+    psql(
+        url,
+        "CREATE TABLE bench_word (id int PRIMARY KEY, word text)",
+    );
+    for (number, word) in words.iter().enumerate() {
+        psql(
+            url,
+            &format!(
+                "INSERT INTO bench_word VALUES ({}, '{}')",
+                number + 1,
+                word.replace('\'', "")
+            ),
+        );
+    }
+    println!(
+        "postgres build: {} bibs in {:.1} s",
+        shape.bibs,
+        started.elapsed().as_secs_f64()
+    );
+
+    // One transaction = one search: total, top 20 by rank, and the same five facets.
+    let query = "(SELECT plainto_tsquery('english', word) FROM bench_word WHERE id = :n)";
+    let matching = format!("FROM bench_bib WHERE search @@ {query}");
+    let script = format!(
+        "\\set n random(1, {count})\n\
+         SELECT count(*) {matching};\n\
+         SELECT id, ts_rank(search, {query}) AS rank {matching} ORDER BY rank DESC LIMIT 20;\n\
+         SELECT format, count(*) {matching} GROUP BY format ORDER BY 2 DESC LIMIT 20;\n\
+         SELECT language, count(*) {matching} GROUP BY language ORDER BY 2 DESC LIMIT 20;\n\
+         SELECT decade, count(*) {matching} GROUP BY decade ORDER BY 2 DESC LIMIT 20;\n\
+         SELECT s, count(*) FROM bench_bib, unnest(subject_facets) s WHERE search @@ {query} GROUP BY s ORDER BY 2 DESC LIMIT 20;\n\
+         SELECT m, count(*) FROM bench_bib, unnest(members) m WHERE search @@ {query} GROUP BY m ORDER BY 2 DESC LIMIT 20;\n",
+        count = words.len(),
+    );
+    let script_path = work.join("search.sql");
+    std::fs::write(&script_path, script).unwrap();
+    for clients in [1, CLIENTS] {
+        let per_client = if clients == 1 {
+            QUERIES_ALONE / 10
+        } else {
+            QUERIES_PER_CLIENT / 10
+        };
+        let log_dir = work.join(format!("pgbench-{clients}"));
+        std::fs::create_dir_all(&log_dir).unwrap();
+        let started = Instant::now();
+        let status = Command::new("pgbench")
+            .current_dir(&log_dir)
+            .args([
+                "-n",
+                "-M",
+                "prepared",
+                "-f",
+                &script_path.display().to_string(),
+                "-c",
+                &clients.to_string(),
+                "-j",
+                &clients.to_string(),
+                "-t",
+                &per_client.max(1).to_string(),
+                "--log",
+                "--log-prefix=search",
+                url,
+            ])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("pgbench");
+        assert!(status.success(), "pgbench failed");
+        let elapsed = started.elapsed().as_secs_f64();
+        let mut latencies = Vec::new();
+        for entry in std::fs::read_dir(&log_dir).unwrap().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            // client_id transaction_no time_us script_no epoch epoch_us
+            latencies.extend(
+                text.lines()
+                    .filter_map(|line| line.split_whitespace().nth(2)?.parse::<u64>().ok()),
+            );
+        }
+        report("postgres", clients, &mut latencies, elapsed);
+    }
+    psql(url, "DROP TABLE bench_bib; DROP TABLE bench_word;");
+}

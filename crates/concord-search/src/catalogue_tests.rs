@@ -1,0 +1,579 @@
+//! Search over an index built from the real MARC fixtures with synthetic holdings, checked
+//! against brute-force counts over the same documents.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use concord_domain::codes::Code;
+use concord_domain::format::Format;
+
+use crate::document::{BibDocument, Holding, document_from_record};
+use crate::index::SearchIndex;
+use crate::searcher::{FacetField, SearchRequest, SearchResponse, SortOrder};
+
+fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/marc")
+        .join(path)
+}
+
+fn code(text: &str) -> Code {
+    Code::parse("code", text).unwrap()
+}
+
+fn holding(member: &str, branch: &str, status: &str, visible: bool) -> Holding {
+    Holding {
+        member: code(member),
+        branch: code(branch),
+        call_number: None,
+        status: status.to_owned(),
+        visible_outside_member: visible,
+    }
+}
+
+/// Deterministic holdings: some bibs have none, some only C's hidden items, most A's items,
+/// every third B's, every fourth also a hidden item of C.
+fn synthetic_holdings(number: usize) -> Vec<Holding> {
+    match number % 10 {
+        0 => Vec::new(),
+        1 => vec![holding("C", "C-MAIN", "available", false)],
+        _ => {
+            let branch = if number.is_multiple_of(3) {
+                "A-MAIN"
+            } else {
+                "A-EAST"
+            };
+            let status = if number.is_multiple_of(2) {
+                "available"
+            } else {
+                "on_loan"
+            };
+            let mut holdings = vec![holding("A", branch, status, true)];
+            if number.is_multiple_of(3) {
+                holdings.push(holding("B", "B-MAIN", "in_transit", true));
+            }
+            if number.is_multiple_of(4) {
+                holdings.push(holding("C", "C-MAIN", "available", false));
+            }
+            holdings
+        }
+    }
+}
+
+fn load_documents() -> Vec<BibDocument> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture("evergreen"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("evergreen_concerto_bibs_") || name.starts_with("RDA_record_")
+        })
+        .collect();
+    files.extend(["solrmarc/specTestRecs.mrc", "solrmarc/demoRecs.mrc"].map(fixture));
+    files.sort();
+    let mut documents = Vec::new();
+    for file in files {
+        let reader = concord_marc::read_any(std::fs::File::open(&file).unwrap()).unwrap();
+        for record in reader.flatten() {
+            if record.is_authority() {
+                continue;
+            }
+            let number = documents.len();
+            let bib_id = 1000 + number as i64;
+            documents.push(document_from_record(
+                bib_id,
+                &record,
+                synthetic_holdings(number),
+            ));
+        }
+    }
+    documents
+}
+
+struct Catalogue {
+    _directory: tempfile::TempDir,
+    index: SearchIndex,
+    documents: Vec<BibDocument>,
+}
+
+fn catalogue() -> Catalogue {
+    let directory = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(directory.path()).unwrap();
+    let documents = load_documents();
+    let mut indexer = index.indexer(1, 50_000_000).unwrap();
+    // Two commits make two segments, so counting across segments is exercised.
+    let (first, second) = documents.split_at(documents.len() / 2);
+    for document in first {
+        indexer.add(document).unwrap();
+    }
+    indexer.commit().unwrap();
+    for document in second {
+        indexer.add(document).unwrap();
+    }
+    indexer.commit().unwrap();
+    index.reload().unwrap();
+    Catalogue {
+        _directory: directory,
+        index,
+        documents,
+    }
+}
+
+fn request(query: &str) -> SearchRequest {
+    let mut request = SearchRequest::new(query);
+    request.facet_limit = usize::MAX;
+    request
+}
+
+fn ids(response: &SearchResponse) -> Vec<i64> {
+    response.hits.iter().map(|hit| hit.bib_id).collect()
+}
+
+fn all_ids(catalogue: &Catalogue, request: &SearchRequest) -> BTreeSet<i64> {
+    let mut request = request.clone();
+    request.page = 0;
+    request.page_size = catalogue.documents.len() + 1;
+    ids(&catalogue.index.search(&request).unwrap())
+        .into_iter()
+        .collect()
+}
+
+fn titles(response: &SearchResponse) -> Vec<&str> {
+    response.hits.iter().map(|hit| hit.title.as_str()).collect()
+}
+
+/// The facet values a document shows a viewer, derived independently of the index.
+fn brute_force_values(
+    document: &BibDocument,
+    facet: FacetField,
+    view: Option<&Code>,
+) -> BTreeSet<String> {
+    let visible = || {
+        document
+            .holdings
+            .iter()
+            .filter(move |holding| holding.is_visible_in(view))
+    };
+    match facet {
+        FacetField::Format => [document.format.code().to_owned()].into(),
+        FacetField::Language => document.language.iter().cloned().collect(),
+        FacetField::Decade => document
+            .publication_year
+            .map(|year| (year / 10 * 10).to_string())
+            .into_iter()
+            .collect(),
+        FacetField::Subject => document.subject_facets.iter().cloned().collect(),
+        FacetField::Author => document.authors.iter().cloned().collect(),
+        FacetField::Member => visible().map(|h| h.member.to_string()).collect(),
+        FacetField::Branch => visible().map(|h| h.branch.to_string()).collect(),
+        FacetField::AvailableNow => visible()
+            .filter(|h| h.is_available())
+            .map(|_| "available".to_owned())
+            .collect(),
+        FacetField::Audience => document.audience.iter().map(|a| (*a).to_owned()).collect(),
+    }
+}
+
+/// Compares the response's total and every facet count with brute force over `matching`.
+#[track_caller]
+fn check_exact_counts(
+    catalogue: &Catalogue,
+    response: &SearchResponse,
+    matching: &[&BibDocument],
+    view: Option<&Code>,
+) {
+    assert_eq!(response.total, matching.len() as u64, "total");
+    for facet in FacetField::ALL {
+        let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+        for document in matching {
+            for value in brute_force_values(document, facet, view) {
+                *expected.entry(value).or_default() += 1;
+            }
+        }
+        let actual: BTreeMap<String, u64> = response.facets[&facet]
+            .iter()
+            .map(|count| (count.value.clone(), count.count))
+            .collect();
+        assert_eq!(actual, expected, "facet {facet:?} in view {view:?}");
+    }
+    assert!(catalogue.documents.len() > matching.len() || response.total > 0);
+}
+
+#[test]
+fn the_fixture_catalogue_is_large_and_varied() {
+    let documents = load_documents();
+    assert!(documents.len() > 250, "{} documents", documents.len());
+    let formats: BTreeSet<Format> = documents.iter().map(|d| d.format).collect();
+    for expected in [
+        Format::Book,
+        Format::MusicCd,
+        Format::MusicScore,
+        Format::Dvd,
+        Format::Map,
+    ] {
+        assert!(formats.contains(&expected), "{expected:?} in {formats:?}");
+    }
+}
+
+#[test]
+fn real_records_get_the_right_format() {
+    let check = |file: &str, expected: Format| {
+        let reader = concord_marc::read_any(std::fs::File::open(fixture(file)).unwrap()).unwrap();
+        let record = reader.flatten().next().unwrap();
+        let document = document_from_record(1, &record, Vec::new());
+        assert_eq!(document.format, expected, "{file}");
+    };
+    check("evergreen/RDA_record_CD_Claudia.mrc", Format::MusicCd);
+    check("evergreen/RDA_record_DVD_Jorge_Mautner.mrc", Format::Dvd);
+    check(
+        "evergreen/RDA_record_MAP_2012_Enchanted_Circle.mrc",
+        Format::Map,
+    );
+    check(
+        "evergreen/RDA_record_SCORE_Wiegenlied.mrc",
+        Format::MusicScore,
+    );
+}
+
+#[test]
+fn consortium_and_member_views_count_exactly() {
+    let catalogue = catalogue();
+    for view in [None, Some(code("A")), Some(code("C")), Some(code("Z"))] {
+        let mut everything = request("");
+        everything.view = view.clone();
+        let response = catalogue.index.search(&everything).unwrap();
+        let matching: Vec<&BibDocument> = catalogue
+            .documents
+            .iter()
+            .filter(|document| document.is_visible_in(view.as_ref()))
+            .collect();
+        check_exact_counts(&catalogue, &response, &matching, view.as_ref());
+    }
+}
+
+#[test]
+fn keyword_results_count_exactly() {
+    let catalogue = catalogue();
+    for (query, view) in [
+        ("concerto", None),
+        ("piano OR violin", Some(code("C"))),
+        ("history", Some(code("A"))),
+    ] {
+        let mut search = request(query);
+        search.view = view.clone();
+        let response = catalogue.index.search(&search).unwrap();
+        let matched = all_ids(&catalogue, &search);
+        assert!(!matched.is_empty(), "{query}");
+        let matching: Vec<&BibDocument> = catalogue
+            .documents
+            .iter()
+            .filter(|document| matched.contains(&document.bib_id))
+            .collect();
+        assert!(matching.iter().all(|d| d.is_visible_in(view.as_ref())));
+        check_exact_counts(&catalogue, &response, &matching, view.as_ref());
+    }
+}
+
+#[test]
+fn facet_filters_narrow_exactly() {
+    let catalogue = catalogue();
+    let view = Some(code("A"));
+    let mut search = request("");
+    search.view = view.clone();
+    search.filters = vec![
+        (FacetField::Format, "book".to_owned()),
+        (FacetField::Format, "music_cd".to_owned()),
+        (FacetField::Member, "B".to_owned()),
+    ];
+    let response = catalogue.index.search(&search).unwrap();
+    let matching: Vec<&BibDocument> = catalogue
+        .documents
+        .iter()
+        .filter(|d| d.is_visible_in(view.as_ref()))
+        .filter(|d| matches!(d.format, Format::Book | Format::MusicCd))
+        .filter(|d| d.holdings.iter().any(|h| h.member.as_str() == "B"))
+        .collect();
+    assert!(!matching.is_empty());
+    check_exact_counts(&catalogue, &response, &matching, view.as_ref());
+
+    // Available now, in the consortium view, must ignore C's hidden available items.
+    let mut available = request("");
+    available.filters = vec![(FacetField::AvailableNow, "available".to_owned())];
+    let response = catalogue.index.search(&available).unwrap();
+    let matching: Vec<&BibDocument> = catalogue
+        .documents
+        .iter()
+        .filter(|d| {
+            d.holdings
+                .iter()
+                .any(|h| h.is_available() && h.is_visible_in(None))
+        })
+        .collect();
+    check_exact_counts(&catalogue, &response, &matching, None);
+}
+
+#[test]
+fn hidden_items_stay_in_their_members_view() {
+    let catalogue = catalogue();
+    let only_hidden: Vec<i64> = catalogue
+        .documents
+        .iter()
+        .filter(|d| !d.holdings.is_empty() && d.holdings.iter().all(|h| !h.visible_outside_member))
+        .map(|d| d.bib_id)
+        .collect();
+    assert!(!only_hidden.is_empty());
+    let consortium = all_ids(&catalogue, &request(""));
+    let mut in_a = request("");
+    in_a.view = Some(code("A"));
+    let member_a = all_ids(&catalogue, &in_a);
+    let mut in_c = request("");
+    in_c.view = Some(code("C"));
+    let member_c = all_ids(&catalogue, &in_c);
+    for bib_id in &only_hidden {
+        assert!(!consortium.contains(bib_id));
+        assert!(!member_a.contains(bib_id));
+        assert!(member_c.contains(bib_id));
+    }
+
+    // Hit summaries: C's hidden items are counted for C only, and C comes first for C.
+    let mut search = request("");
+    search.page_size = catalogue.documents.len();
+    let consortium_hits = catalogue.index.search(&search).unwrap().hits;
+    assert!(
+        consortium_hits
+            .iter()
+            .all(|hit| hit.holdings.iter().all(|h| h.member != "C"))
+    );
+    search.view = Some(code("C"));
+    let member_hits = catalogue.index.search(&search).unwrap().hits;
+    let with_c: Vec<_> = member_hits
+        .iter()
+        .filter(|hit| hit.holdings.iter().any(|h| h.member == "C"))
+        .collect();
+    assert!(!with_c.is_empty());
+    assert!(with_c.iter().all(|hit| hit.holdings[0].member == "C"));
+}
+
+#[test]
+fn member_view_ranks_its_own_holdings_first() {
+    let catalogue = catalogue();
+    let mut search = request("concerto");
+    search.view = Some(code("B"));
+    search.page_size = catalogue.documents.len();
+    let hits = catalogue.index.search(&search).unwrap().hits;
+    let held_by_b = |hit: &crate::searcher::SearchHit| hit.holdings.iter().any(|h| h.member == "B");
+    let first_other = hits.iter().position(|hit| !held_by_b(hit)).unwrap();
+    assert!(first_other > 0);
+    assert!(
+        hits.iter().skip(first_other).all(|hit| !held_by_b(hit)),
+        "B's bibs come before everyone else's"
+    );
+}
+
+#[test]
+fn fielded_phrase_and_boolean_queries() {
+    let catalogue = catalogue();
+    let search = |query: &str| all_ids(&catalogue, &request(query));
+    let matching = |predicate: &dyn Fn(&BibDocument) -> bool| -> BTreeSet<i64> {
+        catalogue
+            .documents
+            .iter()
+            .filter(|d| d.is_visible_in(None) && predicate(d))
+            .map(|d| d.bib_id)
+            .collect()
+    };
+
+    let by_title = search("title:brandenburg");
+    assert!(!by_title.is_empty());
+    assert_eq!(
+        by_title,
+        matching(&|d| {
+            std::iter::once(&d.title)
+                .chain(&d.other_titles)
+                .any(|t| t.to_lowercase().contains("brandenburg"))
+        })
+    );
+    let by_author = search("author:mozart");
+    assert!(!by_author.is_empty());
+    assert!(by_author.iter().all(|id| {
+        catalogue.documents.iter().any(|d| {
+            d.bib_id == *id
+                && d.authors
+                    .iter()
+                    .any(|a| a.to_lowercase().contains("mozart"))
+        })
+    }));
+    // Mozart as author is a subset of Mozart anywhere.
+    assert!(by_author.is_subset(&search("mozart")));
+    assert!(!search("subject:concertos").is_empty());
+
+    // A phrase matches fewer records than its words.
+    let words = search("piano concerto");
+    let phrase = search("\"piano concerto\"");
+    assert!(!phrase.is_empty() && phrase.is_subset(&words));
+    let reversed = search("\"concerto piano\"");
+    assert!(reversed.len() < words.len());
+
+    // Boolean operators are set operations.
+    let piano = search("piano");
+    let violin = search("violin");
+    let union: BTreeSet<i64> = piano.union(&violin).copied().collect();
+    let intersection: BTreeSet<i64> = piano.intersection(&violin).copied().collect();
+    let difference: BTreeSet<i64> = piano.difference(&violin).copied().collect();
+    assert_eq!(search("piano OR violin"), union);
+    assert_eq!(search("piano AND violin"), intersection);
+    assert_eq!(search("piano violin"), intersection);
+    assert_eq!(search("piano -violin"), difference);
+    assert_eq!(search("piano AND NOT violin"), difference);
+    assert_eq!(search("(piano OR violin) AND concerto").len(), {
+        let concerto = search("concerto");
+        union.intersection(&concerto).count()
+    });
+}
+
+#[test]
+fn identifiers_and_call_numbers() {
+    let catalogue = catalogue();
+    let with_isbn = catalogue
+        .documents
+        .iter()
+        .find(|d| d.is_visible_in(None) && d.isbns.iter().any(|isbn| isbn.len() == 13))
+        .unwrap();
+    let isbn13 = with_isbn
+        .isbns
+        .iter()
+        .find(|isbn| isbn.len() == 13)
+        .unwrap();
+    let hyphenated = format!("{}-{}", &isbn13[..3], &isbn13[3..]);
+    for query in [format!("isbn:{isbn13}"), format!("isbn:{hyphenated}")] {
+        let found = all_ids(&catalogue, &request(&query));
+        assert!(found.contains(&with_isbn.bib_id), "{query}");
+    }
+    let with_call_number = catalogue
+        .documents
+        .iter()
+        .find(|d| d.is_visible_in(None) && !d.call_numbers.is_empty())
+        .unwrap();
+    let first_word = with_call_number.call_numbers[0]
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|word| !word.is_empty())
+        .unwrap();
+    let found = all_ids(&catalogue, &request(&format!("callnumber:{first_word}")));
+    assert!(found.contains(&with_call_number.bib_id));
+}
+
+#[test]
+fn folding_and_stemming() {
+    let catalogue = catalogue();
+    let search = |query: &str| all_ids(&catalogue, &request(query));
+    // Pospíšil, Ctirad Václav in the Czech records.
+    let folded = search("author:pospisil");
+    assert!(!folded.is_empty());
+    assert_eq!(folded, search("author:Pospíšil"));
+    // English stemming: singular and plural find the same records.
+    assert_eq!(search("concertos"), search("concerto"));
+    assert!(!search("concertos").is_empty());
+}
+
+#[test]
+fn exact_title_comes_first() {
+    let catalogue = catalogue();
+    let response = catalogue.index.search(&request("the concerto")).unwrap();
+    assert!(response.total > 1);
+    assert_eq!(titles(&response)[0], "The concerto");
+}
+
+#[test]
+fn sorting_and_paging() {
+    let catalogue = catalogue();
+    let mut search = request("concerto");
+    search.page_size = 7;
+
+    for sort in [
+        SortOrder::Relevance,
+        SortOrder::Title,
+        SortOrder::Author,
+        SortOrder::Date,
+    ] {
+        search.sort = sort;
+        let everything = all_ids(&catalogue, &search);
+        let mut paged = Vec::new();
+        let mut total = 0;
+        for page in 0.. {
+            search.page = page;
+            let response = catalogue.index.search(&search).unwrap();
+            total = response.total;
+            if response.hits.is_empty() {
+                break;
+            }
+            assert!(response.hits.len() <= 7);
+            paged.extend(ids(&response));
+        }
+        assert_eq!(paged.len() as u64, total, "{sort:?}");
+        let paged_set: BTreeSet<i64> = paged.iter().copied().collect();
+        assert_eq!(
+            paged_set, everything,
+            "pages cover every hit once ({sort:?})"
+        );
+        assert_eq!(paged_set.len(), paged.len());
+    }
+
+    search.page = 0;
+    search.page_size = 1000;
+    let by_id: HashMap<i64, &BibDocument> =
+        catalogue.documents.iter().map(|d| (d.bib_id, d)).collect();
+
+    search.sort = SortOrder::Title;
+    let keys: Vec<String> = ids(&catalogue.index.search(&search).unwrap())
+        .iter()
+        .map(|id| crate::index::normalised_key(&by_id[id].title_for_sorting))
+        .collect();
+    assert!(keys.windows(2).all(|pair| pair[0] <= pair[1]), "{keys:?}");
+
+    search.sort = SortOrder::Author;
+    let keys: Vec<String> = ids(&catalogue.index.search(&search).unwrap())
+        .iter()
+        .filter_map(|id| by_id[id].main_author())
+        .map(crate::index::normalised_key)
+        .collect();
+    assert!(keys.windows(2).all(|pair| pair[0] <= pair[1]), "{keys:?}");
+
+    search.sort = SortOrder::Date;
+    let years: Vec<i64> = ids(&catalogue.index.search(&search).unwrap())
+        .iter()
+        .filter_map(|id| by_id[id].publication_year)
+        .collect();
+    assert!(years.len() > 10);
+    assert!(years.windows(2).all(|pair| pair[0] >= pair[1]), "{years:?}");
+}
+
+#[test]
+fn replacing_and_deleting_documents() {
+    let catalogue = catalogue();
+    let mut indexer = catalogue.index.indexer(1, 15_000_000).unwrap();
+    let mut changed = catalogue.documents[5].clone();
+    let bib_id = changed.bib_id;
+    changed.title = "Zyzzyva quarterly".to_owned();
+    changed.holdings = vec![holding("A", "A-MAIN", "available", true)];
+    indexer.upsert(&changed).unwrap();
+    indexer.commit().unwrap();
+    catalogue.index.reload().unwrap();
+    let found = catalogue.index.search(&request("zyzzyva")).unwrap();
+    assert_eq!(ids(&found), [bib_id]);
+    assert_eq!(
+        catalogue.index.document_count(),
+        catalogue.documents.len() as u64
+    );
+
+    indexer.delete(bib_id);
+    indexer.commit().unwrap();
+    catalogue.index.reload().unwrap();
+    assert_eq!(
+        catalogue.index.search(&request("zyzzyva")).unwrap().total,
+        0
+    );
+    assert_eq!(
+        catalogue.index.document_count(),
+        catalogue.documents.len() as u64 - 1
+    );
+}

@@ -1,0 +1,563 @@
+//! What the index knows about one bibliographic record: search text, sort keys, facet values
+//! and holdings, extracted from a MARC record by a pure function.
+
+use concord_domain::codes::Code;
+use concord_domain::format::{self, Format};
+use concord_marc::{DataField, Record};
+
+/// One item of a bib as search sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    /// The member library that owns the item.
+    pub member: Code,
+    /// The branch the item belongs to (its shelving branch).
+    pub branch: Code,
+    /// The item's call number, if it has its own.
+    pub call_number: Option<String>,
+    /// The item status code (`available`, `on_loan`, `in_transit`...).
+    pub status: String,
+    /// False when the owning member keeps this item out of other members' views.
+    pub visible_outside_member: bool,
+}
+
+impl Holding {
+    /// Whether a patron could take the item off the shelf now.
+    pub fn is_available(&self) -> bool {
+        self.status == "available"
+    }
+
+    /// Whether a patron searching in `view` (a member's view, or the whole consortium when
+    /// `None`) may see this item. The owning member always sees its own items.
+    pub fn is_visible_in(&self, view: Option<&Code>) -> bool {
+        self.visible_outside_member || view == Some(&self.member)
+    }
+}
+
+/// The searchable form of one bibliographic record and its holdings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BibDocument {
+    /// The store's id of the bib.
+    pub bib_id: i64,
+    /// The display title (245 $a $b $n $p).
+    pub title: String,
+    /// Other titles searched as titles: 246, 130, 240, 740.
+    pub other_titles: Vec<String>,
+    /// The title without its leading article (245 second indicator), for sorting and exact match.
+    pub title_for_sorting: String,
+    /// Names: the main entry first (100/110/111), then added entries (700/710/711).
+    pub authors: Vec<String>,
+    /// Subject headings (600-651, 655), subdivisions joined with ` -- `.
+    pub subjects: Vec<String>,
+    /// The main part ($a) of each subject heading, as facet values.
+    pub subject_facets: Vec<String>,
+    /// Series statements and added entries (490, 830).
+    pub series: Vec<String>,
+    /// ISBNs, digits only, in both their 10- and 13-digit forms where convertible.
+    pub isbns: Vec<String>,
+    /// ISSNs, eight characters without the hyphen, lower-case `x`.
+    pub issns: Vec<String>,
+    /// Classification numbers from the record (050, 082, 090, 092, 099) and items' call numbers.
+    pub call_numbers: Vec<String>,
+    /// Publishers (260 $b, 264 $b).
+    pub publishers: Vec<String>,
+    /// The year of publication: 260/264 $c, else 008/07-10.
+    pub publication_year: Option<i64>,
+    /// The material format.
+    pub format: Format,
+    /// The language code from 008/35-37.
+    pub language: Option<String>,
+    /// The target audience code from 008/22.
+    pub audience: Option<&'static str>,
+    /// Other searchable text: statement of responsibility, edition, notes.
+    pub other_text: Vec<String>,
+    /// The items, each with its member, branch and visibility.
+    pub holdings: Vec<Holding>,
+}
+
+impl BibDocument {
+    /// The first author, for display and sorting.
+    pub fn main_author(&self) -> Option<&str> {
+        self.authors.first().map(String::as_str)
+    }
+
+    /// Whether a patron searching in `view` may see this bib at all. A bib with no items
+    /// (an ebook, a record not yet received) is visible everywhere; a bib whose every item is
+    /// kept out of other members' views is visible only to those members.
+    pub fn is_visible_in(&self, view: Option<&Code>) -> bool {
+        self.holdings.is_empty()
+            || self
+                .holdings
+                .iter()
+                .any(|holding| holding.is_visible_in(view))
+    }
+}
+
+/// Builds the search document of a bib from its MARC record and its items.
+pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>) -> BibDocument {
+    let field_008 = record.control("008");
+    let fields_007: Vec<&str> = record
+        .control_fields()
+        .filter(|field| field.tag.as_str() == "007")
+        .map(|field| field.value.as_str())
+        .collect();
+    let leader = record.leader.as_str();
+
+    let title_field = record.field("245");
+    let title = title_field
+        .map(|field| joined(field, &['a', 'b', 'n', 'p']))
+        .unwrap_or_default();
+    let title_for_sorting = title_field
+        .map(|field| {
+            let skip = field.indicator2.to_digit(10).unwrap_or(0) as usize;
+            title_without_leading_article(&title, skip)
+        })
+        .unwrap_or_default();
+
+    let mut other_titles = Vec::new();
+    for tag in ["246", "130", "240", "730", "740"] {
+        for field in record.fields(tag) {
+            push_unique(&mut other_titles, joined(field, &['a', 'b', 'n', 'p', 'k']));
+        }
+    }
+
+    let mut authors = Vec::new();
+    for tag in ["100", "110", "111", "700", "710", "711"] {
+        for field in record.fields(tag) {
+            push_unique(&mut authors, joined(field, &['a', 'b', 'c', 'q', 'd']));
+        }
+    }
+
+    let mut subjects = Vec::new();
+    let mut subject_facets = Vec::new();
+    for tag in ["600", "610", "611", "630", "648", "650", "651", "655"] {
+        for field in record.fields(tag) {
+            let parts: Vec<String> = field
+                .subfields
+                .iter()
+                .filter(|subfield| subfield.code.is_ascii_lowercase())
+                .map(|subfield| trim_punctuation(&subfield.value))
+                .filter(|value| !value.is_empty())
+                .collect();
+            push_unique(&mut subjects, parts.join(" -- "));
+            if let Some(main) = field.subfield('a') {
+                push_unique(&mut subject_facets, trim_punctuation(main));
+            }
+        }
+    }
+
+    let mut series = Vec::new();
+    for tag in ["490", "800", "810", "830"] {
+        for field in record.fields(tag) {
+            push_unique(&mut series, joined(field, &['a', 't', 'n', 'p', 'v']));
+        }
+    }
+
+    let mut isbns = Vec::new();
+    for field in record.fields("020") {
+        for value in field.subfields('a') {
+            for isbn in normalised_isbns(value) {
+                push_unique(&mut isbns, isbn);
+            }
+        }
+    }
+    let mut issns = Vec::new();
+    for field in record.fields("022") {
+        for value in field.subfields('a') {
+            if let Some(issn) = normalised_issn(value) {
+                push_unique(&mut issns, issn);
+            }
+        }
+    }
+
+    let mut call_numbers = Vec::new();
+    for tag in ["050", "082", "090", "092", "099"] {
+        for field in record.fields(tag) {
+            push_unique(&mut call_numbers, joined(field, &['a', 'b']));
+        }
+    }
+    for holding in &holdings {
+        if let Some(call_number) = &holding.call_number {
+            push_unique(&mut call_numbers, call_number.trim().to_owned());
+        }
+    }
+
+    let mut publishers = Vec::new();
+    let mut dates = Vec::new();
+    for field in record.fields("260") {
+        field
+            .subfields('b')
+            .for_each(|value| push_unique(&mut publishers, trim_punctuation(value)));
+        dates.extend(field.subfields('c').map(str::to_owned));
+    }
+    // 264 second indicator 1 is publication; 4 (copyright) only dates when nothing better.
+    for indicator in ['1', '4'] {
+        for field in record
+            .fields("264")
+            .filter(|field| field.indicator2 == indicator)
+        {
+            field
+                .subfields('b')
+                .for_each(|value| push_unique(&mut publishers, trim_punctuation(value)));
+            dates.extend(field.subfields('c').map(str::to_owned));
+        }
+    }
+    let publication_year = dates
+        .iter()
+        .find_map(|date| first_year(date))
+        .or_else(|| year_from_008(field_008));
+
+    let mut other_text = Vec::new();
+    if let Some(responsibility) = title_field.and_then(|field| field.subfield('c')) {
+        push_unique(&mut other_text, trim_punctuation(responsibility));
+    }
+    for field in record.data_fields() {
+        let tag = field.tag.as_str();
+        if tag == "250" || (tag.starts_with('5') && tag != "590") {
+            push_unique(&mut other_text, joined(field, &['a']));
+        }
+    }
+
+    BibDocument {
+        bib_id,
+        title,
+        other_titles,
+        title_for_sorting,
+        authors,
+        subjects,
+        subject_facets,
+        series,
+        isbns,
+        issns,
+        call_numbers,
+        publishers,
+        publication_year,
+        format: format::material_format(leader, &fields_007, field_008),
+        language: format::language(field_008),
+        audience: format::audience(leader, field_008).map(|audience| audience.code()),
+        other_text,
+        holdings,
+    }
+}
+
+/// The chosen subfields of a field, in record order, joined by spaces, with the ISBD
+/// punctuation that ends a field (` /`, ` :`, `.`) removed.
+fn joined(field: &DataField, codes: &[char]) -> String {
+    let parts: Vec<&str> = field
+        .subfields
+        .iter()
+        .filter(|subfield| codes.contains(&subfield.code))
+        .map(|subfield| subfield.value.trim())
+        .filter(|value| !value.is_empty())
+        .collect();
+    trim_punctuation(&parts.join(" "))
+}
+
+/// Removes the ISBD punctuation cataloguers put at the end of subfields.
+fn trim_punctuation(value: &str) -> String {
+    let trimmed = value
+        .trim()
+        .trim_end_matches([' ', '/', ':', ';', ',', '=', '.']);
+    // Keep a full stop that ends an initial ("Smith, J.") or an abbreviation ("Jr.").
+    let keep_full_stop = value.trim().ends_with('.')
+        && trimmed
+            .rsplit([' ', ',', '.'])
+            .next()
+            .is_some_and(|last| last.chars().count() == 1 || last == "Jr" || last == "Sr");
+    let mut result = trimmed.trim().to_owned();
+    if keep_full_stop {
+        result.push('.');
+    }
+    result
+}
+
+fn push_unique(values: &mut Vec<String>, value: String) {
+    if !value.is_empty() && !values.contains(&value) {
+        values.push(value);
+    }
+}
+
+/// The title with its non-filing characters removed ("The ", "L'"), as 245/ind2 counts them.
+fn title_without_leading_article(title: &str, non_filing_characters: usize) -> String {
+    let rest: String = title.chars().skip(non_filing_characters).collect();
+    // Fall back to the whole title when the indicator is wrong and skipping would cut a word.
+    if rest.trim().is_empty() {
+        title.to_owned()
+    } else {
+        rest.trim_start().to_owned()
+    }
+}
+
+/// ISBN forms to index for one 020 $a: the ten- and thirteen-digit forms of the number that
+/// starts the subfield (qualifiers like "(pbk.)" follow it).
+pub fn normalised_isbns(value: &str) -> Vec<String> {
+    let digits: String = value
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    match digits.len() {
+        10 => {
+            let mut forms = vec![digits.clone()];
+            forms.extend(isbn10_to_isbn13(&digits));
+            forms
+        }
+        13 if digits.chars().all(|c| c.is_ascii_digit()) => {
+            let mut forms = vec![digits.clone()];
+            forms.extend(isbn13_to_isbn10(&digits));
+            forms
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn isbn10_to_isbn13(isbn10: &str) -> Option<String> {
+    let body = isbn10.get(..9)?;
+    let prefixed = format!("978{body}");
+    let check = isbn13_check_digit(&prefixed)?;
+    Some(format!("{prefixed}{check}"))
+}
+
+fn isbn13_to_isbn10(isbn13: &str) -> Option<String> {
+    let body = isbn13.strip_prefix("978")?.get(..9)?;
+    let sum: u32 = body
+        .chars()
+        .zip((2..=10).rev())
+        .map(|(c, weight)| c.to_digit(10).unwrap_or(0) * weight)
+        .sum();
+    let check = (11 - sum % 11) % 11;
+    let check = if check == 10 {
+        'X'
+    } else {
+        char::from_digit(check, 10)?
+    };
+    Some(format!("{body}{check}"))
+}
+
+fn isbn13_check_digit(first_twelve: &str) -> Option<char> {
+    let mut sum = 0;
+    for (index, c) in first_twelve.chars().enumerate() {
+        let digit = c.to_digit(10)?;
+        sum += if index % 2 == 0 { digit } else { digit * 3 };
+    }
+    char::from_digit((10 - sum % 10) % 10, 10)
+}
+
+/// An ISSN as eight characters without its hyphen (`0317847x`), if the value holds one.
+pub fn normalised_issn(value: &str) -> Option<String> {
+    let issn: String = value
+        .split_whitespace()
+        .next()?
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    (issn.len() == 8).then_some(issn)
+}
+
+/// The first plausible four-digit year in a date statement ("c1998.", "[2006?]", "1983-").
+fn first_year(date: &str) -> Option<i64> {
+    let bytes = date.as_bytes();
+    bytes.windows(4).enumerate().find_map(|(start, window)| {
+        let before_is_digit = start
+            .checked_sub(1)
+            .and_then(|index| bytes.get(index))
+            .is_some_and(u8::is_ascii_digit);
+        let after_is_digit = bytes.get(start + 4).is_some_and(u8::is_ascii_digit);
+        if before_is_digit || after_is_digit || !window.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let year: i64 = std::str::from_utf8(window).ok()?.parse().ok()?;
+        (1000..=2999).contains(&year).then_some(year)
+    })
+}
+
+/// 008/07-10, date 1, when it is four digits.
+fn year_from_008(field_008: Option<&str>) -> Option<i64> {
+    let date = field_008?.get(7..11)?;
+    if !date.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    date.parse()
+        .ok()
+        .filter(|year| (1000..=2999).contains(year))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use concord_marc::{Leader, Tag};
+
+    fn field(tag: &str, indicators: (char, char), subfields: &[(char, &str)]) -> DataField {
+        let mut field = DataField::new(Tag::parse(tag).unwrap(), indicators.0, indicators.1);
+        for (code, value) in subfields {
+            field = field.with_subfield(*code, *value);
+        }
+        field
+    }
+
+    fn sample_record() -> Record {
+        let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+        record.push_control(Tag::parse("001").unwrap(), "42");
+        record.push_control(
+            Tag::parse("008").unwrap(),
+            "070605s2006    ilu    j      000 0 ger d",
+        );
+        record.push_data(field("020", (' ', ' '), &[('a', "0-596-52068-9 (pbk.)")]));
+        record.push_data(field("022", (' ', ' '), &[('a', "0317-847X")]));
+        record.push_data(field(
+            "050",
+            (' ', '4'),
+            &[('a', "QA76.73.R87"), ('b', "K53 2006")],
+        ));
+        record.push_data(field(
+            "100",
+            ('1', ' '),
+            &[('a', "Müller, Hans,"), ('d', "1950-")],
+        ));
+        record.push_data(field(
+            "245",
+            ('1', '4'),
+            &[
+                ('a', "The lovely bones :"),
+                ('b', "a novel /"),
+                ('c', "by Hans Müller."),
+            ],
+        ));
+        record.push_data(field("246", ('3', ' '), &[('a', "Bones")]));
+        record.push_data(field(
+            "264",
+            (' ', '1'),
+            &[('a', "Berlin :"), ('b', "Verlag X,"), ('c', "[2008]")],
+        ));
+        record.push_data(field(
+            "490",
+            ('1', ' '),
+            &[('a', "Rust books ;"), ('v', "3")],
+        ));
+        record.push_data(field(
+            "650",
+            (' ', '0'),
+            &[('a', "Murder"), ('x', "Fiction."), ('z', "Pennsylvania.")],
+        ));
+        record.push_data(field("700", ('1', ' '), &[('a', "Smith, J.")]));
+        record.push_data(field(
+            "500",
+            (' ', ' '),
+            &[('a', "Translated from the English.")],
+        ));
+        record
+    }
+
+    fn holding(member: &str, branch: &str, status: &str, visible: bool) -> Holding {
+        Holding {
+            member: Code::parse("member", member).unwrap(),
+            branch: Code::parse("branch", branch).unwrap(),
+            call_number: Some("FIC MUL".to_owned()),
+            status: status.to_owned(),
+            visible_outside_member: visible,
+        }
+    }
+
+    #[test]
+    fn extracts_every_searchable_part() {
+        let document = document_from_record(
+            7,
+            &sample_record(),
+            vec![holding("A", "A-MAIN", "available", true)],
+        );
+        assert_eq!(document.bib_id, 7);
+        assert_eq!(document.title, "The lovely bones : a novel");
+        assert_eq!(document.title_for_sorting, "lovely bones : a novel");
+        assert_eq!(document.other_titles, ["Bones"]);
+        assert_eq!(document.authors, ["Müller, Hans, 1950-", "Smith, J."]);
+        assert_eq!(document.main_author(), Some("Müller, Hans, 1950-"));
+        assert_eq!(document.subjects, ["Murder -- Fiction -- Pennsylvania"]);
+        assert_eq!(document.subject_facets, ["Murder"]);
+        assert_eq!(document.series, ["Rust books ; 3"]);
+        assert_eq!(document.isbns, ["0596520689", "9780596520687"]);
+        assert_eq!(document.issns, ["0317847x"]);
+        assert_eq!(document.call_numbers, ["QA76.73.R87 K53 2006", "FIC MUL"]);
+        assert_eq!(document.publishers, ["Verlag X"]);
+        assert_eq!(document.publication_year, Some(2008));
+        assert_eq!(document.format, Format::Book);
+        assert_eq!(document.language.as_deref(), Some("ger"));
+        assert_eq!(document.audience, Some("juvenile"));
+        assert_eq!(
+            document.other_text,
+            ["by Hans Müller", "Translated from the English"]
+        );
+    }
+
+    #[test]
+    fn date_falls_back_to_008() {
+        let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+        record.push_control(
+            Tag::parse("008").unwrap(),
+            "830506s1983    nyu           000 1 eng  ",
+        );
+        record.push_data(field("260", (' ', ' '), &[('b', "Knopf,"), ('c', "n.d.")]));
+        let document = document_from_record(1, &record, Vec::new());
+        assert_eq!(document.publication_year, Some(1983));
+        assert_eq!(document.publishers, ["Knopf"]);
+        assert_eq!(document.title, "");
+    }
+
+    #[track_caller]
+    fn check_year(date: &str, expected: Option<i64>) {
+        assert_eq!(first_year(date), expected, "{date:?}");
+    }
+
+    #[test]
+    fn years_from_date_statements() {
+        check_year("c1998.", Some(1998));
+        check_year("[2006?]", Some(2006));
+        check_year("1983-", Some(1983));
+        check_year("p1990, c1991", Some(1990));
+        check_year("19--", None);
+        check_year("12345", None);
+        check_year("0999", None);
+        check_year("", None);
+    }
+
+    #[track_caller]
+    fn check_isbn(value: &str, expected: &[&str]) {
+        assert_eq!(normalised_isbns(value), expected, "{value:?}");
+    }
+
+    #[test]
+    fn isbns_in_both_forms() {
+        check_isbn("0-596-52068-9", &["0596520689", "9780596520687"]);
+        check_isbn("9780596520687 (pbk.)", &["9780596520687", "0596520689"]);
+        check_isbn("080442957X", &["080442957X", "9780804429573"]);
+        check_isbn("9798886451740", &["9798886451740"]);
+        check_isbn("12345", &[]);
+        check_isbn("", &[]);
+    }
+
+    #[test]
+    fn visibility_of_holdings_and_bibs() {
+        let member_a = Code::parse("member", "A").unwrap();
+        let member_b = Code::parse("member", "B").unwrap();
+        let hidden = holding("A", "A-MAIN", "available", false);
+        assert!(hidden.is_visible_in(Some(&member_a)));
+        assert!(!hidden.is_visible_in(Some(&member_b)));
+        assert!(!hidden.is_visible_in(None));
+
+        let record = sample_record();
+        let only_hidden = document_from_record(1, &record, vec![hidden.clone()]);
+        assert!(only_hidden.is_visible_in(Some(&member_a)));
+        assert!(!only_hidden.is_visible_in(Some(&member_b)));
+        assert!(!only_hidden.is_visible_in(None));
+        let mixed = document_from_record(
+            1,
+            &record,
+            vec![hidden, holding("B", "B-MAIN", "on_loan", true)],
+        );
+        assert!(mixed.is_visible_in(None));
+        let no_items = document_from_record(1, &record, Vec::new());
+        assert!(no_items.is_visible_in(None));
+    }
+}

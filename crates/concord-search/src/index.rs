@@ -1,0 +1,436 @@
+//! The tantivy schema, its analyzers, and the index handle that adds, replaces and deletes
+//! bib documents.
+//!
+//! **Invariant:** a bib is one tantivy document, keyed by `bib_id`; `upsert` deletes the old
+//! document by that key before adding the new one, so after a commit there is at most one.
+//!
+//! Holdings-dependent facet values (member, branch, available now) are indexed as
+//! `VIEWER:VALUE`, where VIEWER is `*` for items everyone may see and the owning member's code
+//! for items kept out of other members' views. A search in member M's view counts and matches
+//! only values whose viewer is `*` or `M`, which is how hidden items stay invisible to other
+//! members without one index per member.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use tantivy::directory::MmapDirectory;
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::document::BibDocument;
+
+/// What can go wrong opening, writing or searching the index.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// tantivy reported an error (I/O, corrupt index, bad query structure).
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// The index directory could not be opened.
+    #[error("search index directory: {0}")]
+    Directory(#[from] tantivy::directory::error::OpenDirectoryError),
+}
+
+/// The viewer marker for values every member may see.
+pub(crate) const EVERYONE: &str = "*";
+
+/// Languages with their own stemmed keyword field, by MARC language code. Every record is
+/// also in the English-stemmed `keywords` field, English being the catalogue's main language.
+pub(crate) const STEMMED_LANGUAGES: [(&str, &str, Language); 4] = [
+    ("fre", "keywords_fre", Language::French),
+    ("ger", "keywords_ger", Language::German),
+    ("spa", "keywords_spa", Language::Spanish),
+    ("ita", "keywords_ita", Language::Italian),
+];
+
+/// The fields of the schema, looked up once.
+#[derive(Debug, Clone)]
+pub(crate) struct Fields {
+    pub bib_id: Field,
+    pub title: Field,
+    pub title_exact: Field,
+    pub title_sort: Field,
+    pub author: Field,
+    pub author_sort: Field,
+    pub subject: Field,
+    pub series: Field,
+    pub isbn: Field,
+    pub issn: Field,
+    pub callnumber: Field,
+    pub publisher: Field,
+    pub keywords: Field,
+    pub keywords_by_language: Vec<(&'static str, Field)>,
+    pub year: Field,
+    pub title_display: Field,
+    pub author_display: Field,
+    pub holdings_display: Field,
+    pub format: Field,
+    pub language: Field,
+    pub decade: Field,
+    pub subject_facet: Field,
+    pub author_facet: Field,
+    pub audience: Field,
+    pub visible_to: Field,
+    pub holding_member: Field,
+    pub holding_branch: Field,
+    pub available_now: Field,
+}
+
+const ANALYZER_ENGLISH: &str = "concord_en";
+const ANALYZER_FOLDED: &str = "concord_folded";
+const ANALYZER_IDENTIFIER: &str = "concord_identifier";
+
+fn text_field(analyzer: &str, stored: bool) -> TextOptions {
+    let options = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    if stored {
+        options.set_stored()
+    } else {
+        options
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let facet = STRING | FAST;
+    let keywords_by_language = STEMMED_LANGUAGES
+        .iter()
+        .map(|(code, name, _)| (*code, builder.add_text_field(name, text_field(name, false))))
+        .collect();
+    let fields = Fields {
+        bib_id: builder.add_i64_field("bib_id", INDEXED | STORED | FAST),
+        title: builder.add_text_field("title", text_field(ANALYZER_ENGLISH, false)),
+        title_exact: builder.add_text_field("title_exact", STRING),
+        title_sort: builder.add_text_field("title_sort", STRING | FAST),
+        author: builder.add_text_field("author", text_field(ANALYZER_FOLDED, false)),
+        author_sort: builder.add_text_field("author_sort", STRING | FAST),
+        subject: builder.add_text_field("subject", text_field(ANALYZER_ENGLISH, false)),
+        series: builder.add_text_field("series", text_field(ANALYZER_ENGLISH, false)),
+        isbn: builder.add_text_field("isbn", text_field(ANALYZER_IDENTIFIER, false)),
+        issn: builder.add_text_field("issn", text_field(ANALYZER_IDENTIFIER, false)),
+        callnumber: builder.add_text_field("callnumber", text_field(ANALYZER_FOLDED, false)),
+        publisher: builder.add_text_field("publisher", text_field(ANALYZER_FOLDED, false)),
+        keywords: builder.add_text_field("keywords", text_field(ANALYZER_ENGLISH, false)),
+        keywords_by_language,
+        year: builder.add_i64_field("year", INDEXED | STORED | FAST),
+        title_display: builder.add_text_field("title_display", STORED),
+        author_display: builder.add_text_field("author_display", STORED),
+        holdings_display: builder.add_text_field("holdings_display", STORED),
+        format: builder.add_text_field("format", facet.clone() | STORED),
+        language: builder.add_text_field("language", facet.clone()),
+        decade: builder.add_text_field("decade", facet.clone()),
+        subject_facet: builder.add_text_field("subject_facet", facet.clone()),
+        author_facet: builder.add_text_field("author_facet", facet.clone()),
+        audience: builder.add_text_field("audience", facet.clone()),
+        visible_to: builder.add_text_field("visible_to", facet.clone()),
+        holding_member: builder.add_text_field("holding_member", facet.clone()),
+        holding_branch: builder.add_text_field("holding_branch", facet.clone()),
+        available_now: builder.add_text_field("available_now", facet),
+    };
+    (builder.build(), fields)
+}
+
+fn base_analyzer() -> tantivy::tokenizer::TextAnalyzerBuilder<impl tantivy::tokenizer::Tokenizer> {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(64))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+}
+
+fn register_analyzers(index: &Index) {
+    let tokenizers = index.tokenizers();
+    tokenizers.register(ANALYZER_FOLDED, base_analyzer().build());
+    tokenizers.register(
+        ANALYZER_ENGLISH,
+        base_analyzer()
+            .filter(Stemmer::new(Language::English))
+            .build(),
+    );
+    for (_, name, language) in STEMMED_LANGUAGES {
+        tokenizers.register(name, base_analyzer().filter(Stemmer::new(language)).build());
+    }
+    tokenizers.register(
+        ANALYZER_IDENTIFIER,
+        TextAnalyzer::builder(RawTokenizer::default())
+            .filter(LowerCaser)
+            .build(),
+    );
+}
+
+/// Lower-cased, diacritic-folded words joined by single spaces: the form titles and names
+/// take for sorting and for the exact-title match (`"L'Étranger!"` → `"l etranger"`).
+pub fn normalised_key(text: &str) -> String {
+    let mut analyzer = base_analyzer().build();
+    let mut stream = analyzer.token_stream(text);
+    let mut words: Vec<String> = Vec::new();
+    stream.process(&mut |token| words.push(token.text.clone()));
+    words.join(" ")
+}
+
+/// The exact-title keys of a title: the whole title and the part before the subtitle.
+pub(crate) fn exact_title_keys(document: &BibDocument) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for title in [&document.title, &document.title_for_sorting] {
+        keys.insert(normalised_key(title));
+        if let Some(main) = title.split([':', '/', '=']).next() {
+            keys.insert(normalised_key(main));
+        }
+    }
+    keys.remove("");
+    keys
+}
+
+/// An opened index: schema, analyzers and a reader. Cheap to share behind an `Arc`.
+pub struct SearchIndex {
+    pub(crate) index: Index,
+    pub(crate) fields: Fields,
+    pub(crate) reader: IndexReader,
+}
+
+impl SearchIndex {
+    /// Opens the index in `directory`, creating it when the directory is empty.
+    pub fn open_or_create(directory: &Path) -> Result<SearchIndex, SearchError> {
+        let (schema, fields) = schema();
+        let index = Index::open_or_create(MmapDirectory::open(directory)?, schema)?;
+        SearchIndex::from_index(index, fields)
+    }
+
+    /// A throwaway index in memory, for tests and tools.
+    pub fn create_in_ram() -> Result<SearchIndex, SearchError> {
+        let (schema, fields) = schema();
+        SearchIndex::from_index(Index::create_in_ram(schema), fields)
+    }
+
+    fn from_index(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
+        register_analyzers(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            fields,
+            reader,
+        })
+    }
+
+    /// A writer using `threads` indexing threads and `heap_bytes` of buffer in total.
+    /// Only one writer may be open on an index at a time.
+    pub fn indexer(&self, threads: usize, heap_bytes: usize) -> Result<Indexer, SearchError> {
+        let writer = self
+            .index
+            .writer_with_num_threads(threads.max(1), heap_bytes)?;
+        Ok(Indexer {
+            writer,
+            fields: self.fields.clone(),
+        })
+    }
+
+    /// Makes committed changes visible to searches.
+    pub fn reload(&self) -> Result<(), SearchError> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// The number of documents searches currently see.
+    pub fn document_count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+}
+
+/// Adds, replaces and deletes bib documents; nothing is visible until [`Indexer::commit`] and
+/// [`SearchIndex::reload`].
+pub struct Indexer {
+    writer: IndexWriter<TantivyDocument>,
+    fields: Fields,
+}
+
+impl Indexer {
+    /// Adds the document, replacing any earlier document of the same bib.
+    pub fn upsert(&mut self, document: &BibDocument) -> Result<(), SearchError> {
+        self.delete(document.bib_id);
+        self.add(document)
+    }
+
+    /// Adds the document without deleting an earlier one: for building a fresh index.
+    pub fn add(&mut self, document: &BibDocument) -> Result<(), SearchError> {
+        self.writer
+            .add_document(tantivy_document(&self.fields, document))?;
+        Ok(())
+    }
+
+    /// Removes the bib's document, if any.
+    pub fn delete(&mut self, bib_id: i64) {
+        self.writer
+            .delete_term(Term::from_field_i64(self.fields.bib_id, bib_id));
+    }
+
+    /// Removes every document (before a full rebuild).
+    pub fn delete_all(&mut self) -> Result<(), SearchError> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Makes the changes durable; call [`SearchIndex::reload`] to search them.
+    pub fn commit(&mut self) -> Result<(), SearchError> {
+        self.writer.commit()?;
+        Ok(())
+    }
+
+    /// Waits for background segment merges to finish and releases the writer.
+    pub fn finish(self) -> Result<(), SearchError> {
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}
+
+/// Holding strings for display: `MEMBER|BRANCH|STATUS|1` (1 = visible outside the member).
+pub(crate) fn holding_display(holding: &crate::document::Holding) -> String {
+    format!(
+        "{}|{}|{}|{}",
+        holding.member,
+        holding.branch,
+        holding.status,
+        u8::from(holding.visible_outside_member)
+    )
+}
+
+fn viewer_value(viewer: &str, value: &str) -> String {
+    format!("{viewer}:{value}")
+}
+
+fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_i64(fields.bib_id, document.bib_id);
+    doc.add_text(fields.title, &document.title);
+    doc.add_text(fields.title_display, &document.title);
+    for title in &document.other_titles {
+        doc.add_text(fields.title, title);
+    }
+    for key in exact_title_keys(document) {
+        doc.add_text(fields.title_exact, key);
+    }
+    doc.add_text(
+        fields.title_sort,
+        normalised_key(&document.title_for_sorting),
+    );
+    if let Some(author) = document.main_author() {
+        doc.add_text(fields.author_display, author);
+        doc.add_text(fields.author_sort, normalised_key(author));
+    }
+    for author in &document.authors {
+        doc.add_text(fields.author, author);
+        doc.add_text(fields.author_facet, author);
+    }
+    for subject in &document.subjects {
+        doc.add_text(fields.subject, subject);
+    }
+    for subject in &document.subject_facets {
+        doc.add_text(fields.subject_facet, subject);
+    }
+    for series in &document.series {
+        doc.add_text(fields.series, series);
+    }
+    for isbn in &document.isbns {
+        doc.add_text(fields.isbn, isbn);
+    }
+    for issn in &document.issns {
+        doc.add_text(fields.issn, issn);
+    }
+    for call_number in &document.call_numbers {
+        doc.add_text(fields.callnumber, call_number);
+    }
+    for publisher in &document.publishers {
+        doc.add_text(fields.publisher, publisher);
+    }
+
+    // Everything a keyword search should find, once per stemming language that applies.
+    let keyword_text: Vec<&str> = std::iter::once(document.title.as_str())
+        .chain(document.other_titles.iter().map(String::as_str))
+        .chain(document.authors.iter().map(String::as_str))
+        .chain(document.subjects.iter().map(String::as_str))
+        .chain(document.series.iter().map(String::as_str))
+        .chain(document.publishers.iter().map(String::as_str))
+        .chain(document.other_text.iter().map(String::as_str))
+        .chain(document.isbns.iter().map(String::as_str))
+        .chain(document.issns.iter().map(String::as_str))
+        .collect();
+    let language_field = document.language.as_deref().and_then(|language| {
+        fields
+            .keywords_by_language
+            .iter()
+            .find(|(code, _)| *code == language)
+            .map(|(_, field)| *field)
+    });
+    for text in &keyword_text {
+        doc.add_text(fields.keywords, text);
+        if let Some(field) = language_field {
+            doc.add_text(field, text);
+        }
+    }
+
+    if let Some(year) = document.publication_year {
+        doc.add_i64(fields.year, year);
+        doc.add_text(fields.decade, (year - year.rem_euclid(10)).to_string());
+    }
+    doc.add_text(fields.format, document.format.code());
+    if let Some(language) = &document.language {
+        doc.add_text(fields.language, language);
+    }
+    if let Some(audience) = document.audience {
+        doc.add_text(fields.audience, audience);
+    }
+
+    // Visibility and holdings facets, de-duplicated so each value counts once per bib.
+    let mut visible_to = BTreeSet::new();
+    let mut members = BTreeSet::new();
+    let mut branches = BTreeSet::new();
+    let mut available = BTreeSet::new();
+    if document.holdings.is_empty() {
+        visible_to.insert(EVERYONE.to_owned());
+    }
+    for holding in &document.holdings {
+        let viewer = if holding.visible_outside_member {
+            EVERYONE
+        } else {
+            holding.member.as_str()
+        };
+        visible_to.insert(viewer.to_owned());
+        members.insert(viewer_value(viewer, holding.member.as_str()));
+        branches.insert(viewer_value(viewer, holding.branch.as_str()));
+        if holding.is_available() {
+            available.insert(viewer_value(viewer, crate::searcher::AVAILABLE));
+        }
+        doc.add_text(fields.holdings_display, holding_display(holding));
+    }
+    for (field, values) in [
+        (fields.visible_to, visible_to),
+        (fields.holding_member, members),
+        (fields.holding_branch, branches),
+        (fields.available_now, available),
+    ] {
+        for value in values {
+            doc.add_text(field, value);
+        }
+    }
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_folded_and_lower_cased() {
+        assert_eq!(normalised_key("L'Étranger!"), "l etranger");
+        assert_eq!(normalised_key("  Müller,   Hans "), "muller hans");
+        assert_eq!(normalised_key(""), "");
+    }
+}

@@ -1,0 +1,24 @@
+//! Catalogue search for the whole consortium: a tantivy index of bib documents with exact
+//! totals and facet counts, fielded queries, and member views that respect item visibility.
+//!
+//! * [`document`] turns a MARC record and its items into a [`BibDocument`] (pure).
+//! * [`index`] holds the schema and the [`Indexer`] that adds, replaces and deletes documents.
+//! * [`searcher`] runs a [`SearchRequest`] and returns a [`SearchResponse`].
+//! * [`bench`] generates a large synthetic catalogue from real records, for the benchmark.
+//!
+//! **Boundary:** no SQL and no HTTP here. The caller feeds documents in (from the store's change
+//! log) and exposes searches over its own transports.
+
+pub mod bench;
+pub mod document;
+pub mod index;
+pub mod searcher;
+
+pub use document::{BibDocument, Holding, document_from_record};
+pub use index::{Indexer, SearchError, SearchIndex};
+pub use searcher::{
+    FacetCount, FacetField, MemberHoldings, SearchHit, SearchRequest, SearchResponse, SortOrder,
+};
+
+#[cfg(test)]
+mod catalogue_tests;

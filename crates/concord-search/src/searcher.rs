@@ -1,0 +1,758 @@
+//! Searching the index: the query language, member views, sorting, paging and exact facets.
+//!
+//! **Invariant:** totals and facet counts are exact. The total is tantivy's `Count`; facets are
+//! counted by [`FacetCounter`], which visits every matching document and reads the facet
+//! fields' columns, once per distinct value per bib, never from a sample or a top-N shortlist.
+
+use std::collections::{BTreeMap, HashMap};
+
+use concord_domain::codes::Code;
+use serde::Serialize;
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::StrColumn;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{DocAddress, DocId, Order, Score, SegmentReader, TantivyDocument, Term};
+
+use crate::index::{EVERYONE, SearchError, SearchIndex, normalised_key};
+
+/// The value of the `available_now` facet.
+pub const AVAILABLE: &str = "available";
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    /// Best match first (the default).
+    #[default]
+    Relevance,
+    /// By title, ignoring leading articles, A to Z.
+    Title,
+    /// By main author, A to Z.
+    Author,
+    /// Newest first.
+    Date,
+}
+
+/// The facets a search can count and filter by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FacetField {
+    /// Material format code.
+    Format,
+    /// Language code.
+    Language,
+    /// Decade of publication (`1990` for 1990-1999).
+    Decade,
+    /// Main subject heading.
+    Subject,
+    /// Author name.
+    Author,
+    /// Member library holding a visible item.
+    Member,
+    /// Branch holding a visible item.
+    Branch,
+    /// Whether a visible item is on the shelf now (value [`AVAILABLE`]).
+    AvailableNow,
+    /// Target audience code.
+    Audience,
+}
+
+impl FacetField {
+    /// Every facet, in display order.
+    pub const ALL: [FacetField; 9] = [
+        FacetField::Format,
+        FacetField::Language,
+        FacetField::Decade,
+        FacetField::Subject,
+        FacetField::Author,
+        FacetField::Member,
+        FacetField::Branch,
+        FacetField::AvailableNow,
+        FacetField::Audience,
+    ];
+
+    /// The facet's name in URLs and the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            FacetField::Format => "format",
+            FacetField::Language => "language",
+            FacetField::Decade => "decade",
+            FacetField::Subject => "subject",
+            FacetField::Author => "author",
+            FacetField::Member => "member",
+            FacetField::Branch => "branch",
+            FacetField::AvailableNow => "available_now",
+            FacetField::Audience => "audience",
+        }
+    }
+
+    /// The facet with this name.
+    pub fn from_name(name: &str) -> Option<FacetField> {
+        FacetField::ALL
+            .into_iter()
+            .find(|facet| facet.name() == name)
+    }
+
+    fn index_field_name(self) -> &'static str {
+        match self {
+            FacetField::Format => "format",
+            FacetField::Language => "language",
+            FacetField::Decade => "decade",
+            FacetField::Subject => "subject_facet",
+            FacetField::Author => "author_facet",
+            FacetField::Member => "holding_member",
+            FacetField::Branch => "holding_branch",
+            FacetField::AvailableNow => "available_now",
+            FacetField::Audience => "audience",
+        }
+    }
+
+    /// Whether the facet's values depend on which items the viewer may see.
+    fn depends_on_view(self) -> bool {
+        matches!(
+            self,
+            FacetField::Member | FacetField::Branch | FacetField::AvailableNow
+        )
+    }
+}
+
+/// One search.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    /// The query text in the catalogue's query language (see [`SearchIndex::search`]).
+    pub query: String,
+    /// Extra fielded terms ANDed with the query (`("author", "Müller")`), as an advanced
+    /// search form sends them.
+    pub fielded: Vec<(String, String)>,
+    /// The member whose view this is; `None` for the whole consortium.
+    pub view: Option<Code>,
+    /// Facet selections: values of one facet are ORed, different facets ANDed.
+    pub filters: Vec<(FacetField, String)>,
+    /// The facets to count.
+    pub facets: Vec<FacetField>,
+    /// How many values of each facet to return (the counts are exact whatever this is).
+    pub facet_limit: usize,
+    /// Result order.
+    pub sort: SortOrder,
+    /// Zero-based page number.
+    pub page: usize,
+    /// Hits per page.
+    pub page_size: usize,
+}
+
+impl SearchRequest {
+    /// A consortium-wide search for `query` with every facet, 20 hits a page.
+    pub fn new(query: impl Into<String>) -> SearchRequest {
+        SearchRequest {
+            query: query.into(),
+            fielded: Vec::new(),
+            view: None,
+            filters: Vec::new(),
+            facets: FacetField::ALL.to_vec(),
+            facet_limit: 50,
+            sort: SortOrder::Relevance,
+            page: 0,
+            page_size: 20,
+        }
+    }
+}
+
+/// The items of one member in a hit, as the viewer may see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberHoldings {
+    /// The member's code.
+    pub member: String,
+    /// Visible items.
+    pub total: u32,
+    /// Visible items on the shelf now.
+    pub available: u32,
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    /// The bib's store id.
+    pub bib_id: i64,
+    /// Display title.
+    pub title: String,
+    /// Main author.
+    pub author: Option<String>,
+    /// Publication year.
+    pub year: Option<i64>,
+    /// Format code.
+    pub format: String,
+    /// Visible holdings by member; the viewing member first, then by code.
+    pub holdings: Vec<MemberHoldings>,
+}
+
+/// One facet value and the exact number of matching bibs that have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    /// The value.
+    pub value: String,
+    /// How many matching bibs have it.
+    pub count: u64,
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResponse {
+    /// The exact number of matching bibs.
+    pub total: u64,
+    /// The requested page of hits.
+    pub hits: Vec<SearchHit>,
+    /// For each requested facet, values by descending count (ties by value), up to the limit.
+    pub facets: BTreeMap<FacetField, Vec<FacetCount>>,
+}
+
+/// Fields a query may name, with the boost a match there gets in a keyword search.
+const DEFAULT_FIELD_BOOSTS: [(&str, Score); 5] = [
+    ("title", 4.0),
+    ("author", 3.0),
+    ("subject", 2.0),
+    ("series", 1.5),
+    ("keywords", 1.0),
+];
+
+/// The boost of a bib whose title is exactly the query.
+const EXACT_TITLE_BOOST: Score = 20.0;
+/// The boost of a bib the viewing member holds, in that member's view: large enough to put
+/// all of them before other members' bibs, ranked by relevance within each group.
+const OWN_MEMBER_BOOST: Score = 1000.0;
+
+impl SearchIndex {
+    /// Runs a search.
+    ///
+    /// The query language is tantivy's: words (all must match), `field:word` with the fields
+    /// `title`, `author`, `subject`, `series`, `isbn`, `issn`, `callnumber`, `publisher`,
+    /// `"phrases"`, `AND`, `OR`, `NOT`, `-word`, `+word` and parentheses. Unparseable parts
+    /// are dropped rather than failing, as a patron's typing should never give an error page.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        let query = self.build_query(request);
+        let searcher = self.reader.searcher();
+        let facets = FacetCounter {
+            facets: request.facets.clone(),
+            view: request.view.as_ref().map(|code| code.as_str().to_owned()),
+        };
+        let page_size = request.page_size.max(1);
+        let top = TopDocs::with_limit(page_size).and_offset(request.page * page_size);
+        let (total, addresses, facet_counts) = match request.sort {
+            SortOrder::Relevance => {
+                let (total, top, facets) =
+                    searcher.search(&query, &(Count, top.order_by_score(), facets))?;
+                (total, addresses_of(top), facets)
+            }
+            SortOrder::Title => {
+                let collector = top.order_by_string_fast_field("title_sort", Order::Asc);
+                let (total, top, facets) = searcher.search(&query, &(Count, collector, facets))?;
+                (total, addresses_of(top), facets)
+            }
+            SortOrder::Author => {
+                let collector = top.order_by_string_fast_field("author_sort", Order::Asc);
+                let (total, top, facets) = searcher.search(&query, &(Count, collector, facets))?;
+                (total, addresses_of(top), facets)
+            }
+            SortOrder::Date => {
+                let collector = top.order_by_fast_field::<i64>("year", Order::Desc);
+                let (total, top, facets) = searcher.search(&query, &(Count, collector, facets))?;
+                (total, addresses_of(top), facets)
+            }
+        };
+        let mut hits = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let document: TantivyDocument = searcher.doc(address)?;
+            hits.push(self.hit(&document, request.view.as_ref()));
+        }
+        Ok(SearchResponse {
+            total: total as u64,
+            hits,
+            facets: top_facet_values(facet_counts, request.facet_limit),
+        })
+    }
+
+    fn build_query(&self, request: &SearchRequest) -> Box<dyn Query> {
+        let fields = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+
+        let text = request.query.trim();
+        if !text.is_empty() {
+            clauses.push((Occur::Must, self.parse_user_query(text)));
+            if let Some(exact) = exact_title_candidate(text) {
+                let term = Term::from_field_text(fields.title_exact, &exact);
+                let exact_title = TermQuery::new(term, IndexRecordOption::Basic);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(exact_title), EXACT_TITLE_BOOST)),
+                ));
+            }
+        }
+        for (field, value) in &request.fielded {
+            let fielded = format!("{field}:({value})");
+            clauses.push((Occur::Must, self.parse_user_query(&fielded)));
+        }
+        if clauses.iter().all(|(occur, _)| *occur != Occur::Must) {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+
+        let view = request.view.as_ref().map(Code::as_str);
+        // Only bibs with an item the viewer may see (or no items at all).
+        let mut viewers = vec![EVERYONE];
+        viewers.extend(view);
+        let visible = any_term(
+            fields.visible_to,
+            viewers.iter().map(|viewer| (*viewer).to_owned()),
+        );
+        clauses.push((Occur::Must, filter(visible)));
+
+        let mut selections: BTreeMap<FacetField, Vec<&str>> = BTreeMap::new();
+        for (facet, value) in &request.filters {
+            selections.entry(*facet).or_default().push(value);
+        }
+        for (facet, values) in selections {
+            let field = self.facet_index_field(facet);
+            let terms: Vec<String> = if facet.depends_on_view() {
+                values
+                    .iter()
+                    .flat_map(|value| {
+                        viewers
+                            .iter()
+                            .map(move |viewer| format!("{viewer}:{value}"))
+                    })
+                    .collect()
+            } else {
+                values.iter().map(|value| (*value).to_owned()).collect()
+            };
+            clauses.push((Occur::Must, filter(any_term(field, terms.into_iter()))));
+        }
+
+        if let Some(member) = view {
+            let own = any_term(
+                fields.holding_member,
+                viewers.iter().map(|viewer| format!("{viewer}:{member}")),
+            );
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(ConstScoreQuery::new(own, 1.0)),
+                    OWN_MEMBER_BOOST,
+                )),
+            ));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn parse_user_query(&self, text: &str) -> Box<dyn Query> {
+        let schema = self.index.schema();
+        let default_fields: Vec<Field> = DEFAULT_FIELD_BOOSTS
+            .iter()
+            .filter_map(|(name, _)| schema.get_field(name).ok())
+            .chain(
+                self.fields
+                    .keywords_by_language
+                    .iter()
+                    .map(|(_, field)| *field),
+            )
+            .collect();
+        let mut parser = QueryParser::for_index(&self.index, default_fields);
+        parser.set_conjunction_by_default();
+        for (name, boost) in DEFAULT_FIELD_BOOSTS {
+            if let Ok(field) = schema.get_field(name) {
+                parser.set_field_boost(field, boost);
+            }
+        }
+        let rewritten = not_as_exclusion(&normalise_identifiers(text));
+        let (query, errors) = parser.parse_query_lenient(&rewritten);
+        if !errors.is_empty() {
+            tracing::debug!(query = text, errors = ?errors, "parts of a search query were ignored");
+        }
+        query
+    }
+
+    fn facet_index_field(&self, facet: FacetField) -> Field {
+        let fields = &self.fields;
+        match facet {
+            FacetField::Format => fields.format,
+            FacetField::Language => fields.language,
+            FacetField::Decade => fields.decade,
+            FacetField::Subject => fields.subject_facet,
+            FacetField::Author => fields.author_facet,
+            FacetField::Member => fields.holding_member,
+            FacetField::Branch => fields.holding_branch,
+            FacetField::AvailableNow => fields.available_now,
+            FacetField::Audience => fields.audience,
+        }
+    }
+
+    fn hit(&self, document: &TantivyDocument, view: Option<&Code>) -> SearchHit {
+        let fields = &self.fields;
+        let text = |field: Field| {
+            document
+                .get_first(field)
+                .and_then(|value| value.as_str().map(str::to_owned))
+        };
+        let number = |field: Field| document.get_first(field).and_then(|value| value.as_i64());
+        let mut by_member: BTreeMap<String, MemberHoldings> = BTreeMap::new();
+        for value in document.get_all(fields.holdings_display) {
+            let Some(line) = value.as_str() else {
+                continue;
+            };
+            let mut parts = line.split('|');
+            let (Some(member), Some(_branch), Some(status), Some(visible)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let own = view.is_some_and(|code| code.as_str() == member);
+            if visible != "1" && !own {
+                continue;
+            }
+            let entry = by_member
+                .entry(member.to_owned())
+                .or_insert_with(|| MemberHoldings {
+                    member: member.to_owned(),
+                    total: 0,
+                    available: 0,
+                });
+            entry.total += 1;
+            if status == "available" {
+                entry.available += 1;
+            }
+        }
+        let mut holdings: Vec<MemberHoldings> = by_member.into_values().collect();
+        holdings.sort_by_key(|holding| view.is_none_or(|code| code.as_str() != holding.member));
+        SearchHit {
+            bib_id: number(fields.bib_id).unwrap_or_default(),
+            title: text(fields.title_display).unwrap_or_default(),
+            author: text(fields.author_display),
+            year: number(fields.year),
+            format: text(fields.format).unwrap_or_default(),
+            holdings,
+        }
+    }
+}
+
+fn addresses_of<K>(top: Vec<(K, DocAddress)>) -> Vec<DocAddress> {
+    top.into_iter().map(|(_, address)| address).collect()
+}
+
+/// A query matching documents with any of the terms.
+fn any_term(field: Field, values: impl Iterator<Item = String>) -> Box<dyn Query> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = values
+        .map(|value| {
+            let term = Term::from_field_text(field, &value);
+            let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+            (Occur::Should, query)
+        })
+        .collect();
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// A restriction that does not change scores.
+fn filter(query: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(query, 0.0))
+}
+
+/// The normalised query when it is plain words (no fields, quotes or operators), so that a
+/// bib with exactly that title can be put first.
+fn exact_title_candidate(text: &str) -> Option<String> {
+    let has_syntax = text.contains([':', '"', '(', ')', '[', ']', '{', '}', '^', '*'])
+        || text
+            .split_whitespace()
+            .any(|word| matches!(word, "AND" | "OR" | "NOT") || word.starts_with(['-', '+']));
+    if has_syntax {
+        return None;
+    }
+    Some(normalised_key(text)).filter(|key| !key.is_empty())
+}
+
+/// Removes hyphens and spaces inside `isbn:` and `issn:` values, which are indexed bare.
+fn normalise_identifiers(text: &str) -> String {
+    let mut result = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(position) = ["isbn:", "issn:"]
+        .iter()
+        .filter_map(|prefix| rest.find(prefix).map(|at| at + prefix.len()))
+        .min()
+    {
+        let (before, after) = rest.split_at(position);
+        result.push_str(before);
+        let end = after
+            .find(|c: char| c.is_whitespace() || c == ')')
+            .unwrap_or(after.len());
+        let (value, tail) = after.split_at(end);
+        result.extend(value.chars().filter(|c| *c != '-'));
+        rest = tail;
+    }
+    result.push_str(rest);
+    result
+}
+
+/// Writes `NOT word` as `-word`: tantivy's grammar reads `a AND NOT b` as "a and (nothing)",
+/// while patrons (and Lucene) mean "a but not b".
+fn not_as_exclusion(text: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut negate_next = false;
+    for word in text.split_whitespace() {
+        if word == "NOT" {
+            negate_next = true;
+            continue;
+        }
+        if negate_next {
+            words.push(format!("-{word}"));
+            negate_next = false;
+        } else {
+            words.push(word.to_owned());
+        }
+    }
+    words.join(" ")
+}
+
+fn top_facet_values(
+    counts: HashMap<FacetField, HashMap<String, u64>>,
+    limit: usize,
+) -> BTreeMap<FacetField, Vec<FacetCount>> {
+    counts
+        .into_iter()
+        .map(|(facet, values)| {
+            let mut values: Vec<FacetCount> = values
+                .into_iter()
+                .map(|(value, count)| FacetCount { value, count })
+                .collect();
+            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            values.truncate(limit);
+            (facet, values)
+        })
+        .collect()
+}
+
+/// Counts facet values over every matching document.
+///
+/// Per segment, plain facets count term ordinals in an array and turn only the ordinals seen
+/// into strings at the end. View-dependent facets first map each ordinal to the value it
+/// stands for in this view (or to nothing when the viewer may not see it), then count each
+/// value once per document, since `*:A` and `A:A` are the same member A to a viewer from A.
+struct FacetCounter {
+    facets: Vec<FacetField>,
+    view: Option<String>,
+}
+
+struct SegmentFacet {
+    facet: FacetField,
+    column: Option<StrColumn>,
+    counts: Vec<u64>,
+    /// For view-dependent facets: ordinal → index of the visible value in `values`.
+    visible: Option<Vec<Option<usize>>>,
+    values: Vec<String>,
+    seen_in_document: Vec<usize>,
+}
+
+struct FacetSegmentCounter {
+    facets: Vec<SegmentFacet>,
+}
+
+impl Collector for FacetCounter {
+    type Fruit = HashMap<FacetField, HashMap<String, u64>>;
+    type Child = FacetSegmentCounter;
+
+    fn for_segment(
+        &self,
+        _segment_ordinal: u32,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<FacetSegmentCounter> {
+        let mut facets = Vec::with_capacity(self.facets.len());
+        for facet in &self.facets {
+            let column = segment.fast_fields().str(facet.index_field_name())?;
+            let term_count = column.as_ref().map_or(0, |column| column.num_terms());
+            let mut values = Vec::new();
+            let visible = match (&column, facet.depends_on_view()) {
+                (Some(column), true) => {
+                    let mut by_value: HashMap<String, usize> = HashMap::new();
+                    let mut mapping = Vec::with_capacity(term_count);
+                    let mut term = String::new();
+                    for ordinal in 0..term_count as u64 {
+                        column.ord_to_str(ordinal, &mut term)?;
+                        let target = term.split_once(':').and_then(|(viewer, value)| {
+                            let allowed =
+                                viewer == EVERYONE || self.view.as_deref() == Some(viewer);
+                            allowed.then(|| {
+                                let next = by_value.len();
+                                *by_value.entry(value.to_owned()).or_insert(next)
+                            })
+                        });
+                        mapping.push(target);
+                    }
+                    values = vec![String::new(); by_value.len()];
+                    for (value, index) in by_value {
+                        if let Some(slot) = values.get_mut(index) {
+                            *slot = value;
+                        }
+                    }
+                    Some(mapping)
+                }
+                _ => None,
+            };
+            let counted = if visible.is_some() {
+                values.len()
+            } else {
+                term_count
+            };
+            facets.push(SegmentFacet {
+                facet: *facet,
+                column,
+                counts: vec![0; counted],
+                visible,
+                values,
+                seen_in_document: Vec::new(),
+            });
+        }
+        Ok(FacetSegmentCounter { facets })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(
+        &self,
+        segment_fruits: Vec<HashMap<FacetField, HashMap<String, u64>>>,
+    ) -> tantivy::Result<Self::Fruit> {
+        let mut merged: Self::Fruit = self
+            .facets
+            .iter()
+            .map(|facet| (*facet, HashMap::new()))
+            .collect();
+        for fruit in segment_fruits {
+            for (facet, values) in fruit {
+                let target = merged.entry(facet).or_default();
+                for (value, count) in values {
+                    *target.entry(value).or_default() += count;
+                }
+            }
+        }
+        Ok(merged)
+    }
+}
+
+impl SegmentCollector for FacetSegmentCounter {
+    type Fruit = HashMap<FacetField, HashMap<String, u64>>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        for facet in &mut self.facets {
+            let Some(column) = &facet.column else {
+                continue;
+            };
+            match &facet.visible {
+                None => {
+                    for ordinal in column.term_ords(doc) {
+                        if let Some(count) = usize::try_from(ordinal)
+                            .ok()
+                            .and_then(|index| facet.counts.get_mut(index))
+                        {
+                            *count += 1;
+                        }
+                    }
+                }
+                Some(mapping) => {
+                    facet.seen_in_document.clear();
+                    for ordinal in column.term_ords(doc) {
+                        let target = usize::try_from(ordinal)
+                            .ok()
+                            .and_then(|index| mapping.get(index).copied().flatten());
+                        if let Some(target) = target {
+                            facet.seen_in_document.push(target);
+                        }
+                    }
+                    facet.seen_in_document.sort_unstable();
+                    facet.seen_in_document.dedup();
+                    for target in &facet.seen_in_document {
+                        if let Some(count) = facet.counts.get_mut(*target) {
+                            *count += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        let mut fruit = HashMap::new();
+        for facet in self.facets {
+            let mut values = HashMap::new();
+            match (&facet.visible, &facet.column) {
+                (Some(_), _) => {
+                    for (value, count) in facet.values.into_iter().zip(facet.counts) {
+                        if count > 0 {
+                            values.insert(value, count);
+                        }
+                    }
+                }
+                (None, Some(column)) => {
+                    let mut term = String::new();
+                    for (ordinal, count) in facet.counts.iter().enumerate() {
+                        if *count > 0
+                            && column
+                                .ord_to_str(ordinal as u64, &mut term)
+                                .unwrap_or(false)
+                        {
+                            values.insert(term.clone(), *count);
+                        }
+                    }
+                }
+                (None, None) => {}
+            }
+            fruit.insert(facet.facet, values);
+        }
+        fruit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_lose_their_hyphens() {
+        assert_eq!(
+            normalise_identifiers("isbn:0-596-52068-9 rust"),
+            "isbn:0596520689 rust"
+        );
+        assert_eq!(
+            normalise_identifiers("(issn:0317-847X OR title:x-y)"),
+            "(issn:0317847X OR title:x-y)"
+        );
+        assert_eq!(normalise_identifiers("no identifiers"), "no identifiers");
+    }
+
+    #[test]
+    fn not_becomes_exclusion() {
+        assert_eq!(
+            not_as_exclusion("piano AND NOT violin"),
+            "piano AND -violin"
+        );
+        assert_eq!(not_as_exclusion("NOT (a OR b) c"), "-(a OR b) c");
+        assert_eq!(not_as_exclusion("knot not NOT"), "knot not");
+    }
+
+    #[test]
+    fn exact_title_only_for_plain_words() {
+        assert_eq!(
+            exact_title_candidate("The Lovely Bones").as_deref(),
+            Some("the lovely bones")
+        );
+        assert_eq!(exact_title_candidate("title:bones"), None);
+        assert_eq!(exact_title_candidate("\"lovely bones\""), None);
+        assert_eq!(exact_title_candidate("bones -lovely"), None);
+        assert_eq!(exact_title_candidate("bones OR skulls"), None);
+        assert_eq!(exact_title_candidate("!!"), None);
+    }
+
+    #[test]
+    fn facet_names_round_trip() {
+        for facet in FacetField::ALL {
+            assert_eq!(FacetField::from_name(facet.name()), Some(facet));
+        }
+        assert_eq!(FacetField::from_name("colour"), None);
+    }
+}
