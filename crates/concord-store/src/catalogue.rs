@@ -164,6 +164,44 @@ pub async fn bibs_page(
     rows.iter().map(bib_from_row).collect()
 }
 
+/// The most recently changed live bibs, newest first (the catalogue's staff entry page).
+pub async fn recent_bibs(conn: &mut AnyConnection, limit: i64) -> StoreResult<Vec<BibRow>> {
+    let sql = format!(
+        "SELECT {BIB_COLUMNS} FROM bib WHERE withdrawn = 0 ORDER BY updated_at DESC, id DESC LIMIT $1"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(bib_from_row).collect()
+}
+
+/// Live bibs whose title starts with `prefix`, ignoring case (a plain staff lookup, not search:
+/// it scans the titles, which is fine for a lookup but not for discovery).
+pub async fn bibs_by_title_prefix(
+    conn: &mut AnyConnection,
+    prefix: &str,
+    limit: i64,
+) -> StoreResult<Vec<BibRow>> {
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for c in prefix.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    let sql = format!(
+        "SELECT {BIB_COLUMNS} FROM bib WHERE withdrawn = 0 AND LOWER(title) LIKE $1 ESCAPE '\\' ORDER BY title, id LIMIT $2"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(bib_from_row).collect()
+}
+
 pub async fn replace_identifiers(
     conn: &mut AnyConnection,
     bib: BibId,

@@ -4,6 +4,7 @@
 pub mod api;
 mod auth;
 pub mod catalogue_api;
+pub mod catalogue_pages;
 pub mod openapi;
 pub mod pages;
 mod style;
@@ -68,6 +69,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(api::routes())
         .merge(pages::routes())
         .merge(catalogue_api::routes())
+        .merge(catalogue_pages::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -60,43 +60,43 @@ pub fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
 }
 
 /// Form fields, in order, with repeats (several grants, several closed dates).
-type Fields = Vec<(String, String)>;
+pub(crate) type Fields = Vec<(String, String)>;
 
-fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
         .map_or("", |(_, v)| v.as_str())
 }
 
-fn checked(fields: &Fields, name: &str) -> bool {
+pub(crate) fn checked(fields: &Fields, name: &str) -> bool {
     matches!(field(fields, name), "on" | "true" | "1" | "yes")
 }
 
 /// Everything a page needs to render: the catalogue, the language, who is looking.
-struct View<'a> {
+pub(crate) struct View<'a> {
     state: &'a AppState,
     auth: &'a Auth,
 }
 
 impl<'a> View<'a> {
-    fn new(state: &'a AppState, auth: &'a Auth) -> Self {
+    pub(crate) fn new(state: &'a AppState, auth: &'a Auth) -> Self {
         View { state, auth }
     }
 
-    fn t(&self, key: &'a str) -> &'a str {
+    pub(crate) fn t(&self, key: &'a str) -> &'a str {
         self.state.messages.get(&self.auth.lang, key)
     }
 
-    fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+    pub(crate) fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
         self.state.messages.format(&self.auth.lang, key, args)
     }
 
-    fn csrf(&self) -> Markup {
+    pub(crate) fn csrf(&self) -> Markup {
         html! { input type="hidden" name="csrf" value=(self.auth.csrf_token.as_deref().unwrap_or("")); }
     }
 
-    fn page(&self, title: &str, body: Markup) -> Markup {
+    pub(crate) fn page(&self, title: &str, body: Markup) -> Markup {
         self.branded_page(title, None, body)
     }
 
@@ -157,7 +157,7 @@ impl<'a> View<'a> {
         }
     }
 
-    fn errors(&self, error: Option<&ServiceError>) -> Markup {
+    pub(crate) fn errors(&self, error: Option<&ServiceError>) -> Markup {
         let Some(error) = error else { return html! {} };
         html! {
             div class="errors" role="alert" tabindex="-1" {
@@ -170,7 +170,7 @@ impl<'a> View<'a> {
         }
     }
 
-    fn field_error(&self, error: Option<&ServiceError>, name: &str) -> Markup {
+    pub(crate) fn field_error(&self, error: Option<&ServiceError>, name: &str) -> Markup {
         let reasons: Vec<&FieldError> = error.map_or(Vec::new(), |e| {
             e.fields
                 .iter()
@@ -180,7 +180,7 @@ impl<'a> View<'a> {
         html! { @for f in reasons { span class="field-error" id=(format!("{name}-error")) { (f.reason) } } }
     }
 
-    fn text_input(
+    pub(crate) fn text_input(
         &self,
         error: Option<&ServiceError>,
         name: &str,
@@ -200,7 +200,7 @@ impl<'a> View<'a> {
     }
 }
 
-fn html_response(status: StatusCode, markup: Markup) -> Response {
+pub(crate) fn html_response(status: StatusCode, markup: Markup) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -236,7 +236,7 @@ pub fn error_page(state: &AppState, auth: &Auth, error: &ServiceError) -> Respon
 }
 
 /// Runs a page handler body, turning service errors into error pages.
-fn render(state: &AppState, auth: &Auth, result: ServiceResult<Response>) -> Response {
+pub(crate) fn render(state: &AppState, auth: &Auth, result: ServiceResult<Response>) -> Response {
     result.unwrap_or_else(|e| error_page(state, auth, &e))
 }
 
@@ -485,11 +485,11 @@ async fn account(State(state): State<SharedState>, auth: Auth) -> Response {
 // ----- staff administration -----
 
 /// The staff principal, or a redirect to the login page for anyone else.
-fn staff(auth: &Auth) -> Option<Principal> {
+pub(crate) fn staff(auth: &Auth) -> Option<Principal> {
     auth.principal.clone().filter(Principal::is_staff)
 }
 
-fn to_login() -> Response {
+pub(crate) fn to_login() -> Response {
     Redirect::to("/login").into_response()
 }
 
@@ -527,6 +527,7 @@ async fn dashboard(State(state): State<SharedState>, auth: Auth) -> Response {
                 @if may_patrons { li { a href="/admin/patrons" { (view.t("admin.patrons")) } } }
                 @if may_staff { li { a href="/admin/staff" { (view.t("admin.staff")) } } li { a href="/admin/tokens" { (view.t("admin.tokens")) } } }
                 @if may_audit { li { a href="/admin/audit" { (view.t("admin.audit")) } } }
+                @if can(Action::EditBib) || principal.grants().iter().any(|g| matches!(g.role, Role::Cataloguing)) { li { a href="/admin/catalogue" { (view.t("admin.catalogue")) } } }
             }
         })))
     }
@@ -1658,7 +1659,7 @@ async fn revoke_token(
 
 // ----- the audit log -----
 
-fn format_time(unix: i64) -> String {
+pub(crate) fn format_time(unix: i64) -> String {
     let date = concord_domain::calendar::Date::from_unix(unix, 0);
     let seconds = unix.rem_euclid(86_400);
     format!(
@@ -1739,7 +1740,7 @@ async fn audit_page(
     render(&state, &auth, result)
 }
 
-fn urlencode(text: &str) -> String {
+pub(crate) fn urlencode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
