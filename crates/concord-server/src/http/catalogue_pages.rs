@@ -542,7 +542,7 @@ async fn editor_view(
                 @if let Some(e) = error {
                     div class="errors" role="alert" tabindex="-1" {
                         h2 { (view.t("form.problem")) }
-                        p { (e.message) }
+                        @if e.fields.is_empty() { p { (e.message) } }
                         ul { @for f in &e.fields { li { (f.reason) } } }
                     }
                 }
