@@ -176,15 +176,16 @@ pub async fn recent_bibs(conn: &mut AnyConnection, limit: i64) -> StoreResult<Ve
     rows.iter().map(bib_from_row).collect()
 }
 
-/// Live bibs whose title starts with `prefix`, ignoring case (a plain staff lookup, not search:
-/// it scans the titles, which is fine for a lookup but not for discovery).
+/// Live bibs whose title starts with `prefix`, ignoring case as the engine's LOWER does (ASCII
+/// only on SQLite). A plain staff lookup, not search: it scans the titles, which is fine for a
+/// lookup but not for discovery.
 pub async fn bibs_by_title_prefix(
     conn: &mut AnyConnection,
     prefix: &str,
     limit: i64,
 ) -> StoreResult<Vec<BibRow>> {
     let mut pattern = String::with_capacity(prefix.len() + 1);
-    for c in prefix.to_lowercase().chars() {
+    for c in prefix.chars() {
         if matches!(c, '%' | '_' | '\\') {
             pattern.push('\\');
         }
@@ -192,7 +193,7 @@ pub async fn bibs_by_title_prefix(
     }
     pattern.push('%');
     let sql = format!(
-        "SELECT {BIB_COLUMNS} FROM bib WHERE withdrawn = 0 AND LOWER(title) LIKE $1 ESCAPE '\\' ORDER BY title, id LIMIT $2"
+        "SELECT {BIB_COLUMNS} FROM bib WHERE withdrawn = 0 AND LOWER(title) LIKE LOWER($1) ESCAPE '\\' ORDER BY title, id LIMIT $2"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(pattern)
