@@ -212,14 +212,33 @@ pub async fn replace_identifiers(
         .bind(bib.0)
         .execute(&mut *conn)
         .await?;
+    insert_identifiers(conn, bib, identifiers).await
+}
+
+/// Adds a new bib's identifiers in one statement (import speed: one round trip, not one each).
+pub async fn insert_identifiers(
+    conn: &mut AnyConnection,
+    bib: BibId,
+    identifiers: &[Identifier],
+) -> StoreResult<()> {
+    if identifiers.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..identifiers.len())
+        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+        .collect();
+    let sql = format!(
+        "INSERT INTO bib_identifier (bib_id, kind, value) VALUES {}",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for identifier in identifiers {
-        sqlx::query("INSERT INTO bib_identifier (bib_id, kind, value) VALUES ($1, $2, $3)")
+        query = query
             .bind(bib.0)
             .bind(identifier.kind.as_str())
-            .bind(&identifier.value)
-            .execute(&mut *conn)
-            .await?;
+            .bind(identifier.value.clone());
     }
+    query.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -683,6 +702,46 @@ pub async fn log_change(
     .execute(&mut *conn)
     .await?;
     Ok(seq)
+}
+
+/// Logs many changes of one kind at once (an import batch): reserves their sequence numbers
+/// with one update of the counter and writes them with one insert per 250 entities.
+pub async fn log_changes(
+    conn: &mut AnyConnection,
+    entity_kind: &str,
+    entity_ids: &[i64],
+    now: i64,
+) -> StoreResult<()> {
+    // A batch holds at most a few thousand entities: the cast cannot wrap.
+    let count = entity_ids.len() as i64;
+    if count == 0 {
+        return Ok(());
+    }
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE catalogue_sequence SET next_seq = next_seq + $1 WHERE id = 1 RETURNING next_seq",
+    )
+    .bind(count)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut seq = last - count;
+    for chunk in entity_ids.chunks(250) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, $1, ${}, $2)", 2 * i + 3, 2 * i + 4))
+            .collect();
+        let sql = format!(
+            "INSERT INTO catalogue_change (seq, entity_kind, entity_id, changed_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(entity_kind.to_string())
+            .bind(now);
+        for id in chunk {
+            seq += 1;
+            query = query.bind(seq).bind(*id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Changes with a sequence number above `after`, oldest first.

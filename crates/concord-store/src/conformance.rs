@@ -568,6 +568,26 @@ async fn catalogue_bibs_identifiers_items_and_change_log_on_every_engine() {
             .unwrap();
         tx.commit().await.unwrap();
         assert!(third > second, "{engine:?}");
+
+        // An import batch logs its bibs at once: consecutive numbers, in the order given.
+        let mut tx = store.write().await.unwrap();
+        catalogue::log_changes(&mut tx, "bib", &[7, 5, 9], NOW + 3)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        let logged: Vec<(i64, i64)> = catalogue::changes_since(&mut conn, third, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| (c.seq, c.entity_id))
+            .collect();
+        assert_eq!(
+            logged,
+            vec![(third + 1, 7), (third + 2, 5), (third + 3, 9)],
+            "{engine:?}"
+        );
+        drop(conn);
         store.close().await;
     }
 }
