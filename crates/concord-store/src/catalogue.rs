@@ -164,6 +164,45 @@ pub async fn bibs_page(
     rows.iter().map(bib_from_row).collect()
 }
 
+/// The most recently changed live bibs, newest first (the catalogue's staff entry page).
+pub async fn recent_bibs(conn: &mut AnyConnection, limit: i64) -> StoreResult<Vec<BibRow>> {
+    let sql = format!(
+        "SELECT {BIB_COLUMNS} FROM bib WHERE withdrawn = 0 ORDER BY updated_at DESC, id DESC LIMIT $1"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(bib_from_row).collect()
+}
+
+/// Live bibs whose title starts with `prefix`, ignoring case as the engine's LOWER does (ASCII
+/// only on SQLite). A plain staff lookup, not search: it scans the titles, which is fine for a
+/// lookup but not for discovery.
+pub async fn bibs_by_title_prefix(
+    conn: &mut AnyConnection,
+    prefix: &str,
+    limit: i64,
+) -> StoreResult<Vec<BibRow>> {
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    let sql = format!(
+        "SELECT {BIB_COLUMNS} FROM bib WHERE withdrawn = 0 AND LOWER(title) LIKE LOWER($1) ESCAPE '\\' ORDER BY title, id LIMIT $2"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(bib_from_row).collect()
+}
+
 pub async fn replace_identifiers(
     conn: &mut AnyConnection,
     bib: BibId,
@@ -173,14 +212,33 @@ pub async fn replace_identifiers(
         .bind(bib.0)
         .execute(&mut *conn)
         .await?;
+    insert_identifiers(conn, bib, identifiers).await
+}
+
+/// Adds a new bib's identifiers in one statement (import speed: one round trip, not one each).
+pub async fn insert_identifiers(
+    conn: &mut AnyConnection,
+    bib: BibId,
+    identifiers: &[Identifier],
+) -> StoreResult<()> {
+    if identifiers.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..identifiers.len())
+        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+        .collect();
+    let sql = format!(
+        "INSERT INTO bib_identifier (bib_id, kind, value) VALUES {}",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for identifier in identifiers {
-        sqlx::query("INSERT INTO bib_identifier (bib_id, kind, value) VALUES ($1, $2, $3)")
+        query = query
             .bind(bib.0)
             .bind(identifier.kind.as_str())
-            .bind(&identifier.value)
-            .execute(&mut *conn)
-            .await?;
+            .bind(identifier.value.clone());
     }
+    query.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -644,6 +702,46 @@ pub async fn log_change(
     .execute(&mut *conn)
     .await?;
     Ok(seq)
+}
+
+/// Logs many changes of one kind at once (an import batch): reserves their sequence numbers
+/// with one update of the counter and writes them with one insert per 250 entities.
+pub async fn log_changes(
+    conn: &mut AnyConnection,
+    entity_kind: &str,
+    entity_ids: &[i64],
+    now: i64,
+) -> StoreResult<()> {
+    // A batch holds at most a few thousand entities: the cast cannot wrap.
+    let count = entity_ids.len() as i64;
+    if count == 0 {
+        return Ok(());
+    }
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE catalogue_sequence SET next_seq = next_seq + $1 WHERE id = 1 RETURNING next_seq",
+    )
+    .bind(count)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut seq = last - count;
+    for chunk in entity_ids.chunks(250) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, $1, ${}, $2)", 2 * i + 3, 2 * i + 4))
+            .collect();
+        let sql = format!(
+            "INSERT INTO catalogue_change (seq, entity_kind, entity_id, changed_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(entity_kind.to_string())
+            .bind(now);
+        for id in chunk {
+            seq += 1;
+            query = query.bind(seq).bind(*id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Changes with a sequence number above `after`, oldest first.

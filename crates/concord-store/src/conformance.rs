@@ -673,3 +673,180 @@ async fn policy_rules_round_trip_on_every_engine() {
         );
     }
 }
+
+#[tokio::test]
+async fn catalogue_bibs_identifiers_items_and_change_log_on_every_engine() {
+    use concord_domain::catalogue::{BibSummary, Identifier, IdentifierKind, ItemStatus};
+    use concord_domain::ids::{BibId, ItemId};
+
+    use crate::catalogue::{self, BibRow, ItemRow};
+
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let mut tx = store.write().await.unwrap();
+        let a = org::insert_member(&mut tx, MemberId(1), &member("a"), NOW)
+            .await
+            .unwrap();
+        let a1 = org::insert_branch(&mut tx, BranchId(11), a.id, &branch("a1"), NOW)
+            .await
+            .unwrap();
+        // Every byte value, including NUL and the ISO 2709 separators, survives the BLOB.
+        let marc: Vec<u8> = (0..=255u8).chain([0x1d, 0x1e, 0x1f, 0]).collect();
+        let bib = BibRow {
+            id: BibId(101),
+            summary: BibSummary {
+                record_type: 'a',
+                bibliographic_level: 'm',
+                title: "Über Bücher".into(),
+                author: "Ørsted, Hans".into(),
+                publication_year: Some(1820),
+            },
+            match_key: Some("uber buchers|orsted|1820|am".into()),
+            marc,
+            source_member: Some(a.id),
+            source_record_id: "ocm0001".into(),
+            withdrawn: false,
+            version: 1,
+            created_at: NOW,
+            updated_at: NOW,
+        };
+        catalogue::insert_bib(&mut tx, &bib).await.unwrap();
+        let isbn = Identifier {
+            kind: IdentifierKind::Isbn,
+            value: "9780679450047".into(),
+        };
+        let oclc = Identifier {
+            kind: IdentifierKind::Oclc,
+            value: "1".into(),
+        };
+        catalogue::replace_identifiers(&mut tx, bib.id, &[isbn.clone(), oclc.clone()])
+            .await
+            .unwrap();
+        let first = catalogue::log_change(&mut tx, "bib", bib.id.0, NOW)
+            .await
+            .unwrap();
+        let item = ItemRow {
+            id: ItemId(201),
+            bib_id: bib.id,
+            member_id: a.id,
+            branch_id: a1.id,
+            current_branch_id: a1.id,
+            barcode: Barcode::parse("b", "31234000001").unwrap(),
+            call_number: "QC 1 .O7".into(),
+            item_type: Code::parse("t", "BOOK").unwrap(),
+            shelving_location: None,
+            price_minor: Some(2500),
+            status: ItemStatus::Available,
+            hidden_from_other_members: false,
+            created_at: NOW,
+            updated_at: NOW,
+        };
+        catalogue::insert_item(&mut tx, &item).await.unwrap();
+        let second = catalogue::log_change(&mut tx, "bib", bib.id.0, NOW + 1)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            catalogue::bib(&mut conn, bib.id).await.unwrap(),
+            Some(bib.clone()),
+            "{engine:?}"
+        );
+        assert_eq!(
+            catalogue::bib_with_identifier(&mut conn, &isbn)
+                .await
+                .unwrap(),
+            Some(bib.id),
+            "{engine:?}"
+        );
+        let missing = Identifier {
+            kind: IdentifierKind::Issn,
+            value: "9780679450047".into(),
+        };
+        assert_eq!(
+            catalogue::bib_with_identifier(&mut conn, &missing)
+                .await
+                .unwrap(),
+            None,
+            "the kind is part of the identifier ({engine:?})"
+        );
+        let mut identifiers = catalogue::identifiers_of(&mut conn, bib.id).await.unwrap();
+        identifiers.sort();
+        let mut expected = vec![isbn, oclc];
+        expected.sort();
+        assert_eq!(identifiers, expected, "{engine:?}");
+        assert_eq!(
+            catalogue::bibs_by_title_prefix(&mut conn, "ÜBER b", 10)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "{engine:?}"
+        );
+        assert_eq!(
+            catalogue::item_by_barcode(&mut conn, &item.barcode)
+                .await
+                .unwrap(),
+            Some(item.clone()),
+            "{engine:?}"
+        );
+        assert!(second > first, "{engine:?}: {first} then {second}");
+        let changes = catalogue::changes_since(&mut conn, first, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            changes.iter().map(|c| c.seq).collect::<Vec<_>>(),
+            vec![second],
+            "{engine:?}"
+        );
+        assert_eq!(catalogue::max_change_seq(&mut conn).await.unwrap(), second);
+        drop(conn);
+
+        // A second item with the same barcode is a Duplicate, not a bare database error.
+        let mut tx = store.write().await.unwrap();
+        let err = catalogue::insert_item(
+            &mut tx,
+            &ItemRow {
+                id: ItemId(202),
+                ..item.clone()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Duplicate { ref what } if what == "barcode 31234000001"),
+            "{engine:?}: {err}"
+        );
+        drop(tx);
+
+        // Sequence numbers keep rising across transactions.
+        let mut tx = store.write().await.unwrap();
+        let third = catalogue::log_change(&mut tx, "item", item.id.0, NOW + 2)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(third > second, "{engine:?}");
+
+        // An import batch logs its bibs at once: consecutive numbers, in the order given.
+        let mut tx = store.write().await.unwrap();
+        catalogue::log_changes(&mut tx, "bib", &[7, 5, 9], NOW + 3)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        let logged: Vec<(i64, i64)> = catalogue::changes_since(&mut conn, third, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| (c.seq, c.entity_id))
+            .collect();
+        assert_eq!(
+            logged,
+            vec![(third + 1, 7), (third + 2, 5), (third + 3, 9)],
+            "{engine:?}"
+        );
+        drop(conn);
+        store.close().await;
+    }
+}

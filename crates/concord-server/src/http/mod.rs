@@ -4,6 +4,7 @@
 pub mod api;
 mod auth;
 pub mod catalogue_api;
+pub mod catalogue_pages;
 pub mod circulation_api;
 pub mod desk_pages;
 pub mod openapi;
@@ -78,6 +79,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(policy_pages::routes())
         .merge(circulation_api::routes())
         .merge(desk_pages::routes())
+        .merge(catalogue_pages::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -63,6 +63,79 @@ fn op(
 
 /// The whole document.
 pub fn document() -> Value {
+    let mut document = organisation_and_accounts();
+    add_catalogue(&mut document);
+    document
+}
+
+/// The catalogue's schemas and paths (`http/catalogue_api.rs`), added to the document apart so the
+/// one `json!` literal above stays within the macro's recursion limit.
+fn add_catalogue(document: &mut Value) {
+    let id = path_param("id", "An id");
+    let schemas = json!({
+        "Identifier": { "type": "object", "properties": {
+            "kind": { "type": "string", "enum": ["isbn", "issn", "lccn", "oclc"] }, "value": { "type": "string", "description": "Normalised (ISBN-13, ISSN with hyphen, LCCN normalised, OCLC digits)" } } },
+        "Item": { "type": "object", "properties": {
+            "id": { "type": "string" }, "bib": { "type": "string" }, "member": { "type": "string", "description": "The owning member's code" },
+            "branch": { "type": "string" }, "current_branch": { "type": "string" }, "barcode": { "type": "string" },
+            "call_number": { "type": "string" }, "item_type": { "type": "string", "example": "BOOK" },
+            "shelving_location": { "type": ["string", "null"] }, "price_minor": { "type": ["integer", "null"], "description": "Price in minor units (cents)" },
+            "status": { "type": "string", "example": "available" }, "hidden_from_other_members": { "type": "boolean" } } },
+        "ItemInput": { "type": "object", "required": ["barcode", "branch", "item_type"], "properties": {
+            "barcode": { "type": "string" }, "branch": { "type": "string", "description": "Home branch code; it decides the owning member" },
+            "current_branch": { "type": "string" }, "call_number": { "type": "string" }, "item_type": { "type": "string" },
+            "shelving_location": { "type": "string" }, "price": { "type": "string", "example": "12.50" },
+            "status": { "type": "string" }, "hidden_from_other_members": { "type": "boolean" } } },
+        "Merge": { "type": "object", "properties": {
+            "id": { "type": "string" }, "kept_bib": { "type": "string" },
+            "merged_bib": { "type": ["string", "null"], "description": "The withdrawn bib of a hand merge; null for a merge on load" },
+            "source_record_id": { "type": "string", "description": "The merged-in record's 001 (or its position in the file)" },
+            "rule": { "type": "string", "enum": ["isbn", "issn", "lccn", "oclc", "match_key", "manual"] },
+            "items": { "type": "array", "items": { "type": "string" } },
+            "merged_by": { "type": "string" }, "merged_at": { "type": "integer" }, "undone_at": { "type": ["integer", "null"] } } },
+        "UndoReport": { "type": "object", "properties": {
+            "restored_bib": { "type": "string" }, "items_moved_back": { "type": "array", "items": { "type": "string" } },
+            "not_restored": { "type": "array", "items": { "type": "string" }, "description": "Items left where they are, with the reason" } } },
+        "Bib": { "type": "object", "properties": {
+            "id": { "type": "string" }, "title": { "type": "string" }, "author": { "type": "string" },
+            "publication_year": { "type": ["integer", "null"] }, "record_type": { "type": "string" },
+            "withdrawn": { "type": "boolean" }, "version": { "type": "integer" },
+            "identifiers": list_of("Identifier"),
+            "items": { "type": "array", "items": reference("Item"), "description": "The holdings of every member" },
+            "merges": list_of("Merge"),
+            "marc": { "type": "string", "description": "The record in the MARC editor's line format" } } }
+    });
+    let marc_text = json!({ "type": "object", "required": ["text"], "properties": { "text": { "type": "string", "description": "The record in line format: `LDR …`, `001 …`, `245 10 $aTitle`" } } });
+    let paths = json!({
+        "/api/v1/bibs/{id}": { "get": op("A bib with every member's holdings, identifiers and merge history", "catalogue", vec![id.clone()], None, ("200", ok("The bib", reference("Bib")))) },
+        "/api/v1/bibs/{id}/marc": {
+            "get": op("The bib as MARCXML", "catalogue", vec![id.clone()], None, ("200", json!({ "description": "MARCXML", "content": { "application/marcxml+xml": { "schema": { "type": "string" } } } }))),
+            "put": op("Replace the record through the MARC editor's line format (cataloguing role)", "catalogue", vec![id.clone()], Some(body(marc_text)), ("200", ok("Saved", json!({ "type": "object", "properties": { "id": { "type": "string" }, "version": { "type": "integer" }, "title": { "type": "string" } } }))))
+        },
+        "/api/v1/bibs/{id}/items": { "post": op("Add an item to a bib (for a member the caller manages)", "catalogue", vec![id.clone()], Some(body(reference("ItemInput"))), ("201", ok("Created", reference("Item")))) },
+        "/api/v1/bibs/{id}/merge": { "post": op("Merge another bib into this one: its items move here and it is withdrawn", "catalogue", vec![id.clone()], Some(body(json!({ "type": "object", "required": ["merged"], "properties": { "merged": { "type": "string", "description": "The id of the bib merged into this one" } } }))), ("200", ok("The merge", reference("Merge")))) },
+        "/api/v1/items/{id}": {
+            "get": op("One item", "catalogue", vec![id.clone()], None, ("200", ok("The item", reference("Item")))),
+            "put": op("Change an item", "catalogue", vec![id.clone()], Some(body(reference("ItemInput"))), ("200", ok("Changed", reference("Item"))))
+        },
+        "/api/v1/items/{id}/withdraw": { "post": op("Withdraw an item", "catalogue", vec![id.clone()], None, ("200", ok("Withdrawn", reference("Item")))) },
+        "/api/v1/merges/{id}/undo": { "post": op("Undo a merge, reporting the items that could not be moved back", "catalogue", vec![id], None, ("200", ok("What was restored", reference("UndoReport")))) }
+    });
+    for (section, additions) in [
+        (&["components", "schemas"][..], schemas),
+        (&["paths"][..], paths),
+    ] {
+        let mut target = &mut *document;
+        for key in section {
+            target = &mut target[*key];
+        }
+        if let (Some(target), Value::Object(additions)) = (target.as_object_mut(), additions) {
+            target.extend(additions);
+        }
+    }
+}
+
+fn organisation_and_accounts() -> Value {
     let code = path_param("code", "A member or branch code");
     let id = path_param("id", "An id");
     json!({

@@ -498,6 +498,7 @@ async fn dashboard(State(state): State<SharedState>, auth: Auth) -> Response {
                 li { a href="/admin/policies" { (view.t("policy.title")) } }
                 @if may_staff { li { a href="/admin/staff" { (view.t("admin.staff")) } } li { a href="/admin/tokens" { (view.t("admin.tokens")) } } }
                 @if may_audit { li { a href="/admin/audit" { (view.t("admin.audit")) } } }
+                @if can(Action::EditBib) || principal.grants().iter().any(|g| matches!(g.role, Role::Cataloguing)) { li { a href="/admin/catalogue" { (view.t("admin.catalogue")) } } }
             }
         })))
     }
@@ -1686,7 +1687,7 @@ async fn revoke_token(
 
 // ----- the audit log -----
 
-fn format_time(unix: i64) -> String {
+pub(crate) fn format_time(unix: i64) -> String {
     let date = concord_domain::calendar::Date::from_unix(unix, 0);
     let seconds = unix.rem_euclid(86_400);
     format!(
@@ -1767,7 +1768,7 @@ async fn audit_page(
     render(&state, &auth, result)
 }
 
-fn urlencode(text: &str) -> String {
+pub(crate) fn urlencode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {

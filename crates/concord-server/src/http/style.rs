@@ -35,6 +35,9 @@ button.secondary { background: #555; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px; padding: 0; list-style: none; }
 .cards li { background: #fff; border: 1px solid var(--line); border-top: 6px solid var(--brand); padding: 12px; }
 .muted { color: var(--muted); }
+.marc { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .95rem; white-space: pre-wrap; word-break: break-word; background: #fff; border: 1px solid var(--line); padding: 8px; }
+dl dt { font-weight: 600; margin-top: 8px; }
+dl dd { margin-left: 1.5rem; }
 footer { max-width: 1100px; margin: 24px auto; padding: 0 16px; color: var(--muted); font-size: .9rem; }
 @media (max-width: 600px) { th, td { padding: 4px; font-size: .95rem; } .hide-narrow { display: none; } }
 "#;

@@ -91,26 +91,25 @@ where
         .iter()
         .map(|b| (b.code.as_str().to_string(), b.id))
         .collect();
+    let target = ImportTarget {
+        member: &member,
+        branch_ids: &branch_ids,
+        mapping: options.mapping,
+    };
     let mut summary = ImportSummary::default();
     let mut records = records.peekable();
     let batch_size = options.batch_size.max(1);
     while records.peek().is_some() {
         let mut tx = ctx.store.write().await?;
+        // Bibs changed in this batch, logged for the search index in one go before the commit.
+        let mut changed: Vec<i64> = Vec::new();
         for next in records.by_ref().take(batch_size) {
             summary.counts.read += 1;
             let mut byte_offset = 0;
             let outcome = match next {
-                Ok(record) => import_one(
-                    ctx,
-                    &mut tx,
-                    who,
-                    &member,
-                    &branch_ids,
-                    options.mapping,
-                    &record,
-                )
-                .await?
-                .map_err(|reason| (reason, to_iso2709(&record).ok())),
+                Ok(record) => import_one(ctx, &mut tx, who, &target, &record, &mut changed)
+                    .await?
+                    .map_err(|reason| (reason, to_iso2709(&record).ok())),
                 Err(error) => {
                     byte_offset = error.byte_offset;
                     Err((error.kind.to_string(), None))
@@ -145,6 +144,7 @@ where
                 }
             }
         }
+        store::log_changes(&mut tx, "bib", &changed, ctx.now()).await?;
         tx.commit().await.map_err(store_error)?;
         on_progress(summary.counts.read);
     }
@@ -195,17 +195,29 @@ fn bib_part(record: &Record, mapping: &HoldingsMapping) -> Record {
     bib
 }
 
+/// Whose records these are and how their holdings read: the same for a whole import.
+struct ImportTarget<'a> {
+    member: &'a Member,
+    branch_ids: &'a HashMap<String, BranchId>,
+    mapping: &'a HoldingsMapping,
+}
+
 /// Imports one record inside the batch's transaction. The outer error is a store failure (the
 /// batch fails); the inner one a rejection reason (the record is skipped, nothing written).
+/// Bibs created or given items are pushed on `changed` for the batch's change log.
 async fn import_one(
     ctx: &Context,
     tx: &mut Conn,
     who: &Principal,
-    member: &Member,
-    branch_ids: &HashMap<String, BranchId>,
-    mapping: &HoldingsMapping,
+    target: &ImportTarget<'_>,
     record: &Record,
+    changed: &mut Vec<i64>,
 ) -> ServiceResult<Result<(Outcome, u64), String>> {
+    let ImportTarget {
+        member,
+        branch_ids,
+        mapping,
+    } = *target;
     let source_record_id = record.control("001").unwrap_or("").trim().to_string();
     let now = ctx.now();
     if record.is_authority() {
@@ -244,6 +256,8 @@ async fn import_one(
     }
     // Check every holding before writing anything, so a rejected record leaves no trace.
     let mut drafts: Vec<(HoldingDraft, BranchId, BranchId)> = Vec::new();
+    // Barcodes this member already has (a re-import) are skipped rather than written twice.
+    let mut skip_barcodes = std::collections::HashSet::new();
     for holding in holdings(record, mapping) {
         let draft = match holding {
             Ok(draft) => draft,
@@ -259,13 +273,14 @@ async fn import_one(
             Some(code) => branch_ids.get(code).copied().unwrap_or(branch),
             None => branch,
         };
-        if let Some(existing) = store::item_by_barcode(tx, &draft.barcode).await?
-            && existing.member_id != member.id
-        {
-            return Ok(Err(format!(
-                "item barcode {} already belongs to another member",
-                draft.barcode
-            )));
+        if let Some(existing) = store::item_by_barcode(tx, &draft.barcode).await? {
+            if existing.member_id != member.id {
+                return Ok(Err(format!(
+                    "item barcode {} already belongs to another member",
+                    draft.barcode
+                )));
+            }
+            skip_barcodes.insert(draft.barcode.clone());
         }
         drafts.push((draft, branch, current));
     }
@@ -303,8 +318,8 @@ async fn import_one(
                 updated_at: now,
             };
             store::insert_bib(tx, &bib).await?;
-            store::replace_identifiers(tx, bib.id, &ids).await?;
-            store::log_change(tx, "bib", bib.id.0, now).await?;
+            store::insert_identifiers(tx, bib.id, &ids).await?;
+            changed.push(bib.id.0);
             (bib.id, Outcome::Created, None)
         }
         Some((rule, bib)) => {
@@ -332,7 +347,8 @@ async fn import_one(
     };
     let mut new_items = Vec::new();
     for (draft, branch, current) in drafts {
-        if store::item_by_barcode(tx, &draft.barcode).await?.is_some() {
+        // `insert` is false for a barcode seen already: stored before, or twice in this record.
+        if !skip_barcodes.insert(draft.barcode.clone()) {
             continue;
         }
         let item = ItemRow {
@@ -356,7 +372,7 @@ async fn import_one(
     }
     if !new_items.is_empty() {
         if !matches!(outcome, Outcome::Created) {
-            store::log_change(tx, "bib", bib_id.0, now).await?;
+            changed.push(bib_id.0);
         }
         if let Some(merge) = load_merge {
             let mut items = merge.items.clone();

@@ -150,6 +150,7 @@ pub async fn ensure(ctx: &Context) -> ServiceResult<DemoSummary> {
 
     ensure_patrons(ctx, &operator, &branches).await?;
     ensure_policies(ctx, &operator).await?;
+    ensure_catalogue(ctx, &operator, &branches).await?;
     let patrons = {
         let mut conn = ctx.store.read().await?;
         patron_store::count_patrons(&mut conn).await?
@@ -338,5 +339,256 @@ async fn ensure_policies(ctx: &Context, who: &Principal) -> ServiceResult<()> {
     for input in &rules {
         super::policies::create(ctx, who, input).await?;
     }
+    Ok(())
+}
+
+/// One slice of a demo catalogue file, loaded for one member.
+struct DemoCatalogueFile {
+    name: &'static str,
+    bytes: &'static [u8],
+    member: &'static str,
+    /// How many records of the file (from the start) this member holds.
+    take: usize,
+}
+
+/// Real records (see `demo/catalogue/SOURCES.md`) embedded in the binary so the demo needs no
+/// source tree. Some slices repeat across members, so those records merge on load and their
+/// record page shows holdings of several members.
+const DEMO_CATALOGUE: &[DemoCatalogueFile] = &[
+    DemoCatalogueFile {
+        name: "uva.mrc",
+        bytes: include_bytes!("../../demo/catalogue/uva.mrc"),
+        member: "OVSU",
+        take: usize::MAX,
+    },
+    DemoCatalogueFile {
+        name: "uva.mrc",
+        bytes: include_bytes!("../../demo/catalogue/uva.mrc"),
+        member: "RIVER",
+        take: 120,
+    },
+    DemoCatalogueFile {
+        name: "jazz.mrc",
+        bytes: include_bytes!("../../demo/catalogue/jazz.mrc"),
+        member: "RIVER",
+        take: usize::MAX,
+    },
+    DemoCatalogueFile {
+        name: "jazz.mrc",
+        bytes: include_bytes!("../../demo/catalogue/jazz.mrc"),
+        member: "HILL",
+        take: 150,
+    },
+    DemoCatalogueFile {
+        name: "concerto_enhanced.mrc",
+        bytes: include_bytes!("../../demo/catalogue/concerto_enhanced.mrc"),
+        member: "HILL",
+        take: usize::MAX,
+    },
+    DemoCatalogueFile {
+        name: "concerto.mrc",
+        bytes: include_bytes!("../../demo/catalogue/concerto.mrc"),
+        member: "RIVER",
+        take: usize::MAX,
+    },
+    DemoCatalogueFile {
+        name: "koha.mrc",
+        bytes: include_bytes!("../../demo/catalogue/koha.mrc"),
+        member: "GREEN",
+        take: usize::MAX,
+    },
+    DemoCatalogueFile {
+        name: "koha.mrc",
+        bytes: include_bytes!("../../demo/catalogue/koha.mrc"),
+        member: "HILL",
+        take: 80,
+    },
+    DemoCatalogueFile {
+        name: "lul_fre.mrc",
+        bytes: include_bytes!("../../demo/catalogue/lul_fre.mrc"),
+        member: "OVSU",
+        take: usize::MAX,
+    },
+    DemoCatalogueFile {
+        name: "concerto_fre.mrc",
+        bytes: include_bytes!("../../demo/catalogue/concerto_fre.mrc"),
+        member: "GREEN",
+        take: usize::MAX,
+    },
+    DemoCatalogueFile {
+        name: "nepali.mrc",
+        bytes: include_bytes!("../../demo/catalogue/nepali.mrc"),
+        member: "RIVER",
+        take: usize::MAX,
+    },
+    DemoCatalogueFile {
+        name: "spec_test.mrc",
+        bytes: include_bytes!("../../demo/catalogue/spec_test.mrc"),
+        member: "OVSU",
+        take: usize::MAX,
+    },
+    DemoCatalogueFile {
+        name: "kits.mrc",
+        bytes: include_bytes!("../../demo/catalogue/kits.mrc"),
+        member: "GREEN",
+        take: usize::MAX,
+    },
+    DemoCatalogueFile {
+        name: "concerto_maps.mrc",
+        bytes: include_bytes!("../../demo/catalogue/concerto_maps.mrc"),
+        member: "OVSU",
+        take: usize::MAX,
+    },
+    DemoCatalogueFile {
+        name: "concerto_rda.mrc",
+        bytes: include_bytes!("../../demo/catalogue/concerto_rda.mrc"),
+        member: "VHSL",
+        take: usize::MAX,
+    },
+    DemoCatalogueFile {
+        name: "spec_test.mrc",
+        bytes: include_bytes!("../../demo/catalogue/spec_test.mrc"),
+        member: "VHSL",
+        take: 40,
+    },
+];
+
+/// The demo item type for a record, from its leader: what a library would shelve it as.
+fn demo_item_type(record: &concord_marc::Record, n: usize) -> &'static str {
+    match (record.record_type(), record.bibliographic_level()) {
+        (_, 's') => "SERIAL",
+        ('c' | 'd', _) => "SCORE",
+        ('e' | 'f', _) => "MAP",
+        ('g', _) => "DVD",
+        ('i' | 'j', _) => "CD",
+        ('k' | 'o' | 'r', _) => "KIT",
+        _ if n.is_multiple_of(17) => "REFERENCE",
+        _ => "BOOK",
+    }
+}
+
+/// A call number from the record's LC (050/090) or Dewey (082) class, else a shelf mark from the
+/// main entry, the way small libraries shelve fiction.
+fn demo_call_number(record: &concord_marc::Record) -> String {
+    for tag in ["050", "090", "082"] {
+        if let Some(field) = record.field(tag) {
+            let text: Vec<&str> = field
+                .subfields
+                .iter()
+                .filter(|s| s.code == 'a' || s.code == 'b')
+                .map(|s| s.value.trim())
+                .collect();
+            if !text.is_empty() {
+                return text.join(" ");
+            }
+        }
+    }
+    let author = concord_domain::catalogue::summarise(record).author;
+    let letters: String = author
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .take(3)
+        .collect::<String>()
+        .to_uppercase();
+    if letters.is_empty() {
+        "GEN".into()
+    } else {
+        format!("GEN {letters}")
+    }
+}
+
+/// The record with its source holdings replaced by one or two 852s at the member's branches.
+fn with_demo_holdings(
+    mut record: concord_marc::Record,
+    member: &str,
+    branches: &[&Branch],
+    n: usize,
+) -> concord_marc::Record {
+    use concord_marc::{DataField, Tag};
+    record
+        .fields
+        .retain(|f| !matches!(f.tag().as_str(), "852" | "949" | "999" | "952"));
+    let (Ok(tag), false) = (Tag::parse("852"), branches.is_empty()) else {
+        return record;
+    };
+    let item_type = demo_item_type(&record, n);
+    let call_number = demo_call_number(&record);
+    // Every third record has a second copy at the member's next branch.
+    let copies = if n.is_multiple_of(3) { 2 } else { 1 };
+    for copy in 0..copies {
+        let Some(branch) = branches.get((n + copy) % branches.len()) else {
+            continue;
+        };
+        let mut field = DataField::new(tag, ' ', ' ')
+            .with_subfield('b', branch.code.as_str())
+            .with_subfield('h', call_number.clone())
+            .with_subfield('p', format!("3{member}{n:06}{copy}"))
+            .with_subfield('y', item_type);
+        if item_type == "REFERENCE" {
+            field = field.with_subfield('c', "REF");
+        }
+        field = field.with_subfield('9', format!("{}.{:02}", 10 + n % 40, (n * 7) % 100));
+        record.push_data(field);
+    }
+    record
+}
+
+/// Loads the demo catalogue through the import service, once: when the store already has bibs
+/// the catalogue is left as it is (re-importing would change nothing, but takes time).
+async fn ensure_catalogue(
+    ctx: &Context,
+    who: &Principal,
+    branches: &[Branch],
+) -> ServiceResult<()> {
+    let (bibs, _, _) = {
+        let mut conn = ctx.store.read().await?;
+        concord_store::catalogue::counts(&mut conn).await?
+    };
+    if bibs > 0 {
+        return Ok(());
+    }
+    let mapping = concord_domain::catalogue::holdings::HoldingsMapping::default();
+    let mut loaded = 0;
+    for file in DEMO_CATALOGUE {
+        let member_branches: Vec<&Branch> = branches
+            .iter()
+            .filter(|b| {
+                b.code
+                    .as_str()
+                    .strip_prefix(file.member)
+                    .is_some_and(|rest| rest.starts_with('-'))
+            })
+            .collect();
+        let records = concord_marc::read_iso2709(file.bytes)
+            .take(file.take)
+            .enumerate()
+            .map(|(n, record)| {
+                record.map(|r| with_demo_holdings(r, file.member, &member_branches, n))
+            });
+        let summary = super::catalogue::import(
+            ctx,
+            who,
+            records,
+            &super::catalogue::ImportOptions {
+                member_code: file.member,
+                mapping: &mapping,
+                batch_size: super::catalogue::DEFAULT_BATCH_SIZE,
+                file_name: &format!("demo:{}", file.name),
+            },
+            |_| {},
+            |_| {},
+        )
+        .await?;
+        loaded += summary.counts.read;
+        tracing::info!(
+            file = file.name,
+            member = file.member,
+            created = summary.counts.created,
+            merged = summary.counts.merged,
+            rejected = summary.counts.rejected,
+            "demo catalogue"
+        );
+    }
+    tracing::info!(records = loaded, "demo catalogue loaded");
     Ok(())
 }

@@ -10,7 +10,7 @@ use concord_marc::{InvalidText, ReadOptions, read_any_with_options};
 use concord_server::service::catalogue::{self, ImportOptions, ImportSummary};
 use concord_store::catalogue as store;
 
-use crate::support::{TWO_MEMBERS, TestServer, engines};
+use crate::support::{TWO_MEMBERS, TestServer, csrf_in, engines};
 
 fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -464,4 +464,227 @@ async fn bibs_merge_by_hand_and_the_merge_can_be_undone() {
     let back = catalogue::bib(&server.ctx, merged).await.unwrap();
     assert!(!back.bib.withdrawn);
     assert_eq!(back.items.len(), moved);
+}
+
+/// A multipart/form-data body with text fields and one file, as a browser sends it.
+fn multipart_body(fields: &[(&str, &str)], file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "concord-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\ncontent-type: application/marc\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn the_cataloguer_pages_show_a_record_edit_its_marc_and_manage_only_own_items() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    server
+        .staff("shirecat", "cataloguing", "member:SHIRE")
+        .await;
+    server
+        .staff("rohancat", "cataloguing", "member:ROHAN")
+        .await;
+    let shire = server.staff_client("shirecat").await;
+    let rohan = server.staff_client("rohancat").await;
+
+    // The dashboard links to the catalogue; the import page loads a file for the member.
+    let dashboard = shire.get("/admin").await;
+    assert!(
+        dashboard.body.contains("/admin/catalogue"),
+        "{}",
+        dashboard.body
+    );
+    let form = shire.get("/admin/catalogue/import").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(
+        !form.body.contains("value=\"ROHAN\""),
+        "only members the cataloguer manages"
+    );
+    let file = std::fs::read(fixture("evergreen/map_data.mrc")).unwrap();
+    // The default mapping reads 852 $b as the branch code; this fixture's codes are not branches
+    // of SHIRE, so every record with items is rejected and the page lists the rejections.
+    let (content_type, body) = multipart_body(
+        &[("csrf", &csrf_in(&form.body)), ("member", "SHIRE")],
+        "map_data.mrc",
+        &file,
+    );
+    let forged = shire
+        .http
+        .post(format!("{}/admin/catalogue/import", shire.base))
+        .header("content-type", content_type.clone())
+        .body(multipart_body(&[("csrf", "forged"), ("member", "SHIRE")], "x.mrc", &file).1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    let uploaded = shire
+        .http
+        .post(format!("{}/admin/catalogue/import", shire.base))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status().as_u16(), 200);
+    let page = uploaded.text().await.unwrap();
+    assert!(
+        page.contains("role=\"status\"") && page.contains("Read "),
+        "{page}"
+    );
+    assert!(
+        page.contains("Rejected records") || page.contains("0 rejected"),
+        "{page}"
+    );
+
+    // Import with the branch mapping so the records carry SHIRE items.
+    import_file(&server, "SHIRE", "evergreen/map_data.mrc", &shire_mapping()).await;
+    let mut conn = server.ctx.store.read().await.unwrap();
+    let page_of_bibs = store::bibs_page(&mut conn, None, None, i64::MIN, 10)
+        .await
+        .unwrap();
+    drop(conn);
+    let bib = page_of_bibs
+        .iter()
+        .find(|b| !b.summary.title.is_empty())
+        .unwrap()
+        .clone();
+    let detail = catalogue::bib(&server.ctx, bib.id).await.unwrap();
+    let item = detail.items[0].clone();
+
+    // The lookup finds the record by title prefix and by barcode.
+    let prefix: String = bib.summary.title.chars().take(6).collect();
+    let found = shire
+        .get(&format!("/admin/catalogue?q={}", prefix.replace(' ', "+")))
+        .await;
+    assert!(
+        found.body.contains(&format!("/admin/bibs/{}", bib.id)),
+        "{}",
+        found.body
+    );
+    let by_barcode = shire
+        .get(&format!("/admin/catalogue?q={}", item.barcode))
+        .await;
+    assert!(by_barcode.body.contains(&format!("/admin/bibs/{}", bib.id)));
+
+    // The record page: description, tagged MARC, holdings with the item and an edit link.
+    let record = shire.get(&format!("/admin/bibs/{}", bib.id)).await;
+    assert_eq!(record.status, 200, "{}", record.body);
+    assert!(record.body.contains("Physical description") || record.body.contains("Title"));
+    assert!(record.body.contains("245 "), "the tagged MARC view");
+    assert!(record.body.contains(item.barcode.as_str()));
+    assert!(record.body.contains(&format!("/admin/items/{}", item.id)));
+    let theirs = rohan.get(&format!("/admin/bibs/{}", bib.id)).await;
+    assert!(!theirs.body.contains(&format!("/admin/items/{}", item.id)));
+    let refused = rohan.get(&format!("/admin/items/{}", item.id)).await;
+    assert_eq!(refused.status, 403);
+
+    // The MARC editor names the line and tag of a mistake, and saves a good edit.
+    let editor = shire.get(&format!("/admin/bibs/{}/marc", bib.id)).await;
+    assert_eq!(editor.status, 200, "{}", editor.body);
+    let text = concord_marc::to_line_format(&detail.record);
+    let broken = text.replacen("245 ", "24! ", 1);
+    let bad = shire
+        .post_form(
+            &format!("/admin/bibs/{}/marc", bib.id),
+            &[("csrf", &csrf_in(&editor.body)), ("marc", &broken)],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(
+        bad.body.contains("24!") && bad.body.contains("line "),
+        "{}",
+        bad.body
+    );
+    let edited = text.replacen("245 ", "500    $a Catalogued in the page editor.\n245 ", 1);
+    let saved = shire
+        .post_form(
+            &format!("/admin/bibs/{}/marc", bib.id),
+            &[("csrf", &csrf_in(&editor.body)), ("marc", &edited)],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(saved.body.contains("Catalogued in the page editor."));
+
+    // Item edit and withdraw through the forms.
+    let item_page = shire.get(&format!("/admin/items/{}", item.id)).await;
+    assert_eq!(item_page.status, 200, "{}", item_page.body);
+    let changed = shire
+        .post_form(
+            &format!("/admin/items/{}", item.id),
+            &[
+                ("csrf", &csrf_in(&item_page.body)),
+                ("barcode", item.barcode.as_str()),
+                ("branch", "SHIRE-HOB"),
+                ("current_branch", ""),
+                ("call_number", "G 4000 .P1"),
+                ("item_type", "MAP"),
+                ("shelving_location", ""),
+                ("price", ""),
+                ("status", "available"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert!(changed.body.contains("G 4000 .P1"));
+    let withdrawn = shire
+        .post_form(
+            &format!("/admin/items/{}/withdraw", item.id),
+            &[("csrf", &csrf_in(&item_page.body))],
+        )
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    assert_eq!(
+        catalogue::item(&server.ctx, item.id)
+            .await
+            .unwrap()
+            .status
+            .as_str(),
+        "withdrawn"
+    );
+
+    // Merge another record into this one by hand, then undo it from the merge history.
+    let other = page_of_bibs.iter().find(|b| b.id != bib.id).unwrap().id;
+    let merged = shire
+        .post_form(
+            &format!("/admin/bibs/{}/merge", bib.id),
+            &[
+                ("csrf", &csrf_in(&record.body)),
+                ("merged", &other.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(merged.status, 200, "{}", merged.body);
+    assert!(merged.body.contains("Undo this merge"), "{}", merged.body);
+    let merge_id = catalogue::bib(&server.ctx, bib.id).await.unwrap().merges[0].id;
+    let undone = shire
+        .post_form(
+            &format!("/admin/merges/{merge_id}/undo"),
+            &[("csrf", &csrf_in(&merged.body))],
+        )
+        .await;
+    assert_eq!(undone.status, 200, "{}", undone.body);
+    assert!(
+        undone.body.contains("The merge has been undone"),
+        "{}",
+        undone.body
+    );
+    assert!(
+        !catalogue::bib(&server.ctx, other)
+            .await
+            .unwrap()
+            .bib
+            .withdrawn
+    );
 }
