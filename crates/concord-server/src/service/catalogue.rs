@@ -146,6 +146,7 @@ where
             }
         }
         tx.commit().await.map_err(store_error)?;
+        ctx.catalogue_changed();
         on_progress(summary.counts.read);
     }
     let mut tx = ctx.store.write().await?;
@@ -175,6 +176,7 @@ where
     )
     .await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(summary)
 }
 
@@ -579,6 +581,7 @@ pub async fn update_record(
     )
     .await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(after)
 }
 
@@ -749,6 +752,7 @@ pub async fn add_item(
     )
     .await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(item)
 }
 
@@ -802,6 +806,7 @@ pub async fn update_item(
     };
     save_item_change(ctx, &mut tx, who, "item.update", &before, &after).await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(after)
 }
 
@@ -824,6 +829,7 @@ pub async fn withdraw_item(ctx: &Context, who: &Principal, id: ItemId) -> Servic
     };
     save_item_change(ctx, &mut tx, who, "item.withdraw", &before, &after).await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(after)
 }
 
@@ -930,6 +936,7 @@ pub async fn merge_bibs(
     )
     .await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(merge)
 }
 
@@ -1046,6 +1053,7 @@ pub async fn undo_merge(
     )
     .await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(report)
 }
 
