@@ -36,6 +36,9 @@ pub enum SearchError {
     Directory(#[from] tantivy::directory::error::OpenDirectoryError),
 }
 
+/// The prefix of the commit payload that records the applied change-log sequence number.
+const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
+
 /// The viewer marker for values every member may see.
 pub(crate) const EVERYONE: &str = "*";
 
@@ -239,6 +242,19 @@ impl SearchIndex {
         Ok(self.reader.reload()?)
     }
 
+    /// The change-log sequence number saved with the last commit (0 for a new index). It lives
+    /// in the commit's payload, so the documents and the number that says how far they go are
+    /// always saved together.
+    pub fn applied_change_seq(&self) -> Result<i64, SearchError> {
+        let metas = self.index.load_metas()?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|payload| payload.strip_prefix(CHANGE_SEQ_PAYLOAD))
+            .and_then(|seq| seq.parse().ok())
+            .unwrap_or(0))
+    }
+
     /// The number of documents searches currently see.
     pub fn document_count(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -281,6 +297,14 @@ impl Indexer {
     /// Makes the changes durable; call [`SearchIndex::reload`] to search them.
     pub fn commit(&mut self) -> Result<(), SearchError> {
         self.writer.commit()?;
+        Ok(())
+    }
+
+    /// Makes the changes durable together with the change-log sequence number they reach.
+    pub fn commit_with_change_seq(&mut self, seq: i64) -> Result<(), SearchError> {
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&format!("{CHANGE_SEQ_PAYLOAD}{seq}"));
+        prepared.commit()?;
         Ok(())
     }
 
@@ -432,5 +456,18 @@ mod tests {
         assert_eq!(normalised_key("L'Étranger!"), "l etranger");
         assert_eq!(normalised_key("  Müller,   Hans "), "muller hans");
         assert_eq!(normalised_key(""), "");
+    }
+
+    #[test]
+    fn the_change_seq_is_saved_with_the_commit() {
+        let directory = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open_or_create(directory.path()).unwrap();
+        assert_eq!(index.applied_change_seq().unwrap(), 0);
+        let mut indexer = index.indexer(1, 15_000_000).unwrap();
+        indexer.commit_with_change_seq(42).unwrap();
+        indexer.finish().unwrap();
+        drop(index);
+        let reopened = SearchIndex::open_or_create(directory.path()).unwrap();
+        assert_eq!(reopened.applied_change_seq().unwrap(), 42);
     }
 }

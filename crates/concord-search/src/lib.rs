@@ -4,12 +4,14 @@
 //! * [`document`] turns a MARC record and its items into a [`BibDocument`] (pure).
 //! * [`index`] holds the schema and the [`Indexer`] that adds, replaces and deletes documents.
 //! * [`searcher`] runs a [`SearchRequest`] and returns a [`SearchResponse`].
+//! * [`citation`] writes a bib as RIS or BibTeX.
 //! * [`bench`] generates a large synthetic catalogue from real records, for the benchmark.
 //!
 //! **Boundary:** no SQL and no HTTP here. The caller feeds documents in (from the store's change
 //! log) and exposes searches over its own transports.
 
 pub mod bench;
+pub mod citation;
 pub mod document;
 pub mod index;
 pub mod searcher;

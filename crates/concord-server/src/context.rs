@@ -8,6 +8,7 @@ use concord_store::Store;
 use crate::clock::Clock;
 use crate::secrets;
 use crate::service::ServiceResult;
+use crate::service::search::CatalogueSearch;
 
 /// The services' view of the running system. Cheap to share behind an `Arc`.
 pub struct Context {
@@ -21,6 +22,9 @@ pub struct Context {
     /// An Argon2 hash of nothing anyone knows, verified against when an account does not exist so
     /// that a wrong username costs as much time as a wrong password.
     pub(crate) dummy_hash: String,
+    /// The catalogue search index this server keeps (in memory unless [`Context::with_search`]
+    /// gives it one on disk).
+    pub search: Arc<CatalogueSearch>,
 }
 
 impl Context {
@@ -35,7 +39,21 @@ impl Context {
             },
             session_seconds: session_hours * 3600,
             dummy_hash: secrets::hash_password(&secrets::random_token())?,
+            search: Arc::new(CatalogueSearch::in_memory()?),
         })
+    }
+
+    /// The same context with this search index.
+    pub fn with_search(self, search: CatalogueSearch) -> Context {
+        Context {
+            search: Arc::new(search),
+            ..self
+        }
+    }
+
+    /// Tells the search index follower that the catalogue changed (call after the commit).
+    pub fn catalogue_changed(&self) {
+        self.search.catalogue_changed();
     }
 
     /// Unix seconds now.

@@ -488,6 +488,36 @@ pub async fn items_of_bib(conn: &mut AnyConnection, bib: BibId) -> StoreResult<V
     rows.iter().map(item_from_row).collect()
 }
 
+/// The items of bibs with ids from `first` to `last` inclusive, by bib then member then barcode:
+/// one query for a page of bibs when the search index is rebuilt.
+pub async fn items_of_bib_range(
+    conn: &mut AnyConnection,
+    first: BibId,
+    last: BibId,
+) -> StoreResult<Vec<ItemRow>> {
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS} FROM item WHERE bib_id >= $1 AND bib_id <= $2 ORDER BY bib_id, member_id, barcode"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(first.0)
+        .bind(last.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(item_from_row).collect()
+}
+
+/// Logs a change of the item's bib (the search index keeps items inside their bib's document).
+pub async fn log_item_change(conn: &mut AnyConnection, item: ItemId, now: i64) -> StoreResult<()> {
+    let bib: Option<i64> = sqlx::query_scalar("SELECT bib_id FROM item WHERE id = $1")
+        .bind(item.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(bib) = bib {
+        log_change(conn, "bib", bib, now).await?;
+    }
+    Ok(())
+}
+
 // ----- merges -----
 
 /// A merge of a source record (on load) or a bib (by hand) into a kept bib.

@@ -265,6 +265,7 @@ pub async fn open_loans_with_item_status(
 
 /// Moves an item from status `from` to `to` only if it is still in `from`: the one way circulation
 /// takes an item. True if this call changed it; false if another transaction got there first.
+/// A change is logged for the search index in the same transaction, so "available now" follows.
 pub async fn claim_item(
     conn: &mut AnyConnection,
     item: ItemId,
@@ -280,10 +281,14 @@ pub async fn claim_item(
             .bind(now)
             .execute(&mut *conn)
             .await?;
-    Ok(done.rows_affected() == 1)
+    let changed = done.rows_affected() == 1;
+    if changed {
+        crate::catalogue::log_item_change(conn, item, now).await?;
+    }
+    Ok(changed)
 }
 
-/// Sets an item's status and where it is now.
+/// Sets an item's status and where it is now (and logs the change for the search index).
 pub async fn place_item(
     conn: &mut AnyConnection,
     item: ItemId,
@@ -300,7 +305,7 @@ pub async fn place_item(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    crate::catalogue::log_item_change(conn, item, now).await
 }
 
 /// Takes the patron's row lock for the rest of the transaction (a no-op update), so that one

@@ -15,7 +15,8 @@ use concord_domain::ids::ApiTokenId;
 use concord_server::clock::{Clock, SystemClock};
 use concord_server::http::{self, AppState};
 use concord_server::i18n::Messages;
-use concord_server::service::{accounts, audit, circulation, demo, org, orgfile, patrons};
+use concord_server::service::search::CatalogueSearch;
+use concord_server::service::{accounts, audit, circulation, demo, org, orgfile, patrons, search};
 use concord_server::settings::{LogFormat, Settings};
 use concord_server::{Context, ServiceError};
 use concord_store::Store;
@@ -133,6 +134,12 @@ enum Command {
     Export {
         #[command(subcommand)]
         command: catalogue::ExportCommand,
+    },
+    /// Rebuild the catalogue search index from the store, with progress. A running server keeps
+    /// following the change log afterwards by itself.
+    Reindex {
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Benchmark helpers (parse rate against yaz-marcdump, a large generated MARC file).
     Bench {
@@ -307,8 +314,11 @@ pub(crate) async fn open(settings: &Settings) -> anyhow::Result<Arc<Context>> {
             ),
         })?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let search = CatalogueSearch::open(&settings.data_dir.join("search-index")).map_err(service)?;
     Ok(Arc::new(
-        Context::new(store, clock, settings.session_hours).map_err(service)?,
+        Context::new(store, clock, settings.session_hours)
+            .map_err(service)?
+            .with_search(search),
     ))
 }
 
@@ -776,6 +786,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import { command } => catalogue::import(command).await?,
         Command::Export { command } => catalogue::export(command).await?,
         Command::Bench { command } => catalogue::bench(command)?,
+        Command::Reindex { data } => {
+            let ctx = open(&settings_for(&data)).await?;
+            let show_progress = std::io::stderr().is_terminal();
+            let started = catalogue::start_timer();
+            let result = search::reindex(&ctx, |done, total| {
+                if show_progress {
+                    eprint!("\r{}", progress_bar(done, total));
+                }
+            })
+            .await;
+            if show_progress {
+                eprintln!();
+            }
+            ctx.store.close().await;
+            let report = result.map_err(service)?;
+            println!(
+                "indexed {} records with {} items in {:.1} s (change log at {})",
+                report.bibs,
+                report.items,
+                started.elapsed().as_secs_f64(),
+                report.change_seq
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -797,4 +830,17 @@ fn write_demo_credentials(
     std::fs::write(&path, serde_json::to_string_pretty(&document)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// `[#########           ]  45%  4500/10000 records`, for a terminal.
+fn progress_bar(done: u64, total: u64) -> String {
+    const WIDTH: u64 = 30;
+    let total = total.max(done).max(1);
+    let filled = done * WIDTH / total;
+    format!(
+        "[{}{}] {:>3}%  {done}/{total} records",
+        "#".repeat(usize::try_from(filled).unwrap_or(0)),
+        " ".repeat(usize::try_from(WIDTH - filled).unwrap_or(0)),
+        done * 100 / total
+    )
 }

@@ -12,6 +12,8 @@ pub mod pages;
 pub mod patron_api;
 pub mod patron_pages;
 pub mod policy_pages;
+pub mod search_api;
+pub mod search_pages;
 mod style;
 
 use std::net::SocketAddr;
@@ -80,6 +82,8 @@ pub fn router(state: SharedState) -> Router {
         .merge(circulation_api::routes())
         .merge(desk_pages::routes())
         .merge(catalogue_pages::routes())
+        .merge(search_api::routes())
+        .merge(search_pages::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -149,17 +153,21 @@ async fn not_found(
     }
 }
 
-/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+/// Serves until `shutdown` resolves, then lets in-flight requests finish. The search index
+/// follows the catalogue's change log while it serves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: SharedState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let follower = crate::service::search::follow(Arc::clone(&state.ctx));
     let app = router(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    follower.abort();
+    served
 }

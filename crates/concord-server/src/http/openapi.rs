@@ -61,6 +61,70 @@ fn op(
     operation
 }
 
+fn search_parameters() -> Vec<Value> {
+    vec![
+        query_param(
+            "q",
+            "Query: words, \"phrases\", AND/OR/NOT, -word, and fields title:, author:, subject:, series:, isbn:, issn:, callnumber:, publisher:",
+        ),
+        query_param(
+            "format",
+            "Format code (book, ebook, large_print, dvd, ...); repeat to OR values",
+        ),
+        query_param("member", "Member code holding a visible item"),
+        query_param("branch", "Branch code holding a visible item"),
+        query_param("language", "MARC language code (eng, fre, ...)"),
+        query_param("year", "Exact publication year"),
+        query_param("decade", "Decade of publication (1990 for the 1990s)"),
+        query_param(
+            "available",
+            "true: only titles with a visible item on the shelf now",
+        ),
+        query_param("audience", "Audience code (adult, juvenile, ...)"),
+        query_param("subject", "Subject heading (exact facet value)"),
+        query_param("author", "Author name (exact facet value)"),
+        query_param("sort", "relevance (default), title, author or date"),
+        query_param("page", "Page number from 1"),
+        query_param("page_size", "Hits per page, 1-100 (default 20)"),
+        query_param("view", "A member code: search that member's view"),
+    ]
+}
+
+fn search_results_schema() -> Value {
+    let counts = json!({ "type": "array", "items": { "type": "object", "properties": { "value": { "type": "string" }, "count": { "type": "integer" } } } });
+    let hit = json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "title": { "type": "string" }, "author": { "type": ["string", "null"] },
+        "year": { "type": ["integer", "null"] }, "format": { "type": "string" },
+        "holdings": { "type": "array", "items": { "type": "object", "properties": {
+            "member": { "type": "string" }, "items": { "type": "integer" }, "available": { "type": "integer" } } } }
+    } });
+    json!({ "type": "object", "required": ["total", "hits", "facets"], "properties": {
+        "total": { "type": "integer", "description": "Exact number of matching records" },
+        "page": { "type": "integer" }, "page_size": { "type": "integer" },
+        "hits": { "type": "array", "items": hit },
+        "facets": { "type": "object", "description": "format, language, decade, subject, author, member, branch, available_now, audience: exact counts", "additionalProperties": counts }
+    } })
+}
+
+fn public_record_schema() -> Value {
+    let item = json!({ "type": "object", "properties": {
+        "call_number": { "type": "string" }, "status": { "type": "string" },
+        "due": { "type": ["string", "null"], "description": "YYYY-MM-DD for items on loan" } } });
+    let branch = json!({ "type": "object", "properties": {
+        "branch": { "type": "string" }, "branch_name": { "type": "string" }, "items": { "type": "array", "items": item } } });
+    let member = json!({ "type": "object", "properties": {
+        "member": { "type": "string" }, "member_name": { "type": "string" }, "branches": { "type": "array", "items": branch } } });
+    let strings = json!({ "type": "array", "items": { "type": "string" } });
+    json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "title": { "type": "string" }, "authors": strings.clone(),
+        "year": { "type": ["integer", "null"] }, "format": { "type": "string" }, "language": { "type": ["string", "null"] },
+        "publishers": strings.clone(), "subjects": strings.clone(), "series": strings.clone(), "isbns": strings.clone(), "issns": strings,
+        "holdings": { "type": "array", "items": member },
+        "links": { "type": "object", "description": "permalink and the MARCXML, RIS and BibTeX exports", "properties": {
+            "permalink": { "type": "string" }, "marcxml": { "type": "string" }, "ris": { "type": "string" }, "bibtex": { "type": "string" } } }
+    } })
+}
+
 /// The whole document.
 pub fn document() -> Value {
     let mut document = organisation_and_accounts();
@@ -266,7 +330,11 @@ fn organisation_and_accounts() -> Value {
                 query_param("member", "Member code"), query_param("actor", "e.g. staff:alice"), query_param("entity_kind", "member, branch, patron, staff, api_token"),
                 query_param("entity_id", "The record's id or code"), query_param("action", "Action prefix, e.g. patron."), query_param("since", "YYYY-MM-DD"),
                 query_param("until", "YYYY-MM-DD"), query_param("before", "Entries older than this id"), query_param("limit", "At most this many (1-1000)")
-            ], None, ("200", ok("Entries", list_of("AuditEntry")))) }
+            ], None, ("200", ok("Entries", list_of("AuditEntry")))) },
+            "/api/v1/search": { "get": op("Search the consortium's catalogue (public; exact total and facet counts)", "discovery", search_parameters(), None, ("200", ok("Results", search_results_schema()))) },
+            "/api/v1/records/{id}": { "get": op("A record as the public sees it, with the holdings visible in the view", "discovery", vec![
+                id.clone(), query_param("view", "A member code: that member's view (its hidden items shown, its holdings first)")
+            ], None, ("200", ok("The record", public_record_schema()))) }
         }
     })
 }

@@ -128,6 +128,7 @@ impl<'a> View<'a> {
                         a class="name" href="/" { (member.map_or("Concord", |m| m.branding.display_name.as_str())) }
                         nav aria-label=(self.t("nav.label")) {
                             ul {
+                                li { a href=(member.map_or_else(|| "/search".to_string(), |m| format!("/m/{}/search", m.code))) { (self.t("nav.search")) } }
                                 @match principal {
                                     Some(Principal::Patron { .. }) => {
                                         li { a href="/account" { (self.t("nav.account")) } }
@@ -263,12 +264,13 @@ async fn home(State(state): State<SharedState>, auth: Auth) -> Response {
         let branches = org::list_branches(&state.ctx, None).await?;
         Ok(html_response(StatusCode::OK, view.page(&consortium.name, html! {
             h1 { (consortium.name) }
+            (super::search_pages::search_box(&view, "/search", ""))
             p { (view.tf("home.intro", &[("members", &members.len().to_string()), ("branches", &branches.len().to_string())])) }
             h2 { (view.t("home.members")) }
             ul class="cards" {
                 @for m in &members {
                     li style=(format!("border-top-color: {}", m.branding.colour.as_str())) {
-                        strong { (m.branding.display_name) }
+                        a href=(format!("/m/{}", m.code)) { strong { (m.branding.display_name) } }
                         br;
                         span class="muted" { (view.t(kind_key(m.kind))) }
                         ul {

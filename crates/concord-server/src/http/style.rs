@@ -39,5 +39,29 @@ button.secondary { background: #555; }
 dl dt { font-weight: 600; margin-top: 8px; }
 dl dd { margin-left: 1.5rem; }
 footer { max-width: 1100px; margin: 24px auto; padding: 0 16px; color: var(--muted); font-size: .9rem; }
+.searchbox label { display: block; font-weight: 600; }
+.searchrow { display: flex; gap: 8px; max-width: 40rem; }
+.searchrow input { flex: 1; max-width: none; }
+.searchrow button { margin-top: 0; }
+.hint { font-size: .9rem; margin: 4px 0 12px; }
+.viewswitch { background: #fff; border-left: 6px solid var(--brand); padding: 8px 12px; }
+.results-layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 1fr); gap: 24px; }
+.results-layout h2 { margin-top: 8px; }
+.hits { padding-left: 1.5em; }
+.hits > li { margin: 0 0 14px; }
+.hit-title { font-weight: 600; font-size: 1.05rem; }
+.avail, .plain, .selected { list-style: none; padding: 0; margin: 2px 0; }
+.avail li { display: inline; margin-right: 12px; }
+.facets section h3 { font-size: 1rem; margin: 14px 0 4px; }
+.facets ul { list-style: none; padding: 0; margin: 0; }
+.facets li { margin: 3px 0; }
+.count { color: var(--muted); }
+.sort, .pages { margin: 8px 0 14px; }
+dl.record { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
+dl.record dt { font-weight: 600; }
+dl.record dd { margin: 0; }
+pre.marc { white-space: pre-wrap; background: #fff; border: 1px solid var(--line); padding: 8px; font-size: .9rem; }
+img.logo { max-height: 80px; max-width: 100%; }
+@media (max-width: 760px) { .results-layout { grid-template-columns: 1fr; } dl.record { grid-template-columns: 1fr; } }
 @media (max-width: 600px) { th, td { padding: 4px; font-size: .95rem; } .hide-narrow { display: none; } }
 "#;

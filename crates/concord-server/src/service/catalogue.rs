@@ -146,6 +146,7 @@ where
         }
         store::log_changes(&mut tx, "bib", &changed, ctx.now()).await?;
         tx.commit().await.map_err(store_error)?;
+        ctx.catalogue_changed();
         on_progress(summary.counts.read);
     }
     let mut tx = ctx.store.write().await?;
@@ -175,6 +176,7 @@ where
     )
     .await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(summary)
 }
 
@@ -595,6 +597,7 @@ pub async fn update_record(
     )
     .await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(after)
 }
 
@@ -765,6 +768,7 @@ pub async fn add_item(
     )
     .await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(item)
 }
 
@@ -818,6 +822,7 @@ pub async fn update_item(
     };
     save_item_change(ctx, &mut tx, who, "item.update", &before, &after).await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(after)
 }
 
@@ -840,6 +845,7 @@ pub async fn withdraw_item(ctx: &Context, who: &Principal, id: ItemId) -> Servic
     };
     save_item_change(ctx, &mut tx, who, "item.withdraw", &before, &after).await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(after)
 }
 
@@ -946,6 +952,7 @@ pub async fn merge_bibs(
     )
     .await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(merge)
 }
 
@@ -1062,6 +1069,7 @@ pub async fn undo_merge(
     )
     .await?;
     tx.commit().await.map_err(store_error)?;
+    ctx.catalogue_changed();
     Ok(report)
 }
 

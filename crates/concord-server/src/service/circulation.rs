@@ -436,6 +436,7 @@ pub async fn checkout(
     }
     let title = title_of(&mut tx, &item).await?;
     tx.commit().await.map_err(concord_store::StoreError::from)?;
+    ctx.catalogue_changed();
     Ok(CheckoutReceipt {
         loan_id: loan.id,
         patron_id: patron.id,
@@ -579,6 +580,7 @@ pub async fn checkin(
     };
     let title = title_of(&mut tx, &item).await?;
     tx.commit().await.map_err(concord_store::StoreError::from)?;
+    ctx.catalogue_changed();
     Ok(CheckinReceipt {
         item_barcode: item.barcode.to_string(),
         title,
@@ -723,6 +725,7 @@ pub async fn renew(
         .await?;
     }
     tx.commit().await.map_err(concord_store::StoreError::from)?;
+    ctx.catalogue_changed();
     Ok(RenewalReceipt {
         loan_id: loan.id,
         item_barcode: item.barcode.to_string(),
@@ -833,6 +836,7 @@ pub async fn mark_not_returned(
     )
     .await?;
     tx.commit().await.map_err(concord_store::StoreError::from)?;
+    ctx.catalogue_changed();
     Ok(charged)
 }
 
@@ -890,6 +894,7 @@ pub async fn charge(
     )
     .await?;
     tx.commit().await.map_err(concord_store::StoreError::from)?;
+    ctx.catalogue_changed();
     Ok(id)
 }
 
@@ -930,6 +935,7 @@ pub async fn pay(
         );
     }
     tx.commit().await.map_err(concord_store::StoreError::from)?;
+    ctx.catalogue_changed();
     Ok(ids)
 }
 
@@ -1015,6 +1021,7 @@ async fn adjust(
     )
     .await?;
     tx.commit().await.map_err(concord_store::StoreError::from)?;
+    ctx.catalogue_changed();
     Ok(id)
 }
 
@@ -1108,6 +1115,7 @@ pub async fn charge_overdue_fines(ctx: &Context, who: &Principal) -> ServiceResu
             if charged.is_some() {
                 store::set_fine_charged(&mut tx, current.id, total).await?;
                 tx.commit().await.map_err(concord_store::StoreError::from)?;
+                ctx.catalogue_changed();
                 fined += 1;
             }
         }
@@ -1128,6 +1136,7 @@ pub async fn anonymise_reading_history(
     let mut tx = ctx.store.write().await?;
     let count = store::anonymise_reading_history(&mut tx, before).await?;
     tx.commit().await.map_err(concord_store::StoreError::from)?;
+    ctx.catalogue_changed();
     Ok(count)
 }
 
@@ -1145,6 +1154,7 @@ pub async fn schedule_daily_jobs(ctx: &Context, who: &Principal) -> ServiceResul
         }
     }
     tx.commit().await.map_err(concord_store::StoreError::from)?;
+    ctx.catalogue_changed();
     Ok(())
 }
 
@@ -1164,6 +1174,7 @@ pub async fn run_due_jobs(
             store::enqueue_job(&mut tx, ctx.new_id(), kind.as_str(), now, now).await?;
         }
         tx.commit().await.map_err(concord_store::StoreError::from)?;
+        ctx.catalogue_changed();
     }
     let mut run = DailyRun::default();
     loop {
@@ -1208,6 +1219,7 @@ pub async fn run_due_jobs(
             }
         }
         tx.commit().await.map_err(concord_store::StoreError::from)?;
+        ctx.catalogue_changed();
     }
     schedule_daily_jobs(ctx, who).await?;
     Ok(run)
@@ -1243,6 +1255,7 @@ pub async fn set_items_float(
     )
     .await?;
     tx.commit().await.map_err(concord_store::StoreError::from)?;
+    ctx.catalogue_changed();
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod org;
 pub mod orgfile;
 pub mod patrons;
 pub mod policies;
+pub mod search;
 
 use concord_domain::audit::AuditRecord;
 use concord_domain::auth::{Principal, Refusal};

@@ -104,7 +104,7 @@ pub enum BenchCommand {
 /// A monotonic start time for rates on the operator's terminal and benchmark figures. Elapsed
 /// time here measures this process, never a business "now", so the clock rule does not apply.
 #[allow(clippy::disallowed_methods)]
-fn start_timer() -> Instant {
+pub(crate) fn start_timer() -> Instant {
     Instant::now()
 }
 

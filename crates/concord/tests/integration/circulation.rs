@@ -170,6 +170,19 @@ async fn checkout_checkin_renew_with_blocks_overrides_and_routing() {
         let first = desk.post_json("/api/v1/checkout", &out("P1", "S1")).await;
         assert_eq!(first.status, 201, "{engine:?}: {}", first.body);
         assert_eq!(first.json()["title"], "The Hobbit");
+        // The checkout logged a change of the bib for the search index (availability facets).
+        let mut conn = server.ctx.store.read().await.unwrap();
+        let newest = concord_store::catalogue::max_change_seq(&mut conn)
+            .await
+            .unwrap();
+        let last = concord_store::catalogue::changes_since(&mut conn, newest - 1, 1)
+            .await
+            .unwrap();
+        drop(conn);
+        assert_eq!(
+            (last[0].entity_kind.as_str(), last[0].entity_id),
+            ("bib", bib.0)
+        );
         let due = first.json()["due_at"].as_i64().unwrap();
         let now = server.ctx.now();
         // Fourteen days, moved on to the next open day (Shire Central opens Mondays and Tuesdays).

@@ -287,3 +287,31 @@ mod reqwest {
         runtime.block_on(async { ::reqwest::get(url).await.unwrap().text().await.unwrap() })
     }
 }
+
+#[test]
+fn reindex_rebuilds_the_search_index_and_reports_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org.toml");
+    std::fs::write(&org, TWO_MEMBERS).unwrap();
+    let (ok, _, err) = run(concord(dir.path()).args(["org", "load"]).arg(&org));
+    assert!(ok, "{err}");
+    let mapping = dir.path().join("mapping.toml");
+    std::fs::write(
+        &mapping,
+        "[branches]\nDESMARAIS = \"SHIRE-CEN\"\nHUNTINGTON = \"SHIRE-HOB\"\n",
+    )
+    .unwrap();
+    let records =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/marc/evergreen/lul_fre_100.mrc");
+    let (ok, out, err) = run(concord(dir.path())
+        .args(["import", "marc", "--member", "SHIRE", "--mapping"])
+        .arg(&mapping)
+        .arg(&records));
+    assert!(ok && out.contains("created 100"), "{out}{err}");
+    let (ok, out, err) = run(concord(dir.path()).arg("reindex"));
+    assert!(ok, "{err}");
+    assert!(out.contains("indexed 100 records with 114 items"), "{out}");
+    // Not a terminal: no progress bar drawn over the output.
+    assert!(!err.contains('\r') && !err.contains('#'), "{err}");
+    assert!(dir.path().join("search-index/meta.json").exists());
+}

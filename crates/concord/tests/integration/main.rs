@@ -16,5 +16,6 @@ mod org;
 mod patrons;
 mod permissions;
 mod policies;
+mod search;
 mod sessions;
 mod support;

@@ -9,6 +9,7 @@ use concord_server::http::{self, AppState};
 use concord_server::i18n::Messages;
 use concord_server::service::accounts::{self, StaffInput};
 use concord_server::service::orgfile;
+use concord_server::service::search::CatalogueSearch;
 use concord_store::{Store, StoreConfig};
 use serde_json::Value;
 
@@ -16,6 +17,8 @@ use serde_json::Value;
 pub struct TestServer {
     pub base: String,
     pub ctx: Arc<Context>,
+    /// Where the store is, so that a second server can share it.
+    pub config: StoreConfig,
     _dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -59,9 +62,20 @@ impl TestServer {
                 }
             }
         };
+        TestServer::serve(config, dir).await
+    }
+
+    /// A second server on the same store with its own, empty search index (as a second
+    /// machine behind a load balancer would have).
+    pub async fn second_server(&self) -> TestServer {
+        TestServer::serve(self.config.clone(), tempfile::tempdir().unwrap()).await
+    }
+
+    async fn serve(config: StoreConfig, dir: tempfile::TempDir) -> TestServer {
         let store = Store::open(&config).await.unwrap();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let ctx = Arc::new(Context::new(store, clock, 12).unwrap());
+        let search = CatalogueSearch::open(&dir.path().join("search-index")).unwrap();
+        let ctx = Arc::new(Context::new(store, clock, 12).unwrap().with_search(search));
         let state = Arc::new(AppState {
             ctx: Arc::clone(&ctx),
             messages: Messages::english().unwrap(),
@@ -80,6 +94,7 @@ impl TestServer {
         TestServer {
             base,
             ctx,
+            config,
             _dir: dir,
             shutdown: Some(tx),
         }

@@ -1,0 +1,103 @@
+// Discovery as a patron uses it: search from the front page, narrow by a facet whose count is the
+// number of results, open a record, switch to a member's view and back to all libraries. Every
+// page is accessible (axe-core, WCAG 2.1 AA) and light.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDemo, launchBrowser, accessibilityViolations, pageWeight, CONCORD_BIN } from './support.mjs';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'marc');
+
+let demo;
+let browser;
+
+/** Loads real records into the demo's data directory with the command line, as an operator would. */
+function loadRecords(dataDir) {
+  const run = (...args) =>
+    execFileSync(CONCORD_BIN, args, { env: { ...process.env, CONCORD_LOG: 'warn', CONCORD_DATA_DIR: dataDir } });
+  run('demo', '--no-serve', '--port', '0');
+  const river = join(dataDir, 'river.toml');
+  writeFileSync(river, '[branches]\nDESMARAIS = "RIVER-MAIN"\nHUNTINGTON = "RIVER-EAST"\n');
+  run('import', 'marc', '--member', 'RIVER', '--mapping', river, join(fixtures, 'evergreen', 'lul_fre_100.mrc'));
+  const ovsu = join(dataDir, 'ovsu.toml');
+  writeFileSync(ovsu, '[branches]\nDESMARAIS = "OVSU-MAIN"\nHUNTINGTON = "OVSU-SCI"\nBR1 = "OVSU-MAIN"\n');
+  run('import', 'marc', '--member', 'OVSU', '--mapping', ovsu, join(fixtures, 'evergreen', 'map_data.mrc'));
+}
+
+before(async () => {
+  demo = await startDemo(loadRecords);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+/** Waits until the server's index has caught up with the imported records. */
+async function waitForIndex(page) {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const response = await page.request.get(demo.url + '/api/v1/search?q=&page_size=1');
+    if ((await response.json()).total >= 100) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the search index did not catch up within 10 seconds');
+}
+
+test('search, narrow by a facet, open a record, switch member view and back', async () => {
+  const page = await browser.newPage();
+  await waitForIndex(page);
+
+  await page.goto(demo.url + '/');
+  await page.getByRole('searchbox', { name: 'Search the catalogue' }).fill('');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/\/search/);
+  assert.deepEqual(await accessibilityViolations(page), [], 'search page');
+
+  await page.goto(demo.url + '/search?q=la');
+  const heading = await page.getByRole('heading', { level: 2, name: /results$/ }).textContent();
+  const total = Number(heading.match(/(\d+)/)[1]);
+  assert.ok(total > 1, heading);
+  assert.deepEqual(await accessibilityViolations(page), [], 'results page');
+  const weight = await pageWeight(page, page.url());
+  assert.ok(weight < 100 * 1024, `results page weighs ${weight} bytes`);
+
+  // Narrow by the first format value: the count on the link is the number of results.
+  const facets = page.getByRole('complementary');
+  const formatLink = facets.getByRole('heading', { name: 'Format' }).locator('xpath=..').getByRole('link').first();
+  const linkText = await formatLink.textContent();
+  const facetCount = Number(linkText.match(/\((\d+)\)\s*$/)[1]);
+  await formatLink.click();
+  await page.waitForURL(/format=/);
+  const narrowed = await page.getByRole('heading', { level: 2, name: /results$/ }).textContent();
+  assert.equal(Number(narrowed.match(/(\d+)/)[1]), facetCount, `${linkText} vs ${narrowed}`);
+  // The narrowing can be removed again.
+  await page.getByRole('list', { name: 'Narrowed by' }).getByRole('link', { name: /Remove/ }).click();
+  await page.waitForURL((url) => !url.search.includes('format='));
+
+  // Open the first record.
+  await page.locator('ol.hits a.hit-title').first().click();
+  await page.waitForURL(/\/record\/\d+$/);
+  await page.getByRole('heading', { name: 'Copies in our libraries' }).waitFor();
+  assert.ok(await page.getByRole('link', { name: 'Download as MARCXML' }).isVisible());
+  assert.deepEqual(await accessibilityViolations(page), [], 'record page');
+  const recordWeight = await pageWeight(page, page.url());
+  assert.ok(recordWeight < 100 * 1024, `record page weighs ${recordWeight} bytes`);
+
+  // A member's view: branded, its holdings first, one click back to all libraries.
+  const recordPath = new URL(page.url()).pathname;
+  await page.goto(demo.url + '/m/RIVER' + recordPath);
+  await page.getByText('You are searching').waitFor();
+  const firstLibrary = await page.locator('section.holdings h3').first().textContent();
+  assert.match(firstLibrary, /Riverside/);
+  assert.deepEqual(await accessibilityViolations(page), [], 'member record page');
+  await page.goto(demo.url + '/m/RIVER/search?q=la');
+  assert.deepEqual(await accessibilityViolations(page), [], 'member results page');
+  await page.getByRole('link', { name: 'Search all libraries' }).click();
+  await page.waitForURL(demo.url + '/search?q=la');
+  assert.equal(await page.getByText('You are searching').count(), 0);
+  await page.close();
+});

@@ -1,0 +1,495 @@
+//! The public discovery API: `GET /api/v1/search` and `GET /api/v1/records/{id}`, and the parsing
+//! of search parameters that the HTML pages share, so a page's URL and an API call mean the same.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, response::Response};
+use concord_domain::ErrorCode;
+use concord_domain::FieldError;
+use concord_domain::codes::Code;
+use concord_domain::ids::BibId;
+use concord_search::{FacetField, SearchRequest, SearchResponse, SortOrder};
+use serde::Serialize;
+
+use super::SharedState;
+use super::api::{ApiError, ApiResult};
+use crate::service::search::{self, PublicRecord};
+use crate::service::{ServiceError, ServiceResult};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/api/v1/search", get(search_json))
+        .route("/api/v1/records/{id}", get(record_json))
+}
+
+/// Hits a page unless asked otherwise, and the most a page may have.
+const DEFAULT_PAGE_SIZE: usize = 20;
+const MAX_PAGE_SIZE: usize = 100;
+
+/// The URL parameter that selects values of a facet.
+pub(crate) fn facet_parameter(facet: FacetField) -> &'static str {
+    match facet {
+        FacetField::AvailableNow => "available",
+        other => other.name(),
+    }
+}
+
+/// A search as its URL parameters say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SearchParams {
+    pub query: String,
+    pub filters: Vec<(FacetField, String)>,
+    /// Publication year (an exact year, unlike the decade facet).
+    pub year: Option<i64>,
+    pub sort: SortOrder,
+    /// One-based.
+    pub page: usize,
+    pub page_size: usize,
+    pub view: Option<Code>,
+}
+
+pub(crate) fn sort_name(sort: SortOrder) -> &'static str {
+    match sort {
+        SortOrder::Relevance => "relevance",
+        SortOrder::Title => "title",
+        SortOrder::Author => "author",
+        SortOrder::Date => "date",
+    }
+}
+
+impl SearchParams {
+    /// Reads `q`, facet parameters (repeatable), `year`, `sort`, `page`, `page_size` and `view`,
+    /// reporting every bad one at once.
+    pub(crate) fn parse(pairs: &[(String, String)]) -> ServiceResult<SearchParams> {
+        let mut params = SearchParams {
+            query: String::new(),
+            filters: Vec::new(),
+            year: None,
+            sort: SortOrder::Relevance,
+            page: 1,
+            page_size: DEFAULT_PAGE_SIZE,
+            view: None,
+        };
+        let mut errors = Vec::new();
+        for (name, value) in pairs {
+            let value = value.trim();
+            match name.as_str() {
+                "q" => params.query = value.to_string(),
+                "sort" => match value {
+                    "" | "relevance" => params.sort = SortOrder::Relevance,
+                    "title" => params.sort = SortOrder::Title,
+                    "author" => params.sort = SortOrder::Author,
+                    "date" => params.sort = SortOrder::Date,
+                    _ => errors.push(FieldError::new(
+                        "sort",
+                        "must be relevance, title, author or date",
+                    )),
+                },
+                "page" => match value.parse::<usize>() {
+                    Ok(page) if page >= 1 => params.page = page,
+                    _ => errors.push(FieldError::new("page", "must be a whole number from 1")),
+                },
+                "page_size" => match value.parse::<usize>() {
+                    Ok(size) if (1..=MAX_PAGE_SIZE).contains(&size) => params.page_size = size,
+                    _ => errors.push(FieldError::new(
+                        "page_size",
+                        format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"),
+                    )),
+                },
+                "year" if !value.is_empty() => match value.parse::<i64>() {
+                    Ok(year) => params.year = Some(year),
+                    Err(_) => errors.push(FieldError::new("year", "must be a year such as 1999")),
+                },
+                "view" if !value.is_empty() => match Code::parse("view", value) {
+                    Ok(code) => params.view = Some(code),
+                    Err(error) => errors.push(error),
+                },
+                "available" => {
+                    if matches!(value, "1" | "true" | "yes" | "available") {
+                        params
+                            .filters
+                            .push((FacetField::AvailableNow, "available".into()));
+                    }
+                }
+                other => {
+                    if let Some(facet) = FacetField::ALL
+                        .into_iter()
+                        .find(|facet| facet_parameter(*facet) == other)
+                        && !value.is_empty()
+                        && !params
+                            .filters
+                            .iter()
+                            .any(|(f, v)| *f == facet && v == value)
+                    {
+                        params.filters.push((facet, value.to_string()));
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(params)
+        } else {
+            Err(ServiceError::invalid(errors))
+        }
+    }
+
+    /// The request for the search crate.
+    pub(crate) fn request(&self) -> SearchRequest {
+        let mut request = SearchRequest::new(self.query.clone());
+        request.filters = self.filters.clone();
+        if let Some(year) = self.year {
+            request.fielded.push(("year".into(), year.to_string()));
+        }
+        request.view = self.view.clone();
+        request.sort = self.sort;
+        request.page = self.page - 1;
+        request.page_size = self.page_size;
+        request.facet_limit = 20;
+        request
+    }
+
+    /// The URL parameters of this search (without `view`, which the pages carry in the path).
+    pub(crate) fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if !self.query.is_empty() {
+            pairs.push(("q", self.query.clone()));
+        }
+        for (facet, value) in &self.filters {
+            pairs.push((facet_parameter(*facet), value.clone()));
+        }
+        if let Some(year) = self.year {
+            pairs.push(("year", year.to_string()));
+        }
+        if self.sort != SortOrder::Relevance {
+            pairs.push(("sort", sort_name(self.sort).to_string()));
+        }
+        if self.page != 1 {
+            pairs.push(("page", self.page.to_string()));
+        }
+        if self.page_size != DEFAULT_PAGE_SIZE {
+            pairs.push(("page_size", self.page_size.to_string()));
+        }
+        pairs
+    }
+}
+
+/// `name=value&…` with values percent-encoded.
+pub(crate) fn query_string(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{name}={}", percent_encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub(crate) fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+// ----- wire types -----
+
+#[derive(Serialize)]
+struct SearchResultsView {
+    total: u64,
+    page: usize,
+    page_size: usize,
+    hits: Vec<HitView>,
+    facets: BTreeMap<&'static str, Vec<FacetValueView>>,
+}
+
+#[derive(Serialize)]
+struct HitView {
+    id: String,
+    title: String,
+    author: Option<String>,
+    year: Option<i64>,
+    format: String,
+    holdings: Vec<HitHoldingsView>,
+}
+
+#[derive(Serialize)]
+struct HitHoldingsView {
+    member: String,
+    items: u32,
+    available: u32,
+}
+
+#[derive(Serialize)]
+struct FacetValueView {
+    value: String,
+    count: u64,
+}
+
+fn results_view(params: &SearchParams, response: SearchResponse) -> SearchResultsView {
+    SearchResultsView {
+        total: response.total,
+        page: params.page,
+        page_size: params.page_size,
+        hits: response
+            .hits
+            .into_iter()
+            .map(|hit| HitView {
+                id: hit.bib_id.to_string(),
+                title: hit.title,
+                author: hit.author,
+                year: hit.year,
+                format: hit.format,
+                holdings: hit
+                    .holdings
+                    .into_iter()
+                    .map(|h| HitHoldingsView {
+                        member: h.member,
+                        items: h.total,
+                        available: h.available,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        facets: response
+            .facets
+            .into_iter()
+            .map(|(facet, counts)| {
+                (
+                    facet.name(),
+                    counts
+                        .into_iter()
+                        .map(|c| FacetValueView {
+                            value: c.value,
+                            count: c.count,
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    }
+}
+
+async fn search_json(
+    State(state): State<SharedState>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> ApiResult<Json<SearchResultsView>> {
+    let params = SearchParams::parse(&pairs)?;
+    let response = search::search(&state.ctx, params.request()).await?;
+    Ok(Json(results_view(&params, response)))
+}
+
+#[derive(Serialize)]
+struct RecordView {
+    id: String,
+    title: String,
+    authors: Vec<String>,
+    year: Option<i64>,
+    format: &'static str,
+    language: Option<String>,
+    publishers: Vec<String>,
+    subjects: Vec<String>,
+    series: Vec<String>,
+    isbns: Vec<String>,
+    issns: Vec<String>,
+    holdings: Vec<MemberHoldingsView>,
+    links: RecordLinks,
+}
+
+#[derive(Serialize)]
+struct MemberHoldingsView {
+    member: String,
+    member_name: String,
+    branches: Vec<BranchHoldingsView>,
+}
+
+#[derive(Serialize)]
+struct BranchHoldingsView {
+    branch: String,
+    branch_name: String,
+    items: Vec<PublicItemView>,
+}
+
+#[derive(Serialize)]
+struct PublicItemView {
+    call_number: String,
+    status: &'static str,
+    due: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RecordLinks {
+    permalink: String,
+    marcxml: String,
+    ris: String,
+    bibtex: String,
+}
+
+fn record_view(record: &PublicRecord) -> RecordView {
+    let document = &record.document;
+    let permalink = format!("/record/{}", record.bib.id);
+    RecordView {
+        id: record.bib.id.to_string(),
+        title: document.title.clone(),
+        authors: document.authors.clone(),
+        year: document.publication_year,
+        format: document.format.code(),
+        language: document.language.clone(),
+        publishers: document.publishers.clone(),
+        subjects: document.subjects.clone(),
+        series: document.series.clone(),
+        isbns: document.isbns.clone(),
+        issns: document.issns.clone(),
+        holdings: record
+            .holdings
+            .iter()
+            .map(|member| MemberHoldingsView {
+                member: member.member.code.to_string(),
+                member_name: member.member.branding.display_name.clone(),
+                branches: member
+                    .branches
+                    .iter()
+                    .map(|branch| BranchHoldingsView {
+                        branch: branch.branch.code.to_string(),
+                        branch_name: branch.branch.name.clone(),
+                        items: branch
+                            .items
+                            .iter()
+                            .map(|item| PublicItemView {
+                                call_number: item.call_number.clone(),
+                                status: item.status.as_str(),
+                                due: item.due.map(|date| date.to_string()),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        links: RecordLinks {
+            marcxml: format!("{permalink}.xml"),
+            ris: format!("{permalink}.ris"),
+            bibtex: format!("{permalink}.bib"),
+            permalink,
+        },
+    }
+}
+
+/// Parses a bib id from a path segment; a malformed id is a record that does not exist.
+pub(crate) fn bib_id(raw: &str) -> ServiceResult<BibId> {
+    raw.parse::<i64>()
+        .map(BibId)
+        .map_err(|_| ServiceError::new(ErrorCode::NotFound, format!("There is no record {raw}.")))
+}
+
+async fn record_json(
+    State(state): State<SharedState>,
+    Path(raw): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Json<RecordView>, ApiError> {
+    let params = SearchParams::parse(&pairs)?;
+    let record = search::public_record(&state.ctx, bib_id(&raw)?, params.view.as_ref()).await?;
+    Ok(Json(record_view(&record)))
+}
+
+// ----- exports -----
+
+/// The export formats of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExportFormat {
+    MarcXml,
+    Ris,
+    BibTex,
+}
+
+impl ExportFormat {
+    /// From a file extension or a `format=` value.
+    pub(crate) fn from_name(name: &str) -> Option<ExportFormat> {
+        match name {
+            "xml" | "marcxml" => Some(ExportFormat::MarcXml),
+            "ris" => Some(ExportFormat::Ris),
+            "bib" | "bibtex" => Some(ExportFormat::BibTex),
+            _ => None,
+        }
+    }
+}
+
+/// The record in an export format, with its content type.
+pub(crate) fn export(record: &PublicRecord, format: ExportFormat, permalink: &str) -> Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let (content_type, body, extension) = match format {
+        ExportFormat::MarcXml => (
+            "application/marcxml+xml; charset=utf-8",
+            concord_marc::to_marcxml(&record.record),
+            "xml",
+        ),
+        ExportFormat::Ris => (
+            "application/x-research-info-systems; charset=utf-8",
+            concord_search::citation::to_ris(&record.document, permalink),
+            "ris",
+        ),
+        ExportFormat::BibTex => (
+            "application/x-bibtex; charset=utf-8",
+            concord_search::citation::to_bibtex(&record.document, permalink),
+            "bib",
+        ),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"record-{}.{extension}\"", record.bib.id),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(raw: &[(&str, &str)]) -> Vec<(String, String)> {
+        raw.iter()
+            .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn parameters_parse_and_round_trip() {
+        let params = SearchParams::parse(&pairs(&[
+            ("q", "Müller & sons"),
+            ("format", "book"),
+            ("format", "dvd"),
+            ("available", "true"),
+            ("sort", "date"),
+            ("page", "2"),
+        ]))
+        .unwrap();
+        assert_eq!(params.filters.len(), 3);
+        assert_eq!(params.sort, SortOrder::Date);
+        let text = query_string(&params.pairs());
+        assert_eq!(
+            text,
+            "q=M%C3%BCller%20%26%20sons&format=book&format=dvd&available=available&sort=date&page=2"
+        );
+    }
+
+    #[test]
+    fn bad_parameters_are_all_reported() {
+        let error = SearchParams::parse(&pairs(&[
+            ("sort", "sideways"),
+            ("page", "0"),
+            ("page_size", "1000"),
+        ]))
+        .unwrap_err();
+        assert_eq!(error.fields.len(), 3, "{error:?}");
+    }
+}

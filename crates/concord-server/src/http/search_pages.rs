@@ -1,0 +1,587 @@
+//! The discovery pages: search with exact facets, the record page with holdings across the
+//! consortium, record exports, and each member's branded view under `/m/{member}/…`. Plain links
+//! and forms, no script: every narrowing, sort and page is a URL that can be bookmarked.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use concord_domain::catalogue::ItemStatus;
+use concord_domain::org::Member;
+use concord_search::{FacetField, SearchResponse, SortOrder};
+use maud::{Markup, html};
+
+use super::auth::Auth;
+use super::pages::{View, html_response, render};
+use super::search_api::{ExportFormat, SearchParams, bib_id, export, query_string, sort_name};
+use super::{AppState, SharedState};
+use crate::service::ServiceResult;
+use crate::service::search::{self, PublicRecord};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/search", get(consortium_search))
+        .route("/record/{id}", get(consortium_record))
+        .route("/m/{member}", get(member_home))
+        .route("/m/{member}/search", get(member_search))
+        .route("/m/{member}/record/{id}", get(member_record))
+}
+
+/// Where the pages of a view live: `""` for the consortium, `/m/CODE` for a member.
+fn base_path(member: Option<&Member>) -> String {
+    member.map_or_else(String::new, |m| format!("/m/{}", m.code))
+}
+
+fn search_url(member: Option<&Member>, params: &SearchParams) -> String {
+    let query = query_string(&params.pairs());
+    let base = base_path(member);
+    if query.is_empty() {
+        format!("{base}/search")
+    } else {
+        format!("{base}/search?{query}")
+    }
+}
+
+/// The search without its `index`th narrowing, from the first page.
+fn without_filter(params: &SearchParams, index: usize) -> SearchParams {
+    let mut changed = params.clone();
+    if index < changed.filters.len() {
+        changed.filters.remove(index);
+    }
+    changed.page = 1;
+    changed
+}
+
+/// The search narrowed further, from the first page.
+fn with_filter(params: &SearchParams, facet: FacetField, value: &str) -> SearchParams {
+    let mut changed = params.clone();
+    changed.filters.push((facet, value.to_string()));
+    changed.page = 1;
+    changed
+}
+
+fn format_key(code: &str) -> String {
+    format!("format.{code}")
+}
+
+/// A facet value as a person reads it.
+fn facet_value_label(
+    view: &View<'_>,
+    facet: FacetField,
+    value: &str,
+    members: &HashMap<String, String>,
+) -> String {
+    match facet {
+        FacetField::Format => view
+            .state
+            .messages
+            .get(&view.auth.lang, &format_key(value))
+            .to_string(),
+        FacetField::Audience => view
+            .state
+            .messages
+            .get(&view.auth.lang, &format!("audience.{value}"))
+            .to_string(),
+        FacetField::AvailableNow => view.t("search.available_now").to_string(),
+        FacetField::Decade => view.tf("search.decade", &[("decade", value)]),
+        FacetField::Member => members
+            .get(value)
+            .cloned()
+            .unwrap_or_else(|| value.to_string()),
+        _ => value.to_string(),
+    }
+}
+
+fn facet_heading_key(facet: FacetField) -> &'static str {
+    match facet {
+        FacetField::Format => "search.facet_format",
+        FacetField::Language => "search.facet_language",
+        FacetField::Decade => "search.facet_decade",
+        FacetField::Subject => "search.facet_subject",
+        FacetField::Author => "search.facet_author",
+        FacetField::Member => "search.facet_member",
+        FacetField::Branch => "search.facet_branch",
+        FacetField::AvailableNow => "search.facet_available",
+        FacetField::Audience => "search.facet_audience",
+    }
+}
+
+fn status_text(view: &View<'_>, status: ItemStatus, due: Option<String>) -> String {
+    match (status, due) {
+        (ItemStatus::OnLoan, Some(due)) => view.tf("status.on_loan_until", &[("date", &due)]),
+        _ => view
+            .state
+            .messages
+            .get(&view.auth.lang, &format!("status.{}", status.as_str()))
+            .to_string(),
+    }
+}
+
+/// The search box, shared by the front page, the member home and the results page.
+pub(crate) fn search_box(view: &View<'_>, action: &str, query: &str) -> Markup {
+    html! {
+        form class="searchbox" role="search" method="get" action=(action) {
+            label for="q" { (view.t("search.label")) }
+            div class="searchrow" {
+                input type="search" id="q" name="q" value=(query) aria-describedby="search-hint";
+                button type="submit" { (view.t("search.button")) }
+            }
+            p id="search-hint" class="muted hint" { (view.t("search.hint")) }
+        }
+    }
+}
+
+/// "You are in X's catalogue · All libraries", or nothing in the consortium view.
+fn view_switch(view: &View<'_>, member: Option<&Member>, consortium_url: &str) -> Markup {
+    html! {
+        @if let Some(member) = member {
+            p class="viewswitch" {
+                (view.tf("search.member_view", &[("member", &member.branding.display_name)]))
+                " "
+                a href=(consortium_url) { (view.t("search.all_libraries")) }
+            }
+        }
+    }
+}
+
+fn member_names(members: &[Member]) -> HashMap<String, String> {
+    members
+        .iter()
+        .map(|m| (m.code.to_string(), m.branding.display_name.clone()))
+        .collect()
+}
+
+async fn search_page(
+    state: &AppState,
+    auth: &Auth,
+    member_code: Option<&str>,
+    pairs: &[(String, String)],
+) -> ServiceResult<Response> {
+    let view = View::new(state, auth);
+    let member = match member_code {
+        Some(code) => Some(search::member_view(&state.ctx, code).await?),
+        None => None,
+    };
+    let mut params = SearchParams::parse(pairs)?;
+    params.view = member.as_ref().map(|m| m.code.clone());
+    let response = search::search(&state.ctx, params.request()).await?;
+    let members = member_names(&search::members(&state.ctx).await?);
+    let member = member.as_ref();
+    let base = base_path(member);
+    let consortium_url = search_url(None, &params);
+    let title = if params.query.is_empty() {
+        view.t("search.title").to_string()
+    } else {
+        view.tf("search.title_for", &[("query", &params.query)])
+    };
+    let body = html! {
+        h1 { (view.t("search.title")) }
+        (view_switch(&view, member, &consortium_url))
+        (search_box(&view, &format!("{base}/search"), &params.query))
+        div class="results-layout" {
+            section class="results" aria-labelledby="results-heading" {
+                h2 id="results-heading" { (view.tf("search.total", &[("total", &response.total.to_string())])) }
+                (selected_filters(&view, member, &params, &members))
+                (sort_links(&view, member, &params))
+                (results_list(&view, member, &params, &response, &members))
+                (pagination(&view, member, &params, response.total))
+            }
+            (facets(&view, member, &params, &response, &members))
+        }
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        view.branded_page(&title, member, body),
+    ))
+}
+
+fn selected_filters(
+    view: &View<'_>,
+    member: Option<&Member>,
+    params: &SearchParams,
+    members: &HashMap<String, String>,
+) -> Markup {
+    html! {
+        @if !params.filters.is_empty() {
+            ul class="selected" aria-label=(view.t("search.narrowed_by")) {
+                @for (index, (facet, value)) in params.filters.iter().enumerate() {
+                    @let without = without_filter(params, index);
+                    @let label = facet_value_label(view, *facet, value, members);
+                    li {
+                        (view.t(facet_heading_key(*facet))) ": " strong { (label) } " "
+                        a href=(search_url(member, &without)) aria-label=(view.tf("search.remove_named", &[("value", &label)])) { (view.t("search.remove")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn sort_links(view: &View<'_>, member: Option<&Member>, params: &SearchParams) -> Markup {
+    html! {
+        nav class="sort" aria-label=(view.t("search.sort_label")) {
+            (view.t("search.sort_by")) " "
+            @for sort in [SortOrder::Relevance, SortOrder::Title, SortOrder::Author, SortOrder::Date] {
+                @let sorted = SearchParams { sort, page: 1, ..params.clone() };
+                @let key = format!("search.sort_{}", sort_name(sort));
+                @let label = view.state.messages.get(&view.auth.lang, &key);
+                @if sort == params.sort {
+                    strong aria-current="true" { (label) } " "
+                } @else {
+                    a href=(search_url(member, &sorted)) { (label) } " "
+                }
+            }
+        }
+    }
+}
+
+fn results_list(
+    view: &View<'_>,
+    member: Option<&Member>,
+    params: &SearchParams,
+    response: &SearchResponse,
+    members: &HashMap<String, String>,
+) -> Markup {
+    let base = base_path(member);
+    let first = (params.page - 1) * params.page_size + 1;
+    html! {
+        @if response.hits.is_empty() {
+            p { (view.t("search.nothing")) }
+        } @else {
+            ol class="hits" start=(first) {
+                @for hit in &response.hits {
+                    li {
+                        a class="hit-title" href=(format!("{base}/record/{}", hit.bib_id)) { (hit.title) }
+                        div class="muted" {
+                            @if let Some(author) = &hit.author { (author) " · " }
+                            @if let Some(year) = hit.year { (year) " · " }
+                            (view.state.messages.get(&view.auth.lang, &format_key(&hit.format)))
+                        }
+                        @if hit.holdings.is_empty() {
+                            div class="avail" { (view.t("search.no_items")) }
+                        } @else {
+                            ul class="avail" {
+                                @for holding in &hit.holdings {
+                                    li {
+                                        (members.get(&holding.member).map_or(holding.member.as_str(), String::as_str)) ": "
+                                        (view.tf("search.available_of", &[("available", &holding.available.to_string()), ("total", &holding.total.to_string())]))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn pagination(
+    view: &View<'_>,
+    member: Option<&Member>,
+    params: &SearchParams,
+    total: u64,
+) -> Markup {
+    let pages = usize::try_from(total)
+        .unwrap_or(usize::MAX)
+        .div_ceil(params.page_size)
+        .max(1);
+    let at = |page: usize| {
+        let mut moved = params.clone();
+        moved.page = page;
+        search_url(member, &moved)
+    };
+    html! {
+        @if pages > 1 {
+            nav class="pages" aria-label=(view.t("search.pages_label")) {
+                @if params.page > 1 { a href=(at(params.page - 1)) rel="prev" { (view.t("search.previous")) } " " }
+                span { (view.tf("search.page_of", &[("page", &params.page.to_string()), ("pages", &pages.to_string())])) }
+                @if params.page < pages { " " a href=(at(params.page + 1)) rel="next" { (view.t("search.next")) } }
+            }
+        }
+    }
+}
+
+fn facets(
+    view: &View<'_>,
+    member: Option<&Member>,
+    params: &SearchParams,
+    response: &SearchResponse,
+    members: &HashMap<String, String>,
+) -> Markup {
+    html! {
+        aside class="facets" aria-labelledby="facets-heading" {
+            h2 id="facets-heading" { (view.t("search.narrow")) }
+            @for (facet, counts) in &response.facets {
+                @if !counts.is_empty() {
+                    section {
+                        h3 { (view.t(facet_heading_key(*facet))) }
+                        ul {
+                            @for count in counts {
+                                @let selected = params.filters.iter().position(|(f, v)| f == facet && *v == count.value);
+                                @let label = facet_value_label(view, *facet, &count.value, members);
+                                li {
+                                    @if let Some(index) = selected {
+                                        @let without = without_filter(params, index);
+                                        strong { (label) " (" (count.count) ")" } " "
+                                        a href=(search_url(member, &without)) aria-label=(view.tf("search.remove_named", &[("value", &label)])) { (view.t("search.remove")) }
+                                    } @else {
+                                        @let narrowed = with_filter(params, *facet, &count.value);
+                                        a href=(search_url(member, &narrowed)) { (label) " " span class="count" { "(" (count.count) ")" } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn consortium_search(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let result = search_page(&state, &auth, None, &pairs).await;
+    render(&state, &auth, result)
+}
+
+async fn member_search(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(member): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let result = search_page(&state, &auth, Some(&member), &pairs).await;
+    render(&state, &auth, result)
+}
+
+async fn member_home(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> Response {
+    let result = async {
+        let view = View::new(&state, &auth);
+        let member = search::member_view(&state.ctx, &code).await?;
+        let body = html! {
+            h1 { (member.branding.display_name) }
+            @if let Some(logo) = &member.branding.logo_url {
+                img class="logo" src=(logo) alt=(view.tf("search.logo_of", &[("member", &member.branding.display_name)]));
+            }
+            (view_switch(&view, Some(&member), "/search"))
+            (search_box(&view, &format!("/m/{}/search", member.code), ""))
+        };
+        Ok(html_response(StatusCode::OK, view.branded_page(&member.branding.display_name, Some(&member), body)))
+    }
+    .await;
+    render(&state, &auth, result)
+}
+
+/// `123`, `123.xml`, `123.ris` or `123.bib`; `?format=` chooses an export too.
+fn record_target(raw: &str, pairs: &[(String, String)]) -> (String, Option<ExportFormat>) {
+    let by_query = pairs
+        .iter()
+        .find(|(name, _)| name == "format")
+        .and_then(|(_, value)| ExportFormat::from_name(value));
+    match raw.rsplit_once('.') {
+        Some((id, extension)) => match ExportFormat::from_name(extension) {
+            Some(format) => (id.to_string(), Some(format)),
+            None => (raw.to_string(), by_query),
+        },
+        None => (raw.to_string(), by_query),
+    }
+}
+
+async fn record_page(
+    state: &AppState,
+    auth: &Auth,
+    member_code: Option<&str>,
+    raw: &str,
+    pairs: &[(String, String)],
+) -> ServiceResult<Response> {
+    let view = View::new(state, auth);
+    let member = match member_code {
+        Some(code) => Some(search::member_view(&state.ctx, code).await?),
+        None => None,
+    };
+    let (id, export_format) = record_target(raw, pairs);
+    let id = bib_id(&id)?;
+    let record = search::public_record(&state.ctx, id, member.as_ref().map(|m| &m.code)).await?;
+    let permalink = format!("/record/{id}");
+    if let Some(format) = export_format {
+        return Ok(export(&record, format, &permalink));
+    }
+    let member = member.as_ref();
+    let title = record.document.title.clone();
+    let body = html! {
+        (view_switch(&view, member, &permalink))
+        (record_body(&view, member, &record, &permalink))
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        view.branded_page(&title, member, body),
+    ))
+}
+
+fn record_body(
+    view: &View<'_>,
+    member: Option<&Member>,
+    record: &PublicRecord,
+    permalink: &str,
+) -> Markup {
+    let document = &record.document;
+    let base = base_path(member);
+    let subject_url = |subject: &str| {
+        format!(
+            "{base}/search?subject={}",
+            super::search_api::percent_encode(subject)
+        )
+    };
+    html! {
+        article {
+            h1 { (document.title) }
+            dl class="record" {
+                @if !document.authors.is_empty() {
+                    dt { (view.t("record.authors")) }
+                    dd { @for (n, author) in document.authors.iter().enumerate() { @if n > 0 { "; " } (author) } }
+                }
+                dt { (view.t("record.format")) }
+                dd { (view.state.messages.get(&view.auth.lang, &format_key(document.format.code()))) }
+                @if !document.publishers.is_empty() || document.publication_year.is_some() {
+                    dt { (view.t("record.published")) }
+                    dd {
+                        (document.publishers.join("; "))
+                        @if let Some(year) = document.publication_year { @if !document.publishers.is_empty() { ", " } (year) }
+                    }
+                }
+                @if let Some(language) = &document.language {
+                    dt { (view.t("record.language")) }
+                    dd { (language) }
+                }
+                @if !document.series.is_empty() {
+                    dt { (view.t("record.series")) }
+                    dd { (document.series.join("; ")) }
+                }
+                @if !document.subject_facets.is_empty() {
+                    dt { (view.t("record.subjects")) }
+                    dd {
+                        ul class="plain" {
+                            @for subject in &document.subject_facets { li { a href=(subject_url(subject)) { (subject) } } }
+                        }
+                    }
+                }
+                @if !document.isbns.is_empty() {
+                    dt { "ISBN" }
+                    dd { (document.isbns.join(", ")) }
+                }
+                @if !document.issns.is_empty() {
+                    dt { "ISSN" }
+                    dd { (document.issns.join(", ")) }
+                }
+            }
+            h2 { (view.t("record.holdings")) }
+            @if record.holdings.is_empty() {
+                p { (view.t("record.no_holdings")) }
+            }
+            @for holdings in &record.holdings {
+                section class="holdings" {
+                    h3 {
+                        (holdings.member.branding.display_name)
+                        @if member.is_some_and(|m| m.id == holdings.member.id) { " " span class="muted" { (view.t("record.this_library")) } }
+                    }
+                    table {
+                        thead { tr {
+                            th scope="col" { (view.t("record.branch")) }
+                            th scope="col" { (view.t("record.call_number")) }
+                            th scope="col" { (view.t("record.status")) }
+                        } }
+                        tbody {
+                            @for branch in &holdings.branches {
+                                @for item in &branch.items {
+                                    tr {
+                                        td { (branch.branch.name) }
+                                        td { (item.call_number) }
+                                        td { (status_text(view, item.status, item.due.map(|d| d.to_string()))) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            p class="muted" { (view.t("record.holds_later")) }
+            h2 { (view.t("record.cite")) }
+            ul class="plain" {
+                li { (view.t("record.permalink")) ": " a href=(permalink) { (permalink) } }
+                li { a href=(format!("{permalink}.xml")) { (view.t("record.export_marcxml")) } }
+                li { a href=(format!("{permalink}.ris")) { (view.t("record.export_ris")) } }
+                li { a href=(format!("{permalink}.bib")) { (view.t("record.export_bibtex")) } }
+            }
+            details {
+                summary { (view.t("record.marc_view")) }
+                pre class="marc" { (concord_marc::to_line_format(&record.record)) }
+            }
+        }
+    }
+}
+
+async fn consortium_record(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(raw): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let result = record_page(&state, &auth, None, &raw, &pairs).await;
+    render(&state, &auth, result)
+}
+
+async fn member_record(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path((member, raw)): Path<(String, String)>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let result = record_page(&state, &auth, Some(&member), &raw, &pairs).await;
+    render(&state, &auth, result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Messages;
+    use concord_domain::format::Format;
+
+    #[test]
+    fn every_format_and_status_has_english_text() {
+        let messages = Messages::english().unwrap();
+        for key in Format::ALL
+            .into_iter()
+            .map(|format| format_key(format.code()))
+        {
+            assert!(messages.has_english(&key), "{key} missing from en.toml");
+        }
+        for status in ItemStatus::ALL {
+            let key = format!("status.{}", status.as_str());
+            assert!(messages.has_english(&key), "{key} missing from en.toml");
+        }
+    }
+
+    #[test]
+    fn record_paths_choose_exports() {
+        assert_eq!(record_target("12", &[]), ("12".into(), None));
+        assert_eq!(
+            record_target("12.ris", &[]),
+            ("12".into(), Some(ExportFormat::Ris))
+        );
+        assert_eq!(
+            record_target("12", &[("format".into(), "bibtex".into())]),
+            ("12".into(), Some(ExportFormat::BibTex))
+        );
+    }
+}

@@ -1,0 +1,440 @@
+//! Catalogue search for everyone: keeps the search index following the store's change log,
+//! rebuilds it, answers searches, and assembles the public record display with the holdings the
+//! viewer may see.
+//!
+//! **Invariant:** the index's commit payload holds the change-log sequence number its documents
+//! reach, written in the same commit as the documents. A fresh or rebuilt index, or a second
+//! server with its own index, therefore catches up by reading the log from that number.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use concord_domain::calendar::Date;
+use concord_domain::catalogue::ItemStatus;
+use concord_domain::codes::Code;
+use concord_domain::ids::{BibId, BranchId, MemberId};
+use concord_domain::org::{Branch, Member};
+use concord_marc::{Record, read_iso2709};
+use concord_search::{
+    BibDocument, Holding, Indexer, SearchError, SearchIndex, SearchRequest, SearchResponse,
+    document_from_record,
+};
+use concord_store::catalogue::{self as store, BibRow, ItemRow};
+use tokio::sync::{Mutex, Notify};
+
+use crate::Context;
+use crate::service::{ServiceError, ServiceResult};
+
+/// How many log entries one catch-up step applies before committing.
+const CHANGES_PER_COMMIT: i64 = 500;
+/// How many bibs a rebuild reads from the store at a time.
+const BIBS_PER_PAGE: i64 = 1000;
+/// The follower looks at the log at least this often even when nobody woke it (changes written
+/// by another server or by the command line).
+const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
+/// Indexing buffer of the follower's short-lived writer.
+const FOLLOWER_HEAP_BYTES: usize = 20_000_000;
+
+/// The search index of this server and what coordinates writing to it.
+pub struct CatalogueSearch {
+    index: SearchIndex,
+    /// Rung after a catalogue commit so that the follower does not wait for its next tick.
+    wake: Notify,
+    /// One writer at a time (tantivy allows only one, and the follower and a rebuild may race).
+    writing: Mutex<()>,
+}
+
+impl CatalogueSearch {
+    /// The index kept in `directory` (created when empty).
+    pub fn open(directory: &Path) -> ServiceResult<CatalogueSearch> {
+        std::fs::create_dir_all(directory).map_err(|error| {
+            ServiceError::internal(format!(
+                "cannot create the search index directory {}: {error}",
+                directory.display()
+            ))
+        })?;
+        Ok(CatalogueSearch::new(
+            SearchIndex::open_or_create(directory).map_err(search_error)?,
+        ))
+    }
+
+    /// A throwaway index in memory (tools and tests that do not keep one).
+    pub fn in_memory() -> ServiceResult<CatalogueSearch> {
+        Ok(CatalogueSearch::new(
+            SearchIndex::create_in_ram().map_err(search_error)?,
+        ))
+    }
+
+    fn new(index: SearchIndex) -> CatalogueSearch {
+        CatalogueSearch {
+            index,
+            wake: Notify::new(),
+            writing: Mutex::new(()),
+        }
+    }
+
+    /// Tells the follower that the catalogue changed.
+    pub fn catalogue_changed(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The change-log sequence number the index has applied.
+    pub fn applied_change_seq(&self) -> ServiceResult<i64> {
+        self.index.applied_change_seq().map_err(search_error)
+    }
+
+    /// How many bibs searches see.
+    pub fn document_count(&self) -> u64 {
+        self.index.document_count()
+    }
+}
+
+fn search_error(error: SearchError) -> ServiceError {
+    ServiceError::internal(error.to_string())
+}
+
+fn join_error(error: tokio::task::JoinError) -> ServiceError {
+    ServiceError::internal(format!("search task: {error}"))
+}
+
+/// Runs a search on a blocking thread (tantivy does real work; the runtime's threads should not).
+pub async fn search(ctx: &Context, request: SearchRequest) -> ServiceResult<SearchResponse> {
+    let search = Arc::clone(&ctx.search);
+    tokio::task::spawn_blocking(move || search.index.search(&request))
+        .await
+        .map_err(join_error)?
+        .map_err(search_error)
+}
+
+// ----- following the change log -----
+
+/// Applies every logged change the index has not seen yet; returns how many bibs it re-indexed.
+pub async fn catch_up(ctx: &Context) -> ServiceResult<usize> {
+    let search = Arc::clone(&ctx.search);
+    let _writing = search.writing.lock().await;
+    let mut reindexed = 0;
+    // A rebuild by another process may have committed: read the number from the index itself.
+    search.index.reload().map_err(search_error)?;
+    loop {
+        let applied = search.applied_change_seq()?;
+        let mut conn = ctx.store.read().await?;
+        let changes = store::changes_since(&mut conn, applied, CHANGES_PER_COMMIT).await?;
+        let Some(last_seq) = changes.last().map(|change| change.seq) else {
+            return Ok(reindexed);
+        };
+        let mut bib_ids: Vec<BibId> = changes
+            .iter()
+            .filter(|change| change.entity_kind == "bib")
+            .map(|change| BibId(change.entity_id))
+            .collect();
+        bib_ids.sort_unstable();
+        bib_ids.dedup();
+        let codes = OrgCodes::load(&mut conn).await?;
+        let mut updates = Vec::with_capacity(bib_ids.len());
+        for bib_id in bib_ids {
+            let document = match store::bib(&mut conn, bib_id).await? {
+                Some(bib) if !bib.withdrawn => {
+                    let items = store::items_of_bib(&mut conn, bib_id).await?;
+                    document_of(&bib, &items, &codes)
+                }
+                _ => None,
+            };
+            updates.push((bib_id, document));
+        }
+        drop(conn);
+        reindexed += updates.len();
+        let writer_search = Arc::clone(&search);
+        tokio::task::spawn_blocking(move || -> Result<(), SearchError> {
+            let mut indexer = writer_search.index.indexer(1, FOLLOWER_HEAP_BYTES)?;
+            for (bib_id, document) in &updates {
+                match document {
+                    Some(document) => indexer.upsert(document)?,
+                    None => indexer.delete(bib_id.0),
+                }
+            }
+            indexer.commit_with_change_seq(last_seq)?;
+            indexer.finish()?;
+            writer_search.index.reload()
+        })
+        .await
+        .map_err(join_error)?
+        .map_err(search_error)?;
+        tracing::debug!(seq = last_seq, "search index caught up");
+    }
+}
+
+/// Keeps the index following the change log until the task is aborted: woken after catalogue
+/// commits, and at least every [`FOLLOW_INTERVAL`] for changes made elsewhere.
+pub fn follow(ctx: Arc<Context>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = catch_up(&ctx).await {
+                tracing::warn!(error = %error.message, "the search index could not catch up");
+            }
+            tokio::select! {
+                () = ctx.search.wake.notified() => {}
+                () = tokio::time::sleep(FOLLOW_INTERVAL) => {}
+            }
+        }
+    })
+}
+
+// ----- rebuilding -----
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReindexReport {
+    pub bibs: u64,
+    pub items: u64,
+    /// The change-log number the new index starts from.
+    pub change_seq: i64,
+}
+
+/// Rebuilds the index from the store. `progress(done, total)` is called after every page of
+/// bibs. Changes logged during the walk are applied by the follower afterwards, because the
+/// sequence number is read before the walk starts.
+pub async fn reindex(
+    ctx: &Context,
+    mut progress: impl FnMut(u64, u64),
+) -> ServiceResult<ReindexReport> {
+    let search = Arc::clone(&ctx.search);
+    let _writing = search.writing.lock().await;
+    let mut conn = ctx.store.read().await?;
+    let change_seq = store::max_change_seq(&mut conn).await?;
+    let (total_bibs, _, _) = store::counts(&mut conn).await?;
+    let total_bibs = u64::try_from(total_bibs).unwrap_or(0);
+    let codes = OrgCodes::load(&mut conn).await?;
+    drop(conn);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let mut indexer = search
+        .index
+        .indexer(threads, 100_000_000 * threads)
+        .map_err(search_error)?;
+    indexer.delete_all().map_err(search_error)?;
+    let mut report = ReindexReport {
+        bibs: 0,
+        items: 0,
+        change_seq,
+    };
+    let mut after = i64::MIN;
+    loop {
+        let mut conn = ctx.store.read().await?;
+        let bibs = store::bibs_page(&mut conn, None, None, after, BIBS_PER_PAGE).await?;
+        let (Some(first), Some(last)) = (bibs.first(), bibs.last()) else {
+            break;
+        };
+        let items = store::items_of_bib_range(&mut conn, first.id, last.id).await?;
+        drop(conn);
+        after = last.id.0;
+        let mut items_by_bib: HashMap<BibId, Vec<ItemRow>> = HashMap::new();
+        for item in items {
+            items_by_bib.entry(item.bib_id).or_default().push(item);
+        }
+        for bib in &bibs {
+            let items = items_by_bib.remove(&bib.id).unwrap_or_default();
+            if let Some(document) = document_of(bib, &items, &codes) {
+                report.bibs += 1;
+                report.items += document.holdings.len() as u64;
+                add(&mut indexer, &document)?;
+            }
+        }
+        progress(report.bibs, total_bibs);
+    }
+    let writer_search = Arc::clone(&search);
+    tokio::task::spawn_blocking(move || -> Result<(), SearchError> {
+        indexer.commit_with_change_seq(change_seq)?;
+        indexer.finish()?;
+        writer_search.index.reload()
+    })
+    .await
+    .map_err(join_error)?
+    .map_err(search_error)?;
+    Ok(report)
+}
+
+fn add(indexer: &mut Indexer, document: &BibDocument) -> ServiceResult<()> {
+    indexer.add(document).map_err(search_error)
+}
+
+/// Member and branch codes by id, to label holdings.
+struct OrgCodes {
+    members: HashMap<MemberId, Code>,
+    branches: HashMap<BranchId, Code>,
+}
+
+impl OrgCodes {
+    async fn load(conn: &mut concord_store::Conn) -> ServiceResult<OrgCodes> {
+        let members = concord_store::org::list_members(conn)
+            .await?
+            .into_iter()
+            .map(|member| (member.id, member.code))
+            .collect();
+        let branches = concord_store::org::list_branches(conn, None)
+            .await?
+            .into_iter()
+            .map(|branch| (branch.id, branch.code))
+            .collect();
+        Ok(OrgCodes { members, branches })
+    }
+}
+
+/// The search document of a bib, or `None` when its stored record cannot be read (logged: the
+/// rest of the catalogue must still be indexed).
+fn document_of(bib: &BibRow, items: &[ItemRow], codes: &OrgCodes) -> Option<BibDocument> {
+    let record = match stored_record(bib) {
+        Ok(record) => record,
+        Err(error) => {
+            tracing::warn!(bib = bib.id.0, %error, "cannot index a bib whose record cannot be read");
+            return None;
+        }
+    };
+    let holdings = items
+        .iter()
+        .filter(|item| item.status != ItemStatus::Withdrawn)
+        .filter_map(|item| {
+            Some(Holding {
+                member: codes.members.get(&item.member_id)?.clone(),
+                branch: codes.branches.get(&item.branch_id)?.clone(),
+                call_number: Some(item.call_number.clone()).filter(|c| !c.trim().is_empty()),
+                status: item.status.as_str().to_string(),
+                visible_outside_member: !item.hidden_from_other_members,
+            })
+        })
+        .collect();
+    Some(document_from_record(bib.id.0, &record, holdings))
+}
+
+fn stored_record(bib: &BibRow) -> Result<Record, String> {
+    match read_iso2709(&bib.marc).next() {
+        Some(Ok(record)) => Ok(record),
+        Some(Err(error)) => Err(error.to_string()),
+        None => Err("no record".to_string()),
+    }
+}
+
+/// The member whose view `code` names, for its branding; not found when there is none.
+pub async fn member_view(ctx: &Context, code: &str) -> ServiceResult<Member> {
+    let not_found = || ServiceError::not_found(format!("member {code}"));
+    let code = Code::parse("member", code).map_err(|_| not_found())?;
+    let mut conn = ctx.store.read().await?;
+    concord_store::org::member_by_code(&mut conn, &code)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// Every member, for labelling holdings by name.
+pub async fn members(ctx: &Context) -> ServiceResult<Vec<Member>> {
+    let mut conn = ctx.store.read().await?;
+    Ok(concord_store::org::list_members(&mut conn).await?)
+}
+
+// ----- the public record display -----
+
+/// One item as the public record page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicItem {
+    pub call_number: String,
+    pub status: ItemStatus,
+    /// For an item on loan: the local date it is due back.
+    pub due: Option<Date>,
+}
+
+/// The items of one branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BranchHoldings {
+    pub branch: Branch,
+    pub items: Vec<PublicItem>,
+}
+
+/// The items of one member, by branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberHoldings {
+    pub member: Member,
+    pub branches: Vec<BranchHoldings>,
+}
+
+/// A bib as a patron sees it.
+#[derive(Debug, Clone)]
+pub struct PublicRecord {
+    pub bib: BibRow,
+    pub record: Record,
+    pub document: BibDocument,
+    /// Visible holdings: the viewing member's first, then by member code.
+    pub holdings: Vec<MemberHoldings>,
+}
+
+/// The record of bib `id` with the items visible in `view` (a member's view, or the whole
+/// consortium). Withdrawn bibs and items are not shown; items kept out of other members' views
+/// are shown only in their own member's view.
+pub async fn public_record(
+    ctx: &Context,
+    id: BibId,
+    view: Option<&Code>,
+) -> ServiceResult<PublicRecord> {
+    let detail = crate::service::catalogue::bib(ctx, id).await?;
+    if detail.bib.withdrawn {
+        return Err(ServiceError::not_found(format!("record {id}")));
+    }
+    let mut conn = ctx.store.read().await?;
+    let offset = concord_store::org::consortium(&mut conn)
+        .await?
+        .map_or(0, |consortium| consortium.utc_offset_seconds);
+    let offset = i32::try_from(offset).unwrap_or(0);
+    let mut grouped: BTreeMap<(bool, String), BTreeMap<String, BranchHoldings>> = BTreeMap::new();
+    let mut members_by_code: HashMap<String, Member> = HashMap::new();
+    for item in &detail.items {
+        if item.status == ItemStatus::Withdrawn {
+            continue;
+        }
+        let (Some(member), Some(branch)) = (
+            detail.members.get(&item.member_id),
+            detail.branches.get(&item.branch_id),
+        ) else {
+            continue;
+        };
+        let own = view.is_some_and(|code| *code == member.code);
+        if item.hidden_from_other_members && !own {
+            continue;
+        }
+        let due = if item.status == ItemStatus::OnLoan {
+            concord_store::circulation::open_loan_of_item(&mut conn, item.id)
+                .await?
+                .map(|loan| Date::from_unix(loan.due_at, offset))
+        } else {
+            None
+        };
+        members_by_code.insert(member.code.to_string(), member.clone());
+        grouped
+            .entry((!own, member.code.to_string()))
+            .or_default()
+            .entry(branch.code.to_string())
+            .or_insert_with(|| BranchHoldings {
+                branch: branch.clone(),
+                items: Vec::new(),
+            })
+            .items
+            .push(PublicItem {
+                call_number: item.call_number.clone(),
+                status: item.status,
+                due,
+            });
+    }
+    let holdings = grouped
+        .into_iter()
+        .filter_map(|((_, code), branches)| {
+            Some(MemberHoldings {
+                member: members_by_code.remove(&code)?,
+                branches: branches.into_values().collect(),
+            })
+        })
+        .collect();
+    let document = document_from_record(detail.bib.id.0, &detail.record, Vec::new());
+    Ok(PublicRecord {
+        bib: detail.bib,
+        record: detail.record,
+        document,
+        holdings,
+    })
+}

@@ -1,0 +1,387 @@
+//! Catalogue search end to end: the index follows the change log within a second on both
+//! engines, a second server with an empty index catches up by itself, hidden items stay out of
+//! other members' views, and the JSON search and record endpoints and exports.
+
+use std::time::{Duration, Instant};
+
+use concord_domain::auth::Principal;
+use concord_domain::catalogue::holdings::HoldingsMapping;
+use concord_domain::codes::Code;
+use concord_domain::ids::BibId;
+use concord_marc::{
+    DataField, InvalidText, Leader, ReadOptions, Record, Tag, read_any_with_options, to_iso2709,
+};
+use concord_search::{FacetField, SearchRequest, SearchResponse};
+use concord_server::service::catalogue::{self, ImportOptions, ItemInput};
+use concord_server::service::search;
+use concord_store::catalogue as store;
+
+use crate::support::{Client, TWO_MEMBERS, TestServer, engines};
+
+/// A printed English book with a subject.
+fn book(id: &str, title: &str, author: &str, year: u32, subject: &str) -> Record {
+    let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+    record.push_control(Tag::parse("001").unwrap(), id);
+    record.push_control(
+        Tag::parse("008").unwrap(),
+        format!("200101s{year}    xxu           000 0 eng d"),
+    );
+    record
+        .push_data(DataField::new(Tag::parse("100").unwrap(), '1', ' ').with_subfield('a', author));
+    record
+        .push_data(DataField::new(Tag::parse("245").unwrap(), '1', '0').with_subfield('a', title));
+    record.push_data(
+        DataField::new(Tag::parse("260").unwrap(), ' ', ' ')
+            .with_subfield('b', "Testing Press")
+            .with_subfield('c', year.to_string()),
+    );
+    record.push_data(
+        DataField::new(Tag::parse("650").unwrap(), ' ', '0').with_subfield('a', subject),
+    );
+    record
+}
+
+/// Imports the records for SHIRE (without items) and returns their bib ids in order.
+async fn import(server: &TestServer, records: &[Record]) -> Vec<BibId> {
+    let mut bytes = Vec::new();
+    for record in records {
+        bytes.extend(to_iso2709(record).unwrap());
+    }
+    let reader = read_any_with_options(
+        bytes.as_slice(),
+        ReadOptions {
+            invalid_text: InvalidText::Error,
+        },
+    )
+    .unwrap();
+    let summary = catalogue::import(
+        &server.ctx,
+        &Principal::Operator,
+        reader,
+        &ImportOptions {
+            member_code: "SHIRE",
+            mapping: &HoldingsMapping::default(),
+            batch_size: 100,
+            file_name: "test",
+        },
+        |_| {},
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        summary.counts.created,
+        records.len() as u64,
+        "{:?}",
+        summary
+    );
+    let mut conn = server.ctx.store.read().await.unwrap();
+    store::bibs_page(&mut conn, None, None, i64::MIN, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|bib| bib.id)
+        .collect()
+}
+
+async fn add_item(server: &TestServer, bib: BibId, barcode: &str, branch: &str, hidden: bool) {
+    catalogue::add_item(
+        &server.ctx,
+        &Principal::Operator,
+        bib,
+        &ItemInput {
+            barcode: barcode.into(),
+            branch: branch.into(),
+            current_branch: None,
+            call_number: format!("CALL {barcode}"),
+            item_type: "BOOK".into(),
+            shelving_location: String::new(),
+            price: String::new(),
+            status: "available".into(),
+            hidden_from_other_members: hidden,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+fn request(query: &str, view: Option<&str>) -> SearchRequest {
+    let mut request = SearchRequest::new(query);
+    request.view = view.map(|code| Code::parse("view", code).unwrap());
+    request
+}
+
+/// Searches until `done` holds, failing after `limit`; returns the answer and how long it took.
+/// The stopwatch measures the test itself, not a business "now".
+#[allow(clippy::disallowed_methods)]
+async fn search_until(
+    server: &TestServer,
+    request: &SearchRequest,
+    limit: Duration,
+    done: impl Fn(&SearchResponse) -> bool,
+) -> (SearchResponse, Duration) {
+    let started = Instant::now();
+    loop {
+        let response = search::search(&server.ctx, request.clone()).await.unwrap();
+        if done(&response) {
+            return (response, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < limit,
+            "the index did not catch up within {limit:?}: {response:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn facet_count(response: &SearchResponse, facet: FacetField, value: &str) -> u64 {
+    response
+        .facets
+        .get(&facet)
+        .and_then(|counts| counts.iter().find(|c| c.value == value))
+        .map_or(0, |c| c.count)
+}
+
+const WITHIN_A_SECOND: Duration = Duration::from_secs(1);
+
+#[tokio::test]
+async fn catalogue_changes_are_searchable_within_a_second_on_both_engines() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        server.load_org(TWO_MEMBERS).await;
+        let bibs = import(
+            &server,
+            &[
+                book(
+                    "t1",
+                    "The dragon of Erebor",
+                    "Müller, Hans",
+                    1999,
+                    "Dragons",
+                ),
+                book(
+                    "t2",
+                    "Gardening for hobbits",
+                    "Gamgee, Sam",
+                    2005,
+                    "Gardening",
+                ),
+            ],
+        )
+        .await;
+        let (found, took) = search_until(&server, &request("dragon", None), WITHIN_A_SECOND, |r| {
+            r.total == 1
+        })
+        .await;
+        assert_eq!(found.hits[0].title, "The dragon of Erebor");
+        assert!(took < WITHIN_A_SECOND, "{engine:?}: {took:?}");
+        // Diacritic folding: Muller finds Müller.
+        let folded = search::search(&server.ctx, request("author:muller", None))
+            .await
+            .unwrap();
+        assert_eq!(folded.total, 1, "{engine:?}");
+
+        // An item added to a bib shows up in the member and availability facets.
+        add_item(&server, bibs[0], "S0001", "SHIRE-CEN", false).await;
+        let (counted, _) = search_until(&server, &request("dragon", None), WITHIN_A_SECOND, |r| {
+            facet_count(r, FacetField::Member, "SHIRE") == 1
+        })
+        .await;
+        assert_eq!(
+            facet_count(&counted, FacetField::AvailableNow, "available"),
+            1
+        );
+
+        // A status change (as circulation makes) updates "available now".
+        let mut conn = server.ctx.store.read().await.unwrap();
+        let item = store::items_of_bib(&mut conn, bibs[0]).await.unwrap()[0].clone();
+        drop(conn);
+        catalogue::update_item(
+            &server.ctx,
+            &Principal::Operator,
+            item.id,
+            &ItemInput {
+                barcode: "S0001".into(),
+                branch: "SHIRE-CEN".into(),
+                current_branch: None,
+                call_number: "CALL S0001".into(),
+                item_type: "BOOK".into(),
+                shelving_location: String::new(),
+                price: String::new(),
+                status: "missing".into(),
+                hidden_from_other_members: false,
+            },
+        )
+        .await
+        .unwrap();
+        search_until(&server, &request("dragon", None), WITHIN_A_SECOND, |r| {
+            facet_count(r, FacetField::AvailableNow, "available") == 0
+        })
+        .await;
+
+        // A ROHAN item kept from other members counts only in ROHAN's own view.
+        add_item(&server, bibs[1], "R0001", "ROHAN-MAIN", true).await;
+        search_until(
+            &server,
+            &request("gardening", Some("ROHAN")),
+            WITHIN_A_SECOND,
+            |r| facet_count(r, FacetField::Member, "ROHAN") == 1,
+        )
+        .await;
+        let everyone = search::search(&server.ctx, request("gardening", None))
+            .await
+            .unwrap();
+        assert_eq!(facet_count(&everyone, FacetField::Member, "ROHAN"), 0);
+        let shire = search::search(&server.ctx, request("gardening", Some("SHIRE")))
+            .await
+            .unwrap();
+        assert_eq!(facet_count(&shire, FacetField::Member, "ROHAN"), 0);
+    }
+}
+
+#[tokio::test]
+async fn a_second_server_with_an_empty_index_catches_up_from_the_log() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        server.load_org(TWO_MEMBERS).await;
+        let records: Vec<Record> = (0..30)
+            .map(|n| {
+                book(
+                    &format!("c{n}"),
+                    &format!("Volume {n} of the chronicle"),
+                    "Scribe, Anna",
+                    1990 + n,
+                    "History",
+                )
+            })
+            .collect();
+        import(&server, &records).await;
+        let second = server.second_server().await;
+        let (found, _) = search_until(
+            &second,
+            &request("chronicle", None),
+            Duration::from_secs(10),
+            |r| r.total == 30,
+        )
+        .await;
+        assert_eq!(found.total, 30);
+        let mut conn = second.ctx.store.read().await.unwrap();
+        let newest = store::max_change_seq(&mut conn).await.unwrap();
+        drop(conn);
+        assert_eq!(second.ctx.search.applied_change_seq().unwrap(), newest);
+    }
+}
+
+#[tokio::test]
+async fn the_json_search_and_record_endpoints_respect_member_views() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let bibs = import(
+        &server,
+        &[
+            book(
+                "j1",
+                "Riddles in the dark",
+                "Baggins, Bilbo",
+                1937,
+                "Riddles",
+            ),
+            book(
+                "j2",
+                "Songs of the Riddermark",
+                "Eorl, Young",
+                1950,
+                "Songs",
+            ),
+        ],
+    )
+    .await;
+    add_item(&server, bibs[0], "S1", "SHIRE-CEN", false).await;
+    add_item(&server, bibs[0], "R1", "ROHAN-MAIN", true).await;
+    search_until(
+        &server,
+        &request("riddles", Some("ROHAN")),
+        Duration::from_secs(5),
+        |r| facet_count(r, FacetField::Member, "ROHAN") == 1,
+    )
+    .await;
+    let client = Client::new(&server);
+
+    let everyone = client.get("/api/v1/search?q=riddles").await;
+    assert_eq!(everyone.status, 200, "{}", everyone.body);
+    let body = everyone.json();
+    assert_eq!(body["total"], 1, "{body}");
+    assert_eq!(body["hits"][0]["id"], bibs[0].to_string());
+    assert_eq!(body["hits"][0]["title"], "Riddles in the dark");
+    let members = body["facets"]["member"].as_array().unwrap();
+    assert_eq!(members.len(), 1, "{body}");
+    assert_eq!(members[0]["value"], "SHIRE");
+
+    let rohan = client
+        .get("/api/v1/search?q=riddles&view=ROHAN")
+        .await
+        .json();
+    assert_eq!(rohan["facets"]["member"][0]["value"], "ROHAN", "{rohan}");
+
+    let narrowed = client
+        .get("/api/v1/search?q=riddl*&member=ROHAN")
+        .await
+        .json();
+    assert_eq!(
+        narrowed["total"], 0,
+        "hidden items do not count outside ROHAN: {narrowed}"
+    );
+
+    let sorted = client
+        .get("/api/v1/search?q=&sort=date&page_size=1")
+        .await
+        .json();
+    assert_eq!(sorted["total"], 2, "{sorted}");
+    assert_eq!(sorted["hits"][0]["title"], "Songs of the Riddermark");
+
+    let bad = client.get("/api/v1/search?q=x&sort=sideways").await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+
+    let record = client.get(&format!("/api/v1/records/{}", bibs[0])).await;
+    assert_eq!(record.status, 200, "{}", record.body);
+    let record = record.json();
+    assert_eq!(record["title"], "Riddles in the dark");
+    let holdings = record["holdings"].as_array().unwrap();
+    assert_eq!(
+        holdings.len(),
+        1,
+        "ROHAN's hidden item is not shown: {record}"
+    );
+    let in_rohan = client
+        .get(&format!("/api/v1/records/{}?view=ROHAN", bibs[0]))
+        .await
+        .json();
+    assert_eq!(
+        in_rohan["holdings"][0]["member"], "ROHAN",
+        "own holdings first: {in_rohan}"
+    );
+    assert_eq!(in_rohan["holdings"].as_array().unwrap().len(), 2);
+
+    let xml = client.get(&format!("/record/{}.xml", bibs[0])).await;
+    assert_eq!(xml.status, 200);
+    assert!(
+        xml.body.contains("<marc:datafield") || xml.body.contains("<datafield"),
+        "{}",
+        xml.body
+    );
+    assert!(xml.body.contains("Riddles in the dark"));
+    let ris = client.get(&format!("/record/{}.ris", bibs[0])).await;
+    assert!(ris.body.starts_with("TY  - BOOK"), "{}", ris.body);
+    assert!(ris.body.contains("AU  - Baggins, Bilbo"), "{}", ris.body);
+    assert!(ris.body.contains("PY  - 1937"), "{}", ris.body);
+    let bibtex = client.get(&format!("/record/{}.bib", bibs[0])).await;
+    assert!(bibtex.body.starts_with("@book{"), "{}", bibtex.body);
+    assert!(
+        bibtex.body.contains("title = {Riddles in the dark}"),
+        "{}",
+        bibtex.body
+    );
+
+    let missing = client.get("/api/v1/records/12345").await;
+    assert_eq!(missing.status, 404);
+}
