@@ -37,14 +37,14 @@ after(async () => {
   await demo?.stop();
 });
 
-/** Waits until the server's index has caught up with the imported records. */
+/** Waits until the server's index has applied every catalogue change (readyz reports both). */
 async function waitForIndex(page) {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const response = await page.request.get(demo.url + '/api/v1/search?q=&page_size=1');
-    if ((await response.json()).total >= 100) return;
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    const ready = await (await page.request.get(demo.url + '/readyz')).json();
+    if (ready.search && ready.search.documents > 0 && ready.search.applied_change_seq === ready.search.latest_change_seq) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error('the search index did not catch up within 10 seconds');
+  throw new Error('the search index did not catch up within 30 seconds');
 }
 
 test('search, narrow by a facet, open a record, switch member view and back', async () => {

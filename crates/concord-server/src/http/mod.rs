@@ -119,7 +119,13 @@ async fn healthz() -> &'static str {
 async fn readyz(State(state): State<SharedState>) -> Response {
     match tokio::time::timeout(Duration::from_secs(2), state.ctx.store.ping()).await {
         Ok(Ok(())) => {
-            (StatusCode::OK, Json(serde_json::json!({"status": "ready"}))).into_response()
+            // Ready to serve; the search index reports how far it has followed the change log.
+            let search = crate::service::search::status(&state.ctx).await.ok();
+            (
+                StatusCode::OK,
+                Json(serde_json::json!({"status": "ready", "search": search})),
+            )
+                .into_response()
         }
         Ok(Err(error)) => {
             tracing::warn!(%error, "not ready");

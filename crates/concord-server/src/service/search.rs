@@ -91,6 +91,27 @@ impl CatalogueSearch {
     }
 }
 
+/// How far the index has followed the change log: the sequence it has applied and the newest in
+/// the store. Equal means every committed catalogue change is searchable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct IndexStatus {
+    pub applied_change_seq: i64,
+    pub latest_change_seq: i64,
+    pub documents: u64,
+}
+
+pub async fn status(ctx: &Context) -> ServiceResult<IndexStatus> {
+    let latest_change_seq = {
+        let mut conn = ctx.store.read().await?;
+        concord_store::catalogue::max_change_seq(&mut conn).await?
+    };
+    Ok(IndexStatus {
+        applied_change_seq: ctx.search.applied_change_seq()?,
+        latest_change_seq,
+        documents: ctx.search.document_count(),
+    })
+}
+
 fn search_error(error: SearchError) -> ServiceError {
     ServiceError::internal(error.to_string())
 }

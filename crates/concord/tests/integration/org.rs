@@ -256,7 +256,12 @@ async fn health_readiness_and_unknown_paths() {
     let health = client.get("/healthz").await;
     assert_eq!((health.status, health.body.as_str()), (200, "ok"));
     assert!(health.headers.contains_key("x-request-id"));
-    assert_eq!(client.get("/readyz").await.json()["status"], "ready");
+    let ready = client.get("/readyz").await.json();
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(
+        ready["search"]["applied_change_seq"], ready["search"]["latest_change_seq"],
+        "{ready}"
+    );
     let openapi = client.get("/api/openapi.json").await;
     assert_eq!(openapi.status, 200);
     assert_eq!(openapi.json()["openapi"], "3.1.0");
