@@ -61,6 +61,61 @@ impl<R: Read> AnyReader<R> {
     }
 }
 
+/// A reader that can say where in its input the record it last yielded starts.
+pub trait RecordOffset: Iterator<Item = Result<Record, RecordError>> {
+    /// The byte offset of the start of the record last returned.
+    fn record_offset(&self) -> u64;
+
+    /// The records paired with the byte offset where each starts (for an error, the
+    /// offset the error reports), so an importer can point at a record it rejects later
+    /// for reasons of its own.
+    fn with_offsets(self) -> WithOffsets<Self>
+    where
+        Self: Sized,
+    {
+        WithOffsets { reader: self }
+    }
+}
+
+impl<R: std::io::BufRead> RecordOffset for Iso2709Reader<R> {
+    fn record_offset(&self) -> u64 {
+        Iso2709Reader::record_offset(self)
+    }
+}
+
+impl<R: std::io::BufRead> RecordOffset for MarcXmlReader<R> {
+    fn record_offset(&self) -> u64 {
+        MarcXmlReader::record_offset(self)
+    }
+}
+
+impl<R: Read> RecordOffset for AnyReader<R> {
+    fn record_offset(&self) -> u64 {
+        match self {
+            AnyReader::Iso2709(reader) => reader.record_offset(),
+            AnyReader::MarcXml(reader) => reader.record_offset(),
+        }
+    }
+}
+
+/// Records with their byte offsets; see [`RecordOffset::with_offsets`].
+pub struct WithOffsets<R> {
+    reader: R,
+}
+
+impl<R: RecordOffset> Iterator for WithOffsets<R> {
+    type Item = (u64, Result<Record, RecordError>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.reader.next()?;
+        let offset = match &item {
+            Ok(_) => self.reader.record_offset(),
+            Err(error) => error.byte_offset,
+        };
+        Some((offset, item))
+    }
+}
+
 impl<R: Read> Iterator for AnyReader<R> {
     type Item = Result<Record, RecordError>;
 
@@ -97,6 +152,43 @@ pub fn read_any_with_options<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_point_at_each_record_in_both_formats() {
+        use crate::record::{DataField, Leader, Tag};
+        let mut record = Record::new(Leader::new(b'a', b'm'));
+        record.push_control(Tag::parse("001").unwrap(), "1");
+        record.push_data(
+            DataField::new(Tag::parse("245").unwrap(), '0', '0').with_subfield('a', "T"),
+        );
+        let one = crate::to_iso2709(&record).unwrap();
+        let binary = [one.clone(), b"\n".to_vec(), one.clone()].concat();
+        let offsets: Vec<u64> = read_any(binary.as_slice())
+            .unwrap()
+            .with_offsets()
+            .map(|(offset, item)| {
+                assert!(item.is_ok());
+                offset
+            })
+            .collect();
+        assert_eq!(offsets, [0, one.len() as u64 + 1]);
+
+        let mut writer = crate::MarcXmlWriter::new(Vec::new()).unwrap();
+        writer.write_record(&record).unwrap();
+        writer.write_record(&record).unwrap();
+        let xml = writer.finish().unwrap();
+        let text = String::from_utf8(xml.clone()).unwrap();
+        let expected: Vec<u64> = text
+            .match_indices("<record")
+            .map(|(at, _)| at as u64)
+            .collect();
+        let offsets: Vec<u64> = read_any(xml.as_slice())
+            .unwrap()
+            .with_offsets()
+            .map(|(offset, _)| offset)
+            .collect();
+        assert_eq!(offsets, expected);
+    }
 
     #[test]
     fn detects_formats() {

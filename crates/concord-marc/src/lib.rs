@@ -17,7 +17,9 @@ pub mod marcxml;
 pub mod record;
 pub mod text;
 
-pub use detect::{AnyReader, Format, detect_format, read_any, read_any_with_options};
+pub use detect::{
+    AnyReader, Format, RecordOffset, WithOffsets, detect_format, read_any, read_any_with_options,
+};
 pub use error::{FieldPlace, RecordError, RecordErrorKind};
 pub use iso2709::{
     InvalidText, Iso2709Reader, ReadOptions, read_iso2709, read_iso2709_from, to_iso2709,

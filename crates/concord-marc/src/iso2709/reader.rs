@@ -51,7 +51,13 @@ pub struct Iso2709Reader<R> {
     pushed_back: Vec<u8>,
     record_number: u64,
     offset: u64,
+    /// Where the record last yielded (or reported) starts.
+    record_offset: u64,
     finished: bool,
+    /// The current record's bytes, kept between records to reuse the allocation.
+    chunk: Vec<u8>,
+    /// The current record's directory, kept for the same reason.
+    entries: Vec<DirectoryEntry>,
 }
 
 impl<R: BufRead> Iso2709Reader<R> {
@@ -68,8 +74,17 @@ impl<R: BufRead> Iso2709Reader<R> {
             pushed_back: Vec::new(),
             record_number: 0,
             offset: 0,
+            record_offset: 0,
             finished: false,
+            chunk: Vec::new(),
+            entries: Vec::new(),
         }
+    }
+
+    /// The byte offset in the input where the record last returned by the iterator (or
+    /// the bad record last reported) starts, so a caller can point at a good record too.
+    pub fn record_offset(&self) -> u64 {
+        self.record_offset
     }
 
     /// Reads the next byte, from the pushed-back bytes first.
@@ -131,12 +146,21 @@ impl<R: BufRead> Iso2709Reader<R> {
         }
         self.record_number += 1;
         let start = self.offset;
-        let mut chunk = Vec::new();
-        let terminated = match self.read_chunk(&mut chunk) {
+        self.record_offset = start;
+        let mut chunk = std::mem::take(&mut self.chunk);
+        chunk.clear();
+        let item = self.read_record(start, &mut chunk);
+        self.chunk = chunk;
+        Some(item)
+    }
+
+    /// Reads and parses the record that starts at `start`, into `chunk`.
+    fn read_record(&mut self, start: u64, chunk: &mut Vec<u8>) -> Result<Record, RecordError> {
+        let terminated = match self.read_chunk(chunk) {
             Ok(terminated) => terminated,
-            Err(error) => return Some(Err(self.io_error(&error))),
+            Err(error) => return Err(self.io_error(&error)),
         };
-        let declared = declared_length(&chunk);
+        let declared = declared_length(chunk);
         // How many input bytes this record used; the recovery cases below append a
         // terminator that was not in the input.
         let consumed = match (declared, terminated) {
@@ -144,9 +168,9 @@ impl<R: BufRead> Iso2709Reader<R> {
             // starts right at the declared length, this one lost its terminator; keep the
             // rest for the next call. Otherwise the declared length is just wrong.
             (Some(length), true)
-                if length <= chunk.len() && split_point(&chunk, length).is_some() =>
+                if length <= chunk.len() && split_point(chunk, length).is_some() =>
             {
-                let split = split_point(&chunk, length).unwrap_or(length);
+                let split = split_point(chunk, length).unwrap_or(length);
                 self.pushed_back.splice(0..0, chunk.drain(split..));
                 chunk.push(RECORD_TERMINATOR);
                 split
@@ -154,13 +178,13 @@ impl<R: BufRead> Iso2709Reader<R> {
             (_, true) => chunk.len(),
             (Some(length), false) if chunk.len() < length => {
                 self.offset += chunk.len() as u64;
-                return Some(Err(self.error(
+                return Err(self.error(
                     start,
                     RecordErrorKind::Truncated {
                         expected: length,
                         found: chunk.len(),
                     },
-                )));
+                ));
             }
             (Some(length), false)
                 if chunk.len() == length && chunk.last() == Some(&FIELD_TERMINATOR) =>
@@ -173,17 +197,22 @@ impl<R: BufRead> Iso2709Reader<R> {
                 self.offset += chunk.len() as u64;
                 let kind = if declared.is_none() {
                     RecordErrorKind::BadRecordLength {
-                        found: show_bytes(chunk.get(..5).unwrap_or(&chunk)),
+                        found: show_bytes(chunk.get(..5).unwrap_or(chunk)),
                     }
                 } else {
                     RecordErrorKind::MissingRecordTerminator
                 };
-                return Some(Err(self.error(start, kind)));
+                return Err(self.error(start, kind));
             }
         };
         self.offset += consumed as u64;
-        let parsed = parse_record(&chunk, self.options);
-        Some(parsed.map_err(|kind| self.error(start, kind)))
+        let parsed = parse_record_with(
+            chunk,
+            self.options,
+            &mut self.entries,
+            TextPath::WholeRecord,
+        );
+        parsed.map_err(|kind| self.error(start, kind))
     }
 
     fn error(&self, byte_offset: u64, kind: RecordErrorKind) -> RecordError {
@@ -244,14 +273,15 @@ fn starts_record(chunk: &[u8], position: usize) -> bool {
 }
 
 fn parse_digits(bytes: &[u8]) -> Option<usize> {
-    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+    // Leader and directory numbers have at most nine digits (one leader position gives
+    // their width), so the sum cannot overflow and needs no checked arithmetic, which
+    // showed up in profiles of the directory loop.
+    if bytes.is_empty() || bytes.len() > 9 || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    bytes.iter().try_fold(0usize, |total, digit| {
-        total
-            .checked_mul(10)?
-            .checked_add(usize::from(digit - b'0'))
-    })
+    Some(bytes.iter().fold(0usize, |total, digit| {
+        total * 10 + usize::from(digit - b'0')
+    }))
 }
 
 fn show_bytes(bytes: &[u8]) -> String {
@@ -271,6 +301,29 @@ fn leader_count(leader: &[u8], position: usize, default: usize) -> usize {
 ///
 /// Text is decoded according to leader/09 and the in-memory leader says UTF-8 afterwards.
 pub fn parse_record(bytes: &[u8], options: ReadOptions) -> Result<Record, RecordErrorKind> {
+    parse_record_with(bytes, options, &mut Vec::new(), TextPath::WholeRecord)
+}
+
+/// How values are turned into text. Both paths give the same record; the unit tests
+/// check that on every fixture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextPath {
+    /// Check the data area once and slice values out of it when it needs no decoding,
+    /// decoding value by value otherwise.
+    WholeRecord,
+    /// Always decode value by value (the reference for the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    PerValue,
+}
+
+/// [`parse_record`] with a directory buffer the caller keeps, so a reader parsing many
+/// records allocates it once.
+fn parse_record_with(
+    bytes: &[u8],
+    options: ReadOptions,
+    entries: &mut Vec<DirectoryEntry>,
+    path: TextPath,
+) -> Result<Record, RecordErrorKind> {
     let length_digits = bytes.get(..5).unwrap_or(bytes);
     if parse_digits(length_digits).is_none() {
         return Err(RecordErrorKind::BadRecordLength {
@@ -303,42 +356,47 @@ pub fn parse_record(bytes: &[u8], options: ReadOptions) -> Result<Record, Record
     let data = body.get(base_address..).unwrap_or_default();
 
     let mut leader = Leader::from_bytes(leader_bytes);
-    let text_coding = choose_text_coding(&leader, data);
+    let (coding, whole_text) = choose_text_coding(&leader, data);
+    let whole_text = whole_text.filter(|_| path == TextPath::WholeRecord);
     leader.normalize_for_marc21();
     let layout = Layout {
         indicator_count,
         code_length: identifier_length.saturating_sub(1),
-        coding: text_coding,
+        coding,
         options,
+        whole_text,
     };
 
-    let mut entries = Vec::with_capacity(directory.len() / entry_length);
+    entries.clear();
+    entries.reserve(directory.len() / entry_length);
     for (index, entry) in directory.chunks(entry_length).enumerate() {
         entries.push(parse_entry(index + 1, entry, length_of_length)?);
     }
-    let contents = match field_contents(&entries, data) {
-        Ok(contents) => contents,
+    if let Err(error) = locate_fields(entries, data) {
         // Some converters rewrite the text (MARC-8 to UTF-8, say) without recomputing the
         // directory. When the data still splits into exactly one field per entry on the
         // field terminators, nothing is lost: take the fields in directory order.
-        Err(error) => {
-            let mut pieces: Vec<&[u8]> = data.split(|byte| *byte == FIELD_TERMINATOR).collect();
-            if pieces.last().is_some_and(|last| last.is_empty()) {
-                pieces.pop();
-            }
-            if pieces.len() != entries.len() {
-                return Err(error);
-            }
-            pieces
+        let mut pieces: Vec<&[u8]> = data.split(|byte| *byte == FIELD_TERMINATOR).collect();
+        if pieces.last().is_some_and(|last| last.is_empty()) {
+            pieces.pop();
         }
-    };
+        if pieces.len() != entries.len() {
+            return Err(error);
+        }
+        let mut start = 0;
+        for (entry, piece) in entries.iter_mut().zip(pieces) {
+            entry.start = start;
+            entry.content_length = piece.len();
+            start += piece.len() + 1;
+        }
+    }
 
     let mut fields = Vec::with_capacity(entries.len());
-    for (entry, content) in entries.iter().zip(contents) {
+    for entry in entries.iter() {
         let tag = Tag::from_bytes(&entry.tag).map_err(|_| RecordErrorKind::BadTag {
             place: entry.place(),
         })?;
-        fields.push(layout.field(tag, content, &entry.place())?);
+        fields.push(layout.field(tag, data, entry)?);
     }
     if fields.is_empty() {
         return Err(RecordErrorKind::NoFields);
@@ -388,12 +446,14 @@ fn find_base_address(
     }
 }
 
-/// One directory entry.
+/// One directory entry, and where its content (without the terminator) lies in the data.
 struct DirectoryEntry {
     number: usize,
-    tag: Vec<u8>,
+    tag: [u8; 3],
     length: usize,
     start: usize,
+    /// Set by [`locate_fields`].
+    content_length: usize,
 }
 
 impl DirectoryEntry {
@@ -414,46 +474,44 @@ fn parse_entry(
         entry: number,
         text: show_bytes(entry),
     };
-    let (tag, rest) = entry.split_at_checked(3).ok_or_else(malformed)?;
+    let (tag, rest) = entry.split_first_chunk::<3>().ok_or_else(malformed)?;
     let (length_bytes, start_bytes) = rest
         .split_at_checked(length_of_length)
         .ok_or_else(malformed)?;
     Ok(DirectoryEntry {
         number,
-        tag: tag.to_vec(),
+        tag: *tag,
         length: parse_digits(length_bytes).ok_or_else(malformed)?,
         start: parse_digits(start_bytes).ok_or_else(malformed)?,
+        content_length: 0,
     })
 }
 
-/// Each entry's field content (without its terminator), located by the directory.
-fn field_contents<'a>(
-    entries: &[DirectoryEntry],
-    data: &'a [u8],
-) -> Result<Vec<&'a [u8]>, RecordErrorKind> {
-    entries
-        .iter()
-        .map(|entry| {
-            let span = entry
-                .start
-                .checked_add(entry.length)
-                .and_then(|end| data.get(entry.start..end))
-                .ok_or_else(|| RecordErrorKind::DirectoryEntryOutOfBounds {
+/// Finds each entry's field content (without its terminator) where the directory says.
+fn locate_fields(entries: &mut [DirectoryEntry], data: &[u8]) -> Result<(), RecordErrorKind> {
+    for entry in entries {
+        let span = entry
+            .start
+            .checked_add(entry.length)
+            .and_then(|end| data.get(entry.start..end))
+            .ok_or_else(|| RecordErrorKind::DirectoryEntryOutOfBounds {
+                entry: entry.number,
+                tag: show_bytes(&entry.tag),
+            })?;
+        // The field ends at its first terminator. Some writers leave the terminator
+        // out of the length; accept that when the terminator follows right after.
+        entry.content_length = match memchr::memchr(FIELD_TERMINATOR, span) {
+            Some(end) => end,
+            None if data.get(entry.start + entry.length) == Some(&FIELD_TERMINATOR) => span.len(),
+            None => {
+                return Err(RecordErrorKind::MissingFieldTerminator {
                     entry: entry.number,
                     tag: show_bytes(&entry.tag),
-                })?;
-            // The field ends at its first terminator. Some writers leave the terminator
-            // out of the length; accept that when the terminator follows right after.
-            match span.iter().position(|byte| *byte == FIELD_TERMINATOR) {
-                Some(end) => Ok(span.get(..end).unwrap_or_default()),
-                None if data.get(entry.start + entry.length) == Some(&FIELD_TERMINATOR) => Ok(span),
-                None => Err(RecordErrorKind::MissingFieldTerminator {
-                    entry: entry.number,
-                    tag: show_bytes(&entry.tag),
-                }),
+                });
             }
-        })
-        .collect()
+        };
+    }
+    Ok(())
 }
 
 /// How the text of one record is decoded.
@@ -468,38 +526,55 @@ enum TextCoding {
 /// as UTF-8 by a system that forgot to set leader/09. ANSEL text essentially never forms
 /// valid UTF-8 (its combining marks 0xE0–0xFE come before an ASCII letter, which UTF-8 does
 /// not allow), so the guess is safe, and decoding such records as MARC-8 would garble them.
-fn choose_text_coding(leader: &Leader, data: &[u8]) -> TextCoding {
-    if leader.character_coding() == crate::record::CharacterCoding::Utf8 {
-        return TextCoding::Utf8;
+///
+/// Also returns the whole data area as text when every value in it can be taken as it
+/// stands: valid UTF-8 in a UTF-8 record, or only printable ASCII (which MARC-8's default
+/// sets map to itself) and delimiters in a MARC-8 record. Values are then slices of it,
+/// and the data is checked once per record instead of once per subfield.
+fn choose_text_coding<'a>(leader: &Leader, data: &'a [u8]) -> (TextCoding, Option<&'a str>) {
+    let declared_utf8 = leader.character_coding() == crate::record::CharacterCoding::Utf8;
+    if declared_utf8 {
+        return (TextCoding::Utf8, std::str::from_utf8(data).ok());
     }
-    let looks_like_utf8 = !data.contains(&0x1b)
-        && data.iter().any(|byte| *byte >= 0x80)
-        && std::str::from_utf8(data).is_ok();
-    if looks_like_utf8 {
-        TextCoding::Utf8
-    } else {
-        TextCoding::Marc8
+    if data.is_ascii() {
+        let plain = data
+            .iter()
+            .all(|byte| matches!(*byte, 0x20..=0x7e | FIELD_TERMINATOR | SUBFIELD_DELIMITER));
+        let whole_text = plain.then(|| std::str::from_utf8(data).ok()).flatten();
+        return (TextCoding::Marc8, whole_text);
     }
+    if memchr::memchr(0x1b, data).is_none()
+        && let Ok(text) = std::str::from_utf8(data)
+    {
+        return (TextCoding::Utf8, Some(text));
+    }
+    (TextCoding::Marc8, None)
 }
 
-struct Layout {
+struct Layout<'a> {
     indicator_count: usize,
     code_length: usize,
     coding: TextCoding,
     options: ReadOptions,
+    /// The data area as text when it needs no decoding (see [`choose_text_coding`]).
+    whole_text: Option<&'a str>,
 }
 
-impl Layout {
+impl Layout<'_> {
     fn field(
         &self,
         tag: Tag,
-        content: &[u8],
-        place: &FieldPlace,
+        data: &[u8],
+        entry: &DirectoryEntry,
     ) -> Result<Field, RecordErrorKind> {
+        let content_start = entry.start;
+        let content = data
+            .get(content_start..content_start + entry.content_length)
+            .unwrap_or_default();
         if tag.is_control() {
             return Ok(Field::Control(ControlField {
                 tag,
-                value: self.text(content, place, 0)?,
+                value: self.text(content, content_start, entry, 0)?,
             }));
         }
         let mut rest = content;
@@ -517,16 +592,23 @@ impl Layout {
             rest = rest.get(used..).unwrap_or_default();
         }
         let mut field = DataField::new(tag, indicators[0], indicators[1]);
+        // Sized once: most fields hold a handful of subfields, and growing the vector
+        // step by step would cost more allocations than the values themselves.
+        let delimiters = rest
+            .iter()
+            .filter(|byte| **byte == SUBFIELD_DELIMITER)
+            .count();
+        field.subfields = Vec::with_capacity(delimiters + 1);
         let mut offset = content.len() - rest.len();
         // Text before the first delimiter belongs to no subfield. Broken exports do write
         // it (a field with no delimiter at all, a stray third indicator); rather than drop
         // it silently, as pymarc does, keep it under a blank subfield code so a cataloguer
         // sees it and a write gives it back.
-        let mut chunks = rest.split(|byte| *byte == SUBFIELD_DELIMITER);
+        let mut chunks = split_on_delimiter(rest);
         if let Some(leading) = chunks.next().filter(|leading| !leading.is_empty()) {
             field.subfields.push(Subfield {
                 code: ' ',
-                value: self.text(leading, place, offset)?,
+                value: self.text(leading, content_start + offset, entry, offset)?,
             });
             offset += leading.len();
         }
@@ -549,7 +631,12 @@ impl Layout {
             let value_offset = offset + (chunk.len() - value_bytes.len());
             field.subfields.push(Subfield {
                 code,
-                value: self.text(value_bytes, place, value_offset)?,
+                value: self.text(
+                    value_bytes,
+                    content_start + value_offset,
+                    entry,
+                    value_offset,
+                )?,
             });
             offset += chunk.len();
         }
@@ -584,30 +671,70 @@ impl Layout {
         (char::from(*first), 1)
     }
 
+    /// A value as text. `data_offset` is where `bytes` start in the data area (for the
+    /// fast path) and `field_offset` where they start in the field (for messages).
     fn text(
         &self,
         bytes: &[u8],
-        place: &FieldPlace,
+        data_offset: usize,
+        entry: &DirectoryEntry,
         field_offset: usize,
     ) -> Result<String, RecordErrorKind> {
-        match (self.coding, self.options.invalid_text) {
-            (TextCoding::Utf8, InvalidText::Error) => std::str::from_utf8(bytes)
-                .map(str::to_owned)
-                .map_err(|error| RecordErrorKind::InvalidUtf8 {
-                    place: place.clone(),
-                    byte_in_field: field_offset + error.valid_up_to(),
-                }),
-            (TextCoding::Utf8, InvalidText::Replace) => {
-                Ok(String::from_utf8_lossy(bytes).into_owned())
-            }
-            (TextCoding::Marc8, InvalidText::Error) => {
-                marc8::decode(bytes).map_err(|problem| RecordErrorKind::InvalidMarc8 {
-                    place: place.clone(),
-                    problem,
-                })
-            }
-            (TextCoding::Marc8, InvalidText::Replace) => Ok(marc8::decode_lossy(bytes)),
+        // Slicing checked text only checks that the ends fall on character boundaries,
+        // which they do: values are cut at ASCII delimiters and whole characters.
+        if let Some(value) = self
+            .whole_text
+            .and_then(|text| text.get(data_offset..data_offset + bytes.len()))
+        {
+            return Ok(value.to_owned());
         }
+        decode_value(self.coding, self.options, bytes, entry, field_offset)
+    }
+}
+
+/// The pieces of a field between subfield delimiters, as `slice::split` gives them but
+/// found with `memchr`, which skips the long runs of text between delimiters faster.
+fn split_on_delimiter(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut remaining = Some(bytes);
+    std::iter::from_fn(move || {
+        let rest = remaining?;
+        match memchr::memchr(SUBFIELD_DELIMITER, rest) {
+            Some(end) => {
+                remaining = rest.get(end + 1..);
+                rest.get(..end)
+            }
+            None => {
+                remaining = None;
+                Some(rest)
+            }
+        }
+    })
+}
+
+/// Decodes one value on its own: the path for records whose text needs conversion or holds
+/// something invalid, and the reference the whole-record fast path must agree with.
+fn decode_value(
+    coding: TextCoding,
+    options: ReadOptions,
+    bytes: &[u8],
+    entry: &DirectoryEntry,
+    field_offset: usize,
+) -> Result<String, RecordErrorKind> {
+    match (coding, options.invalid_text) {
+        (TextCoding::Utf8, InvalidText::Error) => std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|error| RecordErrorKind::InvalidUtf8 {
+                place: entry.place(),
+                byte_in_field: field_offset + error.valid_up_to(),
+            }),
+        (TextCoding::Utf8, InvalidText::Replace) => Ok(String::from_utf8_lossy(bytes).into_owned()),
+        (TextCoding::Marc8, InvalidText::Error) => {
+            marc8::decode(bytes).map_err(|problem| RecordErrorKind::InvalidMarc8 {
+                place: entry.place(),
+                problem,
+            })
+        }
+        (TextCoding::Marc8, InvalidText::Replace) => Ok(marc8::decode_lossy(bytes)),
     }
 }
 
@@ -789,5 +916,161 @@ mod tests {
             replaced.field("245").unwrap().subfield('a'),
             Some("Caf\u{fffd}!")
         );
+    }
+
+    /// Parses `bytes` through both text paths and checks they agree; returns the record.
+    fn both_paths(bytes: &[u8], options: ReadOptions) -> Result<Record, RecordErrorKind> {
+        let fast = parse_record_with(bytes, options, &mut Vec::new(), TextPath::WholeRecord);
+        let slow = parse_record_with(bytes, options, &mut Vec::new(), TextPath::PerValue);
+        assert_eq!(fast, slow);
+        fast
+    }
+
+    /// A record built by hand from a leader/09 value and raw field bytes, with a correct
+    /// directory.
+    fn raw_record(coding: u8, fields: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut directory = Vec::new();
+        let mut data = Vec::new();
+        for (tag, content) in fields {
+            let start = data.len();
+            data.extend_from_slice(content);
+            data.push(FIELD_TERMINATOR);
+            directory.extend_from_slice(
+                format!("{tag}{:04}{:05}", data.len() - start, start).as_bytes(),
+            );
+        }
+        directory.push(FIELD_TERMINATOR);
+        let base = 24 + directory.len();
+        let length = base + data.len() + 1;
+        let mut record =
+            format!("{length:05}nam {}22{base:05} a 4500", coding as char).into_bytes();
+        record.extend(directory);
+        record.extend(data);
+        record.push(RECORD_TERMINATOR);
+        record
+    }
+
+    #[test]
+    fn whole_record_and_per_value_text_agree() {
+        let title = |text: &[u8]| [b"10\x1fa".as_slice(), text, b"\x1fcAuthor."].concat();
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            (
+                "ASCII, MARC-8",
+                raw_record(b' ', &[("001", b"a1"), ("245", &title(b"Plain"))]),
+                "Plain",
+            ),
+            (
+                "ASCII, UTF-8",
+                raw_record(b'a', &[("001", b"a1"), ("245", &title(b"Plain"))]),
+                "Plain",
+            ),
+            (
+                "UTF-8",
+                raw_record(
+                    b'a',
+                    &[
+                        ("001", b"u1"),
+                        ("245", &title("Caf\u{e9} \u{65e5}\u{672c}".as_bytes())),
+                    ],
+                ),
+                "Caf\u{e9} \u{65e5}\u{672c}",
+            ),
+            (
+                "MARC-8 with a combining acute",
+                raw_record(b' ', &[("001", b"m1"), ("245", &title(b"Caf\xe2e"))]),
+                "Cafe\u{301}",
+            ),
+            (
+                "MARC-8 with a Cyrillic escape",
+                raw_record(b' ', &[("001", b"m2"), ("245", &title(b"\x1b(NGRAD\x1bs"))]),
+                "\u{433}\u{440}\u{430}\u{434}",
+            ),
+            (
+                "UTF-8 declared as MARC-8",
+                raw_record(
+                    b' ',
+                    &[("001", b"g1"), ("245", &title("Gr\u{fc}n".as_bytes()))],
+                ),
+                "Gr\u{fc}n",
+            ),
+            (
+                "ASCII control byte in MARC-8",
+                raw_record(b' ', &[("001", b"c1"), ("245", &title(b"Tab\there"))]),
+                // MARC-8 defines no control characters; the tab is dropped, as yaz does.
+                "Tabhere",
+            ),
+            (
+                "non-ASCII indicator in UTF-8",
+                raw_record(
+                    b'a',
+                    &[("001", b"i1"), ("245", "\u{e9}0\x1faTitle".as_bytes())],
+                ),
+                "Title",
+            ),
+        ];
+        let replace = ReadOptions {
+            invalid_text: InvalidText::Replace,
+        };
+        for (name, bytes, expected) in cases {
+            let _ = both_paths(&bytes, ReadOptions::default());
+            let record =
+                both_paths(&bytes, replace).unwrap_or_else(|error| panic!("{name}: {error}"));
+            assert_eq!(
+                record.field("245").unwrap().subfield('a'),
+                Some(expected),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_reports_the_same_error_through_both_paths() {
+        let bytes = raw_record(b'a', &[("001", b"x"), ("245", b"10\x1faBad \xff byte")]);
+        assert_eq!(
+            both_paths(&bytes, ReadOptions::default()),
+            Err(RecordErrorKind::InvalidUtf8 {
+                place: FieldPlace {
+                    number: 2,
+                    tag: "245".into()
+                },
+                byte_in_field: 8,
+            })
+        );
+        let replace = ReadOptions {
+            invalid_text: InvalidText::Replace,
+        };
+        let record = both_paths(&bytes, replace).unwrap();
+        assert_eq!(
+            record.field("245").unwrap().subfield('a'),
+            Some("Bad \u{fffd} byte")
+        );
+    }
+
+    #[test]
+    fn whole_record_and_per_value_text_agree_on_every_fixture() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/marc");
+        let mut files = vec![root];
+        let mut records = 0;
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                files.extend(
+                    std::fs::read_dir(&path)
+                        .unwrap()
+                        .map(|entry| entry.unwrap().path()),
+                );
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            if crate::detect_format(&bytes) != Some(crate::Format::Iso2709) {
+                continue;
+            }
+            for chunk in bytes.split_inclusive(|byte| *byte == RECORD_TERMINATOR) {
+                for invalid_text in [InvalidText::Error, InvalidText::Replace] {
+                    let _ = both_paths(chunk, ReadOptions { invalid_text });
+                }
+                records += 1;
+            }
+        }
+        assert!(records > 1000, "only {records} fixture records found");
     }
 }

@@ -31,6 +31,8 @@ pub struct MarcXmlReader<R> {
     xml: NsReader<R>,
     buffer: Vec<u8>,
     record_number: u64,
+    /// Where the record last yielded (its `<record` tag) starts.
+    record_offset: u64,
     finished: bool,
 }
 
@@ -73,8 +75,15 @@ impl<R: BufRead> MarcXmlReader<R> {
             xml,
             buffer: Vec::new(),
             record_number: 0,
+            record_offset: 0,
             finished: false,
         }
+    }
+
+    /// The byte offset of the `<record` start tag of the record last returned by the
+    /// iterator, so a caller can point at a good record too.
+    pub fn record_offset(&self) -> u64 {
+        self.record_offset
     }
 
     fn fatal(&mut self, offset: u64, kind: RecordErrorKind) -> RecordError {
@@ -119,9 +128,10 @@ impl<R: BufRead> MarcXmlReader<R> {
                     match partial.as_mut() {
                         None if is_marc && name == b"record" => {
                             self.record_number += 1;
+                            self.record_offset = tag_start(before, after, &start);
                             partial = Some(Partial {
                                 number: self.record_number,
-                                offset: tag_start(before, after, &start),
+                                offset: self.record_offset,
                                 leader: None,
                                 fields: Vec::new(),
                                 field: None,

@@ -1128,7 +1128,7 @@ async fn import_file(
         let outcome = catalogue::import(
             &state.ctx,
             &principal,
-            records,
+            concord_marc::RecordOffset::with_offsets(records),
             &ImportOptions {
                 member_code: &upload.member,
                 mapping: &mapping,

@@ -66,7 +66,9 @@ fn store_error(e: impl Into<StoreError>) -> ServiceError {
 /// Loads records into the shared catalogue for one member. Records stream through in batches,
 /// one write transaction each; a bad record becomes a rejection and never stops the others.
 /// `on_rejection` sees each rejection as it happens (to write the rejects file), `on_progress`
-/// the number of records read after each batch.
+/// the number of records read after each batch. Each record comes with the byte offset where
+/// it starts in the input (`RecordOffset::with_offsets` on a reader gives them), so a record
+/// rejected after parsing is reported where it really is.
 pub async fn import<I>(
     ctx: &Context,
     who: &Principal,
@@ -76,7 +78,7 @@ pub async fn import<I>(
     mut on_progress: impl FnMut(u64),
 ) -> ServiceResult<ImportSummary>
 where
-    I: Iterator<Item = Result<Record, RecordError>>,
+    I: Iterator<Item = (u64, Result<Record, RecordError>)>,
 {
     let started_at = ctx.now();
     let (member, branches) = {
@@ -103,17 +105,13 @@ where
         let mut tx = ctx.store.write().await?;
         // Bibs changed in this batch, logged for the search index in one go before the commit.
         let mut changed: Vec<i64> = Vec::new();
-        for next in records.by_ref().take(batch_size) {
+        for (byte_offset, next) in records.by_ref().take(batch_size) {
             summary.counts.read += 1;
-            let mut byte_offset = 0;
             let outcome = match next {
                 Ok(record) => import_one(ctx, &mut tx, who, &target, &record, &mut changed)
                     .await?
                     .map_err(|reason| (reason, to_iso2709(&record).ok())),
-                Err(error) => {
-                    byte_offset = error.byte_offset;
-                    Err((error.kind.to_string(), None))
-                }
+                Err(error) => Err((error.kind.to_string(), None)),
             };
             if let Ok((_, items)) = &outcome {
                 summary.counts.items_created += items;
@@ -180,6 +178,27 @@ where
     Ok(summary)
 }
 
+/// What identifies a record in its source system: its 001, or, for a record without one, a
+/// digest of its bibliographic part (`sha256:` and 32 hex digits) so that importing the same
+/// file again still recognises it. The digest leaves out the holdings fields, so a later
+/// export of the same record with more items is recognised too and only the new items are
+/// added.
+fn source_record_id(record: &Record, bib_marc: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let control_number = record.control("001").unwrap_or("").trim();
+    if !control_number.is_empty() {
+        return control_number.to_string();
+    }
+    let digest = Sha256::digest(bib_marc);
+    let mut id = String::with_capacity(7 + 32);
+    id.push_str("sha256:");
+    for byte in digest.iter().take(16) {
+        let _ = write!(id, "{byte:02x}");
+    }
+    id
+}
+
 enum Outcome {
     Created,
     Merged,
@@ -220,20 +239,19 @@ async fn import_one(
         branch_ids,
         mapping,
     } = *target;
-    let source_record_id = record.control("001").unwrap_or("").trim().to_string();
     let now = ctx.now();
     if record.is_authority() {
-        if !source_record_id.is_empty()
-            && store::authority_by_source(tx, &source_record_id)
-                .await?
-                .is_some()
-        {
-            return Ok(Ok((Outcome::AuthorityUnchanged, 0)));
-        }
         let marc = match to_iso2709(&bib_part(record, &HoldingsMapping::default())) {
             Ok(bytes) => bytes,
             Err(error) => return Ok(Err(format!("cannot store the record: {error}"))),
         };
+        let source_record_id = source_record_id(record, &marc);
+        if store::authority_by_source(tx, &source_record_id)
+            .await?
+            .is_some()
+        {
+            return Ok(Ok((Outcome::AuthorityUnchanged, 0)));
+        }
         let heading = record
             .data_fields()
             .find(|f| f.tag.as_str().starts_with('1'))
@@ -291,6 +309,7 @@ async fn import_one(
         Ok(bytes) => bytes,
         Err(error) => return Ok(Err(format!("cannot store the record: {error}"))),
     };
+    let source_record_id = source_record_id(record, &marc);
     let summary = summarise(&bib_record);
     let key = match_key(&bib_record);
     let ids = identifiers(&bib_record);

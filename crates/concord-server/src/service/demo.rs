@@ -559,12 +559,16 @@ async fn ensure_catalogue(
                     .is_some_and(|rest| rest.starts_with('-'))
             })
             .collect();
-        let records = concord_marc::read_iso2709(file.bytes)
-            .take(file.take)
-            .enumerate()
-            .map(|(n, record)| {
-                record.map(|r| with_demo_holdings(r, file.member, &member_branches, n))
-            });
+        let records =
+            concord_marc::RecordOffset::with_offsets(concord_marc::read_iso2709(file.bytes))
+                .take(file.take)
+                .enumerate()
+                .map(|(n, (offset, record))| {
+                    (
+                        offset,
+                        record.map(|r| with_demo_holdings(r, file.member, &member_branches, n)),
+                    )
+                });
         let summary = super::catalogue::import(
             ctx,
             who,

@@ -11,7 +11,7 @@ use anyhow::{Context as _, bail};
 use clap::{Subcommand, ValueEnum};
 use concord_domain::auth::Principal;
 use concord_domain::catalogue::holdings::HoldingsMapping;
-use concord_marc::{InvalidText, ReadOptions, read_any_with_options};
+use concord_marc::{InvalidText, ReadOptions, RecordOffset, read_any_with_options};
 use concord_server::Context;
 use concord_server::service::catalogue::{self, ImportOptions, ImportSummary, Rejection};
 
@@ -310,7 +310,7 @@ async fn import_files(
         let summary = catalogue::import(
             ctx,
             &Principal::Operator,
-            records,
+            records.with_offsets(),
             &ImportOptions {
                 member_code: member,
                 mapping,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use concord_domain::auth::Principal;
 use concord_domain::catalogue::holdings::HoldingsMapping;
 use concord_domain::ids::BibId;
-use concord_marc::{InvalidText, ReadOptions, read_any_with_options};
+use concord_marc::{InvalidText, ReadOptions, RecordOffset, read_any_with_options};
 use concord_server::service::catalogue::{self, ImportOptions, ImportSummary};
 use concord_store::catalogue as store;
 
@@ -50,7 +50,7 @@ async fn import_bytes(
     catalogue::import(
         &server.ctx,
         &Principal::Operator,
-        records,
+        records.with_offsets(),
         &ImportOptions {
             member_code: member,
             mapping,
@@ -687,4 +687,163 @@ async fn the_cataloguer_pages_show_a_record_edit_its_marc_and_manage_only_own_it
             .bib
             .withdrawn
     );
+}
+
+/// A record with a title, an optional 001 and one 949 item at `branch`.
+fn record_with_item(
+    control_number: Option<&str>,
+    title: &str,
+    barcode: &str,
+    branch: &str,
+) -> Vec<u8> {
+    use concord_marc::{DataField, Leader, Record, Tag};
+    let mut record = Record::new(Leader::new(b'a', b'm'));
+    if let Some(control_number) = control_number {
+        record.push_control(Tag::parse("001").unwrap(), control_number);
+    }
+    record
+        .push_data(DataField::new(Tag::parse("245").unwrap(), '1', '0').with_subfield('a', title));
+    record.push_data(
+        DataField::new(Tag::parse("949").unwrap(), ' ', ' ')
+            .with_subfield('a', "QA 76")
+            .with_subfield('i', barcode)
+            .with_subfield('m', branch),
+    );
+    concord_marc::to_iso2709(&record).unwrap()
+}
+
+#[test]
+fn a_record_rejected_after_parsing_is_reported_at_its_real_byte_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let concord = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_concord"))
+            .env_remove("CONCORD_DATABASE_URL")
+            .env("CONCORD_DATA_DIR", dir.path())
+            .env("CONCORD_LOG", "warn")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let org = dir.path().join("org.toml");
+    std::fs::write(&org, crate::support::TWO_MEMBERS).unwrap();
+    concord(&["org", "load", org.to_str().unwrap()]);
+
+    let first = record_with_item(Some("r1"), "Kept", "B-1", "SHIRE-CEN");
+    let second = record_with_item(Some("r2"), "At another member", "B-2", "ROHAN-MAIN");
+    let third = record_with_item(Some("r3"), "Also kept", "B-3", "SHIRE-HOB");
+    let file = dir.path().join("load.mrc");
+    std::fs::write(&file, [first.clone(), second.clone(), third].concat()).unwrap();
+    let out = concord(&[
+        "import",
+        "marc",
+        "--member",
+        "SHIRE",
+        "--json",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.contains("\"rejected\":1"), "{out}");
+
+    let notes = std::fs::read_to_string(dir.path().join("load.mrc.rejects.txt")).unwrap();
+    assert!(
+        notes.contains(&format!("record 2\tbyte {}\t", first.len()))
+            && notes.contains("ROHAN-MAIN"),
+        "{notes}"
+    );
+    // The rejects file holds the rejected record itself, ready to be fixed and re-imported.
+    let rejected = std::fs::read(dir.path().join("load.mrc.rejects.mrc")).unwrap();
+    let rejected: Vec<_> = concord_marc::read_iso2709(&rejected)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].control("001"), Some("r2"));
+}
+
+#[tokio::test]
+async fn a_record_without_001_is_recognised_when_imported_again() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        server.load_org(TWO_MEMBERS).await;
+        // Two different source records of one book (same ISBN), neither with a 001: the
+        // second must merge into the first's bib, not pass for the first one seen again.
+        let with_isbn = |bytes: Vec<u8>| {
+            let mut record = concord_marc::read_iso2709(&bytes).next().unwrap().unwrap();
+            record.push_data(
+                concord_marc::DataField::new(concord_marc::Tag::parse("020").unwrap(), ' ', ' ')
+                    .with_subfield('a', "9780306406157"),
+            );
+            concord_marc::to_iso2709(&record).unwrap()
+        };
+        let file = [
+            record_with_item(None, "No control number", "N-1", "SHIRE-CEN"),
+            record_with_item(None, "Another without one", "N-2", "SHIRE-CEN"),
+            with_isbn(record_with_item(None, "Same book", "N-4", "SHIRE-CEN")),
+            with_isbn(record_with_item(
+                None,
+                "Same book, other record",
+                "N-5",
+                "SHIRE-HOB",
+            )),
+        ]
+        .concat();
+        let first = import_bytes(&server, "SHIRE", &file, &HoldingsMapping::default()).await;
+        assert_eq!(
+            (
+                first.counts.created,
+                first.counts.merged,
+                first.counts.rejected
+            ),
+            (3, 1, 0),
+            "{:?}",
+            first.counts
+        );
+        let before = counts(&server).await;
+
+        let again = import_bytes(&server, "SHIRE", &file, &HoldingsMapping::default()).await;
+        assert_eq!(
+            (
+                again.counts.unchanged,
+                again.counts.created,
+                again.counts.merged,
+                again.counts.items_created
+            ),
+            (4, 0, 0, 0),
+            "{:?}",
+            again.counts
+        );
+        assert_eq!(counts(&server).await, before);
+
+        // The same record exported later with one more item: recognised, only the item added.
+        let more = [
+            record_with_item(None, "No control number", "N-1", "SHIRE-CEN"),
+            record_with_item(None, "No control number", "N-3", "SHIRE-HOB"),
+        ];
+        let mut with_two_items: concord_marc::Record = concord_marc::read_iso2709(&more[0])
+            .next()
+            .unwrap()
+            .unwrap();
+        let extra = concord_marc::read_iso2709(&more[1])
+            .next()
+            .unwrap()
+            .unwrap();
+        with_two_items.push_data(extra.field("949").unwrap().clone());
+        let bytes = concord_marc::to_iso2709(&with_two_items).unwrap();
+        let later = import_bytes(&server, "SHIRE", &bytes, &HoldingsMapping::default()).await;
+        assert_eq!(
+            (
+                later.counts.unchanged,
+                later.counts.merged,
+                later.counts.items_created
+            ),
+            (1, 0, 1),
+            "{:?}",
+            later.counts
+        );
+        assert_eq!(counts(&server).await.0, before.0);
+    }
 }
