@@ -13,6 +13,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bench_fixture;
 pub mod catalogue;
 pub mod circulation;
 #[cfg(test)]
