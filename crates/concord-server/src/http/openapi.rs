@@ -216,6 +216,10 @@ pub fn document() -> Value {
             "/api/v1/patrons/{id}/payments": { "post": blocked_op(op("Record a payment, full or partial; it is applied to the oldest outstanding charges first", "circulation", vec![id.clone()], Some(body(reference("LedgerInput"))), ("201", ok("Recorded (one entry per charge paid)", reference("Recorded"))))) },
             "/api/v1/patrons/{id}/waivers": { "post": blocked_op(op("Waive all or part of one charge (charge_id)", "circulation", vec![id.clone()], Some(body(reference("LedgerInput"))), ("201", ok("Recorded", reference("Recorded"))))) },
             "/api/v1/patrons/{id}/refunds": { "post": blocked_op(op("Refund all or part of what was paid on one charge (charge_id)", "circulation", vec![id.clone()], Some(body(reference("LedgerInput"))), ("201", ok("Recorded", reference("Recorded"))))) },
+            "/api/v1/members/{code}/items-float": {
+                "get": op("Whether a member's items float (stay at whichever of its branches they are returned to)", "circulation", vec![code.clone()], None, ("200", ok("The flag", json!({ "type": "object", "properties": { "items_float": { "type": "boolean" } } })))),
+                "put": op("Let a member's items float, or send them home on return (member or consortium administrators; audited)", "circulation", vec![code.clone()], Some(body(json!({ "type": "object", "required": ["items_float"], "properties": { "items_float": { "type": "boolean" } } }))), ("200", ok("Set", json!({ "type": "object", "properties": { "items_float": { "type": "boolean" } } }))))
+            },
             "/api/v1/staff": {
                 "get": op("Staff accounts the caller manages", "accounts", vec![], None, ("200", ok("Staff", list_of("Staff")))),
                 "post": op("Create a staff account", "accounts", vec![], Some(body(reference("StaffInput"))), ("201", ok("Created", reference("Staff"))))

@@ -1213,6 +1213,17 @@ pub async fn run_due_jobs(
     Ok(run)
 }
 
+/// Whether a member's items float, for whoever may manage that member.
+pub async fn items_float(ctx: &Context, who: &Principal, member_code: &str) -> ServiceResult<bool> {
+    let code = Code::parse("member", member_code)?;
+    let mut conn = ctx.store.read().await?;
+    let member = concord_store::org::member_by_code(&mut conn, &code)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("member {code}")))?;
+    authorise(who, Action::ManageMember { member: member.id })?;
+    Ok(store::member_items_float(&mut conn, member.id).await?)
+}
+
 /// Lets (or stops) a member's items float: stay at whichever of its branches they are returned to.
 pub async fn set_items_float(
     ctx: &Context,
@@ -1226,6 +1237,7 @@ pub async fn set_items_float(
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("member {code}")))?;
     authorise(who, Action::ManageMember { member: member.id })?;
+    let before = store::member_items_float(&mut tx, member.id).await?;
     store::set_member_items_float(&mut tx, member.id, floats).await?;
     audit(
         ctx,
@@ -1236,7 +1248,7 @@ pub async fn set_items_float(
             entity_kind: "member",
             entity_id: member.id.to_string(),
             member: Some(member.id),
-            before: None,
+            before: Some(&before),
             after: Some(&floats),
             reason: None,
         },

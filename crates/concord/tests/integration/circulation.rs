@@ -294,10 +294,54 @@ async fn checkout_checkin_renew_with_blocks_overrides_and_routing() {
             .await;
         assert_eq!(home.json()["routing"], "to_shelf");
 
-        // A floating member keeps items where they are returned.
-        circulation::set_items_float(&server.ctx, &Principal::Operator, "SHIRE", true)
+        // A floating member keeps items where they are returned. Only an administrator of that
+        // member (or of the consortium) may say so, and the change is audited.
+        server
+            .staff("rohan-admin", "member_admin", "member:ROHAN")
+            .await;
+        let stranger = server.staff_client("rohan-admin").await;
+        let float = json!({"items_float": true});
+        let refused = stranger
+            .put_json("/api/v1/members/SHIRE/items-float", &float)
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert_eq!(refused.error_code(), "forbidden");
+        assert_eq!(
+            desk.put_json("/api/v1/members/SHIRE/items-float", &float)
+                .await
+                .status,
+            403
+        );
+        server
+            .staff("shire-admin", "member_admin", "member:SHIRE")
+            .await;
+        let admin = server.staff_client("shire-admin").await;
+        let before = admin.get("/api/v1/members/SHIRE/items-float").await;
+        assert_eq!(before.json(), json!({"items_float": false}));
+        let set = admin
+            .put_json("/api/v1/members/SHIRE/items-float", &float)
+            .await;
+        assert_eq!(set.status, 200, "{}", set.body);
+        assert_eq!(
+            admin.get("/api/v1/members/SHIRE/items-float").await.json(),
+            json!({"items_float": true})
+        );
+        let audit = admin
+            .get("/api/v1/audit?action=set_items_float&member=SHIRE")
             .await
-            .unwrap();
+            .json();
+        assert_eq!(audit[0]["actor"], "staff:shire-admin", "{audit}");
+        assert_eq!(audit[0]["before"], json!(false));
+        assert_eq!(audit[0]["after"], json!(true));
+        // The page shows the switch ticked.
+        let page = admin.get("/admin/members/SHIRE/floating").await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body
+                .contains(r#"name="items_float" value="yes" checked"#),
+            "{}",
+            page.body
+        );
         let floated = desk
             .post_json(
                 "/api/v1/checkin",
