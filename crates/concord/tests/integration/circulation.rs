@@ -712,7 +712,6 @@ async fn a_server_killed_mid_load_leaves_no_half_written_loan() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     const ITEMS: usize = 60;
     const PATRONS: usize = 20;
@@ -788,7 +787,9 @@ async fn a_server_killed_mid_load_leaves_no_half_written_loan() {
         bearer: None,
     };
 
-    let done = Arc::new(AtomicUsize::new(0));
+    // Each finished cycle bumps the counter; the test waits on it changing, not on a timer.
+    let (done, mut cycles) = tokio::sync::watch::channel(0usize);
+    let done = Arc::new(done);
     let mut workers = Vec::new();
     for p in 0..PATRONS {
         let client = client.clone();
@@ -819,15 +820,18 @@ async fn a_server_killed_mid_load_leaves_no_half_written_loan() {
                         return;
                     }
                 }
-                done.fetch_add(1, Ordering::SeqCst);
+                done.send_modify(|count| *count += 1);
             }
         }));
     }
-    // Kill once the load is well under way (a condition, not a sleep).
-    while done.load(Ordering::SeqCst) < 200 {
-        tokio::task::yield_now().await;
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    // Kill once the load is well under way.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        cycles.wait_for(|count| *count >= 200),
+    )
+    .await
+    .expect("the load did not reach 200 cycles within two minutes")
+    .unwrap();
     assert!(
         Command::new("kill")
             .args(["-KILL", &server.id().to_string()])
