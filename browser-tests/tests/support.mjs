@@ -14,9 +14,13 @@ const require = createRequire(import.meta.url);
 export const CONCORD_BIN = process.env.CONCORD_BIN ?? join(here, '..', '..', 'target', 'debug', 'concord');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-/** Starts `concord demo` on a free port in a fresh data directory; resolves when it listens. */
-export async function startDemo() {
+/**
+ * Starts `concord demo` on a free port in a fresh data directory; resolves when it listens.
+ * `prepare(dataDir)`, if given, runs first (e.g. to create the demo and import records into it).
+ */
+export async function startDemo({ prepare } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'concord-browser-'));
+  if (prepare) await prepare(dataDir);
   const child = spawn(CONCORD_BIN, ['demo', '--data-dir', dataDir, '--port', '0'], {
     env: { ...process.env, CONCORD_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
