@@ -938,3 +938,65 @@ async fn loans_ledger_and_jobs_on_every_engine() {
         );
     }
 }
+
+/// Many writers at once (on SQLite they share group commits): every committed action is kept,
+/// every dropped or failed one leaves nothing, and a failure never takes its neighbours with it.
+#[tokio::test]
+async fn concurrent_writers_keep_exactly_the_committed_actions_on_every_engine() {
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let store = std::sync::Arc::new(store);
+        let mut tx = store.write().await.unwrap();
+        org::insert_member(&mut tx, MemberId(1), &member("taken"), NOW)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..60_i64 {
+            let store = std::sync::Arc::clone(&store);
+            tasks.spawn(async move {
+                let mut tx = store.write().await.unwrap();
+                let code = if n % 5 == 0 {
+                    "taken".to_string()
+                } else {
+                    format!("m{n}")
+                };
+                let inserted =
+                    org::insert_member(&mut tx, MemberId(100 + n), &member(&code), NOW).await;
+                match (n % 5, n % 3, inserted) {
+                    // A duplicate code fails; the transaction is dropped.
+                    (0, _, result) => {
+                        assert!(result.is_err(), "member {n}");
+                        false
+                    }
+                    (_, 0, result) => {
+                        result.unwrap();
+                        drop(tx);
+                        false
+                    }
+                    (_, _, result) => {
+                        result.unwrap();
+                        tx.commit().await.unwrap();
+                        true
+                    }
+                }
+            });
+        }
+        let mut committed = 0;
+        while let Some(done) = tasks.join_next().await {
+            if done.unwrap() {
+                committed += 1;
+            }
+        }
+        let mut conn = store.read().await.unwrap();
+        let members = org::list_members(&mut conn).await.unwrap();
+        assert_eq!(members.len(), committed + 1, "{engine:?}");
+        for member in &members {
+            let n: i64 = member.id.0 - 100;
+            assert!(
+                member.id.0 == 1 || (n % 5 != 0 && n % 3 != 0),
+                "{engine:?}: member {n} should not be there"
+            );
+        }
+    }
+}
