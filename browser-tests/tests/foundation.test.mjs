@@ -65,7 +65,7 @@ test('circulation staff find a patron; another member\u2019s patron is refused',
   await page.getByLabel('Password').fill(desk.password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForURL(demo.url + '/admin');
-  await page.getByRole('link', { name: 'Patrons' }).click();
+  await page.getByRole('link', { name: 'Patrons', exact: true }).click();
   await page.getByLabel('Card number, name (surname first) or email').fill(demo.credentials.patron.card);
   await page.keyboard.press('Enter');
   await page.getByRole('link', { name: /Rossi, Maria/ }).click();

@@ -28,7 +28,7 @@ function loadRecords(dataDir) {
 }
 
 before(async () => {
-  demo = await startDemo(loadRecords);
+  demo = await startDemo({ prepare: loadRecords });
   browser = await launchBrowser();
 });
 

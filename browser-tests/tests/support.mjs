@@ -16,9 +16,9 @@ export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * Starts `concord demo` on a free port in a fresh data directory; resolves when it listens.
- * `prepare(dataDir)`, when given, runs first (to load records with the command line).
+ * `prepare(dataDir)`, if given, runs first (e.g. to create the demo and import records into it).
  */
-export async function startDemo(prepare) {
+export async function startDemo({ prepare } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'concord-browser-'));
   if (prepare) await prepare(dataDir);
   const child = spawn(CONCORD_BIN, ['demo', '--data-dir', dataDir, '--port', '0'], {

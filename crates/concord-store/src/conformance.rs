@@ -850,3 +850,300 @@ async fn catalogue_bibs_identifiers_items_and_change_log_on_every_engine() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn loans_ledger_and_jobs_on_every_engine() {
+    use crate::bench_fixture;
+    use crate::catalogue;
+    use crate::circulation::{self as circ, LedgerRow, LoanRow};
+    use concord_domain::ids::{ItemId, LedgerEntryId};
+
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let (member_id, branch_id) = circulation_fixture(&store).await;
+
+        // The benchmark fixture made what its numbering promises, readable by the normal queries.
+        let mut conn = store.read().await.unwrap();
+        let item = catalogue::item_by_barcode(
+            &mut conn,
+            &Barcode::parse("b", &bench_fixture::item_barcode(4)).unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("fixture item 4");
+        assert_eq!(
+            item.branch_id, branch_id,
+            "{engine:?}: item 4 is at branch 0"
+        );
+        assert_eq!(item.status.as_str(), "available");
+        let (patron, _) = patrons::patron_by_card(
+            &mut conn,
+            &Barcode::parse("c", &bench_fixture::patron_card(2)).unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("fixture patron 2");
+        assert_eq!(patron.home_branch, branch_id);
+        assert!(
+            patrons::patron_by_card(
+                &mut conn,
+                &Barcode::parse("c", &bench_fixture::patron_card(3)).unwrap()
+            )
+            .await
+            .unwrap()
+            .is_none(),
+            "{engine:?}: only three patrons"
+        );
+        drop(conn);
+
+        // claim_item moves an item exactly once: the second claim from the same status fails.
+        let mut tx = store.write().await.unwrap();
+        assert!(
+            circ::claim_item(&mut tx, item.id, "available", "on_loan", NOW)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !circ::claim_item(&mut tx, item.id, "available", "on_loan", NOW)
+                .await
+                .unwrap(),
+            "{engine:?}: claimed twice"
+        );
+        let loan = LoanRow {
+            id: 100,
+            item_id: item.id,
+            patron_id: patron.id,
+            member_id,
+            branch_id,
+            checked_out_at: NOW,
+            due_at: NOW + 86_400,
+            renewals_used: 0,
+            returned_at: None,
+            returned_branch_id: None,
+            override_reason: Some("known to staff".into()),
+            override_by: Some("staff:desk".into()),
+            policy_rule_ids: "1,2".into(),
+            fine_charged_minor: 0,
+        };
+        circ::insert_loan(&mut tx, &loan).await.unwrap();
+        tx.commit().await.unwrap();
+
+        // The partial unique index refuses a second open loan of the item, whatever the caller.
+        let mut tx = store.write().await.unwrap();
+        let second = circ::insert_loan(
+            &mut tx,
+            &LoanRow {
+                id: 101,
+                ..loan.clone()
+            },
+        )
+        .await;
+        assert!(
+            matches!(second, Err(StoreError::Duplicate { .. })),
+            "{engine:?}: {second:?}"
+        );
+        drop(tx);
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            circ::loan(&mut conn, 100).await.unwrap(),
+            Some(loan.clone())
+        );
+        assert_eq!(
+            circ::open_loan_of_item(&mut conn, item.id).await.unwrap(),
+            Some(loan.clone())
+        );
+        drop(conn);
+
+        // Once returned, the item may be lent again: the index covers open loans only.
+        let mut tx = store.write().await.unwrap();
+        assert!(
+            circ::close_loan(&mut tx, 100, NOW + 60, branch_id, 0)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !circ::close_loan(&mut tx, 100, NOW + 61, branch_id, 0)
+                .await
+                .unwrap(),
+            "{engine:?}: closed twice"
+        );
+        circ::insert_loan(
+            &mut tx,
+            &LoanRow {
+                id: 102,
+                ..loan.clone()
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        // The ledger reads back what was written, in order, with its links.
+        let mut tx = store.write().await.unwrap();
+        let charge = LedgerRow {
+            id: LedgerEntryId(200),
+            patron_id: patron.id,
+            kind: "charge".into(),
+            charge_id: None,
+            amount_minor: 1250,
+            currency: "EUR".into(),
+            reason: "LOST".into(),
+            loan_id: Some(102),
+            item_id: Some(ItemId(item.id.0)),
+            note: Some("found wet".into()),
+            created_by: "staff:desk".into(),
+            created_at: NOW,
+        };
+        let payment = LedgerRow {
+            id: LedgerEntryId(201),
+            kind: "payment".into(),
+            charge_id: Some(LedgerEntryId(200)),
+            amount_minor: 500,
+            reason: "CASH".into(),
+            loan_id: None,
+            item_id: None,
+            note: None,
+            created_at: NOW + 1,
+            ..charge.clone()
+        };
+        circ::insert_ledger_entry(&mut tx, &charge).await.unwrap();
+        circ::insert_ledger_entry(&mut tx, &payment).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            circ::ledger_of(&mut conn, patron.id).await.unwrap(),
+            vec![charge, payment],
+            "{engine:?}"
+        );
+        assert_eq!(
+            circ::ledger_entries_without_loan(&mut conn).await.unwrap(),
+            0
+        );
+        drop(conn);
+
+        // The job queue: queued jobs in run order; a failure keeps a job queued with one more
+        // attempt and a later time; a finished job leaves the queue.
+        let mut tx = store.write().await.unwrap();
+        circ::enqueue_job(&mut tx, 301, "overdue_fines", NOW + 10, NOW)
+            .await
+            .unwrap();
+        circ::enqueue_job(&mut tx, 300, "anonymise_reading_history", NOW + 5, NOW)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        let queued = circ::queued_jobs(&mut conn).await.unwrap();
+        assert_eq!(
+            queued.iter().map(|j| j.id).collect::<Vec<_>>(),
+            [300, 301],
+            "{engine:?}"
+        );
+        drop(conn);
+        let mut tx = store.write().await.unwrap();
+        circ::fail_job(&mut tx, 300, "disk full", NOW + 100)
+            .await
+            .unwrap();
+        circ::finish_job(&mut tx, 301, NOW + 11).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        let queued = circ::queued_jobs(&mut conn).await.unwrap();
+        assert_eq!(queued.len(), 1, "{engine:?}");
+        let job = queued.first().unwrap();
+        assert_eq!((job.id, job.attempts, job.run_after), (300, 1, NOW + 100));
+        drop(conn);
+
+        // The raw baseline's writes agree with the application's reading of them.
+        let other = bench_fixture::item_barcode(6);
+        let mut tx = store.write().await.unwrap();
+        let card = bench_fixture::patron_card(0);
+        assert!(
+            bench_fixture::raw_checkout(&mut tx, "M1", &card, &other, 400, NOW)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !bench_fixture::raw_checkout(&mut tx, "M1", &card, &other, 401, NOW)
+                .await
+                .unwrap(),
+            "{engine:?}: lent twice"
+        );
+        assert!(
+            bench_fixture::raw_checkin(&mut tx, "M1", &other, NOW)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !bench_fixture::raw_checkin(&mut tx, "M1", &other, NOW)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            circ::items_on_loan_without_loan(&mut conn).await.unwrap(),
+            0
+        );
+    }
+}
+
+/// Many writers at once (on SQLite they share group commits): every committed action is kept,
+/// every dropped or failed one leaves nothing, and a failure never takes its neighbours with it.
+#[tokio::test]
+async fn concurrent_writers_keep_exactly_the_committed_actions_on_every_engine() {
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let store = std::sync::Arc::new(store);
+        let mut tx = store.write().await.unwrap();
+        org::insert_member(&mut tx, MemberId(1), &member("taken"), NOW)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..60_i64 {
+            let store = std::sync::Arc::clone(&store);
+            tasks.spawn(async move {
+                let mut tx = store.write().await.unwrap();
+                let code = if n % 5 == 0 {
+                    "taken".to_string()
+                } else {
+                    format!("m{n}")
+                };
+                let inserted =
+                    org::insert_member(&mut tx, MemberId(100 + n), &member(&code), NOW).await;
+                match (n % 5, n % 3, inserted) {
+                    // A duplicate code fails; the transaction is dropped.
+                    (0, _, result) => {
+                        assert!(result.is_err(), "member {n}");
+                        false
+                    }
+                    (_, 0, result) => {
+                        result.unwrap();
+                        drop(tx);
+                        false
+                    }
+                    (_, _, result) => {
+                        result.unwrap();
+                        tx.commit().await.unwrap();
+                        true
+                    }
+                }
+            });
+        }
+        let mut committed = 0;
+        while let Some(done) = tasks.join_next().await {
+            if done.unwrap() {
+                committed += 1;
+            }
+        }
+        let mut conn = store.read().await.unwrap();
+        let members = org::list_members(&mut conn).await.unwrap();
+        assert_eq!(members.len(), committed + 1, "{engine:?}");
+        for member in &members {
+            let n: i64 = member.id.0 - 100;
+            assert!(
+                member.id.0 == 1 || (n % 5 != 0 && n % 3 != 0),
+                "{engine:?}: member {n} should not be there"
+            );
+        }
+    }
+}

@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use concord_domain::ids::IdSequence;
@@ -57,17 +58,260 @@ impl std::fmt::Debug for StoreConfig {
 /// The file name of the SQLite database inside the data directory.
 pub const SQLITE_FILE: &str = "concord.sqlite3";
 
-/// An open store: a writer pool (one connection on SQLite), a reader pool, and the id sequence.
+/// An open store: a writer pool (one connection on SQLite, held by the group committer), a
+/// reader pool, and the id sequence.
 pub struct Store {
     engine: Engine,
     writer: AnyPool,
     reader: AnyPool,
     ids: Mutex<IdSequence>,
     sqlite_path: Option<PathBuf>,
+    sqlite_writer: Option<Arc<SqliteWriter>>,
 }
 
-/// A write transaction. Dropping it without [`WriteTx::commit`] rolls everything back.
-pub type WriteTx = sqlx::Transaction<'static, Any>;
+/// At most this many actions share one SQLite commit, so that a steady stream of writers cannot
+/// keep a group open (and its first member waiting) indefinitely.
+const MAX_GROUP: usize = 64;
+
+/// SQLite's one writer connection and the group commit over it.
+///
+/// Every write transaction is a savepoint inside a group transaction. When an action commits and
+/// nobody is waiting for the writer, it commits the group (one fsync for the whole group) and
+/// tells every member; when others are waiting, it hands the writer on and waits for the group's
+/// outcome. An action's caller is answered only after the group is durable, and an action that
+/// fails rolls back only its own savepoint; a failed group commit fails every member.
+struct SqliteWriter {
+    slot: Arc<tokio::sync::Mutex<WriterSlot>>,
+    waiting: AtomicUsize,
+}
+
+struct WriterSlot {
+    conn: PoolConnection<Any>,
+    group: Option<Group>,
+}
+
+/// One open group transaction: how many actions it holds and where its outcome is announced.
+struct Group {
+    actions: usize,
+    outcome: Arc<tokio::sync::watch::Sender<Option<Result<(), String>>>>,
+}
+
+/// Counts a task waiting for the writer, also when the wait is abandoned (a dropped request).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(counter: &'a AtomicUsize) -> Waiting<'a> {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Waiting(counter)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+type SlotGuard = tokio::sync::OwnedMutexGuard<WriterSlot>;
+
+impl SqliteWriter {
+    async fn begin(self: &Arc<Self>) -> StoreResult<WriteTx> {
+        let mut slot = {
+            let _waiting = Waiting::new(&self.waiting);
+            self.slot.clone().lock_owned().await
+        };
+        if slot.group.is_none() {
+            sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut *slot.conn)
+                .await?;
+            let (outcome, _) = tokio::sync::watch::channel(None);
+            slot.group = Some(Group {
+                actions: 0,
+                outcome: Arc::new(outcome),
+            });
+        }
+        if let Err(error) = sqlx::raw_sql("SAVEPOINT concord_action")
+            .execute(&mut *slot.conn)
+            .await
+        {
+            self.settle(&mut slot).await;
+            return Err(error.into());
+        }
+        Ok(WriteTx {
+            inner: WriteInner::Sqlite(Some(SqliteAction {
+                slot,
+                writer: Arc::clone(self),
+            })),
+        })
+    }
+
+    /// Commits the open group now if nobody is waiting to add to it (or it is full); otherwise
+    /// leaves it for the next writer. Returns the outcome when this call committed.
+    async fn settle(&self, slot: &mut SlotGuard) -> Option<Result<(), sqlx::Error>> {
+        let full = slot.group.as_ref().is_some_and(|g| g.actions >= MAX_GROUP);
+        if slot.group.is_none() || (self.waiting.load(Ordering::SeqCst) > 0 && !full) {
+            return None;
+        }
+        let group = slot.group.take()?;
+        let outcome = match sqlx::raw_sql("COMMIT").execute(&mut *slot.conn).await {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                // Whatever SQLite left open goes; every member of the group is told it failed.
+                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *slot.conn).await;
+                Err(error)
+            }
+        };
+        group.outcome.send_replace(Some(
+            outcome.as_ref().map(|_| ()).map_err(ToString::to_string),
+        ));
+        Some(outcome)
+    }
+}
+
+/// One action's savepoint inside the group, holding the writer until it commits or rolls back.
+struct SqliteAction {
+    slot: SlotGuard,
+    writer: Arc<SqliteWriter>,
+}
+
+impl SqliteAction {
+    async fn commit(mut self) -> Result<(), sqlx::Error> {
+        if let Err(error) = sqlx::raw_sql("RELEASE concord_action")
+            .execute(&mut *self.slot.conn)
+            .await
+        {
+            self.rollback().await;
+            return Err(error);
+        }
+        let Some(group) = self.slot.group.as_mut() else {
+            return Err(group_failed(
+                "the write transaction's group vanished".into(),
+            ));
+        };
+        group.actions += 1;
+        let mut outcome = group.outcome.subscribe();
+        if let Some(result) = self.writer.settle(&mut self.slot).await {
+            return result;
+        }
+        // Others are waiting: hand the writer on and wait for whoever commits the group.
+        drop(self.slot);
+        let result = outcome
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| group_failed("the group was abandoned".into()))?
+            .clone();
+        match result {
+            Some(Ok(())) => Ok(()),
+            Some(Err(error)) => Err(group_failed(error)),
+            None => Err(group_failed("the group has no outcome".into())),
+        }
+    }
+
+    /// Undoes this action only, then settles the group for the others.
+    async fn rollback(&mut self) {
+        let undo = sqlx::raw_sql("ROLLBACK TO concord_action; RELEASE concord_action")
+            .execute(&mut *self.slot.conn)
+            .await;
+        if let Err(error) = undo {
+            tracing::error!(%error, "rolling back a write action failed; failing its group");
+            if let Some(group) = self.slot.group.take() {
+                let _ = sqlx::raw_sql("ROLLBACK")
+                    .execute(&mut *self.slot.conn)
+                    .await;
+                group
+                    .outcome
+                    .send_replace(Some(Err(format!("a rollback failed: {error}"))));
+            }
+            return;
+        }
+        self.writer.settle(&mut self.slot).await;
+    }
+}
+
+/// A group's failed commit as each member sees it (the committer gets SQLite's own error).
+fn group_failed(error: String) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::other(format!("the commit failed: {error}")))
+}
+
+/// A write transaction: deref it to a connection to run queries. Dropping it without
+/// [`WriteTx::commit`] rolls everything back.
+pub struct WriteTx {
+    inner: WriteInner,
+}
+
+enum WriteInner {
+    Postgres(sqlx::Transaction<'static, Any>),
+    /// `None` once committed or handed to the rollback task.
+    Sqlite(Option<SqliteAction>),
+}
+
+impl WriteTx {
+    /// Makes the transaction's changes durable; on SQLite returns once its group has committed.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        match &mut self.inner {
+            WriteInner::Postgres(_) => {
+                let WriteInner::Postgres(tx) =
+                    std::mem::replace(&mut self.inner, WriteInner::Sqlite(None))
+                else {
+                    return Ok(());
+                };
+                tx.commit().await
+            }
+            WriteInner::Sqlite(action) => match action.take() {
+                Some(action) => action.commit().await,
+                None => Ok(()),
+            },
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        let WriteInner::Sqlite(action) = &mut self.inner else {
+            // sqlx rolls a dropped PostgreSQL transaction back itself.
+            return;
+        };
+        let Some(mut action) = action.take() else {
+            return;
+        };
+        // Rolling back needs the connection asynchronously: the task keeps the writer until done.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { action.rollback().await });
+            }
+            Err(_) => tracing::error!("a write transaction was dropped outside the runtime"),
+        }
+    }
+}
+
+/// The action is taken out only by `commit` and `drop`, which consume the transaction, so no
+/// query can reach a taken one; this stops the program rather than run a query outside a
+/// transaction if that ever changed.
+#[allow(clippy::panic)]
+fn unreachable_connection() -> ! {
+    panic!("a write transaction was used after it was committed")
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        match &self.inner {
+            WriteInner::Postgres(tx) => tx,
+            WriteInner::Sqlite(Some(action)) => &action.slot.conn,
+            WriteInner::Sqlite(None) => unreachable_connection(),
+        }
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        match &mut self.inner {
+            WriteInner::Postgres(tx) => tx,
+            WriteInner::Sqlite(Some(action)) => &mut action.slot.conn,
+            WriteInner::Sqlite(None) => unreachable_connection(),
+        }
+    }
+}
 /// A connection from the read pool.
 pub type ReadConn = PoolConnection<Any>;
 
@@ -101,12 +345,17 @@ impl Store {
                 }
                 let writer = pool_with_pragmas(&url, 1, pragmas.clone()).await?;
                 let reader = pool_with_pragmas(&url, 4, pragmas).await?;
+                let conn = writer.acquire().await?;
                 Store {
                     engine: Engine::Sqlite,
                     writer,
                     reader,
                     ids: Mutex::new(IdSequence::new(rand::random::<u16>())),
                     sqlite_path: Some(path),
+                    sqlite_writer: Some(Arc::new(SqliteWriter {
+                        slot: Arc::new(tokio::sync::Mutex::new(WriterSlot { conn, group: None })),
+                        waiting: AtomicUsize::new(0),
+                    })),
                 }
             }
             StoreConfig::Postgres {
@@ -129,6 +378,7 @@ impl Store {
                     reader: pool,
                     ids: Mutex::new(IdSequence::new(rand::random::<u16>())),
                     sqlite_path: None,
+                    sqlite_writer: None,
                 }
             }
         };
@@ -143,10 +393,12 @@ impl Store {
     /// Begins a write transaction (`BEGIN IMMEDIATE` on SQLite, so a read-then-write transaction
     /// never fails to upgrade its lock).
     pub async fn write(&self) -> StoreResult<WriteTx> {
-        Ok(match self.engine {
-            Engine::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
-            Engine::Postgres => self.writer.begin().await?,
-        })
+        match &self.sqlite_writer {
+            Some(writer) => writer.begin().await,
+            None => Ok(WriteTx {
+                inner: WriteInner::Postgres(self.writer.begin().await?),
+            }),
+        }
     }
 
     /// A connection for reads that need no transaction.
@@ -199,14 +451,18 @@ impl Store {
     /// Closes the pools; on SQLite first folds the write-ahead log back into the database file so
     /// the data directory is one self-contained file after a clean shutdown.
     pub async fn close(&self) {
-        if self.engine == Engine::Sqlite
-            && let Ok(mut conn) = self.writer.acquire().await
-            && let Err(error) = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await
-        {
-            tracing::warn!(%error, "WAL checkpoint at shutdown failed");
+        if let Some(writer) = &self.sqlite_writer {
+            let mut slot = writer.slot.lock().await;
+            if let Err(error) = slot.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await {
+                tracing::warn!(%error, "WAL checkpoint at shutdown failed");
+            }
         }
         self.reader.close().await;
-        self.writer.close().await;
+        // On SQLite the group committer holds the writer's one connection until the store is
+        // dropped; closing its pool would wait for it forever.
+        if self.sqlite_writer.is_none() {
+            self.writer.close().await;
+        }
     }
 
     /// The SQLite database file, when the store is on SQLite.

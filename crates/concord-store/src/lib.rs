@@ -7,12 +7,14 @@
 //! 64-bit application-made ids and Unix-second times. Engine-specific SQL lives only in
 //! `migrations/{sqlite,postgres}` and in [`engine`].
 //!
-//! **Invariant:** on SQLite there is exactly one writer connection and every write transaction
-//! starts with `BEGIN IMMEDIATE`; reads use a separate pool. Measured on the target machine, this is
-//! both the fastest arrangement and the only one without "database is locked" errors.
+//! **Invariant:** on SQLite there is exactly one writer connection, its group transactions start
+//! with `BEGIN IMMEDIATE`, and reads use a separate pool. Measured on the target machine, this is
+//! both the fastest arrangement and the only one without "database is locked" errors. Each write
+//! transaction is a savepoint in a group that commits once for all its members (see [`engine`]).
 
 pub mod accounts;
 pub mod audit;
+pub mod bench_fixture;
 pub mod catalogue;
 pub mod circulation;
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The commands, their arguments and their output.
 
+mod bench_circulation;
 mod catalogue;
 
 use std::io::IsTerminal;
@@ -141,10 +142,11 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
-    /// Benchmark helpers (parse rate against yaz-marcdump, a large generated MARC file).
+    /// Benchmark helpers (MARC parse rate against yaz-marcdump, a large generated MARC file, the
+    /// circulation benchmark).
     Bench {
         #[command(subcommand)]
-        command: catalogue::BenchCommand,
+        command: bench_circulation::BenchCommand,
     },
     /// Scheduled circulation work: overdue fines and reading-history anonymisation.
     Jobs {
@@ -785,7 +787,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { command } => catalogue::import(command).await?,
         Command::Export { command } => catalogue::export(command).await?,
-        Command::Bench { command } => catalogue::bench(command)?,
+        Command::Bench { command } => bench_circulation::bench(command).await?,
         Command::Reindex { data } => {
             let ctx = open(&settings_for(&data)).await?;
             let show_progress = std::io::stderr().is_terminal();

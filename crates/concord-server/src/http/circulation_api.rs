@@ -28,6 +28,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/api/v1/patrons/{id}/payments", post(pay))
         .route("/api/v1/patrons/{id}/waivers", post(waive))
         .route("/api/v1/patrons/{id}/refunds", post(refund))
+        .route(
+            "/api/v1/members/{code}/items-float",
+            get(get_items_float).put(put_items_float),
+        )
 }
 
 #[derive(Serialize)]
@@ -482,3 +486,38 @@ ledger_handler!(charge, LedgerAction::Charge);
 ledger_handler!(pay, LedgerAction::Pay);
 ledger_handler!(waive, LedgerAction::Waive);
 ledger_handler!(refund, LedgerAction::Refund);
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemsFloat {
+    items_float: bool,
+}
+
+async fn get_items_float(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> Response {
+    let result = async {
+        let items_float = circulation::items_float(&state.ctx, auth.require()?, &code).await?;
+        Ok(ItemsFloat { items_float })
+    }
+    .await;
+    respond(&state, &auth, StatusCode::OK, result)
+}
+
+async fn put_items_float(
+    State(state): State<SharedState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<ItemsFloat>,
+) -> Response {
+    let result = async {
+        csrf(&auth, &headers)?;
+        circulation::set_items_float(&state.ctx, auth.require()?, &code, body.items_float).await?;
+        Ok(body)
+    }
+    .await;
+    respond(&state, &auth, StatusCode::OK, result)
+}

@@ -5,7 +5,7 @@
 //! after each post the page comes back with focus in the next field to scan.
 
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -26,6 +26,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/desk", get(desk).post(desk_checkout))
         .route("/desk/checkin", get(checkin_page).post(checkin))
         .route("/account/loans", get(account_loans).post(account_renew))
+        .route(
+            "/admin/members/{code}/floating",
+            get(floating_page).post(set_floating),
+        )
 }
 
 #[derive(Deserialize, Default)]
@@ -430,4 +434,71 @@ async fn loans_view(
         StatusCode::OK,
         view.page(view.t("loans.title"), body),
     ))
+}
+
+#[derive(Deserialize, Default)]
+struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// The member administrator's switch for floating items.
+async fn floating_view(
+    state: &SharedState,
+    auth: &Auth,
+    principal: &Principal,
+    code: &str,
+    saved: bool,
+) -> ServiceResult<Response> {
+    let floats = circulation::items_float(&state.ctx, principal, code).await?;
+    let member = org::member(&state.ctx, code).await?;
+    let view = View::new(state, auth);
+    let title = view.tf("floating.title", &[("member", &member.name)]);
+    let body = html! {
+        h1 { (title) }
+        @if saved { div class="notice" role="status" { p { (view.t("floating.saved")) } } }
+        p { (view.t("floating.explain")) }
+        form method="post" action={"/admin/members/" (member.code) "/floating"} {
+            (view.csrf())
+            div {
+                input type="checkbox" id="items_float" name="items_float" value="yes" checked[floats];
+                " "
+                label for="items_float" { (view.t("floating.label")) }
+            }
+            div { button type="submit" { (view.t("floating.save")) } }
+        }
+    };
+    Ok(html_response(StatusCode::OK, view.page(&title, body)))
+}
+
+async fn floating_page(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Query(query): Query<SavedQuery>,
+) -> Response {
+    let Some(principal) = staff(&auth) else {
+        return to_login();
+    };
+    let result = floating_view(&state, &auth, &principal, &code, query.saved.is_some()).await;
+    render(&state, &auth, result)
+}
+
+async fn set_floating(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let Some(principal) = staff(&auth) else {
+        return to_login();
+    };
+    let result = async {
+        auth.check_csrf(Some(field(&fields, "csrf")))?;
+        let floats = field(&fields, "items_float") == "yes";
+        circulation::set_items_float(&state.ctx, &principal, &code, floats).await?;
+        Ok(Redirect::to(&format!("/admin/members/{code}/floating?saved=1")).into_response())
+    }
+    .await;
+    render(&state, &auth, result)
 }

@@ -125,6 +125,20 @@ fn public_record_schema() -> Value {
     } })
 }
 
+/// Adds the 409 of a circulation action: a conflict, or a refusal with its blocks as data.
+fn blocked_op(mut operation: Value) -> Value {
+    if let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    {
+        responses.insert(
+            "409".into(),
+            json!({ "description": "Refused: `blocked` with every block (see Blocked), or another conflict (e.g. the ledger would go negative)", "content": { "application/json": { "schema": { "oneOf": [reference("Blocked"), reference("Error")] } } } }),
+        );
+    }
+    operation
+}
+
 /// The whole document.
 pub fn document() -> Value {
     let mut document = organisation_and_accounts();
@@ -255,6 +269,19 @@ fn organisation_and_accounts() -> Value {
                 "LoadSummary": { "type": "object", "properties": { "members_created": { "type": "integer" }, "members_updated": { "type": "integer" }, "members_unchanged": { "type": "integer" }, "branches_created": { "type": "integer" }, "branches_updated": { "type": "integer" }, "branches_unchanged": { "type": "integer" } } },
                 "PolicyRule": { "type": "object", "properties": { "id": { "type": "string" }, "description": { "type": "string" }, "circulating_member": { "type": ["string", "null"] }, "circulating_branch": { "type": ["string", "null"] }, "patron_home_member": { "type": ["string", "null"] }, "patron_type": { "type": ["string", "null"] }, "item_type": { "type": ["string", "null"] }, "shelving_location": { "type": ["string", "null"] }, "specificity": { "type": "integer" }, "settings": { "type": "object", "additionalProperties": { "type": "string" }, "example": { "loan_period": "14d", "fine_per_period": "0.25" } } } },
                 "PolicyRuleInput": { "type": "object", "required": ["description"], "properties": { "description": { "type": "string" }, "circulating_member": { "type": "string" }, "circulating_branch": { "type": "string" }, "patron_home_member": { "type": "string" }, "patron_type": { "type": "string" }, "item_type": { "type": "string" }, "shelving_location": { "type": "string" }, "settings": { "type": "object", "additionalProperties": { "type": "string" } } } },
+                "Blocked": { "type": "object", "required": ["error"], "description": "A refusal a librarian must see: every reason at once, each saying whether staff with the override permission may lend anyway (resend with override_reason)", "properties": { "error": { "type": "object", "required": ["code", "message", "blocks"], "properties": {
+                    "code": { "type": "string", "enum": ["blocked"] }, "message": { "type": "string" },
+                    "blocks": { "type": "array", "items": { "type": "object", "required": ["code", "message", "overridable"], "properties": { "code": { "type": "string", "example": "card_expired" }, "message": { "type": "string" }, "overridable": { "type": "boolean" } } } }
+                } } } },
+                "LoanMade": { "type": "object", "properties": { "loan_id": { "type": "string" }, "patron_id": { "type": "string" }, "item_barcode": { "type": "string" }, "title": { "type": "string" }, "due_at": { "type": "integer", "description": "Unix seconds" }, "overridden": { "type": "array", "items": { "type": "string" }, "description": "Codes of the blocks overridden" } } },
+                "Returned": { "type": "object", "properties": { "item_barcode": { "type": "string" }, "title": { "type": "string" }, "routing": { "type": "string", "enum": ["to_shelf", "in_transit"] }, "transit_to_branch": { "type": ["string", "null"] }, "transit_to_branch_name": { "type": ["string", "null"] }, "loan_id": { "type": ["string", "null"] }, "fine_charged": { "type": ["string", "null"], "example": "1.50 EUR" } } },
+                "Renewed": { "type": "object", "properties": { "loan_id": { "type": "string" }, "item_barcode": { "type": "string" }, "due_at": { "type": "integer" }, "renewals_used": { "type": "integer" }, "overridden": { "type": "array", "items": { "type": "string" } } } },
+                "LoanLine": { "type": "object", "properties": { "loan_id": { "type": "string" }, "item_barcode": { "type": "string" }, "title": { "type": "string" }, "author": { "type": "string" }, "checked_out_at": { "type": "integer" }, "due_at": { "type": "integer" }, "renewals_used": { "type": "integer" } } },
+                "Fines": { "type": "object", "properties": { "balance": { "type": "string" }, "balance_minor": { "type": "integer", "description": "Integer minor units of the currency" }, "currency": { "type": "string", "example": "EUR" },
+                    "charges": { "type": "array", "items": { "type": "object", "properties": { "charge_id": { "type": "string" }, "charged": { "type": "string" }, "paid": { "type": "string" }, "waived": { "type": "string" }, "refunded": { "type": "string" }, "outstanding": { "type": "string" } } } },
+                    "entries": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "string" }, "kind": { "type": "string", "enum": ["charge", "payment", "waiver", "refund"] }, "charge_id": { "type": ["string", "null"] }, "amount": { "type": "string" }, "amount_minor": { "type": "integer" }, "currency": { "type": "string" }, "reason": { "type": "string" }, "loan_id": { "type": ["string", "null"] }, "created_at": { "type": "integer" } } } } } },
+                "LedgerInput": { "type": "object", "required": ["amount", "reason"], "properties": { "amount": { "type": "string", "example": "2.50", "description": "A decimal amount in the consortium's currency" }, "reason": { "type": "string", "example": "LOST", "description": "A reason code (charges) or payment method code (payments)" }, "charge_id": { "type": "string", "description": "The charge a waiver or refund applies to" }, "note": { "type": "string" } } },
+                "Recorded": { "type": "object", "properties": { "entry_ids": { "type": "array", "items": { "type": "string" } } } },
                 "Session": { "type": "object", "properties": { "csrf_token": { "type": "string" }, "expires_at": { "type": "integer" } } }
             }
         },
@@ -316,6 +343,19 @@ fn organisation_and_accounts() -> Value {
                 "get": op("One rule", "policies", vec![id.clone()], None, ("200", ok("The rule", reference("PolicyRule")))),
                 "put": op("Change a rule", "policies", vec![id.clone()], Some(body(reference("PolicyRuleInput"))), ("200", ok("Changed", reference("PolicyRule")))),
                 "delete": op("Delete a rule", "policies", vec![id.clone()], None, ("204", json!({ "description": "Deleted" })))
+            },
+            "/api/v1/checkout": { "post": blocked_op(op("Lend an item to a patron at a branch's desk; one transaction. Refused with every block at once; staff with the override permission may resend with override_reason", "circulation", vec![], Some(body(json!({ "type": "object", "required": ["branch", "patron_card", "item_barcode"], "properties": { "branch": { "type": "string" }, "patron_card": { "type": "string" }, "item_barcode": { "type": "string" }, "override_reason": { "type": "string" } } }))), ("201", ok("Lent", reference("LoanMade"))))) },
+            "/api/v1/checkin": { "post": blocked_op(op("Take an item back at a branch's desk: closes its loan, charges any overdue fine, and says where it goes next (to the shelf, or in transit home)", "circulation", vec![], Some(body(json!({ "type": "object", "required": ["branch", "item_barcode"], "properties": { "branch": { "type": "string" }, "item_barcode": { "type": "string" } } }))), ("200", ok("Returned", reference("Returned"))))) },
+            "/api/v1/renew": { "post": blocked_op(op("Renew an open loan (staff at a branch, or the patron themself)", "circulation", vec![], Some(body(json!({ "type": "object", "required": ["item_barcode"], "properties": { "branch": { "type": "string" }, "item_barcode": { "type": "string" }, "override_reason": { "type": "string" } } }))), ("200", ok("Renewed", reference("Renewed"))))) },
+            "/api/v1/patrons/{id}/loans": { "get": op("A patron's open loans (staff within scope, or the patron themself)", "circulation", vec![id.clone()], None, ("200", ok("Loans", list_of("LoanLine")))) },
+            "/api/v1/patrons/{id}/fines": { "get": op("A patron's ledger: balance, each charge's balance and every entry", "circulation", vec![id.clone()], None, ("200", ok("The ledger", reference("Fines")))) },
+            "/api/v1/patrons/{id}/charges": { "post": blocked_op(op("Add a manual charge to a patron's ledger", "circulation", vec![id.clone()], Some(body(reference("LedgerInput"))), ("201", ok("Recorded", reference("Recorded"))))) },
+            "/api/v1/patrons/{id}/payments": { "post": blocked_op(op("Record a payment, full or partial; it is applied to the oldest outstanding charges first", "circulation", vec![id.clone()], Some(body(reference("LedgerInput"))), ("201", ok("Recorded (one entry per charge paid)", reference("Recorded"))))) },
+            "/api/v1/patrons/{id}/waivers": { "post": blocked_op(op("Waive all or part of one charge (charge_id)", "circulation", vec![id.clone()], Some(body(reference("LedgerInput"))), ("201", ok("Recorded", reference("Recorded"))))) },
+            "/api/v1/patrons/{id}/refunds": { "post": blocked_op(op("Refund all or part of what was paid on one charge (charge_id)", "circulation", vec![id.clone()], Some(body(reference("LedgerInput"))), ("201", ok("Recorded", reference("Recorded"))))) },
+            "/api/v1/members/{code}/items-float": {
+                "get": op("Whether a member's items float (stay at whichever of its branches they are returned to)", "circulation", vec![code.clone()], None, ("200", ok("The flag", json!({ "type": "object", "properties": { "items_float": { "type": "boolean" } } })))),
+                "put": op("Let a member's items float, or send them home on return (member or consortium administrators; audited)", "circulation", vec![code.clone()], Some(body(json!({ "type": "object", "required": ["items_float"], "properties": { "items_float": { "type": "boolean" } } }))), ("200", ok("Set", json!({ "type": "object", "properties": { "items_float": { "type": "boolean" } } }))))
             },
             "/api/v1/staff": {
                 "get": op("Staff accounts the caller manages", "accounts", vec![], None, ("200", ok("Staff", list_of("Staff")))),

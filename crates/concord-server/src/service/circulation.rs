@@ -119,6 +119,22 @@ async fn money_and_time(conn: &mut Conn) -> ServiceResult<(Currency, i32)> {
     Ok((currency, offset))
 }
 
+/// The desk's branch, the consortium's currency and time offset, and the policy rules: read
+/// before the write transaction, on a read connection, so that the single writer is held only for
+/// what must be consistent (patron, item, loans, ledger). They change rarely and only by
+/// administrators; a change committed meanwhile applies from the next action, as if this one had
+/// come first.
+async fn desk_settings(
+    ctx: &Context,
+    branch_code: &str,
+) -> ServiceResult<(Branch, (Currency, i32), Vec<PolicyRule>)> {
+    let mut conn = ctx.store.read().await?;
+    let branch = desk_branch(&mut conn, branch_code).await?;
+    let money_and_time = money_and_time(&mut conn).await?;
+    let rules = rules(&mut conn).await?;
+    Ok((branch, money_and_time, rules))
+}
+
 async fn rules(conn: &mut Conn) -> ServiceResult<Vec<PolicyRule>> {
     Ok(concord_store::policies::list_policy_rules(conn)
         .await?
@@ -325,8 +341,7 @@ pub async fn checkout(
     let barcode = parse_barcode("item_barcode", item_barcode)?;
     let override_reason = self::override_reason(override_reason)?;
     let now = ctx.now();
-    let mut tx = ctx.store.write().await?;
-    let branch = desk_branch(&mut tx, branch_code).await?;
+    let (branch, (currency, offset), rules) = desk_settings(ctx, branch_code).await?;
     authorise(
         who,
         Action::Circulate {
@@ -343,11 +358,10 @@ pub async fn checkout(
             },
         )?;
     }
+    let mut tx = ctx.store.write().await?;
     let patron = patron_by_card(&mut tx, &card).await?;
     store::lock_patron(&mut tx, patron.id).await?;
     let item = item_by_barcode(&mut tx, &barcode).await?;
-    let (currency, offset) = money_and_time(&mut tx).await?;
-    let rules = rules(&mut tx).await?;
     let context = policy_context(branch.member_id, branch.id, &patron, &item)?;
     let (policy, rule_ids) = policy_for(&rules, &context)?;
     let (_, ledger) = ledger_of(&mut tx, patron.id, currency).await?;
@@ -434,9 +448,9 @@ pub async fn checkout(
         )
         .await?;
     }
-    let title = title_of(&mut tx, &item).await?;
     tx.commit().await.map_err(concord_store::StoreError::from)?;
     ctx.catalogue_changed();
+    let title = title_of(&mut *ctx.store.read().await?, &item).await?;
     Ok(CheckoutReceipt {
         loan_id: loan.id,
         patron_id: patron.id,
@@ -509,8 +523,7 @@ pub async fn checkin(
 ) -> ServiceResult<CheckinReceipt> {
     let barcode = parse_barcode("item_barcode", item_barcode)?;
     let now = ctx.now();
-    let mut tx = ctx.store.write().await?;
-    let branch = desk_branch(&mut tx, branch_code).await?;
+    let branch = desk_branch(&mut *ctx.store.read().await?, branch_code).await?;
     authorise(
         who,
         Action::Circulate {
@@ -518,6 +531,7 @@ pub async fn checkin(
             branch: branch.id,
         },
     )?;
+    let mut tx = ctx.store.write().await?;
     let item = item_by_barcode(&mut tx, &barcode).await?;
     let loan = store::open_loan_of_item(&mut tx, item.id).await?;
     let mut fine_charged = None;
@@ -575,12 +589,19 @@ pub async fn checkin(
                 now,
             )
             .await?;
-            Some(branch_by_id(&mut tx, to).await?)
+            Some(to)
         }
     };
-    let title = title_of(&mut tx, &item).await?;
     tx.commit().await.map_err(concord_store::StoreError::from)?;
     ctx.catalogue_changed();
+    // What the receipt shows is read after the commit, so the writer is held no longer than the
+    // change itself needs.
+    let mut conn = ctx.store.read().await?;
+    let transit_to = match transit_to {
+        Some(to) => Some(branch_by_id(&mut conn, to).await?),
+        None => None,
+    };
+    let title = title_of(&mut conn, &item).await?;
     Ok(CheckinReceipt {
         item_barcode: item.barcode.to_string(),
         title,
@@ -1225,6 +1246,17 @@ pub async fn run_due_jobs(
     Ok(run)
 }
 
+/// Whether a member's items float, for whoever may manage that member.
+pub async fn items_float(ctx: &Context, who: &Principal, member_code: &str) -> ServiceResult<bool> {
+    let code = Code::parse("member", member_code)?;
+    let mut conn = ctx.store.read().await?;
+    let member = concord_store::org::member_by_code(&mut conn, &code)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("member {code}")))?;
+    authorise(who, Action::ManageMember { member: member.id })?;
+    Ok(store::member_items_float(&mut conn, member.id).await?)
+}
+
 /// Lets (or stops) a member's items float: stay at whichever of its branches they are returned to.
 pub async fn set_items_float(
     ctx: &Context,
@@ -1238,6 +1270,7 @@ pub async fn set_items_float(
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("member {code}")))?;
     authorise(who, Action::ManageMember { member: member.id })?;
+    let before = store::member_items_float(&mut tx, member.id).await?;
     store::set_member_items_float(&mut tx, member.id, floats).await?;
     audit(
         ctx,
@@ -1248,7 +1281,7 @@ pub async fn set_items_float(
             entity_kind: "member",
             entity_id: member.id.to_string(),
             member: Some(member.id),
-            before: None,
+            before: Some(&before),
             after: Some(&floats),
             reason: None,
         },

@@ -307,10 +307,54 @@ async fn checkout_checkin_renew_with_blocks_overrides_and_routing() {
             .await;
         assert_eq!(home.json()["routing"], "to_shelf");
 
-        // A floating member keeps items where they are returned.
-        circulation::set_items_float(&server.ctx, &Principal::Operator, "SHIRE", true)
+        // A floating member keeps items where they are returned. Only an administrator of that
+        // member (or of the consortium) may say so, and the change is audited.
+        server
+            .staff("rohan-admin", "member_admin", "member:ROHAN")
+            .await;
+        let stranger = server.staff_client("rohan-admin").await;
+        let float = json!({"items_float": true});
+        let refused = stranger
+            .put_json("/api/v1/members/SHIRE/items-float", &float)
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert_eq!(refused.error_code(), "forbidden");
+        assert_eq!(
+            desk.put_json("/api/v1/members/SHIRE/items-float", &float)
+                .await
+                .status,
+            403
+        );
+        server
+            .staff("shire-admin", "member_admin", "member:SHIRE")
+            .await;
+        let admin = server.staff_client("shire-admin").await;
+        let before = admin.get("/api/v1/members/SHIRE/items-float").await;
+        assert_eq!(before.json(), json!({"items_float": false}));
+        let set = admin
+            .put_json("/api/v1/members/SHIRE/items-float", &float)
+            .await;
+        assert_eq!(set.status, 200, "{}", set.body);
+        assert_eq!(
+            admin.get("/api/v1/members/SHIRE/items-float").await.json(),
+            json!({"items_float": true})
+        );
+        let audit = admin
+            .get("/api/v1/audit?action=set_items_float&member=SHIRE")
             .await
-            .unwrap();
+            .json();
+        assert_eq!(audit[0]["actor"], "staff:shire-admin", "{audit}");
+        assert_eq!(audit[0]["before"], json!(false));
+        assert_eq!(audit[0]["after"], json!(true));
+        // The page shows the switch ticked.
+        let page = admin.get("/admin/members/SHIRE/floating").await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body
+                .contains(r#"name="items_float" value="yes" checked"#),
+            "{}",
+            page.body
+        );
         let floated = desk
             .post_json(
                 "/api/v1/checkin",
@@ -681,7 +725,6 @@ async fn a_server_killed_mid_load_leaves_no_half_written_loan() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     const ITEMS: usize = 60;
     const PATRONS: usize = 20;
@@ -757,7 +800,9 @@ async fn a_server_killed_mid_load_leaves_no_half_written_loan() {
         bearer: None,
     };
 
-    let done = Arc::new(AtomicUsize::new(0));
+    // Each finished cycle bumps the counter; the test waits on it changing, not on a timer.
+    let (done, mut cycles) = tokio::sync::watch::channel(0usize);
+    let done = Arc::new(done);
     let mut workers = Vec::new();
     for p in 0..PATRONS {
         let client = client.clone();
@@ -788,15 +833,18 @@ async fn a_server_killed_mid_load_leaves_no_half_written_loan() {
                         return;
                     }
                 }
-                done.fetch_add(1, Ordering::SeqCst);
+                done.send_modify(|count| *count += 1);
             }
         }));
     }
-    // Kill once the load is well under way (a condition, not a sleep).
-    while done.load(Ordering::SeqCst) < 200 {
-        tokio::task::yield_now().await;
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    // Kill once the load is well under way.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        cycles.wait_for(|count| *count >= 200),
+    )
+    .await
+    .expect("the load did not reach 200 cycles within two minutes")
+    .unwrap();
     assert!(
         Command::new("kill")
             .args(["-KILL", &server.id().to_string()])
