@@ -1147,3 +1147,33 @@ async fn concurrent_writers_keep_exactly_the_committed_actions_on_every_engine()
         }
     }
 }
+
+/// One member with two branches, and the benchmark fixture's bibs, items and patrons on them.
+async fn circulation_fixture(store: &Store) -> (MemberId, BranchId) {
+    use crate::bench_fixture::{self, FixtureBranch};
+    let mut tx = store.write().await.unwrap();
+    let m = org::insert_member(&mut tx, MemberId(1), &member("m"), NOW)
+        .await
+        .unwrap();
+    let b1 = org::insert_branch(&mut tx, BranchId(2), m.id, &branch("m1"), NOW)
+        .await
+        .unwrap();
+    let b2 = org::insert_branch(&mut tx, BranchId(3), m.id, &branch("m2"), NOW)
+        .await
+        .unwrap();
+    bench_fixture::insert_bibs(&mut tx, 5, NOW).await.unwrap();
+    for (index, b) in [b1.id, b2.id].into_iter().enumerate() {
+        let place = FixtureBranch {
+            branch_id: b.0,
+            member_id: m.id.0,
+        };
+        bench_fixture::insert_items(&mut tx, place, index as u64, 2, 10, NOW)
+            .await
+            .unwrap();
+        bench_fixture::insert_patrons(&mut tx, place, index as u64, 2, 3, "2099-01-01", NOW)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    (m.id, b1.id)
+}
