@@ -279,9 +279,71 @@ fn tag_start(before: u64, after: u64, start: &BytesStart<'_>) -> u64 {
     after.saturating_sub(start.len() as u64 + 2).max(before)
 }
 
+/// [`attributes`] for the form nearly every MARCXML writer produces — `name="value"`
+/// pairs separated by whitespace, values free of references and of the characters that
+/// normalisation changes — scanned directly; `None` for anything else, which then goes
+/// through quick-xml's general iterator. Both give the same values for plain input.
+fn plain_attributes<'a, const N: usize>(
+    raw: &'a str,
+    names: [&[u8]; N],
+) -> Option<[Option<Cow<'a, str>>; N]> {
+    let bytes = raw.as_bytes();
+    let mut found: [Option<Cow<'a, str>>; N] = [const { None }; N];
+    let mut at = 0;
+    loop {
+        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        if at >= bytes.len() {
+            return Some(found);
+        }
+        let name_start = at;
+        while bytes
+            .get(at)
+            .is_some_and(|byte| byte.is_ascii_alphanumeric() || b":_-.".contains(byte))
+        {
+            at += 1;
+        }
+        let name = bytes.get(name_start..at)?;
+        if name.is_empty() || bytes.get(at) != Some(&b'=') {
+            return None;
+        }
+        let quote = *bytes.get(at + 1)?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let value_start = at + 2;
+        let value_end = value_start + memchr::memchr(quote, bytes.get(value_start..)?)?;
+        // The quotes are ASCII, so both ends are character boundaries.
+        let value = raw.get(value_start..value_end)?;
+        if value
+            .bytes()
+            .any(|byte| matches!(byte, b'&' | b'\t' | b'\n' | b'\r'))
+        {
+            return None;
+        }
+        at = value_end + 1;
+        if bytes
+            .get(at)
+            .is_some_and(|byte| !byte.is_ascii_whitespace())
+        {
+            return None;
+        }
+        let (_, local) = split_name(name);
+        if let Some(slot) = names
+            .iter()
+            .position(|wanted| *wanted == local)
+            .and_then(|index| found.get_mut(index))
+        {
+            slot.get_or_insert(Cow::Borrowed(value));
+        }
+    }
+}
+
 /// A name's prefix (empty if none) and local part.
 fn split_name(name: &[u8]) -> (&[u8], &[u8]) {
-    match memchr::memchr(b':', name) {
+    // Names are short: a plain loop beats `memchr`'s set-up.
+    match name.iter().position(|byte| *byte == b':') {
         Some(colon) => (
             name.get(..colon).unwrap_or_default(),
             name.get(colon + 1..).unwrap_or_default(),
@@ -328,6 +390,15 @@ fn is_marc(scopes: &[Scope], prefix: &[u8]) -> bool {
 /// wins), in one pass over the tag and without copying unless a value holds a reference
 /// or a character that attribute-value normalisation changes.
 fn attributes<'a, const N: usize>(
+    start: &'a BytesStart<'_>,
+    names: [&[u8]; N],
+) -> [Option<Cow<'a, str>>; N] {
+    plain_attributes(start.attributes_raw(), names)
+        .unwrap_or_else(|| general_attributes(start, names))
+}
+
+/// [`attributes`] through quick-xml's attribute iterator, for any well-formed tag.
+fn general_attributes<'a, const N: usize>(
     start: &'a BytesStart<'_>,
     names: [&[u8]; N],
 ) -> [Option<Cow<'a, str>>; N] {
@@ -765,5 +836,31 @@ mod tests {
         let field = record.field("245").unwrap();
         assert_eq!((field.indicator1, field.indicator2), ('1', ' '));
         assert_eq!(field.subfield('<'), Some("x"));
+    }
+
+    #[test]
+    fn plain_attribute_scan_agrees_with_quick_xml_or_declines() {
+        let tags = [
+            r#"datafield tag="245" ind1="1" ind2=" ""#,
+            r#"datafield  tag='245'	ind1="" ind2=' ' "#,
+            r#"datafield marc:tag="245" ind1="1" ind1="2" other="x>y""#,
+            r#"datafield tag = "245" ind1="1""#,
+            r#"datafield tag="245"ind1="1""#,
+            r#"datafield tag="2&#52;5" ind1="&lt;" ind2="	""#,
+            r#"datafield tag="245" ind1="1"#,
+            r#"datafield tag=245"#,
+            r#"datafield tag="é" ind1="ü""#,
+            r#"datafield"#,
+        ];
+        let mut scanned = 0;
+        for tag in tags {
+            let start = BytesStart::from_content(tag, "datafield".len());
+            let names: [&[u8]; 3] = [b"tag", b"ind1", b"ind2"];
+            if let Some(plain) = plain_attributes(start.attributes_raw(), names) {
+                assert_eq!(plain, general_attributes(&start, names), "{tag}");
+                scanned += 1;
+            }
+        }
+        assert_eq!(scanned, 5);
     }
 }
