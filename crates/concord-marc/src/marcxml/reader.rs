@@ -298,10 +298,7 @@ fn plain_attributes<'a, const N: usize>(
             return Some(found);
         }
         let name_start = at;
-        while bytes
-            .get(at)
-            .is_some_and(|byte| byte.is_ascii_alphanumeric() || b":_-.".contains(byte))
-        {
+        while bytes.get(at).is_some_and(|byte| is_plain_name_byte(*byte)) {
             at += 1;
         }
         let name = bytes.get(name_start..at)?;
@@ -313,7 +310,12 @@ fn plain_attributes<'a, const N: usize>(
             return None;
         }
         let value_start = at + 2;
-        let value_end = value_start + memchr::memchr(quote, bytes.get(value_start..)?)?;
+        // Values are a character or three: a plain loop beats `memchr`'s set-up.
+        let value_end = value_start
+            + bytes
+                .get(value_start..)?
+                .iter()
+                .position(|byte| *byte == quote)?;
         // The quotes are ASCII, so both ends are character boundaries.
         let value = raw.get(value_start..value_end)?;
         if value
@@ -330,14 +332,23 @@ fn plain_attributes<'a, const N: usize>(
             return None;
         }
         let (_, local) = split_name(name);
+        // Compared by hand: a call to `memcmp` costs more than these few bytes.
         if let Some(slot) = names
             .iter()
-            .position(|wanted| *wanted == local)
+            .position(|wanted| {
+                wanted.len() == local.len() && wanted.iter().zip(local).all(|(a, b)| a == b)
+            })
             .and_then(|index| found.get_mut(index))
         {
             slot.get_or_insert(Cow::Borrowed(value));
         }
     }
+}
+
+/// The bytes [`plain_attributes`] takes in an attribute name: ASCII letters, digits and
+/// `:_-.`.
+fn is_plain_name_byte(byte: u8) -> bool {
+    matches!(byte, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b':' | b'_' | b'-' | b'.')
 }
 
 /// A name's prefix (empty if none) and local part.
