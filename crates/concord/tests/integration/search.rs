@@ -9,7 +9,8 @@ use concord_domain::catalogue::holdings::HoldingsMapping;
 use concord_domain::codes::Code;
 use concord_domain::ids::BibId;
 use concord_marc::{
-    DataField, InvalidText, Leader, ReadOptions, Record, Tag, read_any_with_options, to_iso2709,
+    DataField, InvalidText, Leader, ReadOptions, Record, RecordOffset, Tag, read_any_with_options,
+    to_iso2709,
 };
 use concord_search::{FacetField, SearchRequest, SearchResponse};
 use concord_server::service::catalogue::{self, ImportOptions, ItemInput};
@@ -53,7 +54,8 @@ async fn import(server: &TestServer, records: &[Record]) -> Vec<BibId> {
             invalid_text: InvalidText::Error,
         },
     )
-    .unwrap();
+    .unwrap()
+    .with_offsets();
     let summary = catalogue::import(
         &server.ctx,
         &Principal::Operator,
