@@ -140,7 +140,8 @@ pub fn read_any_with_options<R: Read>(
     let mut prefix = Vec::new();
     (&mut input).take(SNIFF_LENGTH).read_to_end(&mut prefix)?;
     let format = detect_format(&prefix);
-    let rejoined = BufReader::new(Cursor::new(prefix).chain(input));
+    let rejoined =
+        BufReader::with_capacity(crate::READ_BUFFER_SIZE, Cursor::new(prefix).chain(input));
     Ok(match format {
         Some(Format::MarcXml) => AnyReader::MarcXml(MarcXmlReader::new(rejoined)),
         Some(Format::Iso2709) | None => {

@@ -30,3 +30,7 @@ pub use record::{
     CharacterCoding, ControlField, DataField, Field, Leader, Record, Subfield, Tag, TagError,
 };
 pub use text::to_line_format;
+
+/// The buffer size of the readers this crate wraps around a plain `Read`: big enough that a
+/// record of either format (ISO 2709 caps one at 99,999 bytes) seldom straddles two reads.
+pub(crate) const READ_BUFFER_SIZE: usize = 128 * 1024;

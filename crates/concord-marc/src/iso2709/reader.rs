@@ -35,7 +35,7 @@ pub fn read_iso2709(bytes: &[u8]) -> Iso2709Reader<&[u8]> {
 /// Streams ISO 2709 records from any reader; records are read one at a time, so a large
 /// file never has to fit in memory.
 pub fn read_iso2709_from<R: Read>(input: R) -> Iso2709Reader<BufReader<R>> {
-    Iso2709Reader::new(BufReader::new(input))
+    Iso2709Reader::new(BufReader::with_capacity(crate::READ_BUFFER_SIZE, input))
 }
 
 /// An iterator of records (or record errors) from ISO 2709 input.

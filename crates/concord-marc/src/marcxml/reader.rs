@@ -1,10 +1,11 @@
 //! MARCXML reader: streams `<record>` elements out of any XML with quick-xml.
 
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 
-use quick_xml::NsReader;
+use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
+use quick_xml::name::PrefixDeclaration;
 
 use super::MARCXML_NAMESPACE;
 use crate::error::{RecordError, RecordErrorKind};
@@ -17,7 +18,7 @@ pub fn read_marcxml(bytes: &[u8]) -> MarcXmlReader<&[u8]> {
 
 /// Streams MARCXML records from any reader.
 pub fn read_marcxml_from<R: Read>(input: R) -> MarcXmlReader<BufReader<R>> {
-    MarcXmlReader::new(BufReader::new(input))
+    MarcXmlReader::new(BufReader::with_capacity(crate::READ_BUFFER_SIZE, input))
 }
 
 /// An iterator of records (or record errors) from MARCXML.
@@ -28,12 +29,33 @@ pub fn read_marcxml_from<R: Read>(input: R) -> MarcXmlReader<BufReader<R>> {
 /// namespace and so are passed over). A malformed record yields an error and reading goes
 /// on; a syntax error ends the stream, because nothing after it can be trusted.
 pub struct MarcXmlReader<R> {
-    xml: NsReader<R>,
+    xml: Reader<R>,
     buffer: Vec<u8>,
+    /// The namespace declarations in scope, innermost last.
+    scopes: Vec<Scope>,
+    /// How many elements are open.
+    depth: usize,
+    /// How many fields the last record had: the next record's field list starts that big.
+    last_field_count: usize,
     record_number: u64,
     /// Where the record last yielded (its `<record` tag) starts.
     record_offset: u64,
     finished: bool,
+}
+
+/// One namespace declaration (`xmlns` or `xmlns:prefix`) on an open element.
+///
+/// The reader resolves namespaces itself, and only for `record` elements, because that is
+/// the one place the namespace decides anything: elements inside a record are matched by
+/// local name. Start tags without the text `xmlns` (nearly all of them) cost nothing.
+struct Scope {
+    /// The depth of the element that declares it (1 for the document element).
+    depth: usize,
+    /// The prefix; empty for the default namespace.
+    prefix: Vec<u8>,
+    /// Whether names under this prefix are MARC elements: the MARC21 slim namespace, or
+    /// the default namespace undeclared with `xmlns=""`.
+    is_marc: bool,
 }
 
 /// What the reader is collecting text for.
@@ -67,13 +89,16 @@ impl Partial {
 impl<R: BufRead> MarcXmlReader<R> {
     /// A reader over any buffered input.
     pub fn new(input: R) -> MarcXmlReader<R> {
-        let mut xml = NsReader::from_reader(input);
+        let mut xml = Reader::from_reader(input);
         let config = xml.config_mut();
         config.trim_text(false);
         config.expand_empty_elements = true;
         MarcXmlReader {
             xml,
             buffer: Vec::new(),
+            scopes: Vec::new(),
+            depth: 0,
+            last_field_count: 0,
             record_number: 0,
             record_offset: 0,
             finished: false,
@@ -100,8 +125,8 @@ impl<R: BufRead> MarcXmlReader<R> {
         loop {
             self.buffer.clear();
             let before = self.xml.buffer_position();
-            let (namespace, event) = match self.xml.read_resolved_event_into(&mut self.buffer) {
-                Ok(resolved) => resolved,
+            let event = match self.xml.read_event_into(&mut self.buffer) {
+                Ok(event) => event,
                 Err(error) => {
                     let offset = self.xml.error_position();
                     if partial.is_none() {
@@ -115,25 +140,24 @@ impl<R: BufRead> MarcXmlReader<R> {
                     )));
                 }
             };
-            let is_marc = match namespace {
-                ResolveResult::Unbound => true,
-                ResolveResult::Bound(namespace) => namespace.as_ref() == MARCXML_NAMESPACE,
-                ResolveResult::Unknown(_) => false,
-            };
             let after = self.xml.buffer_position();
             match event {
                 Event::Start(start) => {
-                    let local = start.local_name();
-                    let name = local.as_ref().as_bytes();
+                    self.depth += 1;
+                    if declares_namespaces(start.as_bytes()) {
+                        declare_namespaces(&mut self.scopes, self.depth, &start);
+                    }
+                    let qualified = start.name();
+                    let (prefix, name) = split_name(qualified.as_ref().as_bytes());
                     match partial.as_mut() {
-                        None if is_marc && name == b"record" => {
+                        None if name == b"record" && is_marc(&self.scopes, prefix) => {
                             self.record_number += 1;
                             self.record_offset = tag_start(before, after, &start);
                             partial = Some(Partial {
                                 number: self.record_number,
                                 offset: self.record_offset,
                                 leader: None,
-                                fields: Vec::new(),
+                                fields: Vec::with_capacity(self.last_field_count),
                                 field: None,
                                 leaf: None,
                                 text: String::new(),
@@ -148,17 +172,30 @@ impl<R: BufRead> MarcXmlReader<R> {
                     }
                 }
                 Event::End(end) => {
-                    let local = end.local_name();
-                    let name = local.as_ref().as_bytes();
+                    let qualified = end.name();
+                    let (prefix, name) = split_name(qualified.as_ref().as_bytes());
+                    let mut finished = None;
                     if let Some(record) = partial.as_mut() {
                         if record.skipping > 0 {
                             record.skipping -= 1;
-                        } else if name == b"record" && is_marc {
-                            let record = partial.take()?;
-                            return Some(finish(record));
+                        } else if name == b"record" && is_marc(&self.scopes, prefix) {
+                            finished = partial.take();
                         } else {
                             end_element(record, name, before);
                         }
+                    }
+                    // The element's own declarations went out of scope with it.
+                    while self
+                        .scopes
+                        .last()
+                        .is_some_and(|scope| scope.depth >= self.depth)
+                    {
+                        self.scopes.pop();
+                    }
+                    self.depth = self.depth.saturating_sub(1);
+                    if let Some(record) = finished {
+                        self.last_field_count = record.fields.len();
+                        return Some(finish(record));
                     }
                 }
                 Event::Text(text) => {
@@ -242,34 +279,190 @@ fn tag_start(before: u64, after: u64, start: &BytesStart<'_>) -> u64 {
     after.saturating_sub(start.len() as u64 + 2).max(before)
 }
 
-fn attribute(start: &BytesStart<'_>, name: &[u8]) -> Option<String> {
-    start
-        .attributes()
-        .flatten()
-        .find(|attribute| attribute.key.local_name().as_ref().as_bytes() == name)
-        .and_then(|attribute| {
+/// [`attributes`] for the form nearly every MARCXML writer produces — `name="value"`
+/// pairs separated by whitespace, values free of references and of the characters that
+/// normalisation changes — scanned directly; `None` for anything else, which then goes
+/// through quick-xml's general iterator. Both give the same values for plain input.
+fn plain_attributes<'a, const N: usize>(
+    raw: &'a str,
+    names: [&[u8]; N],
+) -> Option<[Option<Cow<'a, str>>; N]> {
+    let bytes = raw.as_bytes();
+    let mut found: [Option<Cow<'a, str>>; N] = [const { None }; N];
+    let mut at = 0;
+    loop {
+        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        if at >= bytes.len() {
+            return Some(found);
+        }
+        let name_start = at;
+        while bytes.get(at).is_some_and(|byte| is_plain_name_byte(*byte)) {
+            at += 1;
+        }
+        let name = bytes.get(name_start..at)?;
+        if name.is_empty() || bytes.get(at) != Some(&b'=') {
+            return None;
+        }
+        let quote = *bytes.get(at + 1)?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let value_start = at + 2;
+        // Values are a character or three: a plain loop beats `memchr`'s set-up.
+        let value_end = value_start
+            + bytes
+                .get(value_start..)?
+                .iter()
+                .position(|byte| *byte == quote)?;
+        // The quotes are ASCII, so both ends are character boundaries.
+        let value = raw.get(value_start..value_end)?;
+        if value
+            .bytes()
+            .any(|byte| matches!(byte, b'&' | b'\t' | b'\n' | b'\r'))
+        {
+            return None;
+        }
+        at = value_end + 1;
+        if bytes
+            .get(at)
+            .is_some_and(|byte| !byte.is_ascii_whitespace())
+        {
+            return None;
+        }
+        let (_, local) = split_name(name);
+        // Compared by hand: a call to `memcmp` costs more than these few bytes.
+        if let Some(slot) = names
+            .iter()
+            .position(|wanted| {
+                wanted.len() == local.len() && wanted.iter().zip(local).all(|(a, b)| a == b)
+            })
+            .and_then(|index| found.get_mut(index))
+        {
+            slot.get_or_insert(Cow::Borrowed(value));
+        }
+    }
+}
+
+/// The bytes [`plain_attributes`] takes in an attribute name: ASCII letters, digits and
+/// `:_-.`.
+fn is_plain_name_byte(byte: u8) -> bool {
+    matches!(byte, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b':' | b'_' | b'-' | b'.')
+}
+
+/// A name's prefix (empty if none) and local part.
+fn split_name(name: &[u8]) -> (&[u8], &[u8]) {
+    // Names are short: a plain loop beats `memchr`'s set-up.
+    match name.iter().position(|byte| *byte == b':') {
+        Some(colon) => (
+            name.get(..colon).unwrap_or_default(),
+            name.get(colon + 1..).unwrap_or_default(),
+        ),
+        None => (b"", name),
+    }
+}
+
+/// Whether a start tag's text holds `xmlns`; MARC's own elements have no `x` in them, so
+/// this usually ends at the first `memchr`.
+fn declares_namespaces(tag: &[u8]) -> bool {
+    memchr::memchr_iter(b'x', tag)
+        .any(|at| tag.get(at..).is_some_and(|rest| rest.starts_with(b"xmlns")))
+}
+
+/// Records the namespace declarations of an element opened at `depth`.
+fn declare_namespaces(scopes: &mut Vec<Scope>, depth: usize, start: &BytesStart<'_>) {
+    for attribute in start.attributes().with_checks(false) {
+        let Ok(attribute) = attribute else { break };
+        let prefix = match attribute.key.as_namespace_binding() {
+            Some(PrefixDeclaration::Default) => "",
+            Some(PrefixDeclaration::Named(prefix)) => prefix,
+            None => continue,
+        };
+        let namespace = attribute.value.as_ref();
+        scopes.push(Scope {
+            depth,
+            prefix: prefix.as_bytes().to_vec(),
+            is_marc: namespace == MARCXML_NAMESPACE || (prefix.is_empty() && namespace.is_empty()),
+        });
+    }
+}
+
+/// Whether an element name with this prefix is in the MARC21 slim namespace or in no
+/// namespace at all. A prefix nobody declared is not MARC.
+fn is_marc(scopes: &[Scope], prefix: &[u8]) -> bool {
+    match scopes.iter().rev().find(|scope| scope.prefix == prefix) {
+        Some(scope) => scope.is_marc,
+        None => prefix.is_empty(),
+    }
+}
+
+/// The values of the named attributes (matched by local name; the first of duplicates
+/// wins), in one pass over the tag and without copying unless a value holds a reference
+/// or a character that attribute-value normalisation changes.
+fn attributes<'a, const N: usize>(
+    start: &'a BytesStart<'_>,
+    names: [&[u8]; N],
+) -> [Option<Cow<'a, str>>; N] {
+    plain_attributes(start.attributes_raw(), names)
+        .unwrap_or_else(|| general_attributes(start, names))
+}
+
+/// [`attributes`] through quick-xml's attribute iterator, for any well-formed tag.
+fn general_attributes<'a, const N: usize>(
+    start: &'a BytesStart<'_>,
+    names: [&[u8]; N],
+) -> [Option<Cow<'a, str>>; N] {
+    let mut found: [Option<Cow<'a, str>>; N] = [const { None }; N];
+    let mut seen = [false; N];
+    for attribute in start.attributes().with_checks(false).flatten() {
+        let key = attribute.key.local_name();
+        let key = key.as_ref().as_bytes();
+        let Some(index) = names.iter().position(|name| *name == key) else {
+            continue;
+        };
+        let (Some(seen), Some(slot)) = (seen.get_mut(index), found.get_mut(index)) else {
+            continue;
+        };
+        if std::mem::replace(seen, true) {
+            continue;
+        }
+        let plain = !attribute
+            .value
+            .bytes()
+            .any(|byte| matches!(byte, b'&' | b'\t' | b'\n' | b'\r'));
+        *slot = if plain {
+            Some(attribute.value)
+        } else {
             attribute
                 .normalized_value(quick_xml::XmlVersion::default())
                 .ok()
-                .map(|value| value.into_owned())
-        })
+        };
+    }
+    found
 }
 
 /// Tags are three characters; some writers drop leading zeros (`tag="42"`), which
 /// ruby-marc and yaz read as `042`.
 fn parse_xml_tag(text: &str) -> Result<Tag, RecordErrorKind> {
-    let padded = if !text.is_empty() && text.len() < 3 && text.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{text:0>3}")
+    let bytes = text.as_bytes();
+    let parsed = if !bytes.is_empty() && bytes.len() < 3 && bytes.iter().all(u8::is_ascii_digit) {
+        let mut padded = [b'0'; 3];
+        padded
+            .get_mut(3 - bytes.len()..)
+            .unwrap_or_default()
+            .copy_from_slice(bytes);
+        Tag::from_bytes(&padded)
     } else {
-        text.to_owned()
+        Tag::from_bytes(bytes)
     };
-    Tag::parse(&padded).map_err(|_| RecordErrorKind::BadXmlTag {
+    parsed.map_err(|_| RecordErrorKind::BadXmlTag {
         found: text.to_owned(),
     })
 }
 
 /// An indicator: one character; a missing or empty attribute means blank.
-fn parse_indicator(value: Option<String>) -> Result<char, RecordErrorKind> {
+fn parse_indicator(value: Option<Cow<'_, str>>) -> Result<char, RecordErrorKind> {
     let Some(value) = value else { return Ok(' ') };
     let mut characters = value.chars();
     match (characters.next(), characters.next()) {
@@ -277,7 +470,7 @@ fn parse_indicator(value: Option<String>) -> Result<char, RecordErrorKind> {
         (Some(character), None) => Ok(character),
         _ => Err(RecordErrorKind::BadXmlCode {
             what: "indicator",
-            found: value,
+            found: value.into_owned(),
         }),
     }
 }
@@ -297,8 +490,8 @@ fn start_element(record: &mut Partial, name: &[u8], start: &BytesStart<'_>, offs
             record.leaf = Some(Leaf::Leader);
             record.text.clear();
         }
-        (b"controlfield", false) => match attribute(start, b"tag") {
-            None => {
+        (b"controlfield", false) => match attributes(start, [b"tag"]) {
+            [None] => {
                 record.fail(
                     offset,
                     RecordErrorKind::MissingAttribute {
@@ -308,7 +501,7 @@ fn start_element(record: &mut Partial, name: &[u8], start: &BytesStart<'_>, offs
                 );
                 record.skipping += 1;
             }
-            Some(tag) => match parse_xml_tag(&tag) {
+            [Some(tag)] => match parse_xml_tag(&tag) {
                 Ok(tag) => {
                     record.leaf = Some(Leaf::Control(tag));
                     record.text.clear();
@@ -320,14 +513,15 @@ fn start_element(record: &mut Partial, name: &[u8], start: &BytesStart<'_>, offs
             },
         },
         (b"datafield", false) => {
-            let tag = attribute(start, b"tag")
+            let [tag, indicator1, indicator2] = attributes(start, [b"tag", b"ind1", b"ind2"]);
+            let tag = tag
                 .ok_or(RecordErrorKind::MissingAttribute {
                     element: "datafield",
                     attribute: "tag",
                 })
                 .and_then(|tag| parse_xml_tag(&tag));
-            let indicator1 = parse_indicator(attribute(start, b"ind1"));
-            let indicator2 = parse_indicator(attribute(start, b"ind2"));
+            let indicator1 = parse_indicator(indicator1);
+            let indicator2 = parse_indicator(indicator2);
             match (tag, indicator1, indicator2) {
                 (Ok(tag), Ok(indicator1), Ok(indicator2)) => {
                     record.field = Some(DataField::new(tag, indicator1, indicator2));
@@ -339,7 +533,7 @@ fn start_element(record: &mut Partial, name: &[u8], start: &BytesStart<'_>, offs
             }
         }
         (b"subfield", true) => {
-            let code = attribute(start, b"code");
+            let [code] = attributes(start, [b"code"]);
             let mut characters = code.as_deref().unwrap_or_default().chars();
             match (code.as_deref(), characters.next(), characters.next()) {
                 (None, _, _) => {
@@ -516,5 +710,168 @@ mod tests {
         );
         let record = items[1].as_ref().unwrap();
         assert_eq!(record.field("042").unwrap().indicator1, ' ');
+    }
+
+    #[test]
+    fn namespaces_decide_which_record_elements_are_marc() {
+        let record = |name: &str| {
+            format!(
+                "<{name}><{p}leader>00000nam a2200000   4500</{p}leader></{name}>",
+                p = name
+                    .split_once(':')
+                    .map_or(String::new(), |(p, _)| format!("{p}:"))
+            )
+        };
+        let cases = [
+            // No namespace at all, and the default namespace undeclared again.
+            (format!("<collection>{}</collection>", record("record")), 1),
+            (
+                format!(
+                    "<c xmlns=\"urn:other\"><x xmlns=\"\">{}</x></c>",
+                    record("record")
+                ),
+                1,
+            ),
+            // Another default namespace: an OAI-PMH record is not MARC.
+            (
+                format!("<c xmlns=\"urn:other\">{}</c>", record("record")),
+                0,
+            ),
+            // A prefix bound to MARC, one bound elsewhere, one never declared.
+            (
+                format!(
+                    "<m:c xmlns:m=\"{MARCXML_NAMESPACE}\">{}</m:c>",
+                    record("m:record")
+                ),
+                1,
+            ),
+            (
+                format!("<c xmlns:o=\"urn:other\">{}</c>", record("o:record")),
+                0,
+            ),
+            (format!("<c>{}</c>", record("q:record")), 0),
+            // A declaration ends with its element, and an inner one shadows an outer one.
+            (
+                format!(
+                    "<c><w xmlns=\"urn:other\"></w>{}<m:w xmlns:m=\"urn:other\"><n xmlns:m=\"{MARCXML_NAMESPACE}\">{}</n>{}</m:w></c>",
+                    record("record"),
+                    record("m:record"),
+                    record("m:record")
+                ),
+                2,
+            ),
+            // Declared on the record element itself, with the default namespace elsewhere.
+            (
+                format!(
+                    "<c xmlns=\"urn:other\"><record xmlns=\"{MARCXML_NAMESPACE}\"><leader>00000nam a2200000   4500</leader></record></c>"
+                ),
+                1,
+            ),
+        ];
+        for (input, expected) in cases {
+            let read: Vec<_> = read_marcxml(input.as_bytes()).collect();
+            assert_eq!(read.len(), expected, "{input}: {read:?}");
+            assert!(read.iter().all(Result::is_ok), "{input}: {read:?}");
+            assert_eq!(marc_records_by_quick_xml(&input), expected, "{input}");
+        }
+    }
+
+    /// How many MARC `record` elements quick-xml's own namespace resolver finds, as the
+    /// reference for the reader's cheaper resolution.
+    fn marc_records_by_quick_xml(input: &str) -> usize {
+        use quick_xml::name::ResolveResult;
+        let mut xml = quick_xml::NsReader::from_str(input);
+        xml.config_mut().expand_empty_elements = true;
+        let mut count = 0;
+        loop {
+            match xml.read_resolved_event() {
+                Ok((namespace, Event::Start(start))) if start.local_name().as_ref() == "record" => {
+                    count += usize::from(match namespace {
+                        ResolveResult::Unbound => true,
+                        ResolveResult::Bound(namespace) => namespace.as_ref() == MARCXML_NAMESPACE,
+                        ResolveResult::Unknown(_) => false,
+                    });
+                }
+                Ok((_, Event::Eof)) | Err(_) => return count,
+                Ok(_) => {}
+            }
+        }
+    }
+
+    #[test]
+    fn every_xml_fixture_has_as_many_records_as_quick_xml_resolves() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/marc");
+        let mut files = 0;
+        let mut pending = vec![root];
+        while let Some(directory) = pending.pop() {
+            for entry in std::fs::read_dir(&directory).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.extension().is_some_and(|extension| extension == "xml") {
+                    let bytes = std::fs::read(&path).unwrap();
+                    let Ok(text) = std::str::from_utf8(&bytes) else {
+                        continue;
+                    };
+                    let ours = read_marcxml(&bytes).collect::<Vec<_>>();
+                    let ended_by_syntax_error = ours.last().is_some_and(|item| {
+                        matches!(
+                            item,
+                            Err(RecordError {
+                                kind: RecordErrorKind::Xml { .. },
+                                ..
+                            })
+                        )
+                    });
+                    if !ended_by_syntax_error {
+                        assert_eq!(
+                            ours.len(),
+                            marc_records_by_quick_xml(text.trim_start_matches('\u{feff}')),
+                            "{}",
+                            path.display()
+                        );
+                        files += 1;
+                    }
+                }
+            }
+        }
+        assert!(files > 30, "only {files} MARCXML fixtures checked");
+    }
+
+    #[test]
+    fn attribute_values_are_unescaped_and_normalised_and_the_first_of_duplicates_wins() {
+        let input = "<record><leader>00000nam a2200000   4500</leader>\
+                     <datafield tag=\"2&#52;5\" ind1=\"&#49;\" ind2=\"\t\" ind1=\"9\">\
+                     <subfield code=\"&lt;\">x</subfield></datafield></record>";
+        let record = read_marcxml(input.as_bytes()).next().unwrap().unwrap();
+        let field = record.field("245").unwrap();
+        assert_eq!((field.indicator1, field.indicator2), ('1', ' '));
+        assert_eq!(field.subfield('<'), Some("x"));
+    }
+
+    #[test]
+    fn plain_attribute_scan_agrees_with_quick_xml_or_declines() {
+        let tags = [
+            r#"datafield tag="245" ind1="1" ind2=" ""#,
+            r#"datafield  tag='245'	ind1="" ind2=' ' "#,
+            r#"datafield marc:tag="245" ind1="1" ind1="2" other="x>y""#,
+            r#"datafield tag = "245" ind1="1""#,
+            r#"datafield tag="245"ind1="1""#,
+            r#"datafield tag="2&#52;5" ind1="&lt;" ind2="	""#,
+            r#"datafield tag="245" ind1="1"#,
+            r#"datafield tag=245"#,
+            r#"datafield tag="é" ind1="ü""#,
+            r#"datafield"#,
+        ];
+        let mut scanned = 0;
+        for tag in tags {
+            let start = BytesStart::from_content(tag, "datafield".len());
+            let names: [&[u8]; 3] = [b"tag", b"ind1", b"ind2"];
+            if let Some(plain) = plain_attributes(start.attributes_raw(), names) {
+                assert_eq!(plain, general_attributes(&start, names), "{tag}");
+                scanned += 1;
+            }
+        }
+        assert_eq!(scanned, 5);
     }
 }

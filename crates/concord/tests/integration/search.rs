@@ -54,7 +54,8 @@ async fn import(server: &TestServer, records: &[Record]) -> Vec<BibId> {
             invalid_text: InvalidText::Error,
         },
     )
-    .unwrap();
+    .unwrap()
+    .with_offsets();
     let summary = catalogue::import(
         &server.ctx,
         &Principal::Operator,
