@@ -24,6 +24,7 @@ use tantivy::tokenizer::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::document::BibDocument;
+use crate::facets::FacetOrdinalCache;
 
 /// What can go wrong opening, writing or searching the index.
 #[derive(Debug, thiserror::Error)]
@@ -196,6 +197,7 @@ pub struct SearchIndex {
     pub(crate) index: Index,
     pub(crate) fields: Fields,
     pub(crate) reader: IndexReader,
+    pub(crate) facet_ordinals: FacetOrdinalCache,
 }
 
 impl SearchIndex {
@@ -222,6 +224,7 @@ impl SearchIndex {
             index,
             fields,
             reader,
+            facet_ordinals: FacetOrdinalCache::default(),
         })
     }
 

@@ -13,6 +13,7 @@
 pub mod bench;
 pub mod citation;
 pub mod document;
+mod facets;
 pub mod index;
 pub mod searcher;
 
