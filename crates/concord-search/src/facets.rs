@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Cardinality, Column, StrColumn};
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, Searcher, SegmentReader};
 
@@ -226,7 +226,12 @@ pub(crate) type FacetFruit = Vec<Vec<(u32, u64)>>;
 
 pub(crate) struct FacetSegmentCounter {
     facets: Vec<SegmentFacet>,
+    /// Documents passed one at a time (with a score), counted in blocks.
+    pending: Vec<DocId>,
 }
+
+/// How many documents to gather before counting them as a block.
+const BLOCK: usize = 64;
 
 struct SegmentFacet {
     ordinals: Option<Column<u64>>,
@@ -235,6 +240,10 @@ struct SegmentFacet {
     /// Plain facets: counts by segment ordinal. Holdings facets: counts by global ordinal.
     counts: Vec<u32>,
     seen_in_document: Vec<u32>,
+    /// Whether every document has at most one value, so a block of documents can be read in
+    /// one batched call.
+    single_valued: bool,
+    block_values: Vec<Option<u64>>,
 }
 
 impl Collector for FacetCounter {
@@ -258,15 +267,24 @@ impl Collector for FacetCounter {
                 GlobalValues::Owned(values) => values.len(),
                 GlobalValues::InDictionary { .. } => map.len(),
             };
+            let ordinals_column = column.map(|column| column.ords().clone());
+            let single_valued = ordinals_column
+                .as_ref()
+                .is_some_and(|column| column.get_cardinality() != Cardinality::Multivalued);
             facets.push(SegmentFacet {
-                ordinals: column.map(|column| column.ords().clone()),
+                ordinals: ordinals_column,
                 map,
                 deduplicate: ordinals.deduplicate,
                 counts: vec![0; counted],
                 seen_in_document: Vec::new(),
+                single_valued,
+                block_values: Vec::new(),
             });
         }
-        Ok(FacetSegmentCounter { facets })
+        Ok(FacetSegmentCounter {
+            facets,
+            pending: Vec::with_capacity(BLOCK),
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -290,6 +308,26 @@ impl Collector for FacetCounter {
 }
 
 impl SegmentFacet {
+    fn count_block(&mut self, docs: &[DocId]) {
+        let Some(column) = &self.ordinals else {
+            return;
+        };
+        if !self.single_valued || self.deduplicate {
+            for doc in docs {
+                self.count(*doc);
+            }
+            return;
+        }
+        self.block_values.clear();
+        self.block_values.resize(docs.len(), None);
+        column.first_vals(docs, &mut self.block_values);
+        for ordinal in self.block_values.iter().flatten() {
+            if let Some(count) = self.counts.get_mut(*ordinal as usize) {
+                *count += 1;
+            }
+        }
+    }
+
     fn count(&mut self, doc: DocId) {
         let Some(column) = &self.ordinals else {
             return;
@@ -344,21 +382,25 @@ impl SegmentCollector for FacetSegmentCounter {
     type Fruit = FacetFruit;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for facet in &mut self.facets {
-            facet.count(doc);
+        self.pending.push(doc);
+        if self.pending.len() == BLOCK {
+            let pending = std::mem::take(&mut self.pending);
+            self.collect_block(&pending);
+            self.pending = pending;
+            self.pending.clear();
         }
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
         // Facet by facet keeps one column's data hot in the cache.
         for facet in &mut self.facets {
-            for doc in docs {
-                facet.count(*doc);
-            }
+            facet.count_block(docs);
         }
     }
 
-    fn harvest(self) -> FacetFruit {
+    fn harvest(mut self) -> FacetFruit {
+        let pending = std::mem::take(&mut self.pending);
+        self.collect_block(&pending);
         self.facets.into_iter().map(SegmentFacet::harvest).collect()
     }
 }
