@@ -1,7 +1,7 @@
 //! Searching the index: the query language, member views, sorting, paging and exact facets.
 //!
 //! **Invariant:** totals and facet counts are exact. The total is tantivy's `Count`; facets are
-//! counted by [`crate::facets`], which visits every matching document and reads the facet
+//! counted by the `facets` module, which visits every matching document and reads the facet
 //! fields' ordinals, once per distinct value per bib, never from a sample or a top-N shortlist.
 
 use std::collections::BTreeMap;
