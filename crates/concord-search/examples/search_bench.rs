@@ -4,6 +4,9 @@
 //!
 //! cargo run --release -p concord-search --example search_bench -- [BIBS] [FIXTURES_DIR]
 //! PostgreSQL side: set CONCORD_BENCH_POSTGRES_URL (needs psql and pgbench on the PATH).
+//! Set CONCORD_BENCH_INDEX_DIR to keep the index there and reuse it in later runs (same BIBS),
+//! so that search changes can be compared on the very same index. CONCORD_BENCH_CLIENTS=1,20
+//! chooses the client counts.
 // A benchmark tool, not server code: it fails loudly, and reading the clock is its purpose.
 #![allow(
     clippy::unwrap_used,
@@ -46,35 +49,56 @@ fn main() {
     let shape = CatalogueShape::seo_like(bibs);
 
     let work = std::env::temp_dir().join(format!("concord-search-bench-{}", std::process::id()));
-    let index_dir = work.join("index");
+    let kept_index = std::env::var_os("CONCORD_BENCH_INDEX_DIR").map(PathBuf::from);
+    let index_dir = kept_index.clone().unwrap_or_else(|| work.join("index"));
     std::fs::create_dir_all(&index_dir).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    println!("load average at start: {}", load_average());
 
-    // Build.
-    let started = Instant::now();
     let index = SearchIndex::open_or_create(&index_dir).unwrap();
-    let mut indexer = index.indexer(2, 500_000_000).unwrap();
-    let mut items = 0;
-    for number in 0..bibs {
-        let document = synthetic_document(&templates, &shape, number).unwrap();
-        items += document.holdings.len();
-        indexer.add(&document).unwrap();
+    if index.document_count() as usize == bibs {
+        println!(
+            "tantivy: reusing the index of {bibs} bibs in {} ({} MB)",
+            index_dir.display(),
+            directory_bytes(&index_dir) / 1_000_000
+        );
+    } else {
+        // Build.
+        let started = Instant::now();
+        let mut indexer = index.indexer(2, 500_000_000).unwrap();
+        indexer.delete_all().unwrap();
+        let mut items = 0;
+        for number in 0..bibs {
+            let document = synthetic_document(&templates, &shape, number).unwrap();
+            items += document.holdings.len();
+            indexer.add(&document).unwrap();
+        }
+        indexer.commit().unwrap();
+        indexer.finish().unwrap();
+        index.reload().unwrap();
+        let build = started.elapsed();
+        println!(
+            "tantivy build: {bibs} bibs, {items} items in {:.1} s; index {} MB; peak RSS {} MB; load average {}",
+            build.as_secs_f64(),
+            directory_bytes(&index_dir) / 1_000_000,
+            peak_resident_kib().unwrap_or(0) / 1024,
+            load_average()
+        );
     }
-    indexer.commit().unwrap();
-    indexer.finish().unwrap();
-    index.reload().unwrap();
-    let build = started.elapsed();
-    println!(
-        "tantivy build: {bibs} bibs, {items} items in {:.1} s; index {} MB; peak RSS {} MB",
-        build.as_secs_f64(),
-        directory_bytes(&index_dir) / 1_000_000,
-        peak_resident_kib().unwrap_or(0) / 1024
-    );
 
     let words = query_words(&templates);
     println!("query words: {}", words.join(" "));
 
     // tantivy, one client then twenty.
-    for clients in [1, CLIENTS] {
+    // CONCORD_BENCH_CLIENTS=1 runs the single-client part only (for profiling).
+    let client_counts: Vec<usize> = match std::env::var("CONCORD_BENCH_CLIENTS") {
+        Ok(list) => list
+            .split(',')
+            .map(|n| n.trim().parse().expect("CLIENTS"))
+            .collect(),
+        Err(_) => vec![1, CLIENTS],
+    };
+    for &clients in &client_counts {
         let per_client = if clients == 1 {
             QUERIES_ALONE
         } else {
@@ -112,6 +136,10 @@ fn main() {
         let elapsed = started.elapsed().as_secs_f64();
         report("tantivy", clients, &mut latencies, elapsed);
     }
+    println!(
+        "tantivy peak RSS after searching: {} MB",
+        peak_resident_kib().unwrap_or(0) / 1024
+    );
     let sample = index.search(&{
         let mut r = SearchRequest::new(words[0].clone());
         r.facets = BENCH_FACETS.to_vec();
@@ -128,16 +156,29 @@ fn main() {
     std::fs::remove_dir_all(&work).ok();
 }
 
+/// The 1, 5 and 15 minute load averages, to judge how shared the machine was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
 fn report(engine: &str, clients: usize, latencies: &mut [u64], elapsed_seconds: f64) {
     latencies.sort_unstable();
     let mean = latencies.iter().sum::<u64>() as f64 / latencies.len().max(1) as f64;
     println!(
-        "{engine} {clients:>2} client(s): {} queries, p50 {:.1} ms, p95 {:.1} ms, mean {:.1} ms, {:.0} queries/s",
+        "{engine} {clients:>2} client(s): {} queries, p50 {:.1} ms, p95 {:.1} ms, mean {:.1} ms, {:.0} queries/s; load average {}",
         latencies.len(),
         quantile(latencies, 0.50) as f64 / 1000.0,
         quantile(latencies, 0.95) as f64 / 1000.0,
         mean / 1000.0,
         latencies.len() as f64 / elapsed_seconds,
+        load_average(),
     );
 }
 

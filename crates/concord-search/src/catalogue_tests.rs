@@ -577,3 +577,70 @@ fn replacing_and_deleting_documents() {
         catalogue.documents.len() as u64 - 1
     );
 }
+
+#[test]
+fn limited_facets_are_the_exact_top_values_ties_by_value() {
+    let catalogue = catalogue();
+    for (query, view) in [("", None), ("music", Some(code("C"))), ("history", None)] {
+        let mut limited = request(query);
+        limited.view = view.clone();
+        limited.facet_limit = 3;
+        let response = catalogue.index.search(&limited).unwrap();
+        let mut everything = request(query);
+        everything.view = view.clone();
+        let full = catalogue.index.search(&everything).unwrap();
+        // Sorting by a field counts without scores, in blocks: the same exact counts.
+        for sort in [SortOrder::Title, SortOrder::Date] {
+            let mut sorted = everything.clone();
+            sorted.sort = sort;
+            let by_field = catalogue.index.search(&sorted).unwrap();
+            assert_eq!(by_field.total, full.total);
+            assert_eq!(by_field.facets, full.facets, "{sort:?} for {query:?}");
+        }
+        for facet in FacetField::ALL {
+            let mut expected = full.facets[&facet].clone();
+            expected.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            expected.truncate(3);
+            assert_eq!(response.facets[&facet], expected, "{facet:?} for {query:?}");
+        }
+    }
+}
+
+#[test]
+fn facet_counts_follow_new_segments_after_a_reload() {
+    let catalogue = catalogue();
+    let view = Some(code("D"));
+    let mut search = request("");
+    search.view = view.clone();
+    // Counted once before the change, so any cached maps must be replaced after the reload.
+    let before = catalogue.index.search(&search).unwrap();
+    assert!(
+        !before.facets[&FacetField::Member]
+            .iter()
+            .any(|c| c.value == "D")
+    );
+
+    let mut added = catalogue.documents[7].clone();
+    added.bib_id = 99_999;
+    added.subject_facets = vec!["Zither music".to_owned()];
+    added.holdings = vec![
+        holding("D", "D-MAIN", "available", false),
+        holding("A", "A-MAIN", "on_loan", true),
+    ];
+    let mut indexer = catalogue.index.indexer(1, 15_000_000).unwrap();
+    indexer.add(&added).unwrap();
+    indexer.commit().unwrap();
+    catalogue.index.reload().unwrap();
+
+    let mut documents = catalogue.documents.clone();
+    documents.push(added);
+    for view in [view, None] {
+        search.view = view.clone();
+        let response = catalogue.index.search(&search).unwrap();
+        let matching: Vec<&BibDocument> = documents
+            .iter()
+            .filter(|document| document.is_visible_in(view.as_ref()))
+            .collect();
+        check_exact_counts(&catalogue, &response, &matching, view.as_ref());
+    }
+}

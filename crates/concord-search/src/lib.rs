@@ -4,6 +4,7 @@
 //! * [`document`] turns a MARC record and its items into a [`BibDocument`] (pure).
 //! * [`index`] holds the schema and the [`Indexer`] that adds, replaces and deletes documents.
 //! * [`searcher`] runs a [`SearchRequest`] and returns a [`SearchResponse`].
+//! * `facets` counts facet values exactly by term ordinals, for the searcher.
 //! * [`citation`] writes a bib as RIS or BibTeX.
 //! * [`bench`] generates a large synthetic catalogue from real records, for the benchmark.
 //!
@@ -13,6 +14,7 @@
 pub mod bench;
 pub mod citation;
 pub mod document;
+mod facets;
 pub mod index;
 pub mod searcher;
 

@@ -1,21 +1,21 @@
 //! Searching the index: the query language, member views, sorting, paging and exact facets.
 //!
 //! **Invariant:** totals and facet counts are exact. The total is tantivy's `Count`; facets are
-//! counted by [`FacetCounter`], which visits every matching document and reads the facet
-//! fields' columns, once per distinct value per bib, never from a sample or a top-N shortlist.
+//! counted by the `facets` module, which visits every matching document and reads the facet
+//! fields' ordinals, once per distinct value per bib, never from a sample or a top-N shortlist.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use concord_domain::codes::Code;
 use serde::Serialize;
-use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
-use tantivy::columnar::StrColumn;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, DocId, Order, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, Order, Score, TantivyDocument, Term};
 
+use crate::facets::{FacetCounter, top_values};
 use crate::index::{EVERYONE, SearchError, SearchIndex, normalised_key};
 
 /// The value of the `available_now` facet.
@@ -95,7 +95,7 @@ impl FacetField {
             .find(|facet| facet.name() == name)
     }
 
-    fn index_field_name(self) -> &'static str {
+    pub(crate) fn index_field_name(self) -> &'static str {
         match self {
             FacetField::Format => "format",
             FacetField::Language => "language",
@@ -110,7 +110,7 @@ impl FacetField {
     }
 
     /// Whether the facet's values depend on which items the viewer may see.
-    fn depends_on_view(self) -> bool {
+    pub(crate) fn depends_on_view(self) -> bool {
         matches!(
             self,
             FacetField::Member | FacetField::Branch | FacetField::AvailableNow
@@ -232,31 +232,39 @@ impl SearchIndex {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let query = self.build_query(request);
         let searcher = self.reader.searcher();
+        let view = request.view.as_ref().map(Code::as_str);
+        let mut facet_ordinals = Vec::with_capacity(request.facets.len());
+        for facet in &request.facets {
+            let ordinals = self.facet_ordinals.get(&searcher, *facet, view)?;
+            facet_ordinals.push((*facet, ordinals));
+        }
         let facets = FacetCounter {
-            facets: request.facets.clone(),
-            view: request.view.as_ref().map(|code| code.as_str().to_owned()),
+            facets: facet_ordinals,
         };
         let page_size = request.page_size.max(1);
         let top = TopDocs::with_limit(page_size).and_offset(request.page * page_size);
         let (total, addresses, facet_counts) = match request.sort {
             SortOrder::Relevance => {
                 let (total, top, facets) =
-                    searcher.search(&query, &(Count, top.order_by_score(), facets))?;
+                    searcher.search(&query, &(Count, top.order_by_score(), facets.clone()))?;
                 (total, addresses_of(top), facets)
             }
             SortOrder::Title => {
                 let collector = top.order_by_string_fast_field("title_sort", Order::Asc);
-                let (total, top, facets) = searcher.search(&query, &(Count, collector, facets))?;
+                let (total, top, facets) =
+                    searcher.search(&query, &(Count, collector, facets.clone()))?;
                 (total, addresses_of(top), facets)
             }
             SortOrder::Author => {
                 let collector = top.order_by_string_fast_field("author_sort", Order::Asc);
-                let (total, top, facets) = searcher.search(&query, &(Count, collector, facets))?;
+                let (total, top, facets) =
+                    searcher.search(&query, &(Count, collector, facets.clone()))?;
                 (total, addresses_of(top), facets)
             }
             SortOrder::Date => {
                 let collector = top.order_by_fast_field::<i64>("year", Order::Desc);
-                let (total, top, facets) = searcher.search(&query, &(Count, collector, facets))?;
+                let (total, top, facets) =
+                    searcher.search(&query, &(Count, collector, facets.clone()))?;
                 (total, addresses_of(top), facets)
             }
         };
@@ -268,7 +276,7 @@ impl SearchIndex {
         Ok(SearchResponse {
             total: total as u64,
             hits,
-            facets: top_facet_values(facet_counts, request.facet_limit),
+            facets: top_values(&facets, facet_counts, request.facet_limit),
         })
     }
 
@@ -507,205 +515,6 @@ fn not_as_exclusion(text: &str) -> String {
         }
     }
     words.join(" ")
-}
-
-fn top_facet_values(
-    counts: HashMap<FacetField, HashMap<String, u64>>,
-    limit: usize,
-) -> BTreeMap<FacetField, Vec<FacetCount>> {
-    counts
-        .into_iter()
-        .map(|(facet, values)| {
-            let mut values: Vec<FacetCount> = values
-                .into_iter()
-                .map(|(value, count)| FacetCount { value, count })
-                .collect();
-            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-            values.truncate(limit);
-            (facet, values)
-        })
-        .collect()
-}
-
-/// Counts facet values over every matching document.
-///
-/// Per segment, plain facets count term ordinals in an array and turn only the ordinals seen
-/// into strings at the end. View-dependent facets first map each ordinal to the value it
-/// stands for in this view (or to nothing when the viewer may not see it), then count each
-/// value once per document, since `*:A` and `A:A` are the same member A to a viewer from A.
-struct FacetCounter {
-    facets: Vec<FacetField>,
-    view: Option<String>,
-}
-
-struct SegmentFacet {
-    facet: FacetField,
-    column: Option<StrColumn>,
-    counts: Vec<u64>,
-    /// For view-dependent facets: ordinal → index of the visible value in `values`.
-    visible: Option<Vec<Option<usize>>>,
-    values: Vec<String>,
-    seen_in_document: Vec<usize>,
-}
-
-struct FacetSegmentCounter {
-    facets: Vec<SegmentFacet>,
-}
-
-impl Collector for FacetCounter {
-    type Fruit = HashMap<FacetField, HashMap<String, u64>>;
-    type Child = FacetSegmentCounter;
-
-    fn for_segment(
-        &self,
-        _segment_ordinal: u32,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<FacetSegmentCounter> {
-        let mut facets = Vec::with_capacity(self.facets.len());
-        for facet in &self.facets {
-            let column = segment.fast_fields().str(facet.index_field_name())?;
-            let term_count = column.as_ref().map_or(0, |column| column.num_terms());
-            let mut values = Vec::new();
-            let visible = match (&column, facet.depends_on_view()) {
-                (Some(column), true) => {
-                    let mut by_value: HashMap<String, usize> = HashMap::new();
-                    let mut mapping = Vec::with_capacity(term_count);
-                    let mut term = String::new();
-                    for ordinal in 0..term_count as u64 {
-                        column.ord_to_str(ordinal, &mut term)?;
-                        let target = term.split_once(':').and_then(|(viewer, value)| {
-                            let allowed =
-                                viewer == EVERYONE || self.view.as_deref() == Some(viewer);
-                            allowed.then(|| {
-                                let next = by_value.len();
-                                *by_value.entry(value.to_owned()).or_insert(next)
-                            })
-                        });
-                        mapping.push(target);
-                    }
-                    values = vec![String::new(); by_value.len()];
-                    for (value, index) in by_value {
-                        if let Some(slot) = values.get_mut(index) {
-                            *slot = value;
-                        }
-                    }
-                    Some(mapping)
-                }
-                _ => None,
-            };
-            let counted = if visible.is_some() {
-                values.len()
-            } else {
-                term_count
-            };
-            facets.push(SegmentFacet {
-                facet: *facet,
-                column,
-                counts: vec![0; counted],
-                visible,
-                values,
-                seen_in_document: Vec::new(),
-            });
-        }
-        Ok(FacetSegmentCounter { facets })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(
-        &self,
-        segment_fruits: Vec<HashMap<FacetField, HashMap<String, u64>>>,
-    ) -> tantivy::Result<Self::Fruit> {
-        let mut merged: Self::Fruit = self
-            .facets
-            .iter()
-            .map(|facet| (*facet, HashMap::new()))
-            .collect();
-        for fruit in segment_fruits {
-            for (facet, values) in fruit {
-                let target = merged.entry(facet).or_default();
-                for (value, count) in values {
-                    *target.entry(value).or_default() += count;
-                }
-            }
-        }
-        Ok(merged)
-    }
-}
-
-impl SegmentCollector for FacetSegmentCounter {
-    type Fruit = HashMap<FacetField, HashMap<String, u64>>;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        for facet in &mut self.facets {
-            let Some(column) = &facet.column else {
-                continue;
-            };
-            match &facet.visible {
-                None => {
-                    for ordinal in column.term_ords(doc) {
-                        if let Some(count) = usize::try_from(ordinal)
-                            .ok()
-                            .and_then(|index| facet.counts.get_mut(index))
-                        {
-                            *count += 1;
-                        }
-                    }
-                }
-                Some(mapping) => {
-                    facet.seen_in_document.clear();
-                    for ordinal in column.term_ords(doc) {
-                        let target = usize::try_from(ordinal)
-                            .ok()
-                            .and_then(|index| mapping.get(index).copied().flatten());
-                        if let Some(target) = target {
-                            facet.seen_in_document.push(target);
-                        }
-                    }
-                    facet.seen_in_document.sort_unstable();
-                    facet.seen_in_document.dedup();
-                    for target in &facet.seen_in_document {
-                        if let Some(count) = facet.counts.get_mut(*target) {
-                            *count += 1;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    fn harvest(self) -> Self::Fruit {
-        let mut fruit = HashMap::new();
-        for facet in self.facets {
-            let mut values = HashMap::new();
-            match (&facet.visible, &facet.column) {
-                (Some(_), _) => {
-                    for (value, count) in facet.values.into_iter().zip(facet.counts) {
-                        if count > 0 {
-                            values.insert(value, count);
-                        }
-                    }
-                }
-                (None, Some(column)) => {
-                    let mut term = String::new();
-                    for (ordinal, count) in facet.counts.iter().enumerate() {
-                        if *count > 0
-                            && column
-                                .ord_to_str(ordinal as u64, &mut term)
-                                .unwrap_or(false)
-                        {
-                            values.insert(term.clone(), *count);
-                        }
-                    }
-                }
-                (None, None) => {}
-            }
-            fruit.insert(facet.facet, values);
-        }
-        fruit
-    }
 }
 
 #[cfg(test)]
