@@ -59,7 +59,7 @@ async fn import(server: &TestServer, records: &[Record]) -> Vec<BibId> {
     let summary = catalogue::import(
         &server.ctx,
         &Principal::Operator,
-        reader.with_offsets(),
+        reader,
         &ImportOptions {
             member_code: "SHIRE",
             mapping: &HoldingsMapping::default(),
