@@ -247,7 +247,7 @@ enum WriteInner {
 
 impl WriteTx {
     /// Makes the transaction's changes durable; on SQLite returns once its group has committed.
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+    pub async fn commit(mut self) -> StoreResult<()> {
         match &mut self.inner {
             WriteInner::Postgres(_) => {
                 let WriteInner::Postgres(tx) =
@@ -255,10 +255,10 @@ impl WriteTx {
                 else {
                     return Ok(());
                 };
-                tx.commit().await
+                Ok(tx.commit().await?)
             }
             WriteInner::Sqlite(action) => match action.take() {
-                Some(action) => action.commit().await,
+                Some(action) => Ok(action.commit().await?),
                 None => Ok(()),
             },
         }

@@ -61,7 +61,7 @@ async fn login_failed(ctx: &Context, keys: &[&str]) -> ServiceResult<ServiceErro
     for key in keys {
         store::record_login_failure(&mut tx, key, ctx.now()).await?;
     }
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(ServiceError::new(
         ErrorCode::BadCredentials,
         "The login details are not right.",
@@ -93,7 +93,7 @@ async fn start_session(
         store::clear_login_failures(&mut tx, key, now - 24 * 3600).await?;
     }
     store::delete_expired_sessions(&mut tx, now).await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(NewSession {
         token,
         csrf_token,
@@ -208,7 +208,7 @@ pub async fn login_patron(
 pub async fn logout(ctx: &Context, token: &str) -> ServiceResult<()> {
     let mut tx = ctx.store.write().await?;
     store::delete_session(&mut tx, &secrets::token_digest(token)).await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -262,7 +262,7 @@ pub async fn api_token_principal(ctx: &Context, token: &str) -> ServiceResult<Op
     if record.last_used_at.is_none_or(|t| now - t >= 60) {
         let mut tx = ctx.store.write().await?;
         store::touch_api_token(&mut tx, record.id, now).await?;
-        tx.commit().await.map_err(concord_store::StoreError::from)?;
+        tx.commit().await?;
     }
     Ok(Some(Principal::Token {
         id: record.id,
@@ -465,7 +465,7 @@ pub async fn create_staff(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(summary)
 }
 
@@ -544,7 +544,7 @@ pub async fn set_staff_password(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -585,7 +585,7 @@ pub async fn set_staff_disabled(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(after)
 }
 
@@ -662,7 +662,7 @@ pub async fn create_api_token(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(IssuedToken { record, secret })
 }
 
@@ -713,7 +713,7 @@ pub async fn revoke_api_token(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(ApiTokenRecord {
         revoked_at: Some(now),
         ..record

@@ -14,7 +14,7 @@ use concord_domain::org::{Branch, Member};
 use concord_domain::{ErrorCode, FieldError};
 use concord_marc::{DataField, Field, Record, RecordError, Tag, read_iso2709, to_iso2709};
 use concord_store::catalogue::{self as store, BibRow, ImportCounts, ItemRow, MergeRow};
-use concord_store::{Conn, StoreError};
+use concord_store::Conn;
 use serde::Serialize;
 
 use super::{Change, ServiceError, ServiceResult, audit};
@@ -57,10 +57,6 @@ pub struct ImportOptions<'a> {
     pub mapping: &'a HoldingsMapping,
     pub batch_size: usize,
     pub file_name: &'a str,
-}
-
-fn store_error(e: impl Into<StoreError>) -> ServiceError {
-    ServiceError::from(e.into())
 }
 
 /// Loads records into the shared catalogue for one member. Records stream through in batches,
@@ -143,7 +139,7 @@ where
             }
         }
         store::log_changes(&mut tx, "bib", &changed, ctx.now()).await?;
-        tx.commit().await.map_err(store_error)?;
+        tx.commit().await?;
         ctx.catalogue_changed();
         on_progress(summary.counts.read);
     }
@@ -173,7 +169,7 @@ where
         },
     )
     .await?;
-    tx.commit().await.map_err(store_error)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(summary)
 }
@@ -615,7 +611,7 @@ pub async fn update_record(
         },
     )
     .await?;
-    tx.commit().await.map_err(store_error)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(after)
 }
@@ -786,7 +782,7 @@ pub async fn add_item(
         },
     )
     .await?;
-    tx.commit().await.map_err(store_error)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(item)
 }
@@ -840,7 +836,7 @@ pub async fn update_item(
         ..before.clone()
     };
     save_item_change(ctx, &mut tx, who, "item.update", &before, &after).await?;
-    tx.commit().await.map_err(store_error)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(after)
 }
@@ -863,7 +859,7 @@ pub async fn withdraw_item(ctx: &Context, who: &Principal, id: ItemId) -> Servic
         ..before.clone()
     };
     save_item_change(ctx, &mut tx, who, "item.withdraw", &before, &after).await?;
-    tx.commit().await.map_err(store_error)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(after)
 }
@@ -970,7 +966,7 @@ pub async fn merge_bibs(
         },
     )
     .await?;
-    tx.commit().await.map_err(store_error)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(merge)
 }
@@ -1087,7 +1083,7 @@ pub async fn undo_merge(
         },
     )
     .await?;
-    tx.commit().await.map_err(store_error)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(report)
 }

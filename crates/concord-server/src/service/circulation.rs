@@ -448,7 +448,7 @@ pub async fn checkout(
         )
         .await?;
     }
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     let title = title_of(&mut *ctx.store.read().await?, &item).await?;
     Ok(CheckoutReceipt {
@@ -592,7 +592,7 @@ pub async fn checkin(
             Some(to)
         }
     };
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     // What the receipt shows is read after the commit, so the writer is held no longer than the
     // change itself needs.
@@ -745,7 +745,7 @@ pub async fn renew(
         )
         .await?;
     }
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(RenewalReceipt {
         loan_id: loan.id,
@@ -856,7 +856,7 @@ pub async fn mark_not_returned(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(charged)
 }
@@ -914,7 +914,7 @@ pub async fn charge(
         note,
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(id)
 }
@@ -955,7 +955,7 @@ pub async fn pay(
             .await?,
         );
     }
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(ids)
 }
@@ -1041,7 +1041,7 @@ async fn adjust(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(id)
 }
@@ -1135,7 +1135,7 @@ pub async fn charge_overdue_fines(ctx: &Context, who: &Principal) -> ServiceResu
                 accrue_overdue_fine(ctx, &mut tx, who, &current, &item, now).await?;
             if charged.is_some() {
                 store::set_fine_charged(&mut tx, current.id, total).await?;
-                tx.commit().await.map_err(concord_store::StoreError::from)?;
+                tx.commit().await?;
                 ctx.catalogue_changed();
                 fined += 1;
             }
@@ -1156,7 +1156,7 @@ pub async fn anonymise_reading_history(
     };
     let mut tx = ctx.store.write().await?;
     let count = store::anonymise_reading_history(&mut tx, before).await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(count)
 }
@@ -1174,7 +1174,7 @@ pub async fn schedule_daily_jobs(ctx: &Context, who: &Principal) -> ServiceResul
             store::enqueue_job(&mut tx, ctx.new_id(), kind.as_str(), run_after, now).await?;
         }
     }
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(())
 }
@@ -1194,7 +1194,7 @@ pub async fn run_due_jobs(
         for kind in JobKind::ALL {
             store::enqueue_job(&mut tx, ctx.new_id(), kind.as_str(), now, now).await?;
         }
-        tx.commit().await.map_err(concord_store::StoreError::from)?;
+        tx.commit().await?;
         ctx.catalogue_changed();
     }
     let mut run = DailyRun::default();
@@ -1239,7 +1239,7 @@ pub async fn run_due_jobs(
                 .await?
             }
         }
-        tx.commit().await.map_err(concord_store::StoreError::from)?;
+        tx.commit().await?;
         ctx.catalogue_changed();
     }
     schedule_daily_jobs(ctx, who).await?;
@@ -1287,7 +1287,7 @@ pub async fn set_items_float(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     ctx.catalogue_changed();
     Ok(())
 }

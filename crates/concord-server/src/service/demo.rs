@@ -248,7 +248,7 @@ async fn ensure_patrons(ctx: &Context, who: &Principal, branches: &[Branch]) -> 
         .await?;
         created += 1;
     }
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     tracing::info!(created, "demo patrons");
     Ok(())
 }

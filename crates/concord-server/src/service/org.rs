@@ -80,7 +80,7 @@ pub async fn create_member(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(member)
 }
 
@@ -117,7 +117,7 @@ pub async fn update_member(
         )
         .await?;
     }
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(after)
 }
 
@@ -182,7 +182,7 @@ pub async fn create_branch(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(branch)
 }
 
@@ -221,7 +221,7 @@ pub async fn update_branch(
         )
         .await?;
     }
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(after)
 }
 

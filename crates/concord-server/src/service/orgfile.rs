@@ -358,7 +358,7 @@ pub async fn load(ctx: &Context, who: &Principal, text: &str) -> ServiceResult<L
             }
         }
     }
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(summary)
 }
 

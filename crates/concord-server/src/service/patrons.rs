@@ -253,7 +253,7 @@ pub async fn register(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(patron)
 }
 
@@ -343,7 +343,7 @@ pub async fn update(
         )
         .await?;
     }
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(after)
 }
 
@@ -382,7 +382,7 @@ pub async fn set_pin(ctx: &Context, who: &Principal, id: PatronId, pin: &str) ->
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -500,7 +500,7 @@ pub async fn update_account(
         )
         .await?;
     }
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(after)
 }
 
@@ -550,7 +550,7 @@ pub async fn change_own_pin(
     let mut tx = ctx.store.write().await?;
     if !verified {
         concord_store::accounts::record_login_failure(&mut tx, &key, now).await?;
-        tx.commit().await.map_err(concord_store::StoreError::from)?;
+        tx.commit().await?;
         return Err(ServiceError::field(
             "current_pin",
             "is not your current PIN",
@@ -572,7 +572,7 @@ pub async fn change_own_pin(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -623,7 +623,7 @@ pub async fn add_card(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(after)
 }
 
@@ -671,7 +671,7 @@ pub async fn deactivate_card(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(after)
 }
 
@@ -779,7 +779,7 @@ pub async fn self_register(
         reason: None,
     };
     concord_store::audit::append(&mut tx, AuditId(ctx.new_id()), now, &record).await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(patron)
 }
 
@@ -863,7 +863,7 @@ pub async fn decide_registration(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(after)
 }
 
@@ -941,6 +941,6 @@ pub async fn merge(
         )
         .await?;
     }
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(after)
 }

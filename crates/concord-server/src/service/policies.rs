@@ -182,7 +182,7 @@ pub async fn create(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(stored)
 }
 
@@ -227,7 +227,7 @@ pub async fn update(
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(after)
 }
 
@@ -256,7 +256,7 @@ pub async fn delete(ctx: &Context, who: &Principal, id: PolicyRuleId) -> Service
         },
     )
     .await?;
-    tx.commit().await.map_err(concord_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
