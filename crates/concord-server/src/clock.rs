@@ -1,8 +1,6 @@
 //! The one place that reads the system clock; everything else receives "now" from here.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-
-/// A source of the current time. Services take it from the [`crate::Context`]; tests replace it.
+/// A source of the current time. Services take it from the [`crate::Context`].
 pub trait Clock: Send + Sync {
     /// Milliseconds since the Unix epoch.
     fn now_unix_ms(&self) -> i64;
@@ -23,25 +21,5 @@ impl Clock for SystemClock {
             Ok(elapsed) => i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
             Err(_) => 0,
         }
-    }
-}
-
-/// A clock that stands still until moved: for tests that need a particular day.
-#[derive(Debug)]
-pub struct ManualClock(AtomicI64);
-
-impl ManualClock {
-    pub fn at_unix(seconds: i64) -> Self {
-        ManualClock(AtomicI64::new(seconds * 1000))
-    }
-
-    pub fn advance_seconds(&self, seconds: i64) {
-        self.0.fetch_add(seconds * 1000, Ordering::SeqCst);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now_unix_ms(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
     }
 }

@@ -65,7 +65,6 @@ pub struct Store {
     writer: AnyPool,
     reader: AnyPool,
     ids: Mutex<IdSequence>,
-    sqlite_path: Option<PathBuf>,
     sqlite_writer: Option<Arc<SqliteWriter>>,
 }
 
@@ -351,7 +350,6 @@ impl Store {
                     writer,
                     reader,
                     ids: Mutex::new(IdSequence::new(rand::random::<u16>())),
-                    sqlite_path: Some(path),
                     sqlite_writer: Some(Arc::new(SqliteWriter {
                         slot: Arc::new(tokio::sync::Mutex::new(WriterSlot { conn, group: None })),
                         waiting: AtomicUsize::new(0),
@@ -377,7 +375,6 @@ impl Store {
                     writer: pool.clone(),
                     reader: pool,
                     ids: Mutex::new(IdSequence::new(rand::random::<u16>())),
-                    sqlite_path: None,
                     sqlite_writer: None,
                 }
             }
@@ -463,11 +460,6 @@ impl Store {
         if self.sqlite_writer.is_none() {
             self.writer.close().await;
         }
-    }
-
-    /// The SQLite database file, when the store is on SQLite.
-    pub fn sqlite_path(&self) -> Option<&Path> {
-        self.sqlite_path.as_deref()
     }
 }
 

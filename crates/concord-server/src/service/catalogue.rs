@@ -13,8 +13,8 @@ use concord_domain::ids::{BibId, BibMergeId, BranchId, ItemId, MemberId};
 use concord_domain::org::{Branch, Member};
 use concord_domain::{ErrorCode, FieldError};
 use concord_marc::{DataField, Field, Record, RecordError, Tag, read_iso2709, to_iso2709};
-use concord_store::catalogue::{self as store, BibRow, ImportCounts, ItemRow, MergeRow};
 use concord_store::Conn;
+use concord_store::catalogue::{self as store, BibRow, ImportCounts, ItemRow, MergeRow};
 use serde::Serialize;
 
 use super::{Change, ServiceError, ServiceResult, audit};
