@@ -72,6 +72,9 @@ async function logInAtTheDesk() {
 
 /** Types like a scanner: the characters, then Enter; resolves when the next page has loaded. */
 async function scan(page, text) {
+  // A scanner types into whatever has the focus: wait until the page has put it in a field (on a
+  // loaded machine autofocus can land a moment after the load event), as a person would look.
+  await page.waitForFunction(() => document.activeElement?.tagName === 'INPUT');
   await page.keyboard.type(text);
   await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
 }
