@@ -8,6 +8,8 @@ use concord_store::Store;
 use crate::clock::Clock;
 use crate::secrets;
 use crate::service::ServiceResult;
+use crate::service::accounts::VerifiedTokens;
+use crate::service::desk_settings::DeskSettingsCache;
 use crate::service::search::CatalogueSearch;
 
 /// The services' view of the running system. Cheap to share behind an `Arc`.
@@ -25,6 +27,12 @@ pub struct Context {
     /// The catalogue search index this server keeps (in memory unless [`Context::with_search`]
     /// gives it one on disk).
     pub search: Arc<CatalogueSearch>,
+    /// The branches, calendars and circulation rules every checkout and check-in reads, kept
+    /// between requests and checked against the settings generation in each transaction.
+    pub desk_settings: DeskSettingsCache,
+    /// Bearer tokens verified in the last moments, so that a busy integration is not looked up
+    /// on every request.
+    pub(crate) verified_tokens: VerifiedTokens,
 }
 
 impl Context {
@@ -40,6 +48,8 @@ impl Context {
             session_seconds: session_hours * 3600,
             dummy_hash: secrets::hash_password(&secrets::random_token())?,
             search: Arc::new(CatalogueSearch::in_memory()?),
+            desk_settings: DeskSettingsCache::default(),
+            verified_tokens: VerifiedTokens::default(),
         })
     }
 

@@ -136,6 +136,14 @@ pub async fn bib(conn: &mut AnyConnection, id: BibId) -> StoreResult<Option<BibR
         .transpose()
 }
 
+/// A bib's title alone (a receipt needs no more, and the MARC record is the larger part of a row).
+pub async fn bib_title(conn: &mut AnyConnection, id: BibId) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT title FROM bib WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
 /// Bibs in id order after `after`, for export: changed at or after `since`, and (when a member is
 /// given) only those with an item of that member. Withdrawn bibs are left out.
 pub async fn bibs_page(
@@ -504,18 +512,6 @@ pub async fn items_of_bib_range(
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(item_from_row).collect()
-}
-
-/// Logs a change of the item's bib (the search index keeps items inside their bib's document).
-pub async fn log_item_change(conn: &mut AnyConnection, item: ItemId, now: i64) -> StoreResult<()> {
-    let bib: Option<i64> = sqlx::query_scalar("SELECT bib_id FROM item WHERE id = $1")
-        .bind(item.0)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if let Some(bib) = bib {
-        log_change(conn, "bib", bib, now).await?;
-    }
-    Ok(())
 }
 
 // ----- merges -----

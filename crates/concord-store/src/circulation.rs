@@ -265,10 +265,12 @@ pub async fn open_loans_with_item_status(
 
 /// Moves an item from status `from` to `to` only if it is still in `from`: the one way circulation
 /// takes an item. True if this call changed it; false if another transaction got there first.
-/// A change is logged for the search index in the same transaction, so "available now" follows.
+/// A change of `bib` (the item's bib: the search index keeps items inside their bib's document)
+/// is logged for the search index in the same transaction, so "available now" follows.
 pub async fn claim_item(
     conn: &mut AnyConnection,
     item: ItemId,
+    bib: BibId,
     from: &str,
     to: &str,
     now: i64,
@@ -283,15 +285,17 @@ pub async fn claim_item(
             .await?;
     let changed = done.rows_affected() == 1;
     if changed {
-        crate::catalogue::log_item_change(conn, item, now).await?;
+        crate::catalogue::log_change(conn, "bib", bib.0, now).await?;
     }
     Ok(changed)
 }
 
-/// Sets an item's status and where it is now (and logs the change for the search index).
+/// Sets an item's status and where it is now (and logs a change of its bib `bib` for the search
+/// index).
 pub async fn place_item(
     conn: &mut AnyConnection,
     item: ItemId,
+    bib: BibId,
     status: &str,
     current_branch: BranchId,
     now: i64,
@@ -305,19 +309,24 @@ pub async fn place_item(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    crate::catalogue::log_item_change(conn, item, now).await
+    crate::catalogue::log_change(conn, "bib", bib.0, now).await?;
+    Ok(())
 }
 
 /// Takes the patron's row lock for the rest of the transaction (a no-op update), so that one
 /// patron's checkouts and payments on PostgreSQL happen one after another and loan limits and
-/// balances read inside the transaction stay true until it commits. SQLite's single writer
-/// already serialises every write transaction.
-pub async fn lock_patron(conn: &mut AnyConnection, patron: PatronId) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE patron SET updated_at = updated_at WHERE id = $1")
+/// balances read inside the transaction stay true until it commits. On SQLite it does nothing:
+/// the single writer already serialises every write transaction, and the no-op update would
+/// only add a page to every commit.
+pub async fn lock_patron(conn: &mut AnyConnection, patron: PatronId) -> StoreResult<()> {
+    if conn.backend_name() == "SQLite" {
+        return Ok(());
+    }
+    sqlx::query("UPDATE patron SET updated_at = updated_at WHERE id = $1")
         .bind(patron.0)
         .execute(&mut *conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(())
 }
 
 /// Whether the member lets its items float.
@@ -332,11 +341,20 @@ pub async fn member_items_float(conn: &mut AnyConnection, member: MemberId) -> S
     })
 }
 
+/// The members whose items float.
+pub async fn floating_members(conn: &mut AnyConnection) -> StoreResult<Vec<MemberId>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM member WHERE items_float = 1")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(ids.into_iter().map(MemberId).collect())
+}
+
 pub async fn set_member_items_float(
     conn: &mut AnyConnection,
     member: MemberId,
     floats: bool,
 ) -> StoreResult<()> {
+    crate::settings_generation::bump(conn).await?;
     sqlx::query("UPDATE member SET items_float = $2 WHERE id = $1")
         .bind(member.0)
         .bind(i64::from(floats))

@@ -899,12 +899,12 @@ async fn loans_ledger_and_jobs_on_every_engine() {
         // claim_item moves an item exactly once: the second claim from the same status fails.
         let mut tx = store.write().await.unwrap();
         assert!(
-            circ::claim_item(&mut tx, item.id, "available", "on_loan", NOW)
+            circ::claim_item(&mut tx, item.id, item.bib_id, "available", "on_loan", NOW)
                 .await
                 .unwrap()
         );
         assert!(
-            !circ::claim_item(&mut tx, item.id, "available", "on_loan", NOW)
+            !circ::claim_item(&mut tx, item.id, item.bib_id, "available", "on_loan", NOW)
                 .await
                 .unwrap(),
             "{engine:?}: claimed twice"
@@ -1176,4 +1176,121 @@ async fn circulation_fixture(store: &Store) -> (MemberId, BranchId) {
     }
     tx.commit().await.unwrap();
     (m.id, b1.id)
+}
+
+/// Every change to the consortium, members, branches and rules moves the settings generation
+/// on, in its own transaction: a rolled-back change leaves it where it was, and a committed one
+/// is seen on a read connection, as another server's cache checks it.
+#[tokio::test]
+async fn every_settings_change_moves_the_settings_generation_on_every_engine() {
+    use crate::settings_generation;
+
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let generation = || async {
+            let mut conn = store.read().await.unwrap();
+            settings_generation::current(&mut conn).await.unwrap()
+        };
+        let start = generation().await;
+        let mut seen = start;
+        let mut moved = |now: i64, what: &str| {
+            assert!(now > seen, "{engine:?}: {what} did not move the generation");
+            seen = now;
+        };
+
+        let mut tx = store.write().await.unwrap();
+        let m = org::insert_member(&mut tx, MemberId(1), &member("g"), NOW)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        moved(generation().await, "insert_member");
+
+        let mut tx = store.write().await.unwrap();
+        org::update_member(&mut tx, m.id, &member("g"), NOW)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        moved(generation().await, "update_member");
+
+        let mut tx = store.write().await.unwrap();
+        let b = org::insert_branch(&mut tx, BranchId(2), m.id, &branch("g1"), NOW)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        moved(generation().await, "insert_branch");
+
+        let mut tx = store.write().await.unwrap();
+        org::update_branch(&mut tx, b.id, m.id, &branch("g1"), NOW)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        moved(generation().await, "update_branch");
+
+        let mut tx = store.write().await.unwrap();
+        org::save_consortium(
+            &mut tx,
+            3,
+            &org::ConsortiumSettings {
+                code: "C".into(),
+                name: "C".into(),
+                currency: "GBP".into(),
+                utc_offset_seconds: 0,
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        moved(generation().await, "save_consortium");
+
+        let mut tx = store.write().await.unwrap();
+        crate::circulation::set_member_items_float(&mut tx, m.id, true)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        moved(generation().await, "set_member_items_float");
+
+        let rule = PolicyRule {
+            id: PolicyRuleId(4),
+            match_points: MatchPoints::default(),
+            settings: PolicySettings::default(),
+        };
+        let mut tx = store.write().await.unwrap();
+        policies::insert_policy_rule(&mut tx, &rule, "r", NOW)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        moved(generation().await, "insert_policy_rule");
+
+        let mut tx = store.write().await.unwrap();
+        policies::update_policy_rule(&mut tx, &rule, "r2", NOW)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        moved(generation().await, "update_policy_rule");
+
+        let mut tx = store.write().await.unwrap();
+        policies::delete_policy_rule(&mut tx, rule.id)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        moved(generation().await, "delete_policy_rule");
+
+        // A change that is not committed does not move it.
+        {
+            let mut tx = store.write().await.unwrap();
+            policies::insert_policy_rule(&mut tx, &rule, "dropped", NOW)
+                .await
+                .unwrap();
+        }
+        assert_eq!(generation().await, seen, "{engine:?}: a rollback moved it");
+        // The transaction that makes a change sees its own bump before it commits.
+        let mut tx = store.write().await.unwrap();
+        policies::insert_policy_rule(&mut tx, &rule, "r3", NOW)
+            .await
+            .unwrap();
+        assert!(settings_generation::current(&mut tx).await.unwrap() > seen);
+        tx.commit().await.unwrap();
+        store.close().await;
+    }
 }

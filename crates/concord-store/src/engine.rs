@@ -473,6 +473,10 @@ async fn pool_with_pragmas(url: &str, size: u32, pragmas: String) -> StoreResult
         .max_connections(size)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(30))
+        // A SQLite connection is a file handle in this process: it cannot drop like a network
+        // link, so the ping sqlx would send before handing out each connection buys nothing and
+        // costs a round trip to the connection's thread on every read.
+        .test_before_acquire(false)
         .after_connect(move |conn, _meta| {
             let pragmas = pragmas.clone();
             Box::pin(async move {

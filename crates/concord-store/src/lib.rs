@@ -25,6 +25,7 @@ pub mod org;
 pub mod patrons;
 pub mod policies;
 mod rows;
+pub mod settings_generation;
 pub mod testing;
 
 pub use engine::{Engine, ReadConn, Store, StoreConfig, WriteTx};

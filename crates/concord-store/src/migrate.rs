@@ -37,6 +37,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_circulation.sql"),
         postgres: include_str!("../migrations/postgres/0005_circulation.sql"),
     },
+    Migration {
+        version: 6,
+        name: "settings_generation",
+        sqlite: include_str!("../migrations/sqlite/0006_settings_generation.sql"),
+        postgres: include_str!("../migrations/postgres/0006_settings_generation.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {

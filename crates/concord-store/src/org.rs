@@ -46,6 +46,7 @@ pub async fn save_consortium(
     settings: &ConsortiumSettings,
     now: i64,
 ) -> StoreResult<()> {
+    crate::settings_generation::bump(conn).await?;
     let updated = sqlx::query(
         "UPDATE consortium SET code = $1, name = $2, currency = $3, utc_offset_seconds = $4, updated_at = $5",
     )
@@ -101,6 +102,7 @@ pub async fn insert_member(
     draft: &MemberDraft,
     now: i64,
 ) -> StoreResult<Member> {
+    crate::settings_generation::bump(conn).await?;
     sqlx::query(
         "INSERT INTO member (id, code, name, kind, display_name, colour, logo_url, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -131,6 +133,7 @@ pub async fn update_member(
     draft: &MemberDraft,
     now: i64,
 ) -> StoreResult<Member> {
+    crate::settings_generation::bump(conn).await?;
     sqlx::query(
         "UPDATE member SET code = $2, name = $3, kind = $4, display_name = $5, colour = $6,
          logo_url = $7, updated_at = $8 WHERE id = $1",
@@ -263,6 +266,7 @@ pub async fn insert_branch(
     draft: &BranchDraft,
     now: i64,
 ) -> StoreResult<Branch> {
+    crate::settings_generation::bump(conn).await?;
     sqlx::query(
         "INSERT INTO branch (id, member_id, code, name, address, opening_hours, is_pickup_location,
          has_curbside, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -290,6 +294,7 @@ pub async fn update_branch(
     draft: &BranchDraft,
     now: i64,
 ) -> StoreResult<Branch> {
+    crate::settings_generation::bump(conn).await?;
     sqlx::query(
         "UPDATE branch SET member_id = $2, code = $3, name = $4, address = $5, opening_hours = $6,
          is_pickup_location = $7, has_curbside = $8, updated_at = $9 WHERE id = $1",

@@ -62,6 +62,7 @@ pub async fn insert_policy_rule(
     description: &str,
     now: i64,
 ) -> StoreResult<StoredPolicyRule> {
+    crate::settings_generation::bump(conn).await?;
     let points = &rule.match_points;
     sqlx::query(
         "INSERT INTO policy_rule (id, circulating_member_id, circulating_branch_id, patron_home_member_id,
@@ -95,6 +96,7 @@ pub async fn update_policy_rule(
     description: &str,
     now: i64,
 ) -> StoreResult<bool> {
+    crate::settings_generation::bump(conn).await?;
     let points = &rule.match_points;
     let result = sqlx::query(
         "UPDATE policy_rule SET circulating_member_id = $2, circulating_branch_id = $3,
@@ -117,6 +119,7 @@ pub async fn update_policy_rule(
 }
 
 pub async fn delete_policy_rule(conn: &mut AnyConnection, id: PolicyRuleId) -> StoreResult<bool> {
+    crate::settings_generation::bump(conn).await?;
     let result = sqlx::query("DELETE FROM policy_rule WHERE id = $1")
         .bind(id.0)
         .execute(&mut *conn)

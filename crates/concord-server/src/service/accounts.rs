@@ -1,5 +1,8 @@
 //! Use cases for logging in and out, staff accounts, and integration tokens.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use concord_domain::auth::{Action, Grant, Principal, Role, Scope, authorise, may_grant};
 use concord_domain::codes::Barcode;
 use concord_domain::ids::{ApiTokenId, StaffId};
@@ -248,14 +251,85 @@ pub async fn session(ctx: &Context, token: &str) -> ServiceResult<Option<ActiveS
     }))
 }
 
+/// How long a verified bearer token is trusted without being looked up again. A revocation made
+/// through this process is seen at once (the revoking call forgets the token); a revocation made
+/// by another server sharing the database, or an expiry, within this time.
+const TOKEN_RECHECK_MS: i64 = 1_000;
+
+/// Above this many remembered tokens, those not verified recently are dropped.
+const TOKENS_KEPT: usize = 1_024;
+
+/// Bearer tokens this process verified recently, by the digest of their secret. Only tokens
+/// found live are remembered, so unknown secrets cannot fill it.
+#[derive(Debug, Default)]
+pub struct VerifiedTokens {
+    by_digest: Mutex<HashMap<String, VerifiedToken>>,
+}
+
+#[derive(Debug, Clone)]
+struct VerifiedToken {
+    record: ApiTokenRecord,
+    verified_at_ms: i64,
+}
+
+impl VerifiedTokens {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, VerifiedToken>> {
+        self.by_digest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The token's record if it was verified less than [`TOKEN_RECHECK_MS`] before `now_ms` and
+    /// has not expired since.
+    fn recent(&self, digest: &str, now_ms: i64) -> Option<ApiTokenRecord> {
+        let entries = self.entries();
+        let entry = entries.get(digest)?;
+        let age = now_ms - entry.verified_at_ms;
+        let fresh = (0..TOKEN_RECHECK_MS).contains(&age);
+        let live = entry
+            .record
+            .expires_at
+            .is_none_or(|at| at > now_ms.div_euclid(1000));
+        (fresh && live).then(|| entry.record.clone())
+    }
+
+    fn remember(&self, digest: String, record: ApiTokenRecord, now_ms: i64) {
+        let mut entries = self.entries();
+        if entries.len() >= TOKENS_KEPT {
+            entries.retain(|_, entry| now_ms - entry.verified_at_ms < TOKEN_RECHECK_MS);
+        }
+        entries.insert(
+            digest,
+            VerifiedToken {
+                record,
+                verified_at_ms: now_ms,
+            },
+        );
+    }
+
+    fn forget(&self, digest: &str) {
+        self.entries().remove(digest);
+    }
+
+    fn forget_token(&self, id: ApiTokenId) {
+        self.entries().retain(|_, entry| entry.record.id != id);
+    }
+}
+
 /// The principal behind an integration's bearer token, if it is live.
 pub async fn api_token_principal(ctx: &Context, token: &str) -> ServiceResult<Option<Principal>> {
-    let now = ctx.now();
+    let now_ms = ctx.clock.now_unix_ms();
+    let now = now_ms.div_euclid(1000);
+    let digest = secrets::token_digest(token);
+    if let Some(record) = ctx.verified_tokens.recent(&digest, now_ms) {
+        return Ok(Some(token_principal(record)));
+    }
     let record = {
         let mut conn = ctx.store.read().await?;
-        store::live_api_token(&mut conn, &secrets::token_digest(token), now).await?
+        store::live_api_token(&mut conn, &digest, now).await?
     };
-    let Some(record) = record else {
+    let Some(mut record) = record else {
+        ctx.verified_tokens.forget(&digest);
         return Ok(None);
     };
     // Record use at most once a minute: a kiosk calling every second should not write every second.
@@ -263,12 +337,18 @@ pub async fn api_token_principal(ctx: &Context, token: &str) -> ServiceResult<Op
         let mut tx = ctx.store.write().await?;
         store::touch_api_token(&mut tx, record.id, now).await?;
         tx.commit().await?;
+        record.last_used_at = Some(now);
     }
-    Ok(Some(Principal::Token {
+    ctx.verified_tokens.remember(digest, record.clone(), now_ms);
+    Ok(Some(token_principal(record)))
+}
+
+fn token_principal(record: ApiTokenRecord) -> Principal {
+    Principal::Token {
         id: record.id,
         name: record.name,
         grants: vec![record.grant],
-    }))
+    }
 }
 
 /// Turns the text form of a scope (`consortium`, `member:CODE`, `branch:CODE`) into a scope.
@@ -714,6 +794,7 @@ pub async fn revoke_api_token(
     )
     .await?;
     tx.commit().await?;
+    ctx.verified_tokens.forget_token(id);
     Ok(ApiTokenRecord {
         revoked_at: Some(now),
         ..record
@@ -736,4 +817,74 @@ pub async fn list_api_tokens(ctx: &Context, who: &Principal) -> ServiceResult<Ve
             .is_ok()
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use concord_domain::auth::{Grant, Role, Scope};
+
+    use super::*;
+
+    fn record(id: i64, expires_at: Option<i64>) -> ApiTokenRecord {
+        ApiTokenRecord {
+            id: ApiTokenId(id),
+            name: format!("token {id}"),
+            grant: Grant {
+                role: Role::Circulation,
+                scope: Scope::Consortium,
+            },
+            created_by: "operator".into(),
+            created_at: 0,
+            expires_at,
+            revoked_at: None,
+            last_used_at: None,
+        }
+    }
+
+    const AT: i64 = 1_795_000_000_000;
+
+    #[test]
+    fn a_verified_token_is_trusted_only_for_the_recheck_time() {
+        let tokens = VerifiedTokens::default();
+        assert_eq!(tokens.recent("d1", AT), None);
+        tokens.remember("d1".into(), record(1, None), AT);
+        assert_eq!(tokens.recent("d1", AT), Some(record(1, None)));
+        assert_eq!(
+            tokens.recent("d1", AT + TOKEN_RECHECK_MS - 1),
+            Some(record(1, None))
+        );
+        assert_eq!(tokens.recent("d1", AT + TOKEN_RECHECK_MS), None);
+        // A clock that went back does not extend the trust either.
+        assert_eq!(tokens.recent("d1", AT - 1), None);
+        assert_eq!(tokens.recent("d2", AT), None);
+    }
+
+    #[test]
+    fn an_expired_or_revoked_token_is_not_served_from_memory() {
+        let tokens = VerifiedTokens::default();
+        let expires = AT / 1000;
+        tokens.remember("d1".into(), record(1, Some(expires)), AT - 500);
+        assert_eq!(tokens.recent("d1", AT - 1), Some(record(1, Some(expires))));
+        assert_eq!(tokens.recent("d1", AT), None, "expired at {expires}");
+
+        tokens.remember("d2".into(), record(2, None), AT);
+        tokens.remember("d3".into(), record(3, None), AT);
+        tokens.forget_token(ApiTokenId(2));
+        assert_eq!(tokens.recent("d2", AT), None);
+        assert_eq!(tokens.recent("d3", AT), Some(record(3, None)));
+        tokens.forget("d3");
+        assert_eq!(tokens.recent("d3", AT), None);
+    }
+
+    #[test]
+    fn many_tokens_drop_those_not_verified_lately() {
+        let tokens = VerifiedTokens::default();
+        for n in 0..TOKENS_KEPT {
+            tokens.remember(format!("old{n}"), record(n as i64, None), AT);
+        }
+        let later = AT + TOKEN_RECHECK_MS;
+        tokens.remember("new".into(), record(-1, None), later);
+        assert_eq!(tokens.entries().len(), 1);
+        assert_eq!(tokens.recent("new", later), Some(record(-1, None)));
+    }
 }

@@ -25,6 +25,7 @@ use concord_store::circulation::{self as store, LedgerRow, LoanRow, OpenLoan, Re
 use concord_store::{Conn, WriteTx};
 use serde::Serialize;
 
+use super::desk_settings::DeskSettings;
 use super::{Change, ServiceError, ServiceResult, audit};
 use crate::Context;
 
@@ -102,12 +103,6 @@ async fn desk_branch(conn: &mut Conn, code: &str) -> ServiceResult<Branch> {
         .ok_or_else(|| ServiceError::not_found(format!("branch {code}")))
 }
 
-async fn branch_by_id(conn: &mut Conn, id: BranchId) -> ServiceResult<Branch> {
-    concord_store::org::branch_by_id(conn, id)
-        .await?
-        .ok_or_else(|| ServiceError::internal(format!("branch {id} vanished")))
-}
-
 /// The consortium's currency and local-time offset.
 async fn money_and_time(conn: &mut Conn) -> ServiceResult<(Currency, i32)> {
     let settings = concord_store::org::consortium(conn).await?.ok_or_else(|| {
@@ -117,22 +112,6 @@ async fn money_and_time(conn: &mut Conn) -> ServiceResult<(Currency, i32)> {
     let offset = i32::try_from(settings.utc_offset_seconds)
         .map_err(|_| ServiceError::internal("utc offset out of range"))?;
     Ok((currency, offset))
-}
-
-/// The desk's branch, the consortium's currency and time offset, and the policy rules: read
-/// before the write transaction, on a read connection, so that the single writer is held only for
-/// what must be consistent (patron, item, loans, ledger). They change rarely and only by
-/// administrators; a change committed meanwhile applies from the next action, as if this one had
-/// come first.
-async fn desk_settings(
-    ctx: &Context,
-    branch_code: &str,
-) -> ServiceResult<(Branch, (Currency, i32), Vec<PolicyRule>)> {
-    let mut conn = ctx.store.read().await?;
-    let branch = desk_branch(&mut conn, branch_code).await?;
-    let money_and_time = money_and_time(&mut conn).await?;
-    let rules = rules(&mut conn).await?;
-    Ok((branch, money_and_time, rules))
 }
 
 async fn rules(conn: &mut Conn) -> ServiceResult<Vec<PolicyRule>> {
@@ -163,9 +142,8 @@ async fn item_by_barcode(conn: &mut Conn, barcode: &Barcode) -> ServiceResult<It
 }
 
 async fn title_of(conn: &mut Conn, item: &ItemRow) -> ServiceResult<String> {
-    Ok(catalogue_store::bib(conn, item.bib_id)
+    Ok(catalogue_store::bib_title(conn, item.bib_id)
         .await?
-        .map(|bib| bib.summary.title)
         .unwrap_or_default())
 }
 
@@ -341,7 +319,15 @@ pub async fn checkout(
     let barcode = parse_barcode("item_barcode", item_barcode)?;
     let override_reason = self::override_reason(override_reason)?;
     let now = ctx.now();
-    let (branch, (currency, offset), rules) = desk_settings(ctx, branch_code).await?;
+    let mut tx = ctx.store.write().await?;
+    // The desk's branch, the currency, the time offset and the rules come from the process's
+    // copy, checked against the settings generation this transaction sees.
+    let settings = ctx
+        .desk_settings
+        .for_transaction(&ctx.store, &mut tx)
+        .await?;
+    let branch = settings.desk_branch(branch_code)?;
+    let (currency, offset) = settings.money_and_time()?;
     authorise(
         who,
         Action::Circulate {
@@ -358,15 +344,14 @@ pub async fn checkout(
             },
         )?;
     }
-    let mut tx = ctx.store.write().await?;
     let patron = patron_by_card(&mut tx, &card).await?;
     store::lock_patron(&mut tx, patron.id).await?;
     let item = item_by_barcode(&mut tx, &barcode).await?;
     let context = policy_context(branch.member_id, branch.id, &patron, &item)?;
-    let (policy, rule_ids) = policy_for(&rules, &context)?;
+    let (policy, rule_ids) = policy_for(&settings.rules, &context)?;
     let (_, ledger) = ledger_of(&mut tx, patron.id, currency).await?;
     let (total, of_type) = store::loan_counts(&mut tx, patron.id, item.item_type.as_str()).await?;
-    let calendar = BranchCalendar::for_branch(&branch, offset);
+    let calendar = BranchCalendar::for_branch(branch, offset);
     let today = calendar.local_date(now);
     let blocks = checkout_blocks(
         &patron_facts(&patron, &ledger),
@@ -389,6 +374,7 @@ pub async fn checkout(
     if !store::claim_item(
         &mut tx,
         item.id,
+        item.bib_id,
         item.status.as_str(),
         StoredItemStatus::OnLoan.as_str(),
         now,
@@ -472,6 +458,7 @@ pub async fn checkout(
 async fn accrue_overdue_fine(
     ctx: &Context,
     tx: &mut WriteTx,
+    settings: &DeskSettings,
     who: &Principal,
     loan: &LoanRow,
     item: &ItemRow,
@@ -480,13 +467,12 @@ async fn accrue_overdue_fine(
     if at <= loan.due_at {
         return Ok((None, loan.fine_charged_minor));
     }
-    let (currency, offset) = money_and_time(&mut *tx).await?;
+    let (currency, offset) = settings.money_and_time()?;
     let patron = patron_by_id(&mut *tx, loan.patron_id).await?;
-    let branch = branch_by_id(&mut *tx, loan.branch_id).await?;
-    let rules = rules(&mut *tx).await?;
+    let branch = settings.branch(loan.branch_id)?;
     let context = policy_context(loan.member_id, loan.branch_id, &patron, item)?;
-    let (policy, _) = policy_for(&rules, &context)?;
-    let calendar = BranchCalendar::for_branch(&branch, offset);
+    let (policy, _) = policy_for(&settings.rules, &context)?;
+    let calendar = BranchCalendar::for_branch(branch, offset);
     let fine = overdue_fine(loan.due_at, at, &policy, &calendar)
         .map_err(|error| ServiceError::internal(format!("fine for loan {}: {error}", loan.id)))?;
     let owed_more = fine.amount.minor_units - loan.fine_charged_minor;
@@ -523,7 +509,12 @@ pub async fn checkin(
 ) -> ServiceResult<CheckinReceipt> {
     let barcode = parse_barcode("item_barcode", item_barcode)?;
     let now = ctx.now();
-    let branch = desk_branch(&mut *ctx.store.read().await?, branch_code).await?;
+    let mut tx = ctx.store.write().await?;
+    let settings = ctx
+        .desk_settings
+        .for_transaction(&ctx.store, &mut tx)
+        .await?;
+    let branch = settings.desk_branch(branch_code)?;
     authorise(
         who,
         Action::Circulate {
@@ -531,12 +522,12 @@ pub async fn checkin(
             branch: branch.id,
         },
     )?;
-    let mut tx = ctx.store.write().await?;
     let item = item_by_barcode(&mut tx, &barcode).await?;
     let loan = store::open_loan_of_item(&mut tx, item.id).await?;
     let mut fine_charged = None;
     if let Some(loan) = &loan {
-        let (charged, total) = accrue_overdue_fine(ctx, &mut tx, who, loan, &item, now).await?;
+        let (charged, total) =
+            accrue_overdue_fine(ctx, &mut tx, &settings, who, loan, &item, now).await?;
         fine_charged = charged;
         if !store::close_loan(&mut tx, loan.id, now, branch.id, total).await? {
             return Err(ServiceError::new(
@@ -551,7 +542,7 @@ pub async fn checkin(
         home_branch: item.branch_id,
         returned_at_member: branch.member_id,
         returned_at_branch: branch.id,
-        owning_member_floats: store::member_items_float(&mut tx, item.member_id).await?,
+        owning_member_floats: settings.member_items_float(item.member_id),
     });
     // Statuses circulation does not own (not for loan, damaged, withdrawn) stay as they are; an
     // item coming back from a loan, a transit, lost or claimed returned is available again.
@@ -569,7 +560,15 @@ pub async fn checkin(
             } else {
                 StoredItemStatus::Available
             };
-            store::place_item(&mut tx, item.id, status.as_str(), branch.id, now).await?;
+            store::place_item(
+                &mut tx,
+                item.id,
+                item.bib_id,
+                status.as_str(),
+                branch.id,
+                now,
+            )
+            .await?;
             None
         }
         Routing::InTransit { to } => {
@@ -578,7 +577,15 @@ pub async fn checkin(
             } else {
                 StoredItemStatus::InTransit
             };
-            store::place_item(&mut tx, item.id, status.as_str(), branch.id, now).await?;
+            store::place_item(
+                &mut tx,
+                item.id,
+                item.bib_id,
+                status.as_str(),
+                branch.id,
+                now,
+            )
+            .await?;
             store::insert_transit(
                 &mut tx,
                 ctx.new_id(),
@@ -596,12 +603,11 @@ pub async fn checkin(
     ctx.catalogue_changed();
     // What the receipt shows is read after the commit, so the writer is held no longer than the
     // change itself needs.
-    let mut conn = ctx.store.read().await?;
     let transit_to = match transit_to {
-        Some(to) => Some(branch_by_id(&mut conn, to).await?),
+        Some(to) => Some(settings.branch(to)?.clone()),
         None => None,
     };
-    let title = title_of(&mut conn, &item).await?;
+    let title = title_of(&mut *ctx.store.read().await?, &item).await?;
     Ok(CheckinReceipt {
         item_barcode: item.barcode.to_string(),
         title,
@@ -637,6 +643,10 @@ pub async fn renew(
                 format!("Item {barcode} is not on loan."),
             )
         })?;
+    let settings = ctx
+        .desk_settings
+        .for_transaction(&ctx.store, &mut tx)
+        .await?;
     let branch = match (who, branch_code) {
         (Principal::Patron { .. }, _) => {
             authorise(
@@ -651,10 +661,10 @@ pub async fn renew(
                     "Only staff can override a block.",
                 ));
             }
-            branch_by_id(&mut tx, loan.branch_id).await?
+            settings.branch(loan.branch_id)?
         }
         (_, Some(code)) => {
-            let branch = desk_branch(&mut tx, code).await?;
+            let branch = settings.desk_branch(code)?;
             authorise(
                 who,
                 Action::Circulate {
@@ -682,13 +692,12 @@ pub async fn renew(
     };
     let patron = patron_by_id(&mut tx, loan.patron_id).await?;
     store::lock_patron(&mut tx, patron.id).await?;
-    let (currency, offset) = money_and_time(&mut tx).await?;
-    let rules = rules(&mut tx).await?;
+    let (currency, offset) = settings.money_and_time()?;
     // The loan's own rules decide how often it may be renewed, wherever it is renewed.
     let context = policy_context(loan.member_id, loan.branch_id, &patron, &item)?;
-    let (policy, _) = policy_for(&rules, &context)?;
+    let (policy, _) = policy_for(&settings.rules, &context)?;
     let (_, ledger) = ledger_of(&mut tx, patron.id, currency).await?;
-    let calendar = BranchCalendar::for_branch(&branch, offset);
+    let calendar = BranchCalendar::for_branch(branch, offset);
     let blocks = renewal_blocks(
         &patron_facts(&patron, &ledger),
         &RenewalFacts {
@@ -702,7 +711,7 @@ pub async fn renew(
         return Err(ServiceError::blocked(blocks));
     }
     // A late renewal first charges the fine run up so far.
-    let (_, total) = accrue_overdue_fine(ctx, &mut tx, who, &loan, &item, now).await?;
+    let (_, total) = accrue_overdue_fine(ctx, &mut tx, &settings, who, &loan, &item, now).await?;
     store::set_fine_charged(&mut tx, loan.id, total).await?;
     let due = due_at(now, policy.loan_period, &calendar)
         .map_err(|error| ServiceError::new(ErrorCode::Conflict, error.to_string()))?;
@@ -807,7 +816,16 @@ pub async fn mark_not_returned(
             "mark_item_claimed_returned",
         ),
     };
-    if !store::claim_item(&mut tx, item.id, item.status.as_str(), to.as_str(), now).await? {
+    if !store::claim_item(
+        &mut tx,
+        item.id,
+        item.bib_id,
+        item.status.as_str(),
+        to.as_str(),
+        now,
+    )
+    .await?
+    {
         return Err(ServiceError::new(
             ErrorCode::Conflict,
             "The item changed at the same moment; scan it again.",
@@ -1131,8 +1149,12 @@ pub async fn charge_overdue_fines(ctx: &Context, who: &Principal) -> ServiceResu
             if item.status != StoredItemStatus::OnLoan {
                 continue;
             }
+            let settings = ctx
+                .desk_settings
+                .for_transaction(&ctx.store, &mut tx)
+                .await?;
             let (charged, total) =
-                accrue_overdue_fine(ctx, &mut tx, who, &current, &item, now).await?;
+                accrue_overdue_fine(ctx, &mut tx, &settings, who, &current, &item, now).await?;
             if charged.is_some() {
                 store::set_fine_charged(&mut tx, current.id, total).await?;
                 tx.commit().await?;

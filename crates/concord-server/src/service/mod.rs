@@ -6,6 +6,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod circulation;
 pub mod demo;
+pub mod desk_settings;
 pub mod org;
 pub mod orgfile;
 pub mod patrons;

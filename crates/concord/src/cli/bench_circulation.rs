@@ -52,6 +52,11 @@ pub enum BenchCommand {
         /// Only the HTTP load (e.g. on PostgreSQL).
         #[arg(long)]
         skip_baseline: bool,
+        /// Paced (open-loop) load instead of back-to-back requests: this many transactions per
+        /// second in all, shared by the clients. A list (500,1000,1500) runs one step per rate,
+        /// each with its own warm-up, and prints one line per rate.
+        #[arg(long, value_delimiter = ',', value_parser = parse_rate)]
+        rate: Vec<f64>,
     },
 }
 
@@ -70,6 +75,7 @@ pub async fn bench(command: BenchCommand) -> anyhow::Result<()> {
             duration,
             warmup,
             skip_baseline,
+            rate,
         } => {
             run_load(
                 &data,
@@ -79,6 +85,7 @@ pub async fn bench(command: BenchCommand) -> anyhow::Result<()> {
                     duration,
                     warmup,
                     skip_baseline,
+                    rates: rate,
                 },
             )
             .await
@@ -308,6 +315,50 @@ pub struct LoadOptions {
     pub duration: Duration,
     pub warmup: Duration,
     pub skip_baseline: bool,
+    /// Paced steps in transactions per second; empty for the closed-loop run.
+    pub rates: Vec<f64>,
+}
+
+/// The two requests of one cycle: lend the item, then take it back.
+fn cycle_requests(base: &str, choice: &Pick) -> [(String, serde_json::Value); 2] {
+    [
+        (
+            format!("{base}/api/v1/checkout"),
+            serde_json::json!({ "branch": choice.branch, "patron_card": choice.card, "item_barcode": choice.item }),
+        ),
+        (
+            format!("{base}/api/v1/checkin"),
+            serde_json::json!({ "branch": choice.branch, "item_barcode": choice.item }),
+        ),
+    ]
+}
+
+/// Sends one request and reads its answer; the error text says what failed.
+async fn send(
+    client: &reqwest::Client,
+    url: &str,
+    auth: &str,
+    body: &serde_json::Value,
+) -> Result<(), String> {
+    match client
+        .post(url)
+        .header("authorization", auth)
+        .json(body)
+        .send()
+        .await
+    {
+        Ok(response) if response.status().is_success() => {
+            // Read the body so that the connection is reused.
+            let _ = response.bytes().await;
+            Ok(())
+        }
+        Ok(response) => {
+            let status = response.status();
+            let text = response.text().await.unwrap_or_default();
+            Err(format!("{url}: {status} {text}"))
+        }
+        Err(error) => Err(format!("{url}: {error}")),
+    }
 }
 
 /// One client: checkout then check-in of its own items until `until`; latencies after `measure_from`.
@@ -325,51 +376,237 @@ async fn http_client(
     let auth = format!("Bearer {}", fixture.token);
     while monotonic_now() < until {
         let choice = pick(&fixture, &mut spread, index, clients);
-        let requests = [
-            (
-                format!("{base}/api/v1/checkout"),
-                serde_json::json!({ "branch": choice.branch, "patron_card": choice.card, "item_barcode": choice.item }),
-            ),
-            (
-                format!("{base}/api/v1/checkin"),
-                serde_json::json!({ "branch": choice.branch, "item_barcode": choice.item }),
-            ),
-        ];
-        for (url, body) in requests {
+        for (url, body) in cycle_requests(&base, &choice) {
             let started = monotonic_now();
-            let outcome = client
-                .post(&url)
-                .header("authorization", &auth)
-                .json(&body)
-                .send()
-                .await;
+            let outcome = send(&client, &url, &auth, &body).await;
             let elapsed = started.elapsed();
-            let counted = started >= measure_from;
             match outcome {
-                Ok(response) if response.status().is_success() => {
-                    // Read the body so that the connection is reused.
-                    let _ = response.bytes().await;
-                    if counted {
-                        tally.latencies.push(elapsed);
-                    }
-                }
-                Ok(response) => {
-                    let status = response.status();
-                    let text = response.text().await.unwrap_or_default();
-                    tally.fail(format!("{url}: {status} {text}"));
-                }
-                Err(error) => tally.fail(format!("{url}: {error}")),
+                Ok(()) if started >= measure_from => tally.latencies.push(elapsed),
+                Ok(()) => {}
+                Err(what) => tally.fail(what),
             }
         }
     }
     tally
 }
 
-async fn http_load(fixture: Arc<Fixture>, options: &LoadOptions) -> anyhow::Result<Figures> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(usize::try_from(options.clients).unwrap_or(64))
+/// One client's share of a paced run: requests due every `interval`, the first at `phase` after
+/// the step starts (like wrk2). A client that falls behind sends its next request as soon as the
+/// last is answered, and the request's latency still counts from when it was due, so the time it
+/// waited behind a slow answer is measured (no coordinated omission).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Pace {
+    interval: Duration,
+    phase: Duration,
+}
+
+impl Pace {
+    /// The schedule of one of `clients` sharing `rate` transactions per second evenly, shifted by
+    /// `phase_fraction` (in [0, 1)) of its interval so that the clients do not fire together.
+    fn new(rate: f64, clients: u64, phase_fraction: f64) -> Pace {
+        let interval = Duration::from_secs_f64(clients.max(1) as f64 / rate.max(1e-3));
+        // A whole interval later is the same slot as no shift at all; rounding to nanoseconds
+        // can turn a fraction just below 1 into a whole interval.
+        let phase = interval.mul_f64(phase_fraction.rem_euclid(1.0));
+        Pace {
+            interval,
+            phase: if phase >= interval {
+                Duration::ZERO
+            } else {
+                phase
+            },
+        }
+    }
+
+    /// When request `n` (from 0) is due, after the step's start.
+    fn due(&self, n: u64) -> Duration {
+        self.phase + self.interval.mul_f64(n as f64)
+    }
+
+    /// How many requests are due before `end` (after the step's start).
+    fn due_before(&self, end: Duration) -> u64 {
+        if end <= self.phase {
+            return 0;
+        }
+        let after_phase = (end - self.phase).as_secs_f64() / self.interval.as_secs_f64();
+        // Request n is due before `end` when phase + n × interval < end.
+        after_phase.ceil() as u64
+    }
+}
+
+/// What one client saw in one paced step.
+#[derive(Default)]
+struct PacedTally {
+    /// Latencies, from when each request was due, of the requests due in the measured window.
+    tally: Tally,
+    /// Requests answered inside the measured window (the achieved throughput).
+    answered_in_window: u64,
+    /// Requests due in the window but never sent because the client was still behind at the
+    /// end of the grace period; their latency is counted as their wait until then (a lower bound).
+    abandoned: u64,
+}
+
+/// Times of one paced step, all as instants.
+#[derive(Clone, Copy)]
+struct Step {
+    start: Instant,
+    measure_from: Instant,
+    until: Instant,
+    /// After `until`, a client that is behind stops starting cycles at this instant.
+    give_up_at: Instant,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn paced_client(
+    client: reqwest::Client,
+    base: String,
+    fixture: Arc<Fixture>,
+    index: u64,
+    clients: u64,
+    pace: Pace,
+    step: Step,
+    seed: u64,
+) -> PacedTally {
+    let mut seen = PacedTally::default();
+    let mut spread = Spread(seed ^ (index << 32));
+    let auth = format!("Bearer {}", fixture.token);
+    let mut n = 0_u64;
+    // Cycles start only while their checkout is due before the end; a started cycle always ends
+    // with its check-in, so every item is back on the shelf when the step ends.
+    while step.start + pace.due(n) < step.until {
+        if monotonic_now() >= step.give_up_at {
+            let due_in_window = pace.due_before(step.until - step.start);
+            let stopped_at = monotonic_now();
+            for late in n..due_in_window {
+                let due = step.start + pace.due(late);
+                if due >= step.measure_from {
+                    seen.abandoned += 1;
+                    seen.tally
+                        .latencies
+                        .push(stopped_at.saturating_duration_since(due));
+                }
+            }
+            break;
+        }
+        let choice = pick(&fixture, &mut spread, index, clients);
+        for (url, body) in cycle_requests(&base, &choice) {
+            let due = step.start + pace.due(n);
+            n += 1;
+            tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+            let outcome = send(&client, &url, &auth, &body).await;
+            let answered = monotonic_now();
+            if let Err(what) = outcome {
+                seen.tally.fail(what);
+                continue;
+            }
+            if due >= step.measure_from && due < step.until {
+                seen.tally
+                    .latencies
+                    .push(answered.saturating_duration_since(due));
+            }
+            if answered >= step.measure_from && answered < step.until {
+                seen.answered_in_window += 1;
+            }
+        }
+    }
+    seen
+}
+
+/// One paced step's figures.
+#[derive(Serialize)]
+struct PacedFigures {
+    rate: f64,
+    clients: u64,
+    achieved_per_second: f64,
+    latency: Figures,
+    abandoned: u64,
+}
+
+fn http_client_pool(clients: u64) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(usize::try_from(clients).unwrap_or(64))
         .timeout(Duration::from_secs(30))
-        .build()?;
+        .build()?)
+}
+
+/// The paced (open-loop) load: one step per rate, each with its own warm-up.
+async fn paced_load(
+    fixture: Arc<Fixture>,
+    options: &LoadOptions,
+) -> anyhow::Result<Vec<PacedFigures>> {
+    let client = http_client_pool(options.clients)?;
+    let base = options.url.trim_end_matches('/').to_string();
+    let mut steps = Vec::new();
+    for (step_number, &rate) in options.rates.iter().enumerate() {
+        let start = monotonic_now();
+        let measure_from = start + options.warmup;
+        let until = measure_from + options.duration;
+        let step = Step {
+            start,
+            measure_from,
+            until,
+            give_up_at: until + options.warmup.max(Duration::from_secs(5)),
+        };
+        let mut phases = Spread(0xFA5E ^ step_number as u64);
+        let mut tasks = tokio::task::JoinSet::new();
+        for index in 0..options.clients {
+            let phase_fraction = phases.below(1 << 20) as f64 / f64::from(1_u32 << 20);
+            tasks.spawn(paced_client(
+                client.clone(),
+                base.clone(),
+                fixture.clone(),
+                index,
+                options.clients,
+                Pace::new(rate, options.clients, phase_fraction),
+                step,
+                0x9ACE_0000 + step_number as u64,
+            ));
+        }
+        let mut seen = PacedTally::default();
+        while let Some(done) = tasks.join_next().await {
+            let done = done?;
+            seen.answered_in_window += done.answered_in_window;
+            seen.abandoned += done.abandoned;
+            seen.tally.merge(done.tally);
+        }
+        if let Some(first) = &seen.tally.first_failure {
+            eprintln!(
+                "{} failed requests; the first: {first}",
+                seen.tally.failures
+            );
+        }
+        let latency = figures(&mut seen.tally, options.duration);
+        let paced = PacedFigures {
+            rate,
+            clients: options.clients,
+            achieved_per_second: seen.answered_in_window as f64
+                / options.duration.as_secs_f64().max(1e-9),
+            latency,
+            abandoned: seen.abandoned,
+        };
+        print_paced(&paced);
+        steps.push(paced);
+    }
+    Ok(steps)
+}
+
+fn print_paced(step: &PacedFigures) {
+    println!(
+        "paced {:>6.0}/s {} clients: achieved {:>7.1} tx/s; latency from due time p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.1} ms; {} failed, {} abandoned",
+        step.rate,
+        step.clients,
+        step.achieved_per_second,
+        step.latency.p50_ms,
+        step.latency.p95_ms,
+        step.latency.p99_ms,
+        step.latency.max_ms,
+        step.latency.failures,
+        step.abandoned
+    );
+}
+
+async fn http_load(fixture: Arc<Fixture>, options: &LoadOptions) -> anyhow::Result<Figures> {
+    let client = http_client_pool(options.clients)?;
     let base = options.url.trim_end_matches('/').to_string();
     let start = monotonic_now();
     let measure_from = start + options.warmup;
@@ -495,10 +732,29 @@ pub async fn run_load(data: &DataArgs, options: LoadOptions) -> anyhow::Result<(
         fixture.patrons,
         fixture.branches.len()
     );
-    let http = http_load(fixture.clone(), &options).await?;
-    print_figures("http", &http);
     let mut report = serde_json::Map::new();
-    report.insert("http".into(), serde_json::to_value(&http)?);
+    // The closed loop measures saturation (and its ratio to the raw baseline); paced steps
+    // measure latency at a given offered load.
+    let closed_loop = if options.rates.is_empty() {
+        let http = http_load(fixture.clone(), &options).await?;
+        print_figures("http", &http);
+        report.insert("http".into(), serde_json::to_value(&http)?);
+        Some(http)
+    } else {
+        let steps = paced_load(fixture.clone(), &options).await?;
+        if let Some(best) = steps
+            .iter()
+            .filter(|step| step.latency.p95_ms <= 10.0 && step.latency.failures == 0)
+            .max_by(|a, b| a.rate.total_cmp(&b.rate))
+        {
+            println!(
+                "highest rate with p95 <= 10 ms at {} clients: {:.0}/s (achieved {:.1} tx/s)",
+                options.clients, best.rate, best.achieved_per_second
+            );
+        }
+        report.insert("paced".into(), serde_json::to_value(&steps)?);
+        None
+    };
     if !options.skip_baseline {
         if data.database_url.is_some() {
             bail!("the raw baseline copies the SQLite file; pass --skip-baseline on PostgreSQL");
@@ -520,17 +776,19 @@ pub async fn run_load(data: &DataArgs, options: LoadOptions) -> anyhow::Result<(
         print_figures("raw SQL", &raw);
         let grouped = raw_baseline(&fixture, &copy_dir, options.duration, RAW_GROUP).await?;
         print_figures("raw x32", &grouped);
-        let ratio = http.per_second / raw.per_second.max(1e-9);
-        let grouped_ratio = http.per_second / grouped.per_second.max(1e-9);
-        println!(
-            "http / raw throughput: {:.0} % of one commit per transaction, {:.0} % of {RAW_GROUP} per commit",
-            ratio * 100.0,
-            grouped_ratio * 100.0
-        );
         report.insert("raw".into(), serde_json::to_value(&raw)?);
         report.insert("raw_grouped".into(), serde_json::to_value(&grouped)?);
-        report.insert("ratio".into(), serde_json::json!(ratio));
-        report.insert("ratio_grouped".into(), serde_json::json!(grouped_ratio));
+        if let Some(http) = &closed_loop {
+            let ratio = http.per_second / raw.per_second.max(1e-9);
+            let grouped_ratio = http.per_second / grouped.per_second.max(1e-9);
+            println!(
+                "http / raw throughput: {:.0} % of one commit per transaction, {:.0} % of {RAW_GROUP} per commit",
+                ratio * 100.0,
+                grouped_ratio * 100.0
+            );
+            report.insert("ratio".into(), serde_json::json!(ratio));
+            report.insert("ratio_grouped".into(), serde_json::json!(grouped_ratio));
+        }
         std::fs::remove_dir_all(&copy_dir)
             .with_context(|| format!("cannot remove {}", copy_dir.display()))?;
     }
@@ -559,6 +817,19 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
         return Err(format!("{raw:?} is not a duration"));
     }
     Ok(Duration::from_secs_f64(value * unit))
+}
+
+/// A paced rate: transactions per second, more than zero.
+fn parse_rate(raw: &str) -> Result<f64, String> {
+    let rate: f64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a rate in transactions per second"))?;
+    if rate.is_finite() && rate > 0.0 {
+        Ok(rate)
+    } else {
+        Err(format!("{raw:?}: a rate must be more than zero"))
+    }
 }
 
 #[cfg(test)]
@@ -595,5 +866,77 @@ mod tests {
                 assert_eq!(choice.branch, ["A", "B", "C"][(item % 3) as usize]);
             }
         }
+    }
+
+    #[test]
+    fn rates_parse_and_refuse_nonsense() {
+        assert_eq!(parse_rate("1500"), Ok(1500.0));
+        assert_eq!(parse_rate(" 250.5 "), Ok(250.5));
+        assert!(parse_rate("0").is_err());
+        assert!(parse_rate("-5").is_err());
+        assert!(parse_rate("fast").is_err());
+    }
+
+    #[test]
+    fn each_client_gets_an_even_share_of_the_rate() {
+        // 75 clients sharing 1,500 transactions per second: one request every 50 ms each.
+        let pace = Pace::new(1500.0, 75, 0.0);
+        assert_eq!(pace.interval, Duration::from_millis(50));
+        assert_eq!(pace.due(0), Duration::ZERO);
+        assert_eq!(pace.due(1), Duration::from_millis(50));
+        assert_eq!(pace.due(20), Duration::from_secs(1));
+        let one = Pace::new(1.0, 1, 0.0);
+        assert_eq!(one.interval, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_phase_shifts_a_client_within_one_interval() {
+        let pace = Pace::new(1500.0, 75, 0.5);
+        assert_eq!(pace.phase, Duration::from_millis(25));
+        assert_eq!(pace.due(0), Duration::from_millis(25));
+        assert_eq!(pace.due(2), Duration::from_millis(125));
+        // Shifts of a whole interval or more wrap around inside the interval.
+        assert_eq!(Pace::new(1500.0, 75, 1.0).phase, Duration::ZERO);
+        assert!(Pace::new(1500.0, 75, 1.0 - f64::EPSILON).phase < pace.interval);
+        assert_eq!(
+            Pace::new(1500.0, 75, 1.25).phase,
+            Duration::from_micros(12_500)
+        );
+        assert_eq!(Pace::new(1500.0, 75, -1.0).phase, Duration::ZERO);
+    }
+
+    #[test]
+    fn due_before_counts_the_requests_whose_due_time_falls_before_the_end() {
+        let pace = Pace::new(10.0, 1, 0.5); // every 100 ms, from 50 ms
+        assert_eq!(pace.due_before(Duration::ZERO), 0);
+        assert_eq!(pace.due_before(Duration::from_millis(50)), 0);
+        assert_eq!(pace.due_before(Duration::from_millis(51)), 1);
+        assert_eq!(pace.due_before(Duration::from_millis(150)), 1);
+        assert_eq!(pace.due_before(Duration::from_millis(151)), 2);
+        assert_eq!(pace.due_before(Duration::from_secs(1)), 10);
+        for n in 1..30 {
+            let due = pace.due(n);
+            assert_eq!(pace.due_before(due - Duration::from_millis(1)), n);
+            assert_eq!(pace.due_before(due + Duration::from_millis(1)), n + 1);
+        }
+    }
+
+    #[test]
+    fn all_clients_together_offer_the_rate() {
+        // Whatever the phases, the clients together have rate × window requests due in a window
+        // (each client at most one more or less).
+        let (rate, clients, window) = (1234.0, 75_u64, Duration::from_secs(10));
+        let mut phases = Spread(7);
+        let total: u64 = (0..clients)
+            .map(|_| {
+                let fraction = phases.below(1000) as f64 / 1000.0;
+                Pace::new(rate, clients, fraction).due_before(window)
+            })
+            .sum();
+        let expected = rate * window.as_secs_f64();
+        assert!(
+            (total as f64 - expected).abs() <= clients as f64,
+            "{total} vs {expected}"
+        );
     }
 }

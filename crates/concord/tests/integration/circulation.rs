@@ -874,3 +874,75 @@ async fn a_server_killed_mid_load_leaves_no_half_written_loan() {
     assert_eq!(check["items_on_loan_without_loan"], 0);
     assert_eq!(check["ledger_entries_without_loan"], 0);
 }
+
+/// The server keeps branches, calendars and rules between checkouts. A rule added through the
+/// service applies to the very next checkout; a rule or a member's floating changed by a second
+/// server sharing the database applies to this server's next checkout or check-in too.
+#[tokio::test]
+async fn settings_changed_here_or_by_another_server_apply_to_the_next_action() {
+    use concord_domain::ErrorCode;
+    use concord_domain::circulation::policy_input::PolicyRuleInput;
+    use concord_domain::circulation::{Block, Routing};
+    use concord_server::service::policies;
+
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        let bib = circulation_fixture(&server.ctx).await;
+        for n in 0..3 {
+            add_item(&server.ctx, bib, "SHIRE-CEN", &format!("G{n}"), "BOOK").await;
+        }
+        add_patron(&server.ctx, "GP1", "SHIRE-CEN", "2099-01-01").await;
+        let who = Principal::Operator;
+        let lend = |barcode: &'static str| {
+            circulation::checkout(&server.ctx, &who, "SHIRE-CEN", "GP1", barcode, None)
+        };
+        // The first checkout reads the settings and keeps them.
+        lend("G0").await.unwrap();
+
+        let books_not_for_loan = |limit: &str| PolicyRuleInput {
+            description: "books".into(),
+            item_type: "BOOK".into(),
+            settings: vec![("max_loans_of_item_type".into(), limit.into())],
+            ..PolicyRuleInput::default()
+        };
+        let rule = policies::create(&server.ctx, &who, &books_not_for_loan("0"))
+            .await
+            .unwrap();
+        let refused = lend("G1").await.unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Blocked, "{engine:?}: {refused:?}");
+        assert!(
+            refused
+                .blocks
+                .iter()
+                .any(|block| matches!(block, Block::TooManyLoansOfItemType { .. })),
+            "{engine:?}: {:?}",
+            refused.blocks
+        );
+
+        // Another server on the same database lifts the limit: this server's next checkout
+        // follows, although nothing told this process.
+        let other = server.second_server().await;
+        policies::update(&other.ctx, &who, rule.rule.id, &books_not_for_loan("5"))
+            .await
+            .unwrap();
+        lend("G1").await.unwrap();
+
+        // Returned at the member's other branch, an item goes home while the member's items do
+        // not float, and stays once the other server lets them float.
+        let back = circulation::checkin(&server.ctx, &who, "SHIRE-HOB", "G0")
+            .await
+            .unwrap();
+        assert!(
+            matches!(back.routing, Routing::InTransit { .. }),
+            "{engine:?}: {:?}",
+            back.routing
+        );
+        circulation::set_items_float(&other.ctx, &who, "SHIRE", true)
+            .await
+            .unwrap();
+        let back = circulation::checkin(&server.ctx, &who, "SHIRE-HOB", "G1")
+            .await
+            .unwrap();
+        assert_eq!(back.routing, Routing::ToShelf, "{engine:?}");
+    }
+}
