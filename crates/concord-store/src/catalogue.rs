@@ -136,14 +136,6 @@ pub async fn bib(conn: &mut AnyConnection, id: BibId) -> StoreResult<Option<BibR
         .transpose()
 }
 
-/// A bib's title alone (a receipt needs no more, and the MARC record is the larger part of a row).
-pub async fn bib_title(conn: &mut AnyConnection, id: BibId) -> StoreResult<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT title FROM bib WHERE id = $1")
-        .bind(id.0)
-        .fetch_optional(&mut *conn)
-        .await?)
-}
-
 /// Bibs in id order after `after`, for export: changed at or after `since`, and (when a member is
 /// given) only those with an item of that member. Withdrawn bibs are left out.
 pub async fn bibs_page(
@@ -482,6 +474,30 @@ pub async fn item_by_barcode(
         .await?
         .as_ref()
         .map(item_from_row)
+        .transpose()
+}
+
+/// The item with `barcode` and its bib's title, in one statement: a desk action needs both, and
+/// reading the title here spares the receipt a second round trip after the commit.
+pub async fn item_and_title_by_barcode(
+    conn: &mut AnyConnection,
+    barcode: &Barcode,
+) -> StoreResult<Option<(ItemRow, String)>> {
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS}, (SELECT b.title FROM bib b WHERE b.id = item.bib_id) AS bib_title
+         FROM item WHERE barcode = $1"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(barcode.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .as_ref()
+        .map(|row| {
+            Ok((
+                item_from_row(row)?,
+                opt_text(row, "bib_title")?.unwrap_or_default(),
+            ))
+        })
         .transpose()
 }
 

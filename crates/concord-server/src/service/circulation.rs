@@ -141,10 +141,11 @@ async fn item_by_barcode(conn: &mut Conn, barcode: &Barcode) -> ServiceResult<It
         .ok_or_else(|| ServiceError::not_found(format!("item {barcode}")))
 }
 
-async fn title_of(conn: &mut Conn, item: &ItemRow) -> ServiceResult<String> {
-    Ok(catalogue_store::bib_title(conn, item.bib_id)
+/// The item and its bib's title (for the receipt).
+async fn item_and_title(conn: &mut Conn, barcode: &Barcode) -> ServiceResult<(ItemRow, String)> {
+    catalogue_store::item_and_title_by_barcode(conn, barcode)
         .await?
-        .unwrap_or_default())
+        .ok_or_else(|| ServiceError::not_found(format!("item {barcode}")))
 }
 
 fn policy_context(
@@ -346,7 +347,7 @@ pub async fn checkout(
     }
     let patron = patron_by_card(&mut tx, &card).await?;
     store::lock_patron(&mut tx, patron.id).await?;
-    let item = item_by_barcode(&mut tx, &barcode).await?;
+    let (item, title) = item_and_title(&mut tx, &barcode).await?;
     let context = policy_context(branch.member_id, branch.id, &patron, &item)?;
     let (policy, rule_ids) = policy_for(&settings.rules, &context)?;
     let (_, ledger) = ledger_of(&mut tx, patron.id, currency).await?;
@@ -436,7 +437,6 @@ pub async fn checkout(
     }
     tx.commit().await?;
     ctx.catalogue_changed();
-    let title = title_of(&mut *ctx.store.read().await?, &item).await?;
     Ok(CheckoutReceipt {
         loan_id: loan.id,
         patron_id: patron.id,
@@ -522,7 +522,7 @@ pub async fn checkin(
             branch: branch.id,
         },
     )?;
-    let item = item_by_barcode(&mut tx, &barcode).await?;
+    let (item, title) = item_and_title(&mut tx, &barcode).await?;
     let loan = store::open_loan_of_item(&mut tx, item.id).await?;
     let mut fine_charged = None;
     if let Some(loan) = &loan {
@@ -601,13 +601,10 @@ pub async fn checkin(
     };
     tx.commit().await?;
     ctx.catalogue_changed();
-    // What the receipt shows is read after the commit, so the writer is held no longer than the
-    // change itself needs.
     let transit_to = match transit_to {
         Some(to) => Some(settings.branch(to)?.clone()),
         None => None,
     };
-    let title = title_of(&mut *ctx.store.read().await?, &item).await?;
     Ok(CheckinReceipt {
         item_barcode: item.barcode.to_string(),
         title,

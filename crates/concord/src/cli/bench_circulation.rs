@@ -439,6 +439,9 @@ impl Pace {
 struct PacedTally {
     /// Latencies, from when each request was due, of the requests due in the measured window.
     tally: Tally,
+    /// How late each request due in the window was sent: the load generator's own timer and
+    /// scheduling delay, plus any wait behind the client's previous request.
+    sent_late: Vec<Duration>,
     /// Requests answered inside the measured window (the achieved throughput).
     answered_in_window: u64,
     /// Requests due in the window but never sent because the client was still behind at the
@@ -493,6 +496,7 @@ async fn paced_client(
             let due = step.start + pace.due(n);
             n += 1;
             tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
+            let sent = monotonic_now();
             let outcome = send(&client, &url, &auth, &body).await;
             let answered = monotonic_now();
             if let Err(what) = outcome {
@@ -503,6 +507,7 @@ async fn paced_client(
                 seen.tally
                     .latencies
                     .push(answered.saturating_duration_since(due));
+                seen.sent_late.push(sent.saturating_duration_since(due));
             }
             if answered >= step.measure_from && answered < step.until {
                 seen.answered_in_window += 1;
@@ -519,6 +524,9 @@ struct PacedFigures {
     clients: u64,
     achieved_per_second: f64,
     latency: Figures,
+    /// How late requests were sent after they were due (median and 95th percentile).
+    sent_late_p50_ms: f64,
+    sent_late_p95_ms: f64,
     abandoned: u64,
 }
 
@@ -566,6 +574,7 @@ async fn paced_load(
         while let Some(done) = tasks.join_next().await {
             let done = done?;
             seen.answered_in_window += done.answered_in_window;
+            seen.sent_late.extend(done.sent_late);
             seen.abandoned += done.abandoned;
             seen.tally.merge(done.tally);
         }
@@ -576,12 +585,19 @@ async fn paced_load(
             );
         }
         let latency = figures(&mut seen.tally, options.duration);
+        let mut late = Tally {
+            latencies: std::mem::take(&mut seen.sent_late),
+            ..Tally::default()
+        };
+        let late = figures(&mut late, options.duration);
         let paced = PacedFigures {
             rate,
             clients: options.clients,
             achieved_per_second: seen.answered_in_window as f64
                 / options.duration.as_secs_f64().max(1e-9),
             latency,
+            sent_late_p50_ms: late.p50_ms,
+            sent_late_p95_ms: late.p95_ms,
             abandoned: seen.abandoned,
         };
         print_paced(&paced);
@@ -592,7 +608,7 @@ async fn paced_load(
 
 fn print_paced(step: &PacedFigures) {
     println!(
-        "paced {:>6.0}/s {} clients: achieved {:>7.1} tx/s; latency from due time p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.1} ms; {} failed, {} abandoned",
+        "paced {:>6.0}/s {} clients: achieved {:>7.1} tx/s; latency from due time p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.1} ms; sent late p50 {:.2} ms, p95 {:.2} ms; {} failed, {} abandoned",
         step.rate,
         step.clients,
         step.achieved_per_second,
@@ -600,6 +616,8 @@ fn print_paced(step: &PacedFigures) {
         step.latency.p95_ms,
         step.latency.p99_ms,
         step.latency.max_ms,
+        step.sent_late_p50_ms,
+        step.sent_late_p95_ms,
         step.latency.failures,
         step.abandoned
     );
