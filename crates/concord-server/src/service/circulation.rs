@@ -5,6 +5,8 @@
 //! entries, the transit and (for overrides) the audit entry commit together or not at all. The
 //! rules come from `concord_domain::circulation`; this module only loads facts and writes results.
 
+use std::sync::Arc;
+
 use concord_domain::ErrorCode;
 use concord_domain::auth::{Action, Principal, authorise};
 use concord_domain::catalogue::ItemStatus as StoredItemStatus;
@@ -323,10 +325,7 @@ pub async fn checkout(
     let mut tx = ctx.store.write().await?;
     // The desk's branch, the currency, the time offset and the rules come from the process's
     // copy, checked against the settings generation this transaction sees.
-    let settings = ctx
-        .desk_settings
-        .for_transaction(&ctx.store, &mut tx)
-        .await?;
+    let settings = ctx.desk_settings.for_transaction(&mut tx).await?;
     let branch = settings.desk_branch(branch_code)?;
     let (currency, offset) = settings.money_and_time()?;
     authorise(
@@ -436,6 +435,7 @@ pub async fn checkout(
         .await?;
     }
     tx.commit().await?;
+    ctx.desk_settings.keep(Arc::clone(&settings));
     ctx.catalogue_changed();
     Ok(CheckoutReceipt {
         loan_id: loan.id,
@@ -510,10 +510,7 @@ pub async fn checkin(
     let barcode = parse_barcode("item_barcode", item_barcode)?;
     let now = ctx.now();
     let mut tx = ctx.store.write().await?;
-    let settings = ctx
-        .desk_settings
-        .for_transaction(&ctx.store, &mut tx)
-        .await?;
+    let settings = ctx.desk_settings.for_transaction(&mut tx).await?;
     let branch = settings.desk_branch(branch_code)?;
     authorise(
         who,
@@ -600,6 +597,7 @@ pub async fn checkin(
         }
     };
     tx.commit().await?;
+    ctx.desk_settings.keep(Arc::clone(&settings));
     ctx.catalogue_changed();
     let transit_to = match transit_to {
         Some(to) => Some(settings.branch(to)?.clone()),
@@ -640,10 +638,7 @@ pub async fn renew(
                 format!("Item {barcode} is not on loan."),
             )
         })?;
-    let settings = ctx
-        .desk_settings
-        .for_transaction(&ctx.store, &mut tx)
-        .await?;
+    let settings = ctx.desk_settings.for_transaction(&mut tx).await?;
     let branch = match (who, branch_code) {
         (Principal::Patron { .. }, _) => {
             authorise(
@@ -752,6 +747,7 @@ pub async fn renew(
         .await?;
     }
     tx.commit().await?;
+    ctx.desk_settings.keep(Arc::clone(&settings));
     ctx.catalogue_changed();
     Ok(RenewalReceipt {
         loan_id: loan.id,
@@ -1146,15 +1142,13 @@ pub async fn charge_overdue_fines(ctx: &Context, who: &Principal) -> ServiceResu
             if item.status != StoredItemStatus::OnLoan {
                 continue;
             }
-            let settings = ctx
-                .desk_settings
-                .for_transaction(&ctx.store, &mut tx)
-                .await?;
+            let settings = ctx.desk_settings.for_transaction(&mut tx).await?;
             let (charged, total) =
                 accrue_overdue_fine(ctx, &mut tx, &settings, who, &current, &item, now).await?;
             if charged.is_some() {
                 store::set_fine_charged(&mut tx, current.id, total).await?;
                 tx.commit().await?;
+                ctx.desk_settings.keep(Arc::clone(&settings));
                 ctx.catalogue_changed();
                 fined += 1;
             }

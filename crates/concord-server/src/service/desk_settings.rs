@@ -6,9 +6,11 @@
 //! the action's own transaction sees (`concord_store::settings_generation`). Every change to
 //! those settings bumps the generation in its transaction, so a change committed by this process
 //! or by another server sharing the database is seen by the next action that starts after it.
-//! A copy is kept for later actions only when it was read from committed data (a read
-//! connection): a change still inside an uncommitted SQLite group is used by the actions of that
-//! group but never cached, because a failed group commit rolls it back.
+//! On a miss the action reads the settings inside its own transaction (no second connection: on
+//! PostgreSQL both would come from one pool, and concurrent actions could starve it), and the copy
+//! is kept for later actions only after the action's commit succeeded: on SQLite a transaction
+//! may see changes of earlier actions in its commit group, which are durable only once the group
+//! is, and a failed group rolls them back.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,7 +21,7 @@ use concord_domain::codes::Code;
 use concord_domain::ids::{BranchId, MemberId};
 use concord_domain::money::Currency;
 use concord_domain::org::Branch;
-use concord_store::{Conn, Store, settings_generation};
+use concord_store::{Conn, settings_generation};
 
 use super::{ServiceError, ServiceResult};
 
@@ -115,21 +117,12 @@ pub struct DeskSettingsCache {
 
 impl DeskSettingsCache {
     /// The settings as the transaction `tx` sees them: the cached copy when its generation is the
-    /// one `tx` sees, else the committed settings read afresh (and kept), else — when `tx` sees
-    /// a generation not yet committed for others — the settings read inside `tx` (not kept).
-    pub async fn for_transaction(
-        &self,
-        store: &Store,
-        tx: &mut Conn,
-    ) -> ServiceResult<Arc<DeskSettings>> {
+    /// one `tx` sees, else read afresh inside `tx`. Call [`DeskSettingsCache::keep`] with the
+    /// result once the transaction has committed, so that later actions can use it.
+    pub async fn for_transaction(&self, tx: &mut Conn) -> ServiceResult<Arc<DeskSettings>> {
         let generation = settings_generation::current(tx).await?;
         if let Some(cached) = self.cached().filter(|c| c.generation == generation) {
             return Ok(cached);
-        }
-        let committed = Arc::new(DeskSettings::read(&mut *store.read().await?).await?);
-        self.keep(Arc::clone(&committed));
-        if committed.generation == generation {
-            return Ok(committed);
         }
         Ok(Arc::new(DeskSettings::read(tx).await?))
     }
@@ -141,10 +134,17 @@ impl DeskSettingsCache {
             .clone()
     }
 
-    /// Replaces the copy with one read from committed data. When two readers race, an older
-    /// generation may replace a newer one: the next action then reads again, which costs a little
-    /// and is never wrong, since a copy is used only for the exact generation it was read at.
-    fn keep(&self, settings: Arc<DeskSettings>) {
-        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(settings);
+    /// Keeps `settings` for later actions. Call it only after the transaction that read them
+    /// committed (then everything it saw is durable). When two actions race, an older generation
+    /// may replace a newer one: the next action then reads again, which costs a little and is
+    /// never wrong, since a copy is used only for the exact generation it was read at.
+    pub fn keep(&self, settings: Arc<DeskSettings>) {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current
+            .as_ref()
+            .is_none_or(|kept| !Arc::ptr_eq(kept, &settings))
+        {
+            *current = Some(settings);
+        }
     }
 }
