@@ -88,7 +88,8 @@ const PATRON_COLUMNS: &str = "p.id, p.family_name, p.given_names, p.home_branch_
 /// (loans, holds, fines...) must be listed here — one line — and merges move its rows too.
 pub const PATRON_REFERENCES: &[(&str, &str)] = &[("patron_card", "patron_id")];
 
-fn search_name(family: &str, given: &str) -> String {
+/// The key a patron is found by name with: "family given", lower-cased.
+pub fn search_name(family: &str, given: &str) -> String {
     format!("{} {}", family.trim(), given.trim()).to_lowercase()
 }
 
