@@ -706,6 +706,49 @@ async fn a_visiting_patron_is_served_at_another_members_desk_without_their_priva
 }
 
 #[tokio::test]
+async fn merging_patrons_moves_their_loans_and_their_account() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        let bib = circulation_fixture(&server.ctx).await;
+        add_item(&server.ctx, bib, "SHIRE-CEN", "S1", "BOOK").await;
+        let keep = add_patron(&server.ctx, "P1", "SHIRE-CEN", "2099-01-01").await;
+        let absorb = add_patron(&server.ctx, "P2", "SHIRE-CEN", "2099-01-01").await;
+        let operator = Principal::Operator;
+        circulation::checkout(&server.ctx, &operator, "SHIRE-CEN", "P2", "S1", None)
+            .await
+            .unwrap();
+        circulation::charge(&server.ctx, &operator, absorb, "2.50", "DAMAGE", None)
+            .await
+            .unwrap();
+
+        patrons::merge(&server.ctx, &operator, keep, absorb)
+            .await
+            .unwrap();
+        let account = circulation::patron_circulation(&server.ctx, &operator, keep)
+            .await
+            .unwrap();
+        assert_eq!(account.loans.len(), 1, "{engine:?}: the loan moved");
+        assert_eq!(account.loans[0].barcode, "S1");
+        assert_eq!(
+            account.ledger_state.balance().to_string(),
+            "2.50 USD",
+            "{engine:?}"
+        );
+        // The loan is the survivor's: it comes back under their name.
+        let returned = circulation::checkin(&server.ctx, &operator, "SHIRE-CEN", "S1")
+            .await
+            .unwrap();
+        assert_eq!(returned.patron_id, Some(keep), "{engine:?}");
+        assert!(
+            patrons::patron(&server.ctx, &operator, absorb)
+                .await
+                .is_err(),
+            "{engine:?}: the absorbed patron is gone"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_daily_job_fines_overdue_loans_once_and_anonymises_reading_history() {
     for engine in engines() {
         let server = TestServer::start_on(engine).await;
