@@ -14,6 +14,7 @@ pub mod error;
 pub mod iso2709;
 pub mod marc8;
 pub mod marcxml;
+pub mod parsed;
 pub mod record;
 pub mod text;
 
@@ -26,6 +27,7 @@ pub use iso2709::{
     write_iso2709,
 };
 pub use marcxml::{MarcXmlReader, MarcXmlWriter, read_marcxml, read_marcxml_from, to_marcxml};
+pub use parsed::{DataFieldView, FieldView, ParsedRecord};
 pub use record::{
     CharacterCoding, ControlField, DataField, Field, Leader, Record, Subfield, Tag, TagError,
 };

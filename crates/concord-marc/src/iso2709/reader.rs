@@ -6,7 +6,8 @@ use std::io::{BufRead, BufReader, Read};
 use super::{FIELD_TERMINATOR, RECORD_TERMINATOR, SUBFIELD_DELIMITER};
 use crate::error::{FieldPlace, RecordError, RecordErrorKind};
 use crate::marc8;
-use crate::record::{ControlField, DataField, Field, Leader, Record, Subfield, Tag};
+use crate::parsed::ParsedRecord;
+use crate::record::{Leader, Record, Tag};
 
 /// What to do with text that is not valid in the encoding the record declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,6 +59,8 @@ pub struct Iso2709Reader<R> {
     chunk: Vec<u8>,
     /// The current record's directory, kept for the same reason.
     entries: Vec<DirectoryEntry>,
+    /// The record the `Iterator` reads into before copying it out, kept for the same reason.
+    parsed: ParsedRecord,
 }
 
 impl<R: BufRead> Iso2709Reader<R> {
@@ -78,6 +81,7 @@ impl<R: BufRead> Iso2709Reader<R> {
             finished: false,
             chunk: Vec::new(),
             entries: Vec::new(),
+            parsed: ParsedRecord::new(),
         }
     }
 
@@ -138,7 +142,22 @@ impl<R: BufRead> Iso2709Reader<R> {
         Ok(chunk.last() == Some(&RECORD_TERMINATOR))
     }
 
-    fn next_record(&mut self) -> Option<Result<Record, RecordError>> {
+    /// Reads the next record into `out`, reusing its buffers: the fast path, which
+    /// allocates nothing per record once the buffers are big enough. `None` at the end of
+    /// the input; after an error `out` holds part of the bad record. The `Iterator` gives
+    /// the same records as owned values.
+    pub fn next_into(&mut self, out: &mut ParsedRecord) -> Option<Result<(), RecordError>> {
+        if self.finished {
+            return None;
+        }
+        let item = self.next_record(out);
+        if item.is_none() {
+            self.finished = true;
+        }
+        item
+    }
+
+    fn next_record(&mut self, out: &mut ParsedRecord) -> Option<Result<(), RecordError>> {
         match self.skip_separators() {
             Ok(true) => {}
             Ok(false) => return None,
@@ -149,13 +168,18 @@ impl<R: BufRead> Iso2709Reader<R> {
         self.record_offset = start;
         let mut chunk = std::mem::take(&mut self.chunk);
         chunk.clear();
-        let item = self.read_record(start, &mut chunk);
+        let item = self.read_record(start, &mut chunk, out);
         self.chunk = chunk;
         Some(item)
     }
 
-    /// Reads and parses the record that starts at `start`, into `chunk`.
-    fn read_record(&mut self, start: u64, chunk: &mut Vec<u8>) -> Result<Record, RecordError> {
+    /// Reads the record that starts at `start` into `chunk` and parses it into `out`.
+    fn read_record(
+        &mut self,
+        start: u64,
+        chunk: &mut Vec<u8>,
+        out: &mut ParsedRecord,
+    ) -> Result<(), RecordError> {
         let terminated = match self.read_chunk(chunk) {
             Ok(terminated) => terminated,
             Err(error) => return Err(self.io_error(&error)),
@@ -211,6 +235,7 @@ impl<R: BufRead> Iso2709Reader<R> {
             self.options,
             &mut self.entries,
             TextPath::WholeRecord,
+            out,
         );
         parsed.map_err(|kind| self.error(start, kind))
     }
@@ -238,13 +263,10 @@ impl<R: BufRead> Iterator for Iso2709Reader<R> {
     type Item = Result<Record, RecordError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.finished {
-            return None;
-        }
-        let item = self.next_record();
-        if item.is_none() {
-            self.finished = true;
-        }
+        let mut parsed = std::mem::take(&mut self.parsed);
+        let item = self.next_into(&mut parsed);
+        let item = item.map(|result| result.map(|()| parsed.to_record()));
+        self.parsed = parsed;
         item
     }
 }
@@ -301,7 +323,15 @@ fn leader_count(leader: &[u8], position: usize, default: usize) -> usize {
 ///
 /// Text is decoded according to leader/09 and the in-memory leader says UTF-8 afterwards.
 pub fn parse_record(bytes: &[u8], options: ReadOptions) -> Result<Record, RecordErrorKind> {
-    parse_record_with(bytes, options, &mut Vec::new(), TextPath::WholeRecord)
+    let mut parsed = ParsedRecord::new();
+    parse_record_with(
+        bytes,
+        options,
+        &mut Vec::new(),
+        TextPath::WholeRecord,
+        &mut parsed,
+    )?;
+    Ok(parsed.to_record())
 }
 
 /// How values are turned into text. Both paths give the same record; the unit tests
@@ -316,14 +346,15 @@ enum TextPath {
     PerValue,
 }
 
-/// [`parse_record`] with a directory buffer the caller keeps, so a reader parsing many
-/// records allocates it once.
+/// [`parse_record`] into a record and a directory buffer the caller keeps, so a reader
+/// parsing many records allocates them once. On an error `out` holds part of the record.
 fn parse_record_with(
     bytes: &[u8],
     options: ReadOptions,
     entries: &mut Vec<DirectoryEntry>,
     path: TextPath,
-) -> Result<Record, RecordErrorKind> {
+    out: &mut ParsedRecord,
+) -> Result<(), RecordErrorKind> {
     let length_digits = bytes.get(..5).unwrap_or(bytes);
     if parse_digits(length_digits).is_none() {
         return Err(RecordErrorKind::BadRecordLength {
@@ -391,17 +422,18 @@ fn parse_record_with(
         }
     }
 
-    let mut fields = Vec::with_capacity(entries.len());
+    out.clear();
+    out.set_leader(leader);
     for entry in entries.iter() {
         let tag = Tag::from_bytes(&entry.tag).map_err(|_| RecordErrorKind::BadTag {
             place: entry.place(),
         })?;
-        fields.push(layout.field(tag, data, entry)?);
+        layout.field(tag, data, entry, out)?;
     }
-    if fields.is_empty() {
+    if entries.is_empty() {
         return Err(RecordErrorKind::NoFields);
     }
-    Ok(Record { leader, fields })
+    Ok(())
 }
 
 /// The base address (start of the field data). The leader's value is used when it points
@@ -561,21 +593,23 @@ struct Layout<'a> {
 }
 
 impl Layout<'_> {
+    /// Appends one field to `out`.
     fn field(
         &self,
         tag: Tag,
         data: &[u8],
         entry: &DirectoryEntry,
-    ) -> Result<Field, RecordErrorKind> {
+        out: &mut ParsedRecord,
+    ) -> Result<(), RecordErrorKind> {
         let content_start = entry.start;
         let content = data
             .get(content_start..content_start + entry.content_length)
             .unwrap_or_default();
         if tag.is_control() {
-            return Ok(Field::Control(ControlField {
-                tag,
-                value: self.text(content, content_start, entry, 0)?,
-            }));
+            let value_start = out.text_len();
+            self.text(content, content_start, entry, 0, out.text_mut())?;
+            out.push_control(tag, value_start);
+            return Ok(());
         }
         let mut rest = content;
         let mut indicators = [' ', ' '];
@@ -591,14 +625,7 @@ impl Layout<'_> {
             }
             rest = rest.get(used..).unwrap_or_default();
         }
-        let mut field = DataField::new(tag, indicators[0], indicators[1]);
-        // Sized once: most fields hold a handful of subfields, and growing the vector
-        // step by step would cost more allocations than the values themselves.
-        let delimiters = rest
-            .iter()
-            .filter(|byte| **byte == SUBFIELD_DELIMITER)
-            .count();
-        field.subfields = Vec::with_capacity(delimiters + 1);
+        out.start_data_field(tag, indicators[0], indicators[1]);
         let mut offset = content.len() - rest.len();
         // Text before the first delimiter belongs to no subfield. Broken exports do write
         // it (a field with no delimiter at all, a stray third indicator); rather than drop
@@ -606,10 +633,15 @@ impl Layout<'_> {
         // sees it and a write gives it back.
         let mut chunks = split_on_delimiter(rest);
         if let Some(leading) = chunks.next().filter(|leading| !leading.is_empty()) {
-            field.subfields.push(Subfield {
-                code: ' ',
-                value: self.text(leading, content_start + offset, entry, offset)?,
-            });
+            let value_start = out.text_len();
+            self.text(
+                leading,
+                content_start + offset,
+                entry,
+                offset,
+                out.text_mut(),
+            )?;
+            out.push_subfield(' ', value_start);
             offset += leading.len();
         }
         for chunk in chunks {
@@ -629,18 +661,18 @@ impl Layout<'_> {
                 value_bytes = value_bytes.get(used..).unwrap_or_default();
             }
             let value_offset = offset + (chunk.len() - value_bytes.len());
-            field.subfields.push(Subfield {
-                code,
-                value: self.text(
-                    value_bytes,
-                    content_start + value_offset,
-                    entry,
-                    value_offset,
-                )?,
-            });
+            let value_start = out.text_len();
+            self.text(
+                value_bytes,
+                content_start + value_offset,
+                entry,
+                value_offset,
+                out.text_mut(),
+            )?;
+            out.push_subfield(code, value_start);
             offset += chunk.len();
         }
-        Ok(Field::Data(field))
+        Ok(())
     }
 
     /// The character an indicator or subfield code starts with, and the bytes it used.
@@ -673,22 +705,25 @@ impl Layout<'_> {
 
     /// A value as text. `data_offset` is where `bytes` start in the data area (for the
     /// fast path) and `field_offset` where they start in the field (for messages).
+    /// Appends the value to `out`.
     fn text(
         &self,
         bytes: &[u8],
         data_offset: usize,
         entry: &DirectoryEntry,
         field_offset: usize,
-    ) -> Result<String, RecordErrorKind> {
+        out: &mut String,
+    ) -> Result<(), RecordErrorKind> {
         // Slicing checked text only checks that the ends fall on character boundaries,
         // which they do: values are cut at ASCII delimiters and whole characters.
         if let Some(value) = self
             .whole_text
             .and_then(|text| text.get(data_offset..data_offset + bytes.len()))
         {
-            return Ok(value.to_owned());
+            out.push_str(value);
+            return Ok(());
         }
-        decode_value(self.coding, self.options, bytes, entry, field_offset)
+        decode_value(self.coding, self.options, bytes, entry, field_offset, out)
     }
 }
 
@@ -719,23 +754,28 @@ fn decode_value(
     bytes: &[u8],
     entry: &DirectoryEntry,
     field_offset: usize,
-) -> Result<String, RecordErrorKind> {
+    out: &mut String,
+) -> Result<(), RecordErrorKind> {
     match (coding, options.invalid_text) {
-        (TextCoding::Utf8, InvalidText::Error) => std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|error| RecordErrorKind::InvalidUtf8 {
-                place: entry.place(),
-                byte_in_field: field_offset + error.valid_up_to(),
-            }),
-        (TextCoding::Utf8, InvalidText::Replace) => Ok(String::from_utf8_lossy(bytes).into_owned()),
+        (TextCoding::Utf8, InvalidText::Error) => {
+            let value =
+                std::str::from_utf8(bytes).map_err(|error| RecordErrorKind::InvalidUtf8 {
+                    place: entry.place(),
+                    byte_in_field: field_offset + error.valid_up_to(),
+                })?;
+            out.push_str(value);
+        }
+        (TextCoding::Utf8, InvalidText::Replace) => out.push_str(&String::from_utf8_lossy(bytes)),
         (TextCoding::Marc8, InvalidText::Error) => {
-            marc8::decode(bytes).map_err(|problem| RecordErrorKind::InvalidMarc8 {
+            let value = marc8::decode(bytes).map_err(|problem| RecordErrorKind::InvalidMarc8 {
                 place: entry.place(),
                 problem,
-            })
+            })?;
+            out.push_str(&value);
         }
-        (TextCoding::Marc8, InvalidText::Replace) => Ok(marc8::decode_lossy(bytes)),
+        (TextCoding::Marc8, InvalidText::Replace) => out.push_str(&marc8::decode_lossy(bytes)),
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -920,9 +960,13 @@ mod tests {
 
     /// Parses `bytes` through both text paths and checks they agree; returns the record.
     fn both_paths(bytes: &[u8], options: ReadOptions) -> Result<Record, RecordErrorKind> {
-        let fast = parse_record_with(bytes, options, &mut Vec::new(), TextPath::WholeRecord);
-        let slow = parse_record_with(bytes, options, &mut Vec::new(), TextPath::PerValue);
-        assert_eq!(fast, slow);
+        let parse = |path| {
+            let mut parsed = ParsedRecord::new();
+            parse_record_with(bytes, options, &mut Vec::new(), path, &mut parsed)
+                .map(|()| parsed.to_record())
+        };
+        let fast = parse(TextPath::WholeRecord);
+        assert_eq!(fast, parse(TextPath::PerValue));
         fast
     }
 
