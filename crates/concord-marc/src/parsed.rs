@@ -175,9 +175,8 @@ impl ParsedRecord {
         self.leader = leader;
     }
 
-    /// The text buffer, for a reader to append a value to; pair it with
-    /// [`ParsedRecord::push_control`] or [`ParsedRecord::push_subfield`] giving where the
-    /// value started.
+    /// The text buffer, for a reader to append values to; the fields it then pushes give
+    /// the ranges of their values in it.
     pub(crate) fn text_mut(&mut self) -> &mut String {
         &mut self.text
     }
@@ -187,13 +186,13 @@ impl ParsedRecord {
         self.text.len()
     }
 
-    /// Ends a control field whose value is the text appended since `value_start`.
-    pub(crate) fn push_control(&mut self, tag: Tag, value_start: usize) {
+    /// Adds a control field whose value is `value` in the text.
+    pub(crate) fn push_control(&mut self, tag: Tag, value: Range<usize>) {
         self.fields.push(FieldSpan {
             tag,
             indicators: [' ', ' '],
             control: true,
-            range: value_start.min(self.text.len())..self.text.len(),
+            range: value,
         });
     }
 
@@ -208,13 +207,9 @@ impl ParsedRecord {
         });
     }
 
-    /// Ends a subfield of the last data field whose value is the text appended since
-    /// `value_start`.
-    pub(crate) fn push_subfield(&mut self, code: char, value_start: usize) {
-        self.subfields.push(SubfieldSpan {
-            code,
-            value: value_start.min(self.text.len())..self.text.len(),
-        });
+    /// Adds a subfield, whose value is `value` in the text, to the last data field.
+    pub(crate) fn push_subfield(&mut self, code: char, value: Range<usize>) {
+        self.subfields.push(SubfieldSpan { code, value });
         if let Some(field) = self.fields.last_mut().filter(|field| !field.control) {
             field.range.end = self.subfields.len();
         }
@@ -234,12 +229,12 @@ mod tests {
         parsed.set_leader(leader);
         let start = parsed.text_len();
         parsed.text_mut().push_str("ocm123");
-        parsed.push_control(tag("001"), start);
+        parsed.push_control(tag("001"), start..parsed.text_len());
         parsed.start_data_field(tag("245"), '1', '0');
         for (code, value) in [('a', "Caf\u{e9} :"), ('b', "")] {
             let start = parsed.text_len();
             parsed.text_mut().push_str(value);
-            parsed.push_subfield(code, start);
+            parsed.push_subfield(code, start..parsed.text_len());
         }
         parsed.start_data_field(tag("500"), ' ', ' ');
         let mut expected = Record::new(leader);

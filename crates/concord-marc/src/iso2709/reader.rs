@@ -2,6 +2,7 @@
 //! a precise error for a record it cannot read before going on with the next.
 
 use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
 
 use super::{FIELD_TERMINATOR, RECORD_TERMINATOR, SUBFIELD_DELIMITER};
 use crate::error::{FieldPlace, RecordError, RecordErrorKind};
@@ -390,12 +391,13 @@ fn parse_record_with(
     let (coding, whole_text) = choose_text_coding(&leader, data);
     let whole_text = whole_text.filter(|_| path == TextPath::WholeRecord);
     leader.normalize_for_marc21();
-    let layout = Layout {
+    let mut layout = Layout {
         indicator_count,
         code_length: identifier_length.saturating_sub(1),
         coding,
         options,
         whole_text,
+        whole_text_start: 0,
     };
 
     entries.clear();
@@ -424,6 +426,12 @@ fn parse_record_with(
 
     out.clear();
     out.set_leader(leader);
+    // Copied whole, so each value is a range of the copy: one copy per record instead of
+    // one per value.
+    if let Some(text) = layout.whole_text {
+        layout.whole_text_start = out.text_len();
+        out.text_mut().push_str(text);
+    }
     for entry in entries.iter() {
         let tag = Tag::from_bytes(&entry.tag).map_err(|_| RecordErrorKind::BadTag {
             place: entry.place(),
@@ -590,6 +598,8 @@ struct Layout<'a> {
     options: ReadOptions,
     /// The data area as text when it needs no decoding (see [`choose_text_coding`]).
     whole_text: Option<&'a str>,
+    /// Where the copy of `whole_text` starts in the record's text buffer.
+    whole_text_start: usize,
 }
 
 impl Layout<'_> {
@@ -606,9 +616,8 @@ impl Layout<'_> {
             .get(content_start..content_start + entry.content_length)
             .unwrap_or_default();
         if tag.is_control() {
-            let value_start = out.text_len();
-            self.text(content, content_start, entry, 0, out.text_mut())?;
-            out.push_control(tag, value_start);
+            let value = self.text(content, content_start, entry, 0, out.text_mut())?;
+            out.push_control(tag, value);
             return Ok(());
         }
         let mut rest = content;
@@ -633,15 +642,14 @@ impl Layout<'_> {
         // sees it and a write gives it back.
         let mut chunks = split_on_delimiter(rest);
         if let Some(leading) = chunks.next().filter(|leading| !leading.is_empty()) {
-            let value_start = out.text_len();
-            self.text(
+            let value = self.text(
                 leading,
                 content_start + offset,
                 entry,
                 offset,
                 out.text_mut(),
             )?;
-            out.push_subfield(' ', value_start);
+            out.push_subfield(' ', value);
             offset += leading.len();
         }
         for chunk in chunks {
@@ -661,15 +669,14 @@ impl Layout<'_> {
                 value_bytes = value_bytes.get(used..).unwrap_or_default();
             }
             let value_offset = offset + (chunk.len() - value_bytes.len());
-            let value_start = out.text_len();
-            self.text(
+            let value = self.text(
                 value_bytes,
                 content_start + value_offset,
                 entry,
                 value_offset,
                 out.text_mut(),
             )?;
-            out.push_subfield(code, value_start);
+            out.push_subfield(code, value);
             offset += chunk.len();
         }
         Ok(())
@@ -705,7 +712,8 @@ impl Layout<'_> {
 
     /// A value as text. `data_offset` is where `bytes` start in the data area (for the
     /// fast path) and `field_offset` where they start in the field (for messages).
-    /// Appends the value to `out`.
+    /// The value's range in `out`: in the copy of the data area when the record needs no
+    /// decoding, or where the decoded value is appended.
     fn text(
         &self,
         bytes: &[u8],
@@ -713,17 +721,18 @@ impl Layout<'_> {
         entry: &DirectoryEntry,
         field_offset: usize,
         out: &mut String,
-    ) -> Result<(), RecordErrorKind> {
-        // Slicing checked text only checks that the ends fall on character boundaries,
-        // which they do: values are cut at ASCII delimiters and whole characters.
-        if let Some(value) = self
-            .whole_text
-            .and_then(|text| text.get(data_offset..data_offset + bytes.len()))
-        {
-            out.push_str(value);
-            return Ok(());
+    ) -> Result<Range<usize>, RecordErrorKind> {
+        // Checking the boundaries of a slice of checked text is all it takes; they hold:
+        // values are cut at ASCII delimiters and whole characters.
+        if let Some(text) = self.whole_text {
+            let range = data_offset..data_offset + bytes.len();
+            if text.get(range.clone()).is_some() {
+                return Ok(self.whole_text_start + range.start..self.whole_text_start + range.end);
+            }
         }
-        decode_value(self.coding, self.options, bytes, entry, field_offset, out)
+        let start = out.len();
+        decode_value(self.coding, self.options, bytes, entry, field_offset, out)?;
+        Ok(start..out.len())
     }
 }
 

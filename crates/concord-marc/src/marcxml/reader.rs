@@ -25,9 +25,9 @@ pub fn read_marcxml_from<R: Read>(input: R) -> MarcXmlReader<BufReader<R>> {
     MarcXmlReader::new(BufReader::with_capacity(crate::READ_BUFFER_SIZE, input))
 }
 
-/// The most the scanner takes from its input at a time: a slice input would otherwise be
-/// copied whole into the scanner's buffer.
-const CHUNK_SIZE: usize = 256 * 1024;
+/// How much the scanner reads at a time: twice what the crate's `BufReader`s hold, so
+/// their reads pass straight through.
+const CHUNK_SIZE: usize = 2 * crate::READ_BUFFER_SIZE;
 
 /// An iterator of records (or record errors) from MARCXML.
 ///
@@ -38,8 +38,10 @@ const CHUNK_SIZE: usize = 256 * 1024;
 /// on; a syntax error ends the stream, because nothing after it can be trusted.
 pub struct MarcXmlReader<R> {
     input: R,
-    /// Bytes taken from `input`; those before `position` have been scanned.
+    /// Input bytes in `buffer[..filled]`; those before `position` have been scanned. The
+    /// rest of `buffer` is room for the next read.
     buffer: Vec<u8>,
+    filled: usize,
     position: usize,
     /// The input offset of `buffer[0]`.
     base: u64,
@@ -155,6 +157,7 @@ impl<R: BufRead> MarcXmlReader<R> {
         MarcXmlReader {
             input,
             buffer: Vec::new(),
+            filled: 0,
             position: 0,
             base: 0,
             input_done: false,
@@ -190,29 +193,34 @@ impl<R: BufRead> MarcXmlReader<R> {
         item
     }
 
-    /// Takes more input into the buffer, first dropping what was scanned. Returns whether
-    /// there was any.
+    /// Reads more input into the buffer, first dropping what was scanned. Returns whether
+    /// there was any. The read goes straight into the buffer: asked for more than its own
+    /// capacity, a `BufReader` passes the read through rather than copying twice.
     fn refill(&mut self) -> std::io::Result<bool> {
         if self.position > 0 {
-            self.buffer.drain(..self.position);
+            self.buffer.copy_within(self.position..self.filled, 0);
+            self.filled -= self.position;
             self.base += self.position as u64;
             self.position = 0;
         }
+        // Room for a large read; a token longer than the buffer makes it grow.
+        if self.buffer.len() - self.filled < CHUNK_SIZE / 2 {
+            self.buffer.resize(self.filled + CHUNK_SIZE, 0);
+        }
         loop {
-            let available = match self.input.fill_buf() {
-                Ok(available) => available,
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            let room = self.buffer.get_mut(self.filled..).unwrap_or_default();
+            match self.input.read(room) {
+                Ok(0) => {
+                    self.input_done = true;
+                    return Ok(false);
+                }
+                Ok(read) => {
+                    self.filled += read;
+                    return Ok(true);
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(error),
-            };
-            let taken = available.len().min(CHUNK_SIZE);
-            if taken == 0 {
-                self.input_done = true;
-                return Ok(false);
             }
-            self.buffer
-                .extend_from_slice(available.get(..taken).unwrap_or_default());
-            self.input.consume(taken);
-            return Ok(true);
         }
     }
 
@@ -227,14 +235,20 @@ impl<R: BufRead> MarcXmlReader<R> {
     fn next_token(&mut self) -> Result<(Token, u64), RecordErrorKind> {
         if !self.started {
             self.started = true;
-            while self.buffer.len() < BOM.len() && self.more()? {}
-            if self.buffer.starts_with(BOM) {
+            while self.filled < BOM.len() && self.more()? {}
+            if self
+                .buffer
+                .get(..self.filled)
+                .unwrap_or_default()
+                .starts_with(BOM)
+            {
                 self.position = BOM.len();
             }
         }
         loop {
             let at = self.position;
-            match scan(&self.buffer, at, self.input_done) {
+            let input = self.buffer.get(..self.filled).unwrap_or_default();
+            match scan(input, at, self.input_done) {
                 Scan::Token(token, next) => {
                     self.position = next;
                     return Ok((token, self.base + at as u64));
@@ -305,15 +319,17 @@ impl<R: BufRead> MarcXmlReader<R> {
                         || partial
                             .as_ref()
                             .is_some_and(|record| record.skipping == 0 && record.leaf.is_none());
-                    let attributes = if reads_attributes {
-                        match text_at(&self.buffer, self.base, name_end, attributes_end) {
-                            Ok(attributes) => attributes,
-                            Err(kind) => {
-                                return Some(Err(self.fatal_in(partial.as_ref(), offset, kind)));
-                            }
-                        }
+                    if reads_attributes
+                        && !raw_attributes.is_ascii()
+                        && let Err(kind) =
+                            text_at(&self.buffer, self.base, name_end, attributes_end)
+                    {
+                        return Some(Err(self.fatal_in(partial.as_ref(), offset, kind)));
+                    }
+                    let attributes: &[u8] = if reads_attributes {
+                        raw_attributes
                     } else {
-                        ""
+                        b""
                     };
                     if declares {
                         declare_namespaces(&mut self.scopes, depth, attributes);
@@ -409,7 +425,7 @@ impl<R: BufRead> MarcXmlReader<R> {
                 Token::Eof => {
                     if let Some(record) = partial {
                         self.record_number = record.number;
-                        let end = self.base + self.buffer.len() as u64;
+                        let end = self.base + self.filled as u64;
                         return Some(Err(self.fatal(
                             end,
                             RecordErrorKind::Xml {
@@ -661,8 +677,16 @@ fn is_name_byte(byte: u8) -> bool {
 }
 
 /// The position of the `>` that ends the start tag at the start of `tag`: the first one
-/// outside a quoted attribute value. A plain loop: tags are short.
+/// outside a quoted attribute value.
 fn tag_end(tag: &[u8]) -> Option<usize> {
+    // Values with a `>` in them are rare: take the first `>` when the double quotes before
+    // it pair up and there are no single quotes, and walk the quotes only otherwise.
+    let first = memchr::memchr(b'>', tag)?;
+    let before = tag.get(..first)?;
+    let quotes = before.iter().filter(|byte| **byte == b'"').count();
+    if quotes % 2 == 0 && !before.contains(&b'\'') {
+        return Some(first);
+    }
     let mut quote = None;
     for (at, byte) in tag.iter().enumerate().skip(1) {
         match quote {
@@ -744,11 +768,15 @@ fn character(digits: &[u8], radix: u32) -> Option<char> {
 /// character that attribute-value normalisation changes. Parsing stops at anything that
 /// is not `name = "value"`, keeping what was found before it. A value whose references do
 /// not resolve counts as missing.
-fn attributes<'a, const N: usize>(raw: &'a str, names: [&[u8]; N]) -> [Option<Cow<'a, str>>; N] {
+fn attributes<'a, const N: usize>(raw: &'a [u8], names: [&[u8]; N]) -> [Option<Cow<'a, [u8]>>; N] {
     if let Some(found) = canonical_attributes(raw, names) {
         return found;
     }
-    let mut found: [Option<Cow<'a, str>>; N] = [const { None }; N];
+    let mut found: [Option<Cow<'a, [u8]>>; N] = [const { None }; N];
+    // The reader checked the tag's text before handing it over.
+    let Ok(raw) = std::str::from_utf8(raw) else {
+        return found;
+    };
     let mut seen = [false; N];
     for (name, value) in attribute_pairs(raw) {
         let (_, local) = split_name(name.as_bytes());
@@ -761,7 +789,10 @@ fn attributes<'a, const N: usize>(raw: &'a str, names: [&[u8]; N]) -> [Option<Co
         if let (Some(seen), Some(slot)) = (seen.get_mut(index), found.get_mut(index))
             && !std::mem::replace(seen, true)
         {
-            *slot = normalise_attribute(value);
+            *slot = normalise_attribute(value).map(|value| match value {
+                Cow::Borrowed(value) => Cow::Borrowed(value.as_bytes()),
+                Cow::Owned(value) => Cow::Owned(value.into_bytes()),
+            });
         }
     }
     found
@@ -772,13 +803,12 @@ fn attributes<'a, const N: usize>(raw: &'a str, names: [&[u8]; N]) -> [Option<Co
 /// in one pass; `None` for anything else, which the general scan then reads. The tests
 /// check both give the same values.
 fn canonical_attributes<'a, const N: usize>(
-    raw: &'a str,
+    bytes: &'a [u8],
     names: [&[u8]; N],
-) -> Option<[Option<Cow<'a, str>>; N]> {
+) -> Option<[Option<Cow<'a, [u8]>>; N]> {
     /// Values longer than this (MARC's are one to three characters) take the general path.
     const LONGEST: usize = 8;
-    let bytes = raw.as_bytes();
-    let mut found: [Option<Cow<'a, str>>; N] = [const { None }; N];
+    let mut found: [Option<Cow<'a, [u8]>>; N] = [const { None }; N];
     let mut at = 0;
     for (slot, name) in found.iter_mut().zip(names) {
         let name_end = at + 1 + name.len();
@@ -802,7 +832,7 @@ fn canonical_attributes<'a, const N: usize>(
         {
             return None;
         }
-        *slot = Some(Cow::Borrowed(raw.get(value_start..value_end)?));
+        *slot = Some(Cow::Borrowed(bytes.get(value_start..value_end)?));
         at = value_end + 1;
     }
     (at == bytes.len()).then_some(found)
@@ -902,7 +932,11 @@ fn declares_namespaces(attributes: &[u8]) -> bool {
 }
 
 /// Records the namespace declarations of an element opened at `depth`.
-fn declare_namespaces(scopes: &mut Vec<Scope>, depth: usize, attributes: &str) {
+fn declare_namespaces(scopes: &mut Vec<Scope>, depth: usize, attributes: &[u8]) {
+    // The reader checked the tag's text before handing it over.
+    let Ok(attributes) = std::str::from_utf8(attributes) else {
+        return;
+    };
     for (name, value) in attribute_pairs(attributes) {
         let prefix = match name.strip_prefix("xmlns") {
             Some("") => "",
@@ -934,8 +968,7 @@ fn is_marc(scopes: &[Scope], prefix: &[u8]) -> bool {
 
 /// Tags are three characters; some writers drop leading zeros (`tag="42"`), which
 /// ruby-marc and yaz read as `042`.
-fn parse_xml_tag(text: &str) -> Result<Tag, RecordErrorKind> {
-    let bytes = text.as_bytes();
+fn parse_xml_tag(bytes: &[u8]) -> Result<Tag, RecordErrorKind> {
     let parsed = if !bytes.is_empty() && bytes.len() < 3 && bytes.iter().all(u8::is_ascii_digit) {
         let mut padded = [b'0'; 3];
         padded
@@ -947,20 +980,35 @@ fn parse_xml_tag(text: &str) -> Result<Tag, RecordErrorKind> {
         Tag::from_bytes(bytes)
     };
     parsed.map_err(|_| RecordErrorKind::BadXmlTag {
-        found: text.to_owned(),
+        found: String::from_utf8_lossy(bytes).into_owned(),
     })
 }
 
+/// The one character of an indicator or subfield code: `None` when empty, and the text
+/// found when it holds more than one.
+fn one_character(bytes: &[u8]) -> Result<Option<char>, String> {
+    match bytes {
+        [] => Ok(None),
+        [byte] if byte.is_ascii() => Ok(Some(char::from(*byte))),
+        _ => {
+            let text = String::from_utf8_lossy(bytes);
+            let mut characters = text.chars();
+            match (characters.next(), characters.next()) {
+                (Some(character), None) => Ok(Some(character)),
+                _ => Err(text.into_owned()),
+            }
+        }
+    }
+}
+
 /// An indicator: one character; a missing or empty attribute means blank.
-fn parse_indicator(value: Option<Cow<'_, str>>) -> Result<char, RecordErrorKind> {
+fn parse_indicator(value: Option<Cow<'_, [u8]>>) -> Result<char, RecordErrorKind> {
     let Some(value) = value else { return Ok(' ') };
-    let mut characters = value.chars();
-    match (characters.next(), characters.next()) {
-        (None, _) => Ok(' '),
-        (Some(character), None) => Ok(character),
-        _ => Err(RecordErrorKind::BadXmlCode {
+    match one_character(&value) {
+        Ok(character) => Ok(character.unwrap_or(' ')),
+        Err(found) => Err(RecordErrorKind::BadXmlCode {
             what: "indicator",
-            found: value.into_owned(),
+            found,
         }),
     }
 }
@@ -968,7 +1016,7 @@ fn parse_indicator(value: Option<Cow<'_, str>>) -> Result<char, RecordErrorKind>
 fn start_element(
     record: &mut Partial,
     name: &[u8],
-    attributes_text: &str,
+    attributes_text: &[u8],
     offset: u64,
     out: &mut ParsedRecord,
 ) {
@@ -1029,9 +1077,8 @@ fn start_element(
         }
         (b"subfield", true) => {
             let [code] = attributes(attributes_text, [b"code"]);
-            let mut characters = code.as_deref().unwrap_or_default().chars();
-            match (code.as_deref(), characters.next(), characters.next()) {
-                (None, _, _) => {
+            match code.as_deref().map(one_character) {
+                None => {
                     record.fail(
                         offset,
                         RecordErrorKind::MissingAttribute {
@@ -1041,13 +1088,14 @@ fn start_element(
                     );
                     record.skipping += 1;
                 }
-                (Some(_), Some(code), None) => start_leaf(record, Leaf::Subfield(code)),
-                (Some(found), _, _) => {
+                Some(Ok(Some(code))) => start_leaf(record, Leaf::Subfield(code)),
+                Some(Ok(None)) | Some(Err(_)) => {
+                    let found = code.as_deref().unwrap_or_default();
                     record.fail(
                         offset,
                         RecordErrorKind::BadXmlCode {
                             what: "subfield code",
-                            found: found.to_owned(),
+                            found: String::from_utf8_lossy(found).into_owned(),
                         },
                     );
                     record.skipping += 1;
@@ -1090,8 +1138,12 @@ fn end_leaf_or_field(record: &mut Partial, name: &[u8], offset: u64, out: &mut P
             }
             text.truncate(record.leaf_start);
         }
-        (Some(Leaf::Control(tag)), b"controlfield") => out.push_control(tag, record.leaf_start),
-        (Some(Leaf::Subfield(code)), b"subfield") => out.push_subfield(code, record.leaf_start),
+        (Some(Leaf::Control(tag)), b"controlfield") => {
+            out.push_control(tag, record.leaf_start..out.text_len());
+        }
+        (Some(Leaf::Subfield(code)), b"subfield") => {
+            out.push_subfield(code, record.leaf_start..out.text_len());
+        }
         (None, b"datafield") => record.in_field = false,
         _ => {}
     }
@@ -1349,9 +1401,11 @@ q""#,
             let start = BytesStart::from_content(tag, "datafield".len());
             let names: [&[u8]; 3] = [b"tag", b"ind1", b"ind2"];
             let raw = tag.get("datafield".len()..).unwrap();
+            let reference = super::super::reference::general_attributes(&start, names)
+                .map(|value| value.map(|value| value.into_owned().into_bytes()));
             assert_eq!(
-                attributes(raw, names),
-                super::super::reference::general_attributes(&start, names),
+                attributes(raw.as_bytes(), names).map(|value| value.map(Cow::into_owned)),
+                reference,
                 "{tag}"
             );
         }
@@ -1436,6 +1490,10 @@ q""#,
             field("<subfield code=\"a\">x</subfeld>"),
             field("<subfield code=\"a\">x"),
             field("<subfield code=\"a\">x</subfield><extra/>"),
+            field("<subfield code=\"a\" note='it>s'>x</subfield>"),
+            field("<subfield note=\"a>b\" code=\"c\">x</subfield>"),
+            field("<subfield code=\"\u{e9}\">x</subfield>"),
+            field("<subfield code=\"\">x</subfield>"),
             format!(
                 "<?xml version=\"1.0\"?><!DOCTYPE collection [<!ELEMENT x (y)> <!-- ] -->]><collection>{}</collection>",
                 field("")
