@@ -1,7 +1,8 @@
 //! Parses a MARC file once the way `concord bench marc-parse` does, for instruction counts
 //! under `valgrind --tool=callgrind` (which repeat exactly, unlike wall-clock times on a
 //! shared machine): `cargo build --release -p concord-marc --example parse_once`, then
-//! `valgrind --tool=callgrind target/release/examples/parse_once FILE`.
+//! `valgrind --tool=callgrind target/release/examples/parse_once [--owned] FILE`. With
+//! `--owned` each record is built as an owned `Record`, as the importer then uses it.
 
 // A measuring tool run by hand: failing loudly on a bad argument is what it should do.
 #![allow(clippy::expect_used)]
@@ -11,8 +12,13 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: parse_once FILE");
-    let bytes = std::fs::read(&path).expect("cannot read the file");
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let owned = arguments.iter().any(|argument| argument == "--owned");
+    let path = arguments
+        .iter()
+        .find(|argument| !argument.starts_with("--"))
+        .expect("usage: parse_once [--owned] FILE");
+    let bytes = std::fs::read(path).expect("cannot read the file");
     let mut reader = concord_marc::read_any_with_options(
         bytes.as_slice(),
         concord_marc::ReadOptions {
@@ -20,6 +26,11 @@ fn main() {
         },
     )
     .expect("cannot start reading");
+    if owned {
+        let records = reader.filter(Result::is_ok).count();
+        println!("{records} records");
+        return;
+    }
     let mut record = concord_marc::ParsedRecord::new();
     let (mut records, mut text_bytes) = (0u64, 0usize);
     while let Some(item) = reader.next_into(&mut record) {
