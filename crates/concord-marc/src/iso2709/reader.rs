@@ -167,6 +167,25 @@ impl<R: BufRead> Iso2709Reader<R> {
         self.record_number += 1;
         let start = self.offset;
         self.record_offset = start;
+        // The usual case — the whole record in the input's buffer, ending at the length it
+        // declares — is parsed where it lies instead of being copied out first.
+        if self.pushed_back.is_empty()
+            && let Ok(buffered) = self.input.fill_buf()
+            && let Some(end) = memchr::memchr(RECORD_TERMINATOR, buffered)
+            && let Some(record) = buffered.get(..=end)
+            && declared_length(record) == Some(record.len())
+        {
+            let parsed = parse_record_with(
+                record,
+                self.options,
+                &mut self.entries,
+                TextPath::WholeRecord,
+                out,
+            );
+            self.input.consume(end + 1);
+            self.offset += (end + 1) as u64;
+            return Some(parsed.map_err(|kind| self.error(start, kind)));
+        }
         let mut chunk = std::mem::take(&mut self.chunk);
         chunk.clear();
         let item = self.read_record(start, &mut chunk, out);
@@ -790,6 +809,7 @@ fn decode_value(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::RecordOffset;
     use crate::iso2709::to_iso2709;
     use crate::record::DataField;
 
@@ -1097,6 +1117,37 @@ mod tests {
             record.field("245").unwrap().subfield('a'),
             Some("Bad \u{fffd} byte")
         );
+    }
+
+    #[test]
+    fn records_read_in_place_and_copied_out_agree_on_every_fixture() {
+        // A slice gives the reader every record whole, to parse where it lies; a seven-byte
+        // buffer never does, so every record is copied out and framed by the general path.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/marc");
+        let mut files = vec![root];
+        let mut checked = 0;
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                files.extend(
+                    std::fs::read_dir(&path)
+                        .unwrap()
+                        .map(|entry| entry.unwrap().path()),
+                );
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            if crate::detect_format(&bytes) != Some(crate::Format::Iso2709) {
+                continue;
+            }
+            let in_place: Vec<_> = read_iso2709(&bytes).with_offsets().collect();
+            let copied: Vec<_> =
+                Iso2709Reader::new(std::io::BufReader::with_capacity(7, bytes.as_slice()))
+                    .with_offsets()
+                    .collect();
+            assert_eq!(in_place, copied, "{}", path.display());
+            checked += 1;
+        }
+        assert!(checked > 50, "only {checked} ISO 2709 fixtures checked");
     }
 
     #[test]
