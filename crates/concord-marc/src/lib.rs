@@ -11,6 +11,7 @@
 
 pub mod detect;
 pub mod error;
+mod find;
 pub mod iso2709;
 pub mod marc8;
 pub mod marcxml;

@@ -559,7 +559,7 @@ fn locate_fields(entries: &mut [DirectoryEntry], data: &[u8]) -> Result<(), Reco
             })?;
         // The field ends at its first terminator. Some writers leave the terminator
         // out of the length; accept that when the terminator follows right after.
-        entry.content_length = match memchr::memchr(FIELD_TERMINATOR, span) {
+        entry.content_length = match crate::find::find_byte(FIELD_TERMINATOR, span) {
             Some(end) => end,
             None if data.get(entry.start + entry.length) == Some(&FIELD_TERMINATOR) => span.len(),
             None => {
@@ -756,12 +756,12 @@ impl Layout<'_> {
 }
 
 /// The pieces of a field between subfield delimiters, as `slice::split` gives them but
-/// found with `memchr`, which skips the long runs of text between delimiters faster.
+/// found with [`crate::find::find_byte`].
 fn split_on_delimiter(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut remaining = Some(bytes);
     std::iter::from_fn(move || {
         let rest = remaining?;
-        match memchr::memchr(SUBFIELD_DELIMITER, rest) {
+        match crate::find::find_byte(SUBFIELD_DELIMITER, rest) {
             Some(end) => {
                 remaining = rest.get(end + 1..);
                 rest.get(..end)

@@ -12,6 +12,7 @@ use std::io::{BufRead, BufReader, Read};
 
 use super::MARCXML_NAMESPACE;
 use crate::error::{RecordError, RecordErrorKind};
+use crate::find::find_byte;
 use crate::parsed::ParsedRecord;
 use crate::record::{Leader, Record, Tag};
 
@@ -575,7 +576,7 @@ fn scan_markup(rest: &[u8], at: usize, at_end: bool) -> Scan {
     };
     match rest.get(1) {
         None => more("a tag"),
-        Some(b'/') => match memchr::memchr(b'>', rest) {
+        Some(b'/') => match find_byte(b'>', rest) {
             Some(close) => {
                 let name = rest.get(2..close).unwrap_or_default();
                 let name_length = name.trim_ascii_end().len();
@@ -681,7 +682,7 @@ fn is_name_byte(byte: u8) -> bool {
 fn tag_end(tag: &[u8]) -> Option<usize> {
     // Values with a `>` in them are rare: take the first `>` when the double quotes before
     // it pair up and there are no single quotes, and walk the quotes only otherwise.
-    let first = memchr::memchr(b'>', tag)?;
+    let first = find_byte(b'>', tag)?;
     let before = tag.get(..first)?;
     let quotes = before.iter().filter(|byte| **byte == b'"').count();
     if quotes % 2 == 0 && !before.contains(&b'\'') {
@@ -723,7 +724,7 @@ fn document_type_end(declaration: &[u8]) -> Option<usize> {
 /// become `\n`.
 fn push_normalised(out: &mut String, text: &str) {
     let mut rest = text;
-    while let Some(at) = memchr::memchr(b'\r', rest.as_bytes()) {
+    while let Some(at) = find_byte(b'\r', rest.as_bytes()) {
         out.push_str(rest.get(..at).unwrap_or_default());
         out.push('\n');
         let skip = if rest.as_bytes().get(at + 1) == Some(&b'\n') {
@@ -925,7 +926,7 @@ fn split_name(name: &[u8]) -> (&[u8], &[u8]) {
 /// Whether a start tag's attributes hold `xmlns`; MARC's own attributes have no `x` in
 /// them, so this usually ends at the first `memchr`.
 fn declares_namespaces(attributes: &[u8]) -> bool {
-    let Some(first) = memchr::memchr(b'x', attributes) else {
+    let Some(first) = find_byte(b'x', attributes) else {
         return false;
     };
     memchr::memmem::find(attributes.get(first..).unwrap_or_default(), b"xmlns").is_some()
