@@ -5,6 +5,9 @@
 //!   way in; [`marcxml`] reads and writes MARCXML; [`read_any`] takes either.
 //! * Readers are iterators of `Result<Record, RecordError>`: a bad record is reported with
 //!   its number, byte offset and exact fault, and the records after it still come through.
+//! * Their fast path, `next_into`, reads each record into one reused [`ParsedRecord`]
+//!   (values as ranges of one text buffer) with no allocation per record; the `Iterator`
+//!   builds the owned [`Record`] from it.
 //!
 //! **Boundary:** no async, no files, no SQL: input is any `Read`/`BufRead` or byte slice
 //! and output any `Write`, so the importer and the cataloguer's MARC view share one codec.
