@@ -55,7 +55,12 @@ fn main() {
     std::fs::create_dir_all(&work).unwrap();
     println!("load average at start: {}", load_average());
 
-    let index = SearchIndex::open_or_create(&index_dir).unwrap();
+    let mut index = SearchIndex::open_or_create(&index_dir).unwrap();
+    if let Ok(threads) = std::env::var("CONCORD_BENCH_SEARCH_THREADS") {
+        index
+            .set_search_threads(threads.parse().expect("SEARCH_THREADS"))
+            .unwrap();
+    }
     if index.document_count() as usize == bibs {
         println!(
             "tantivy: reusing the index of {bibs} bibs in {} ({} MB)",
@@ -85,6 +90,14 @@ fn main() {
             load_average()
         );
     }
+
+    let started = Instant::now();
+    index.warm_up().unwrap();
+    println!(
+        "facet maps and decoded ordinals built in {:.1} s ({} MB of decoded ordinals)",
+        started.elapsed().as_secs_f64(),
+        index.facet_memory_bytes() / 1_000_000
+    );
 
     let words = query_words(&templates);
     println!("query words: {}", words.join(" "));

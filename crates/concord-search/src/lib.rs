@@ -16,6 +16,7 @@ pub mod citation;
 pub mod document;
 mod facets;
 pub mod index;
+mod parallel;
 pub mod searcher;
 
 pub use document::{BibDocument, Holding, document_from_record};

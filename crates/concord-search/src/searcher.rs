@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 
 use concord_domain::codes::Code;
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Order, Score, TantivyDocument, Term};
+use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 
 use crate::facets::{FacetCounter, top_values};
 use crate::index::{EVERYONE, SearchError, SearchIndex, normalised_key};
@@ -231,11 +231,15 @@ impl SearchIndex {
     /// are dropped rather than failing, as a patron's typing should never give an error page.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let query = self.build_query(request);
-        let searcher = self.reader.searcher();
+        let generation = self.generation();
+        let searcher = &generation.searcher;
         let view = request.view.as_ref().map(Code::as_str);
         let mut facet_ordinals = Vec::with_capacity(request.facets.len());
         for facet in &request.facets {
-            let ordinals = self.facet_ordinals.get(&searcher, *facet, view)?;
+            let ordinals =
+                generation
+                    .facet_ordinals
+                    .get(searcher, &self.dense_columns, *facet, view)?;
             facet_ordinals.push((*facet, ordinals));
         }
         let facets = FacetCounter {
@@ -245,26 +249,38 @@ impl SearchIndex {
         let top = TopDocs::with_limit(page_size).and_offset(request.page * page_size);
         let (total, addresses, facet_counts) = match request.sort {
             SortOrder::Relevance => {
-                let (total, top, facets) =
-                    searcher.search(&query, &(Count, top.order_by_score(), facets.clone()))?;
+                let (total, top, facets) = self.search_in_parallel(
+                    searcher,
+                    query.as_ref(),
+                    &(Count, top.order_by_score(), facets.clone()),
+                )?;
                 (total, addresses_of(top), facets)
             }
             SortOrder::Title => {
                 let collector = top.order_by_string_fast_field("title_sort", Order::Asc);
-                let (total, top, facets) =
-                    searcher.search(&query, &(Count, collector, facets.clone()))?;
+                let (total, top, facets) = self.search_in_parallel(
+                    searcher,
+                    query.as_ref(),
+                    &(Count, collector, facets.clone()),
+                )?;
                 (total, addresses_of(top), facets)
             }
             SortOrder::Author => {
                 let collector = top.order_by_string_fast_field("author_sort", Order::Asc);
-                let (total, top, facets) =
-                    searcher.search(&query, &(Count, collector, facets.clone()))?;
+                let (total, top, facets) = self.search_in_parallel(
+                    searcher,
+                    query.as_ref(),
+                    &(Count, collector, facets.clone()),
+                )?;
                 (total, addresses_of(top), facets)
             }
             SortOrder::Date => {
                 let collector = top.order_by_fast_field::<i64>("year", Order::Desc);
-                let (total, top, facets) =
-                    searcher.search(&query, &(Count, collector, facets.clone()))?;
+                let (total, top, facets) = self.search_in_parallel(
+                    searcher,
+                    query.as_ref(),
+                    &(Count, collector, facets.clone()),
+                )?;
                 (total, addresses_of(top), facets)
             }
         };
@@ -278,6 +294,20 @@ impl SearchIndex {
             hits,
             facets: top_values(&facets, facet_counts, request.facet_limit),
         })
+    }
+
+    fn search_in_parallel<C: Collector>(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        collector: &C,
+    ) -> Result<C::Fruit, SearchError> {
+        Ok(crate::parallel::search(
+            searcher,
+            &self.parallelism,
+            query,
+            collector,
+        )?)
     }
 
     fn build_query(&self, request: &SearchRequest) -> Box<dyn Query> {
