@@ -126,6 +126,7 @@ fn main() {
             QUERIES_PER_CLIENT
         };
         let started = Instant::now();
+        let cpu_before = process_cpu_seconds();
         let mut latencies: Vec<u64> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..clients)
                 .map(|client| {
@@ -154,6 +155,10 @@ fn main() {
         });
         let elapsed = started.elapsed().as_secs_f64();
         report("tantivy", clients, &mut latencies, elapsed);
+        println!(
+            "tantivy {clients:>2} client(s): CPU time per search {:.1} ms",
+            (process_cpu_seconds() - cpu_before) * 1000.0 / latencies.len() as f64
+        );
     }
     let rates: Vec<f64> = match std::env::var("CONCORD_BENCH_RATES") {
         Ok(list) if list == "none" => Vec::new(),
@@ -192,6 +197,21 @@ fn main() {
         Err(_) => println!("postgres: skipped (set CONCORD_BENCH_POSTGRES_URL)"),
     }
     std::fs::remove_dir_all(&work).ok();
+}
+
+/// User and system CPU time of this process so far, in seconds (Linux, 100 ticks a second): CPU
+/// time per search does not depend on how many other programs share the machine, as latency does.
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| -> f64 {
+        fields
+            .get(index)
+            .and_then(|f| f.parse().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// The 1, 5 and 15 minute load averages, to judge how shared the machine was.
