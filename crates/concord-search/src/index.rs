@@ -321,19 +321,20 @@ impl SearchIndex {
         self.reader.reload()?;
         let searcher = self.reader.searcher();
         let previous = self.generation();
+        // Over the same segments (only deletions differ) the maps carry over; the loop below
+        // then only builds what is missing, such as every map on the first reload after opening.
         let facet_ordinals = if segment_ids(&previous.searcher) == segment_ids(&searcher) {
             previous.facet_ordinals.carried_over()
         } else {
-            let facet_ordinals = FacetOrdinalCache::default();
-            let mut wanted = previous.facet_ordinals.keys();
-            wanted.extend(FACETS_BUILT_AT_RELOAD.map(|facet| (facet, None)));
-            wanted.sort();
-            wanted.dedup();
-            for (facet, view) in wanted {
-                facet_ordinals.get(&searcher, &self.dense_columns, facet, view.as_deref())?;
-            }
-            facet_ordinals
+            FacetOrdinalCache::default()
         };
+        let mut wanted = previous.facet_ordinals.keys();
+        wanted.extend(FACETS_BUILT_AT_RELOAD.map(|facet| (facet, None)));
+        wanted.sort();
+        wanted.dedup();
+        for (facet, view) in wanted {
+            facet_ordinals.get(&searcher, &self.dense_columns, facet, view.as_deref())?;
+        }
         self.dense_columns.retain_segments_of(&searcher);
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(Generation {
             searcher,
