@@ -102,9 +102,9 @@ fn main() {
     let started = Instant::now();
     index.warm_up().unwrap();
     println!(
-        "facet maps and decoded ordinals built in {:.1} s ({} MB of decoded ordinals)",
+        "facet maps, decoded ordinals and visible sets built in {:.1} s ({} MB of them)",
         started.elapsed().as_secs_f64(),
-        index.facet_memory_bytes() / 1_000_000
+        index.cached_bytes() / 1_000_000
     );
 
     let words = query_words(&templates);

@@ -370,7 +370,9 @@ fn build_ordinals(
                 set(*segment, *ordinal, *global);
             }
         }
-        (GlobalValues::Owned(values), true)
+        // In the consortium view only `*:VALUE` terms are visible, one per value, so no
+        // document can count a value twice; a member's view sees `*:A` and `A:A` as one value.
+        (GlobalValues::Owned(values), view.is_some())
     } else {
         let mut first_occurrence: Vec<(u32, u64)> = Vec::new();
         let mut previous: Option<&[u8]> = None;

@@ -31,6 +31,7 @@ use crate::document::BibDocument;
 use crate::facets::{DenseColumnCache, FacetOrdinalCache};
 use crate::parallel::{MIN_RANGE_DOCS, Parallelism};
 use crate::searcher::FacetField;
+use crate::visibility::VisibilityCache;
 
 /// What can go wrong opening, writing or searching the index.
 #[derive(Debug, thiserror::Error)]
@@ -208,6 +209,7 @@ pub struct SearchIndex {
     /// One reload at a time, so that generations are published in commit order.
     reloading: Mutex<()>,
     pub(crate) dense_columns: DenseColumnCache,
+    pub(crate) visibility: VisibilityCache,
     /// The threads one search may use (see [`crate::parallel`]).
     pub(crate) parallelism: Parallelism,
 }
@@ -269,6 +271,7 @@ impl SearchIndex {
             })),
             reloading: Mutex::new(()),
             dense_columns: DenseColumnCache::default(),
+            visibility: VisibilityCache::default(),
             parallelism: Parallelism {
                 executor: Executor::multi_thread(threads, "concord-search-")?,
                 threads,
@@ -290,9 +293,9 @@ impl SearchIndex {
         Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Bytes of the decoded facet ordinals kept in memory.
-    pub fn facet_memory_bytes(&self) -> usize {
-        self.dense_columns.heap_bytes()
+    /// Bytes of the decoded facet ordinals and visible-document sets kept in memory.
+    pub fn cached_bytes(&self) -> usize {
+        self.dense_columns.heap_bytes() + self.visibility.heap_bytes()
     }
 
     /// A writer using `threads` indexing threads and `heap_bytes` of buffer in total.
@@ -335,7 +338,11 @@ impl SearchIndex {
         for (facet, view) in wanted {
             facet_ordinals.get(&searcher, &self.dense_columns, facet, view.as_deref())?;
         }
+        // The consortium view's visible sets, built here for the same reason as the maps.
+        self.visibility
+            .segment_sets(&searcher, self.fields.visible_to, None)?;
         self.dense_columns.retain_segments_of(&searcher);
+        self.visibility.retain_segments_of(&searcher);
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(Generation {
             searcher,
             facet_ordinals,
@@ -348,6 +355,8 @@ impl SearchIndex {
     /// the index.
     pub fn warm_up(&self) -> Result<(), SearchError> {
         let generation = self.generation();
+        self.visibility
+            .segment_sets(&generation.searcher, self.fields.visible_to, None)?;
         for facet in FACETS_BUILT_AT_RELOAD {
             generation.facet_ordinals.get(
                 &generation.searcher,

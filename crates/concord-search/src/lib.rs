@@ -18,6 +18,7 @@ mod facets;
 pub mod index;
 mod parallel;
 pub mod searcher;
+mod visibility;
 
 pub use document::{BibDocument, Holding, document_from_record};
 pub use index::{Indexer, SearchError, SearchIndex};

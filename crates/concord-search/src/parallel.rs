@@ -8,13 +8,15 @@
 //! once. Scores do not change: BM25 statistics come from the whole searcher, not the range.
 //!
 //! **Invariant:** the ranges of a segment are disjoint and cover it, and deleted documents are
-//! skipped as tantivy skips them, so counts are the same as a single-threaded search's.
+//! skipped as tantivy skips them, so counts are the same as a single-threaded search's. Only
+//! documents the view may see are collected (see [`crate::visibility`]).
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocId, DocSet, Executor, Searcher, TERMINATED};
+use tantivy::{BitSet, DocId, DocSet, Executor, Searcher, TERMINATED};
 
 /// Ranges smaller than this are not worth a task of their own (the scorer set-up per range
 /// looks up every query term again).
@@ -35,11 +37,13 @@ pub(crate) struct Parallelism {
     pub min_range_docs: u32,
 }
 
-/// Runs `query` with `collector` over every document of `searcher`, cut into ranges.
+/// Runs `query` with `collector` over every document of `searcher` that is in `visible` (one set
+/// per segment, in the searcher's order), cut into ranges.
 pub(crate) fn search<C: Collector>(
     searcher: &Searcher,
     parallelism: &Parallelism,
     query: &dyn Query,
+    visible: &[Arc<BitSet>],
     collector: &C,
 ) -> tantivy::Result<C::Fruit> {
     let scoring = collector.requires_scoring();
@@ -64,8 +68,12 @@ pub(crate) fn search<C: Collector>(
             doc = scorer.seek(range.docs.start);
         }
         let alive = segment.alive_bitset();
+        // A segment without a set has nothing the viewer may see.
+        let Some(visible) = visible.get(range.segment as usize) else {
+            return Ok(child.harvest());
+        };
         while doc < range.docs.end && doc != TERMINATED {
-            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+            if visible.contains(doc) && alive.is_none_or(|alive| alive.is_alive(doc)) {
                 let score = if scoring { scorer.score() } else { 0.0 };
                 child.collect(doc, score);
             }

@@ -8,15 +8,17 @@ use std::collections::BTreeMap;
 
 use concord_domain::codes::Code;
 use serde::Serialize;
+use std::sync::Arc;
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
+
+use tantivy::{BitSet, DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 
 use crate::facets::{FacetCounter, top_values};
-use crate::index::{EVERYONE, SearchError, SearchIndex, normalised_key};
+use crate::index::{SearchError, SearchIndex, normalised_key};
 
 /// The value of the `available_now` facet.
 pub const AVAILABLE: &str = "available";
@@ -245,6 +247,9 @@ impl SearchIndex {
         let facets = FacetCounter {
             facets: facet_ordinals,
         };
+        let visible = self
+            .visibility
+            .segment_sets(searcher, self.fields.visible_to, view)?;
         let page_size = request.page_size.max(1);
         let top = TopDocs::with_limit(page_size).and_offset(request.page * page_size);
         let (total, addresses, facet_counts) = match request.sort {
@@ -252,6 +257,7 @@ impl SearchIndex {
                 let (total, top, facets) = self.search_in_parallel(
                     searcher,
                     query.as_ref(),
+                    &visible,
                     &(Count, top.order_by_score(), facets.clone()),
                 )?;
                 (total, addresses_of(top), facets)
@@ -261,6 +267,7 @@ impl SearchIndex {
                 let (total, top, facets) = self.search_in_parallel(
                     searcher,
                     query.as_ref(),
+                    &visible,
                     &(Count, collector, facets.clone()),
                 )?;
                 (total, addresses_of(top), facets)
@@ -270,6 +277,7 @@ impl SearchIndex {
                 let (total, top, facets) = self.search_in_parallel(
                     searcher,
                     query.as_ref(),
+                    &visible,
                     &(Count, collector, facets.clone()),
                 )?;
                 (total, addresses_of(top), facets)
@@ -279,6 +287,7 @@ impl SearchIndex {
                 let (total, top, facets) = self.search_in_parallel(
                     searcher,
                     query.as_ref(),
+                    &visible,
                     &(Count, collector, facets.clone()),
                 )?;
                 (total, addresses_of(top), facets)
@@ -300,12 +309,14 @@ impl SearchIndex {
         &self,
         searcher: &Searcher,
         query: &dyn Query,
+        visible: &[Arc<BitSet>],
         collector: &C,
     ) -> Result<C::Fruit, SearchError> {
         Ok(crate::parallel::search(
             searcher,
             &self.parallelism,
             query,
+            visible,
             collector,
         )?)
     }
@@ -335,14 +346,10 @@ impl SearchIndex {
         }
 
         let view = request.view.as_ref().map(Code::as_str);
-        // Only bibs with an item the viewer may see (or no items at all).
-        let mut viewers = vec![EVERYONE];
-        viewers.extend(view);
-        let visible = any_term(
-            fields.visible_to,
-            viewers.iter().map(|viewer| (*viewer).to_owned()),
-        );
-        clauses.push((Occur::Must, filter(visible)));
+        // Which bibs the viewer may see (those with an item the viewer may see, or no items at
+        // all) is not a query clause: the search tests each match against the view's cached
+        // set (see `crate::visibility`).
+        let viewers = crate::visibility::viewers(view);
 
         let mut selections: BTreeMap<FacetField, Vec<&str>> = BTreeMap::new();
         for (facet, value) in &request.filters {
