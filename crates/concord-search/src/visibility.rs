@@ -27,10 +27,13 @@ pub(crate) fn viewers(view: Option<&str>) -> Vec<String> {
         .collect()
 }
 
+/// A segment, and the member whose view it is (`None` for the consortium view).
+type SegmentView = (SegmentId, Option<String>);
+
 /// The visible documents of every segment still searched, by segment and view.
 #[derive(Default)]
 pub(crate) struct VisibilityCache {
-    sets: Mutex<HashMap<(SegmentId, Option<String>), Arc<BitSet>>>,
+    sets: Mutex<HashMap<SegmentView, Arc<BitSet>>>,
 }
 
 impl VisibilityCache {
