@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
+use crate::auth::Principal;
 use crate::calendar::Date;
 use crate::codes::{Barcode, Code};
 use crate::ids::{BranchId, MemberId, PatronId};
@@ -128,6 +129,73 @@ impl Patron {
 
     pub fn is_expired_on(&self, today: Date) -> bool {
         self.expires_on < today
+    }
+
+    /// Whether `principal`, who may already read this patron, also sees their email, phone and
+    /// SMS numbers and date of birth. A patron who chose to keep them to their own library shows
+    /// them only to themselves and to staff with a grant inside their home member: consortium-wide
+    /// accounts and other members' desks see name, cards and status.
+    pub fn contact_visible_to(&self, principal: &Principal) -> bool {
+        if !self.privacy.contact_home_member_only {
+            return true;
+        }
+        match principal {
+            Principal::Operator => true,
+            Principal::Patron { id, .. } => *id == self.id,
+            Principal::Staff { grants, .. } | Principal::Token { grants, .. } => grants
+                .iter()
+                .any(|grant| grant.scope.member() == Some(self.home_member)),
+        }
+    }
+
+    /// The record without its contact details and date of birth: what a principal who may not
+    /// see them is given.
+    pub fn without_contact(self) -> Patron {
+        Patron {
+            email: None,
+            phone: None,
+            sms_number: None,
+            date_of_birth: None,
+            ..self
+        }
+    }
+
+    /// The record as `principal` may see it (see [`Patron::contact_visible_to`]).
+    pub fn as_seen_by(self, principal: &Principal) -> Patron {
+        if self.contact_visible_to(principal) {
+            self
+        } else {
+            self.without_contact()
+        }
+    }
+
+    /// A staff edit with this patron's stored contact details and date of birth in place of what
+    /// the form carried: what a save by someone who does not see them uses, so that it never
+    /// erases them.
+    pub fn keeping_contact(&self, input: &PatronInput) -> PatronInput {
+        PatronInput {
+            email: self.email.clone().unwrap_or_default(),
+            phone: self.phone.clone().unwrap_or_default(),
+            sms_number: self.sms_number.clone().unwrap_or_default(),
+            date_of_birth: self
+                .date_of_birth
+                .map(|date| date.to_string())
+                .unwrap_or_default(),
+            ..input.clone()
+        }
+    }
+
+    /// An account change with this patron's stored contact details and the choice that hides
+    /// them in place of what was sent (see [`Patron::keeping_contact`]): only the patron and
+    /// their home member's staff change either.
+    pub fn keeping_contact_choices(&self, input: &AccountInput) -> AccountInput {
+        AccountInput {
+            email: self.email.clone().unwrap_or_default(),
+            phone: self.phone.clone().unwrap_or_default(),
+            sms_number: self.sms_number.clone().unwrap_or_default(),
+            contact_home_member_only: self.privacy.contact_home_member_only,
+            ..input.clone()
+        }
     }
 }
 
@@ -539,6 +607,53 @@ mod tests {
         assert_eq!(merged.cards.len(), 2);
         assert!(!merged.privacy.keep_reading_history);
         assert!(merged.privacy.contact_home_member_only);
+    }
+
+    #[test]
+    fn contact_kept_to_the_home_member_is_hidden_from_everyone_else() {
+        use crate::auth::{Grant, Role, Scope};
+        use crate::ids::StaffId;
+        let staff = |scope| Principal::Staff {
+            id: StaffId(9),
+            username: "s".into(),
+            grants: vec![Grant {
+                role: Role::ConsortiumAdmin,
+                scope,
+            }],
+        };
+        let home = staff(Scope::Member {
+            member: MemberId(1),
+        });
+        let central = staff(Scope::Consortium);
+        let private = Patron {
+            email: Some("maria@example.org".into()),
+            phone: Some("0117 496 0000".into()),
+            date_of_birth: Some(Date::parse("d", "1990-02-03").unwrap()),
+            privacy: PrivacyChoices {
+                keep_reading_history: false,
+                contact_home_member_only: true,
+            },
+            ..patron(1, "A1")
+        };
+        assert!(private.contact_visible_to(&home));
+        assert!(private.contact_visible_to(&Principal::Operator));
+        assert!(private.contact_visible_to(&Principal::Patron {
+            id: PatronId(1),
+            home_member: MemberId(1),
+        }));
+        assert!(!private.contact_visible_to(&central));
+        let seen = private.clone().as_seen_by(&central);
+        assert_eq!(
+            (seen.email, seen.phone, seen.date_of_birth),
+            (None, None, None)
+        );
+        assert_eq!(seen.family_name, private.family_name);
+        assert_eq!(seen.cards, private.cards);
+        let open = Patron {
+            privacy: PrivacyChoices::default(),
+            ..private
+        };
+        assert!(open.contact_visible_to(&central));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::io::{self, BufReader, Chain, Cursor, Read};
 use crate::error::RecordError;
 use crate::iso2709::{Iso2709Reader, ReadOptions};
 use crate::marcxml::MarcXmlReader;
+use crate::parsed::ParsedRecord;
 use crate::record::Record;
 
 /// The two interchange formats the crate reads.
@@ -57,6 +58,15 @@ impl<R: Read> AnyReader<R> {
         match self {
             AnyReader::Iso2709(_) => Format::Iso2709,
             AnyReader::MarcXml(_) => Format::MarcXml,
+        }
+    }
+
+    /// Reads the next record into `out`, reusing its buffers (see
+    /// [`Iso2709Reader::next_into`]); the `Iterator` gives the same records as owned values.
+    pub fn next_into(&mut self, out: &mut ParsedRecord) -> Option<Result<(), RecordError>> {
+        match self {
+            AnyReader::Iso2709(reader) => reader.next_into(out),
+            AnyReader::MarcXml(reader) => reader.next_into(out),
         }
     }
 }

@@ -5,15 +5,20 @@
 //!   way in; [`marcxml`] reads and writes MARCXML; [`read_any`] takes either.
 //! * Readers are iterators of `Result<Record, RecordError>`: a bad record is reported with
 //!   its number, byte offset and exact fault, and the records after it still come through.
+//! * Their fast path, `next_into`, reads each record into one reused [`ParsedRecord`]
+//!   (values as ranges of one text buffer) with no allocation per record; the `Iterator`
+//!   builds the owned [`Record`] from it.
 //!
 //! **Boundary:** no async, no files, no SQL: input is any `Read`/`BufRead` or byte slice
 //! and output any `Write`, so the importer and the cataloguer's MARC view share one codec.
 
 pub mod detect;
 pub mod error;
+mod find;
 pub mod iso2709;
 pub mod marc8;
 pub mod marcxml;
+pub mod parsed;
 pub mod record;
 pub mod text;
 
@@ -26,6 +31,7 @@ pub use iso2709::{
     write_iso2709,
 };
 pub use marcxml::{MarcXmlReader, MarcXmlWriter, read_marcxml, read_marcxml_from, to_marcxml};
+pub use parsed::{DataFieldView, FieldView, ParsedRecord};
 pub use record::{
     CharacterCoding, ControlField, DataField, Field, Leader, Record, Subfield, Tag, TagError,
 };

@@ -6,7 +6,15 @@
 //! PostgreSQL side: set CONCORD_BENCH_POSTGRES_URL (needs psql and pgbench on the PATH).
 //! Set CONCORD_BENCH_INDEX_DIR to keep the index there and reuse it in later runs (same BIBS),
 //! so that search changes can be compared on the very same index. CONCORD_BENCH_CLIENTS=1,20
-//! chooses the client counts.
+//! chooses the client counts of the closed-loop runs (each client searches again as soon as it
+//! has an answer). CONCORD_BENCH_RATES=10,20,40 chooses the aggregate rates (searches/s) of the
+//! paced runs: 20 clients each searching on its own schedule, latency counted from the scheduled
+//! start so that waiting in a queue counts (as wrk2 does); CONCORD_BENCH_PACED_SECONDS (30) is
+//! how long each rate runs; CONCORD_BENCH_RATES=none skips them. CONCORD_BENCH_SEARCH_THREADS
+//! sets the threads one search may use (default: one per core). CONCORD_BENCH_RELOADS (10) is
+//! how many small commits the reload test makes on a hard-linked copy of the index (0 skips).
+//! CONCORD_BENCH_POSTGRES_QUERIES=30,100 limits the PostgreSQL searches (1 client, 20 clients).
+//! No search result is cached anywhere, so repeated words cost as much as new ones.
 // A benchmark tool, not server code: it fails loudly, and reading the clock is its purpose.
 #![allow(
     clippy::unwrap_used,
@@ -55,7 +63,12 @@ fn main() {
     std::fs::create_dir_all(&work).unwrap();
     println!("load average at start: {}", load_average());
 
-    let index = SearchIndex::open_or_create(&index_dir).unwrap();
+    let mut index = SearchIndex::open_or_create(&index_dir).unwrap();
+    if let Ok(threads) = std::env::var("CONCORD_BENCH_SEARCH_THREADS") {
+        index
+            .set_search_threads(threads.parse().expect("SEARCH_THREADS"))
+            .unwrap();
+    }
     if index.document_count() as usize == bibs {
         println!(
             "tantivy: reusing the index of {bibs} bibs in {} ({} MB)",
@@ -86,6 +99,14 @@ fn main() {
         );
     }
 
+    let started = Instant::now();
+    index.warm_up().unwrap();
+    println!(
+        "facet maps, decoded ordinals and visible sets built in {:.1} s ({} MB of them)",
+        started.elapsed().as_secs_f64(),
+        index.cached_bytes() / 1_000_000
+    );
+
     let words = query_words(&templates);
     println!("query words: {}", words.join(" "));
 
@@ -105,6 +126,7 @@ fn main() {
             QUERIES_PER_CLIENT
         };
         let started = Instant::now();
+        let cpu_before = process_cpu_seconds();
         let mut latencies: Vec<u64> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..clients)
                 .map(|client| {
@@ -115,9 +137,7 @@ fn main() {
                         let mut hits = 0;
                         for n in 0..per_client {
                             let word = &words[(client * 7 + n) % words.len()];
-                            let mut request = SearchRequest::new(word.clone());
-                            request.facets = BENCH_FACETS.to_vec();
-                            request.facet_limit = 20;
+                            let request = bench_request(word);
                             let began = Instant::now();
                             let response = index.search(&request).unwrap();
                             latencies.push(began.elapsed().as_micros() as u64);
@@ -135,6 +155,23 @@ fn main() {
         });
         let elapsed = started.elapsed().as_secs_f64();
         report("tantivy", clients, &mut latencies, elapsed);
+        println!(
+            "tantivy {clients:>2} client(s): CPU time per search {:.1} ms",
+            (process_cpu_seconds() - cpu_before) * 1000.0 / latencies.len() as f64
+        );
+    }
+    let rates: Vec<f64> = match std::env::var("CONCORD_BENCH_RATES") {
+        Ok(list) if list == "none" => Vec::new(),
+        Ok(list) => list
+            .split(',')
+            .map(|n| n.trim().parse().expect("RATES"))
+            .collect(),
+        Err(_) => vec![10.0, 20.0, 40.0],
+    };
+    let paced_seconds: f64 = std::env::var("CONCORD_BENCH_PACED_SECONDS")
+        .map_or(30.0, |n| n.parse().expect("PACED_SECONDS"));
+    for rate in rates {
+        paced_run(&index, &words, rate, paced_seconds);
     }
     println!(
         "tantivy peak RSS after searching: {} MB",
@@ -149,11 +186,32 @@ fn main() {
         println!("sample: '{}' -> {} hits", words[0], sample.total);
     }
 
+    let reloads: usize =
+        std::env::var("CONCORD_BENCH_RELOADS").map_or(10, |n| n.parse().expect("RELOADS"));
+    if reloads > 0 {
+        reload_test(&index_dir, &work, &templates, &shape, &words, reloads);
+    }
+
     match std::env::var("CONCORD_BENCH_POSTGRES_URL") {
         Ok(url) => postgres_baseline(&url, &templates, &shape, &words, &work),
         Err(_) => println!("postgres: skipped (set CONCORD_BENCH_POSTGRES_URL)"),
     }
     std::fs::remove_dir_all(&work).ok();
+}
+
+/// User and system CPU time of this process so far, in seconds (Linux, 100 ticks a second): CPU
+/// time per search does not depend on how many other programs share the machine, as latency does.
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| -> f64 {
+        fields
+            .get(index)
+            .and_then(|f| f.parse().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// The 1, 5 and 15 minute load averages, to judge how shared the machine was.
@@ -166,6 +224,135 @@ fn load_average() -> String {
                 .join(" ")
         })
         .unwrap_or_default()
+}
+
+fn bench_request(word: &str) -> SearchRequest {
+    let mut request = SearchRequest::new(word.to_owned());
+    request.facets = BENCH_FACETS.to_vec();
+    request.facet_limit = 20;
+    request
+}
+
+/// Twenty clients, each searching on its own fixed schedule whatever the answers' speed (open
+/// loop): together `rate` searches a second for `seconds`. A search's latency runs from when it
+/// was due, so a search that had to wait for the one before it counts its wait.
+fn paced_run(index: &SearchIndex, words: &[String], rate: f64, seconds: f64) {
+    let per_client = ((rate * seconds) / CLIENTS as f64).ceil().max(1.0) as usize;
+    let interval = std::time::Duration::from_secs_f64(CLIENTS as f64 / rate);
+    let started = Instant::now();
+    let mut latencies: Vec<u64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..CLIENTS)
+            .map(|client| {
+                scope.spawn(move || {
+                    // Clients are spread evenly over the interval.
+                    let offset = interval.mul_f64(client as f64 / CLIENTS as f64);
+                    let mut latencies = Vec::with_capacity(per_client);
+                    for n in 0..per_client {
+                        let due = started + offset + interval * n as u32;
+                        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                            std::thread::sleep(wait);
+                        }
+                        let word = &words[(client * 7 + n) % words.len()];
+                        let response = index.search(&bench_request(word)).unwrap();
+                        assert!(response.total > 0 || word.is_empty());
+                        latencies.push(due.elapsed().as_micros() as u64);
+                    }
+                    latencies
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    println!(
+        "tantivy paced, 20 clients at {rate:.0}/s: {} queries, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms, achieved {:.1} queries/s; load average {}",
+        latencies.len(),
+        quantile(&latencies, 0.50) as f64 / 1000.0,
+        quantile(&latencies, 0.95) as f64 / 1000.0,
+        quantile(&latencies, 0.99) as f64 / 1000.0,
+        latencies.last().copied().unwrap_or(0) as f64 / 1000.0,
+        latencies.len() as f64 / elapsed,
+        load_average(),
+    );
+}
+
+/// What a small change costs the searches that follow it: on a hard-linked copy of the index
+/// (segment files never change, so the original stays as it was), `reloads` times: replace a
+/// few bibs with identical documents through a short-lived writer as the change-log follower
+/// does, commit, reload (which builds the facet maps of the new segment list), then search.
+fn reload_test(
+    index_dir: &Path,
+    work: &Path,
+    templates: &[BibDocument],
+    shape: &CatalogueShape,
+    words: &[String],
+    reloads: usize,
+) {
+    let copy = work.join("reload-index");
+    std::fs::create_dir_all(&copy).unwrap();
+    for entry in std::fs::read_dir(index_dir).unwrap().flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(".tantivy-") {
+            continue;
+        }
+        std::fs::hard_link(entry.path(), copy.join(&name))
+            .or_else(|_| std::fs::copy(entry.path(), copy.join(&name)).map(|_| ()))
+            .unwrap();
+    }
+    let index = SearchIndex::open_or_create(&copy).unwrap();
+    index.warm_up().unwrap();
+    let broad = bench_request(&words[0]);
+    let mut steady = Vec::new();
+    for _ in 0..5 {
+        let began = Instant::now();
+        index.search(&broad).unwrap();
+        steady.push(began.elapsed().as_micros() as u64);
+    }
+    steady.sort_unstable();
+    let mut commits = Vec::new();
+    let mut reload_times = Vec::new();
+    let mut first_searches = Vec::new();
+    for round in 0..reloads {
+        let began = Instant::now();
+        let mut indexer = index.indexer(1, 20_000_000).unwrap();
+        for n in 0..5 {
+            let number = (round * 7919 + n * 104_729) % shape.bibs;
+            indexer
+                .upsert(&synthetic_document(templates, shape, number).unwrap())
+                .unwrap();
+        }
+        indexer.commit().unwrap();
+        indexer.finish().unwrap();
+        commits.push(began.elapsed().as_micros() as u64);
+        let began = Instant::now();
+        index.reload().unwrap();
+        reload_times.push(began.elapsed().as_micros() as u64);
+        let began = Instant::now();
+        index.search(&broad).unwrap();
+        first_searches.push(began.elapsed().as_micros() as u64);
+    }
+    let ms = |sorted: &mut Vec<u64>, q: f64| {
+        sorted.sort_unstable();
+        quantile(sorted, q) as f64 / 1000.0
+    };
+    println!(
+        "reload test, {reloads} commits of 5 replaced bibs: commit p50 {:.1} ms max {:.1} ms; reload with facet maps p50 {:.1} ms max {:.1} ms; next '{}' search p50 {:.1} ms max {:.1} ms (steady {:.1} ms); load average {}",
+        ms(&mut commits, 0.5),
+        ms(&mut commits, 1.0),
+        ms(&mut reload_times, 0.5),
+        ms(&mut reload_times, 1.0),
+        words[0],
+        ms(&mut first_searches, 0.5),
+        ms(&mut first_searches, 1.0),
+        ms(&mut steady, 0.5),
+        load_average(),
+    );
+    drop(index);
+    std::fs::remove_dir_all(&copy).ok();
 }
 
 fn report(engine: &str, clients: usize, latencies: &mut [u64], elapsed_seconds: f64) {
@@ -375,12 +562,17 @@ fn postgres_baseline(
     );
     let script_path = work.join("search.sql");
     std::fs::write(&script_path, script).unwrap();
+    // CONCORD_BENCH_POSTGRES_QUERIES=ALONE,TWENTY: how many searches in all at 1 and at 20 clients.
+    let limits: Vec<usize> = std::env::var("CONCORD_BENCH_POSTGRES_QUERIES")
+        .map(|list| {
+            list.split(',')
+                .map(|n| n.trim().parse().expect("POSTGRES_QUERIES"))
+                .collect()
+        })
+        .unwrap_or_else(|_| vec![QUERIES_ALONE / 10, CLIENTS * QUERIES_PER_CLIENT / 10]);
     for clients in [1, CLIENTS] {
-        let per_client = if clients == 1 {
-            QUERIES_ALONE / 10
-        } else {
-            QUERIES_PER_CLIENT / 10
-        };
+        let total = if clients == 1 { limits[0] } else { limits[1] };
+        let per_client = total.div_ceil(clients);
         let log_dir = work.join(format!("pgbench-{clients}"));
         std::fs::create_dir_all(&log_dir).unwrap();
         let started = Instant::now();

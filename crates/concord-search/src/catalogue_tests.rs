@@ -98,7 +98,11 @@ struct Catalogue {
 
 fn catalogue() -> Catalogue {
     let directory = tempfile::tempdir().unwrap();
-    let index = SearchIndex::open_or_create(directory.path()).unwrap();
+    let mut index = SearchIndex::open_or_create(directory.path()).unwrap();
+    // Ranges of a few hundred documents, so that every test also checks that a search cut into
+    // ranges on several threads counts and ranks as one pass would.
+    index.parallelism.min_range_docs = 300;
+    index.set_search_threads(3).unwrap();
     let documents = load_documents();
     let mut indexer = index.indexer(1, 50_000_000).unwrap();
     // Two commits make two segments, so counting across segments is exercised.
@@ -643,4 +647,37 @@ fn facet_counts_follow_new_segments_after_a_reload() {
             .collect();
         check_exact_counts(&catalogue, &response, &matching, view.as_ref());
     }
+}
+
+#[test]
+fn searches_cut_into_ranges_answer_as_one_pass() {
+    let mut catalogue = catalogue();
+    let mut searches = Vec::new();
+    for query in ["", "concerto", "music OR jazz", "history -music"] {
+        for sort in [SortOrder::Relevance, SortOrder::Title, SortOrder::Date] {
+            for view in [None, Some(code("C"))] {
+                let mut search = request(query);
+                search.sort = sort;
+                search.view = view;
+                search.page = 1;
+                search.page_size = 13;
+                searches.push(search);
+            }
+        }
+    }
+    let mut answers = Vec::new();
+    // Whole segments on one thread; ranges of about 300 documents on 3 threads; ranges of
+    // about 80 documents on 16 threads.
+    for (threads, min_range_docs) in [(1, u32::MAX), (3, 300), (16, 1)] {
+        catalogue.index.set_search_threads(threads).unwrap();
+        catalogue.index.parallelism.min_range_docs = min_range_docs;
+        let responses: Vec<SearchResponse> = searches
+            .iter()
+            .map(|search| catalogue.index.search(search).unwrap())
+            .collect();
+        answers.push(responses);
+    }
+    assert!(answers[0].iter().any(|response| response.total > 100));
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0], answers[2]);
 }

@@ -1,4 +1,5 @@
-//! Exact facet counting by term ordinals, with the ordinal maps cached per index generation.
+//! Exact facet counting by term ordinals, with the ordinal maps built once per index generation
+//! and every document's ordinals decoded once per segment.
 //!
 //! Each segment stores a facet field as a sorted dictionary of values and, per document, the
 //! ordinals of its values. Counting increments an array indexed by ordinal; only the few values
@@ -7,20 +8,27 @@
 //! (positions in the sorted union of all segments' values), so ties between equal counts still
 //! break by value without looking values up.
 //!
-//! Holdings facets are indexed as `VIEWER:VALUE` (see [`crate::index`]); for them the map goes
-//! from a segment ordinal straight to the visible value in one view (or to nothing when the
-//! viewer may not see it), and a value counts once per document even when `*:A` and `A:A` both
-//! occur in it.
+//! Reading a document's ordinals from tantivy's columns goes through an optional or
+//! multi-valued index and bit-unpacking for every value, which was most of a broad search's
+//! time. So each segment's ordinals are decoded once into plain arrays of the smallest integer
+//! type that holds them ([`DenseColumn`]: one byte a document for format, language or decade),
+//! cached by segment id, as a segment never changes once written.
 //!
-//! **Invariant:** the maps depend only on the segments' dictionaries, which never change once a
-//! segment is written, so they are cached by the searcher's list of segment ids and rebuilt on
-//! the first search after a reload brings new segments.
+//! Holdings facets are indexed as `VIEWER:VALUE` (see [`crate::index`]); for them the map goes
+//! from a segment ordinal to the visible value in one view (or to nothing when the viewer may
+//! not see it), and a value counts once per document even when `*:A` and `A:A` both occur in it.
+//!
+//! **Invariant:** the maps and arrays depend only on the segments' dictionaries and documents,
+//! which never change once a segment is written. The maps belong to one index generation (one
+//! list of segments) and are built before that generation is searched (see
+//! [`crate::index::SearchIndex::reload`]); the arrays are kept per segment for as long as the
+//! segment is searched.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Cardinality, Column, StrColumn};
+use tantivy::columnar::{Cardinality, StrColumn};
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, Searcher, SegmentReader};
 
@@ -34,6 +42,8 @@ const HIDDEN: u32 = u32::MAX;
 pub(crate) struct FacetOrdinals {
     /// Per segment (in the searcher's order): segment ordinal → global ordinal or [`HIDDEN`].
     segment_maps: Vec<Arc<[u32]>>,
+    /// Per segment (in the searcher's order): every document's segment ordinals.
+    dense_columns: Vec<Option<Arc<DenseColumn>>>,
     /// Per global ordinal, where to read its value.
     values: GlobalValues,
     /// Whether several segment ordinals of one document can map to the same global ordinal, so
@@ -73,65 +83,226 @@ impl FacetOrdinals {
     }
 }
 
-type CacheKey = (FacetField, Option<String>);
+/// Which maps a cache holds: a facet, and the view for facets that depend on it.
+pub(crate) type CacheKey = (FacetField, Option<String>);
 
-/// The ordinal maps of the current index generation, built lazily per facet and view.
+/// The ordinal maps of one index generation (one searcher), built per facet and view.
 #[derive(Default)]
 pub(crate) struct FacetOrdinalCache {
-    state: Mutex<CacheState>,
-}
-
-#[derive(Default)]
-struct CacheState {
-    segments: Vec<SegmentId>,
-    maps: HashMap<CacheKey, Arc<FacetOrdinals>>,
+    maps: Mutex<HashMap<CacheKey, Arc<FacetOrdinals>>>,
 }
 
 impl FacetOrdinalCache {
-    /// The maps of `facet` for `view` over the segments of `searcher`, built if needed.
+    /// The maps of `facet` for `view` over the segments of `searcher` (which must be the
+    /// searcher of this cache's generation), built if needed.
     pub(crate) fn get(
         &self,
         searcher: &Searcher,
+        dense_columns: &DenseColumnCache,
         facet: FacetField,
         view: Option<&str>,
     ) -> tantivy::Result<Arc<FacetOrdinals>> {
-        let segments: Vec<SegmentId> = searcher
-            .segment_readers()
-            .iter()
-            .map(SegmentReader::segment_id)
-            .collect();
         let key: CacheKey = (
             facet,
             view.filter(|_| facet.depends_on_view()).map(str::to_owned),
         );
+        if let Some(found) = self
+            .maps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
         {
-            let state = self
-                .state
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if state.segments == segments
-                && let Some(found) = state.maps.get(&key)
-            {
-                return Ok(Arc::clone(found));
-            }
+            return Ok(Arc::clone(found));
         }
         // Built outside the lock: two searches may build the same map once, which is harmless.
-        let built = Arc::new(build_ordinals(searcher, facet, key.1.as_deref())?);
-        let mut state = self
-            .state
+        let built = Arc::new(build_ordinals(
+            searcher,
+            dense_columns,
+            facet,
+            key.1.as_deref(),
+        )?);
+        self.maps
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if state.segments != segments {
-            state.segments = segments;
-            state.maps.clear();
-        }
-        state.maps.insert(key, Arc::clone(&built));
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, Arc::clone(&built));
         Ok(built)
+    }
+
+    /// The facets and views whose maps have been built.
+    pub(crate) fn keys(&self) -> Vec<CacheKey> {
+        self.maps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// A cache for a new searcher over the very same segments (only deletions differ): the
+    /// maps depend on the segments' dictionaries alone, so they carry over.
+    pub(crate) fn carried_over(&self) -> FacetOrdinalCache {
+        FacetOrdinalCache {
+            maps: Mutex::new(
+                self.maps
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone(),
+            ),
+        }
+    }
+}
+
+/// The decoded ordinals of every segment still searched, by segment and facet field.
+#[derive(Default)]
+pub(crate) struct DenseColumnCache {
+    columns: Mutex<HashMap<(SegmentId, FacetField), Arc<DenseColumn>>>,
+}
+
+impl DenseColumnCache {
+    fn get(
+        &self,
+        segment: &SegmentReader,
+        facet: FacetField,
+        column: &StrColumn,
+    ) -> Arc<DenseColumn> {
+        let key = (segment.segment_id(), facet);
+        if let Some(found) = self
+            .columns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return Arc::clone(found);
+        }
+        let built = Arc::new(DenseColumn::decode(column, segment.max_doc()));
+        self.columns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, Arc::clone(&built));
+        built
+    }
+
+    /// Forgets the segments that `searcher` no longer has (merged away or deleted). Searches
+    /// still running on an older searcher keep their own references.
+    pub(crate) fn retain_segments_of(&self, searcher: &Searcher) {
+        let current: HashSet<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentReader::segment_id)
+            .collect();
+        self.columns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|(segment, _), _| current.contains(segment));
+    }
+
+    /// The bytes the decoded arrays take.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.columns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .map(|column| column.heap_bytes())
+            .sum()
+    }
+}
+
+/// Ordinals in the smallest unsigned type that holds every ordinal of the segment plus the
+/// type's maximum, which stands for "no value".
+enum Packed {
+    Narrow(Box<[u8]>),
+    Medium(Box<[u16]>),
+    Wide(Box<[u32]>),
+}
+
+impl Packed {
+    /// `ordinals` with `u32::MAX` for "no value"; `num_terms` is the segment's number of values.
+    fn pack(ordinals: Vec<u32>, num_terms: usize) -> Packed {
+        if num_terms < usize::from(u8::MAX) {
+            Packed::Narrow(
+                ordinals
+                    .into_iter()
+                    .map(|ordinal| u8::try_from(ordinal).unwrap_or(u8::MAX))
+                    .collect(),
+            )
+        } else if num_terms < usize::from(u16::MAX) {
+            Packed::Medium(
+                ordinals
+                    .into_iter()
+                    .map(|ordinal| u16::try_from(ordinal).unwrap_or(u16::MAX))
+                    .collect(),
+            )
+        } else {
+            Packed::Wide(ordinals.into_boxed_slice())
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Packed::Narrow(values) => values.len(),
+            Packed::Medium(values) => values.len() * 2,
+            Packed::Wide(values) => values.len() * 4,
+        }
+    }
+}
+
+/// Every document's ordinals of one facet in one segment.
+enum DenseColumn {
+    /// At most one value per document: the ordinal at the document's position.
+    Single(Packed),
+    /// The ordinals of document `d` are `values[starts[d]..starts[d + 1]]`.
+    Multiple { starts: Box<[u32]>, values: Packed },
+}
+
+/// How many documents to decode per batched column read.
+const DECODE_BLOCK: u32 = 1024;
+
+impl DenseColumn {
+    fn decode(column: &StrColumn, max_doc: u32) -> DenseColumn {
+        let ordinals = column.ords();
+        let num_terms = column.num_terms();
+        let as_u32 = |ordinal: u64| u32::try_from(ordinal).unwrap_or(u32::MAX);
+        if ordinals.get_cardinality() != Cardinality::Multivalued {
+            let mut values = Vec::with_capacity(max_doc as usize);
+            let mut docs: Vec<DocId> = Vec::with_capacity(DECODE_BLOCK as usize);
+            let mut block: Vec<Option<u64>> = Vec::with_capacity(DECODE_BLOCK as usize);
+            let mut start = 0;
+            while start < max_doc {
+                let end = start.saturating_add(DECODE_BLOCK).min(max_doc);
+                docs.clear();
+                docs.extend(start..end);
+                block.clear();
+                block.resize(docs.len(), None);
+                ordinals.first_vals(&docs, &mut block);
+                values.extend(block.iter().map(|value| value.map_or(u32::MAX, as_u32)));
+                start = end;
+            }
+            return DenseColumn::Single(Packed::pack(values, num_terms));
+        }
+        let mut starts = Vec::with_capacity(max_doc as usize + 1);
+        let mut values = Vec::new();
+        starts.push(0);
+        for doc in 0..max_doc {
+            values.extend(ordinals.values_for_doc(doc).map(as_u32));
+            starts.push(u32::try_from(values.len()).unwrap_or(u32::MAX));
+        }
+        DenseColumn::Multiple {
+            starts: starts.into_boxed_slice(),
+            values: Packed::pack(values, num_terms),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            DenseColumn::Single(values) => values.heap_bytes(),
+            DenseColumn::Multiple { starts, values } => starts.len() * 4 + values.heap_bytes(),
+        }
     }
 }
 
 fn build_ordinals(
     searcher: &Searcher,
+    dense_columns: &DenseColumnCache,
     facet: FacetField,
     view: Option<&str>,
 ) -> tantivy::Result<FacetOrdinals> {
@@ -140,6 +311,16 @@ fn build_ordinals(
         .iter()
         .map(|segment| segment.fast_fields().str(facet.index_field_name()))
         .collect::<tantivy::Result<_>>()?;
+    let dense: Vec<Option<Arc<DenseColumn>>> = searcher
+        .segment_readers()
+        .iter()
+        .zip(&columns)
+        .map(|(segment, column)| {
+            column
+                .as_ref()
+                .map(|column| dense_columns.get(segment, facet, column))
+        })
+        .collect();
     // Every (value, segment, segment ordinal), sorted by value.
     let mut occurrences: Vec<(Vec<u8>, u32, u64)> = Vec::new();
     for (segment, column) in columns.iter().enumerate() {
@@ -189,7 +370,9 @@ fn build_ordinals(
                 set(*segment, *ordinal, *global);
             }
         }
-        (GlobalValues::Owned(values), true)
+        // In the consortium view only `*:VALUE` terms are visible, one per value, so no
+        // document can count a value twice; a member's view sees `*:A` and `A:A` as one value.
+        (GlobalValues::Owned(values), view.is_some())
     } else {
         let mut first_occurrence: Vec<(u32, u64)> = Vec::new();
         let mut previous: Option<&[u8]> = None;
@@ -210,6 +393,7 @@ fn build_ordinals(
     };
     Ok(FacetOrdinals {
         segment_maps: segment_maps.into_iter().map(Arc::from).collect(),
+        dense_columns: dense,
         values,
         deduplicate,
     })
@@ -221,7 +405,8 @@ pub(crate) struct FacetCounter {
     pub facets: Vec<(FacetField, Arc<FacetOrdinals>)>,
 }
 
-/// Per facet, the non-zero counts by global ordinal.
+/// Per facet, the non-zero counts by global ordinal (a global ordinal may occur more than once;
+/// its counts add up).
 pub(crate) type FacetFruit = Vec<Vec<(u32, u64)>>;
 
 pub(crate) struct FacetSegmentCounter {
@@ -234,16 +419,11 @@ pub(crate) struct FacetSegmentCounter {
 const BLOCK: usize = 64;
 
 struct SegmentFacet {
-    ordinals: Option<Column<u64>>,
+    column: Option<Arc<DenseColumn>>,
     map: Arc<[u32]>,
     deduplicate: bool,
-    /// Plain facets: counts by segment ordinal. Holdings facets: counts by global ordinal.
+    /// Counts by segment ordinal.
     counts: Vec<u32>,
-    seen_in_document: Vec<u32>,
-    /// Whether every document has at most one value, so a block of documents can be read in
-    /// one batched call.
-    single_valued: bool,
-    block_values: Vec<Option<u64>>,
 }
 
 impl Collector for FacetCounter {
@@ -253,34 +433,29 @@ impl Collector for FacetCounter {
     fn for_segment(
         &self,
         segment_ordinal: u32,
-        segment: &SegmentReader,
+        _segment: &SegmentReader,
     ) -> tantivy::Result<FacetSegmentCounter> {
-        let mut facets = Vec::with_capacity(self.facets.len());
-        for (facet, ordinals) in &self.facets {
-            let column = segment.fast_fields().str(facet.index_field_name())?;
-            let map = ordinals
-                .segment_maps
-                .get(segment_ordinal as usize)
-                .cloned()
-                .unwrap_or_else(|| Arc::from(Vec::new()));
-            let counted = match &ordinals.values {
-                GlobalValues::Owned(values) => values.len(),
-                GlobalValues::InDictionary { .. } => map.len(),
-            };
-            let ordinals_column = column.map(|column| column.ords().clone());
-            let single_valued = ordinals_column
-                .as_ref()
-                .is_some_and(|column| column.get_cardinality() != Cardinality::Multivalued);
-            facets.push(SegmentFacet {
-                ordinals: ordinals_column,
-                map,
-                deduplicate: ordinals.deduplicate,
-                counts: vec![0; counted],
-                seen_in_document: Vec::new(),
-                single_valued,
-                block_values: Vec::new(),
-            });
-        }
+        let facets = self
+            .facets
+            .iter()
+            .map(|(_, ordinals)| {
+                let map = ordinals
+                    .segment_maps
+                    .get(segment_ordinal as usize)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(Vec::new()));
+                SegmentFacet {
+                    column: ordinals
+                        .dense_columns
+                        .get(segment_ordinal as usize)
+                        .cloned()
+                        .flatten(),
+                    counts: vec![0; map.len()],
+                    map,
+                    deduplicate: ordinals.deduplicate,
+                }
+            })
+            .collect();
         Ok(FacetSegmentCounter {
             facets,
             pending: Vec::with_capacity(BLOCK),
@@ -307,74 +482,123 @@ impl Collector for FacetCounter {
     }
 }
 
-impl SegmentFacet {
-    fn count_block(&mut self, docs: &[DocId]) {
-        let Some(column) = &self.ordinals else {
-            return;
-        };
-        if !self.single_valued || self.deduplicate {
-            for doc in docs {
-                self.count(*doc);
-            }
-            return;
-        }
-        self.block_values.clear();
-        self.block_values.resize(docs.len(), None);
-        column.first_vals(docs, &mut self.block_values);
-        for ordinal in self.block_values.iter().flatten() {
-            if let Some(count) = self.counts.get_mut(*ordinal as usize) {
-                *count += 1;
-            }
+/// An ordinal as stored in a [`Packed`] array.
+trait Ordinal: Copy + Eq {
+    fn index(self) -> usize;
+}
+
+impl Ordinal for u8 {
+    fn index(self) -> usize {
+        usize::from(self)
+    }
+}
+
+impl Ordinal for u16 {
+    fn index(self) -> usize {
+        usize::from(self)
+    }
+}
+
+impl Ordinal for u32 {
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Counts single-valued documents; "no value" is past the end of `counts` and so not counted.
+fn count_single<T: Ordinal>(values: &[T], docs: &[DocId], counts: &mut [u32]) {
+    for doc in docs {
+        if let Some(ordinal) = values.get(*doc as usize)
+            && let Some(count) = counts.get_mut(ordinal.index())
+        {
+            *count += 1;
         }
     }
+}
 
-    fn count(&mut self, doc: DocId) {
-        let Some(column) = &self.ordinals else {
-            return;
-        };
-        if !self.deduplicate {
-            for ordinal in column.values_for_doc(doc) {
-                if let Some(count) = self.counts.get_mut(ordinal as usize) {
+fn count_multiple<T: Ordinal>(
+    starts: &[u32],
+    values: &[T],
+    docs: &[DocId],
+    counts: &mut [u32],
+    map: &[u32],
+    deduplicate: bool,
+) {
+    // Most of the time goes in waiting for memory (a broad query touches arrays of tens of MB at
+    // scattered places). Reading every document's bounds first, then every document's values,
+    // lets the processor fetch a whole block's cache lines at once instead of one after another.
+    let mut bounds = [(0u32, 0u32); BLOCK];
+    for block in docs.chunks(BLOCK) {
+        for (bound, doc) in bounds.iter_mut().zip(block) {
+            let doc = *doc as usize;
+            *bound = (
+                starts.get(doc).copied().unwrap_or(0),
+                starts.get(doc + 1).copied().unwrap_or(0),
+            );
+        }
+        for (start, end) in bounds.iter().take(block.len()) {
+            let Some(ordinals) = values.get(*start as usize..*end as usize) else {
+                continue;
+            };
+            for (position, ordinal) in ordinals.iter().enumerate() {
+                if deduplicate {
+                    // Count a visible value once per document: skip hidden ordinals and those
+                    // whose value an earlier ordinal of this document already counted. A
+                    // document has a handful of holdings values, so the scan is short.
+                    let global = map.get(ordinal.index()).copied().unwrap_or(HIDDEN);
+                    let counted_before = ordinals.iter().take(position).any(|earlier| {
+                        map.get(earlier.index()).copied().unwrap_or(HIDDEN) == global
+                    });
+                    if global == HIDDEN || counted_before {
+                        continue;
+                    }
+                }
+                if let Some(count) = counts.get_mut(ordinal.index()) {
                     *count += 1;
                 }
             }
+        }
+    }
+}
+
+impl SegmentFacet {
+    fn count_block(&mut self, docs: &[DocId]) {
+        let Some(column) = self.column.as_deref() else {
             return;
-        }
-        self.seen_in_document.clear();
-        for ordinal in column.values_for_doc(doc) {
-            if let Some(global) = self.map.get(ordinal as usize).copied()
-                && global != HIDDEN
-            {
-                self.seen_in_document.push(global);
-            }
-        }
-        self.seen_in_document.sort_unstable();
-        self.seen_in_document.dedup();
-        for global in &self.seen_in_document {
-            if let Some(count) = self.counts.get_mut(*global as usize) {
-                *count += 1;
+        };
+        let counts = &mut self.counts;
+        match column {
+            // One value per document cannot repeat a value, so no deduplication is needed.
+            DenseColumn::Single(Packed::Narrow(values)) => count_single(values, docs, counts),
+            DenseColumn::Single(Packed::Medium(values)) => count_single(values, docs, counts),
+            DenseColumn::Single(Packed::Wide(values)) => count_single(values, docs, counts),
+            DenseColumn::Multiple { starts, values } => {
+                let (map, deduplicate) = (&self.map, self.deduplicate);
+                match values {
+                    Packed::Narrow(values) => {
+                        count_multiple(starts, values, docs, counts, map, deduplicate);
+                    }
+                    Packed::Medium(values) => {
+                        count_multiple(starts, values, docs, counts, map, deduplicate);
+                    }
+                    Packed::Wide(values) => {
+                        count_multiple(starts, values, docs, counts, map, deduplicate);
+                    }
+                }
             }
         }
     }
 
     fn harvest(self) -> Vec<(u32, u64)> {
-        let counted = self
-            .counts
+        self.counts
             .iter()
             .enumerate()
-            .filter(|(_, count)| **count > 0);
-        if self.deduplicate {
-            counted
-                .map(|(global, count)| (global as u32, u64::from(*count)))
-                .collect()
-        } else {
-            counted
-                .filter_map(|(ordinal, count)| {
-                    let global = self.map.get(ordinal).copied()?;
-                    (global != HIDDEN).then_some((global, u64::from(*count)))
-                })
-                .collect()
-        }
+            .filter(|(_, count)| **count > 0)
+            .filter_map(|(ordinal, count)| {
+                let global = self.map.get(ordinal).copied()?;
+                (global != HIDDEN).then_some((global, u64::from(*count)))
+            })
+            .collect()
     }
 }
 
@@ -404,7 +628,6 @@ impl SegmentCollector for FacetSegmentCounter {
         self.facets.into_iter().map(SegmentFacet::harvest).collect()
     }
 }
-
 /// The top `limit` values of each facet by descending count, ties by value, as text.
 pub(crate) fn top_values(
     counter: &FacetCounter,

@@ -12,8 +12,10 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use tantivy::directory::MmapDirectory;
+use tantivy::merge_policy::LogMergePolicy;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -21,10 +23,16 @@ use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
     Stemmer, TextAnalyzer,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    Executor, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader,
+    TantivyDocument, Term,
+};
 
 use crate::document::BibDocument;
-use crate::facets::FacetOrdinalCache;
+use crate::facets::{DenseColumnCache, FacetOrdinalCache};
+use crate::parallel::{MIN_RANGE_DOCS, Parallelism};
+use crate::searcher::FacetField;
+use crate::visibility::VisibilityCache;
 
 /// What can go wrong opening, writing or searching the index.
 #[derive(Debug, thiserror::Error)]
@@ -196,8 +204,44 @@ pub(crate) fn exact_title_keys(document: &BibDocument) -> BTreeSet<String> {
 pub struct SearchIndex {
     pub(crate) index: Index,
     pub(crate) fields: Fields,
-    pub(crate) reader: IndexReader,
-    pub(crate) facet_ordinals: FacetOrdinalCache,
+    reader: IndexReader,
+    /// What searches use now; replaced whole by [`SearchIndex::reload`].
+    current: RwLock<Arc<Generation>>,
+    /// One reload at a time, so that generations are published in commit order.
+    reloading: Mutex<()>,
+    pub(crate) dense_columns: DenseColumnCache,
+    pub(crate) visibility: VisibilityCache,
+    /// The threads one search may use (see [`crate::parallel`]).
+    pub(crate) parallelism: Parallelism,
+}
+
+/// One state of the index as searches see it: a searcher over a fixed list of segments and the
+/// facet ordinal maps over exactly those segments.
+pub(crate) struct Generation {
+    pub searcher: Searcher,
+    pub facet_ordinals: FacetOrdinalCache,
+}
+
+/// The smallest segment size the follower's merge policy tells apart (see
+/// [`SearchIndex::indexer_for_small_changes`]).
+const SMALL_CHANGES_MIN_LAYER_SIZE: u32 = 100;
+
+/// The facets whose maps a reload builds even when no search has asked for them yet: those a
+/// results page shows in the consortium view.
+const FACETS_BUILT_AT_RELOAD: [FacetField; 5] = [
+    FacetField::Format,
+    FacetField::Language,
+    FacetField::Decade,
+    FacetField::Subject,
+    FacetField::Member,
+];
+
+fn segment_ids(searcher: &Searcher) -> Vec<tantivy::index::SegmentId> {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(SegmentReader::segment_id)
+        .collect()
 }
 
 impl SearchIndex {
@@ -216,16 +260,47 @@ impl SearchIndex {
 
     fn from_index(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
         register_analyzers(&index);
-        let reader = index
+        let reader: IndexReader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let searcher = reader.searcher();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         Ok(SearchIndex {
             index,
             fields,
             reader,
-            facet_ordinals: FacetOrdinalCache::default(),
+            current: RwLock::new(Arc::new(Generation {
+                searcher,
+                facet_ordinals: FacetOrdinalCache::default(),
+            })),
+            reloading: Mutex::new(()),
+            dense_columns: DenseColumnCache::default(),
+            visibility: VisibilityCache::default(),
+            parallelism: Parallelism {
+                executor: Executor::multi_thread(threads, "concord-search-")?,
+                threads,
+                min_range_docs: MIN_RANGE_DOCS,
+            },
         })
+    }
+
+    /// Sets how many threads one search may use (by default one per core, at most eight).
+    pub fn set_search_threads(&mut self, threads: usize) -> Result<(), SearchError> {
+        let threads = threads.max(1);
+        self.parallelism.executor = Executor::multi_thread(threads, "concord-search-")?;
+        self.parallelism.threads = threads;
+        Ok(())
+    }
+
+    /// The generation searches use now.
+    pub(crate) fn generation(&self) -> Arc<Generation> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Bytes of the decoded facet ordinals and visible-document sets kept in memory.
+    pub fn cached_bytes(&self) -> usize {
+        self.dense_columns.heap_bytes() + self.visibility.heap_bytes()
     }
 
     /// A writer using `threads` indexing threads and `heap_bytes` of buffer in total.
@@ -240,9 +315,75 @@ impl SearchIndex {
         })
     }
 
+    /// A one-thread writer for a few changes at a time, as the change-log follower makes them.
+    /// Its merge policy merges small segments among themselves (sizes count from 100 documents
+    /// instead of tantivy's 10,000), so the merge a commit may start rewrites a few hundred
+    /// documents rather than the last merged segment of tens of thousands, which made every
+    /// eighth change wait up to a second before it could be searched.
+    pub fn indexer_for_small_changes(&self, heap_bytes: usize) -> Result<Indexer, SearchError> {
+        let indexer = self.indexer(1, heap_bytes)?;
+        let mut policy = LogMergePolicy::default();
+        policy.set_min_layer_size(SMALL_CHANGES_MIN_LAYER_SIZE);
+        indexer.writer.set_merge_policy(Box::new(policy));
+        Ok(indexer)
+    }
+
     /// Makes committed changes visible to searches.
+    ///
+    /// The facet ordinal maps of the new segments are built here, before any search sees them,
+    /// for the facets and views the previous generation had been asked for and the facets of a
+    /// consortium results page: the caller (the change-log follower) pays the rebuild, not the
+    /// first patron to search after a change.
     pub fn reload(&self) -> Result<(), SearchError> {
-        Ok(self.reader.reload()?)
+        let _reloading = self
+            .reloading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let previous = self.generation();
+        // Over the same segments (only deletions differ) the maps carry over; the loop below
+        // then only builds what is missing, such as every map on the first reload after opening.
+        let facet_ordinals = if segment_ids(&previous.searcher) == segment_ids(&searcher) {
+            previous.facet_ordinals.carried_over()
+        } else {
+            FacetOrdinalCache::default()
+        };
+        let mut wanted = previous.facet_ordinals.keys();
+        wanted.extend(FACETS_BUILT_AT_RELOAD.map(|facet| (facet, None)));
+        wanted.sort();
+        wanted.dedup();
+        for (facet, view) in wanted {
+            facet_ordinals.get(&searcher, &self.dense_columns, facet, view.as_deref())?;
+        }
+        // The consortium view's visible sets, built here for the same reason as the maps.
+        self.visibility
+            .segment_sets(&searcher, self.fields.visible_to, None)?;
+        self.dense_columns.retain_segments_of(&searcher);
+        self.visibility.retain_segments_of(&searcher);
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(Generation {
+            searcher,
+            facet_ordinals,
+        });
+        Ok(())
+    }
+
+    /// Builds the facet maps and decoded ordinals of the current generation for the facets of a
+    /// consortium results page, as a reload does; for a server or a tool that has just opened
+    /// the index.
+    pub fn warm_up(&self) -> Result<(), SearchError> {
+        let generation = self.generation();
+        self.visibility
+            .segment_sets(&generation.searcher, self.fields.visible_to, None)?;
+        for facet in FACETS_BUILT_AT_RELOAD {
+            generation.facet_ordinals.get(
+                &generation.searcher,
+                &self.dense_columns,
+                facet,
+                None,
+            )?;
+        }
+        Ok(())
     }
 
     /// The change-log sequence number saved with the last commit (0 for a new index). It lives
@@ -260,7 +401,7 @@ impl SearchIndex {
 
     /// The number of documents searches currently see.
     pub fn document_count(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.generation().searcher.num_docs()
     }
 }
 

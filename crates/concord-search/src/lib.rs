@@ -5,6 +5,8 @@
 //! * [`index`] holds the schema and the [`Indexer`] that adds, replaces and deletes documents.
 //! * [`searcher`] runs a [`SearchRequest`] and returns a [`SearchResponse`].
 //! * `facets` counts facet values exactly by term ordinals, for the searcher.
+//! * `visibility` keeps which bibs each view may see, per segment.
+//! * `parallel` spreads one search over the cores by document ranges.
 //! * [`citation`] writes a bib as RIS or BibTeX.
 //! * [`bench`] generates a large synthetic catalogue from real records, for the benchmark.
 //!
@@ -16,7 +18,9 @@ pub mod citation;
 pub mod document;
 mod facets;
 pub mod index;
+mod parallel;
 pub mod searcher;
+mod visibility;
 
 pub use document::{BibDocument, Holding, document_from_record};
 pub use index::{Indexer, SearchError, SearchIndex};

@@ -8,15 +8,17 @@ use std::collections::BTreeMap;
 
 use concord_domain::codes::Code;
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use std::sync::Arc;
+use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Order, Score, TantivyDocument, Term};
+
+use tantivy::{BitSet, DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 
 use crate::facets::{FacetCounter, top_values};
-use crate::index::{EVERYONE, SearchError, SearchIndex, normalised_key};
+use crate::index::{SearchError, SearchIndex, normalised_key};
 
 /// The value of the `available_now` facet.
 pub const AVAILABLE: &str = "available";
@@ -231,40 +233,63 @@ impl SearchIndex {
     /// are dropped rather than failing, as a patron's typing should never give an error page.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let query = self.build_query(request);
-        let searcher = self.reader.searcher();
+        let generation = self.generation();
+        let searcher = &generation.searcher;
         let view = request.view.as_ref().map(Code::as_str);
         let mut facet_ordinals = Vec::with_capacity(request.facets.len());
         for facet in &request.facets {
-            let ordinals = self.facet_ordinals.get(&searcher, *facet, view)?;
+            let ordinals =
+                generation
+                    .facet_ordinals
+                    .get(searcher, &self.dense_columns, *facet, view)?;
             facet_ordinals.push((*facet, ordinals));
         }
         let facets = FacetCounter {
             facets: facet_ordinals,
         };
+        let visible = self
+            .visibility
+            .segment_sets(searcher, self.fields.visible_to, view)?;
         let page_size = request.page_size.max(1);
         let top = TopDocs::with_limit(page_size).and_offset(request.page * page_size);
         let (total, addresses, facet_counts) = match request.sort {
             SortOrder::Relevance => {
-                let (total, top, facets) =
-                    searcher.search(&query, &(Count, top.order_by_score(), facets.clone()))?;
+                let (total, top, facets) = self.search_in_parallel(
+                    searcher,
+                    query.as_ref(),
+                    &visible,
+                    &(Count, top.order_by_score(), facets.clone()),
+                )?;
                 (total, addresses_of(top), facets)
             }
             SortOrder::Title => {
                 let collector = top.order_by_string_fast_field("title_sort", Order::Asc);
-                let (total, top, facets) =
-                    searcher.search(&query, &(Count, collector, facets.clone()))?;
+                let (total, top, facets) = self.search_in_parallel(
+                    searcher,
+                    query.as_ref(),
+                    &visible,
+                    &(Count, collector, facets.clone()),
+                )?;
                 (total, addresses_of(top), facets)
             }
             SortOrder::Author => {
                 let collector = top.order_by_string_fast_field("author_sort", Order::Asc);
-                let (total, top, facets) =
-                    searcher.search(&query, &(Count, collector, facets.clone()))?;
+                let (total, top, facets) = self.search_in_parallel(
+                    searcher,
+                    query.as_ref(),
+                    &visible,
+                    &(Count, collector, facets.clone()),
+                )?;
                 (total, addresses_of(top), facets)
             }
             SortOrder::Date => {
                 let collector = top.order_by_fast_field::<i64>("year", Order::Desc);
-                let (total, top, facets) =
-                    searcher.search(&query, &(Count, collector, facets.clone()))?;
+                let (total, top, facets) = self.search_in_parallel(
+                    searcher,
+                    query.as_ref(),
+                    &visible,
+                    &(Count, collector, facets.clone()),
+                )?;
                 (total, addresses_of(top), facets)
             }
         };
@@ -278,6 +303,22 @@ impl SearchIndex {
             hits,
             facets: top_values(&facets, facet_counts, request.facet_limit),
         })
+    }
+
+    fn search_in_parallel<C: Collector>(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        visible: &[Arc<BitSet>],
+        collector: &C,
+    ) -> Result<C::Fruit, SearchError> {
+        Ok(crate::parallel::search(
+            searcher,
+            &self.parallelism,
+            query,
+            visible,
+            collector,
+        )?)
     }
 
     fn build_query(&self, request: &SearchRequest) -> Box<dyn Query> {
@@ -305,14 +346,10 @@ impl SearchIndex {
         }
 
         let view = request.view.as_ref().map(Code::as_str);
-        // Only bibs with an item the viewer may see (or no items at all).
-        let mut viewers = vec![EVERYONE];
-        viewers.extend(view);
-        let visible = any_term(
-            fields.visible_to,
-            viewers.iter().map(|viewer| (*viewer).to_owned()),
-        );
-        clauses.push((Occur::Must, filter(visible)));
+        // Which bibs the viewer may see (those with an item the viewer may see, or no items at
+        // all) is not a query clause: the search tests each match against the view's cached
+        // set (see `crate::visibility`).
+        let viewers = crate::visibility::viewers(view);
 
         let mut selections: BTreeMap<FacetField, Vec<&str>> = BTreeMap::new();
         for (facet, value) in &request.filters {

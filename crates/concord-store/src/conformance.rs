@@ -1294,3 +1294,60 @@ async fn every_settings_change_moves_the_settings_generation_on_every_engine() {
         store.close().await;
     }
 }
+
+/// Every column that refers to a patron, read from the schema itself.
+async fn columns_referring_to_patrons(store: &Store) -> Vec<(String, String)> {
+    let sql = match store.engine() {
+        crate::engine::Engine::Sqlite => {
+            "SELECT m.name AS table_name, f.\"from\" AS column_name
+             FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
+             WHERE m.type = 'table' AND f.\"table\" = 'patron'"
+        }
+        crate::engine::Engine::Postgres => {
+            "SELECT CAST(source.relname AS TEXT) AS table_name, CAST(a.attname AS TEXT) AS column_name
+             FROM pg_constraint c
+             JOIN pg_class source ON source.oid = c.conrelid
+             JOIN pg_class target ON target.oid = c.confrelid
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+             WHERE c.contype = 'f' AND target.relname = 'patron'
+               AND source.relnamespace = CAST(current_schema() AS regnamespace)"
+        }
+    };
+    let mut conn = store.read().await.unwrap();
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await.unwrap();
+    let mut columns: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| {
+            use sqlx::Row as _;
+            (
+                row.try_get::<String, _>("table_name").unwrap(),
+                row.try_get::<String, _>("column_name").unwrap(),
+            )
+        })
+        .collect();
+    columns.sort();
+    columns
+}
+
+#[tokio::test]
+async fn a_patron_merge_moves_every_row_the_schema_ties_to_a_patron_on_every_engine() {
+    for (store, _dir) in stores().await {
+        let found = columns_referring_to_patrons(&store).await;
+        let mut listed: Vec<(String, String)> = patrons::PATRON_REFERENCES
+            .iter()
+            .map(|(table, column)| (table.to_string(), column.to_string()))
+            .collect();
+        listed.sort();
+        assert!(
+            !found.is_empty(),
+            "{:?}: no foreign keys read",
+            store.engine()
+        );
+        assert_eq!(
+            found,
+            listed,
+            "{:?}: a table refers to patrons but merges would not move its rows; add it to PATRON_REFERENCES",
+            store.engine()
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! The commands, their arguments and their output.
 
 mod bench_circulation;
+mod bench_search;
 mod catalogue;
 
 use std::io::IsTerminal;

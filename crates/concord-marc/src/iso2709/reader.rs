@@ -2,11 +2,13 @@
 //! a precise error for a record it cannot read before going on with the next.
 
 use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
 
 use super::{FIELD_TERMINATOR, RECORD_TERMINATOR, SUBFIELD_DELIMITER};
 use crate::error::{FieldPlace, RecordError, RecordErrorKind};
 use crate::marc8;
-use crate::record::{ControlField, DataField, Field, Leader, Record, Subfield, Tag};
+use crate::parsed::ParsedRecord;
+use crate::record::{Leader, Record, Tag};
 
 /// What to do with text that is not valid in the encoding the record declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,6 +60,8 @@ pub struct Iso2709Reader<R> {
     chunk: Vec<u8>,
     /// The current record's directory, kept for the same reason.
     entries: Vec<DirectoryEntry>,
+    /// The record the `Iterator` reads into before copying it out, kept for the same reason.
+    parsed: ParsedRecord,
 }
 
 impl<R: BufRead> Iso2709Reader<R> {
@@ -78,6 +82,7 @@ impl<R: BufRead> Iso2709Reader<R> {
             finished: false,
             chunk: Vec::new(),
             entries: Vec::new(),
+            parsed: ParsedRecord::new(),
         }
     }
 
@@ -138,7 +143,22 @@ impl<R: BufRead> Iso2709Reader<R> {
         Ok(chunk.last() == Some(&RECORD_TERMINATOR))
     }
 
-    fn next_record(&mut self) -> Option<Result<Record, RecordError>> {
+    /// Reads the next record into `out`, reusing its buffers: the fast path, which
+    /// allocates nothing per record once the buffers are big enough. `None` at the end of
+    /// the input; after an error `out` holds part of the bad record. The `Iterator` gives
+    /// the same records as owned values.
+    pub fn next_into(&mut self, out: &mut ParsedRecord) -> Option<Result<(), RecordError>> {
+        if self.finished {
+            return None;
+        }
+        let item = self.next_record(out);
+        if item.is_none() {
+            self.finished = true;
+        }
+        item
+    }
+
+    fn next_record(&mut self, out: &mut ParsedRecord) -> Option<Result<(), RecordError>> {
         match self.skip_separators() {
             Ok(true) => {}
             Ok(false) => return None,
@@ -147,15 +167,39 @@ impl<R: BufRead> Iso2709Reader<R> {
         self.record_number += 1;
         let start = self.offset;
         self.record_offset = start;
+        // The usual case — the whole record in the input's buffer, ending at the length it
+        // declares — is parsed where it lies instead of being copied out first.
+        if self.pushed_back.is_empty()
+            && let Ok(buffered) = self.input.fill_buf()
+            && let Some(end) = memchr::memchr(RECORD_TERMINATOR, buffered)
+            && let Some(record) = buffered.get(..=end)
+            && declared_length(record) == Some(record.len())
+        {
+            let parsed = parse_record_with(
+                record,
+                self.options,
+                &mut self.entries,
+                TextPath::WholeRecord,
+                out,
+            );
+            self.input.consume(end + 1);
+            self.offset += (end + 1) as u64;
+            return Some(parsed.map_err(|kind| self.error(start, kind)));
+        }
         let mut chunk = std::mem::take(&mut self.chunk);
         chunk.clear();
-        let item = self.read_record(start, &mut chunk);
+        let item = self.read_record(start, &mut chunk, out);
         self.chunk = chunk;
         Some(item)
     }
 
-    /// Reads and parses the record that starts at `start`, into `chunk`.
-    fn read_record(&mut self, start: u64, chunk: &mut Vec<u8>) -> Result<Record, RecordError> {
+    /// Reads the record that starts at `start` into `chunk` and parses it into `out`.
+    fn read_record(
+        &mut self,
+        start: u64,
+        chunk: &mut Vec<u8>,
+        out: &mut ParsedRecord,
+    ) -> Result<(), RecordError> {
         let terminated = match self.read_chunk(chunk) {
             Ok(terminated) => terminated,
             Err(error) => return Err(self.io_error(&error)),
@@ -211,6 +255,7 @@ impl<R: BufRead> Iso2709Reader<R> {
             self.options,
             &mut self.entries,
             TextPath::WholeRecord,
+            out,
         );
         parsed.map_err(|kind| self.error(start, kind))
     }
@@ -238,13 +283,10 @@ impl<R: BufRead> Iterator for Iso2709Reader<R> {
     type Item = Result<Record, RecordError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.finished {
-            return None;
-        }
-        let item = self.next_record();
-        if item.is_none() {
-            self.finished = true;
-        }
+        let mut parsed = std::mem::take(&mut self.parsed);
+        let item = self.next_into(&mut parsed);
+        let item = item.map(|result| result.map(|()| parsed.to_record()));
+        self.parsed = parsed;
         item
     }
 }
@@ -301,7 +343,15 @@ fn leader_count(leader: &[u8], position: usize, default: usize) -> usize {
 ///
 /// Text is decoded according to leader/09 and the in-memory leader says UTF-8 afterwards.
 pub fn parse_record(bytes: &[u8], options: ReadOptions) -> Result<Record, RecordErrorKind> {
-    parse_record_with(bytes, options, &mut Vec::new(), TextPath::WholeRecord)
+    let mut parsed = ParsedRecord::new();
+    parse_record_with(
+        bytes,
+        options,
+        &mut Vec::new(),
+        TextPath::WholeRecord,
+        &mut parsed,
+    )?;
+    Ok(parsed.to_record())
 }
 
 /// How values are turned into text. Both paths give the same record; the unit tests
@@ -316,14 +366,15 @@ enum TextPath {
     PerValue,
 }
 
-/// [`parse_record`] with a directory buffer the caller keeps, so a reader parsing many
-/// records allocates it once.
+/// [`parse_record`] into a record and a directory buffer the caller keeps, so a reader
+/// parsing many records allocates them once. On an error `out` holds part of the record.
 fn parse_record_with(
     bytes: &[u8],
     options: ReadOptions,
     entries: &mut Vec<DirectoryEntry>,
     path: TextPath,
-) -> Result<Record, RecordErrorKind> {
+    out: &mut ParsedRecord,
+) -> Result<(), RecordErrorKind> {
     let length_digits = bytes.get(..5).unwrap_or(bytes);
     if parse_digits(length_digits).is_none() {
         return Err(RecordErrorKind::BadRecordLength {
@@ -359,12 +410,13 @@ fn parse_record_with(
     let (coding, whole_text) = choose_text_coding(&leader, data);
     let whole_text = whole_text.filter(|_| path == TextPath::WholeRecord);
     leader.normalize_for_marc21();
-    let layout = Layout {
+    let mut layout = Layout {
         indicator_count,
         code_length: identifier_length.saturating_sub(1),
         coding,
         options,
         whole_text,
+        whole_text_start: 0,
     };
 
     entries.clear();
@@ -391,17 +443,24 @@ fn parse_record_with(
         }
     }
 
-    let mut fields = Vec::with_capacity(entries.len());
+    out.clear();
+    out.set_leader(leader);
+    // Copied whole, so each value is a range of the copy: one copy per record instead of
+    // one per value.
+    if let Some(text) = layout.whole_text {
+        layout.whole_text_start = out.text_len();
+        out.text_mut().push_str(text);
+    }
     for entry in entries.iter() {
         let tag = Tag::from_bytes(&entry.tag).map_err(|_| RecordErrorKind::BadTag {
             place: entry.place(),
         })?;
-        fields.push(layout.field(tag, data, entry)?);
+        layout.field(tag, data, entry, out)?;
     }
-    if fields.is_empty() {
+    if entries.is_empty() {
         return Err(RecordErrorKind::NoFields);
     }
-    Ok(Record { leader, fields })
+    Ok(())
 }
 
 /// The base address (start of the field data). The leader's value is used when it points
@@ -500,7 +559,7 @@ fn locate_fields(entries: &mut [DirectoryEntry], data: &[u8]) -> Result<(), Reco
             })?;
         // The field ends at its first terminator. Some writers leave the terminator
         // out of the length; accept that when the terminator follows right after.
-        entry.content_length = match memchr::memchr(FIELD_TERMINATOR, span) {
+        entry.content_length = match crate::find::find_byte(FIELD_TERMINATOR, span) {
             Some(end) => end,
             None if data.get(entry.start + entry.length) == Some(&FIELD_TERMINATOR) => span.len(),
             None => {
@@ -558,24 +617,27 @@ struct Layout<'a> {
     options: ReadOptions,
     /// The data area as text when it needs no decoding (see [`choose_text_coding`]).
     whole_text: Option<&'a str>,
+    /// Where the copy of `whole_text` starts in the record's text buffer.
+    whole_text_start: usize,
 }
 
 impl Layout<'_> {
+    /// Appends one field to `out`.
     fn field(
         &self,
         tag: Tag,
         data: &[u8],
         entry: &DirectoryEntry,
-    ) -> Result<Field, RecordErrorKind> {
+        out: &mut ParsedRecord,
+    ) -> Result<(), RecordErrorKind> {
         let content_start = entry.start;
         let content = data
             .get(content_start..content_start + entry.content_length)
             .unwrap_or_default();
         if tag.is_control() {
-            return Ok(Field::Control(ControlField {
-                tag,
-                value: self.text(content, content_start, entry, 0)?,
-            }));
+            let value = self.text(content, content_start, entry, 0, out.text_mut())?;
+            out.push_control(tag, value);
+            return Ok(());
         }
         let mut rest = content;
         let mut indicators = [' ', ' '];
@@ -591,14 +653,7 @@ impl Layout<'_> {
             }
             rest = rest.get(used..).unwrap_or_default();
         }
-        let mut field = DataField::new(tag, indicators[0], indicators[1]);
-        // Sized once: most fields hold a handful of subfields, and growing the vector
-        // step by step would cost more allocations than the values themselves.
-        let delimiters = rest
-            .iter()
-            .filter(|byte| **byte == SUBFIELD_DELIMITER)
-            .count();
-        field.subfields = Vec::with_capacity(delimiters + 1);
+        out.start_data_field(tag, indicators[0], indicators[1]);
         let mut offset = content.len() - rest.len();
         // Text before the first delimiter belongs to no subfield. Broken exports do write
         // it (a field with no delimiter at all, a stray third indicator); rather than drop
@@ -606,10 +661,14 @@ impl Layout<'_> {
         // sees it and a write gives it back.
         let mut chunks = split_on_delimiter(rest);
         if let Some(leading) = chunks.next().filter(|leading| !leading.is_empty()) {
-            field.subfields.push(Subfield {
-                code: ' ',
-                value: self.text(leading, content_start + offset, entry, offset)?,
-            });
+            let value = self.text(
+                leading,
+                content_start + offset,
+                entry,
+                offset,
+                out.text_mut(),
+            )?;
+            out.push_subfield(' ', value);
             offset += leading.len();
         }
         for chunk in chunks {
@@ -629,18 +688,17 @@ impl Layout<'_> {
                 value_bytes = value_bytes.get(used..).unwrap_or_default();
             }
             let value_offset = offset + (chunk.len() - value_bytes.len());
-            field.subfields.push(Subfield {
-                code,
-                value: self.text(
-                    value_bytes,
-                    content_start + value_offset,
-                    entry,
-                    value_offset,
-                )?,
-            });
+            let value = self.text(
+                value_bytes,
+                content_start + value_offset,
+                entry,
+                value_offset,
+                out.text_mut(),
+            )?;
+            out.push_subfield(code, value);
             offset += chunk.len();
         }
-        Ok(Field::Data(field))
+        Ok(())
     }
 
     /// The character an indicator or subfield code starts with, and the bytes it used.
@@ -673,32 +731,37 @@ impl Layout<'_> {
 
     /// A value as text. `data_offset` is where `bytes` start in the data area (for the
     /// fast path) and `field_offset` where they start in the field (for messages).
+    /// The value's range in `out`: in the copy of the data area when the record needs no
+    /// decoding, or where the decoded value is appended.
     fn text(
         &self,
         bytes: &[u8],
         data_offset: usize,
         entry: &DirectoryEntry,
         field_offset: usize,
-    ) -> Result<String, RecordErrorKind> {
-        // Slicing checked text only checks that the ends fall on character boundaries,
-        // which they do: values are cut at ASCII delimiters and whole characters.
-        if let Some(value) = self
-            .whole_text
-            .and_then(|text| text.get(data_offset..data_offset + bytes.len()))
-        {
-            return Ok(value.to_owned());
+        out: &mut String,
+    ) -> Result<Range<usize>, RecordErrorKind> {
+        // Checking the boundaries of a slice of checked text is all it takes; they hold:
+        // values are cut at ASCII delimiters and whole characters.
+        if let Some(text) = self.whole_text {
+            let range = data_offset..data_offset + bytes.len();
+            if text.get(range.clone()).is_some() {
+                return Ok(self.whole_text_start + range.start..self.whole_text_start + range.end);
+            }
         }
-        decode_value(self.coding, self.options, bytes, entry, field_offset)
+        let start = out.len();
+        decode_value(self.coding, self.options, bytes, entry, field_offset, out)?;
+        Ok(start..out.len())
     }
 }
 
 /// The pieces of a field between subfield delimiters, as `slice::split` gives them but
-/// found with `memchr`, which skips the long runs of text between delimiters faster.
+/// found with [`crate::find::find_byte`].
 fn split_on_delimiter(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut remaining = Some(bytes);
     std::iter::from_fn(move || {
         let rest = remaining?;
-        match memchr::memchr(SUBFIELD_DELIMITER, rest) {
+        match crate::find::find_byte(SUBFIELD_DELIMITER, rest) {
             Some(end) => {
                 remaining = rest.get(end + 1..);
                 rest.get(..end)
@@ -719,28 +782,34 @@ fn decode_value(
     bytes: &[u8],
     entry: &DirectoryEntry,
     field_offset: usize,
-) -> Result<String, RecordErrorKind> {
+    out: &mut String,
+) -> Result<(), RecordErrorKind> {
     match (coding, options.invalid_text) {
-        (TextCoding::Utf8, InvalidText::Error) => std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|error| RecordErrorKind::InvalidUtf8 {
-                place: entry.place(),
-                byte_in_field: field_offset + error.valid_up_to(),
-            }),
-        (TextCoding::Utf8, InvalidText::Replace) => Ok(String::from_utf8_lossy(bytes).into_owned()),
+        (TextCoding::Utf8, InvalidText::Error) => {
+            let value =
+                std::str::from_utf8(bytes).map_err(|error| RecordErrorKind::InvalidUtf8 {
+                    place: entry.place(),
+                    byte_in_field: field_offset + error.valid_up_to(),
+                })?;
+            out.push_str(value);
+        }
+        (TextCoding::Utf8, InvalidText::Replace) => out.push_str(&String::from_utf8_lossy(bytes)),
         (TextCoding::Marc8, InvalidText::Error) => {
-            marc8::decode(bytes).map_err(|problem| RecordErrorKind::InvalidMarc8 {
+            let value = marc8::decode(bytes).map_err(|problem| RecordErrorKind::InvalidMarc8 {
                 place: entry.place(),
                 problem,
-            })
+            })?;
+            out.push_str(&value);
         }
-        (TextCoding::Marc8, InvalidText::Replace) => Ok(marc8::decode_lossy(bytes)),
+        (TextCoding::Marc8, InvalidText::Replace) => out.push_str(&marc8::decode_lossy(bytes)),
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::RecordOffset;
     use crate::iso2709::to_iso2709;
     use crate::record::DataField;
 
@@ -920,9 +989,13 @@ mod tests {
 
     /// Parses `bytes` through both text paths and checks they agree; returns the record.
     fn both_paths(bytes: &[u8], options: ReadOptions) -> Result<Record, RecordErrorKind> {
-        let fast = parse_record_with(bytes, options, &mut Vec::new(), TextPath::WholeRecord);
-        let slow = parse_record_with(bytes, options, &mut Vec::new(), TextPath::PerValue);
-        assert_eq!(fast, slow);
+        let parse = |path| {
+            let mut parsed = ParsedRecord::new();
+            parse_record_with(bytes, options, &mut Vec::new(), path, &mut parsed)
+                .map(|()| parsed.to_record())
+        };
+        let fast = parse(TextPath::WholeRecord);
+        assert_eq!(fast, parse(TextPath::PerValue));
         fast
     }
 
@@ -1044,6 +1117,37 @@ mod tests {
             record.field("245").unwrap().subfield('a'),
             Some("Bad \u{fffd} byte")
         );
+    }
+
+    #[test]
+    fn records_read_in_place_and_copied_out_agree_on_every_fixture() {
+        // A slice gives the reader every record whole, to parse where it lies; a seven-byte
+        // buffer never does, so every record is copied out and framed by the general path.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/marc");
+        let mut files = vec![root];
+        let mut checked = 0;
+        while let Some(path) = files.pop() {
+            if path.is_dir() {
+                files.extend(
+                    std::fs::read_dir(&path)
+                        .unwrap()
+                        .map(|entry| entry.unwrap().path()),
+                );
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            if crate::detect_format(&bytes) != Some(crate::Format::Iso2709) {
+                continue;
+            }
+            let in_place: Vec<_> = read_iso2709(&bytes).with_offsets().collect();
+            let copied: Vec<_> =
+                Iso2709Reader::new(std::io::BufReader::with_capacity(7, bytes.as_slice()))
+                    .with_offsets()
+                    .collect();
+            assert_eq!(in_place, copied, "{}", path.display());
+            checked += 1;
+        }
+        assert!(checked > 50, "only {checked} ISO 2709 fixtures checked");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! MARCXML (the MARC21 slim schema): a streaming reader and a streaming writer.
 
 mod reader;
+#[cfg(test)]
+mod reference;
 mod writer;
 
 pub use reader::{MarcXmlReader, read_marcxml, read_marcxml_from};

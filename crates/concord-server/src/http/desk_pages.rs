@@ -159,7 +159,7 @@ async fn desk_view(
     let patron: Option<PatronCirculation> = if card.is_empty() || branch.is_empty() {
         None
     } else {
-        Some(circulation::patron_at_desk(&state.ctx, principal, card).await?)
+        Some(circulation::patron_at_desk(&state.ctx, principal, branch, card).await?)
     };
     let today = Date::from_unix(state.ctx.now(), i32::try_from(offset).unwrap_or(0));
     let body = html! {
@@ -198,7 +198,10 @@ async fn desk_view(
         @if let Some(account) = &patron {
             section aria-labelledby="patron-heading" {
                 h2 id="patron-heading" { (account.patron.display_name()) }
-                p { (view.tf("desk.patron_summary", &[("expires", &account.patron.expires_on.to_string()), ("owed", &account.ledger_state.balance().to_string()), ("loans", &account.loans.len().to_string())])) }
+                p { (view.tf("desk.patron_summary", &[("expires", &account.patron.expires_on.to_string()), ("owed", &account.ledger_state.balance().to_string()), ("loans", &(account.loans.len() + account.loans_elsewhere).to_string())])) }
+                @if account.visiting {
+                    p { (view.tf("desk.visiting", &[("elsewhere", &account.loans_elsewhere.to_string())])) }
+                }
                 @if account.patron.is_expired_on(today) {
                     p class="errors" role="alert" { (view.tf("block.card_expired", &[("expired_on", &account.patron.expires_on.to_string())])) }
                 }

@@ -1061,15 +1061,28 @@ struct BranchChoices<'a> {
     pickup: &'a [Branch],
 }
 
+/// Which patron form: registering a new patron (card and PIN too), or editing one — whose
+/// contact details may be hidden from this member of staff at the patron's request.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PatronForm {
+    Register,
+    Edit { contact_hidden: bool },
+}
+
 fn patron_form(
     view: &View<'_>,
     action: &str,
     values: &PatronInput,
     error: Option<&ServiceError>,
     choices: BranchChoices<'_>,
-    with_card: bool,
+    kind: PatronForm,
     submit: &str,
 ) -> Markup {
+    let with_card = kind == PatronForm::Register;
+    let contact_hidden = kind
+        == PatronForm::Edit {
+            contact_hidden: true,
+        };
     html! {
         form class="stack" method="post" action=(action) {
             (view.csrf())
@@ -1083,10 +1096,14 @@ fn patron_form(
             }
             (view.text_input(error, "patron_type", view.t("patron.patron_type"), &values.patron_type, "text", true))
             (view.text_input(error, "expires_on", view.t("patron.expires_on"), &values.expires_on, "date", true))
-            (view.text_input(error, "email", view.t("patron.email"), &values.email, "email", false))
-            (view.text_input(error, "phone", view.t("patron.phone"), &values.phone, "tel", false))
-            (view.text_input(error, "sms_number", view.t("patron.sms_number"), &values.sms_number, "tel", false))
-            (view.text_input(error, "date_of_birth", view.t("patron.date_of_birth"), &values.date_of_birth, "date", false))
+            @if contact_hidden {
+                p class="hint" { (view.t("patron.contact_hidden")) }
+            } @else {
+                (view.text_input(error, "email", view.t("patron.email"), &values.email, "email", false))
+                (view.text_input(error, "phone", view.t("patron.phone"), &values.phone, "tel", false))
+                (view.text_input(error, "sms_number", view.t("patron.sms_number"), &values.sms_number, "tel", false))
+                (view.text_input(error, "date_of_birth", view.t("patron.date_of_birth"), &values.date_of_birth, "date", false))
+            }
             label for="preferred_pickup_branch" { (view.t("patron.preferred_pickup_branch")) }
             (view.field_error(error, "preferred_pickup_branch"))
             select id="preferred_pickup_branch" name="preferred_pickup_branch" {
@@ -1199,7 +1216,7 @@ async fn patrons_view(
         @if !writable.is_empty() {
             h2 { (view.t("patron.register")) }
             (view.errors(error))
-            (patron_form(&view, "/admin/patrons", values, error, BranchChoices { home: &writable, pickup: &pickup_branches }, true, view.t("form.create")))
+            (patron_form(&view, "/admin/patrons", values, error, BranchChoices { home: &writable, pickup: &pickup_branches }, PatronForm::Register, view.t("form.create")))
         }
     })))
 }
@@ -1327,7 +1344,7 @@ async fn patron_view_page(
         @if may_edit {
             h2 { (view.t("patron.edit")) }
             (view.errors(error))
-            (patron_form(&view, &format!("/admin/patrons/{}", patron.id), values, error, BranchChoices { home: &writable, pickup: &pickup_branches }, false, view.t("form.save")))
+            (patron_form(&view, &format!("/admin/patrons/{}", patron.id), values, error, BranchChoices { home: &writable, pickup: &pickup_branches }, PatronForm::Edit { contact_hidden: !patron.contact_visible_to(principal) }, view.t("form.save")))
         }
         (extras)
     })))

@@ -79,6 +79,13 @@ pub struct PatronCirculation {
     pub ledger: Vec<LedgerRow>,
     pub ledger_state: Ledger,
     pub reading_history: Vec<ReadingHistoryLine>,
+    /// A visiting patron at a desk of another member, whose staff may not read the patron's
+    /// record: `loans` lists only what this member lent, `ledger` is empty (the balance in
+    /// `ledger_state` still shows, since fines block checkouts everywhere), no contact details
+    /// and no reading history.
+    pub visiting: bool,
+    /// Loans from other members, counted but not listed for a visiting patron.
+    pub loans_elsewhere: usize,
 }
 
 // ----- facts loaded inside the transaction -----
@@ -1083,25 +1090,65 @@ pub async fn patron_circulation(
         Vec::new()
     };
     Ok(PatronCirculation {
-        patron,
+        patron: patron.as_seen_by(who),
         loans,
         ledger,
         ledger_state,
         reading_history,
+        visiting: false,
+        loans_elsewhere: 0,
     })
 }
 
-/// The patron a desk scanned, with their blocks for an ordinary checkout (no item yet).
+/// The patron a desk at `branch_code` scanned. Staff who may read the patron get everything
+/// [`patron_circulation`] gives; a desk of another member serves a visiting patron with the
+/// visiting view (see [`PatronCirculation::visiting`]), since every member lends to every
+/// member's patrons.
 pub async fn patron_at_desk(
     ctx: &Context,
     who: &Principal,
+    branch_code: &str,
     patron_card: &str,
 ) -> ServiceResult<PatronCirculation> {
     let card = parse_barcode("patron_card", patron_card)?;
     let mut conn = ctx.store.read().await?;
+    let branch = desk_branch(&mut conn, branch_code).await?;
+    authorise(
+        who,
+        Action::Circulate {
+            member: branch.member_id,
+            branch: branch.id,
+        },
+    )?;
     let patron = patron_by_card(&mut conn, &card).await?;
-    drop(conn);
-    patron_circulation(ctx, who, patron.id).await
+    let may_read = authorise(
+        who,
+        Action::ReadPatron {
+            home_member: patron.home_member,
+            patron: patron.id,
+        },
+    )
+    .is_ok();
+    if may_read {
+        drop(conn);
+        return patron_circulation(ctx, who, patron.id).await;
+    }
+    let (currency, _) = money_and_time(&mut conn).await?;
+    let (loans, elsewhere): (Vec<OpenLoan>, Vec<OpenLoan>) =
+        store::open_loans_of_patron(&mut conn, patron.id)
+            .await?
+            .into_iter()
+            .partition(|open| open.loan.member_id == branch.member_id);
+    let (_, ledger_state) = ledger_of(&mut conn, patron.id, currency).await?;
+    Ok(PatronCirculation {
+        patron: patron.without_contact(),
+        loans,
+        ledger: Vec::new(),
+        ledger_state,
+        reading_history: Vec::new(),
+        visiting: true,
+        loans_elsewhere: elsewhere.len(),
+    })
 }
 
 // ----- jobs -----

@@ -165,7 +165,28 @@ pub async fn possible_duplicates(
     }
     let draft = PatronDraft::parse(input)?;
     let mut conn = ctx.store.read().await?;
-    duplicates_of(&mut conn, &draft).await
+    // Candidates come from the whole consortium: staff who may not read one learn that it
+    // exists (one identity across members) and why it matches, not how to contact them.
+    Ok(duplicates_of(&mut conn, &draft)
+        .await?
+        .into_iter()
+        .map(|candidate| DuplicateCandidate {
+            patron: if authorise(
+                who,
+                Action::ReadPatron {
+                    home_member: candidate.patron.home_member,
+                    patron: candidate.patron.id,
+                },
+            )
+            .is_ok()
+            {
+                candidate.patron.as_seen_by(who)
+            } else {
+                candidate.patron.without_contact()
+            },
+            ..candidate
+        })
+        .collect())
 }
 
 fn duplicate_error(candidates: &[DuplicateCandidate]) -> ServiceError {
@@ -270,7 +291,7 @@ pub async fn patron(ctx: &Context, who: &Principal, id: PatronId) -> ServiceResu
                     patron: patron.id,
                 },
             )?;
-            Ok(patron)
+            Ok(patron.as_seen_by(who))
         }
         // Staff learn that it does not exist; a patron asking for another id learns nothing more
         // than "not yours".
@@ -298,6 +319,12 @@ pub async fn update(
             home_member: before.home_member,
         },
     )?;
+    // Whoever does not see the contact details cannot change them: keep the stored ones.
+    let input = if before.contact_visible_to(who) {
+        input.clone()
+    } else {
+        before.keeping_contact(input)
+    };
     // The card is managed separately (cards are added, not renamed); keep the first one for parsing.
     let input = PatronInput {
         card: before
@@ -305,7 +332,7 @@ pub async fn update(
             .first()
             .map(ToString::to_string)
             .unwrap_or_else(|| input.card.clone()),
-        ..input.clone()
+        ..input
     };
     let draft = PatronDraft::parse(&input)?;
     let row = PatronRow {
@@ -344,7 +371,7 @@ pub async fn update(
         .await?;
     }
     tx.commit().await?;
-    Ok(after)
+    Ok(after.as_seen_by(who))
 }
 
 /// Sets a patron's PIN (staff at the desk). Ends nothing: the patron's sessions stay.
@@ -421,6 +448,15 @@ pub async fn search(ctx: &Context, who: &Principal, query: &str) -> ServiceResul
             )
             .is_ok()
         })
+        // A patron whose contact details are hidden from this principal is not found by them
+        // either: only by card or name.
+        .filter(|p| {
+            p.contact_visible_to(who)
+                || p.cards.iter().any(|card| card.as_str() == query)
+                || store::search_name(&p.family_name, &p.given_names)
+                    .starts_with(&query.to_lowercase())
+        })
+        .map(|p| p.as_seen_by(who))
         .collect();
     if visible.is_empty() {
         // Say why nothing came back when the principal may not read patrons at all.
@@ -451,7 +487,6 @@ pub async fn update_account(
     id: PatronId,
     input: &AccountInput,
 ) -> ServiceResult<Patron> {
-    let draft = AccountDraft::parse(input)?;
     let mut tx = ctx.store.write().await?;
     let before = match store::patron_by_id(&mut tx, id).await? {
         Some(patron) => patron,
@@ -470,6 +505,11 @@ pub async fn update_account(
             patron: id,
         },
     )?;
+    let draft = if before.contact_visible_to(who) {
+        AccountDraft::parse(input)?
+    } else {
+        AccountDraft::parse(&before.keeping_contact_choices(input))?
+    };
     let preferred_pickup_branch =
         pickup_branch(&mut tx, draft.preferred_pickup_branch.as_ref()).await?;
     let row = PatronRow {
@@ -501,7 +541,7 @@ pub async fn update_account(
         .await?;
     }
     tx.commit().await?;
-    Ok(after)
+    Ok(after.as_seen_by(who))
 }
 
 /// The patron changes their own PIN; the current PIN is required, and wrong guesses count
@@ -624,7 +664,7 @@ pub async fn add_card(
     )
     .await?;
     tx.commit().await?;
-    Ok(after)
+    Ok(after.as_seen_by(who))
 }
 
 /// Deactivates one of a patron's cards (lost, stolen, replaced). The last active card stays: a
@@ -672,7 +712,7 @@ pub async fn deactivate_card(
     )
     .await?;
     tx.commit().await?;
-    Ok(after)
+    Ok(after.as_seen_by(who))
 }
 
 /// How many online registrations one address may make: a household or a library's public
@@ -810,6 +850,7 @@ pub async fn pending_registrations(ctx: &Context, who: &Principal) -> ServiceRes
             )
             .is_ok()
         })
+        .map(|p| p.as_seen_by(who))
         .collect())
 }
 
@@ -864,7 +905,7 @@ pub async fn decide_registration(
     )
     .await?;
     tx.commit().await?;
-    Ok(after)
+    Ok(after.as_seen_by(who))
 }
 
 /// What the audit log keeps of a merge: both records before; the survivor and how many rows of
@@ -942,5 +983,5 @@ pub async fn merge(
         .await?;
     }
     tx.commit().await?;
-    Ok(after)
+    Ok(after.as_seen_by(who))
 }

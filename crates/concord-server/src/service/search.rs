@@ -168,7 +168,9 @@ pub async fn catch_up(ctx: &Context) -> ServiceResult<usize> {
         reindexed += updates.len();
         let writer_search = Arc::clone(&search);
         tokio::task::spawn_blocking(move || -> Result<(), SearchError> {
-            let mut indexer = writer_search.index.indexer(1, FOLLOWER_HEAP_BYTES)?;
+            let mut indexer = writer_search
+                .index
+                .indexer_for_small_changes(FOLLOWER_HEAP_BYTES)?;
             for (bib_id, document) in &updates {
                 match document {
                     Some(document) => indexer.upsert(document)?,
@@ -176,6 +178,11 @@ pub async fn catch_up(ctx: &Context) -> ServiceResult<usize> {
                 }
             }
             indexer.commit_with_change_seq(last_seq)?;
+            // Searchable now; then wait for any merge the commit started (every few commits
+            // tantivy merges the small segments, which can take longer than the change itself)
+            // and show its result. Reloading only after the merge kept every eighth change
+            // waiting for it.
+            writer_search.index.reload()?;
             indexer.finish()?;
             writer_search.index.reload()
         })

@@ -58,6 +58,22 @@ pub enum BenchCommand {
         #[arg(long, value_delimiter = ',', value_parser = parse_rate)]
         rate: Vec<f64>,
     },
+    /// Measure how long catalogue changes take to become searchable through the change-log
+    /// follower a server runs: alternately a title edit and a new item, one at a time, each
+    /// searched for until found. Needs a data directory with a catalogue (the index is brought
+    /// up to date first).
+    SearchFreshness {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long, default_value_t = 300)]
+        changes: usize,
+        /// Pause between one change being found and the next change (e.g. 0s, 200ms).
+        #[arg(long, default_value = "0s", value_parser = parse_duration)]
+        pause: Duration,
+        /// The member whose branch gets the new items (default: the first branch).
+        #[arg(long)]
+        member: Option<String>,
+    },
 }
 
 pub async fn bench(command: BenchCommand) -> anyhow::Result<()> {
@@ -90,6 +106,12 @@ pub async fn bench(command: BenchCommand) -> anyhow::Result<()> {
             )
             .await
         }
+        BenchCommand::SearchFreshness {
+            data,
+            changes,
+            pause,
+            member,
+        } => super::bench_search::freshness(&data, changes, pause, member).await,
     }
 }
 

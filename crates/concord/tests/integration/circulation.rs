@@ -642,6 +642,113 @@ async fn the_desk_pages_lend_block_override_and_route_returns() {
 }
 
 #[tokio::test]
+async fn a_visiting_patron_is_served_at_another_members_desk_without_their_private_record() {
+    let server = TestServer::start().await;
+    let bib = circulation_fixture(&server.ctx).await;
+    // Rohan's law library opens on weekdays, so that it can lend.
+    let with_hours = TWO_MEMBERS.replace(
+        "  name = \"Law Library\"\n",
+        "  name = \"Law Library\"\n  hours = { monday = \"09:00-17:00\", wednesday = \"09:00-17:00\", friday = \"09:00-17:00\" }\n",
+    );
+    assert_ne!(with_hours, TWO_MEMBERS);
+    concord_server::service::orgfile::load(&server.ctx, &Principal::Operator, &with_hours)
+        .await
+        .unwrap();
+    add_item(&server.ctx, bib, "SHIRE-CEN", "S1", "BOOK").await;
+    add_item(&server.ctx, bib, "ROHAN-LAW", "R1", "BOOK").await;
+    add_patron(&server.ctx, "P1", "SHIRE-CEN", "2099-01-01").await;
+    circulation::checkout(
+        &server.ctx,
+        &Principal::Operator,
+        "SHIRE-CEN",
+        "P1",
+        "S1",
+        None,
+    )
+    .await
+    .unwrap();
+    server
+        .staff("rohan.desk", "circulation", "member:ROHAN")
+        .await;
+    let desk = server.staff_client("rohan.desk").await;
+
+    // Rohan's desk may not read a Shire patron's record, yet serves them.
+    let record = desk.get("/api/v1/patrons?q=P1").await.json();
+    assert!(record.as_array().unwrap().is_empty(), "{record}");
+    let page = desk.get("/desk?branch=ROHAN-LAW&card=P1").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("visiting patron"), "{}", page.body);
+    assert!(page.body.contains("1 items on loan"), "{}", page.body);
+    assert!(
+        !page.body.contains("<td>S1</td>"),
+        "another member's loan is not listed"
+    );
+    let csrf = crate::support::csrf_in(&page.body);
+    let lent = desk
+        .post_form(
+            "/desk",
+            &[
+                ("csrf", &csrf),
+                ("branch", "ROHAN-LAW"),
+                ("card", "P1"),
+                ("item", "R1"),
+            ],
+        )
+        .await;
+    assert!(lent.body.contains("Lent The Hobbit (R1)"), "{}", lent.body);
+    assert!(lent.body.contains("<td>R1</td>"), "{}", lent.body);
+    assert!(lent.body.contains("2 items on loan"), "{}", lent.body);
+    assert!(!lent.body.contains("<td>S1</td>"));
+
+    // A desk outside the staff member's own member is refused.
+    let elsewhere = desk.get("/desk?branch=SHIRE-CEN&card=P1").await;
+    assert_eq!(elsewhere.status, 403, "{}", elsewhere.body);
+}
+
+#[tokio::test]
+async fn merging_patrons_moves_their_loans_and_their_account() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        let bib = circulation_fixture(&server.ctx).await;
+        add_item(&server.ctx, bib, "SHIRE-CEN", "S1", "BOOK").await;
+        let keep = add_patron(&server.ctx, "P1", "SHIRE-CEN", "2099-01-01").await;
+        let absorb = add_patron(&server.ctx, "P2", "SHIRE-CEN", "2099-01-01").await;
+        let operator = Principal::Operator;
+        circulation::checkout(&server.ctx, &operator, "SHIRE-CEN", "P2", "S1", None)
+            .await
+            .unwrap();
+        circulation::charge(&server.ctx, &operator, absorb, "2.50", "DAMAGE", None)
+            .await
+            .unwrap();
+
+        patrons::merge(&server.ctx, &operator, keep, absorb)
+            .await
+            .unwrap();
+        let account = circulation::patron_circulation(&server.ctx, &operator, keep)
+            .await
+            .unwrap();
+        assert_eq!(account.loans.len(), 1, "{engine:?}: the loan moved");
+        assert_eq!(account.loans[0].barcode, "S1");
+        assert_eq!(
+            account.ledger_state.balance().to_string(),
+            "2.50 USD",
+            "{engine:?}"
+        );
+        // The loan is the survivor's: it comes back under their name.
+        let returned = circulation::checkin(&server.ctx, &operator, "SHIRE-CEN", "S1")
+            .await
+            .unwrap();
+        assert_eq!(returned.patron_id, Some(keep), "{engine:?}");
+        assert!(
+            patrons::patron(&server.ctx, &operator, absorb)
+                .await
+                .is_err(),
+            "{engine:?}: the absorbed patron is gone"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_daily_job_fines_overdue_loans_once_and_anonymises_reading_history() {
     for engine in engines() {
         let server = TestServer::start_on(engine).await;

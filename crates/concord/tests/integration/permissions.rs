@@ -186,3 +186,82 @@ async fn roles_limit_what_staff_may_do() {
     let fine = json!({"username": "shire.new", "display_name": "New", "password": "long-enough-pw", "grants": [{"role": "circulation", "scope": "branch:SHIRE-HOB"}]});
     assert_eq!(admin.post_json("/api/v1/staff", &fine).await.status, 201);
 }
+
+#[tokio::test]
+async fn contact_details_kept_to_the_home_member_are_hidden_from_everyone_else() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    server
+        .staff("shire.desk", "circulation", "member:SHIRE")
+        .await;
+    server
+        .staff("central", "consortium_admin", "consortium")
+        .await;
+    let shire = server.staff_client("shire.desk").await;
+    let central = server.staff_client("central").await;
+    let frodo = register(&shire, "1001", "Baggins", "SHIRE-HOB").await;
+    let private = json!({"email": "frodo@shire.example", "phone": "0117 496 0001",
+        "notice_channels": ["email"], "contact_home_member_only": true});
+    let saved = shire
+        .put_json(&format!("/api/v1/patrons/{frodo}/account"), &private)
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let url = format!("/api/v1/patrons/{frodo}");
+
+    // Home member's staff see the details; consortium-wide staff see name, cards and status.
+    let home = shire.get(&url).await.json();
+    assert_eq!(home["email"], "frodo@shire.example");
+    let seen = central.get(&url).await.json();
+    assert_eq!(seen["family_name"], "Baggins");
+    assert_eq!(seen["cards"], json!(["1001"]));
+    assert_eq!(seen["email"], serde_json::Value::Null, "{seen}");
+    assert_eq!(seen["phone"], serde_json::Value::Null, "{seen}");
+    assert_eq!(seen["contact_home_member_only"], true);
+
+    // Nor can they find the patron by those details; by name or card they can.
+    let by_email = central.get("/api/v1/patrons?q=frodo@shire.example").await;
+    assert!(
+        by_email.json().as_array().unwrap().is_empty(),
+        "{}",
+        by_email.body
+    );
+    let by_name = central.get("/api/v1/patrons?q=bagg").await.json();
+    assert_eq!(by_name.as_array().unwrap().len(), 1, "{by_name}");
+    assert_eq!(by_name[0]["email"], serde_json::Value::Null);
+    assert_eq!(
+        shire
+            .get("/api/v1/patrons?q=frodo@shire.example")
+            .await
+            .json()[0]["family_name"],
+        "Baggins"
+    );
+
+    // Their edits keep the hidden details, and they cannot lift the patron's choice.
+    let edit = json!({"family_name": "Baggins", "given_names": "Frodo", "home_branch": "SHIRE-HOB",
+        "patron_type": "adult", "expires_on": "2031-01-31"});
+    let edited = central.put_json(&url, &edit).await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    let lift = json!({"notice_channels": ["email"], "contact_home_member_only": false});
+    let lifted = central
+        .put_json(&format!("/api/v1/patrons/{frodo}/account"), &lift)
+        .await;
+    assert_eq!(lifted.status, 200, "{}", lifted.body);
+    let home = shire.get(&url).await.json();
+    assert_eq!(home["given_names"], "Frodo");
+    assert_eq!(home["expires_on"], "2031-01-31");
+    assert_eq!(home["email"], "frodo@shire.example", "{home}");
+    assert_eq!(home["phone"], "0117 496 0001");
+    assert_eq!(home["contact_home_member_only"], true);
+
+    // The staff page says why the fields are not there.
+    let page = central.get(&format!("/admin/patrons/{frodo}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("shown only to staff of the patron"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("frodo@shire.example"));
+    let page = shire.get(&format!("/admin/patrons/{frodo}")).await;
+    assert!(page.body.contains("frodo@shire.example"));
+}

@@ -1,0 +1,113 @@
+//! Which documents a view may see: one bitset per segment and view, built once from the
+//! `visible_to` postings and cached by segment id.
+//!
+//! A search used to intersect its query with the `visible_to` terms (`*` and the viewing
+//! member). In the consortium view `*` matches nearly every bib, so a broad query sought its
+//! way through a posting list of millions of documents for every match. Testing one bit is far
+//! cheaper, and a segment's postings never change once it is written.
+//!
+//! **Invariant:** a document is in the set of a view exactly when it has one of the view's
+//! `visible_to` terms, the condition the query clause expressed; deletions are applied apart,
+//! as for any search.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tantivy::index::SegmentId;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{BitSet, DocSet, Searcher, SegmentReader, TERMINATED, Term};
+
+use crate::index::EVERYONE;
+
+/// The `visible_to` terms of a view: everyone's, and the member's own.
+pub(crate) fn viewers(view: Option<&str>) -> Vec<String> {
+    std::iter::once(EVERYONE)
+        .chain(view)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A segment, and the member whose view it is (`None` for the consortium view).
+type SegmentView = (SegmentId, Option<String>);
+
+/// The visible documents of every segment still searched, by segment and view.
+#[derive(Default)]
+pub(crate) struct VisibilityCache {
+    sets: Mutex<HashMap<SegmentView, Arc<BitSet>>>,
+}
+
+impl VisibilityCache {
+    /// Per segment of `searcher` (in its order), the documents `view` may see.
+    pub(crate) fn segment_sets(
+        &self,
+        searcher: &Searcher,
+        field: Field,
+        view: Option<&str>,
+    ) -> tantivy::Result<Vec<Arc<BitSet>>> {
+        searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| {
+                let key = (segment.segment_id(), view.map(str::to_owned));
+                if let Some(found) = self
+                    .sets
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get(&key)
+                {
+                    return Ok(Arc::clone(found));
+                }
+                // Built outside the lock: two searches may build the same set, which is harmless.
+                let built = Arc::new(visible_documents(segment, field, &viewers(view))?);
+                self.sets
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(key, Arc::clone(&built));
+                Ok(built)
+            })
+            .collect()
+    }
+
+    /// Forgets the segments that `searcher` no longer has.
+    pub(crate) fn retain_segments_of(&self, searcher: &Searcher) {
+        let current: HashSet<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentReader::segment_id)
+            .collect();
+        self.sets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|(segment, _), _| current.contains(segment));
+    }
+
+    /// The bytes the sets take.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.sets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .map(|set| (set.max_value() as usize).div_ceil(8))
+            .sum()
+    }
+}
+
+fn visible_documents(
+    segment: &SegmentReader,
+    field: Field,
+    viewers: &[String],
+) -> tantivy::Result<BitSet> {
+    let mut set = BitSet::with_max_value(segment.max_doc());
+    let postings = segment.inverted_index(field)?;
+    for viewer in viewers {
+        let term = Term::from_field_text(field, viewer);
+        if let Some(mut documents) = postings.read_postings(&term, IndexRecordOption::Basic)? {
+            let mut doc = documents.doc();
+            while doc != TERMINATED {
+                set.insert(doc);
+                doc = documents.advance();
+            }
+        }
+    }
+    Ok(set)
+}
