@@ -34,6 +34,12 @@ const BIBS_PER_PAGE: i64 = 1000;
 /// The follower looks at the log at least this often even when nobody woke it (changes written
 /// by another server or by the command line).
 const FOLLOW_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The least time between two catch-ups that changed the index. At a busy desk every loan is a
+/// change, and an index commit after every few would compete with the store's own durable
+/// commits for the disk; five a second at most still makes each change searchable well within
+/// a second (changes arriving meanwhile are applied together by the next catch-up).
+const MIN_COMMIT_INTERVAL: Duration = Duration::from_millis(200);
 /// Indexing buffer of the follower's short-lived writer.
 const FOLLOWER_HEAP_BYTES: usize = 20_000_000;
 
@@ -194,12 +200,17 @@ pub async fn catch_up(ctx: &Context) -> ServiceResult<usize> {
 }
 
 /// Keeps the index following the change log until the task is aborted: woken after catalogue
-/// commits, and at least every [`FOLLOW_INTERVAL`] for changes made elsewhere.
+/// commits (but at most one catch-up with changes per [`MIN_COMMIT_INTERVAL`]), and at least
+/// every [`FOLLOW_INTERVAL`] for changes made elsewhere.
 pub fn follow(ctx: Arc<Context>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            if let Err(error) = catch_up(&ctx).await {
-                tracing::warn!(error = %error.message, "the search index could not catch up");
+            match catch_up(&ctx).await {
+                Ok(0) => {}
+                Ok(_) => tokio::time::sleep(MIN_COMMIT_INTERVAL).await,
+                Err(error) => {
+                    tracing::warn!(error = %error.message, "the search index could not catch up");
+                }
             }
             tokio::select! {
                 () = ctx.search.wake.notified() => {}
