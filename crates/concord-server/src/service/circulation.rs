@@ -105,6 +105,18 @@ fn override_reason(raw: Option<&str>) -> ServiceResult<Option<String>> {
     }
 }
 
+/// Whether `who` may work the desk at `branch`.
+fn authorise_desk(who: &Principal, branch: &Branch) -> ServiceResult<()> {
+    authorise(
+        who,
+        Action::Circulate {
+            member: branch.member_id,
+            branch: branch.id,
+        },
+    )?;
+    Ok(())
+}
+
 async fn desk_branch(conn: &mut Conn, code: &str) -> ServiceResult<Branch> {
     let code = Code::parse("branch", code)?;
     concord_store::org::branch_by_code(conn, &code)
@@ -335,13 +347,7 @@ pub async fn checkout(
     let settings = ctx.desk_settings.for_transaction(&mut tx).await?;
     let branch = settings.desk_branch(branch_code)?;
     let (currency, offset) = settings.money_and_time()?;
-    authorise(
-        who,
-        Action::Circulate {
-            member: branch.member_id,
-            branch: branch.id,
-        },
-    )?;
+    authorise_desk(who, branch)?;
     if override_reason.is_some() {
         authorise(
             who,
@@ -519,13 +525,7 @@ pub async fn checkin(
     let mut tx = ctx.store.write().await?;
     let settings = ctx.desk_settings.for_transaction(&mut tx).await?;
     let branch = settings.desk_branch(branch_code)?;
-    authorise(
-        who,
-        Action::Circulate {
-            member: branch.member_id,
-            branch: branch.id,
-        },
-    )?;
+    authorise_desk(who, branch)?;
     let (item, title) = item_and_title(&mut tx, &barcode).await?;
     let loan = store::open_loan_of_item(&mut tx, item.id).await?;
     let mut fine_charged = None;
@@ -664,13 +664,7 @@ pub async fn renew(
         }
         (_, Some(code)) => {
             let branch = settings.desk_branch(code)?;
-            authorise(
-                who,
-                Action::Circulate {
-                    member: branch.member_id,
-                    branch: branch.id,
-                },
-            )?;
+            authorise_desk(who, branch)?;
             if override_reason.is_some() {
                 authorise(
                     who,
@@ -793,13 +787,7 @@ pub async fn mark_not_returned(
     let now = ctx.now();
     let mut tx = ctx.store.write().await?;
     let branch = desk_branch(&mut tx, branch_code).await?;
-    authorise(
-        who,
-        Action::Circulate {
-            member: branch.member_id,
-            branch: branch.id,
-        },
-    )?;
+    authorise_desk(who, &branch)?;
     let item = item_by_barcode(&mut tx, &barcode).await?;
     let loan = store::open_loan_of_item(&mut tx, item.id)
         .await?
@@ -1113,13 +1101,7 @@ pub async fn patron_at_desk(
     let card = parse_barcode("patron_card", patron_card)?;
     let mut conn = ctx.store.read().await?;
     let branch = desk_branch(&mut conn, branch_code).await?;
-    authorise(
-        who,
-        Action::Circulate {
-            member: branch.member_id,
-            branch: branch.id,
-        },
-    )?;
+    authorise_desk(who, &branch)?;
     let patron = patron_by_card(&mut conn, &card).await?;
     let may_read = authorise(
         who,
