@@ -557,39 +557,23 @@ pub async fn checkin(
             | StoredItemStatus::Withdrawn
             | StoredItemStatus::OnHoldShelf
     );
+    let status = match (keeps_status, routing) {
+        (true, _) => item.status,
+        (false, Routing::ToShelf) => StoredItemStatus::Available,
+        (false, Routing::InTransit { .. }) => StoredItemStatus::InTransit,
+    };
+    store::place_item(
+        &mut tx,
+        item.id,
+        item.bib_id,
+        status.as_str(),
+        branch.id,
+        now,
+    )
+    .await?;
     let transit_to = match routing {
-        Routing::ToShelf => {
-            let status = if keeps_status {
-                item.status
-            } else {
-                StoredItemStatus::Available
-            };
-            store::place_item(
-                &mut tx,
-                item.id,
-                item.bib_id,
-                status.as_str(),
-                branch.id,
-                now,
-            )
-            .await?;
-            None
-        }
+        Routing::ToShelf => None,
         Routing::InTransit { to } => {
-            let status = if keeps_status {
-                item.status
-            } else {
-                StoredItemStatus::InTransit
-            };
-            store::place_item(
-                &mut tx,
-                item.id,
-                item.bib_id,
-                status.as_str(),
-                branch.id,
-                now,
-            )
-            .await?;
             store::insert_transit(
                 &mut tx,
                 ctx.new_id(),
