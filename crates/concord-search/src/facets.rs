@@ -24,16 +24,16 @@
 //! [`crate::index::SearchIndex::reload`]); the arrays are kept per segment for as long as the
 //! segment is searched.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Cardinality, StrColumn};
-use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, Searcher, SegmentReader};
 
 use crate::index::EVERYONE;
 use crate::searcher::{FacetCount, FacetField};
+use crate::segment_cache::SegmentCache;
 
 /// A segment ordinal that maps to no value (a holdings value the viewer may not see).
 const HIDDEN: u32 = u32::MAX;
@@ -153,63 +153,16 @@ impl FacetOrdinalCache {
 }
 
 /// The decoded ordinals of every segment still searched, by segment and facet field.
-#[derive(Default)]
-pub(crate) struct DenseColumnCache {
-    columns: Mutex<HashMap<(SegmentId, FacetField), Arc<DenseColumn>>>,
-}
+pub(crate) type DenseColumnCache = SegmentCache<FacetField, DenseColumn>;
 
-impl DenseColumnCache {
-    fn get(
-        &self,
-        segment: &SegmentReader,
-        facet: FacetField,
-        column: &StrColumn,
-    ) -> Arc<DenseColumn> {
-        let key = (segment.segment_id(), facet);
-        if let Some(found) = self
-            .columns
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-        {
-            return Arc::clone(found);
-        }
-        let built = Arc::new(DenseColumn::decode(column, segment.max_doc()));
-        self.columns
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, Arc::clone(&built));
-        built
-    }
-
-    /// Forgets the segments that `searcher` no longer has (merged away or deleted). Searches
-    /// still running on an older searcher keep their own references.
-    pub(crate) fn retain_segments_of(&self, searcher: &Searcher) {
-        let current: HashSet<SegmentId> = searcher
-            .segment_readers()
-            .iter()
-            .map(SegmentReader::segment_id)
-            .collect();
-        self.columns
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|(segment, _), _| current.contains(segment));
-    }
-
-    /// The bytes the decoded arrays take.
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.columns
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-            .map(|column| column.heap_bytes())
-            .sum()
-    }
+/// The bytes the decoded arrays in `cache` take.
+pub(crate) fn dense_column_bytes(cache: &DenseColumnCache) -> usize {
+    cache.total(DenseColumn::heap_bytes)
 }
 
 /// Ordinals in the smallest unsigned type that holds every ordinal of the segment plus the
 /// type's maximum, which stands for "no value".
-enum Packed {
+pub(crate) enum Packed {
     Narrow(Box<[u8]>),
     Medium(Box<[u16]>),
     Wide(Box<[u32]>),
@@ -247,7 +200,7 @@ impl Packed {
 }
 
 /// Every document's ordinals of one facet in one segment.
-enum DenseColumn {
+pub(crate) enum DenseColumn {
     /// At most one value per document: the ordinal at the document's position.
     Single(Packed),
     /// The ordinals of document `d` are `values[starts[d]..starts[d + 1]]`.
@@ -316,9 +269,11 @@ fn build_ordinals(
         .iter()
         .zip(&columns)
         .map(|(segment, column)| {
-            column
-                .as_ref()
-                .map(|column| dense_columns.get(segment, facet, column))
+            column.as_ref().map(|column| {
+                dense_columns.get_or_build(segment.segment_id(), facet, || {
+                    DenseColumn::decode(column, segment.max_doc())
+                })
+            })
         })
         .collect();
     // Every (value, segment, segment ordinal), sorted by value.

@@ -29,7 +29,7 @@ use tantivy::{
 };
 
 use crate::document::BibDocument;
-use crate::facets::{DenseColumnCache, FacetOrdinalCache};
+use crate::facets::{DenseColumnCache, FacetOrdinalCache, dense_column_bytes};
 use crate::parallel::{MIN_RANGE_DOCS, Parallelism};
 use crate::searcher::FacetField;
 use crate::visibility::VisibilityCache;
@@ -300,7 +300,7 @@ impl SearchIndex {
 
     /// Bytes of the decoded facet ordinals and visible-document sets kept in memory.
     pub fn cached_bytes(&self) -> usize {
-        self.dense_columns.heap_bytes() + self.visibility.heap_bytes()
+        dense_column_bytes(&self.dense_columns) + self.visibility.heap_bytes()
     }
 
     /// A writer using `threads` indexing threads and `heap_bytes` of buffer in total.

@@ -20,6 +20,7 @@ mod facets;
 pub mod index;
 mod parallel;
 pub mod searcher;
+mod segment_cache;
 mod visibility;
 
 pub use document::{BibDocument, Holding, document_from_record};

@@ -10,14 +10,13 @@
 //! `visible_to` terms, the condition the query clause expressed; deletions are applied apart,
 //! as for any search.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use tantivy::index::SegmentId;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{BitSet, DocSet, Searcher, SegmentReader, TERMINATED, Term};
 
 use crate::index::EVERYONE;
+use crate::segment_cache::SegmentCache;
 
 /// The `visible_to` terms of a view: everyone's, and the member's own.
 pub(crate) fn viewers(view: Option<&str>) -> Vec<String> {
@@ -27,13 +26,11 @@ pub(crate) fn viewers(view: Option<&str>) -> Vec<String> {
         .collect()
 }
 
-/// A segment, and the member whose view it is (`None` for the consortium view).
-type SegmentView = (SegmentId, Option<String>);
-
-/// The visible documents of every segment still searched, by segment and view.
+/// The visible documents of every segment still searched, by segment and view (`None` for the
+/// consortium view).
 #[derive(Default)]
 pub(crate) struct VisibilityCache {
-    sets: Mutex<HashMap<SegmentView, Arc<BitSet>>>,
+    sets: SegmentCache<Option<String>, BitSet>,
 }
 
 impl VisibilityCache {
@@ -48,47 +45,23 @@ impl VisibilityCache {
             .segment_readers()
             .iter()
             .map(|segment| {
-                let key = (segment.segment_id(), view.map(str::to_owned));
-                if let Some(found) = self
-                    .sets
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .get(&key)
-                {
-                    return Ok(Arc::clone(found));
-                }
-                // Built outside the lock: two searches may build the same set, which is harmless.
-                let built = Arc::new(visible_documents(segment, field, &viewers(view))?);
                 self.sets
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(key, Arc::clone(&built));
-                Ok(built)
+                    .get_or_try_build(segment.segment_id(), view.map(str::to_owned), || {
+                        visible_documents(segment, field, &viewers(view))
+                    })
             })
             .collect()
     }
 
     /// Forgets the segments that `searcher` no longer has.
     pub(crate) fn retain_segments_of(&self, searcher: &Searcher) {
-        let current: HashSet<SegmentId> = searcher
-            .segment_readers()
-            .iter()
-            .map(SegmentReader::segment_id)
-            .collect();
-        self.sets
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|(segment, _), _| current.contains(segment));
+        self.sets.retain_segments_of(searcher);
     }
 
     /// The bytes the sets take.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.sets
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-            .map(|set| (set.max_value() as usize).div_ceil(8))
-            .sum()
+            .total(|set| (set.max_value() as usize).div_ceil(8))
     }
 }
 
