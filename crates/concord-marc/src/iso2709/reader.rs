@@ -1119,16 +1119,14 @@ mod tests {
         );
     }
 
-    #[test]
-    fn records_read_in_place_and_copied_out_agree_on_every_fixture() {
-        // A slice gives the reader every record whole, to parse where it lies; a seven-byte
-        // buffer never does, so every record is copied out and framed by the general path.
+    /// Every ISO 2709 file under fixtures/marc, with its bytes.
+    fn iso2709_fixtures() -> Vec<(std::path::PathBuf, Vec<u8>)> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/marc");
-        let mut files = vec![root];
-        let mut checked = 0;
-        while let Some(path) = files.pop() {
+        let mut paths = vec![root];
+        let mut found = Vec::new();
+        while let Some(path) = paths.pop() {
             if path.is_dir() {
-                files.extend(
+                paths.extend(
                     std::fs::read_dir(&path)
                         .unwrap()
                         .map(|entry| entry.unwrap().path()),
@@ -1136,38 +1134,37 @@ mod tests {
                 continue;
             }
             let bytes = std::fs::read(&path).unwrap();
-            if crate::detect_format(&bytes) != Some(crate::Format::Iso2709) {
-                continue;
+            if crate::detect_format(&bytes) == Some(crate::Format::Iso2709) {
+                found.push((path, bytes));
             }
-            let in_place: Vec<_> = read_iso2709(&bytes).with_offsets().collect();
+        }
+        found
+    }
+
+    #[test]
+    fn records_read_in_place_and_copied_out_agree_on_every_fixture() {
+        // A slice gives the reader every record whole, to parse where it lies; a seven-byte
+        // buffer never does, so every record is copied out and framed by the general path.
+        let files = iso2709_fixtures();
+        for (path, bytes) in &files {
+            let in_place: Vec<_> = read_iso2709(bytes).with_offsets().collect();
             let copied: Vec<_> =
                 Iso2709Reader::new(std::io::BufReader::with_capacity(7, bytes.as_slice()))
                     .with_offsets()
                     .collect();
             assert_eq!(in_place, copied, "{}", path.display());
-            checked += 1;
         }
-        assert!(checked > 50, "only {checked} ISO 2709 fixtures checked");
+        assert!(
+            files.len() > 50,
+            "only {} ISO 2709 fixtures checked",
+            files.len()
+        );
     }
 
     #[test]
     fn whole_record_and_per_value_text_agree_on_every_fixture() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/marc");
-        let mut files = vec![root];
         let mut records = 0;
-        while let Some(path) = files.pop() {
-            if path.is_dir() {
-                files.extend(
-                    std::fs::read_dir(&path)
-                        .unwrap()
-                        .map(|entry| entry.unwrap().path()),
-                );
-                continue;
-            }
-            let bytes = std::fs::read(&path).unwrap();
-            if crate::detect_format(&bytes) != Some(crate::Format::Iso2709) {
-                continue;
-            }
+        for (_, bytes) in iso2709_fixtures() {
             for chunk in bytes.split_inclusive(|byte| *byte == RECORD_TERMINATOR) {
                 for invalid_text in [InvalidText::Error, InvalidText::Replace] {
                     let _ = both_paths(chunk, ReadOptions { invalid_text });
