@@ -253,45 +253,34 @@ impl SearchIndex {
         let page_size = request.page_size.max(1);
         let top = TopDocs::with_limit(page_size).and_offset(request.page * page_size);
         let (total, addresses, facet_counts) = match request.sort {
-            SortOrder::Relevance => {
-                let (total, top, facets) = self.search_in_parallel(
-                    searcher,
-                    query.as_ref(),
-                    &visible,
-                    &(Count, top.order_by_score(), facets.clone()),
-                )?;
-                (total, addresses_of(top), facets)
-            }
-            SortOrder::Title => {
-                let collector = top.order_by_string_fast_field("title_sort", Order::Asc);
-                let (total, top, facets) = self.search_in_parallel(
-                    searcher,
-                    query.as_ref(),
-                    &visible,
-                    &(Count, collector, facets.clone()),
-                )?;
-                (total, addresses_of(top), facets)
-            }
-            SortOrder::Author => {
-                let collector = top.order_by_string_fast_field("author_sort", Order::Asc);
-                let (total, top, facets) = self.search_in_parallel(
-                    searcher,
-                    query.as_ref(),
-                    &visible,
-                    &(Count, collector, facets.clone()),
-                )?;
-                (total, addresses_of(top), facets)
-            }
-            SortOrder::Date => {
-                let collector = top.order_by_fast_field::<i64>("year", Order::Desc);
-                let (total, top, facets) = self.search_in_parallel(
-                    searcher,
-                    query.as_ref(),
-                    &visible,
-                    &(Count, collector, facets.clone()),
-                )?;
-                (total, addresses_of(top), facets)
-            }
+            SortOrder::Relevance => self.counted_top(
+                searcher,
+                query.as_ref(),
+                &visible,
+                top.order_by_score(),
+                &facets,
+            )?,
+            SortOrder::Title => self.counted_top(
+                searcher,
+                query.as_ref(),
+                &visible,
+                top.order_by_string_fast_field("title_sort", Order::Asc),
+                &facets,
+            )?,
+            SortOrder::Author => self.counted_top(
+                searcher,
+                query.as_ref(),
+                &visible,
+                top.order_by_string_fast_field("author_sort", Order::Asc),
+                &facets,
+            )?,
+            SortOrder::Date => self.counted_top(
+                searcher,
+                query.as_ref(),
+                &visible,
+                top.order_by_fast_field::<i64>("year", Order::Desc),
+                &facets,
+            )?,
         };
         let mut hits = Vec::with_capacity(addresses.len());
         for address in addresses {
@@ -303,6 +292,25 @@ impl SearchIndex {
             hits,
             facets: top_values(&facets, facet_counts, request.facet_limit),
         })
+    }
+
+    /// The exact total, the top hits in `order` and the facet counts, in one pass over the
+    /// matches.
+    fn counted_top<K, T, F>(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        visible: &[Arc<BitSet>],
+        order: T,
+        facets: &F,
+    ) -> Result<(usize, Vec<DocAddress>, F::Fruit), SearchError>
+    where
+        T: Collector<Fruit = Vec<(K, DocAddress)>>,
+        F: Collector + Clone,
+    {
+        let (total, top, facets) =
+            self.search_in_parallel(searcher, query, visible, &(Count, order, facets.clone()))?;
+        Ok((total, addresses_of(top), facets))
     }
 
     fn search_in_parallel<C: Collector>(
