@@ -912,7 +912,7 @@ fn normalise_attribute(value: &str) -> Option<Cow<'_, str>> {
 }
 
 /// A name's prefix (empty if none) and local part.
-fn split_name(name: &[u8]) -> (&[u8], &[u8]) {
+pub(super) fn split_name(name: &[u8]) -> (&[u8], &[u8]) {
     // Names are short: a plain loop beats `memchr`'s set-up.
     match name.iter().position(|byte| *byte == b':') {
         Some(colon) => (
@@ -1114,7 +1114,7 @@ fn start_element(
     }
 }
 
-fn unexpected(name: &[u8]) -> RecordErrorKind {
+pub(super) fn unexpected(name: &[u8]) -> RecordErrorKind {
     RecordErrorKind::UnexpectedElement {
         name: String::from_utf8_lossy(name).into_owned(),
     }

@@ -9,6 +9,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::PrefixDeclaration;
 
 use super::MARCXML_NAMESPACE;
+use super::reader::{split_name, unexpected};
 use crate::error::{RecordError, RecordErrorKind};
 use crate::record::{ControlField, DataField, Field, Leader, Record, Subfield, Tag};
 
@@ -343,18 +344,6 @@ fn is_plain_name_byte(byte: u8) -> bool {
     matches!(byte, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b':' | b'_' | b'-' | b'.')
 }
 
-/// A name's prefix (empty if none) and local part.
-fn split_name(name: &[u8]) -> (&[u8], &[u8]) {
-    // Names are short: a plain loop beats `memchr`'s set-up.
-    match name.iter().position(|byte| *byte == b':') {
-        Some(colon) => (
-            name.get(..colon).unwrap_or_default(),
-            name.get(colon + 1..).unwrap_or_default(),
-        ),
-        None => (b"", name),
-    }
-}
-
 /// Whether a start tag's text holds `xmlns`; MARC's own elements have no `x` in them, so
 /// this usually ends at the first `memchr`.
 fn declares_namespaces(tag: &[u8]) -> bool {
@@ -562,12 +551,6 @@ fn start_element(record: &mut Partial, name: &[u8], start: &BytesStart<'_>, offs
             record.fail(offset, unexpected(name));
             record.skipping += 1;
         }
-    }
-}
-
-fn unexpected(name: &[u8]) -> RecordErrorKind {
-    RecordErrorKind::UnexpectedElement {
-        name: String::from_utf8_lossy(name).into_owned(),
     }
 }
 
