@@ -170,11 +170,7 @@ pub async fn raw_checkout(
             .fetch_one(&mut *conn)
             .await?
             .try_get(0)?;
-    let item_id: i64 = sqlx::query("SELECT id FROM item WHERE barcode = $1")
-        .bind(barcode)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
+    let item_id = raw_item_id(conn, barcode).await?;
     let claimed = sqlx::query(
         "UPDATE item SET status = 'on_loan', updated_at = $2 WHERE id = $1 AND status = 'available'",
     )
@@ -202,6 +198,16 @@ pub async fn raw_checkout(
     Ok(true)
 }
 
+/// The id of the item with `barcode`, as the raw baseline finds it.
+async fn raw_item_id(conn: &mut AnyConnection, barcode: &str) -> StoreResult<i64> {
+    use sqlx::Row;
+    Ok(sqlx::query("SELECT id FROM item WHERE barcode = $1")
+        .bind(barcode)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?)
+}
+
 /// The raw writes of one check-in: find the branch, the item and its open loan, close the loan and
 /// put the item back. Returns false when the item had no open loan.
 pub async fn raw_checkin(
@@ -216,11 +222,7 @@ pub async fn raw_checkin(
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
-    let item_id: i64 = sqlx::query("SELECT id FROM item WHERE barcode = $1")
-        .bind(barcode)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
+    let item_id = raw_item_id(conn, barcode).await?;
     let Some(loan) = sqlx::query("SELECT id FROM loan WHERE item_id = $1 AND returned_at IS NULL")
         .bind(item_id)
         .fetch_optional(&mut *conn)
