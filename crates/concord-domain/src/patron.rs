@@ -118,6 +118,94 @@ pub struct PrivacyChoices {
     pub contact_home_member_only: bool,
 }
 
+/// What decides who sees a patron's contact details: who they are, their home member and
+/// their choice. Also read from the patron documents kept in audit entries.
+#[derive(Debug, Clone, Copy, Deserialize)]
+struct ContactOwner {
+    id: PatronId,
+    home_member: MemberId,
+    privacy: PrivacyChoices,
+}
+
+impl ContactOwner {
+    fn contact_visible_to(&self, principal: &Principal) -> bool {
+        if !self.privacy.contact_home_member_only {
+            return true;
+        }
+        match principal {
+            Principal::Operator => true,
+            Principal::Patron { id, .. } => *id == self.id,
+            Principal::Staff { grants, .. } | Principal::Token { grants, .. } => grants
+                .iter()
+                .any(|grant| grant.scope.member() == Some(self.home_member)),
+        }
+    }
+}
+
+/// The keys of a patron document that [`Patron::without_contact`] empties.
+const CONTACT_KEYS: [&str; 4] = ["email", "phone", "sms_number", "date_of_birth"];
+
+/// An audit entry's before or after document as `principal` may see it: every patron record
+/// in it (a patron, or the patrons of a merge) loses its contact details and date of birth
+/// when `principal` may not see them ([`Patron::contact_visible_to`]) by the choice recorded
+/// in it, or always when `hide_all` (the patron's choice today forbids it: a record written
+/// before the patron made the choice is covered by it too). A record whose owner cannot be
+/// read (an older shape) but that carries the choice is hidden, as the choice asks. Text that
+/// is not JSON is returned unchanged.
+pub fn audit_document_as_seen_by(document: &str, principal: &Principal, hide_all: bool) -> String {
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(document) else {
+        return document.to_owned();
+    };
+    if hide_contacts(&mut value, principal, hide_all) {
+        value.to_string()
+    } else {
+        document.to_owned()
+    }
+}
+
+/// Empties the contact keys of every patron object in `value` (one with privacy choices) that
+/// `principal` may not see, or of all of them when `hide_all`; whether anything changed.
+fn hide_contacts(value: &mut serde_json::Value, principal: &Principal, hide_all: bool) -> bool {
+    match value {
+        serde_json::Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
+            hide_contacts(item, principal, hide_all) || changed
+        }),
+        serde_json::Value::Object(object) => {
+            let mut changed = false;
+            let choice = object
+                .get("privacy")
+                .and_then(|privacy| privacy.get("contact_home_member_only"))
+                .and_then(serde_json::Value::as_bool);
+            let hide = match choice {
+                None => false,
+                Some(_) if hide_all => true,
+                Some(restricted) => {
+                    restricted
+                        && !matches!(principal, Principal::Operator)
+                        && !serde_json::from_value::<ContactOwner>(serde_json::Value::Object(
+                            object.clone(),
+                        ))
+                        .is_ok_and(|owner| owner.contact_visible_to(principal))
+                }
+            };
+            if hide {
+                for key in CONTACT_KEYS {
+                    if let Some(slot) = object.get_mut(key)
+                        && !slot.is_null()
+                    {
+                        *slot = serde_json::Value::Null;
+                        changed = true;
+                    }
+                }
+            }
+            object.values_mut().fold(changed, |changed, item| {
+                hide_contacts(item, principal, hide_all) || changed
+            })
+        }
+        _ => false,
+    }
+}
+
 impl Patron {
     pub fn display_name(&self) -> String {
         if self.given_names.is_empty() {
@@ -136,16 +224,12 @@ impl Patron {
     /// them only to themselves and to staff with a grant inside their home member: consortium-wide
     /// accounts and other members' desks see name, cards and status.
     pub fn contact_visible_to(&self, principal: &Principal) -> bool {
-        if !self.privacy.contact_home_member_only {
-            return true;
+        ContactOwner {
+            id: self.id,
+            home_member: self.home_member,
+            privacy: self.privacy,
         }
-        match principal {
-            Principal::Operator => true,
-            Principal::Patron { id, .. } => *id == self.id,
-            Principal::Staff { grants, .. } | Principal::Token { grants, .. } => grants
-                .iter()
-                .any(|grant| grant.scope.member() == Some(self.home_member)),
-        }
+        .contact_visible_to(principal)
     }
 
     /// The record without its contact details and date of birth: what a principal who may not
@@ -654,6 +738,77 @@ mod tests {
             ..private
         };
         assert!(open.contact_visible_to(&central));
+    }
+
+    #[test]
+    fn audit_documents_hide_contact_kept_to_the_home_member() {
+        use crate::auth::{Grant, Role, Scope};
+        use crate::ids::StaffId;
+        let staff = |scope| Principal::Staff {
+            id: StaffId(9),
+            username: "s".into(),
+            grants: vec![Grant {
+                role: Role::ConsortiumAdmin,
+                scope,
+            }],
+        };
+        let home = staff(Scope::Member {
+            member: MemberId(1),
+        });
+        let central = staff(Scope::Consortium);
+        let private = Patron {
+            email: Some("maria@example.org".into()),
+            phone: Some("0117 496 0000".into()),
+            date_of_birth: Some(Date::parse("d", "1990-02-03").unwrap()),
+            privacy: PrivacyChoices {
+                keep_reading_history: false,
+                contact_home_member_only: true,
+            },
+            ..patron(1, "A1")
+        };
+        let open = Patron {
+            id: PatronId(2),
+            email: Some("open@example.org".into()),
+            privacy: PrivacyChoices::default(),
+            ..private.clone()
+        };
+        let single = serde_json::to_string(&private).unwrap();
+        let merge = serde_json::json!({"keep": &open, "absorb": &private, "moved": []}).to_string();
+
+        let hidden: Patron =
+            serde_json::from_str(&audit_document_as_seen_by(&single, &central, false)).unwrap();
+        assert_eq!(hidden, private.clone().without_contact());
+        for allowed in [&home, &Principal::Operator] {
+            assert_eq!(audit_document_as_seen_by(&single, allowed, false), single);
+        }
+
+        let seen: serde_json::Value =
+            serde_json::from_str(&audit_document_as_seen_by(&merge, &central, false)).unwrap();
+        assert_eq!(seen["keep"]["email"], "open@example.org");
+        assert!(seen["absorb"]["email"].is_null());
+        assert!(seen["absorb"]["date_of_birth"].is_null());
+        assert_eq!(seen["absorb"]["family_name"], private.family_name.as_str());
+
+        // A record of an older shape that carries the choice is hidden all the same.
+        let older = r#"{"email":"x@example.org","privacy":{"contact_home_member_only":true}}"#;
+        let seen: serde_json::Value =
+            serde_json::from_str(&audit_document_as_seen_by(older, &home, false)).unwrap();
+        assert!(seen["email"].is_null());
+        assert_eq!(
+            audit_document_as_seen_by("not json", &central, true),
+            "not json"
+        );
+
+        // The patron's choice today covers what was recorded before it was made.
+        let before_choice = serde_json::to_string(&open).unwrap();
+        assert_eq!(
+            audit_document_as_seen_by(&before_choice, &central, false),
+            before_choice
+        );
+        let seen: Patron =
+            serde_json::from_str(&audit_document_as_seen_by(&before_choice, &central, true))
+                .unwrap();
+        assert_eq!(seen, open.clone().without_contact());
     }
 
     #[test]
