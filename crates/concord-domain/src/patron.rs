@@ -167,9 +167,14 @@ pub fn audit_document_as_seen_by(document: &str, principal: &Principal, hide_all
 /// `principal` may not see, or of all of them when `hide_all`; whether anything changed.
 fn hide_contacts(value: &mut serde_json::Value, principal: &Principal, hide_all: bool) -> bool {
     match value {
-        serde_json::Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
-            hide_contacts(item, principal, hide_all) || changed
-        }),
+        serde_json::Value::Array(items) => {
+            // Every item is visited: stopping at the first change would leave the rest shown.
+            let mut changed = false;
+            for item in items {
+                changed |= hide_contacts(item, principal, hide_all);
+            }
+            changed
+        }
         serde_json::Value::Object(object) => {
             let mut changed = false;
             let choice = object
@@ -198,9 +203,10 @@ fn hide_contacts(value: &mut serde_json::Value, principal: &Principal, hide_all:
                     }
                 }
             }
-            object.values_mut().fold(changed, |changed, item| {
-                hide_contacts(item, principal, hide_all) || changed
-            })
+            for item in object.values_mut() {
+                changed |= hide_contacts(item, principal, hide_all);
+            }
+            changed
         }
         _ => false,
     }

@@ -268,11 +268,21 @@ async fn contact_details_kept_to_the_home_member_are_hidden_from_everyone_else()
     // Nor does the audit log show them the details, in entries written before or after the
     // choice.
     let audit = central
-        .get(&format!("/api/v1/audit?entity_kind=patron&entity_id={frodo}"))
+        .get(&format!(
+            "/api/v1/audit?entity_kind=patron&entity_id={frodo}"
+        ))
         .await;
     assert_eq!(audit.status, 200, "{}", audit.body);
-    assert!(audit.json().as_array().unwrap().len() >= 3, "{}", audit.body);
-    assert!(!audit.body.contains("frodo@shire.example"), "{}", audit.body);
+    assert!(
+        audit.json().as_array().unwrap().len() >= 3,
+        "{}",
+        audit.body
+    );
+    assert!(
+        !audit.body.contains("frodo@shire.example"),
+        "{}",
+        audit.body
+    );
     assert!(!audit.body.contains("0117 496 0001"), "{}", audit.body);
     assert!(audit.body.contains("Baggins"));
     let page = central.get("/admin/audit").await;
