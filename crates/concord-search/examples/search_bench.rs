@@ -14,6 +14,9 @@
 //! sets the threads one search may use (default: one per core). CONCORD_BENCH_RELOADS (10) is
 //! how many small commits the reload test makes on a hard-linked copy of the index (0 skips).
 //! CONCORD_BENCH_POSTGRES_QUERIES=30,100 limits the PostgreSQL searches (1 client, 20 clients).
+//! CONCORD_BENCH_EVALUATIONS (general,fastest) chooses which evaluations the tantivy runs use:
+//! tantivy's query scorers for every search, and the windowed evaluation of plain keyword
+//! searches ("windowed" in the report), both on the same index in the same run.
 //! No search result is cached anywhere, so repeated words cost as much as new ones.
 // A benchmark tool, not server code: it fails loudly, and reading the clock is its purpose.
 #![allow(
@@ -31,7 +34,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use concord_search::bench::{CatalogueShape, peak_resident_kib, quantile, synthetic_document};
-use concord_search::{BibDocument, FacetField, SearchIndex, SearchRequest, document_from_record};
+use concord_search::{
+    BibDocument, Evaluation, FacetField, SearchIndex, SearchRequest, document_from_record,
+};
 
 const QUERIES_ALONE: usize = 300;
 const QUERIES_PER_CLIENT: usize = 50;
@@ -119,59 +124,78 @@ fn main() {
             .collect(),
         Err(_) => vec![1, CLIENTS],
     };
-    for &clients in &client_counts {
-        let per_client = if clients == 1 {
-            QUERIES_ALONE
-        } else {
-            QUERIES_PER_CLIENT
-        };
-        let started = Instant::now();
-        let cpu_before = process_cpu_seconds();
-        let mut latencies: Vec<u64> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..clients)
-                .map(|client| {
-                    let index = &index;
-                    let words = &words;
-                    scope.spawn(move || {
-                        let mut latencies = Vec::with_capacity(per_client);
-                        let mut hits = 0;
-                        for n in 0..per_client {
-                            let word = &words[(client * 7 + n) % words.len()];
-                            let request = bench_request(word);
-                            let began = Instant::now();
-                            let response = index.search(&request).unwrap();
-                            latencies.push(began.elapsed().as_micros() as u64);
-                            hits += response.total;
-                        }
-                        assert!(hits > 0);
-                        latencies
+    // CONCORD_BENCH_EVALUATIONS=general,fastest: tantivy's query scorers for every search, then
+    // the windowed evaluation of plain keyword searches, on the same index in the same run.
+    let evaluations: Vec<Evaluation> = std::env::var("CONCORD_BENCH_EVALUATIONS")
+        .unwrap_or_else(|_| "general,fastest".to_owned())
+        .split(',')
+        .map(|name| match name.trim() {
+            "general" => Evaluation::General,
+            "fastest" => Evaluation::Fastest,
+            other => panic!("CONCORD_BENCH_EVALUATIONS: unknown evaluation {other}"),
+        })
+        .collect();
+    for &evaluation in &evaluations {
+        for &clients in &client_counts {
+            let per_client = if clients == 1 {
+                QUERIES_ALONE
+            } else {
+                QUERIES_PER_CLIENT
+            };
+            let started = Instant::now();
+            let cpu_before = process_cpu_seconds();
+            let mut latencies: Vec<u64> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..clients)
+                    .map(|client| {
+                        let index = &index;
+                        let words = &words;
+                        scope.spawn(move || {
+                            let mut latencies = Vec::with_capacity(per_client);
+                            let mut hits = 0;
+                            for n in 0..per_client {
+                                let word = &words[(client * 7 + n) % words.len()];
+                                let request = bench_request(word);
+                                let began = Instant::now();
+                                let response = index.search_with(&request, evaluation).unwrap();
+                                latencies.push(began.elapsed().as_micros() as u64);
+                                hits += response.total;
+                            }
+                            assert!(hits > 0);
+                            latencies
+                        })
                     })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap())
-                .collect()
-        });
-        let elapsed = started.elapsed().as_secs_f64();
-        report("tantivy", clients, &mut latencies, elapsed);
-        println!(
-            "tantivy {clients:>2} client(s): CPU time per search {:.1} ms",
-            (process_cpu_seconds() - cpu_before) * 1000.0 / latencies.len() as f64
-        );
-    }
-    let rates: Vec<f64> = match std::env::var("CONCORD_BENCH_RATES") {
-        Ok(list) if list == "none" => Vec::new(),
-        Ok(list) => list
-            .split(',')
-            .map(|n| n.trim().parse().expect("RATES"))
-            .collect(),
-        Err(_) => vec![10.0, 20.0, 40.0],
-    };
-    let paced_seconds: f64 = std::env::var("CONCORD_BENCH_PACED_SECONDS")
-        .map_or(30.0, |n| n.parse().expect("PACED_SECONDS"));
-    for rate in rates {
-        paced_run(&index, &words, rate, paced_seconds);
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap())
+                    .collect()
+            });
+            let elapsed = started.elapsed().as_secs_f64();
+            report(
+                &format!("tantivy {}", name(evaluation)),
+                clients,
+                &mut latencies,
+                elapsed,
+            );
+            println!(
+                "tantivy {} {clients:>2} client(s): CPU time per search {:.1} ms",
+                name(evaluation),
+                (process_cpu_seconds() - cpu_before) * 1000.0 / latencies.len() as f64
+            );
+        }
+        let rates: Vec<f64> = match std::env::var("CONCORD_BENCH_RATES") {
+            Ok(list) if list == "none" => Vec::new(),
+            Ok(list) => list
+                .split(',')
+                .map(|n| n.trim().parse().expect("RATES"))
+                .collect(),
+            Err(_) => vec![10.0, 20.0, 40.0],
+        };
+        let paced_seconds: f64 = std::env::var("CONCORD_BENCH_PACED_SECONDS")
+            .map_or(30.0, |n| n.parse().expect("PACED_SECONDS"));
+        for rate in rates {
+            paced_run(&index, evaluation, &words, rate, paced_seconds);
+        }
     }
     println!(
         "tantivy peak RSS after searching: {} MB",
@@ -226,6 +250,14 @@ fn load_average() -> String {
         .unwrap_or_default()
 }
 
+/// How an evaluation is named in the report.
+fn name(evaluation: Evaluation) -> &'static str {
+    match evaluation {
+        Evaluation::General => "general",
+        Evaluation::Fastest => "windowed",
+    }
+}
+
 fn bench_request(word: &str) -> SearchRequest {
     let mut request = SearchRequest::new(word.to_owned());
     request.facets = BENCH_FACETS.to_vec();
@@ -236,7 +268,13 @@ fn bench_request(word: &str) -> SearchRequest {
 /// Twenty clients, each searching on its own fixed schedule whatever the answers' speed (open
 /// loop): together `rate` searches a second for `seconds`. A search's latency runs from when it
 /// was due, so a search that had to wait for the one before it counts its wait.
-fn paced_run(index: &SearchIndex, words: &[String], rate: f64, seconds: f64) {
+fn paced_run(
+    index: &SearchIndex,
+    evaluation: Evaluation,
+    words: &[String],
+    rate: f64,
+    seconds: f64,
+) {
     let per_client = ((rate * seconds) / CLIENTS as f64).ceil().max(1.0) as usize;
     let interval = std::time::Duration::from_secs_f64(CLIENTS as f64 / rate);
     let started = Instant::now();
@@ -253,7 +291,7 @@ fn paced_run(index: &SearchIndex, words: &[String], rate: f64, seconds: f64) {
                             std::thread::sleep(wait);
                         }
                         let word = &words[(client * 7 + n) % words.len()];
-                        let response = index.search(&bench_request(word)).unwrap();
+                        let response = index.search_with(&bench_request(word), evaluation).unwrap();
                         assert!(response.total > 0 || word.is_empty());
                         latencies.push(due.elapsed().as_micros() as u64);
                     }
@@ -269,7 +307,8 @@ fn paced_run(index: &SearchIndex, words: &[String], rate: f64, seconds: f64) {
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
     println!(
-        "tantivy paced, 20 clients at {rate:.0}/s: {} queries, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms, achieved {:.1} queries/s; load average {}",
+        "tantivy {} paced, 20 clients at {rate:.0}/s: {} queries, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms, achieved {:.1} queries/s; load average {}",
+        name(evaluation),
         latencies.len(),
         quantile(&latencies, 0.50) as f64 / 1000.0,
         quantile(&latencies, 0.95) as f64 / 1000.0,

@@ -681,3 +681,118 @@ fn searches_cut_into_ranges_answer_as_one_pass() {
     assert_eq!(answers[0], answers[1]);
     assert_eq!(answers[0], answers[2]);
 }
+
+/// The plain keyword searches the windowed evaluation runs: one word, several, with facet
+/// selections, in member views, deep pages, unknown words, an exact title.
+fn plain_searches(catalogue: &Catalogue) -> Vec<SearchRequest> {
+    let exact_title = catalogue
+        .documents
+        .iter()
+        .map(|document| document.title.trim())
+        .find(|title| {
+            title.split_whitespace().count() >= 2
+                && title
+                    .split_whitespace()
+                    .all(|word| word.chars().all(char::is_alphanumeric))
+        })
+        .expect("a title of plain words")
+        .to_owned();
+    let queries = [
+        "concerto",
+        "music",
+        "history",
+        "the",
+        "Müller",
+        "muller",
+        "concertos",
+        "piano concerto",
+        "jazz history",
+        "music the of",
+        "zzzqqqx",
+        "concerto zzzqqqx",
+        exact_title.as_str(),
+    ];
+    let mut searches = Vec::new();
+    for query in queries {
+        for view in [None, Some(code("A")), Some(code("C"))] {
+            for filters in [
+                Vec::new(),
+                vec![(FacetField::Member, "B".to_owned())],
+                vec![
+                    (FacetField::Member, "A".to_owned()),
+                    (FacetField::Member, "C".to_owned()),
+                    (FacetField::Language, "eng".to_owned()),
+                ],
+                vec![(
+                    FacetField::AvailableNow,
+                    crate::searcher::AVAILABLE.to_owned(),
+                )],
+            ] {
+                for (page, page_size) in [(0, 20), (2, 7)] {
+                    let mut search = request(query);
+                    search.view = view.clone();
+                    search.filters = filters.clone();
+                    search.page = page;
+                    search.page_size = page_size;
+                    searches.push(search);
+                }
+            }
+        }
+    }
+    searches
+}
+
+#[test]
+fn plain_keyword_searches_answer_as_the_general_query_does() {
+    use crate::searcher::Evaluation;
+    let mut catalogue = catalogue();
+    // Delete a few documents so that deletions are skipped by both.
+    let mut indexer = catalogue.index.indexer(1, 15_000_000).unwrap();
+    for document in catalogue.documents.iter().step_by(17) {
+        indexer.delete(document.bib_id);
+    }
+    indexer.commit().unwrap();
+    catalogue.index.reload().unwrap();
+    let searches = plain_searches(&catalogue);
+    assert!(
+        searches
+            .iter()
+            .all(|search| catalogue.index.plain_query(search).is_some())
+    );
+    for (threads, min_range_docs) in [(1, u32::MAX), (3, 300), (16, 1)] {
+        catalogue.index.set_search_threads(threads).unwrap();
+        catalogue.index.parallelism.min_range_docs = min_range_docs;
+        let mut broad = 0;
+        for search in &searches {
+            let windowed = catalogue
+                .index
+                .search_with(search, Evaluation::Fastest)
+                .unwrap();
+            let general = catalogue
+                .index
+                .search_with(search, Evaluation::General)
+                .unwrap();
+            assert_eq!(windowed, general, "{search:?}");
+            if general.total > 25 {
+                broad += 1;
+            }
+        }
+        assert!(broad > 20, "{broad} broad searches");
+    }
+    // Not plain: fields, phrases, operators, punctuation, advanced-search fields, other sorts.
+    for query in [
+        "title:concerto",
+        "\"piano concerto\"",
+        "piano OR jazz",
+        "-music",
+        "o'brien",
+    ] {
+        assert!(
+            catalogue.index.plain_query(&request(query)).is_none(),
+            "{query}"
+        );
+    }
+    let mut fielded = request("concerto");
+    fielded.fielded = vec![("author".to_owned(), "mozart".to_owned())];
+    assert!(catalogue.index.plain_query(&fielded).is_none());
+}

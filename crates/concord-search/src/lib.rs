@@ -22,11 +22,13 @@ mod parallel;
 pub mod searcher;
 mod segment_cache;
 mod visibility;
+mod windowed;
 
 pub use document::{BibDocument, Holding, document_from_record};
 pub use index::{Indexer, SearchError, SearchIndex};
 pub use searcher::{
-    FacetCount, FacetField, MemberHoldings, SearchHit, SearchRequest, SearchResponse, SortOrder,
+    Evaluation, FacetCount, FacetField, MemberHoldings, SearchHit, SearchRequest, SearchResponse,
+    SortOrder,
 };
 
 #[cfg(test)]

@@ -24,9 +24,9 @@ pub(crate) const MIN_RANGE_DOCS: u32 = 50_000;
 
 /// A range of one segment's documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct DocRange {
-    segment: u32,
-    docs: Range<DocId>,
+pub(crate) struct DocRange {
+    pub segment: u32,
+    pub docs: Range<DocId>,
 }
 
 /// How one search is spread over threads.
@@ -95,7 +95,11 @@ pub(crate) fn search<C: Collector>(
 /// Cuts segments of the given sizes into ranges: about two per thread over the whole index, so
 /// that a thread finishing early finds another, and none smaller than `min_range_docs` unless
 /// its segment is.
-fn doc_ranges(segment_sizes: &[u32], threads: usize, min_range_docs: u32) -> Vec<DocRange> {
+pub(crate) fn doc_ranges(
+    segment_sizes: &[u32],
+    threads: usize,
+    min_range_docs: u32,
+) -> Vec<DocRange> {
     let total: u64 = segment_sizes.iter().map(|size| u64::from(*size)).sum();
     let wanted = (threads.max(1) * 2) as u64;
     let target = u32::try_from(total.div_ceil(wanted))

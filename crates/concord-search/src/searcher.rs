@@ -19,9 +19,22 @@ use tantivy::{BitSet, DocAddress, Order, Score, Searcher, TantivyDocument, Term}
 
 use crate::facets::{FacetCounter, top_values};
 use crate::index::{SearchError, SearchIndex, normalised_key};
+use crate::windowed::{PlainQuery, ScoredTerm};
 
 /// The value of the `available_now` facet.
 pub const AVAILABLE: &str = "available";
+
+/// Which evaluation a relevance search may use. Both give the same answer; the benchmark
+/// runs both in one process to compare them, and the tests check that they agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Evaluation {
+    /// The windowed evaluation for plain keyword searches (see the `windowed` module), and
+    /// tantivy's query scorers for the rest.
+    #[default]
+    Fastest,
+    /// tantivy's query scorers for every search.
+    General,
+}
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -232,6 +245,15 @@ impl SearchIndex {
     /// `"phrases"`, `AND`, `OR`, `NOT`, `-word`, `+word` and parentheses. Unparseable parts
     /// are dropped rather than failing, as a patron's typing should never give an error page.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        self.search_with(request, Evaluation::Fastest)
+    }
+
+    /// [`SearchIndex::search`] by the given evaluation.
+    pub fn search_with(
+        &self,
+        request: &SearchRequest,
+        evaluation: Evaluation,
+    ) -> Result<SearchResponse, SearchError> {
         let query = self.build_query(request);
         let generation = self.generation();
         let searcher = &generation.searcher;
@@ -252,29 +274,50 @@ impl SearchIndex {
             .segment_sets(searcher, self.fields.visible_to, view)?;
         let page_size = request.page_size.max(1);
         let top = TopDocs::with_limit(page_size).and_offset(request.page * page_size);
-        let (total, addresses, facet_counts) = match request.sort {
-            SortOrder::Relevance => self.counted_top(
+        let plain = match (request.sort, evaluation) {
+            (SortOrder::Relevance, Evaluation::Fastest) => self.plain_query(request),
+            _ => None,
+        };
+        let (total, addresses, facet_counts) = match (request.sort, plain) {
+            (SortOrder::Relevance, Some(plain)) => {
+                let wanted = request.page.saturating_add(1).saturating_mul(page_size);
+                let (total, best, facet_counts) = crate::windowed::search(
+                    searcher,
+                    &self.parallelism,
+                    &plain,
+                    &visible,
+                    &facets,
+                    wanted,
+                )?;
+                let addresses = best
+                    .into_iter()
+                    .skip(request.page.saturating_mul(page_size))
+                    .map(|(_, address)| address)
+                    .collect();
+                (total, addresses, facet_counts)
+            }
+            (SortOrder::Relevance, None) => self.counted_top(
                 searcher,
                 query.as_ref(),
                 &visible,
                 top.order_by_score(),
                 &facets,
             )?,
-            SortOrder::Title => self.counted_top(
+            (SortOrder::Title, _) => self.counted_top(
                 searcher,
                 query.as_ref(),
                 &visible,
                 top.order_by_string_fast_field("title_sort", Order::Asc),
                 &facets,
             )?,
-            SortOrder::Author => self.counted_top(
+            (SortOrder::Author, _) => self.counted_top(
                 searcher,
                 query.as_ref(),
                 &visible,
                 top.order_by_string_fast_field("author_sort", Order::Asc),
                 &facets,
             )?,
-            SortOrder::Date => self.counted_top(
+            (SortOrder::Date, _) => self.counted_top(
                 searcher,
                 query.as_ref(),
                 &visible,
@@ -357,34 +400,13 @@ impl SearchIndex {
         // Which bibs the viewer may see (those with an item the viewer may see, or no items at
         // all) is not a query clause: the search tests each match against the view's cached
         // set (see `crate::visibility`).
-        let viewers = crate::visibility::viewers(view);
 
-        let mut selections: BTreeMap<FacetField, Vec<&str>> = BTreeMap::new();
-        for (facet, value) in &request.filters {
-            selections.entry(*facet).or_default().push(value);
-        }
-        for (facet, values) in selections {
-            let field = self.facet_index_field(facet);
-            let terms: Vec<String> = if facet.depends_on_view() {
-                values
-                    .iter()
-                    .flat_map(|value| {
-                        viewers
-                            .iter()
-                            .map(move |viewer| format!("{viewer}:{value}"))
-                    })
-                    .collect()
-            } else {
-                values.iter().map(|value| (*value).to_owned()).collect()
-            };
-            clauses.push((Occur::Must, filter(any_term(field, terms.into_iter()))));
+        for terms in self.selection_terms(request) {
+            clauses.push((Occur::Must, filter(any_term(terms.into_iter()))));
         }
 
-        if let Some(member) = view {
-            let own = any_term(
-                fields.holding_member,
-                viewers.iter().map(|viewer| format!("{viewer}:{member}")),
-            );
+        if view.is_some() {
+            let own = any_term(self.own_member_terms(request).into_iter());
             clauses.push((
                 Occur::Should,
                 Box::new(BoostQuery::new(
@@ -396,24 +418,128 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    fn parse_user_query(&self, text: &str) -> Box<dyn Query> {
-        let schema = self.index.schema();
-        let default_fields: Vec<Field> = DEFAULT_FIELD_BOOSTS
+    /// Per selected facet, the terms of which a match must have one: values of one facet are
+    /// ORed, facets ANDed; holdings values as any viewer of the view may see them.
+    fn selection_terms(&self, request: &SearchRequest) -> Vec<Vec<Term>> {
+        let viewers = crate::visibility::viewers(request.view.as_ref().map(Code::as_str));
+        let mut selections: BTreeMap<FacetField, Vec<&str>> = BTreeMap::new();
+        for (facet, value) in &request.filters {
+            selections.entry(*facet).or_default().push(value);
+        }
+        selections
+            .into_iter()
+            .map(|(facet, values)| {
+                let field = self.facet_index_field(facet);
+                if facet.depends_on_view() {
+                    values
+                        .iter()
+                        .flat_map(|value| {
+                            viewers.iter().map(move |viewer| {
+                                Term::from_field_text(field, &format!("{viewer}:{value}"))
+                            })
+                        })
+                        .collect()
+                } else {
+                    values
+                        .iter()
+                        .map(|value| Term::from_field_text(field, value))
+                        .collect()
+                }
+            })
+            .collect()
+    }
+
+    /// The holdings terms of the viewing member's own bibs (none in the consortium view).
+    fn own_member_terms(&self, request: &SearchRequest) -> Vec<Term> {
+        let Some(member) = request.view.as_ref().map(Code::as_str) else {
+            return Vec::new();
+        };
+        crate::visibility::viewers(Some(member))
             .iter()
-            .filter_map(|(name, _)| schema.get_field(name).ok())
+            .map(|viewer| {
+                Term::from_field_text(self.fields.holding_member, &format!("{viewer}:{member}"))
+            })
+            .collect()
+    }
+
+    /// The request as a [`PlainQuery`] when it is plain words (letters and digits, no field
+    /// names, quotes or operators) each of one token in every keyword field, sorted by
+    /// relevance, without advanced-search fields: the searches the windowed evaluation runs.
+    pub(crate) fn plain_query(&self, request: &SearchRequest) -> Option<PlainQuery> {
+        if !request.fielded.is_empty() {
+            return None;
+        }
+        let text = request.query.trim();
+        let fields = self.default_fields();
+        let mut words = Vec::new();
+        for word in text.split_whitespace() {
+            if matches!(word, "AND" | "OR" | "NOT") || !word.chars().all(char::is_alphanumeric) {
+                return None;
+            }
+            let mut terms = Vec::new();
+            for (field, boost) in &fields {
+                let mut analyzer = self.index.tokenizer_for_field(*field).ok()?;
+                let mut tokens = Vec::new();
+                analyzer
+                    .token_stream(word)
+                    .process(&mut |token| tokens.push(token.text.clone()));
+                match tokens.as_slice() {
+                    [] => {}
+                    [token] => terms.push(ScoredTerm {
+                        term: Term::from_field_text(*field, token),
+                        boost: *boost,
+                        record: IndexRecordOption::WithFreqs,
+                    }),
+                    // Several tokens make a phrase.
+                    _ => return None,
+                }
+            }
+            if terms.is_empty() {
+                return None;
+            }
+            words.push(terms);
+        }
+        if words.is_empty() {
+            return None;
+        }
+        let exact_title = exact_title_candidate(text).map(|exact| ScoredTerm {
+            term: Term::from_field_text(self.fields.title_exact, &exact),
+            boost: EXACT_TITLE_BOOST,
+            record: IndexRecordOption::Basic,
+        });
+        Some(PlainQuery {
+            words,
+            exact_title,
+            own_member: self.own_member_terms(request),
+            own_member_boost: OWN_MEMBER_BOOST,
+            filters: self.selection_terms(request),
+        })
+    }
+
+    /// The fields a keyword search looks in, with their boosts.
+    fn default_fields(&self) -> Vec<(Field, Score)> {
+        let schema = self.index.schema();
+        DEFAULT_FIELD_BOOSTS
+            .iter()
+            .filter_map(|(name, boost)| schema.get_field(name).ok().map(|field| (field, *boost)))
             .chain(
                 self.fields
                     .keywords_by_language
                     .iter()
-                    .map(|(_, field)| *field),
+                    .map(|(_, field)| (*field, 1.0)),
             )
-            .collect();
-        let mut parser = QueryParser::for_index(&self.index, default_fields);
+            .collect()
+    }
+
+    fn parse_user_query(&self, text: &str) -> Box<dyn Query> {
+        let default_fields = self.default_fields();
+        let mut parser = QueryParser::for_index(
+            &self.index,
+            default_fields.iter().map(|(field, _)| *field).collect(),
+        );
         parser.set_conjunction_by_default();
-        for (name, boost) in DEFAULT_FIELD_BOOSTS {
-            if let Ok(field) = schema.get_field(name) {
-                parser.set_field_boost(field, boost);
-            }
+        for (field, boost) in default_fields {
+            parser.set_field_boost(field, boost);
         }
         let rewritten = not_as_exclusion(&normalise_identifiers(text));
         let (query, errors) = parser.parse_query_lenient(&rewritten);
@@ -491,10 +617,9 @@ fn addresses_of<K>(top: Vec<(K, DocAddress)>) -> Vec<DocAddress> {
 }
 
 /// A query matching documents with any of the terms.
-fn any_term(field: Field, values: impl Iterator<Item = String>) -> Box<dyn Query> {
-    let clauses: Vec<(Occur, Box<dyn Query>)> = values
-        .map(|value| {
-            let term = Term::from_field_text(field, &value);
+fn any_term(terms: impl Iterator<Item = Term>) -> Box<dyn Query> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+        .map(|term| {
             let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
             (Occur::Should, query)
         })

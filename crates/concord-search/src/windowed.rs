@@ -1,0 +1,561 @@
+//! The searches patrons type most — plain words, each looked for in every keyword field,
+//! perhaps narrowed by facet values, in any view — evaluated term at a time, a window of
+//! documents at a time, instead of through tantivy's document-at-a-time scorers.
+//!
+//! A broad word matches hundreds of thousands of bibs in ten fields' posting lists. tantivy's
+//! union scorer merges those lists one document at a time through boxed scorers, and each
+//! match then passes one by one through the count, top-hits and facet collectors. Here, for a
+//! window of [`WINDOW`] documents, each term's postings are decoded a block at a time straight
+//! into a bitset and an array of scores; the words' bitsets are intersected, the facet
+//! selections and the view's visible set applied 64 documents at a time, and only then is each
+//! match visited once: counted, offered to the top hits if it beats the current last, and
+//! handed to the facet counter in blocks.
+//!
+//! Scores are tantivy's BM25 for the very query [`crate::searcher`] builds: each term's
+//! [`Bm25Weight`] from the whole searcher's statistics, boosted by field; a word's score is the
+//! sum over its fields, a bib's the sum over the words, plus the exact-title and own-member
+//! boosts. Sums may be added in another order than tantivy's, so two scores can differ in the
+//! last bit; ties break by document address, as tantivy's top collector breaks them.
+//!
+//! **Invariant:** a document is counted, ranked and faceted exactly when it is alive, in the
+//! view's visible set, matches every word in at least one field and has a selected value of
+//! every selected facet — the same set the general query path finds (tests compare the two).
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::BlockSegmentPostings;
+use tantivy::query::Bm25Weight;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentReader, TERMINATED, Term};
+
+use crate::facets::{FacetCounter, FacetFruit};
+use crate::parallel::{DocRange, Parallelism, doc_ranges};
+
+/// Documents per window: 64 bitset words, and 16 KB of scores that stay in the L1 cache.
+const WINDOW: u32 = 4096;
+const WORDS: usize = (WINDOW / 64) as usize;
+
+/// Documents in a full block of postings.
+const BLOCK_DOCS: usize = 128;
+
+/// Documents handed to the facet counter at once.
+const FACET_BLOCK: usize = 64;
+
+/// A term scored with BM25, boosted.
+#[derive(Debug, Clone)]
+pub(crate) struct ScoredTerm {
+    pub term: Term,
+    pub boost: Score,
+    /// How the term's postings are read: with frequencies for text, without for exact keys.
+    pub record: IndexRecordOption,
+}
+
+/// A plain keyword search, as [`crate::searcher`] would build it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PlainQuery {
+    /// Every word must match one of its terms (one per keyword field it has a token in).
+    pub words: Vec<Vec<ScoredTerm>>,
+    /// Added to the score of a match whose title is exactly the query.
+    pub exact_title: Option<ScoredTerm>,
+    /// A match with any of these terms gets `own_member_boost` once (a member's own bibs first
+    /// in its view).
+    pub own_member: Vec<Term>,
+    pub own_member_boost: Score,
+    /// Facet selections: a match must have one of the terms of every selection.
+    pub filters: Vec<Vec<Term>>,
+}
+
+/// What one search finds: the exact total, the best `limit` (score, address) best first, and
+/// the facet counts.
+pub(crate) type Found = (usize, Vec<(Score, DocAddress)>, FacetFruit);
+
+/// Runs `query` over every document of `searcher` in `visible` (one set per segment), cut into
+/// ranges run on the search threads.
+pub(crate) fn search(
+    searcher: &Searcher,
+    parallelism: &Parallelism,
+    query: &PlainQuery,
+    visible: &[Arc<BitSet>],
+    facets: &FacetCounter,
+    limit: usize,
+) -> tantivy::Result<Found> {
+    let weight = |scored: &ScoredTerm| -> tantivy::Result<Bm25Weight> {
+        Ok(
+            Bm25Weight::for_terms(searcher, std::slice::from_ref(&scored.term))?
+                .boost_by(scored.boost),
+        )
+    };
+    let word_weights: Vec<Vec<Bm25Weight>> = query
+        .words
+        .iter()
+        .map(|word| word.iter().map(weight).collect())
+        .collect::<tantivy::Result<_>>()?;
+    let exact_weight = query.exact_title.as_ref().map(weight).transpose()?;
+    let weights = Weights {
+        words: word_weights,
+        exact_title: exact_weight,
+    };
+    let sizes: Vec<u32> = searcher
+        .segment_readers()
+        .iter()
+        .map(SegmentReader::max_doc)
+        .collect();
+    let ranges = doc_ranges(&sizes, parallelism.threads, parallelism.min_range_docs);
+    let run = |range: DocRange| -> tantivy::Result<Found> {
+        let Some(visible) = visible.get(range.segment as usize) else {
+            return Ok((0, Vec::new(), Vec::new()));
+        };
+        let reader = searcher.segment_reader(range.segment);
+        let mut child = facets.for_segment(range.segment, reader)?;
+        let (count, best) = search_range(
+            reader,
+            query,
+            &weights,
+            visible,
+            range.docs.clone(),
+            limit,
+            &mut |docs| child.collect_block(docs),
+        )?;
+        let best = best
+            .into_iter()
+            .map(|(score, doc)| (score, DocAddress::new(range.segment, doc)))
+            .collect();
+        Ok((count, best, child.harvest()))
+    };
+    let fruits: Vec<Found> = if ranges.len() > 1 && parallelism.threads > 1 {
+        parallelism.executor.map(run, ranges.into_iter())?
+    } else {
+        ranges
+            .into_iter()
+            .map(run)
+            .collect::<tantivy::Result<_>>()?
+    };
+    let mut total = 0;
+    let mut best = Vec::new();
+    let mut facet_fruits = Vec::with_capacity(fruits.len());
+    for (count, top, facet_fruit) in fruits {
+        total += count;
+        best.extend(top);
+        facet_fruits.push(facet_fruit);
+    }
+    best.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    best.truncate(limit);
+    Ok((total, best, facets.merge_fruits(facet_fruits)?))
+}
+
+/// The BM25 weights of the query's scored terms, computed once per search.
+struct Weights {
+    words: Vec<Vec<Bm25Weight>>,
+    exact_title: Option<Bm25Weight>,
+}
+
+/// One term's postings in one segment, read forward a block at a time.
+struct Cursor {
+    postings: BlockSegmentPostings,
+    /// Position in the current block.
+    position: usize,
+    scoring: Option<(Bm25Weight, FieldNormReader)>,
+}
+
+impl Cursor {
+    fn open(
+        reader: &SegmentReader,
+        term: &Term,
+        record: IndexRecordOption,
+        weight: Option<&Bm25Weight>,
+        start: DocId,
+    ) -> tantivy::Result<Option<Cursor>> {
+        let Some(mut postings) = reader
+            .inverted_index(term.field())?
+            .read_block_postings(term, record)?
+        else {
+            return Ok(None);
+        };
+        let position = postings.seek(start);
+        let scoring = match weight {
+            Some(weight) => {
+                // As tantivy scores a field without norms: every document one token long.
+                let norms = reader
+                    .fieldnorms_readers()
+                    .get_field(term.field())?
+                    .unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1));
+                Some((weight.clone(), norms))
+            }
+            None => None,
+        };
+        Ok(Some(Cursor {
+            postings,
+            position,
+            scoring,
+        }))
+    }
+
+    /// The current document, or [`TERMINATED`].
+    fn doc(&self) -> DocId {
+        self.postings
+            .docs()
+            .get(self.position)
+            .copied()
+            .unwrap_or(TERMINATED)
+    }
+
+    /// Moves to the first document at or after `target`.
+    fn skip_to(&mut self, target: DocId) {
+        if self.doc() < target {
+            self.position = self.postings.seek(target);
+        }
+    }
+
+    /// Passes every document before `end` with its score (0 when unscored), and stops on the
+    /// first document at or after `end`.
+    fn take_until(&mut self, end: DocId, mut each: impl FnMut(DocId, Score)) {
+        let mut norms = [0u8; BLOCK_DOCS];
+        loop {
+            let docs = self.postings.docs();
+            if docs.is_empty() {
+                return;
+            }
+            let start = self.position.min(docs.len());
+            let rest = docs.get(start..).unwrap_or_default();
+            // The documents of this block before `end`.
+            let taken = rest.partition_point(|doc| *doc < end);
+            let taken_docs = rest.get(..taken).unwrap_or_default();
+            match &self.scoring {
+                Some((weight, fieldnorms)) => {
+                    // Every field length is read first: the processor then fetches them all at
+                    // once, where reading each beside its score waited on memory each time.
+                    for (norm, doc) in norms.iter_mut().zip(taken_docs) {
+                        *norm = fieldnorms.fieldnorm_id(*doc);
+                    }
+                    let freqs = self.postings.freqs();
+                    for (index, (doc, norm)) in taken_docs.iter().zip(&norms).enumerate() {
+                        let frequency = freqs.get(start + index).copied().unwrap_or(1);
+                        each(*doc, weight.score(*norm, frequency));
+                    }
+                }
+                None => {
+                    for doc in taken_docs {
+                        each(*doc, 0.0);
+                    }
+                }
+            }
+            self.position = start + taken;
+            if taken < rest.len() {
+                return;
+            }
+            // The block is used up: on to the next (none left leaves an empty block).
+            self.postings.advance();
+            self.position = 0;
+        }
+    }
+}
+
+/// A window's documents as bits, 64 to a word.
+#[derive(Clone, Copy)]
+struct Bits([u64; WORDS]);
+
+impl Bits {
+    fn empty() -> Bits {
+        Bits([0; WORDS])
+    }
+
+    /// Adds a position; whether it was new.
+    fn insert(&mut self, position: u32) -> bool {
+        match self.0.get_mut((position / 64) as usize) {
+            Some(word) => {
+                let bit = 1u64 << (position % 64);
+                let new = *word & bit == 0;
+                *word |= bit;
+                new
+            }
+            None => false,
+        }
+    }
+
+    fn contains(&self, position: u32) -> bool {
+        self.0
+            .get((position / 64) as usize)
+            .is_some_and(|word| word & (1u64 << (position % 64)) != 0)
+    }
+
+    fn intersect(&mut self, other: &Bits) {
+        for (word, other) in self.0.iter_mut().zip(&other.0) {
+            *word &= *other;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(|word| *word == 0)
+    }
+}
+
+/// The best documents of a range so far, as a heap whose top is the worst of them.
+struct Best {
+    limit: usize,
+    heap: BinaryHeap<Reverse<Ranked>>,
+}
+
+/// A document with its score; greater is better: a higher score, or the same and a lower
+/// document.
+#[derive(Clone, Copy)]
+struct Ranked {
+    score: Score,
+    doc: DocId,
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then(other.doc.cmp(&self.doc))
+    }
+}
+
+impl Best {
+    fn new(limit: usize) -> Best {
+        Best {
+            limit,
+            heap: BinaryHeap::with_capacity(limit.saturating_add(1)),
+        }
+    }
+
+    /// Documents come in increasing order, so a later document with a score equal to the
+    /// worst kept one loses, as it would in tantivy's order.
+    fn offer(&mut self, score: Score, doc: DocId) {
+        if self.limit == 0 {
+            return;
+        }
+        if self.heap.len() == self.limit {
+            match self.heap.peek() {
+                Some(Reverse(worst)) if score > worst.score => {
+                    self.heap.pop();
+                }
+                _ => return,
+            }
+        }
+        self.heap.push(Reverse(Ranked { score, doc }));
+    }
+
+    fn into_vec(self) -> Vec<(Score, DocId)> {
+        self.heap
+            .into_iter()
+            .map(|Reverse(ranked)| (ranked.score, ranked.doc))
+            .collect()
+    }
+}
+
+/// The count and best documents of `docs` in one segment; facet blocks go to `facet_block`.
+fn search_range(
+    reader: &SegmentReader,
+    query: &PlainQuery,
+    weights: &Weights,
+    visible: &BitSet,
+    docs: std::ops::Range<DocId>,
+    limit: usize,
+    facet_block: &mut dyn FnMut(&[DocId]),
+) -> tantivy::Result<(usize, Vec<(Score, DocId)>)> {
+    let start = docs.start;
+    let mut words: Vec<Vec<Cursor>> = Vec::with_capacity(query.words.len());
+    for (word, word_weights) in query.words.iter().zip(&weights.words) {
+        let mut cursors = Vec::with_capacity(word.len());
+        for (scored, weight) in word.iter().zip(word_weights) {
+            if let Some(cursor) =
+                Cursor::open(reader, &scored.term, scored.record, Some(weight), start)?
+            {
+                cursors.push(cursor);
+            }
+        }
+        if cursors.is_empty() {
+            // A word found nowhere in this segment: nothing here matches every word.
+            return Ok((0, Vec::new()));
+        }
+        words.push(cursors);
+    }
+    let Some(driver) = (0..words.len()).min_by_key(|word| {
+        words.get(*word).map_or(0, |cursors| {
+            cursors
+                .iter()
+                .map(|c| u64::from(c.postings.doc_freq()))
+                .sum::<u64>()
+        })
+    }) else {
+        return Ok((0, Vec::new()));
+    };
+    let mut filters: Vec<Vec<Cursor>> = Vec::with_capacity(query.filters.len());
+    for terms in &query.filters {
+        let mut cursors = Vec::new();
+        for term in terms {
+            if let Some(cursor) = Cursor::open(reader, term, IndexRecordOption::Basic, None, start)?
+            {
+                cursors.push(cursor);
+            }
+        }
+        if cursors.is_empty() {
+            return Ok((0, Vec::new()));
+        }
+        filters.push(cursors);
+    }
+    let mut exact_title = match (&query.exact_title, &weights.exact_title) {
+        (Some(scored), Some(weight)) => {
+            Cursor::open(reader, &scored.term, scored.record, Some(weight), start)?
+        }
+        _ => None,
+    };
+    let mut own_member = Vec::new();
+    for term in &query.own_member {
+        if let Some(cursor) = Cursor::open(reader, term, IndexRecordOption::Basic, None, start)? {
+            own_member.push(cursor);
+        }
+    }
+    let alive = reader.alive_bitset();
+
+    let mut count = 0;
+    let mut best = Best::new(limit);
+    // Scores and boosts by position in the window; a slot is written before it is read.
+    let mut scores = vec![0.0 as Score; WINDOW as usize];
+    let mut boosts = vec![0.0 as Score; WINDOW as usize];
+    let mut pending: Vec<DocId> = Vec::with_capacity(FACET_BLOCK);
+    let mut window_start = start;
+    while window_start < docs.end {
+        // Jump to the window of the next document of the rarest word.
+        let next = words.get(driver).map_or(TERMINATED, |cursors| {
+            cursors.iter().map(Cursor::doc).min().unwrap_or(TERMINATED)
+        });
+        if next >= docs.end {
+            break;
+        }
+        // Windows start on a multiple of 64 so that the visible set is read a word at a time
+        // (no cursor has a document before the range, so starting a little early is harmless).
+        window_start = window_start.max(next);
+        window_start -= window_start % 64;
+        let window_end = window_start.saturating_add(WINDOW).min(docs.end);
+
+        // Each word's matches and every term's score, summed in the query's order.
+        let mut matched = Bits::empty();
+        let mut scored = Bits::empty();
+        for (number, cursors) in words.iter_mut().enumerate() {
+            let mut word_bits = Bits::empty();
+            for cursor in cursors.iter_mut() {
+                cursor.skip_to(window_start);
+                cursor.take_until(window_end, |doc, score| {
+                    let position = doc - window_start;
+                    word_bits.insert(position);
+                    if let Some(slot) = scores.get_mut(position as usize) {
+                        if scored.insert(position) {
+                            *slot = score;
+                        } else {
+                            *slot += score;
+                        }
+                    }
+                });
+            }
+            if number == 0 {
+                matched = word_bits;
+            } else {
+                matched.intersect(&word_bits);
+            }
+        }
+        for cursors in filters.iter_mut() {
+            let mut selected = Bits::empty();
+            for cursor in cursors.iter_mut() {
+                cursor.skip_to(window_start);
+                cursor.take_until(window_end, |doc, _| {
+                    selected.insert(doc - window_start);
+                });
+            }
+            matched.intersect(&selected);
+        }
+        let first_bucket = window_start / 64;
+        let buckets = visible.max_value().div_ceil(64);
+        for (offset, word) in matched.0.iter_mut().enumerate() {
+            let bucket = first_bucket + offset as u32;
+            *word &= if bucket < buckets {
+                u64::from_le_bytes(visible.tinyset(bucket).into_bytes())
+            } else {
+                0
+            };
+        }
+        if matched.is_empty() {
+            window_start = window_end;
+            continue;
+        }
+        // The boosts, summed as tantivy sums optional clauses: exact title, then own member.
+        let mut boosted = Bits::empty();
+        if let Some(cursor) = exact_title.as_mut() {
+            cursor.skip_to(window_start);
+            cursor.take_until(window_end, |doc, score| {
+                let position = doc - window_start;
+                if matched.contains(position)
+                    && boosted.insert(position)
+                    && let Some(slot) = boosts.get_mut(position as usize)
+                {
+                    *slot = score;
+                }
+            });
+        }
+        let mut own = Bits::empty();
+        for cursor in own_member.iter_mut() {
+            cursor.skip_to(window_start);
+            cursor.take_until(window_end, |doc, _| {
+                let position = doc - window_start;
+                if matched.contains(position)
+                    && own.insert(position)
+                    && let Some(slot) = boosts.get_mut(position as usize)
+                {
+                    if boosted.insert(position) {
+                        *slot = query.own_member_boost;
+                    } else {
+                        *slot += query.own_member_boost;
+                    }
+                }
+            });
+        }
+        // Every match once: counted, offered to the best, handed to the facets.
+        for (offset, word) in matched.0.iter().enumerate() {
+            let mut word = *word;
+            while word != 0 {
+                let position = offset as u32 * 64 + word.trailing_zeros();
+                word &= word - 1;
+                let doc = window_start + position;
+                if alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                    continue;
+                }
+                count += 1;
+                let index = position as usize;
+                let mut score = scores.get(index).copied().unwrap_or(0.0);
+                if boosted.contains(position) {
+                    score += boosts.get(index).copied().unwrap_or(0.0);
+                }
+                best.offer(score, doc);
+                pending.push(doc);
+                if pending.len() == FACET_BLOCK {
+                    facet_block(&pending);
+                    pending.clear();
+                }
+            }
+        }
+        window_start = window_end;
+    }
+    if !pending.is_empty() {
+        facet_block(&pending);
+    }
+    Ok((count, best.into_vec()))
+}
