@@ -20,6 +20,11 @@
 //! misses; it adds to the counts without branching on the values, so that a mispredicted branch
 //! does not throw away the memory reads already under way for the next documents.
 //!
+//! **Invariant:** a document's ordinals are exactly the slots of its row that are neither
+//! "no value" nor "overflow", followed, when its last slot is "overflow", by its entry in the
+//! overflow; both reserved values lie past the segment's ordinals, and every counts array has one
+//! spare count past them, where they are added and which is never reported.
+//!
 //! Holdings facets are indexed as `VIEWER:VALUE` (see [`crate::index`]); for them the map goes
 //! from a segment ordinal to the visible value in one view (or to nothing when the viewer may
 //! not see it), and a value counts once per document even when `*:A` and `A:A` both occur in it.
