@@ -42,8 +42,8 @@ const WORDS: usize = (WINDOW / 64) as usize;
 /// Documents in a full block of postings.
 const BLOCK_DOCS: usize = 128;
 
-/// Documents handed to the facet counter at once.
-const FACET_BLOCK: usize = 64;
+/// Documents handed to the facet counter at once, as its own collector gathers them.
+const FACET_BLOCK: usize = crate::facets::BLOCK;
 
 /// A term scored with BM25, boosted.
 #[derive(Debug, Clone)]
