@@ -281,6 +281,7 @@ impl SearchIndex {
                 executor: Executor::multi_thread(threads, "concord-search-")?,
                 threads,
                 min_range_docs: MIN_RANGE_DOCS,
+                in_flight: Default::default(),
             },
         })
     }

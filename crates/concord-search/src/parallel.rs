@@ -13,6 +13,7 @@
 
 use std::ops::Range;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{EnableScoring, Query};
@@ -35,6 +36,56 @@ pub(crate) struct Parallelism {
     pub threads: usize,
     /// The smallest range worth a task ([`MIN_RANGE_DOCS`]; tests make it tiny).
     pub min_range_docs: u32,
+    /// Searches running now.
+    pub in_flight: AtomicUsize,
+}
+
+impl Parallelism {
+    /// A search starting now: cut into ranges of about equal size over every search thread
+    /// when it is the only one running, else into whole segments. When searches already share
+    /// the cores, cutting a segment up adds the cost of the cuts (every range looks its terms
+    /// up again) and finishes nothing sooner. Either way the ranges run on the search threads,
+    /// whose queue serves searches in turn, so a long one does not slow every other down.
+    pub(crate) fn begin(&self, segment_sizes: &[u32]) -> Plan<'_> {
+        let running = self.in_flight.fetch_add(1, AtomicOrdering::Relaxed) + 1;
+        let ranges = if running == 1 {
+            doc_ranges(segment_sizes, self.threads, self.min_range_docs)
+        } else {
+            whole_segments(segment_sizes)
+        };
+        Plan {
+            in_flight: &self.in_flight,
+            ranges,
+            parallel: self.threads > 1,
+        }
+    }
+}
+
+/// How one search is cut; the search counts as running while this lives.
+pub(crate) struct Plan<'a> {
+    in_flight: &'a AtomicUsize,
+    /// The ranges, covering every document once.
+    pub ranges: Vec<DocRange>,
+    /// Whether to run the ranges on the search threads.
+    pub parallel: bool,
+}
+
+impl Drop for Plan<'_> {
+    fn drop(&mut self) {
+        self.in_flight.fetch_sub(1, AtomicOrdering::Relaxed);
+    }
+}
+
+/// One range per segment.
+fn whole_segments(segment_sizes: &[u32]) -> Vec<DocRange> {
+    segment_sizes
+        .iter()
+        .enumerate()
+        .map(|(segment, size)| DocRange {
+            segment: segment as u32,
+            docs: 0..*size,
+        })
+        .collect()
 }
 
 /// Runs `query` with `collector` over every document of `searcher` that is in `visible` (one set
@@ -57,8 +108,7 @@ pub(crate) fn search<C: Collector>(
         .iter()
         .map(|segment| segment.max_doc())
         .collect();
-    let threads = parallelism.threads;
-    let ranges = doc_ranges(&segment_sizes, threads, parallelism.min_range_docs);
+    let plan = parallelism.begin(&segment_sizes);
     let collect = |range: DocRange| -> tantivy::Result<<C::Child as SegmentCollector>::Fruit> {
         let segment = searcher.segment_reader(range.segment);
         let mut child = collector.for_segment(range.segment, segment)?;
@@ -81,11 +131,14 @@ pub(crate) fn search<C: Collector>(
         }
         Ok(child.harvest())
     };
-    let fruits = if ranges.len() > 1 && threads > 1 {
-        parallelism.executor.map(collect, ranges.into_iter())?
+    let fruits = if plan.parallel && plan.ranges.len() > 1 {
+        parallelism
+            .executor
+            .map(collect, plan.ranges.iter().cloned())?
     } else {
-        ranges
-            .into_iter()
+        plan.ranges
+            .iter()
+            .cloned()
             .map(collect)
             .collect::<tantivy::Result<_>>()?
     };
@@ -132,6 +185,30 @@ mod tests {
             .map(|range| (range.segment, range.docs))
             .collect();
         assert_eq!(ranges, expected);
+    }
+
+    #[test]
+    fn a_search_alone_cuts_segments_and_one_among_others_does_not() {
+        let parallelism = Parallelism {
+            executor: Executor::single_thread(),
+            threads: 2,
+            min_range_docs: MIN_RANGE_DOCS,
+            in_flight: AtomicUsize::new(0),
+        };
+        let sizes = [2_000_000, 200_000];
+        let alone = parallelism.begin(&sizes);
+        assert_eq!(alone.ranges.len(), 5);
+        let second = parallelism.begin(&sizes);
+        let whole: Vec<(u32, Range<DocId>)> = second
+            .ranges
+            .iter()
+            .map(|range| (range.segment, range.docs.clone()))
+            .collect();
+        assert_eq!(whole, [(0, 0..2_000_000), (1, 0..200_000)]);
+        drop(second);
+        drop(alone);
+        assert_eq!(parallelism.in_flight.load(AtomicOrdering::Relaxed), 0);
+        assert_eq!(parallelism.begin(&sizes).ranges.len(), 5);
     }
 
     #[test]

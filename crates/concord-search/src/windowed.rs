@@ -33,7 +33,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentReader, TERMINATED, Term};
 
 use crate::facets::{FacetCounter, FacetFruit};
-use crate::parallel::{DocRange, Parallelism, doc_ranges};
+use crate::parallel::{DocRange, Parallelism};
 
 /// Documents per window: 64 bitset words, and 16 KB of scores that stay in the L1 cache.
 const WINDOW: u32 = 4096;
@@ -104,7 +104,7 @@ pub(crate) fn search(
         .iter()
         .map(SegmentReader::max_doc)
         .collect();
-    let ranges = doc_ranges(&sizes, parallelism.threads, parallelism.min_range_docs);
+    let plan = parallelism.begin(&sizes);
     let run = |range: DocRange| -> tantivy::Result<Found> {
         let Some(visible) = visible.get(range.segment as usize) else {
             return Ok((0, Vec::new(), Vec::new()));
@@ -126,11 +126,12 @@ pub(crate) fn search(
             .collect();
         Ok((count, best, child.harvest()))
     };
-    let fruits: Vec<Found> = if ranges.len() > 1 && parallelism.threads > 1 {
-        parallelism.executor.map(run, ranges.into_iter())?
+    let fruits: Vec<Found> = if plan.parallel && plan.ranges.len() > 1 {
+        parallelism.executor.map(run, plan.ranges.iter().cloned())?
     } else {
-        ranges
-            .into_iter()
+        plan.ranges
+            .iter()
+            .cloned()
             .map(run)
             .collect::<tantivy::Result<_>>()?
     };
