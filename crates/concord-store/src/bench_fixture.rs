@@ -51,11 +51,12 @@ fn share(total: u64, branches: u64, index: u64) -> i64 {
     }
 }
 
-/// Inserts `count` minimal bibs (title and author only, an empty record).
+/// Inserts `count` minimal bibs (title and author only, an empty record). The title key is
+/// what `normalise_words` makes of these ASCII titles: the title in lower case.
 pub async fn insert_bibs(conn: &mut AnyConnection, count: u64, now: i64) -> StoreResult<()> {
     let sql = format!(
-        "{NUMBERS} INSERT INTO bib (id, record_type, bibliographic_level, title, author, marc, source_record_id, withdrawn, version, created_at, updated_at)
-         SELECT $2 + k, 'a', 'm', 'Benchmark title ' || k, 'Author ' || (k % 997), $3, 'bench-' || k, 0, 1, $4, $4 FROM numbers"
+        "{NUMBERS} INSERT INTO bib (id, record_type, bibliographic_level, title, author, marc, source_record_id, withdrawn, version, created_at, updated_at, title_key)
+         SELECT $2 + k, 'a', 'm', 'Benchmark title ' || k, 'Author ' || (k % 997), $3, 'bench-' || k, 0, 1, $4, $4, 'benchmark title ' || k FROM numbers"
     );
     if count == 0 {
         return Ok(());

@@ -1,7 +1,9 @@
 //! Queries for the shared catalogue: bibs and their identifiers, authorities, items, merges,
 //! import batches, and the change log the search index follows.
 
-use concord_domain::catalogue::{BibSummary, Identifier, IdentifierKind, ItemStatus};
+use concord_domain::catalogue::{
+    BibSummary, Identifier, IdentifierKind, ItemStatus, normalise_words,
+};
 use concord_domain::codes::{Barcode, Code};
 use concord_domain::ids::{AuthorityId, BibId, BibMergeId, BranchId, ItemId, MemberId};
 use serde::Serialize;
@@ -61,8 +63,8 @@ fn bib_from_row(row: &AnyRow) -> StoreResult<BibRow> {
 
 pub async fn insert_bib(conn: &mut AnyConnection, bib: &BibRow) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO bib (id, record_type, bibliographic_level, title, author, publication_year, match_key, marc, source_member_id, source_record_id, withdrawn, version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        "INSERT INTO bib (id, record_type, bibliographic_level, title, author, publication_year, match_key, marc, source_member_id, source_record_id, withdrawn, version, created_at, updated_at, title_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(bib.id.0)
     .bind(bib.summary.record_type.to_string())
@@ -78,8 +80,41 @@ pub async fn insert_bib(conn: &mut AnyConnection, bib: &BibRow) -> StoreResult<(
     .bind(bib.version)
     .bind(bib.created_at)
     .bind(bib.updated_at)
+    .bind(normalise_words(&bib.summary.title))
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// How many bibs [`fill_title_keys`] keys per transaction.
+const TITLE_KEY_BATCH: i64 = 1000;
+
+/// Gives every bib without a title key (those stored before keys existed) its key, a batch at
+/// a time so that a large catalogue never holds the writer for long. Run when the store opens.
+pub(crate) async fn fill_title_keys(store: &crate::Store) -> StoreResult<()> {
+    let mut filled: u64 = 0;
+    loop {
+        let mut tx = store.write().await?;
+        let rows = sqlx::query("SELECT id, title FROM bib WHERE title_key IS NULL LIMIT $1")
+            .bind(TITLE_KEY_BATCH)
+            .fetch_all(&mut *tx)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            sqlx::query("UPDATE bib SET title_key = $2 WHERE id = $1")
+                .bind(int(row, "id")?)
+                .bind(normalise_words(&text(row, "title")?))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        filled += rows.len() as u64;
+    }
+    if filled > 0 {
+        tracing::info!(bibs = filled, "gave stored bibs their title keys");
+    }
     Ok(())
 }
 
@@ -94,7 +129,7 @@ pub async fn update_bib_record(
 ) -> StoreResult<()> {
     sqlx::query(
         "UPDATE bib SET record_type = $2, bibliographic_level = $3, title = $4, author = $5, publication_year = $6,
-             match_key = $7, marc = $8, version = version + 1, updated_at = $9 WHERE id = $1",
+             match_key = $7, marc = $8, version = version + 1, updated_at = $9, title_key = $10 WHERE id = $1",
     )
     .bind(id.0)
     .bind(summary.record_type.to_string())
@@ -105,6 +140,7 @@ pub async fn update_bib_record(
     .bind(match_key)
     .bind(marc.to_vec())
     .bind(now)
+    .bind(normalise_words(&summary.title))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -176,27 +212,27 @@ pub async fn recent_bibs(conn: &mut AnyConnection, limit: i64) -> StoreResult<Ve
     rows.iter().map(bib_from_row).collect()
 }
 
-/// Live bibs whose title starts with `prefix`, ignoring case as the engine's LOWER does (ASCII
-/// only on SQLite). A plain staff lookup, not search: it scans the titles, which is fine for a
-/// lookup but not for discovery.
+/// Live bibs whose title starts with `prefix`, compared as the domain's `normalise_words` puts
+/// them (case, accents and punctuation ignored, in every script), by an indexed range scan of
+/// the titles' keys. A staff lookup for a record they can name, not discovery search.
 pub async fn bibs_by_title_prefix(
     conn: &mut AnyConnection,
     prefix: &str,
     limit: i64,
 ) -> StoreResult<Vec<BibRow>> {
-    let mut pattern = String::with_capacity(prefix.len() + 1);
-    for c in prefix.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
+    let start = normalise_words(prefix);
+    if start.is_empty() {
+        return Ok(Vec::new());
     }
-    pattern.push('%');
+    // Every key that starts with `start` sorts from `start` up to `start` followed by the
+    // highest code point, which no title key holds.
+    let end = format!("{start}\u{10FFFF}");
     let sql = format!(
-        "SELECT {BIB_COLUMNS} FROM bib WHERE withdrawn = 0 AND LOWER(title) LIKE LOWER($1) ESCAPE '\\' ORDER BY title, id LIMIT $2"
+        "SELECT {BIB_COLUMNS} FROM bib WHERE withdrawn = 0 AND title_key >= $1 AND title_key < $2 ORDER BY title_key, id LIMIT $3"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(pattern)
+        .bind(start)
+        .bind(end)
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;

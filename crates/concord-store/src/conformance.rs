@@ -1351,3 +1351,133 @@ async fn a_patron_merge_moves_every_row_the_schema_ties_to_a_patron_on_every_eng
         );
     }
 }
+
+#[tokio::test]
+async fn title_lookup_ignores_case_accents_and_punctuation_on_every_engine() {
+    use concord_domain::catalogue::BibSummary;
+    use concord_domain::ids::BibId;
+
+    use crate::catalogue::{self, BibRow};
+
+    let summary = |title: &str| BibSummary {
+        record_type: 'a',
+        bibliographic_level: 'm',
+        title: title.into(),
+        author: String::new(),
+        publication_year: None,
+    };
+    let bib = |id: i64, title: &str| BibRow {
+        id: BibId(id),
+        summary: summary(title),
+        match_key: None,
+        marc: Vec::new(),
+        source_member: None,
+        source_record_id: format!("r{id}"),
+        withdrawn: false,
+        version: 1,
+        created_at: NOW,
+        updated_at: NOW,
+    };
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let mut tx = store.write().await.unwrap();
+        for (id, title) in [
+            (1, "Études de Chopin"),
+            (2, "Etudes : a study guide"),
+            (3, "ÉTUDES D'ORCHESTRE"),
+            (4, "The hobbit, or, There and back again"),
+            (5, "100% pure_luck"),
+            (6, "Zebra"),
+        ] {
+            catalogue::insert_bib(&mut tx, &bib(id, title))
+                .await
+                .unwrap();
+        }
+        // A bib stored before title keys existed, and one renamed since.
+        sqlx::query("INSERT INTO bib (id, record_type, bibliographic_level, title, author, marc, source_record_id, withdrawn, version, created_at, updated_at) VALUES (7, 'a', 'm', 'Étude in Ölfarben', '', $1, 'r7', 0, 1, $2, $2)")
+            .bind(Vec::<u8>::new())
+            .bind(NOW)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        catalogue::update_bib_record(
+            &mut tx,
+            BibId(6),
+            &summary("Études nouvelles"),
+            None,
+            &[],
+            NOW,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        let ids = |found: Vec<BibRow>| found.iter().map(|b| b.id.0).collect::<Vec<_>>();
+        let mut conn = store.read().await.unwrap();
+        let etudes = ids(catalogue::bibs_by_title_prefix(&mut conn, "etudes", 10)
+            .await
+            .unwrap());
+        assert_eq!(etudes, [2, 3, 1, 6], "{engine:?}: key order, then id");
+        for typed in ["ÉTUDES", "Études", "études d", "  etudes  de "] {
+            let found = ids(catalogue::bibs_by_title_prefix(&mut conn, typed, 10)
+                .await
+                .unwrap());
+            assert!(found.contains(&1), "{engine:?}: {typed} found {found:?}");
+        }
+        assert_eq!(
+            ids(
+                catalogue::bibs_by_title_prefix(&mut conn, "the hobbit or", 10)
+                    .await
+                    .unwrap()
+            ),
+            [4],
+            "{engine:?}"
+        );
+        // LIKE's wildcards are plain text here.
+        assert_eq!(
+            ids(catalogue::bibs_by_title_prefix(&mut conn, "100% pure", 10)
+                .await
+                .unwrap()),
+            [5],
+            "{engine:?}"
+        );
+        assert!(
+            catalogue::bibs_by_title_prefix(&mut conn, "%", 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            catalogue::bibs_by_title_prefix(&mut conn, "zebra", 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            ids(catalogue::bibs_by_title_prefix(&mut conn, "etudes", 2)
+                .await
+                .unwrap()),
+            [2, 3],
+            "{engine:?}: the limit"
+        );
+        // The bib without a key is found once the store has filled keys in (as opening does).
+        assert!(
+            ids(catalogue::bibs_by_title_prefix(&mut conn, "etude in", 10)
+                .await
+                .unwrap())
+            .is_empty()
+        );
+        drop(conn);
+        catalogue::fill_title_keys(&store).await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            ids(
+                catalogue::bibs_by_title_prefix(&mut conn, "ETUDE IN OLF", 10)
+                    .await
+                    .unwrap()
+            ),
+            [7],
+            "{engine:?}"
+        );
+    }
+}

@@ -43,6 +43,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_settings_generation.sql"),
         postgres: include_str!("../migrations/postgres/0006_settings_generation.sql"),
     },
+    Migration {
+        version: 7,
+        name: "bib_title_key",
+        sqlite: include_str!("../migrations/sqlite/0007_bib_title_key.sql"),
+        postgres: include_str!("../migrations/postgres/0007_bib_title_key.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {
@@ -80,6 +86,7 @@ pub(crate) async fn run(store: &Store) -> StoreResult<()> {
             .await?;
     }
     tx.commit().await?;
+    crate::catalogue::fill_title_keys(store).await?;
     Ok(())
 }
 
