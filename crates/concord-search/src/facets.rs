@@ -39,7 +39,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Cardinality, StrColumn};
+use tantivy::columnar::{Cardinality, StrColumn, Streamer};
 use tantivy::{DocId, Score, Searcher, SegmentReader};
 
 use crate::index::EVERYONE;
@@ -509,19 +509,6 @@ fn build_ordinals(
             })
         })
         .collect();
-    // Every (value, segment, segment ordinal), sorted by value.
-    let mut occurrences: Vec<(Vec<u8>, u32, u64)> = Vec::new();
-    for (segment, column) in columns.iter().enumerate() {
-        let Some(column) = column else {
-            continue;
-        };
-        let mut stream = column.dictionary().stream()?;
-        while stream.advance() {
-            occurrences.push((stream.key().to_vec(), segment as u32, stream.term_ord()));
-        }
-    }
-    occurrences.sort_unstable();
-
     let mut segment_maps: Vec<Vec<u32>> = columns
         .iter()
         .map(|column| vec![HIDDEN; column.as_ref().map_or(0, |column| column.num_terms())])
@@ -542,9 +529,16 @@ fn build_ordinals(
             let (viewer, value) = term.split_once(':')?;
             (viewer == EVERYONE || view == Some(viewer)).then(|| value.to_owned())
         };
+        // The visible terms (a few per member or branch), in value order.
+        let mut occurrences: Vec<(String, u32, u64)> = Vec::new();
+        merge_dictionaries(&columns, |term, segment, ordinal| {
+            if let Some(value) = visible(term) {
+                occurrences.push((value, segment, ordinal));
+            }
+        })?;
         let values: Vec<String> = occurrences
             .iter()
-            .filter_map(|(term, _, _)| visible(term))
+            .map(|(value, _, _)| value.clone())
             .collect::<BTreeSet<String>>()
             .into_iter()
             .collect();
@@ -553,8 +547,8 @@ fn build_ordinals(
             .enumerate()
             .map(|(index, value)| (value.as_str(), index as u32))
             .collect();
-        for (term, segment, ordinal) in &occurrences {
-            if let Some(global) = visible(term).and_then(|value| position.get(value.as_str())) {
+        for (value, segment, ordinal) in &occurrences {
+            if let Some(global) = position.get(value.as_str()) {
                 set(*segment, *ordinal, *global);
             }
         }
@@ -563,14 +557,16 @@ fn build_ordinals(
         (GlobalValues::Owned(values), view.is_some())
     } else {
         let mut first_occurrence: Vec<(u32, u64)> = Vec::new();
-        let mut previous: Option<&[u8]> = None;
-        for (term, segment, ordinal) in &occurrences {
-            if previous != Some(term.as_slice()) {
-                first_occurrence.push((*segment, *ordinal));
-                previous = Some(term.as_slice());
+        // The value last given a global ordinal, in a buffer reused for every value.
+        let mut previous: Vec<u8> = Vec::new();
+        merge_dictionaries(&columns, |term, segment, ordinal| {
+            if first_occurrence.is_empty() || previous.as_slice() != term {
+                first_occurrence.push((segment, ordinal));
+                previous.clear();
+                previous.extend_from_slice(term);
             }
-            set(*segment, *ordinal, first_occurrence.len() as u32 - 1);
-        }
+            set(segment, ordinal, first_occurrence.len() as u32 - 1);
+        })?;
         (
             GlobalValues::InDictionary {
                 columns,
@@ -585,6 +581,68 @@ fn build_ordinals(
         values,
         deduplicate,
     })
+}
+
+/// Calls `each(value, segment, segment ordinal)` for every term of every segment's dictionary,
+/// in value order (a value in several segments once per segment): a merge of the dictionaries,
+/// each already sorted, through a heap of their current terms. Sorting all the terms instead
+/// copied each and took 160 ms at a reload of a million distinct author names.
+fn merge_dictionaries(
+    columns: &[Option<StrColumn>],
+    mut each: impl FnMut(&[u8], u32, u64),
+) -> tantivy::Result<()> {
+    let mut streams = Vec::with_capacity(columns.len());
+    for (segment, column) in columns.iter().enumerate() {
+        if let Some(column) = column {
+            let mut stream = column.dictionary().stream()?;
+            if stream.advance() {
+                streams.push((segment as u32, stream));
+            }
+        }
+    }
+    // A binary min-heap of stream positions by current term, ties by segment.
+    let less = |streams: &[(u32, Streamer<'_>)], a: usize, b: usize| match (
+        streams.get(a),
+        streams.get(b),
+    ) {
+        (Some((segment_a, a)), Some((segment_b, b))) => {
+            (a.key(), *segment_a) < (b.key(), *segment_b)
+        }
+        _ => false,
+    };
+    let mut heap: Vec<usize> = (0..streams.len()).collect();
+    let sift_down = |streams: &[(u32, Streamer<'_>)], heap: &mut Vec<usize>, mut at: usize| loop {
+        let (left, right) = (2 * at + 1, 2 * at + 2);
+        let mut smallest = at;
+        for child in [left, right] {
+            if let (Some(&c), Some(&s)) = (heap.get(child), heap.get(smallest))
+                && less(streams, c, s)
+            {
+                smallest = child;
+            }
+        }
+        if smallest == at {
+            return;
+        }
+        heap.swap(at, smallest);
+        at = smallest;
+    };
+    for at in (0..heap.len() / 2).rev() {
+        sift_down(&streams, &mut heap, at);
+    }
+    while let Some(&top) = heap.first() {
+        let Some((segment, stream)) = streams.get_mut(top) else {
+            break;
+        };
+        each(stream.key(), *segment, stream.term_ord());
+        if !stream.advance() {
+            let last = heap.len() - 1;
+            heap.swap(0, last);
+            heap.pop();
+        }
+        sift_down(&streams, &mut heap, 0);
+    }
+    Ok(())
 }
 
 /// Counts the requested facets over every matching document (no scores needed).
