@@ -699,23 +699,31 @@ mod tests {
         assert!(merged.privacy.contact_home_member_only);
     }
 
-    #[test]
-    fn contact_kept_to_the_home_member_is_hidden_from_everyone_else() {
-        use crate::auth::{Grant, Role, Scope};
-        use crate::ids::StaffId;
-        let staff = |scope| Principal::Staff {
-            id: StaffId(9),
+    /// Staff of member 1 (the patrons' home) and consortium-wide staff.
+    fn home_staff() -> Principal {
+        staff_with(crate::auth::Scope::Member {
+            member: MemberId(1),
+        })
+    }
+
+    fn central_staff() -> Principal {
+        staff_with(crate::auth::Scope::Consortium)
+    }
+
+    fn staff_with(scope: crate::auth::Scope) -> Principal {
+        Principal::Staff {
+            id: crate::ids::StaffId(9),
             username: "s".into(),
-            grants: vec![Grant {
-                role: Role::ConsortiumAdmin,
+            grants: vec![crate::auth::Grant {
+                role: crate::auth::Role::ConsortiumAdmin,
                 scope,
             }],
-        };
-        let home = staff(Scope::Member {
-            member: MemberId(1),
-        });
-        let central = staff(Scope::Consortium);
-        let private = Patron {
+        }
+    }
+
+    /// A patron of member 1 with contact details kept to their own library.
+    fn private_patron() -> Patron {
+        Patron {
             email: Some("maria@example.org".into()),
             phone: Some("0117 496 0000".into()),
             date_of_birth: Some(Date::parse("d", "1990-02-03").unwrap()),
@@ -724,7 +732,13 @@ mod tests {
                 contact_home_member_only: true,
             },
             ..patron(1, "A1")
-        };
+        }
+    }
+
+    #[test]
+    fn contact_kept_to_the_home_member_is_hidden_from_everyone_else() {
+        let (home, central) = (home_staff(), central_staff());
+        let private = private_patron();
         assert!(private.contact_visible_to(&home));
         assert!(private.contact_visible_to(&Principal::Operator));
         assert!(private.contact_visible_to(&Principal::Patron {
@@ -748,30 +762,8 @@ mod tests {
 
     #[test]
     fn audit_documents_hide_contact_kept_to_the_home_member() {
-        use crate::auth::{Grant, Role, Scope};
-        use crate::ids::StaffId;
-        let staff = |scope| Principal::Staff {
-            id: StaffId(9),
-            username: "s".into(),
-            grants: vec![Grant {
-                role: Role::ConsortiumAdmin,
-                scope,
-            }],
-        };
-        let home = staff(Scope::Member {
-            member: MemberId(1),
-        });
-        let central = staff(Scope::Consortium);
-        let private = Patron {
-            email: Some("maria@example.org".into()),
-            phone: Some("0117 496 0000".into()),
-            date_of_birth: Some(Date::parse("d", "1990-02-03").unwrap()),
-            privacy: PrivacyChoices {
-                keep_reading_history: false,
-                contact_home_member_only: true,
-            },
-            ..patron(1, "A1")
-        };
+        let (home, central) = (home_staff(), central_staff());
+        let private = private_patron();
         let open = Patron {
             id: PatronId(2),
             email: Some("open@example.org".into()),

@@ -165,10 +165,7 @@ fn main() {
                         })
                     })
                     .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap())
-                    .collect()
+                joined(handles)
             });
             let elapsed = started.elapsed().as_secs_f64();
             report(
@@ -250,6 +247,14 @@ fn load_average() -> String {
         .unwrap_or_default()
 }
 
+/// Every client thread's latencies, once all have finished.
+fn joined(handles: Vec<std::thread::ScopedJoinHandle<'_, Vec<u64>>>) -> Vec<u64> {
+    handles
+        .into_iter()
+        .flat_map(|handle| handle.join().unwrap())
+        .collect()
+}
+
 /// How an evaluation is named in the report.
 fn name(evaluation: Evaluation) -> &'static str {
     match evaluation {
@@ -299,10 +304,7 @@ fn paced_run(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+        joined(handles)
     });
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
