@@ -70,6 +70,21 @@ pub(crate) struct Plan<'a> {
     pub parallel: bool,
 }
 
+impl Plan<'_> {
+    /// `task` over every range, on the search threads when the plan says so, in range order.
+    pub(crate) fn run<T: Send>(
+        &self,
+        executor: &Executor,
+        task: impl Fn(DocRange) -> tantivy::Result<T> + Sync,
+    ) -> tantivy::Result<Vec<T>> {
+        if self.parallel && self.ranges.len() > 1 {
+            executor.map(task, self.ranges.iter().cloned())
+        } else {
+            self.ranges.iter().cloned().map(task).collect()
+        }
+    }
+}
+
 impl Drop for Plan<'_> {
     fn drop(&mut self) {
         self.in_flight.fetch_sub(1, AtomicOrdering::Relaxed);
@@ -131,17 +146,7 @@ pub(crate) fn search<C: Collector>(
         }
         Ok(child.harvest())
     };
-    let fruits = if plan.parallel && plan.ranges.len() > 1 {
-        parallelism
-            .executor
-            .map(collect, plan.ranges.iter().cloned())?
-    } else {
-        plan.ranges
-            .iter()
-            .cloned()
-            .map(collect)
-            .collect::<tantivy::Result<_>>()?
-    };
+    let fruits = plan.run(&parallelism.executor, collect)?;
     collector.merge_fruits(fruits)
 }
 

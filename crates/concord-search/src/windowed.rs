@@ -126,15 +126,7 @@ pub(crate) fn search(
             .collect();
         Ok((count, best, child.harvest()))
     };
-    let fruits: Vec<Found> = if plan.parallel && plan.ranges.len() > 1 {
-        parallelism.executor.map(run, plan.ranges.iter().cloned())?
-    } else {
-        plan.ranges
-            .iter()
-            .cloned()
-            .map(run)
-            .collect::<tantivy::Result<_>>()?
-    };
+    let fruits: Vec<Found> = plan.run(&parallelism.executor, run)?;
     let mut total = 0;
     let mut best = Vec::new();
     let mut facet_fruits = Vec::with_capacity(fruits.len());
