@@ -14,6 +14,8 @@
 //! sets the threads one search may use (default: one per core). CONCORD_BENCH_RELOADS (10) is
 //! how many small commits the reload test makes on a hard-linked copy of the index (0 skips).
 //! CONCORD_BENCH_POSTGRES_QUERIES=30,100 limits the PostgreSQL searches (1 client, 20 clients).
+//! CONCORD_BENCH_QUERIES=titles searches for one to three words from real titles instead of
+//! the 40 most frequent title words alone (the default, "frequent").
 //! CONCORD_BENCH_EVALUATIONS (general,fastest) chooses which evaluations the tantivy runs use:
 //! tantivy's query scorers for every search, and the windowed evaluation of plain keyword
 //! searches ("windowed" in the report), both on the same index in the same run.
@@ -112,8 +114,24 @@ fn main() {
         index.cached_bytes() / 1_000_000
     );
 
-    let words = query_words(&templates);
-    println!("query words: {}", words.join(" "));
+    // CONCORD_BENCH_QUERIES=frequent (the default): the 40 most frequent title words alone,
+    // the broadest single words; =titles: 400 searches of one to three words taken from real
+    // titles, as patrons type them.
+    let words = match std::env::var("CONCORD_BENCH_QUERIES").as_deref() {
+        Ok("titles") => title_queries(&templates),
+        Ok("frequent") | Err(_) => query_words(&templates),
+        Ok(other) => panic!("CONCORD_BENCH_QUERIES: unknown query set {other}"),
+    };
+    println!("query words: {}", words.join(" | "));
+    let hits: u64 = words
+        .iter()
+        .map(|word| index.search(&bench_request(word)).unwrap().total)
+        .sum();
+    println!(
+        "{} queries, {} matching bibs each on average",
+        words.len(),
+        hits / words.len().max(1) as u64
+    );
 
     // tantivy, one client then twenty.
     // CONCORD_BENCH_CLIENTS=1 runs the single-client part only (for profiling).
@@ -445,6 +463,31 @@ fn collect_files(directory: &Path, files: &mut Vec<PathBuf>) {
             files.push(path);
         }
     }
+}
+
+/// 400 searches of one to three consecutive words (of three letters or more) from the titles of
+/// templates picked at random, with a fixed seed.
+fn title_queries(templates: &[BibDocument]) -> Vec<String> {
+    let mut random = concord_search::bench::SplitMix64::new(0x71_7e5);
+    let mut queries = Vec::new();
+    while queries.len() < 400 {
+        let Some(template) = templates.get(random.below(templates.len())) else {
+            break;
+        };
+        let words: Vec<String> = template
+            .title
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| word.chars().count() >= 3)
+            .map(str::to_lowercase)
+            .collect();
+        if words.is_empty() {
+            continue;
+        }
+        let length = (1 + random.below(3)).min(words.len());
+        let start = random.below(words.len() - length + 1);
+        queries.push(words[start..start + length].join(" "));
+    }
+    queries
 }
 
 /// The 40 most frequent title words of four letters or more: realistic, varied hit counts.
