@@ -157,6 +157,45 @@ impl Format {
         }
     }
 
+    /// The words a patron adds to a search to ask for this format ("dvd", "large print",
+    /// "audiobook"), in English, the catalogue's main language; empty when there are none.
+    pub fn search_words(self) -> &'static str {
+        match self {
+            Format::Book => "book",
+            Format::Ebook => "ebook electronic book",
+            Format::LargePrint => "large print book",
+            Format::Braille => "braille",
+            Format::AudiobookCd => "audiobook audio book cd",
+            Format::AudiobookCassette => "audiobook audio book cassette",
+            Format::AudiobookOnline => "audiobook audio book online",
+            Format::SpokenWordRecording => "spoken word recording",
+            Format::MusicCd => "music cd",
+            Format::MusicVinyl => "music vinyl lp record",
+            Format::MusicCassette => "music cassette",
+            Format::MusicOnline => "music online",
+            Format::MusicRecording => "music recording",
+            Format::MusicScore => "music score sheet",
+            Format::Dvd => "dvd video film",
+            Format::BluRay => "bluray blu ray video film",
+            Format::Vhs => "vhs videocassette video film",
+            Format::VideoOnline => "video film online streaming",
+            Format::Video => "video film",
+            Format::Map => "map atlas",
+            Format::Serial => "journal magazine periodical serial",
+            Format::Ejournal => "ejournal electronic journal online",
+            Format::Website => "website",
+            Format::Database => "database",
+            Format::Software => "software computer game",
+            Format::Kit => "kit",
+            Format::MixedMaterials => "archive",
+            Format::VisualMaterial => "picture poster photograph",
+            Format::Object => "object",
+            Format::Manuscript => "manuscript",
+            Format::Microform => "microform microfilm microfiche",
+            Format::Other => "",
+        }
+    }
+
     /// The format with this code, if any.
     pub fn from_code(code: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|format| format.code() == code)

@@ -467,6 +467,68 @@ fn identifiers_and_call_numbers() {
 }
 
 #[test]
+fn a_format_is_found_by_the_words_patrons_use_for_it() {
+    let catalogue = catalogue();
+    let mut checked = 0;
+    for format in Format::ALL {
+        let Some(word) = format
+            .search_words()
+            .split(' ')
+            .next()
+            .filter(|w| !w.is_empty())
+        else {
+            continue;
+        };
+        // The bibs of the format that the consortium view shows.
+        let of_format: BTreeSet<i64> = catalogue
+            .documents
+            .iter()
+            .filter(|document| document.format == format)
+            .filter(|document| {
+                document.holdings.is_empty()
+                    || document.holdings.iter().any(|h| h.visible_outside_member)
+            })
+            .map(|document| document.bib_id)
+            .collect();
+        if of_format.is_empty() {
+            continue;
+        }
+        let found = all_ids(&catalogue, &request(word));
+        assert!(
+            of_format.is_subset(&found),
+            "{word}: {:?}",
+            of_format.difference(&found)
+        );
+        checked += 1;
+    }
+    assert!(checked >= 4, "{checked} formats in the fixtures");
+    // With other words, as Maria types "pride prejudice dvd": the format narrows the search to
+    // (at least) the matches of that format.
+    let concertos = all_ids(&catalogue, &request("concerto"));
+    let format_of: HashMap<i64, Format> = catalogue
+        .documents
+        .iter()
+        .map(|document| (document.bib_id, document.format))
+        .collect();
+    let mut by_format: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
+    for id in &concertos {
+        let format = format_of[id];
+        by_format.entry(format.code()).or_default().insert(*id);
+    }
+    assert!(by_format.len() >= 2, "{by_format:?}");
+    for (code, ids) in by_format {
+        let word = Format::from_code(code).unwrap().search_words();
+        let Some(word) = word.split(' ').next().filter(|w| !w.is_empty()) else {
+            continue;
+        };
+        let narrowed = all_ids(&catalogue, &request(&format!("concerto {word}")));
+        assert!(ids.is_subset(&narrowed), "concerto {word}");
+        assert!(narrowed.is_subset(&concertos), "concerto {word}");
+        assert!(narrowed.len() < concertos.len(), "concerto {word}");
+    }
+}
+
+#[test]
 fn folding_and_stemming() {
     let catalogue = catalogue();
     let search = |query: &str| all_ids(&catalogue, &request(query));

@@ -48,6 +48,15 @@ pub enum SearchError {
 /// The prefix of the commit payload that records the applied change-log sequence number.
 const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 
+/// What the documents of this version hold; saved with every commit beside the sequence number.
+/// An index whose documents were made by another version counts as having applied nothing, so
+/// the change-log follower remakes every document (a rebuild does the same at once). Raise it
+/// whenever [`tantivy_document`] indexes something new. Version 2 added the format's words.
+const DOCUMENTS_VERSION: u32 = 2;
+
+/// The payload part that records [`DOCUMENTS_VERSION`].
+const DOCUMENTS_PAYLOAD: &str = " documents=";
+
 /// The viewer marker for values every member may see.
 pub(crate) const EVERYONE: &str = "*";
 
@@ -395,8 +404,7 @@ impl SearchIndex {
         Ok(metas
             .payload
             .as_deref()
-            .and_then(|payload| payload.strip_prefix(CHANGE_SEQ_PAYLOAD))
-            .and_then(|seq| seq.parse().ok())
+            .and_then(applied_in_payload)
             .unwrap_or(0))
     }
 
@@ -448,7 +456,9 @@ impl Indexer {
     /// Makes the changes durable together with the change-log sequence number they reach.
     pub fn commit_with_change_seq(&mut self, seq: i64) -> Result<(), SearchError> {
         let mut prepared = self.writer.prepare_commit()?;
-        prepared.set_payload(&format!("{CHANGE_SEQ_PAYLOAD}{seq}"));
+        prepared.set_payload(&format!(
+            "{CHANGE_SEQ_PAYLOAD}{seq}{DOCUMENTS_PAYLOAD}{DOCUMENTS_VERSION}"
+        ));
         prepared.commit()?;
         Ok(())
     }
@@ -469,6 +479,16 @@ pub(crate) fn holding_display(holding: &crate::document::Holding) -> String {
         holding.status,
         u8::from(holding.visible_outside_member)
     )
+}
+
+/// The sequence number a commit payload records, when its documents are of this version.
+fn applied_in_payload(payload: &str) -> Option<i64> {
+    let (seq, version) = payload
+        .strip_prefix(CHANGE_SEQ_PAYLOAD)?
+        .split_once(DOCUMENTS_PAYLOAD)?;
+    (version.parse::<u32>().ok()? == DOCUMENTS_VERSION)
+        .then(|| seq.parse().ok())
+        .flatten()
 }
 
 fn viewer_value(viewer: &str, value: &str) -> String {
@@ -532,6 +552,12 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
         .chain(&document.issns);
     for text in own_keyword_text {
         doc.add_text(fields.keywords, text);
+    }
+    // Patrons type the format with the title ("pride prejudice dvd", "large print"), and a
+    // record's own text often does not say it.
+    let format_words = document.format.search_words();
+    if !format_words.is_empty() {
+        doc.add_text(fields.keywords, format_words);
     }
     let language_field = document.language.as_deref().and_then(|language| {
         fields
@@ -624,5 +650,28 @@ mod tests {
         drop(index);
         let reopened = SearchIndex::open_or_create(directory.path()).unwrap();
         assert_eq!(reopened.applied_change_seq().unwrap(), 42);
+    }
+
+    #[test]
+    fn documents_of_another_version_count_as_nothing_applied() {
+        let directory = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open_or_create(directory.path()).unwrap();
+        for (payload, applied) in [
+            // Before documents had a version, and an older version: remade from the log.
+            ("change_seq=42".to_owned(), 0),
+            (
+                format!("change_seq=42 documents={}", DOCUMENTS_VERSION - 1),
+                0,
+            ),
+            (format!("change_seq=42 documents={DOCUMENTS_VERSION}"), 42),
+            ("something else".to_owned(), 0),
+        ] {
+            let mut indexer = index.indexer(1, 15_000_000).unwrap();
+            let mut prepared = indexer.writer.prepare_commit().unwrap();
+            prepared.set_payload(&payload);
+            prepared.commit().unwrap();
+            indexer.finish().unwrap();
+            assert_eq!(index.applied_change_seq().unwrap(), applied, "{payload}");
+        }
     }
 }
