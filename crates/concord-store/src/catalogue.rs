@@ -2,7 +2,8 @@
 //! import batches, and the change log the search index follows.
 
 use concord_domain::catalogue::{
-    BibSummary, Identifier, IdentifierKind, ItemStatus, normalise_words,
+    BibSummary, Identifier, IdentifierKind, ItemStatus, filing_title_key_of_stored,
+    title_lookup_keys,
 };
 use concord_domain::codes::{Barcode, Code};
 use concord_domain::ids::{AuthorityId, BibId, BibMergeId, BranchId, ItemId, MemberId};
@@ -19,6 +20,8 @@ pub struct BibRow {
     pub id: BibId,
     pub summary: BibSummary,
     pub match_key: Option<String>,
+    /// The filing title normalised (`filing_title_key`), which staff title lookups scan.
+    pub title_key: String,
     /// UTF-8 ISO 2709 without holdings fields.
     #[serde(skip)]
     pub marc: Vec<u8>,
@@ -30,7 +33,7 @@ pub struct BibRow {
     pub updated_at: i64,
 }
 
-const BIB_COLUMNS: &str = "id, record_type, bibliographic_level, title, author, publication_year, match_key, marc, source_member_id, source_record_id, withdrawn, version, created_at, updated_at";
+const BIB_COLUMNS: &str = "id, record_type, bibliographic_level, title, author, publication_year, match_key, title_key, marc, source_member_id, source_record_id, withdrawn, version, created_at, updated_at";
 
 fn first_char(value: &str) -> char {
     value.chars().next().unwrap_or(' ')
@@ -51,6 +54,8 @@ fn bib_from_row(row: &AnyRow) -> StoreResult<BibRow> {
             publication_year: opt_int(row, "publication_year")?.and_then(|y| i32::try_from(y).ok()),
         },
         match_key: opt_text(row, "match_key")?,
+        // Filled in when the store opens for rows older than the column.
+        title_key: opt_text(row, "title_key")?.unwrap_or_default(),
         marc: blob(row, "marc")?,
         source_member: opt_int(row, "source_member_id")?.map(MemberId),
         source_record_id: text(row, "source_record_id")?,
@@ -80,7 +85,7 @@ pub async fn insert_bib(conn: &mut AnyConnection, bib: &BibRow) -> StoreResult<(
     .bind(bib.version)
     .bind(bib.created_at)
     .bind(bib.updated_at)
-    .bind(normalise_words(&bib.summary.title))
+    .bind(&bib.title_key)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -95,7 +100,7 @@ pub(crate) async fn fill_title_keys(store: &crate::Store) -> StoreResult<()> {
     let mut filled: u64 = 0;
     loop {
         let mut tx = store.write().await?;
-        let rows = sqlx::query("SELECT id, title FROM bib WHERE title_key IS NULL LIMIT $1")
+        let rows = sqlx::query("SELECT id, title, marc FROM bib WHERE title_key IS NULL LIMIT $1")
             .bind(TITLE_KEY_BATCH)
             .fetch_all(&mut *tx)
             .await?;
@@ -105,7 +110,10 @@ pub(crate) async fn fill_title_keys(store: &crate::Store) -> StoreResult<()> {
         for row in &rows {
             sqlx::query("UPDATE bib SET title_key = $2 WHERE id = $1")
                 .bind(int(row, "id")?)
-                .bind(normalise_words(&text(row, "title")?))
+                .bind(filing_title_key_of_stored(
+                    &blob(row, "marc")?,
+                    &text(row, "title")?,
+                ))
                 .execute(&mut *tx)
                 .await?;
         }
@@ -118,15 +126,22 @@ pub(crate) async fn fill_title_keys(store: &crate::Store) -> StoreResult<()> {
     Ok(())
 }
 
+/// A bib's columns derived from its record: summary and keys.
+pub struct DerivedColumns<'a> {
+    pub summary: &'a BibSummary,
+    pub match_key: Option<&'a str>,
+    pub title_key: &'a str,
+}
+
 /// Saves a new version of a bib's record (the MARC editor) and its derived columns.
 pub async fn update_bib_record(
     conn: &mut AnyConnection,
     id: BibId,
-    summary: &BibSummary,
-    match_key: Option<&str>,
+    derived: &DerivedColumns<'_>,
     marc: &[u8],
     now: i64,
 ) -> StoreResult<()> {
+    let summary = derived.summary;
     sqlx::query(
         "UPDATE bib SET record_type = $2, bibliographic_level = $3, title = $4, author = $5, publication_year = $6,
              match_key = $7, marc = $8, version = version + 1, updated_at = $9, title_key = $10 WHERE id = $1",
@@ -137,10 +152,10 @@ pub async fn update_bib_record(
     .bind(&summary.title)
     .bind(&summary.author)
     .bind(summary.publication_year.map(i64::from))
-    .bind(match_key)
+    .bind(derived.match_key)
     .bind(marc.to_vec())
     .bind(now)
-    .bind(normalise_words(&summary.title))
+    .bind(derived.title_key)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -212,31 +227,40 @@ pub async fn recent_bibs(conn: &mut AnyConnection, limit: i64) -> StoreResult<Ve
     rows.iter().map(bib_from_row).collect()
 }
 
-/// Live bibs whose title starts with `prefix`, compared as the domain's `normalise_words` puts
-/// them (case, accents and punctuation ignored, in every script), by an indexed range scan of
-/// the titles' keys. A staff lookup for a record they can name, not discovery search.
+/// Live bibs whose filing title (without a leading article the record marks as non-filing)
+/// starts with `prefix`, typed with or without such an article, compared as the domain's
+/// `normalise_words` puts them (case, accents and punctuation ignored, in every script), by
+/// indexed range scans of the titles' keys. A staff lookup for a record they can name, not
+/// discovery search.
 pub async fn bibs_by_title_prefix(
     conn: &mut AnyConnection,
     prefix: &str,
     limit: i64,
 ) -> StoreResult<Vec<BibRow>> {
-    let start = normalise_words(prefix);
-    if start.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Every key that starts with `start` sorts from `start` up to `start` followed by the
-    // highest code point, which no title key holds.
-    let end = format!("{start}\u{10FFFF}");
     let sql = format!(
         "SELECT {BIB_COLUMNS} FROM bib WHERE withdrawn = 0 AND title_key >= $1 AND title_key < $2 ORDER BY title_key, id LIMIT $3"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(start)
-        .bind(end)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter().map(bib_from_row).collect()
+    let mut found: Vec<BibRow> = Vec::new();
+    for start in title_lookup_keys(prefix) {
+        // Every key that starts with `start` sorts from `start` up to `start` followed by the
+        // highest code point, which no title key holds.
+        let end = format!("{start}\u{10FFFF}");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(&start)
+            .bind(end)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in &rows {
+            let bib = bib_from_row(row)?;
+            if !found.iter().any(|seen| seen.id == bib.id) {
+                found.push(bib);
+            }
+        }
+    }
+    found.sort_by(|a, b| a.title_key.cmp(&b.title_key).then(a.id.cmp(&b.id)));
+    found.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(found)
 }
 
 pub async fn replace_identifiers(

@@ -49,6 +49,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_bib_title_key.sql"),
         postgres: include_str!("../migrations/postgres/0007_bib_title_key.sql"),
     },
+    Migration {
+        version: 8,
+        name: "bib_filing_title_key",
+        sqlite: include_str!("../migrations/sqlite/0008_bib_filing_title_key.sql"),
+        postgres: include_str!("../migrations/postgres/0008_bib_filing_title_key.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {

@@ -201,12 +201,13 @@ fn fold_accent(c: char) -> char {
     }
 }
 
-/// The normalised title/author/date/format key used when no identifier matches:
-/// `title|author surname|year|leader 06-07`. Non-filing characters (245 second indicator) are
-/// skipped so that "The hobbit" and "Hobbit" agree. `None` without a title: a record with no
-/// title must never merge on a key.
-pub fn match_key(record: &Record) -> Option<String> {
-    let field = record.field("245")?;
+/// The title as catalogues file it, normalised: 245 $a $b $n $p without the non-filing characters
+/// its second indicator counts ("The hobbit" files as "hobbit"), through [`normalise_words`].
+/// Empty without a title.
+pub fn filing_title_key(record: &Record) -> String {
+    let Some(field) = record.field("245") else {
+        return String::new();
+    };
     let skip = field.indicator2.to_digit(10).unwrap_or(0) as usize;
     let raw_title: String = field
         .subfields
@@ -215,7 +216,48 @@ pub fn match_key(record: &Record) -> Option<String> {
         .map(|subfield| subfield.value.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    let title = normalise_words(raw_title.get(skip..).unwrap_or(&raw_title));
+    normalise_words(raw_title.get(skip..).unwrap_or(&raw_title))
+}
+
+/// The filing-title key of a record stored as ISO 2709 ([`filing_title_key`]), or, when it
+/// cannot be read, `title` normalised.
+pub fn filing_title_key_of_stored(marc: &[u8], title: &str) -> String {
+    match concord_marc::read_iso2709(marc).next() {
+        Some(Ok(record)) if record.field("245").is_some() => filing_title_key(&record),
+        _ => normalise_words(title),
+    }
+}
+
+/// Leading words that are articles in the catalogue's main languages: a staff member may type
+/// them ("the hob") where the record files without them.
+const ARTICLES: [&str; 24] = [
+    "the", "a", "an", "le", "la", "les", "l", "un", "une", "der", "die", "das", "den", "ein",
+    "eine", "el", "los", "las", "il", "lo", "gli", "i", "uno", "una",
+];
+
+/// The filing-title keys to look a typed title up by: the typed text normalised, and the same
+/// without a leading article, so that "the hob" and "hobbit" both find "The hobbit" (which
+/// files as "hobbit") and "die hard" still finds "Die hard" (which files as itself).
+pub fn title_lookup_keys(typed: &str) -> Vec<String> {
+    let key = normalise_words(typed);
+    let mut keys = Vec::new();
+    if let Some((first, rest)) = key.split_once(' ')
+        && ARTICLES.contains(&first)
+    {
+        keys.push(rest.to_owned());
+    }
+    if !key.is_empty() {
+        keys.push(key);
+    }
+    keys
+}
+
+/// The normalised title/author/date/format key used when no identifier matches:
+/// `title|author surname|year|leader 06-07`. Non-filing characters (245 second indicator) are
+/// skipped so that "The hobbit" and "Hobbit" agree. `None` without a title: a record with no
+/// title must never merge on a key.
+pub fn match_key(record: &Record) -> Option<String> {
+    let title = filing_title_key(record);
     if title.is_empty() {
         return None;
     }
@@ -365,6 +407,39 @@ mod tests {
             expected,
             "{fields:?}"
         );
+    }
+
+    #[test]
+    fn titles_file_without_their_non_filing_characters() {
+        let hobbit = record(
+            &[(
+                "245",
+                '1',
+                '4',
+                &[('a', "The Hobbit, or, There and back again.")],
+            )],
+            None,
+        );
+        assert_eq!(filing_title_key(&hobbit), "hobbit or there and back again");
+        let die_hard = record(&[("245", '1', '0', &[('a', "Die hard")])], None);
+        assert_eq!(filing_title_key(&die_hard), "die hard");
+        assert_eq!(filing_title_key(&record(&[], None)), "");
+        let stored = concord_marc::to_iso2709(&hobbit).unwrap();
+        assert_eq!(
+            filing_title_key_of_stored(&stored, "ignored"),
+            "hobbit or there and back again"
+        );
+        assert_eq!(filing_title_key_of_stored(b"not marc", "Étude"), "etude");
+    }
+
+    #[test]
+    fn typed_titles_are_looked_up_with_and_without_a_leading_article() {
+        assert_eq!(title_lookup_keys("The Hob"), ["hob", "the hob"]);
+        assert_eq!(title_lookup_keys("L'étranger"), ["etranger", "l etranger"]);
+        assert_eq!(title_lookup_keys("die hard"), ["hard", "die hard"]);
+        assert_eq!(title_lookup_keys("hobbit"), ["hobbit"]);
+        assert_eq!(title_lookup_keys("the"), ["the"]);
+        assert!(title_lookup_keys(" %! ").is_empty());
     }
 
     #[test]

@@ -7,7 +7,9 @@ use concord_domain::auth::{Action, Principal, authorise};
 use concord_domain::catalogue::holdings::{HoldingDraft, HoldingsMapping, format_price, holdings};
 use concord_domain::catalogue::identifiers::identifiers;
 use concord_domain::catalogue::lines::parse_line_format;
-use concord_domain::catalogue::{ItemStatus, Probe, match_key, match_probes, summarise};
+use concord_domain::catalogue::{
+    ItemStatus, Probe, filing_title_key, match_key, match_probes, summarise,
+};
 use concord_domain::codes::{Barcode, Code};
 use concord_domain::ids::{BibId, BibMergeId, BranchId, ItemId, MemberId};
 use concord_domain::org::{Branch, Member};
@@ -326,6 +328,7 @@ async fn import_one(
                 id: BibId(ctx.new_id()),
                 summary,
                 match_key: key,
+                title_key: filing_title_key(&bib_record),
                 marc,
                 source_member: Some(member.id),
                 source_record_id: source_record_id.clone(),
@@ -581,8 +584,14 @@ pub async fn update_record(
     let before_record = stored_record(&before)?;
     let summary = summarise(&record);
     let key = match_key(&record);
+    let title_key = filing_title_key(&record);
     let now = ctx.now();
-    store::update_bib_record(&mut tx, id, &summary, key.as_deref(), &marc, now).await?;
+    let derived = store::DerivedColumns {
+        summary: &summary,
+        match_key: key.as_deref(),
+        title_key: &title_key,
+    };
+    store::update_bib_record(&mut tx, id, &derived, &marc, now).await?;
     store::replace_identifiers(&mut tx, id, &identifiers(&record)).await?;
     store::log_change(&mut tx, "bib", id.0, now).await?;
     let after = store::bib(&mut tx, id)
@@ -1019,6 +1028,7 @@ pub async fn undo_merge(
                 id: BibId(ctx.new_id()),
                 summary: summarise(&record),
                 match_key: match_key(&record),
+                title_key: filing_title_key(&record),
                 marc: marc.clone(),
                 source_member: merge.member,
                 source_record_id: merge.source_record_id.clone(),

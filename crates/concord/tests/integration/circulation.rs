@@ -67,6 +67,7 @@ pub async fn circulation_fixture(ctx: &Context) -> BibId {
                 publication_year: Some(1937),
             },
             match_key: None,
+            title_key: "hobbit".into(),
             marc: Vec::new(),
             source_member: None,
             source_record_id: "test-1".into(),
