@@ -359,6 +359,38 @@ fn hidden_items_stay_in_their_members_view() {
 }
 
 #[test]
+fn members_that_hide_nothing_share_the_consortium_visible_sets() {
+    let catalogue = catalogue();
+    let index = &catalogue.index;
+    let searcher = index.generation().searcher.clone();
+    let field = index.fields.visible_to;
+    let sets = |view| {
+        index
+            .visibility
+            .segment_sets(&searcher, field, view)
+            .unwrap()
+    };
+    let everyone = sets(None);
+    // A and B keep nothing from other members; C keeps items in every segment.
+    for member in ["A", "B"] {
+        let shared = sets(Some(member));
+        assert!(
+            shared
+                .iter()
+                .zip(&everyone)
+                .all(|(a, b)| std::sync::Arc::ptr_eq(a, b)),
+            "{member}"
+        );
+    }
+    let own = sets(Some("C"));
+    assert!(
+        own.iter()
+            .zip(&everyone)
+            .all(|(a, b)| !std::sync::Arc::ptr_eq(a, b) && a.len() > b.len())
+    );
+}
+
+#[test]
 fn member_view_ranks_its_own_holdings_first() {
     let catalogue = catalogue();
     let mut search = request("concerto");
