@@ -359,6 +359,29 @@ fn hidden_items_stay_in_their_members_view() {
 }
 
 #[test]
+fn pages_end_at_the_result_window_without_allocating_for_deeper_ones() {
+    use crate::searcher::{Evaluation, MAX_RESULT_WINDOW};
+    let catalogue = catalogue();
+    for evaluation in [Evaluation::Fastest, Evaluation::General] {
+        let mut last = request("music");
+        last.page_size = 20;
+        last.page = MAX_RESULT_WINDOW / 20 - 1;
+        let found = catalogue.index.search_with(&last, evaluation).unwrap();
+        assert!(found.total > 0 && found.hits.is_empty());
+        for page in [MAX_RESULT_WINDOW / 20, usize::MAX / 2, usize::MAX] {
+            let mut deeper = last.clone();
+            deeper.page = page;
+            assert!(matches!(
+                catalogue.index.search_with(&deeper, evaluation),
+                Err(crate::index::SearchError::BeyondResultWindow(
+                    MAX_RESULT_WINDOW
+                ))
+            ));
+        }
+    }
+}
+
+#[test]
 fn members_that_hide_nothing_share_the_consortium_visible_sets() {
     let catalogue = catalogue();
     let index = &catalogue.index;

@@ -43,6 +43,9 @@ pub enum SearchError {
     /// The index directory could not be opened.
     #[error("search index directory: {0}")]
     Directory(#[from] tantivy::directory::error::OpenDirectoryError),
+    /// The page asked for lies beyond the results a search pages through.
+    #[error("only the first {0} results of a search can be paged to")]
+    BeyondResultWindow(usize),
 }
 
 /// The prefix of the commit payload that records the applied change-log sequence number.

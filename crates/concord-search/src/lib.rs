@@ -27,8 +27,8 @@ mod windowed;
 pub use document::{BibDocument, Holding, document_from_record};
 pub use index::{Indexer, SearchError, SearchIndex};
 pub use searcher::{
-    Evaluation, FacetCount, FacetField, MemberHoldings, SearchHit, SearchRequest, SearchResponse,
-    SortOrder,
+    Evaluation, FacetCount, FacetField, MAX_RESULT_WINDOW, MemberHoldings, SearchHit,
+    SearchRequest, SearchResponse, SortOrder,
 };
 
 #[cfg(test)]

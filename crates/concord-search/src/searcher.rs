@@ -21,6 +21,11 @@ use crate::facets::{FacetCounter, top_values};
 use crate::index::{SearchError, SearchIndex, normalised_key};
 use crate::windowed::{PlainQuery, ScoredTerm};
 
+/// How far a search pages: the hits of a page must lie within the first this many results (the
+/// total and facets still count every match). Deeper pages would have each search keep that
+/// many candidates; a patron narrows the search long before.
+pub const MAX_RESULT_WINDOW: usize = 10_000;
+
 /// The value of the `available_now` facet.
 pub const AVAILABLE: &str = "available";
 
@@ -254,6 +259,10 @@ impl SearchIndex {
         request: &SearchRequest,
         evaluation: Evaluation,
     ) -> Result<SearchResponse, SearchError> {
+        let page_size = request.page_size.max(1);
+        if request.page.saturating_add(1).saturating_mul(page_size) > MAX_RESULT_WINDOW {
+            return Err(SearchError::BeyondResultWindow(MAX_RESULT_WINDOW));
+        }
         let query = self.build_query(request);
         let generation = self.generation();
         let searcher = &generation.searcher;
@@ -272,7 +281,6 @@ impl SearchIndex {
         let visible = self
             .visibility
             .segment_sets(searcher, self.fields.visible_to, view)?;
-        let page_size = request.page_size.max(1);
         let top = TopDocs::with_limit(page_size).and_offset(request.page * page_size);
         let plain = match (request.sort, evaluation) {
             (SortOrder::Relevance, Evaluation::Fastest) => self.plain_query(request),

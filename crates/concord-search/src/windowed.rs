@@ -326,7 +326,7 @@ impl Best {
     fn new(limit: usize) -> Best {
         Best {
             limit,
-            heap: BinaryHeap::with_capacity(limit.saturating_add(1)),
+            heap: BinaryHeap::with_capacity(limit.min(1024) + 1),
         }
     }
 

@@ -11,7 +11,7 @@ use concord_domain::ErrorCode;
 use concord_domain::FieldError;
 use concord_domain::codes::Code;
 use concord_domain::ids::BibId;
-use concord_search::{FacetField, SearchRequest, SearchResponse, SortOrder};
+use concord_search::{FacetField, MAX_RESULT_WINDOW, SearchRequest, SearchResponse, SortOrder};
 use serde::Serialize;
 
 use super::SharedState;
@@ -128,6 +128,14 @@ impl SearchParams {
                     }
                 }
             }
+        }
+        if params.page.saturating_mul(params.page_size) > MAX_RESULT_WINDOW {
+            errors.push(FieldError::new(
+                "page",
+                format!(
+                    "only the first {MAX_RESULT_WINDOW} results can be paged to; narrow the search with more words or a facet"
+                ),
+            ));
         }
         if errors.is_empty() {
             Ok(params)
@@ -491,5 +499,22 @@ mod tests {
         ]))
         .unwrap_err();
         assert_eq!(error.fields.len(), 3, "{error:?}");
+    }
+
+    #[test]
+    fn pages_reach_the_first_ten_thousand_results() {
+        let last = SearchParams::parse(&pairs(&[("page", "100"), ("page_size", "100")]));
+        assert!(last.is_ok());
+        for (page, size) in [
+            ("101", "100"),
+            ("501", "20"),
+            ("18446744073709551615", "100"),
+        ] {
+            let error =
+                SearchParams::parse(&pairs(&[("page", page), ("page_size", size)])).unwrap_err();
+            assert_eq!(error.fields.len(), 1, "{error:?}");
+            assert_eq!(error.fields[0].field, "page");
+            assert!(error.fields[0].reason.contains("10000"), "{error:?}");
+        }
     }
 }

@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::get;
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::org::Member;
-use concord_search::{FacetField, SearchResponse, SortOrder};
+use concord_search::{FacetField, MAX_RESULT_WINDOW, SearchResponse, SortOrder};
 use maud::{Markup, html};
 
 use super::auth::Auth;
@@ -285,8 +285,10 @@ fn pagination(
     params: &SearchParams,
     total: u64,
 ) -> Markup {
+    // Pages reach as far as a search pages (the total still counts every match).
     let pages = usize::try_from(total)
         .unwrap_or(usize::MAX)
+        .min(MAX_RESULT_WINDOW)
         .div_ceil(params.page_size)
         .max(1);
     let at = |page: usize| {
