@@ -91,6 +91,30 @@ pub async fn insert_bib(conn: &mut AnyConnection, bib: &BibRow) -> StoreResult<(
     Ok(())
 }
 
+/// The bibs with an item of `member` at one of `locations`.
+pub async fn bibs_with_items_at(
+    conn: &mut AnyConnection,
+    member: MemberId,
+    locations: &[Code],
+) -> StoreResult<Vec<BibId>> {
+    let mut bibs = Vec::new();
+    for location in locations {
+        let rows = sqlx::query(
+            "SELECT DISTINCT bib_id FROM item WHERE member_id = $1 AND shelving_location = $2",
+        )
+        .bind(member.0)
+        .bind(location.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            bibs.push(BibId(int(row, "bib_id")?));
+        }
+    }
+    bibs.sort_unstable();
+    bibs.dedup();
+    Ok(bibs)
+}
+
 /// How many bibs [`fill_title_keys`] keys per transaction.
 const TITLE_KEY_BATCH: i64 = 1000;
 

@@ -1505,3 +1505,100 @@ async fn title_lookup_ignores_case_accents_and_punctuation_on_every_engine() {
         }
     }
 }
+
+#[tokio::test]
+async fn hidden_locations_and_the_bibs_they_touch_on_every_engine() {
+    use concord_domain::catalogue::{BibSummary, ItemStatus};
+    use concord_domain::ids::{BibId, ItemId};
+
+    use crate::catalogue::{self, BibRow, ItemRow};
+
+    let code = |text: &str| Code::parse("code", text).unwrap();
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let mut tx = store.write().await.unwrap();
+        let a = org::insert_member(&mut tx, MemberId(1), &member("a"), NOW)
+            .await
+            .unwrap();
+        let b = org::insert_member(&mut tx, MemberId(2), &member("b"), NOW)
+            .await
+            .unwrap();
+        let a1 = org::insert_branch(&mut tx, BranchId(11), a.id, &branch("a1"), NOW)
+            .await
+            .unwrap();
+        for (id, location) in [(101, Some("LOCAL")), (102, Some("STACKS")), (103, None)] {
+            let bib = BibRow {
+                id: BibId(id),
+                summary: BibSummary {
+                    record_type: 'a',
+                    bibliographic_level: 'm',
+                    title: format!("Bib {id}"),
+                    author: String::new(),
+                    publication_year: None,
+                },
+                match_key: None,
+                title_key: format!("bib {id}"),
+                marc: Vec::new(),
+                source_member: None,
+                source_record_id: format!("r{id}"),
+                withdrawn: false,
+                version: 1,
+                created_at: NOW,
+                updated_at: NOW,
+            };
+            catalogue::insert_bib(&mut tx, &bib).await.unwrap();
+            let item = ItemRow {
+                id: ItemId(id + 100),
+                bib_id: bib.id,
+                member_id: a.id,
+                branch_id: a1.id,
+                current_branch_id: a1.id,
+                barcode: Barcode::parse("b", &format!("3100{id}")).unwrap(),
+                call_number: String::new(),
+                item_type: code("BOOK"),
+                shelving_location: location.map(code),
+                price_minor: None,
+                status: ItemStatus::Available,
+                hidden_from_other_members: false,
+                created_at: NOW,
+                updated_at: NOW,
+            };
+            catalogue::insert_item(&mut tx, &item).await.unwrap();
+        }
+        org::replace_member_hidden_locations(&mut tx, a.id, &[code("LOCAL"), code("ARCHIVE")])
+            .await
+            .unwrap();
+        org::replace_member_hidden_locations(&mut tx, b.id, &[code("LOCAL")])
+            .await
+            .unwrap();
+        org::replace_member_hidden_locations(&mut tx, a.id, &[code("ARCHIVE"), code("LOCAL")])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            org::member_hidden_locations(&mut conn, a.id).await.unwrap(),
+            [code("ARCHIVE"), code("LOCAL")],
+            "{engine:?}"
+        );
+        assert_eq!(
+            org::hidden_locations(&mut conn).await.unwrap().len(),
+            3,
+            "{engine:?}"
+        );
+        assert_eq!(
+            catalogue::bibs_with_items_at(&mut conn, a.id, &[code("LOCAL"), code("ARCHIVE")])
+                .await
+                .unwrap(),
+            [BibId(101)],
+            "{engine:?}"
+        );
+        assert!(
+            catalogue::bibs_with_items_at(&mut conn, b.id, &[code("LOCAL")])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

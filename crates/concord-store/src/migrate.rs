@@ -55,6 +55,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_bib_filing_title_key.sql"),
         postgres: include_str!("../migrations/postgres/0008_bib_filing_title_key.sql"),
     },
+    Migration {
+        version: 9,
+        name: "member_hidden_location",
+        sqlite: include_str!("../migrations/sqlite/0009_member_hidden_location.sql"),
+        postgres: include_str!("../migrations/postgres/0009_member_hidden_location.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {

@@ -188,6 +188,61 @@ pub async fn list_members(conn: &mut AnyConnection) -> StoreResult<Vec<Member>> 
         .collect()
 }
 
+/// Every member's hidden shelving locations.
+pub async fn hidden_locations(conn: &mut AnyConnection) -> StoreResult<Vec<(MemberId, Code)>> {
+    sqlx::query("SELECT member_id, shelving_location FROM member_hidden_location")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                MemberId(int(row, "member_id")?),
+                parsed(
+                    "member_hidden_location.shelving_location",
+                    Code::parse("shelving_location", &text(row, "shelving_location")?),
+                )?,
+            ))
+        })
+        .collect()
+}
+
+/// One member's hidden shelving locations, by code.
+pub async fn member_hidden_locations(
+    conn: &mut AnyConnection,
+    member: MemberId,
+) -> StoreResult<Vec<Code>> {
+    let mut codes: Vec<Code> = hidden_locations(conn)
+        .await?
+        .into_iter()
+        .filter(|(owner, _)| *owner == member)
+        .map(|(_, code)| code)
+        .collect();
+    codes.sort();
+    Ok(codes)
+}
+
+/// Makes `locations` the member's hidden shelving locations.
+pub async fn replace_member_hidden_locations(
+    conn: &mut AnyConnection,
+    member: MemberId,
+    locations: &[Code],
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM member_hidden_location WHERE member_id = $1")
+        .bind(member.0)
+        .execute(&mut *conn)
+        .await?;
+    for location in locations {
+        sqlx::query(
+            "INSERT INTO member_hidden_location (member_id, shelving_location) VALUES ($1, $2)",
+        )
+        .bind(member.0)
+        .bind(location.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 const BRANCH_COLUMNS: &str =
     "id, member_id, code, name, address, opening_hours, is_pickup_location, has_curbside";
 

@@ -11,7 +11,10 @@ pub mod lines;
 use concord_marc::Record;
 use serde::{Deserialize, Serialize};
 
+use crate::FieldError;
 use crate::circulation::blocks;
+use crate::codes::Code;
+use crate::ids::MemberId;
 pub use identifiers::{Identifier, IdentifierKind};
 
 /// Where an item is in its life. Stored as its `as_str` text.
@@ -199,6 +202,52 @@ fn fold_accent(c: char) -> char {
         '\u{300}'..='\u{36f}' => '\u{0}',
         other => other,
     }
+}
+
+/// The shelving locations each member keeps out of other members' views (a staff collection,
+/// local history): every item there is shown, counted and found only in its own member's view,
+/// as an item marked hidden is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HiddenLocations(std::collections::HashSet<(MemberId, Code)>);
+
+impl HiddenLocations {
+    pub fn new(pairs: impl IntoIterator<Item = (MemberId, Code)>) -> HiddenLocations {
+        HiddenLocations(pairs.into_iter().collect())
+    }
+
+    /// Whether other members see an item of `member` at `location` that is itself marked
+    /// hidden (`item_hidden`) or not.
+    pub fn item_visible_outside_member(
+        &self,
+        member: MemberId,
+        location: Option<&Code>,
+        item_hidden: bool,
+    ) -> bool {
+        !item_hidden
+            && location.is_none_or(|location| !self.0.contains(&(member, location.clone())))
+    }
+}
+
+/// Shelving location codes typed as a list (separated by commas, spaces or new lines), sorted
+/// without repeats; every code that is not one is reported.
+pub fn parse_location_list(field: &str, text: &str) -> Result<Vec<Code>, Vec<FieldError>> {
+    let mut codes = Vec::new();
+    let mut errors = Vec::new();
+    for part in text.split(|c: char| c == ',' || c.is_whitespace()) {
+        if part.is_empty() {
+            continue;
+        }
+        match Code::parse(field, part) {
+            Ok(code) => codes.push(code),
+            Err(error) => errors.push(error),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    codes.sort();
+    codes.dedup();
+    Ok(codes)
 }
 
 /// The title as catalogues file it, normalised: 245 $a $b $n $p without the non-filing characters

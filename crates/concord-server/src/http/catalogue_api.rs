@@ -25,6 +25,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/api/v1/bibs/{id}/items", post(add_item))
         .route("/api/v1/bibs/{id}/merge", post(merge))
         .route("/api/v1/items/{id}", get(get_item).put(update_item))
+        .route(
+            "/api/v1/members/{code}/hidden-locations",
+            get(get_hidden_locations).put(put_hidden_locations),
+        )
         .route("/api/v1/items/{id}/withdraw", post(withdraw_item))
         .route("/api/v1/merges/{id}/undo", post(undo_merge))
 }
@@ -281,6 +285,47 @@ async fn get_item(
     let item = catalogue::item(&state.ctx, id::<ItemId>(&raw, "item")?).await?;
     let detail = catalogue::bib(&state.ctx, item.bib_id).await?;
     Ok(Json(item_view(Some(&detail), &item)))
+}
+
+/// The shelving locations a member keeps out of other members' views.
+#[derive(Debug, Serialize, Deserialize)]
+struct HiddenLocationsBody {
+    locations: Vec<String>,
+}
+
+impl HiddenLocationsBody {
+    fn of(codes: Vec<concord_domain::codes::Code>) -> HiddenLocationsBody {
+        HiddenLocationsBody {
+            locations: codes.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+async fn get_hidden_locations(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> ApiResult<Json<HiddenLocationsBody>> {
+    let codes = catalogue::hidden_locations(&state.ctx, auth.require()?, &code).await?;
+    Ok(Json(HiddenLocationsBody::of(codes)))
+}
+
+async fn put_hidden_locations(
+    State(state): State<SharedState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<HiddenLocationsBody>,
+) -> ApiResult<Json<HiddenLocationsBody>> {
+    csrf(&auth, &headers)?;
+    let codes = catalogue::set_hidden_locations(
+        &state.ctx,
+        auth.require()?,
+        &code,
+        &body.locations.join(","),
+    )
+    .await?;
+    Ok(Json(HiddenLocationsBody::of(codes)))
 }
 
 async fn update_item(

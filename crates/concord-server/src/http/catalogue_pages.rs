@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use concord_domain::ErrorCode;
 use concord_domain::auth::{Action, Principal, authorise};
@@ -46,6 +46,100 @@ pub fn routes() -> Router<SharedState> {
         .route("/admin/items/{id}", get(item_page).post(update_item))
         .route("/admin/items/{id}/withdraw", post(withdraw_item))
         .route("/admin/merges/{id}/undo", post(undo_merge))
+        .route(
+            "/admin/members/{code}/hidden-locations",
+            get(hidden_locations_page).post(save_hidden_locations),
+        )
+}
+
+#[derive(serde::Deserialize)]
+struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// The page of the shelving locations a member keeps out of other members' views: the form,
+/// with what was typed and its errors when saving failed.
+async fn hidden_locations_view(
+    state: &SharedState,
+    auth: &Auth,
+    principal: &Principal,
+    code: &str,
+    outcome: Result<bool, (&str, &ServiceError)>,
+) -> ServiceResult<Response> {
+    let member = org::member(&state.ctx, code).await?;
+    let current = catalogue::hidden_locations(&state.ctx, principal, code).await?;
+    let view = View::new(state, auth);
+    let title = view.tf("hidden_locations.title", &[("member", &member.name)]);
+    let (typed, error, saved) = match outcome {
+        Ok(saved) => (
+            current
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            None,
+            saved,
+        ),
+        Err((typed, error)) => (typed.to_owned(), Some(error), false),
+    };
+    let status = error.map_or(StatusCode::OK, |error| {
+        StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+    });
+    let body = html! {
+        h1 { (title) }
+        @if saved { div class="notice" role="status" { p { (view.t("hidden_locations.saved")) } } }
+        (view.errors(error))
+        p { (view.t("hidden_locations.explain")) }
+        form method="post" action={"/admin/members/" (member.code) "/hidden-locations"} {
+            (view.csrf())
+            label for="hidden_locations" { (view.t("hidden_locations.label")) }
+            input type="text" id="hidden_locations" name="hidden_locations" value=(typed);
+            div { button type="submit" { (view.t("hidden_locations.save")) } }
+        }
+    };
+    Ok(html_response(status, view.page(&title, body)))
+}
+
+async fn hidden_locations_page(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Query(query): Query<SavedQuery>,
+) -> Response {
+    let Some(principal) = staff(&auth) else {
+        return to_login();
+    };
+    let saved = query.saved.is_some();
+    let result = hidden_locations_view(&state, &auth, &principal, &code, Ok(saved)).await;
+    render(&state, &auth, result)
+}
+
+async fn save_hidden_locations(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let Some(principal) = staff(&auth) else {
+        return to_login();
+    };
+    let result = async {
+        auth.check_csrf(Some(field(&fields, "csrf")))?;
+        let typed = field(&fields, "hidden_locations");
+        match catalogue::set_hidden_locations(&state.ctx, &principal, &code, typed).await {
+            Ok(_) => Ok(
+                Redirect::to(&format!("/admin/members/{code}/hidden-locations?saved=1"))
+                    .into_response(),
+            ),
+            Err(error) if error.code == ErrorCode::InvalidInput => {
+                hidden_locations_view(&state, &auth, &principal, &code, Err((typed, &error))).await
+            }
+            Err(error) => Err(error),
+        }
+    }
+    .await;
+    render(&state, &auth, result)
 }
 
 fn parse_id<T: std::str::FromStr>(raw: &str, what: &str) -> ServiceResult<T> {

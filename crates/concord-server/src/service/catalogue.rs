@@ -8,7 +8,7 @@ use concord_domain::catalogue::holdings::{HoldingDraft, HoldingsMapping, format_
 use concord_domain::catalogue::identifiers::identifiers;
 use concord_domain::catalogue::lines::parse_line_format;
 use concord_domain::catalogue::{
-    ItemStatus, Probe, filing_title_key, match_key, match_probes, summarise,
+    ItemStatus, Probe, filing_title_key, match_key, match_probes, parse_location_list, summarise,
 };
 use concord_domain::codes::{Barcode, Code};
 use concord_domain::ids::{BibId, BibMergeId, BranchId, ItemId, MemberId};
@@ -737,6 +737,76 @@ async fn parse_item(conn: &mut Conn, input: &ItemInput) -> ServiceResult<ItemDra
         }
         _ => Err(ServiceError::invalid(errors)),
     }
+}
+
+/// The shelving locations the member with this code keeps out of other members' views.
+pub async fn hidden_locations(
+    ctx: &Context,
+    who: &Principal,
+    member_code: &str,
+) -> ServiceResult<Vec<Code>> {
+    authorise(who, Action::ReadOrganisation)?;
+    let mut conn = ctx.store.read().await?;
+    let member = member_named(&mut conn, member_code).await?;
+    Ok(concord_store::org::member_hidden_locations(&mut conn, member.id).await?)
+}
+
+/// Makes `locations` (codes separated by commas or spaces) the shelving locations the member
+/// keeps out of other members' views, for staff who manage its items. The bibs with items at a
+/// location that changed are reindexed, so searches follow within a second.
+pub async fn set_hidden_locations(
+    ctx: &Context,
+    who: &Principal,
+    member_code: &str,
+    locations: &str,
+) -> ServiceResult<Vec<Code>> {
+    let locations =
+        parse_location_list("hidden_locations", locations).map_err(ServiceError::invalid)?;
+    let mut tx = ctx.store.write().await?;
+    let member = member_named(&mut tx, member_code).await?;
+    authorise(who, Action::ManageItems { member: member.id })?;
+    let before = concord_store::org::member_hidden_locations(&mut tx, member.id).await?;
+    concord_store::org::replace_member_hidden_locations(&mut tx, member.id, &locations).await?;
+    let changed: Vec<Code> = before
+        .iter()
+        .filter(|code| !locations.contains(code))
+        .chain(locations.iter().filter(|code| !before.contains(code)))
+        .cloned()
+        .collect();
+    let bibs: Vec<i64> = store::bibs_with_items_at(&mut tx, member.id, &changed)
+        .await?
+        .into_iter()
+        .map(|bib| bib.0)
+        .collect();
+    let now = ctx.now();
+    for batch in bibs.chunks(1000) {
+        store::log_changes(&mut tx, "bib", batch, now).await?;
+    }
+    audit(
+        ctx,
+        &mut tx,
+        who,
+        Change {
+            action: "member.hidden_locations",
+            entity_kind: "member",
+            entity_id: member.code.to_string(),
+            member: Some(member.id),
+            before: Some(&before),
+            after: Some(&locations),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.catalogue_changed();
+    Ok(locations)
+}
+
+async fn member_named(conn: &mut Conn, code: &str) -> ServiceResult<Member> {
+    let code = Code::parse("member", code).map_err(|error| ServiceError::invalid(vec![error]))?;
+    concord_store::org::member_by_code(conn, &code)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("member {code}")))
 }
 
 /// Adds an item of the branch's member to a bib.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use concord_domain::calendar::Date;
-use concord_domain::catalogue::ItemStatus;
+use concord_domain::catalogue::{HiddenLocations, ItemStatus};
 use concord_domain::codes::Code;
 use concord_domain::ids::{BibId, BranchId, MemberId};
 use concord_domain::org::{Branch, Member};
@@ -297,10 +297,11 @@ fn add(indexer: &mut Indexer, document: &BibDocument) -> ServiceResult<()> {
     indexer.add(document).map_err(search_error)
 }
 
-/// Member and branch codes by id, to label holdings.
+/// Member and branch codes by id, to label holdings, and the locations members keep back.
 struct OrgCodes {
     members: HashMap<MemberId, Code>,
     branches: HashMap<BranchId, Code>,
+    hidden_locations: HiddenLocations,
 }
 
 impl OrgCodes {
@@ -315,7 +316,13 @@ impl OrgCodes {
             .into_iter()
             .map(|branch| (branch.id, branch.code))
             .collect();
-        Ok(OrgCodes { members, branches })
+        let hidden_locations =
+            HiddenLocations::new(concord_store::org::hidden_locations(conn).await?);
+        Ok(OrgCodes {
+            members,
+            branches,
+            hidden_locations,
+        })
     }
 }
 
@@ -338,7 +345,11 @@ fn document_of(bib: &BibRow, items: &[ItemRow], codes: &OrgCodes) -> Option<BibD
                 branch: codes.branches.get(&item.branch_id)?.clone(),
                 call_number: Some(item.call_number.clone()).filter(|c| !c.trim().is_empty()),
                 status: item.status.as_str().to_string(),
-                visible_outside_member: !item.hidden_from_other_members,
+                visible_outside_member: codes.hidden_locations.item_visible_outside_member(
+                    item.member_id,
+                    item.shelving_location.as_ref(),
+                    item.hidden_from_other_members,
+                ),
             })
         })
         .collect();
@@ -406,7 +417,7 @@ pub struct PublicRecord {
 
 /// The record of bib `id` with the items visible in `view` (a member's view, or the whole
 /// consortium). Withdrawn bibs and items are not shown; items kept out of other members' views
-/// are shown only in their own member's view.
+/// (or kept at a location their member keeps back) are shown only in their own member's view.
 pub async fn public_record(
     ctx: &Context,
     id: BibId,
@@ -421,6 +432,8 @@ pub async fn public_record(
         .await?
         .map_or(0, |consortium| consortium.utc_offset_seconds);
     let offset = i32::try_from(offset).unwrap_or(0);
+    let hidden_locations =
+        HiddenLocations::new(concord_store::org::hidden_locations(&mut conn).await?);
     let mut grouped: BTreeMap<(bool, String), BTreeMap<String, BranchHoldings>> = BTreeMap::new();
     let mut members_by_code: HashMap<String, Member> = HashMap::new();
     for item in &detail.items {
@@ -434,7 +447,12 @@ pub async fn public_record(
             continue;
         };
         let own = view.is_some_and(|code| *code == member.code);
-        if item.hidden_from_other_members && !own {
+        let visible = hidden_locations.item_visible_outside_member(
+            item.member_id,
+            item.shelving_location.as_ref(),
+            item.hidden_from_other_members,
+        );
+        if !visible && !own {
             continue;
         }
         let due = if item.status == ItemStatus::OnLoan {

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use concord_domain::audit::AuditFilter;
 use concord_domain::auth::Principal;
 use concord_domain::catalogue::holdings::HoldingsMapping;
 use concord_domain::codes::Code;
@@ -16,8 +17,9 @@ use concord_search::{FacetField, SearchRequest, SearchResponse};
 use concord_server::service::catalogue::{self, ImportOptions, ItemInput};
 use concord_server::service::search;
 use concord_store::catalogue as store;
+use serde_json::json;
 
-use crate::support::{Client, TWO_MEMBERS, TestServer, engines};
+use crate::support::{Client, TWO_MEMBERS, TestServer, csrf_in, engines};
 
 /// A printed English book with a subject.
 fn book(id: &str, title: &str, author: &str, year: u32, subject: &str) -> Record {
@@ -388,4 +390,144 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
 
     let missing = client.get("/api/v1/records/12345").await;
     assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
+async fn a_member_keeps_a_whole_shelving_location_out_of_other_members_views() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let bibs = import(
+        &server,
+        &[
+            book(
+                "h1",
+                "Local history of Hobbiton",
+                "Gamgee, Ham",
+                1960,
+                "Hobbiton",
+            ),
+            book("h2", "Hobbiton gardening", "Gamgee, Sam", 1970, "Gardening"),
+        ],
+    )
+    .await;
+    let item = |bib: BibId, barcode: &str, location: &str| {
+        let server = &server;
+        let barcode = barcode.to_owned();
+        let location = location.to_owned();
+        async move {
+            catalogue::add_item(
+                &server.ctx,
+                &Principal::Operator,
+                bib,
+                &ItemInput {
+                    barcode,
+                    branch: "SHIRE-CEN".into(),
+                    current_branch: None,
+                    call_number: "942 GAM".into(),
+                    item_type: "BOOK".into(),
+                    shelving_location: location,
+                    price: String::new(),
+                    status: "available".into(),
+                    hidden_from_other_members: false,
+                },
+            )
+            .await
+            .unwrap();
+        }
+    };
+    item(bibs[0], "LH1", "LOCALHIST").await;
+    item(bibs[1], "GD1", "STACKS").await;
+    let everyone = request("hobbiton", None);
+    search_until(&server, &everyone, WITHIN_A_SECOND, |r| r.total == 2).await;
+
+    // Only staff who manage SHIRE's items may keep SHIRE's locations back.
+    server
+        .staff("rohan.cat", "cataloguing", "member:ROHAN")
+        .await;
+    server
+        .staff("shire.cat", "cataloguing", "member:SHIRE")
+        .await;
+    let rohan = server.staff_client("rohan.cat").await;
+    let shire = server.staff_client("shire.cat").await;
+    let url = "/api/v1/members/SHIRE/hidden-locations";
+    let refused = rohan
+        .put_json(url, &json!({"locations": ["LOCALHIST"]}))
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let bad = shire
+        .put_json(url, &json!({"locations": ["local hist!"]}))
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("hidden_locations"), "{}", bad.body);
+    let set = shire
+        .put_json(url, &json!({"locations": ["localhist", "LOCALHIST"]}))
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(set.json()["locations"], json!(["LOCALHIST"]));
+    assert_eq!(
+        rohan.get(url).await.json()["locations"],
+        json!(["LOCALHIST"])
+    );
+
+    // Other members no longer find, count or see the local history item; SHIRE's view does.
+    let (found, _) = search_until(&server, &everyone, WITHIN_A_SECOND, |r| r.total == 1).await;
+    assert_eq!(found.hits[0].bib_id, bibs[1].0);
+    let in_rohan = search::search(&server.ctx, request("hobbiton", Some("ROHAN")))
+        .await
+        .unwrap();
+    assert_eq!(in_rohan.total, 1);
+    let in_shire = search::search(&server.ctx, request("hobbiton", Some("SHIRE")))
+        .await
+        .unwrap();
+    assert_eq!(in_shire.total, 2);
+    assert_eq!(facet_count(&in_shire, FacetField::Member, "SHIRE"), 2);
+    let record = search::public_record(&server.ctx, bibs[0], None)
+        .await
+        .unwrap();
+    assert!(record.holdings.is_empty(), "{:?}", record.holdings);
+    let shire_code = Code::parse("view", "SHIRE").unwrap();
+    let own = search::public_record(&server.ctx, bibs[0], Some(&shire_code))
+        .await
+        .unwrap();
+    assert_eq!(own.holdings.len(), 1, "{:?}", own.holdings);
+
+    // The staff page shows the setting and says what is wrong with a bad code; lifting it
+    // there brings the item back everywhere.
+    let page_url = "/admin/members/SHIRE/hidden-locations";
+    let page = shire.get(page_url).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("LOCALHIST"), "{}", page.body);
+    let csrf = csrf_in(&page.body);
+    let wrong = shire
+        .post_form(
+            page_url,
+            &[("csrf", &csrf), ("hidden_locations", "STACKS, hist!")],
+        )
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(wrong.body.contains("STACKS, hist!"), "{}", wrong.body);
+    assert_eq!(
+        rohan.get(url).await.json()["locations"],
+        json!(["LOCALHIST"])
+    );
+    let lifted = shire
+        .post_form(page_url, &[("csrf", &csrf), ("hidden_locations", "")])
+        .await;
+    assert!(
+        lifted.status == 200 || lifted.status == 303,
+        "{}",
+        lifted.status
+    );
+    assert_eq!(shire.get(url).await.json()["locations"], json!([]));
+    search_until(&server, &everyone, WITHIN_A_SECOND, |r| r.total == 2).await;
+    let filter = AuditFilter {
+        action_prefix: Some("member.hidden_locations".into()),
+        limit: 10,
+        ..AuditFilter::default()
+    };
+    let entries =
+        concord_server::service::audit::browse(&server.ctx, &Principal::Operator, &filter)
+            .await
+            .unwrap();
+    assert_eq!(entries.len(), 2, "{entries:?}");
 }
