@@ -459,6 +459,26 @@ mod tests {
     }
 
     #[test]
+    fn an_item_is_hidden_by_its_flag_or_its_members_hidden_location() {
+        let code = |text: &str| Code::parse("c", text).unwrap();
+        let hidden = HiddenLocations::new([(MemberId(1), code("LOCAL"))]);
+        let local = code("LOCAL");
+        assert!(!hidden.item_visible_outside_member(MemberId(1), Some(&local), false));
+        assert!(hidden.item_visible_outside_member(MemberId(2), Some(&local), false));
+        assert!(hidden.item_visible_outside_member(MemberId(1), Some(&code("STACKS")), false));
+        assert!(hidden.item_visible_outside_member(MemberId(1), None, false));
+        assert!(!hidden.item_visible_outside_member(MemberId(2), None, true));
+        assert_eq!(
+            parse_location_list("l", " local, STACKS\nlocal ").unwrap(),
+            [code("LOCAL"), code("STACKS")]
+        );
+        assert_eq!(parse_location_list("l", "").unwrap(), Vec::<Code>::new());
+        let errors = parse_location_list("l", "ok, bad!, also bad?").unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors.iter().all(|error| error.field == "l"));
+    }
+
+    #[test]
     fn titles_file_without_their_non_filing_characters() {
         let hobbit = record(
             &[(
