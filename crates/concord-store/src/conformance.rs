@@ -1353,29 +1353,21 @@ async fn a_patron_merge_moves_every_row_the_schema_ties_to_a_patron_on_every_eng
     }
 }
 
-#[tokio::test]
-async fn title_lookup_ignores_case_accents_and_punctuation_on_every_engine() {
-    use concord_domain::catalogue::{BibSummary, normalise_words};
-    use concord_domain::ids::BibId;
-    use concord_marc::{DataField, Leader, Record, Tag};
-
-    use crate::catalogue::{self, BibRow, DerivedColumns};
-
-    let summary = |title: &str| BibSummary {
-        record_type: 'a',
-        bibliographic_level: 'm',
-        title: title.into(),
-        author: String::new(),
-        publication_year: None,
-    };
-    // As the catalogue service keys them: by filing title (here the title itself, but for "The
-    // hobbit", whose record marks "The " as non-filing).
-    let key = |title: &str| normalise_words(title.strip_prefix("The ").unwrap_or(title));
-    let bib = |id: i64, title: &str| BibRow {
-        id: BibId(id),
-        summary: summary(title),
+/// A bib with no record, keyed by `title_key`, as tests that look at bibs only by id and title
+/// need them.
+fn plain_bib(id: i64, title: &str, title_key: &str) -> crate::catalogue::BibRow {
+    use concord_domain::catalogue::BibSummary;
+    crate::catalogue::BibRow {
+        id: concord_domain::ids::BibId(id),
+        summary: BibSummary {
+            record_type: 'a',
+            bibliographic_level: 'm',
+            title: title.into(),
+            author: String::new(),
+            publication_year: None,
+        },
         match_key: None,
-        title_key: key(title),
+        title_key: title_key.into(),
         marc: Vec::new(),
         source_member: None,
         source_record_id: format!("r{id}"),
@@ -1383,7 +1375,21 @@ async fn title_lookup_ignores_case_accents_and_punctuation_on_every_engine() {
         version: 1,
         created_at: NOW,
         updated_at: NOW,
-    };
+    }
+}
+
+#[tokio::test]
+async fn title_lookup_ignores_case_accents_and_punctuation_on_every_engine() {
+    use concord_domain::catalogue::normalise_words;
+    use concord_domain::ids::BibId;
+    use concord_marc::{DataField, Leader, Record, Tag};
+
+    use crate::catalogue::{self, BibRow, DerivedColumns};
+
+    // As the catalogue service keys them: by filing title (here the title itself, but for "The
+    // hobbit", whose record marks "The " as non-filing).
+    let key = |title: &str| normalise_words(title.strip_prefix("The ").unwrap_or(title));
+    let bib = |id: i64, title: &str| plain_bib(id, title, &key(title));
     for (store, _dir) in stores().await {
         let engine = store.engine();
         let mut tx = store.write().await.unwrap();
@@ -1421,7 +1427,7 @@ async fn title_lookup_ignores_case_accents_and_punctuation_on_every_engine() {
                 .await
                 .unwrap();
         }
-        let renamed = summary("Études nouvelles");
+        let renamed = plain_bib(6, "Études nouvelles", "").summary;
         let derived = DerivedColumns {
             summary: &renamed,
             match_key: None,
@@ -1508,10 +1514,10 @@ async fn title_lookup_ignores_case_accents_and_punctuation_on_every_engine() {
 
 #[tokio::test]
 async fn hidden_locations_and_the_bibs_they_touch_on_every_engine() {
-    use concord_domain::catalogue::{BibSummary, ItemStatus};
+    use concord_domain::catalogue::ItemStatus;
     use concord_domain::ids::{BibId, ItemId};
 
-    use crate::catalogue::{self, BibRow, ItemRow};
+    use crate::catalogue::{self, ItemRow};
 
     let code = |text: &str| Code::parse("code", text).unwrap();
     for (store, _dir) in stores().await {
@@ -1527,25 +1533,7 @@ async fn hidden_locations_and_the_bibs_they_touch_on_every_engine() {
             .await
             .unwrap();
         for (id, location) in [(101, Some("LOCAL")), (102, Some("STACKS")), (103, None)] {
-            let bib = BibRow {
-                id: BibId(id),
-                summary: BibSummary {
-                    record_type: 'a',
-                    bibliographic_level: 'm',
-                    title: format!("Bib {id}"),
-                    author: String::new(),
-                    publication_year: None,
-                },
-                match_key: None,
-                title_key: format!("bib {id}"),
-                marc: Vec::new(),
-                source_member: None,
-                source_record_id: format!("r{id}"),
-                withdrawn: false,
-                version: 1,
-                created_at: NOW,
-                updated_at: NOW,
-            };
+            let bib = plain_bib(id, &format!("Bib {id}"), &format!("bib {id}"));
             catalogue::insert_bib(&mut tx, &bib).await.unwrap();
             let item = ItemRow {
                 id: ItemId(id + 100),

@@ -25,7 +25,8 @@ use maud::{Markup, html};
 use super::SharedState;
 use super::auth::Auth;
 use super::pages::{
-    Fields, View, checked, error_page, field, format_time, html_response, render, staff, to_login,
+    Fields, SavedQuery, View, checked, error_page, field, format_time, html_response, render,
+    staff, to_login,
 };
 use crate::service::catalogue::{
     self, BibDetail, DEFAULT_BATCH_SIZE, ImportOptions, ImportSummary, ItemInput, UndoReport,
@@ -50,12 +51,6 @@ pub fn routes() -> Router<SharedState> {
             "/admin/members/{code}/hidden-locations",
             get(hidden_locations_page).post(save_hidden_locations),
         )
-}
-
-#[derive(serde::Deserialize)]
-struct SavedQuery {
-    #[serde(default)]
-    saved: Option<String>,
 }
 
 /// The page of the shelving locations a member keeps out of other members' views: the form,

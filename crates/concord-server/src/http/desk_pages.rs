@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::SharedState;
 use super::auth::Auth;
-use super::pages::{Fields, View, field, html_response, render, staff, to_login};
+use super::pages::{Fields, SavedQuery, View, field, html_response, render, staff, to_login};
 use crate::service::circulation::{self, CheckinReceipt, CheckoutReceipt, PatronCirculation};
 use crate::service::{ServiceError, ServiceResult, org};
 
@@ -437,12 +437,6 @@ async fn loans_view(
         StatusCode::OK,
         view.page(view.t("loans.title"), body),
     ))
-}
-
-#[derive(Deserialize, Default)]
-struct SavedQuery {
-    #[serde(default)]
-    saved: Option<String>,
 }
 
 /// The member administrator's switch for floating items.

@@ -61,6 +61,13 @@ pub fn session_cookie(state: &AppState, token: &str, max_age: i64) -> String {
 /// Form fields, in order, with repeats (several grants, several closed dates).
 pub(crate) type Fields = Vec<(String, String)>;
 
+/// The query of a page a save redirects back to: `?saved=1` shows that it was saved.
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct SavedQuery {
+    #[serde(default)]
+    pub saved: Option<String>,
+}
+
 pub(crate) fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields
         .iter()
