@@ -25,8 +25,8 @@ use maud::{Markup, html};
 use super::SharedState;
 use super::auth::Auth;
 use super::pages::{
-    Fields, SavedQuery, View, checked, error_page, field, format_time, html_response, render,
-    staff, to_login,
+    Fields, SavedQuery, View, as_staff, checked, error_page, field, format_time, html_response,
+    render, staff, staff_post, to_login,
 };
 use crate::service::catalogue::{
     self, BibDetail, DEFAULT_BATCH_SIZE, ImportOptions, ImportSummary, ItemInput, UndoReport,
@@ -102,12 +102,11 @@ async fn hidden_locations_page(
     Path(code): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let saved = query.saved.is_some();
-    let result = hidden_locations_view(&state, &auth, &principal, &code, Ok(saved)).await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        let saved = query.saved.is_some();
+        hidden_locations_view(&state, &auth, &principal, &code, Ok(saved)).await
+    })
+    .await
 }
 
 async fn save_hidden_locations(
@@ -116,11 +115,7 @@ async fn save_hidden_locations(
     Path(code): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let typed = field(&fields, "hidden_locations");
         match catalogue::set_hidden_locations(&state.ctx, &principal, &code, typed).await {
             Ok(_) => Ok(
@@ -132,9 +127,8 @@ async fn save_hidden_locations(
             }
             Err(error) => Err(error),
         }
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 fn parse_id<T: std::str::FromStr>(raw: &str, what: &str) -> ServiceResult<T> {

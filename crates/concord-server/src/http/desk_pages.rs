@@ -17,7 +17,9 @@ use serde::Deserialize;
 
 use super::SharedState;
 use super::auth::Auth;
-use super::pages::{Fields, SavedQuery, View, field, html_response, render, staff, to_login};
+use super::pages::{
+    Fields, SavedQuery, View, as_staff, field, html_response, render, staff, staff_post, to_login,
+};
 use crate::service::circulation::{self, CheckinReceipt, CheckoutReceipt, PatronCirculation};
 use crate::service::{ServiceError, ServiceResult, org};
 
@@ -474,11 +476,10 @@ async fn floating_page(
     Path(code): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = floating_view(&state, &auth, &principal, &code, query.saved.is_some()).await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        floating_view(&state, &auth, &principal, &code, query.saved.is_some()).await
+    })
+    .await
 }
 
 async fn set_floating(
@@ -487,15 +488,10 @@ async fn set_floating(
     Path(code): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let floats = field(&fields, "items_float") == "yes";
         circulation::set_items_float(&state.ctx, &principal, &code, floats).await?;
         Ok(Redirect::to(&format!("/admin/members/{code}/floating?saved=1")).into_response())
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }

@@ -472,6 +472,34 @@ pub(crate) fn to_login() -> Response {
     Redirect::to("/login").into_response()
 }
 
+/// A staff page: the login page for anyone not signed in as staff, else `page`'s answer for
+/// the principal, or the error page.
+pub(crate) async fn as_staff(
+    state: &AppState,
+    auth: &Auth,
+    page: impl AsyncFnOnce(Principal) -> ServiceResult<Response>,
+) -> Response {
+    let Some(principal) = staff(auth) else {
+        return to_login();
+    };
+    let result = page(principal).await;
+    render(state, auth, result)
+}
+
+/// A staff form's post: as [`as_staff`], once the form's CSRF token is checked.
+pub(crate) async fn staff_post(
+    state: &AppState,
+    auth: &Auth,
+    fields: &Fields,
+    save: impl AsyncFnOnce(Principal) -> ServiceResult<Response>,
+) -> Response {
+    as_staff(state, auth, async |principal| {
+        auth.check_csrf(Some(field(fields, "csrf")))?;
+        save(principal).await
+    })
+    .await
+}
+
 async fn grant_text(state: &AppState, view: &View<'_>, grant: &Grant) -> ServiceResult<String> {
     Ok(format!(
         "{} ({})",
