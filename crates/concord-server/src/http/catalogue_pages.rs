@@ -246,10 +246,7 @@ async fn catalogue_page(
     auth: Auth,
     Query(q): Query<Lookup>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
+    as_staff(&state, &auth, async |principal| {
         let view = View::new(&state, &auth);
         let recent = {
             let mut conn = state.ctx.store.read().await?;
@@ -289,9 +286,8 @@ async fn catalogue_page(
                 },
             ),
         ))
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 // ----- the record page -----
@@ -582,15 +578,14 @@ async fn record_page(
     auth: Auth,
     Path(raw): Path<String>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        let id = parse_id::<BibId>(&raw, "bib")?;
-        record_view(&state, &auth, &principal, id, Outcome::None).await
-    }
-    .await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        async {
+            let id = parse_id::<BibId>(&raw, "bib")?;
+            record_view(&state, &auth, &principal, id, Outcome::None).await
+        }
+        .await
+    })
+    .await
 }
 
 // ----- the MARC editor -----
@@ -648,16 +643,15 @@ async fn editor_page(
     auth: Auth,
     Path(raw): Path<String>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        authorise(&principal, Action::EditBib)?;
-        let id = parse_id::<BibId>(&raw, "bib")?;
-        editor_view(&state, &auth, id, None, None).await
-    }
-    .await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        async {
+            authorise(&principal, Action::EditBib)?;
+            let id = parse_id::<BibId>(&raw, "bib")?;
+            editor_view(&state, &auth, id, None, None).await
+        }
+        .await
+    })
+    .await
 }
 
 async fn save_marc(
@@ -666,11 +660,7 @@ async fn save_marc(
     Path(raw): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let id = parse_id::<BibId>(&raw, "bib")?;
         let text = field(&fields, "marc");
         match catalogue::update_record(&state.ctx, &principal, id, text).await {
@@ -687,9 +677,8 @@ async fn save_marc(
             }
             Err(e) => Err(e),
         }
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 // ----- items -----
@@ -793,19 +782,18 @@ async fn new_item_page(
     auth: Auth,
     Path(raw): Path<String>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        let id = parse_id::<BibId>(&raw, "bib")?;
-        let values = ItemInput {
-            item_type: "BOOK".into(),
-            ..ItemInput::default()
-        };
-        new_item_view(&state, &auth, &principal, id, &values, None).await
-    }
-    .await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        async {
+            let id = parse_id::<BibId>(&raw, "bib")?;
+            let values = ItemInput {
+                item_type: "BOOK".into(),
+                ..ItemInput::default()
+            };
+            new_item_view(&state, &auth, &principal, id, &values, None).await
+        }
+        .await
+    })
+    .await
 }
 
 async fn add_item(
@@ -814,11 +802,7 @@ async fn add_item(
     Path(raw): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let id = parse_id::<BibId>(&raw, "bib")?;
         let input = item_input_from(&fields);
         match catalogue::add_item(&state.ctx, &principal, id, &input).await {
@@ -835,9 +819,8 @@ async fn add_item(
             }
             Err(e) => Err(e),
         }
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 fn item_input_of(item: &ItemRow, detail: &BibDetail) -> ItemInput {
@@ -913,15 +896,14 @@ async fn item_page(
     auth: Auth,
     Path(raw): Path<String>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        let id = parse_id::<ItemId>(&raw, "item")?;
-        item_view(&state, &auth, &principal, id, None, None).await
-    }
-    .await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        async {
+            let id = parse_id::<ItemId>(&raw, "item")?;
+            item_view(&state, &auth, &principal, id, None, None).await
+        }
+        .await
+    })
+    .await
 }
 
 async fn update_item(
@@ -930,11 +912,7 @@ async fn update_item(
     Path(raw): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let id = parse_id::<ItemId>(&raw, "item")?;
         let input = item_input_from(&fields);
         match catalogue::update_item(&state.ctx, &principal, id, &input).await {
@@ -958,9 +936,8 @@ async fn update_item(
             }
             Err(e) => Err(e),
         }
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 async fn withdraw_item(
@@ -969,11 +946,7 @@ async fn withdraw_item(
     Path(raw): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let id = parse_id::<ItemId>(&raw, "item")?;
         let item = catalogue::withdraw_item(&state.ctx, &principal, id).await?;
         let view = View::new(&state, &auth);
@@ -989,9 +962,8 @@ async fn withdraw_item(
             Outcome::Notice(notice),
         )
         .await
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 // ----- merging by hand and undoing merges -----
@@ -1002,11 +974,7 @@ async fn merge_into(
     Path(raw): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let kept = parse_id::<BibId>(&raw, "bib")?;
         let merged = match field(&fields, "merged").trim().parse::<BibId>() {
             Ok(merged) => merged,
@@ -1032,9 +1000,8 @@ async fn merge_into(
             }
             Err(e) => Err(e),
         }
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 async fn undo_merge(
@@ -1043,11 +1010,7 @@ async fn undo_merge(
     Path(raw): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let id = parse_id::<BibMergeId>(&raw, "merge")?;
         let kept = {
             let mut conn = state.ctx.store.read().await?;
@@ -1058,9 +1021,8 @@ async fn undo_merge(
         };
         let report = catalogue::undo_merge(&state.ctx, &principal, id).await?;
         record_view(&state, &auth, &principal, kept, Outcome::Undone(&report)).await
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 // ----- importing a file -----
@@ -1136,11 +1098,10 @@ async fn import_view(
 }
 
 async fn import_page(State(state): State<SharedState>, auth: Auth) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = import_view(&state, &auth, &principal, "", None).await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        import_view(&state, &auth, &principal, "", None).await
+    })
+    .await
 }
 
 /// The upload's parts: the anti-forgery token, the member, the file's name and bytes.

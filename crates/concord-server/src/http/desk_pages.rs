@@ -66,19 +66,18 @@ async fn desk(
     auth: Auth,
     Query(query): Query<DeskQuery>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = desk_view(
-        &state,
-        &auth,
-        &principal,
-        &query.branch,
-        &query.card,
-        Outcome::None,
-    )
-    .await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        desk_view(
+            &state,
+            &auth,
+            &principal,
+            &query.branch,
+            &query.card,
+            Outcome::None,
+        )
+        .await
+    })
+    .await
 }
 
 async fn desk_checkout(
@@ -86,13 +85,9 @@ async fn desk_checkout(
     auth: Auth,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
     let branch = field(&fields, "branch").to_string();
     let card = field(&fields, "card").to_string();
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let barcode = field(&fields, "item").trim().to_string();
         let reason = Some(field(&fields, "override_reason"))
             .filter(|_| fields.iter().any(|(k, _)| k == "override_reason"));
@@ -113,9 +108,8 @@ async fn desk_checkout(
                 Err(error) => Outcome::Failed(error),
             };
         desk_view(&state, &auth, &principal, &branch, &card, outcome).await
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 async fn may_override_at(state: &SharedState, principal: &Principal, branch_code: &str) -> bool {
@@ -274,18 +268,13 @@ async fn checkin(
     auth: Auth,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
     let branch = field(&fields, "branch").to_string();
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let outcome =
             circulation::checkin(&state.ctx, &principal, &branch, field(&fields, "item")).await;
         checkin_view(&state, &auth, &branch, Some(outcome)).await
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 async fn checkin_view(

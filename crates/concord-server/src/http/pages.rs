@@ -509,10 +509,7 @@ async fn grant_text(state: &AppState, view: &View<'_>, grant: &Grant) -> Service
 }
 
 async fn dashboard(State(state): State<SharedState>, auth: Auth) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
+    as_staff(&state, &auth, async |principal| {
         let view = View::new(&state, &auth);
         let mut grants = Vec::new();
         for g in principal.grants() {
@@ -538,9 +535,8 @@ async fn dashboard(State(state): State<SharedState>, auth: Auth) -> Response {
                 @if can(Action::EditBib) || principal.grants().iter().any(|g| matches!(g.role, Role::Cataloguing)) { li { a href="/admin/catalogue" { (view.t("admin.catalogue")) } } }
             }
         })))
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 fn member_form(
@@ -622,11 +618,10 @@ async fn members_view(
 }
 
 async fn members_page(State(state): State<SharedState>, auth: Auth) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = members_view(&state, &auth, &principal, None).await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        members_view(&state, &auth, &principal, None).await
+    })
+    .await
 }
 
 async fn create_member(
@@ -634,13 +629,12 @@ async fn create_member(
     auth: Auth,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
     let input = member_input_from(&fields);
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
-        match org::create_member(&state.ctx, &principal, &input).await {
+    staff_post(
+        &state,
+        &auth,
+        &fields,
+        async |principal| match org::create_member(&state.ctx, &principal, &input).await {
             Ok(member) => Ok(
                 Redirect::to(&format!("/admin/members/{}?saved=1", member.code)).into_response(),
             ),
@@ -648,10 +642,9 @@ async fn create_member(
                 members_view(&state, &auth, &principal, Some((&input, &e))).await
             }
             Err(e) => Err(e),
-        }
-    }
-    .await;
-    render(&state, &auth, result)
+        },
+    )
+    .await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -831,19 +824,18 @@ async fn member_page(
     Path(code): Path<String>,
     Query(saved): Query<Saved>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = member_view(
-        &state,
-        &auth,
-        &principal,
-        &code,
-        MemberForm::None,
-        saved.saved.is_some(),
-    )
-    .await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        member_view(
+            &state,
+            &auth,
+            &principal,
+            &code,
+            MemberForm::None,
+            saved.saved.is_some(),
+        )
+        .await
+    })
+    .await
 }
 
 async fn update_member(
@@ -852,13 +844,12 @@ async fn update_member(
     Path(code): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
     let input = member_input_from(&fields);
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
-        match org::update_member(&state.ctx, &principal, &code, &input).await {
+    staff_post(
+        &state,
+        &auth,
+        &fields,
+        async |principal| match org::update_member(&state.ctx, &principal, &code, &input).await {
             Ok(member) => Ok(
                 Redirect::to(&format!("/admin/members/{}?saved=1", member.code)).into_response(),
             ),
@@ -874,10 +865,9 @@ async fn update_member(
                 .await
             }
             Err(e) => Err(e),
-        }
-    }
-    .await;
-    render(&state, &auth, result)
+        },
+    )
+    .await
 }
 
 async fn create_branch(
@@ -886,13 +876,12 @@ async fn create_branch(
     Path(code): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
     let input = branch_input_from(&fields);
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
-        match org::create_branch(&state.ctx, &principal, &code, &input).await {
+    staff_post(
+        &state,
+        &auth,
+        &fields,
+        async |principal| match org::create_branch(&state.ctx, &principal, &code, &input).await {
             Ok(branch) => Ok(
                 Redirect::to(&format!("/admin/branches/{}?saved=1", branch.code)).into_response(),
             ),
@@ -908,10 +897,9 @@ async fn create_branch(
                 .await
             }
             Err(e) => Err(e),
-        }
-    }
-    .await;
-    render(&state, &auth, result)
+        },
+    )
+    .await
 }
 
 async fn branch_view(
@@ -967,23 +955,22 @@ async fn branch_page(
     Path(code): Path<String>,
     Query(saved): Query<Saved>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        let branch = org::branch(&state.ctx, &code).await?;
-        branch_view(
-            &state,
-            &auth,
-            &principal,
-            &branch,
-            None,
-            saved.saved.is_some(),
-        )
+    as_staff(&state, &auth, async |principal| {
+        async {
+            let branch = org::branch(&state.ctx, &code).await?;
+            branch_view(
+                &state,
+                &auth,
+                &principal,
+                &branch,
+                None,
+                saved.saved.is_some(),
+            )
+            .await
+        }
         .await
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 async fn update_branch(
@@ -992,13 +979,12 @@ async fn update_branch(
     Path(code): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
     let input = branch_input_from(&fields);
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
-        match org::update_branch(&state.ctx, &principal, &code, &input).await {
+    staff_post(
+        &state,
+        &auth,
+        &fields,
+        async |principal| match org::update_branch(&state.ctx, &principal, &code, &input).await {
             Ok(branch) => Ok(
                 Redirect::to(&format!("/admin/branches/{}?saved=1", branch.code)).into_response(),
             ),
@@ -1015,10 +1001,9 @@ async fn update_branch(
                 .await
             }
             Err(e) => Err(e),
-        }
-    }
-    .await;
-    render(&state, &auth, result)
+        },
+    )
+    .await
 }
 
 fn load_view(
@@ -1261,11 +1246,10 @@ async fn patrons_page(
     auth: Auth,
     Query(search): Query<PatronSearch>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = patrons_view(&state, &auth, &principal, &search.q, None).await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        patrons_view(&state, &auth, &principal, &search.q, None).await
+    })
+    .await
 }
 
 async fn register_patron(
@@ -1273,13 +1257,12 @@ async fn register_patron(
     auth: Auth,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
     let input = patron_input_from(&fields);
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
-        match patrons::register(
+    staff_post(
+        &state,
+        &auth,
+        &fields,
+        async |principal| match patrons::register(
             &state.ctx,
             &principal,
             &input,
@@ -1300,10 +1283,9 @@ async fn register_patron(
                 patrons_view(&state, &auth, &principal, "", Some((&input, &e))).await
             }
             Err(e) => Err(e),
-        }
-    }
-    .await;
-    render(&state, &auth, result)
+        },
+    )
+    .await
 }
 
 fn patron_input_of(patron: &Patron, branch_code: &str, pickup_code: &str) -> PatronInput {
@@ -1396,22 +1378,21 @@ async fn patron_page(
     Path(id): Path<String>,
     Query(saved): Query<Saved>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        patron_view_page(
-            &state,
-            &auth,
-            &principal,
-            parse_patron_id(&id)?,
-            None,
-            saved.saved.is_some(),
-        )
+    as_staff(&state, &auth, async |principal| {
+        async {
+            patron_view_page(
+                &state,
+                &auth,
+                &principal,
+                parse_patron_id(&id)?,
+                None,
+                saved.saved.is_some(),
+            )
+            .await
+        }
         .await
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 async fn update_patron(
@@ -1420,12 +1401,8 @@ async fn update_patron(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
     let input = patron_input_from(&fields);
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let id = parse_patron_id(&id)?;
         match patrons::update(&state.ctx, &principal, id, &input).await {
             Ok(patron) => {
@@ -1436,9 +1413,8 @@ async fn update_patron(
             }
             Err(e) => Err(e),
         }
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 // ----- staff accounts and tokens -----
@@ -1563,11 +1539,10 @@ async fn staff_view(
 }
 
 async fn staff_page(State(state): State<SharedState>, auth: Auth) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = staff_view(&state, &auth, &principal, None).await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        staff_view(&state, &auth, &principal, None).await
+    })
+    .await
 }
 
 async fn create_staff(
@@ -1575,11 +1550,7 @@ async fn create_staff(
     auth: Auth,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let input = StaffInput {
             username: field(&fields, "username").into(),
             display_name: field(&fields, "display_name").into(),
@@ -1601,9 +1572,8 @@ async fn create_staff(
             }
             Err(e) => Err(e),
         }
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 async fn tokens_view(
@@ -1672,11 +1642,10 @@ async fn tokens_view(
 }
 
 async fn tokens_page(State(state): State<SharedState>, auth: Auth) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = tokens_view(&state, &auth, &principal, None, None).await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        tokens_view(&state, &auth, &principal, None, None).await
+    })
+    .await
 }
 
 async fn create_token(
@@ -1684,11 +1653,7 @@ async fn create_token(
     auth: Auth,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let days = field(&fields, "valid_days").trim();
         let valid_days =
             if days.is_empty() {
@@ -1714,9 +1679,8 @@ async fn create_token(
             }
             Err(e) => Err(e),
         }
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 async fn revoke_token(
@@ -1725,19 +1689,14 @@ async fn revoke_token(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let id: ApiTokenId = id
             .parse()
             .map_err(|_| ServiceError::not_found(format!("API token {id}")))?;
         accounts::revoke_api_token(&state.ctx, &principal, id).await?;
         Ok(Redirect::to("/admin/tokens").into_response())
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 // ----- the audit log -----
@@ -1757,10 +1716,7 @@ async fn audit_page(
     auth: Auth,
     Query(q): Query<AuditQuery>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
+    as_staff(&state, &auth, async |principal| {
         let view = View::new(&state, &auth);
         let filter = audit_filter(&state, &principal, &q).await?;
         let entries: Vec<AuditEntry> = audit::browse(&state.ctx, &principal, &filter).await?;
@@ -1818,9 +1774,8 @@ async fn audit_page(
                 { (view.t("audit.older")) }
             }
         })))
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 pub(crate) fn urlencode(text: &str) -> String {

@@ -16,8 +16,8 @@ use maud::{Markup, html};
 
 use super::auth::Auth;
 use super::pages::{
-    Fields, View, checked, error_page, field, html_response, login_csrf_cookie, login_csrf_ok,
-    parse_patron_id, render, staff, to_login,
+    Fields, View, as_staff, checked, error_page, field, html_response, login_csrf_cookie,
+    login_csrf_ok, parse_patron_id, render, staff, staff_post, to_login,
 };
 use super::{AppState, SharedState};
 use crate::service::patrons::SelfRegistrationInput;
@@ -306,10 +306,7 @@ async fn register(
 // ----- staff: registrations, cards, merges -----
 
 async fn registrations_page(State(state): State<SharedState>, auth: Auth) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
+    as_staff(&state, &auth, async |principal| {
         let view = View::new(&state, &auth);
         let pending = patrons::pending_registrations(&state.ctx, &principal).await?;
         let branches = org::list_branches(&state.ctx, None).await?;
@@ -337,9 +334,8 @@ async fn registrations_page(State(state): State<SharedState>, auth: Auth) -> Res
                 }
             }
         })))
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 async fn decide(
@@ -348,11 +344,7 @@ async fn decide(
     Path((id, decision)): Path<(String, String)>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let approve = match decision.as_str() {
             "approve" => true,
             "reject" => false,
@@ -361,9 +353,8 @@ async fn decide(
         patrons::decide_registration(&state.ctx, &principal, parse_patron_id(&id)?, approve)
             .await?;
         Ok(Redirect::to("/admin/registrations").into_response())
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 /// The identity part of a staff patron page: status, choices, and every card with its controls.
@@ -429,17 +420,12 @@ async fn add_card(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let id = parse_patron_id(&id)?;
         patrons::add_card(&state.ctx, &principal, id, field(&fields, "barcode")).await?;
         Ok(Redirect::to(&format!("/admin/patrons/{id}?saved=1")).into_response())
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 async fn deactivate_card(
@@ -448,17 +434,12 @@ async fn deactivate_card(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let id = parse_patron_id(&id)?;
         patrons::deactivate_card(&state.ctx, &principal, id, field(&fields, "barcode")).await?;
         Ok(Redirect::to(&format!("/admin/patrons/{id}?saved=1")).into_response())
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -18,7 +18,9 @@ use maud::{Markup, html};
 use serde::Serialize;
 
 use super::auth::Auth;
-use super::pages::{Fields, View, field, html_response, render, staff, to_login};
+use super::pages::{
+    Fields, View, as_staff, field, html_response, render, staff, staff_post, to_login,
+};
 use super::patron_api::ExplainParams;
 use super::{AppState, SharedState};
 use crate::service::policies::{self, Explained};
@@ -343,11 +345,10 @@ async fn list_view(
 }
 
 async fn list_page(State(state): State<SharedState>, auth: Auth) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = list_view(&state, &auth, &principal, None).await;
-    render(&state, &auth, result)
+    as_staff(&state, &auth, async |principal| {
+        list_view(&state, &auth, &principal, None).await
+    })
+    .await
 }
 
 async fn create_rule(
@@ -355,13 +356,12 @@ async fn create_rule(
     auth: Auth,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
     let input = rule_input_from(&fields);
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
-        match policies::create(&state.ctx, &principal, &input).await {
+    staff_post(
+        &state,
+        &auth,
+        &fields,
+        async |principal| match policies::create(&state.ctx, &principal, &input).await {
             Ok(rule) => Ok(
                 Redirect::to(&format!("/admin/policies/{}?saved=1", rule.rule.id)).into_response(),
             ),
@@ -369,10 +369,9 @@ async fn create_rule(
                 list_view(&state, &auth, &principal, Some((&input, &e))).await
             }
             Err(e) => Err(e),
-        }
-    }
-    .await;
-    render(&state, &auth, result)
+        },
+    )
+    .await
 }
 
 fn parse_rule_id(raw: &str) -> ServiceResult<PolicyRuleId> {
@@ -450,12 +449,8 @@ async fn update_rule(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
     let input = rule_input_from(&fields);
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         let id = parse_rule_id(&id)?;
         match policies::update(&state.ctx, &principal, id, &input).await {
             Ok(_) => Ok(Redirect::to(&format!("/admin/policies/{id}?saved=1")).into_response()),
@@ -464,9 +459,8 @@ async fn update_rule(
             }
             Err(e) => Err(e),
         }
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 async fn delete_rule(
@@ -475,16 +469,11 @@ async fn delete_rule(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
-        auth.check_csrf(Some(field(&fields, "csrf")))?;
+    staff_post(&state, &auth, &fields, async |principal| {
         policies::delete(&state.ctx, &principal, parse_rule_id(&id)?).await?;
         Ok(Redirect::to("/admin/policies").into_response())
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
 
 async fn explain_page(
@@ -492,10 +481,7 @@ async fn explain_page(
     auth: Auth,
     Query(params): Query<ExplainParams>,
 ) -> Response {
-    let Some(principal) = staff(&auth) else {
-        return to_login();
-    };
-    let result = async {
+    as_staff(&state, &auth, async |principal| {
         let view = View::new(&state, &auth);
         let asked = !params.patron.trim().is_empty() || !params.branch.trim().is_empty();
         let (lines, error) = if asked {
@@ -555,7 +541,6 @@ async fn explain_page(
                 }
             }
         })))
-    }
-    .await;
-    render(&state, &auth, result)
+    })
+    .await
 }
