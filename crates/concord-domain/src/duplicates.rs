@@ -66,36 +66,17 @@ impl DuplicateScore {
     }
 }
 
-/// A name folded for comparison: lower case, accents on common Latin letters removed, anything but
-/// letters and digits dropped, parts in order. "O'Brien-Smith, Mária" and "obriensmith maria" agree.
+/// A name folded for comparison: lower case, accents removed ([`crate::text::fold`]), anything
+/// but letters and digits dropped, parts in order. "O'Brien-Smith, Mária" and "obriensmith maria"
+/// agree.
 pub fn normalise_name(family_name: &str, given_names: &str) -> String {
-    format!("{family_name} {given_names}")
+    crate::text::fold(&format!("{family_name} {given_names}"))
         .chars()
-        .flat_map(char::to_lowercase)
-        .map(fold_accent)
         .filter(|c| c.is_alphanumeric() || c.is_whitespace())
         .collect::<String>()
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn fold_accent(c: char) -> char {
-    match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
-        'ç' | 'č' | 'ć' => 'c',
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ě' => 'e',
-        'ì' | 'í' | 'î' | 'ï' | 'ī' => 'i',
-        'ñ' | 'ń' | 'ň' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' => 'u',
-        'ý' | 'ÿ' => 'y',
-        'š' | 'ś' => 's',
-        'ž' | 'ź' | 'ż' => 'z',
-        'ł' => 'l',
-        'ř' => 'r',
-        other => other,
-    }
 }
 
 /// The digits of a phone number, without a leading international or trunk prefix difference:

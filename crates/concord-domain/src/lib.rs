@@ -17,5 +17,6 @@ pub mod money;
 pub mod org;
 pub mod patron;
 pub mod ratelimit;
+pub mod text;
 
 pub use error::{ErrorCode, FieldError};

@@ -2,8 +2,7 @@
 //! import batches, and the change log the search index follows.
 
 use concord_domain::catalogue::{
-    BibSummary, Identifier, IdentifierKind, ItemStatus, filing_title_key_of_stored,
-    title_lookup_keys,
+    BibSummary, Identifier, IdentifierKind, ItemStatus, keys_of_stored, title_lookup_keys,
 };
 use concord_domain::codes::{Barcode, Code};
 use concord_domain::ids::{AuthorityId, BibId, BibMergeId, BranchId, ItemId, MemberId};
@@ -118,8 +117,10 @@ pub async fn bibs_with_items_at(
 /// How many bibs [`fill_title_keys`] keys per transaction.
 const TITLE_KEY_BATCH: i64 = 1000;
 
-/// Gives every bib without a title key (those stored before keys existed) its key, a batch at
-/// a time so that a large catalogue never holds the writer for long. Run when the store opens.
+/// Works out again the keys of every bib without a title key (those stored before keys existed,
+/// or before a migration changed how keys are made and emptied them): its filing-title key and,
+/// when its record can be read, its match key. A batch at a time, so that a large catalogue never
+/// holds the writer for long. Run when the store opens.
 pub(crate) async fn fill_title_keys(store: &crate::Store) -> StoreResult<()> {
     let mut filled: u64 = 0;
     loop {
@@ -132,20 +133,34 @@ pub(crate) async fn fill_title_keys(store: &crate::Store) -> StoreResult<()> {
             break;
         }
         for row in &rows {
-            sqlx::query("UPDATE bib SET title_key = $2 WHERE id = $1")
-                .bind(int(row, "id")?)
-                .bind(filing_title_key_of_stored(
-                    &blob(row, "marc")?,
-                    &text(row, "title")?,
-                ))
-                .execute(&mut *tx)
-                .await?;
+            let id = int(row, "id")?;
+            let (title_key, match_key) = keys_of_stored(&blob(row, "marc")?, &text(row, "title")?);
+            match match_key {
+                Some(match_key) => {
+                    sqlx::query("UPDATE bib SET title_key = $2, match_key = $3 WHERE id = $1")
+                        .bind(id)
+                        .bind(title_key)
+                        .bind(match_key)
+                        .execute(&mut *tx)
+                        .await?
+                }
+                None => {
+                    sqlx::query("UPDATE bib SET title_key = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(title_key)
+                        .execute(&mut *tx)
+                        .await?
+                }
+            };
         }
         tx.commit().await?;
         filled += rows.len() as u64;
     }
     if filled > 0 {
-        tracing::info!(bibs = filled, "gave stored bibs their title keys");
+        tracing::info!(
+            bibs = filled,
+            "worked out stored bibs' title and match keys"
+        );
     }
     Ok(())
 }

@@ -1509,6 +1509,13 @@ async fn title_lookup_ignores_case_accents_and_punctuation_on_every_engine() {
                 .unwrap();
             assert_eq!(ids(found), [8], "{engine:?}: {typed}");
         }
+        // Its match key is worked out again from its record too.
+        let lord = catalogue::bib(&mut conn, BibId(8)).await.unwrap().unwrap();
+        assert_eq!(
+            lord.match_key.as_deref(),
+            Some("lord of the rings|||am"),
+            "{engine:?}"
+        );
     }
 }
 

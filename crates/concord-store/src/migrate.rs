@@ -61,6 +61,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_member_hidden_location.sql"),
         postgres: include_str!("../migrations/postgres/0009_member_hidden_location.sql"),
     },
+    Migration {
+        version: 10,
+        name: "bib_keys_folded_in_every_script",
+        sqlite: include_str!("../migrations/sqlite/0010_bib_keys_folded_in_every_script.sql"),
+        postgres: include_str!("../migrations/postgres/0010_bib_keys_folded_in_every_script.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {
