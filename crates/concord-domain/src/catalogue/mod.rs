@@ -253,25 +253,22 @@ pub fn filing_title_key(record: &Record) -> String {
     normalise_words(raw_title.get(skip..).unwrap_or(&raw_title))
 }
 
-/// The filing-title key of a record stored as ISO 2709 ([`filing_title_key`]), or, when it
-/// cannot be read, `title` normalised.
-pub fn filing_title_key_of_stored(marc: &[u8], title: &str) -> String {
-    match concord_marc::read_iso2709(marc).next() {
-        Some(Ok(record)) if record.field("245").is_some() => filing_title_key(&record),
-        _ => normalise_words(title),
-    }
-}
-
 /// The keys of a record stored as ISO 2709, worked out again when the way keys are made
-/// changes: its filing-title key ([`filing_title_key_of_stored`]) and, when the record can be
-/// read, its match key (`Some(None)`: readable but without a title).
+/// changes: its filing-title key ([`filing_title_key`]; `title` normalised when the record cannot
+/// be read or has no 245) and, when the record can be read, its match key (`Some(None)`: readable
+/// but without a title).
 pub fn keys_of_stored(marc: &[u8], title: &str) -> (String, Option<Option<String>>) {
-    let title_key = filing_title_key_of_stored(marc, title);
-    let match_key = match concord_marc::read_iso2709(marc).next() {
-        Some(Ok(record)) => Some(match_key(&record)),
-        _ => None,
-    };
-    (title_key, match_key)
+    match concord_marc::read_iso2709(marc).next() {
+        Some(Ok(record)) => {
+            let title_key = if record.field("245").is_some() {
+                filing_title_key(&record)
+            } else {
+                normalise_words(title)
+            };
+            (title_key, Some(match_key(&record)))
+        }
+        _ => (normalise_words(title), None),
+    }
 }
 
 /// Leading words that are articles in the catalogue's main languages: a staff member may type
@@ -510,10 +507,16 @@ mod tests {
         assert_eq!(filing_title_key(&record(&[], None)), "");
         let stored = concord_marc::to_iso2709(&hobbit).unwrap();
         assert_eq!(
-            filing_title_key_of_stored(&stored, "ignored"),
-            "hobbit or there and back again"
+            keys_of_stored(&stored, "ignored"),
+            (
+                "hobbit or there and back again".to_owned(),
+                Some(Some("hobbit or there and back again|||am".to_owned()))
+            )
         );
-        assert_eq!(filing_title_key_of_stored(b"not marc", "Étude"), "etude");
+        assert_eq!(
+            keys_of_stored(b"not marc", "Étude"),
+            ("etude".to_owned(), None)
+        );
     }
 
     #[test]
