@@ -579,11 +579,8 @@ async fn record_page(
     Path(raw): Path<String>,
 ) -> Response {
     as_staff(&state, &auth, async |principal| {
-        async {
-            let id = parse_id::<BibId>(&raw, "bib")?;
-            record_view(&state, &auth, &principal, id, Outcome::None).await
-        }
-        .await
+        let id = parse_id::<BibId>(&raw, "bib")?;
+        record_view(&state, &auth, &principal, id, Outcome::None).await
     })
     .await
 }
@@ -644,12 +641,9 @@ async fn editor_page(
     Path(raw): Path<String>,
 ) -> Response {
     as_staff(&state, &auth, async |principal| {
-        async {
-            authorise(&principal, Action::EditBib)?;
-            let id = parse_id::<BibId>(&raw, "bib")?;
-            editor_view(&state, &auth, id, None, None).await
-        }
-        .await
+        authorise(&principal, Action::EditBib)?;
+        let id = parse_id::<BibId>(&raw, "bib")?;
+        editor_view(&state, &auth, id, None, None).await
     })
     .await
 }
@@ -783,15 +777,12 @@ async fn new_item_page(
     Path(raw): Path<String>,
 ) -> Response {
     as_staff(&state, &auth, async |principal| {
-        async {
-            let id = parse_id::<BibId>(&raw, "bib")?;
-            let values = ItemInput {
-                item_type: "BOOK".into(),
-                ..ItemInput::default()
-            };
-            new_item_view(&state, &auth, &principal, id, &values, None).await
-        }
-        .await
+        let id = parse_id::<BibId>(&raw, "bib")?;
+        let values = ItemInput {
+            item_type: "BOOK".into(),
+            ..ItemInput::default()
+        };
+        new_item_view(&state, &auth, &principal, id, &values, None).await
     })
     .await
 }
@@ -897,11 +888,8 @@ async fn item_page(
     Path(raw): Path<String>,
 ) -> Response {
     as_staff(&state, &auth, async |principal| {
-        async {
-            let id = parse_id::<ItemId>(&raw, "item")?;
-            item_view(&state, &auth, &principal, id, None, None).await
-        }
-        .await
+        let id = parse_id::<ItemId>(&raw, "item")?;
+        item_view(&state, &auth, &principal, id, None, None).await
     })
     .await
 }

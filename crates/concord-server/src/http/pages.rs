@@ -647,11 +647,6 @@ async fn create_member(
     .await
 }
 
-#[derive(serde::Deserialize, Default)]
-struct Saved {
-    saved: Option<String>,
-}
-
 fn branch_form(
     view: &View<'_>,
     action: &str,
@@ -822,7 +817,7 @@ async fn member_page(
     State(state): State<SharedState>,
     auth: Auth,
     Path(code): Path<String>,
-    Query(saved): Query<Saved>,
+    Query(saved): Query<SavedQuery>,
 ) -> Response {
     as_staff(&state, &auth, async |principal| {
         member_view(
@@ -953,21 +948,18 @@ async fn branch_page(
     State(state): State<SharedState>,
     auth: Auth,
     Path(code): Path<String>,
-    Query(saved): Query<Saved>,
+    Query(saved): Query<SavedQuery>,
 ) -> Response {
     as_staff(&state, &auth, async |principal| {
-        async {
-            let branch = org::branch(&state.ctx, &code).await?;
-            branch_view(
-                &state,
-                &auth,
-                &principal,
-                &branch,
-                None,
-                saved.saved.is_some(),
-            )
-            .await
-        }
+        let branch = org::branch(&state.ctx, &code).await?;
+        branch_view(
+            &state,
+            &auth,
+            &principal,
+            &branch,
+            None,
+            saved.saved.is_some(),
+        )
         .await
     })
     .await
@@ -1376,20 +1368,17 @@ async fn patron_page(
     State(state): State<SharedState>,
     auth: Auth,
     Path(id): Path<String>,
-    Query(saved): Query<Saved>,
+    Query(saved): Query<SavedQuery>,
 ) -> Response {
     as_staff(&state, &auth, async |principal| {
-        async {
-            patron_view_page(
-                &state,
-                &auth,
-                &principal,
-                parse_patron_id(&id)?,
-                None,
-                saved.saved.is_some(),
-            )
-            .await
-        }
+        patron_view_page(
+            &state,
+            &auth,
+            &principal,
+            parse_patron_id(&id)?,
+            None,
+            saved.saved.is_some(),
+        )
         .await
     })
     .await

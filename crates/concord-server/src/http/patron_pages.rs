@@ -16,8 +16,8 @@ use maud::{Markup, html};
 
 use super::auth::Auth;
 use super::pages::{
-    Fields, View, as_staff, checked, error_page, field, html_response, login_csrf_cookie,
-    login_csrf_ok, parse_patron_id, render, staff, staff_post, to_login,
+    Fields, SavedQuery, View, as_staff, checked, error_page, field, html_response,
+    login_csrf_cookie, login_csrf_ok, parse_patron_id, render, staff, staff_post, to_login,
 };
 use super::{AppState, SharedState};
 use crate::service::patrons::SelfRegistrationInput;
@@ -136,15 +136,10 @@ async fn account_view(
     })))
 }
 
-#[derive(serde::Deserialize, Default)]
-struct Saved {
-    saved: Option<String>,
-}
-
 async fn account(
     State(state): State<SharedState>,
     auth: Auth,
-    axum::extract::Query(saved): axum::extract::Query<Saved>,
+    axum::extract::Query(saved): axum::extract::Query<SavedQuery>,
 ) -> Response {
     let Some(principal @ Principal::Patron { id, .. }) = auth.principal.clone() else {
         return Redirect::to("/account/login").into_response();
