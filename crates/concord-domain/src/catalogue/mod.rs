@@ -213,26 +213,33 @@ impl HiddenLocations {
     }
 }
 
-/// Shelving location codes typed as a list (separated by commas, spaces or new lines), sorted
-/// without repeats; every code that is not one is reported.
-pub fn parse_location_list(field: &str, text: &str) -> Result<Vec<Code>, Vec<FieldError>> {
-    let mut codes = Vec::new();
+/// Shelving location codes, one per item of `codes`, sorted without repeats; every one that is
+/// not a code is reported.
+pub fn location_codes<'a>(
+    field: &str,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<Code>, Vec<FieldError>> {
+    let mut parsed = Vec::new();
     let mut errors = Vec::new();
-    for part in text.split(|c: char| c == ',' || c.is_whitespace()) {
-        if part.is_empty() {
-            continue;
-        }
-        match Code::parse(field, part) {
-            Ok(code) => codes.push(code),
+    for code in codes {
+        match Code::parse(field, code) {
+            Ok(code) => parsed.push(code),
             Err(error) => errors.push(error),
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    codes.sort();
-    codes.dedup();
-    Ok(codes)
+    parsed.sort();
+    parsed.dedup();
+    Ok(parsed)
+}
+
+/// The codes of a list typed in one field, separated by commas, spaces or new lines.
+pub fn split_code_list(text: &str) -> Vec<&str> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|part| !part.is_empty())
+        .collect()
 }
 
 /// The title as catalogues file it, normalised: 245 $a $b $n $p without the non-filing characters
@@ -463,13 +470,19 @@ mod tests {
         assert!(hidden.item_visible_outside_member(MemberId(1), None, false));
         assert!(!hidden.item_visible_outside_member(MemberId(2), None, true));
         assert_eq!(
-            parse_location_list("l", " local, STACKS\nlocal ").unwrap(),
+            location_codes("l", split_code_list(" local, STACKS\nlocal ")).unwrap(),
             [code("LOCAL"), code("STACKS")]
         );
-        assert_eq!(parse_location_list("l", "").unwrap(), Vec::<Code>::new());
-        let errors = parse_location_list("l", "ok, bad!, also bad?").unwrap_err();
+        assert_eq!(
+            location_codes("l", split_code_list("")).unwrap(),
+            Vec::<Code>::new()
+        );
+        let errors = location_codes("l", split_code_list("ok, bad!, also bad?")).unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors.iter().all(|error| error.field == "l"));
+        // A code with a space in it is one bad code, not two good ones.
+        let errors = location_codes("l", ["local hist"]).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
     #[test]

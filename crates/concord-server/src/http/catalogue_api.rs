@@ -318,13 +318,9 @@ async fn put_hidden_locations(
     ApiJson(body): ApiJson<HiddenLocationsBody>,
 ) -> ApiResult<Json<HiddenLocationsBody>> {
     csrf(&auth, &headers)?;
-    let codes = catalogue::set_hidden_locations(
-        &state.ctx,
-        auth.require()?,
-        &code,
-        &body.locations.join(","),
-    )
-    .await?;
+    let locations: Vec<&str> = body.locations.iter().map(String::as_str).collect();
+    let codes =
+        catalogue::set_hidden_locations(&state.ctx, auth.require()?, &code, &locations).await?;
     Ok(Json(HiddenLocationsBody::of(codes)))
 }
 

@@ -14,7 +14,7 @@ use concord_domain::ErrorCode;
 use concord_domain::auth::{Action, Principal, authorise};
 use concord_domain::catalogue::holdings::{HoldingsMapping, format_price};
 use concord_domain::catalogue::identifiers::normalize_isbn;
-use concord_domain::catalogue::{Identifier, IdentifierKind, ItemStatus};
+use concord_domain::catalogue::{Identifier, IdentifierKind, ItemStatus, split_code_list};
 use concord_domain::codes::Barcode;
 use concord_domain::ids::{BibId, BibMergeId, ItemId};
 use concord_domain::org::{Branch, Member};
@@ -117,7 +117,8 @@ async fn save_hidden_locations(
 ) -> Response {
     staff_post(&state, &auth, &fields, async |principal| {
         let typed = field(&fields, "hidden_locations");
-        match catalogue::set_hidden_locations(&state.ctx, &principal, &code, typed).await {
+        let locations = split_code_list(typed);
+        match catalogue::set_hidden_locations(&state.ctx, &principal, &code, &locations).await {
             Ok(_) => Ok(
                 Redirect::to(&format!("/admin/members/{code}/hidden-locations?saved=1"))
                     .into_response(),

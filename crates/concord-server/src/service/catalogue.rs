@@ -8,7 +8,7 @@ use concord_domain::catalogue::holdings::{HoldingDraft, HoldingsMapping, format_
 use concord_domain::catalogue::identifiers::identifiers;
 use concord_domain::catalogue::lines::parse_line_format;
 use concord_domain::catalogue::{
-    ItemStatus, Probe, filing_title_key, match_key, match_probes, parse_location_list, summarise,
+    ItemStatus, Probe, filing_title_key, location_codes, match_key, match_probes, summarise,
 };
 use concord_domain::codes::{Barcode, Code};
 use concord_domain::ids::{BibId, BibMergeId, BranchId, ItemId, MemberId};
@@ -751,17 +751,17 @@ pub async fn hidden_locations(
     Ok(concord_store::org::member_hidden_locations(&mut conn, member.id).await?)
 }
 
-/// Makes `locations` (codes separated by commas or spaces) the shelving locations the member
-/// keeps out of other members' views, for staff who manage its items. The bibs with items at a
-/// location that changed are reindexed, so searches follow within a second.
+/// Makes `locations` (one code each) the shelving locations the member keeps out of other
+/// members' views, for staff who manage its items. The bibs with items at a location that
+/// changed are reindexed, so searches follow within a second.
 pub async fn set_hidden_locations(
     ctx: &Context,
     who: &Principal,
     member_code: &str,
-    locations: &str,
+    locations: &[&str],
 ) -> ServiceResult<Vec<Code>> {
-    let locations =
-        parse_location_list("hidden_locations", locations).map_err(ServiceError::invalid)?;
+    let locations = location_codes("hidden_locations", locations.iter().copied())
+        .map_err(ServiceError::invalid)?;
     let mut tx = ctx.store.write().await?;
     let member = member_named(&mut tx, member_code).await?;
     authorise(who, Action::ManageItems { member: member.id })?;

@@ -459,6 +459,10 @@ async fn a_member_keeps_a_whole_shelving_location_out_of_other_members_views() {
         .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert!(bad.body.contains("hidden_locations"), "{}", bad.body);
+    let spaced = shire
+        .put_json(url, &json!({"locations": ["local hist"]}))
+        .await;
+    assert_eq!(spaced.status, 422, "one code with a space: {}", spaced.body);
     let set = shire
         .put_json(url, &json!({"locations": ["localhist", "LOCALHIST"]}))
         .await;
