@@ -286,6 +286,18 @@ impl Bits {
     }
 }
 
+/// Adds `value` to the slot of `position`, which holds nothing until `written` has the position:
+/// the first value written there replaces whatever an earlier window left.
+fn add_at(written: &mut Bits, slots: &mut [Score], position: u32, value: Score) {
+    if let Some(slot) = slots.get_mut(position as usize) {
+        if written.insert(position) {
+            *slot = value;
+        } else {
+            *slot += value;
+        }
+    }
+}
+
 /// The best documents of a range so far, as a heap whose top is the worst of them.
 struct Best {
     limit: usize,
@@ -451,13 +463,7 @@ fn search_range(
                 cursor.take_until(window_end, |doc, score| {
                     let position = doc - window_start;
                     word_bits.insert(position);
-                    if let Some(slot) = scores.get_mut(position as usize) {
-                        if scored.insert(position) {
-                            *slot = score;
-                        } else {
-                            *slot += score;
-                        }
-                    }
+                    add_at(&mut scored, &mut scores, position, score);
                 });
             }
             if number == 0 {
@@ -496,28 +502,19 @@ fn search_range(
             cursor.skip_to(window_start);
             cursor.take_until(window_end, |doc, score| {
                 let position = doc - window_start;
-                if matched.contains(position)
-                    && boosted.insert(position)
-                    && let Some(slot) = boosts.get_mut(position as usize)
-                {
-                    *slot = score;
+                if matched.contains(position) {
+                    add_at(&mut boosted, &mut boosts, position, score);
                 }
             });
         }
+        // Once per match, however many of the member's terms it has.
         let mut own = Bits::empty();
         for cursor in own_member.iter_mut() {
             cursor.skip_to(window_start);
             cursor.take_until(window_end, |doc, _| {
                 let position = doc - window_start;
-                if matched.contains(position)
-                    && own.insert(position)
-                    && let Some(slot) = boosts.get_mut(position as usize)
-                {
-                    if boosted.insert(position) {
-                        *slot = query.own_member_boost;
-                    } else {
-                        *slot += query.own_member_boost;
-                    }
+                if matched.contains(position) && own.insert(position) {
+                    add_at(&mut boosted, &mut boosts, position, query.own_member_boost);
                 }
             });
         }
