@@ -885,6 +885,12 @@ async fn loans_ledger_and_jobs_on_every_engine() {
         .unwrap()
         .expect("fixture patron 2");
         assert_eq!(patron.home_branch, branch_id);
+        // Its keys in SQL are the ones the domain makes of its names, so searches find it.
+        assert_eq!(
+            patron_ids_found(&mut conn, "Patron 2, Bench").await,
+            [patron.id.0],
+            "{engine:?}"
+        );
         assert!(
             patrons::patron_by_card(
                 &mut conn,
@@ -1595,5 +1601,154 @@ async fn hidden_locations_and_the_bibs_they_touch_on_every_engine() {
                 .unwrap()
                 .is_empty()
         );
+    }
+}
+
+/// The ids of the patrons a staff search for `typed` finds, in the order it gives them.
+async fn patron_ids_found(conn: &mut sqlx::AnyConnection, typed: &str) -> Vec<i64> {
+    patrons::search_patrons(conn, typed, None, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id.0)
+        .collect()
+}
+
+#[tokio::test]
+async fn patrons_are_found_by_name_whatever_the_accents_on_every_engine() {
+    let born = Date::parse("d", "1975-06-01").unwrap();
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let mut tx = store.write().await.unwrap();
+        let m = org::insert_member(&mut tx, MemberId(1), &member("m"), NOW)
+            .await
+            .unwrap();
+        let b = org::insert_branch(&mut tx, BranchId(2), m.id, &branch("m1"), NOW)
+            .await
+            .unwrap();
+        let named = |family: &str, given: &str| PatronRow {
+            family_name: family.into(),
+            given_names: given.into(),
+            home_branch: b.id,
+            home_member: m.id,
+            patron_type: Code::parse("t", "adult").unwrap(),
+            expires_on: Date::parse("d", "2028-01-01").unwrap(),
+            email: None,
+            phone: None,
+            sms_number: None,
+            date_of_birth: Some(born),
+            preferred_pickup_branch: None,
+            notices: NoticePreferences::default(),
+            privacy: PrivacyChoices::default(),
+            status: PatronStatus::Active,
+        };
+        let people = [
+            (10, "Müller", "Jürgen"),
+            (11, "Dvořák", "Antonín"),
+            (12, "O'Connor", "Siobhán"),
+            (13, "Smith-Jones", "Mary"),
+            (14, "Muller", "Anna"),
+        ];
+        for (id, family, given) in people {
+            let card = Barcode::parse("card", &format!("N-{id}")).unwrap();
+            patrons::insert_patron(
+                &mut tx,
+                PatronId(id),
+                &card,
+                &named(family, given),
+                None,
+                NOW,
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        let cases: &[(&str, &[i64])] = &[
+            // Surname order: the folded name, then the id.
+            ("muller", &[14, 10]),
+            ("MÜLLER", &[14, 10]),
+            ("muller j", &[10]),
+            ("Muller, Jurgen", &[10]),
+            ("dvorak", &[11]),
+            ("DVOŘÁK A", &[11]),
+            ("oconnor", &[12]),
+            ("o'connor s", &[12]),
+            ("O’Connor", &[12]),
+            ("smith-jones", &[13]),
+            ("smith jones m", &[13]),
+            ("jurgen", &[]),
+            // Marks alone find no one, and LIKE's wildcards are never wildcards.
+            ("%", &[]),
+            ("_", &[]),
+            ("m%r", &[]),
+            ("-", &[]),
+        ];
+        for (typed, expected) in cases {
+            assert_eq!(
+                patron_ids_found(&mut conn, typed).await,
+                *expected,
+                "{engine:?}: {typed}"
+            );
+        }
+        // Registered once with accents and once without, one person is a candidate duplicate.
+        let candidates =
+            patrons::duplicate_candidates(&mut conn, "Muller", "Jurgen", None, &[], None, 10)
+                .await
+                .unwrap();
+        assert_eq!(
+            candidates.iter().map(|p| p.id.0).collect::<Vec<_>>(),
+            [10],
+            "{engine:?}"
+        );
+        drop(conn);
+
+        // A database an older store wrote: its keys were only lower-cased. Migration 0011 empties
+        // them and opening the store works them out again.
+        let mut tx = store.write().await.unwrap();
+        // Ids bind as i64, as the store binds them: PostgreSQL connections keep one prepared
+        // statement per SQL text, and the refill below runs this same UPDATE.
+        for (id, old_key) in [(10_i64, "müller jürgen"), (11, "dvořák antonín")] {
+            sqlx::query("UPDATE patron SET search_name = $2 WHERE id = $1")
+                .bind(id)
+                .bind(old_key)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(patron_ids_found(&mut conn, "dvorak").await, [] as [i64; 0]);
+        drop(conn);
+        let mut tx = store.write().await.unwrap();
+        let migration = crate::migrate::migration_sql(11, engine).unwrap();
+        sqlx::raw_sql(migration).execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        patrons::fill_search_names(&store).await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            patron_ids_found(&mut conn, "dvorak").await,
+            [11],
+            "{engine:?}"
+        );
+        assert_eq!(
+            patron_ids_found(&mut conn, "muller").await,
+            [14, 10],
+            "{engine:?}"
+        );
+        assert_eq!(
+            patron_ids_found(&mut conn, "oconnor").await,
+            [12],
+            "{engine:?}"
+        );
+        let unkeyed: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM patron WHERE search_name IS NULL")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(unkeyed, 0, "{engine:?}");
+        drop(conn);
+        store.close().await;
     }
 }

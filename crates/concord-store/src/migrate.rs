@@ -67,6 +67,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_bib_keys_folded_in_every_script.sql"),
         postgres: include_str!("../migrations/postgres/0010_bib_keys_folded_in_every_script.sql"),
     },
+    Migration {
+        version: 11,
+        name: "patron_search_name_folded",
+        sqlite: include_str!("../migrations/sqlite/0011_patron_search_name_folded.sql"),
+        postgres: include_str!("../migrations/postgres/0011_patron_search_name_folded.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {
@@ -105,7 +111,21 @@ pub(crate) async fn run(store: &Store) -> StoreResult<()> {
     }
     tx.commit().await?;
     crate::catalogue::fill_title_keys(store).await?;
+    crate::patrons::fill_search_names(store).await?;
     Ok(())
+}
+
+/// The SQL of migration `version` on `engine`: for tests that replay one over rows written the
+/// way an older version of the store wrote them.
+#[cfg(test)]
+pub(crate) fn migration_sql(version: i64, engine: Engine) -> Option<&'static str> {
+    MIGRATIONS
+        .iter()
+        .find(|migration| migration.version == version)
+        .map(|migration| match engine {
+            Engine::Sqlite => migration.sqlite,
+            Engine::Postgres => migration.postgres,
+        })
 }
 
 /// The known migrations not yet applied, in version order.

@@ -4,7 +4,9 @@ use concord_domain::calendar::Date;
 use concord_domain::codes::{Barcode, Code};
 use concord_domain::duplicates::phone_key;
 use concord_domain::ids::{BranchId, MemberId, PatronId};
-use concord_domain::patron::{NoticePreferences, Patron, PatronStatus, PrivacyChoices};
+use concord_domain::patron::{
+    NoticePreferences, Patron, PatronStatus, PrivacyChoices, name_key, typed_name_key,
+};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
@@ -94,9 +96,42 @@ pub const PATRON_REFERENCES: &[(&str, &str)] = &[
     ("reading_history", "patron_id"),
 ];
 
-/// The key a patron is found by name with: "family given", lower-cased.
-pub fn search_name(family: &str, given: &str) -> String {
-    format!("{} {}", family.trim(), given.trim()).to_lowercase()
+/// How many patrons [`fill_search_names`] keys per transaction: a few milliseconds of the writer.
+const SEARCH_NAME_BATCH: i64 = 500;
+
+/// Works out again the search name ([`name_key`]) of every patron without one — those stored
+/// before a migration changed how the key is made and emptied the column. A batch at a time, so
+/// that a large patron database never holds the writer for long. Run when the store opens.
+pub(crate) async fn fill_search_names(store: &crate::Store) -> StoreResult<()> {
+    let mut filled: u64 = 0;
+    loop {
+        let mut tx = store.write().await?;
+        let rows = sqlx::query(
+            "SELECT id, family_name, given_names FROM patron WHERE search_name IS NULL LIMIT $1",
+        )
+        .bind(SEARCH_NAME_BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            sqlx::query("UPDATE patron SET search_name = $2 WHERE id = $1")
+                .bind(int(row, "id")?)
+                .bind(name_key(
+                    &text(row, "family_name")?,
+                    &text(row, "given_names")?,
+                ))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        filled += rows.len() as u64;
+    }
+    if filled > 0 {
+        tracing::info!(patrons = filled, "worked out stored patrons' search names");
+    }
+    Ok(())
 }
 
 fn patron_from_row(row: &AnyRow) -> StoreResult<Patron> {
@@ -152,7 +187,7 @@ pub async fn insert_patron(
     .bind(id.0)
     .bind(&patron.family_name)
     .bind(&patron.given_names)
-    .bind(search_name(&patron.family_name, &patron.given_names))
+    .bind(name_key(&patron.family_name, &patron.given_names))
     .bind(patron.home_branch.0)
     .bind(patron.home_member.0)
     .bind(patron.patron_type.as_str())
@@ -210,7 +245,7 @@ pub async fn update_patron(
     .bind(id.0)
     .bind(&patron.family_name)
     .bind(&patron.given_names)
-    .bind(search_name(&patron.family_name, &patron.given_names))
+    .bind(name_key(&patron.family_name, &patron.given_names))
     .bind(patron.home_branch.0)
     .bind(patron.home_member.0)
     .bind(patron.patron_type.as_str())
@@ -297,9 +332,10 @@ pub async fn patron_by_card(
     }
 }
 
-/// Finds patrons by exact card barcode (active or not), by name (surname first, prefix), by email
-/// or by phone or SMS number, optionally only those of one member. At most `limit` results,
-/// surname order.
+/// Finds patrons by exact card barcode (active or not), by name (the start of their
+/// [`name_key`], typed in any case, with or without accents and apostrophes), by email or by
+/// phone or SMS number, optionally only those of one member. At most `limit` results, surname
+/// order (search name, then id).
 pub async fn search_patrons(
     conn: &mut AnyConnection,
     query: &str,
@@ -307,12 +343,21 @@ pub async fn search_patrons(
     limit: u32,
 ) -> StoreResult<Vec<Patron>> {
     let query = query.trim();
-    let lowered = query.to_lowercase();
-    // Escape LIKE wildcards so a name with % or _ matches literally.
-    let escaped = lowered
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    // The typed name is folded in Rust, as the stored keys were, so both engines match alike.
+    // Text with no letter or digit binds a pattern no key matches: keys hold letters, digits
+    // and spaces only, never a hyphen.
+    let name_pattern = typed_name_key(query).map_or_else(
+        || "-".to_string(),
+        |typed| {
+            // A folded key holds no LIKE wildcard; escaping anyway keeps the pattern literal
+            // should the fold ever let one through.
+            let escaped = typed
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("{escaped}%")
+        },
+    );
     let sql = format!(
         "SELECT {PATRON_COLUMNS} FROM patron p
          WHERE ($4 = 0 OR p.home_member_id = $5)
@@ -324,8 +369,8 @@ pub async fn search_patrons(
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(query)
-        .bind(format!("{escaped}%"))
-        .bind(&lowered)
+        .bind(name_pattern)
+        .bind(query.to_lowercase())
         .bind(i64::from(member.is_some()))
         .bind(member.map_or(0, |m| m.0))
         // A query that is not a phone number binds a key no row has.
@@ -434,8 +479,9 @@ pub async fn deactivate_card(
     Ok(())
 }
 
-/// Patrons who might be the person described: same folded name, same email, same phone key or
-/// same date of birth. The caller scores them; this only narrows the search with indexes.
+/// Patrons who might be the person described: same name key ([`name_key`], the one duplicate
+/// scoring compares), same email, same phone key or same date of birth. The caller scores them;
+/// this only narrows the search with indexes.
 pub async fn duplicate_candidates(
     conn: &mut AnyConnection,
     family_name: &str,
@@ -455,7 +501,7 @@ pub async fn duplicate_candidates(
     // Absent facts bind a value no row has, so one query shape serves every case.
     let none = "-".to_string();
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(search_name(family_name, given_names))
+        .bind(name_key(family_name, given_names))
         .bind(email.map_or_else(|| none.clone(), |e| e.trim().to_lowercase()))
         .bind(phone_keys.first().unwrap_or(&none))
         .bind(phone_keys.get(1).unwrap_or(&none))

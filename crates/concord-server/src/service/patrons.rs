@@ -8,7 +8,7 @@ use concord_domain::duplicates::{DuplicateScore, IdentityFacts, duplicate_score}
 use concord_domain::ids::{AuditId, BranchId, PatronId};
 use concord_domain::patron::{
     AccountDraft, AccountInput, NoticePreferences, Patron, PatronDraft, PatronInput, PatronStatus,
-    Pin, PrivacyChoices, merged_patron,
+    Pin, PrivacyChoices, merged_patron, name_starts_with,
 };
 use concord_domain::ratelimit::{LoginDecision, LoginThrottle};
 use concord_domain::{ErrorCode, FieldError};
@@ -453,8 +453,7 @@ pub async fn search(ctx: &Context, who: &Principal, query: &str) -> ServiceResul
         .filter(|p| {
             p.contact_visible_to(who)
                 || p.cards.iter().any(|card| card.as_str() == query)
-                || store::search_name(&p.family_name, &p.given_names)
-                    .starts_with(&query.to_lowercase())
+                || name_starts_with(&p.family_name, &p.given_names, query)
         })
         .map(|p| p.as_seen_by(who))
         .collect();
