@@ -393,3 +393,73 @@ async fn patrons_change_their_own_preferences_and_pin_only() {
         "{actions:?}"
     );
 }
+
+#[tokio::test]
+async fn staff_find_patrons_by_name_whatever_the_accents() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        server.load_org(TWO_MEMBERS).await;
+        server
+            .staff("admin", "consortium_admin", "consortium")
+            .await;
+        server
+            .staff("shire.circ", "circulation", "member:SHIRE")
+            .await;
+        let shire = server.staff_client("shire.circ").await;
+        let admin = server.staff_client("admin").await;
+        let juergen = |card: &str, family: &str, given: &str| {
+            json!({"card": card, "family_name": family, "given_names": given,
+                   "home_branch": "SHIRE-CEN", "patron_type": "adult", "expires_on": "2030-01-01",
+                   "date_of_birth": "1975-06-01", "pin": "1234"})
+        };
+        let first = shire
+            .post_json("/api/v1/patrons", &juergen("S-10", "Müller", "Jürgen"))
+            .await;
+        assert_eq!(first.status, 201, "{}", first.body);
+        let id = first.json()["id"].as_str().unwrap().to_string();
+
+        for typed in [
+            "muller",
+            "MULLER",
+            "m%C3%BCller",
+            "Muller%2C%20J",
+            "muller-jurgen",
+        ] {
+            let found = shire.get(&format!("/api/v1/patrons?q={typed}")).await;
+            assert_eq!(found.status, 200, "{}", found.body);
+            assert_eq!(
+                found.json()[0]["id"],
+                id.as_str(),
+                "{typed}: {}",
+                found.body
+            );
+            assert_eq!(found.json()[0]["family_name"], "Müller");
+        }
+        // The staff page's search finds the patron the same way.
+        let page = shire.get("/admin/patrons?q=muller").await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("Müller"), "{}", page.body);
+
+        // Registered again without the accents and with the same date of birth: a warning.
+        let again = shire
+            .post_json("/api/v1/patrons", &juergen("S-11", "Muller", "Jurgen"))
+            .await;
+        assert_eq!(again.status, 409, "{}", again.body);
+        assert_eq!(again.error_code(), "possible_duplicate");
+        assert_eq!(again.json()["candidates"][0]["id"], id.as_str());
+        assert_eq!(
+            again.json()["candidates"][0]["reasons"],
+            json!(["same_name", "same_date_of_birth"])
+        );
+
+        // Staff who may not see the patron's contact details still find them by their folded name.
+        let private = json!({"notice_channels": ["print"], "contact_home_member_only": true});
+        let saved = shire
+            .put_json(&format!("/api/v1/patrons/{id}/account"), &private)
+            .await;
+        assert_eq!(saved.status, 200, "{}", saved.body);
+        let found = admin.get("/api/v1/patrons?q=muller%20j").await.json();
+        assert_eq!(found[0]["id"], id.as_str(), "{found}");
+        assert_eq!(found[0]["date_of_birth"], Value::Null, "{found}");
+    }
+}
