@@ -249,7 +249,8 @@ enum StaffCommand {
 
 #[derive(Subcommand, Debug)]
 enum PatronCommand {
-    /// Find patrons by card, name (surname first) or email.
+    /// Find patrons by card, name (surname first; accents, case and apostrophes ignored), email
+    /// or phone.
     Find {
         #[command(flatten)]
         data: DataArgs,
