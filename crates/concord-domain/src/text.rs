@@ -41,7 +41,8 @@ const NAME_JOINERS: &[char] = &[
 /// other mark that is neither letter nor digit — hyphen, comma, full stop, space — taken as a
 /// break between words, so that "Smith-Jones", "smith jones" and "SMITH - JONES" agree; words
 /// are joined by one space. The result holds letters, digits and single spaces only, never
-/// with a space at either end. Names in scripts without case or accents keep their letters.
+/// with a space at either end. Letters of every script stay, so a Greek, Cyrillic or Chinese
+/// name never folds to nothing.
 pub fn fold_name(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
