@@ -142,18 +142,23 @@ fn main() {
             .collect(),
         Err(_) => vec![1, CLIENTS],
     };
-    // CONCORD_BENCH_EVALUATIONS=general,fastest: tantivy's query scorers for every search, then
-    // the windowed evaluation of plain keyword searches, on the same index in the same run.
-    let evaluations: Vec<Evaluation> = std::env::var("CONCORD_BENCH_EVALUATIONS")
-        .unwrap_or_else(|_| "general,fastest".to_owned())
+    // CONCORD_BENCH_EVALUATIONS=general,separate,fastest: tantivy's query scorers for every
+    // search; the windowed evaluation of plain keyword searches with every search on its own;
+    // the same with searches that run at the same time sharing passes (the default). All on
+    // the same index in the same run.
+    let evaluations: Vec<(Evaluation, bool)> = std::env::var("CONCORD_BENCH_EVALUATIONS")
+        .unwrap_or_else(|_| "general,separate,fastest".to_owned())
         .split(',')
         .map(|name| match name.trim() {
-            "general" => Evaluation::General,
-            "fastest" => Evaluation::Fastest,
+            "general" => (Evaluation::General, false),
+            "separate" => (Evaluation::Fastest, false),
+            "fastest" => (Evaluation::Fastest, true),
             other => panic!("CONCORD_BENCH_EVALUATIONS: unknown evaluation {other}"),
         })
         .collect();
-    for &evaluation in &evaluations {
+    for &(evaluation, shared) in &evaluations {
+        index.set_shared_passes(shared);
+        let label = name(evaluation, shared);
         for &clients in &client_counts {
             let per_client = if clients == 1 {
                 QUERIES_ALONE
@@ -187,14 +192,13 @@ fn main() {
             });
             let elapsed = started.elapsed().as_secs_f64();
             report(
-                &format!("tantivy {}", name(evaluation)),
+                &format!("tantivy {label}"),
                 clients,
                 &mut latencies,
                 elapsed,
             );
             println!(
-                "tantivy {} {clients:>2} client(s): CPU time per search {:.1} ms",
-                name(evaluation),
+                "tantivy {label} {clients:>2} client(s): CPU time per search {:.1} ms",
                 (process_cpu_seconds() - cpu_before) * 1000.0 / latencies.len() as f64
             );
         }
@@ -209,7 +213,7 @@ fn main() {
         let paced_seconds: f64 = std::env::var("CONCORD_BENCH_PACED_SECONDS")
             .map_or(30.0, |n| n.parse().expect("PACED_SECONDS"));
         for rate in rates {
-            paced_run(&index, evaluation, &words, rate, paced_seconds);
+            paced_run(&index, evaluation, label, &words, rate, paced_seconds);
         }
     }
     println!(
@@ -274,10 +278,11 @@ fn joined(handles: Vec<std::thread::ScopedJoinHandle<'_, Vec<u64>>>) -> Vec<u64>
 }
 
 /// How an evaluation is named in the report.
-fn name(evaluation: Evaluation) -> &'static str {
-    match evaluation {
-        Evaluation::General => "general",
-        Evaluation::Fastest => "windowed",
+fn name(evaluation: Evaluation, shared: bool) -> &'static str {
+    match (evaluation, shared) {
+        (Evaluation::General, _) => "general",
+        (Evaluation::Fastest, false) => "windowed",
+        (Evaluation::Fastest, true) => "windowed+shared",
     }
 }
 
@@ -294,6 +299,7 @@ fn bench_request(word: &str) -> SearchRequest {
 fn paced_run(
     index: &SearchIndex,
     evaluation: Evaluation,
+    label: &str,
     words: &[String],
     rate: f64,
     seconds: f64,
@@ -328,7 +334,7 @@ fn paced_run(
     latencies.sort_unstable();
     println!(
         "tantivy {} paced, 20 clients at {rate:.0}/s: {} queries, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms, achieved {:.1} queries/s; load average {}",
-        name(evaluation),
+        label,
         latencies.len(),
         quantile(&latencies, 0.50) as f64 / 1000.0,
         quantile(&latencies, 0.95) as f64 / 1000.0,

@@ -913,3 +913,68 @@ fn plain_keyword_searches_answer_as_the_general_query_does() {
     fielded.fielded = vec![("author".to_owned(), "mozart".to_owned())];
     assert!(catalogue.index.plain_query(&fielded).is_none());
 }
+
+#[test]
+fn searches_sharing_a_pass_answer_as_each_would_alone() {
+    use crate::searcher::Evaluation;
+    use std::sync::atomic::Ordering;
+    let mut catalogue = catalogue();
+    let mut indexer = catalogue.index.indexer(1, 15_000_000).unwrap();
+    for document in catalogue.documents.iter().step_by(13) {
+        indexer.delete(document.bib_id);
+    }
+    indexer.commit().unwrap();
+    catalogue.index.reload().unwrap();
+    catalogue.index.set_search_threads(2).unwrap();
+    let searches = plain_searches(&catalogue);
+    let expected: Vec<SearchResponse> = searches
+        .iter()
+        .map(|search| {
+            catalogue
+                .index
+                .search_with(search, Evaluation::General)
+                .unwrap()
+        })
+        .collect();
+    let shared = &catalogue.index.parallelism.shared;
+    shared.even_alone.store(true, Ordering::Relaxed);
+    // Every search at once, held back until all are queued: one pass takes them all (up to the
+    // most a pass takes), then the rest.
+    let index = &catalogue.index;
+    shared.hold(true);
+    std::thread::scope(|scope| {
+        let answers: Vec<_> = searches
+            .iter()
+            .zip(&expected)
+            .map(|(search, expected)| {
+                scope.spawn(move || {
+                    let answer = index.search(search).unwrap();
+                    assert_eq!(&answer, expected, "{search:?}");
+                })
+            })
+            .collect();
+        while shared.waiting() < searches.len() {
+            std::thread::yield_now();
+        }
+        shared.hold(false);
+        for answer in answers {
+            answer.join().unwrap();
+        }
+    });
+    let counts = index.shared_pass_counts();
+    assert_eq!(counts.searches, searches.len());
+    assert_eq!(counts.largest, 32);
+    // Searches from several threads without holding: passes of whatever is waiting.
+    std::thread::scope(|scope| {
+        for thread in 0..6 {
+            let searches = &searches;
+            let expected = &expected;
+            scope.spawn(move || {
+                for (search, expected) in searches.iter().zip(expected).skip(thread).step_by(6) {
+                    assert_eq!(&index.search(search).unwrap(), expected, "{search:?}");
+                }
+            });
+        }
+    });
+    assert_eq!(index.shared_pass_counts().searches, 2 * searches.len());
+}

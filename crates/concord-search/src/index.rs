@@ -294,6 +294,7 @@ impl SearchIndex {
                 threads,
                 min_range_docs: MIN_RANGE_DOCS,
                 in_flight: Default::default(),
+                shared: Default::default(),
             },
         })
     }
@@ -304,6 +305,18 @@ impl SearchIndex {
         self.parallelism.executor = Executor::multi_thread(threads, "concord-search-")?;
         self.parallelism.threads = threads;
         Ok(())
+    }
+
+    /// Whether plain keyword searches that arrive while others run share passes over the index
+    /// (the default; see the crate's `shared_pass` module). Answers are the same either way;
+    /// the benchmark turns it off to measure what sharing gains.
+    pub fn set_shared_passes(&self, enabled: bool) {
+        self.parallelism.shared.set_enabled(enabled);
+    }
+
+    /// What the shared passes have done since the index was opened.
+    pub fn shared_pass_counts(&self) -> crate::shared_pass::SharedPassCounts {
+        self.parallelism.shared.counts()
     }
 
     /// The generation searches use now.

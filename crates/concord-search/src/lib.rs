@@ -7,6 +7,8 @@
 //! * `facets` counts facet values exactly by term ordinals, for the searcher.
 //! * `visibility` keeps which bibs each view may see, per segment.
 //! * `parallel` spreads one search over the cores by document ranges.
+//! * `windowed` evaluates plain keyword searches a window of documents at a time, and
+//!   `shared_pass` takes the searches that run at the same time through one pass.
 //! * [`citation`] writes a bib as RIS or BibTeX.
 //! * [`bench`] generates a large synthetic catalogue from real records, for the benchmark.
 //!
@@ -21,6 +23,7 @@ pub mod index;
 mod parallel;
 pub mod searcher;
 mod segment_cache;
+mod shared_pass;
 mod visibility;
 mod windowed;
 
@@ -30,6 +33,7 @@ pub use searcher::{
     Evaluation, FacetCount, FacetField, MAX_RESULT_WINDOW, MemberHoldings, SearchHit,
     SearchRequest, SearchResponse, SortOrder,
 };
+pub use shared_pass::SharedPassCounts;
 
 #[cfg(test)]
 mod catalogue_tests;

@@ -38,6 +38,8 @@ pub(crate) struct Parallelism {
     pub min_range_docs: u32,
     /// Searches running now.
     pub in_flight: AtomicUsize,
+    /// Plain keyword searches that arrive while others run share passes over the index.
+    pub shared: crate::shared_pass::SharedPasses,
 }
 
 impl Parallelism {
@@ -48,13 +50,15 @@ impl Parallelism {
     /// whose queue serves searches in turn, so a long one does not slow every other down.
     pub(crate) fn begin(&self, segment_sizes: &[u32]) -> Plan<'_> {
         let running = self.in_flight.fetch_add(1, AtomicOrdering::Relaxed) + 1;
-        let ranges = if running == 1 {
+        let alone = running == 1;
+        let ranges = if alone {
             doc_ranges(segment_sizes, self.threads, self.min_range_docs)
         } else {
             whole_segments(segment_sizes)
         };
         Plan {
             in_flight: &self.in_flight,
+            alone,
             ranges,
             parallel: self.threads > 1,
         }
@@ -64,6 +68,8 @@ impl Parallelism {
 /// How one search is cut; the search counts as running while this lives.
 pub(crate) struct Plan<'a> {
     in_flight: &'a AtomicUsize,
+    /// Whether no other search was running when this one began.
+    pub alone: bool,
     /// The ranges, covering every document once.
     pub ranges: Vec<DocRange>,
     /// Whether to run the ranges on the search threads.
@@ -199,6 +205,7 @@ mod tests {
             threads: 2,
             min_range_docs: MIN_RANGE_DOCS,
             in_flight: AtomicUsize::new(0),
+            shared: Default::default(),
         };
         let sizes = [2_000_000, 200_000];
         let alone = parallelism.begin(&sizes);

@@ -26,17 +26,19 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::fastfield::AliveBitSet;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::Bm25Weight;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentReader, TERMINATED, Term};
 
-use crate::facets::{FacetCounter, FacetFruit};
+use crate::facets::{FacetCounter, FacetFruit, FacetSegmentCounter};
 use crate::parallel::{DocRange, Parallelism};
+use crate::shared_pass::Job;
 
 /// Documents per window: 64 bitset words, and 16 KB of scores that stay in the L1 cache.
-const WINDOW: u32 = 4096;
+pub(crate) const WINDOW: u32 = 4096;
 const WORDS: usize = (WINDOW / 64) as usize;
 
 /// Documents in a full block of postings.
@@ -73,8 +75,9 @@ pub(crate) struct PlainQuery {
 /// the facet counts.
 pub(crate) type Found = (usize, Vec<(Score, DocAddress)>, FacetFruit);
 
-/// Runs `query` over every document of `searcher` in `visible` (one set per segment), cut into
-/// ranges run on the search threads.
+/// Runs `query` over every document of `searcher` in `visible` (one set per segment): cut into
+/// ranges run on the search threads when it is the only search running, else in a pass shared
+/// with the other searches waiting (see [`crate::shared_pass`]).
 pub(crate) fn search(
     searcher: &Searcher,
     parallelism: &Parallelism,
@@ -83,50 +86,49 @@ pub(crate) fn search(
     facets: &FacetCounter,
     limit: usize,
 ) -> tantivy::Result<Found> {
-    let weight = |scored: &ScoredTerm| -> tantivy::Result<Bm25Weight> {
-        Ok(
-            Bm25Weight::for_terms(searcher, std::slice::from_ref(&scored.term))?
-                .boost_by(scored.boost),
-        )
-    };
-    let word_weights: Vec<Vec<Bm25Weight>> = query
-        .words
-        .iter()
-        .map(|word| word.iter().map(weight).collect())
-        .collect::<tantivy::Result<_>>()?;
-    let exact_weight = query.exact_title.as_ref().map(weight).transpose()?;
-    let weights = Weights {
-        words: word_weights,
-        exact_title: exact_weight,
-    };
+    let weights = Weights::of(searcher, query)?;
     let sizes: Vec<u32> = searcher
         .segment_readers()
         .iter()
         .map(SegmentReader::max_doc)
         .collect();
     let plan = parallelism.begin(&sizes);
+    if parallelism.shared.shares(plan.alone) {
+        let job = Job::new(searcher, query, weights, visible, facets, limit);
+        return parallelism.shared.search(job, parallelism.threads);
+    }
     let run = |range: DocRange| -> tantivy::Result<Found> {
         let Some(visible) = visible.get(range.segment as usize) else {
             return Ok((0, Vec::new(), Vec::new()));
         };
         let reader = searcher.segment_reader(range.segment);
-        let mut child = facets.for_segment(range.segment, reader)?;
-        let (count, best) = search_range(
+        let child = facets.for_segment(range.segment, reader)?;
+        let (count, best, fruit) = search_range(
             reader,
             query,
             &weights,
             visible,
             range.docs.clone(),
             limit,
-            &mut |docs| child.collect_block(docs),
+            child,
         )?;
         let best = best
             .into_iter()
             .map(|(score, doc)| (score, DocAddress::new(range.segment, doc)))
             .collect();
-        Ok((count, best, child.harvest()))
+        Ok((count, best, fruit))
     };
     let fruits: Vec<Found> = plan.run(&parallelism.executor, run)?;
+    merged(fruits, limit, facets)
+}
+
+/// One search's answer from the answers of its ranges: totals added, the best `limit` of all,
+/// facet counts merged.
+pub(crate) fn merged(
+    fruits: Vec<Found>,
+    limit: usize,
+    facets: &FacetCounter,
+) -> tantivy::Result<Found> {
     let mut total = 0;
     let mut best = Vec::new();
     let mut facet_fruits = Vec::with_capacity(fruits.len());
@@ -141,9 +143,30 @@ pub(crate) fn search(
 }
 
 /// The BM25 weights of the query's scored terms, computed once per search.
-struct Weights {
+#[derive(Clone)]
+pub(crate) struct Weights {
     words: Vec<Vec<Bm25Weight>>,
     exact_title: Option<Bm25Weight>,
+}
+
+impl Weights {
+    /// Each scored term's BM25 weight from the whole searcher's statistics, boosted.
+    pub(crate) fn of(searcher: &Searcher, query: &PlainQuery) -> tantivy::Result<Weights> {
+        let weight = |scored: &ScoredTerm| -> tantivy::Result<Bm25Weight> {
+            Ok(
+                Bm25Weight::for_terms(searcher, std::slice::from_ref(&scored.term))?
+                    .boost_by(scored.boost),
+            )
+        };
+        Ok(Weights {
+            words: query
+                .words
+                .iter()
+                .map(|word| word.iter().map(weight).collect())
+                .collect::<tantivy::Result<_>>()?,
+            exact_title: query.exact_title.as_ref().map(weight).transpose()?,
+        })
+    }
 }
 
 /// One term's postings in one segment, read forward a block at a time.
@@ -367,103 +390,150 @@ impl Best {
     }
 }
 
-/// The count and best documents of `docs` in one segment; facet blocks go to `facet_block`.
-fn search_range(
-    reader: &SegmentReader,
-    query: &PlainQuery,
-    weights: &Weights,
-    visible: &BitSet,
-    docs: std::ops::Range<DocId>,
-    limit: usize,
-    facet_block: &mut dyn FnMut(&[DocId]),
-) -> tantivy::Result<(usize, Vec<(Score, DocId)>)> {
-    let start = docs.start;
-    let mut words: Vec<Vec<Cursor>> = Vec::with_capacity(query.words.len());
-    for (word, word_weights) in query.words.iter().zip(&weights.words) {
-        let mut cursors = Vec::with_capacity(word.len());
-        for (scored, weight) in word.iter().zip(word_weights) {
-            if let Some(cursor) =
-                Cursor::open(reader, &scored.term, scored.record, Some(weight), start)?
-            {
-                cursors.push(cursor);
+/// What one search finds in one range: the count, the best (score, document) and the facet
+/// counts.
+pub(crate) type RangeFound = (usize, Vec<(Score, DocId)>, FacetFruit);
+
+/// One search over a range of one segment's documents, a window at a time: the state between
+/// windows (each term's postings cursor, the best so far, the count and the facet counts), so
+/// that one thread can take several searches through the same windows in turn.
+pub(crate) struct RangeSearch<'r> {
+    words: Vec<Vec<Cursor>>,
+    /// The word with the fewest postings, whose next document decides the next window.
+    driver: usize,
+    filters: Vec<Vec<Cursor>>,
+    exact_title: Option<Cursor>,
+    own_member: Vec<Cursor>,
+    own_member_boost: Score,
+    visible: &'r BitSet,
+    alive: Option<&'r AliveBitSet>,
+    /// The end of the range.
+    end: DocId,
+    count: usize,
+    best: Best,
+    /// Scores and boosts by position in the window; a slot is written before it is read.
+    scores: Vec<Score>,
+    boosts: Vec<Score>,
+    /// Matches not yet handed to the facet counter.
+    pending: Vec<DocId>,
+    facets: FacetSegmentCounter,
+}
+
+impl<'r> RangeSearch<'r> {
+    /// The search of `query` over `docs` of `reader`, or `None` when nothing there can match
+    /// (a word found nowhere in the segment, or a facet selection with no value there).
+    pub(crate) fn open(
+        reader: &'r SegmentReader,
+        query: &PlainQuery,
+        weights: &Weights,
+        visible: &'r BitSet,
+        docs: std::ops::Range<DocId>,
+        limit: usize,
+        facets: FacetSegmentCounter,
+    ) -> tantivy::Result<Option<RangeSearch<'r>>> {
+        let start = docs.start;
+        let mut words: Vec<Vec<Cursor>> = Vec::with_capacity(query.words.len());
+        for (word, word_weights) in query.words.iter().zip(&weights.words) {
+            let mut cursors = Vec::with_capacity(word.len());
+            for (scored, weight) in word.iter().zip(word_weights) {
+                if let Some(cursor) =
+                    Cursor::open(reader, &scored.term, scored.record, Some(weight), start)?
+                {
+                    cursors.push(cursor);
+                }
             }
+            if cursors.is_empty() {
+                // A word found nowhere in this segment: nothing here matches every word.
+                return Ok(None);
+            }
+            words.push(cursors);
         }
-        if cursors.is_empty() {
-            // A word found nowhere in this segment: nothing here matches every word.
-            return Ok((0, Vec::new()));
+        let Some(driver) = (0..words.len()).min_by_key(|word| {
+            words.get(*word).map_or(0, |cursors| {
+                cursors
+                    .iter()
+                    .map(|c| u64::from(c.postings.doc_freq()))
+                    .sum::<u64>()
+            })
+        }) else {
+            return Ok(None);
+        };
+        let mut filters: Vec<Vec<Cursor>> = Vec::with_capacity(query.filters.len());
+        for terms in &query.filters {
+            let mut cursors = Vec::new();
+            for term in terms {
+                if let Some(cursor) =
+                    Cursor::open(reader, term, IndexRecordOption::Basic, None, start)?
+                {
+                    cursors.push(cursor);
+                }
+            }
+            if cursors.is_empty() {
+                return Ok(None);
+            }
+            filters.push(cursors);
         }
-        words.push(cursors);
-    }
-    let Some(driver) = (0..words.len()).min_by_key(|word| {
-        words.get(*word).map_or(0, |cursors| {
-            cursors
-                .iter()
-                .map(|c| u64::from(c.postings.doc_freq()))
-                .sum::<u64>()
-        })
-    }) else {
-        return Ok((0, Vec::new()));
-    };
-    let mut filters: Vec<Vec<Cursor>> = Vec::with_capacity(query.filters.len());
-    for terms in &query.filters {
-        let mut cursors = Vec::new();
-        for term in terms {
+        let exact_title = match (&query.exact_title, &weights.exact_title) {
+            (Some(scored), Some(weight)) => {
+                Cursor::open(reader, &scored.term, scored.record, Some(weight), start)?
+            }
+            _ => None,
+        };
+        let mut own_member = Vec::new();
+        for term in &query.own_member {
             if let Some(cursor) = Cursor::open(reader, term, IndexRecordOption::Basic, None, start)?
             {
-                cursors.push(cursor);
+                own_member.push(cursor);
             }
         }
-        if cursors.is_empty() {
-            return Ok((0, Vec::new()));
-        }
-        filters.push(cursors);
+        Ok(Some(RangeSearch {
+            words,
+            driver,
+            filters,
+            exact_title,
+            own_member,
+            own_member_boost: query.own_member_boost,
+            visible,
+            alive: reader.alive_bitset(),
+            end: docs.end,
+            count: 0,
+            best: Best::new(limit),
+            scores: vec![0.0 as Score; WINDOW as usize],
+            boosts: vec![0.0 as Score; WINDOW as usize],
+            pending: Vec::with_capacity(FACET_BLOCK),
+            facets,
+        }))
     }
-    let mut exact_title = match (&query.exact_title, &weights.exact_title) {
-        (Some(scored), Some(weight)) => {
-            Cursor::open(reader, &scored.term, scored.record, Some(weight), start)?
-        }
-        _ => None,
-    };
-    let mut own_member = Vec::new();
-    for term in &query.own_member {
-        if let Some(cursor) = Cursor::open(reader, term, IndexRecordOption::Basic, None, start)? {
-            own_member.push(cursor);
-        }
-    }
-    let alive = reader.alive_bitset();
 
-    let mut count = 0;
-    let mut best = Best::new(limit);
-    // Scores and boosts by position in the window; a slot is written before it is read.
-    let mut scores = vec![0.0 as Score; WINDOW as usize];
-    let mut boosts = vec![0.0 as Score; WINDOW as usize];
-    let mut pending: Vec<DocId> = Vec::with_capacity(FACET_BLOCK);
-    let mut window_start = start;
-    while window_start < docs.end {
-        // Jump to the window of the next document of the rarest word.
-        let next = words.get(driver).map_or(TERMINATED, |cursors| {
+    /// The next document of the rarest word, at or after the windows taken so far, or
+    /// [`TERMINATED`] when none is left in the range.
+    pub(crate) fn next_doc(&self) -> DocId {
+        let next = self.words.get(self.driver).map_or(TERMINATED, |cursors| {
             cursors.iter().map(Cursor::doc).min().unwrap_or(TERMINATED)
         });
-        if next >= docs.end {
-            break;
-        }
-        // Windows start on a multiple of 64 so that the visible set is read a word at a time
-        // (no cursor has a document before the range, so starting a little early is harmless).
-        window_start = window_start.max(next);
-        window_start -= window_start % 64;
-        let window_end = window_start.saturating_add(WINDOW).min(docs.end);
+        if next < self.end { next } else { TERMINATED }
+    }
 
+    /// Takes the window of documents from `window_start` (a multiple of 64, after every window
+    /// taken before) to `window_start + WINDOW` or the end of the range.
+    pub(crate) fn window(&mut self, window_start: DocId) {
+        let window_end = window_start.saturating_add(WINDOW).min(self.end);
+        if window_start >= window_end {
+            return;
+        }
+        let scores = &mut self.scores;
+        let boosts = &mut self.boosts;
         // Each word's matches and every term's score, summed in the query's order.
         let mut matched = Bits::empty();
         let mut scored = Bits::empty();
-        for (number, cursors) in words.iter_mut().enumerate() {
+        for (number, cursors) in self.words.iter_mut().enumerate() {
             let mut word_bits = Bits::empty();
             for cursor in cursors.iter_mut() {
                 cursor.skip_to(window_start);
                 cursor.take_until(window_end, |doc, score| {
                     let position = doc - window_start;
                     word_bits.insert(position);
-                    add_at(&mut scored, &mut scores, position, score);
+                    add_at(&mut scored, scores, position, score);
                 });
             }
             if number == 0 {
@@ -472,7 +542,7 @@ fn search_range(
                 matched.intersect(&word_bits);
             }
         }
-        for cursors in filters.iter_mut() {
+        for cursors in self.filters.iter_mut() {
             let mut selected = Bits::empty();
             for cursor in cursors.iter_mut() {
                 cursor.skip_to(window_start);
@@ -483,38 +553,38 @@ fn search_range(
             matched.intersect(&selected);
         }
         let first_bucket = window_start / 64;
-        let buckets = visible.max_value().div_ceil(64);
+        let buckets = self.visible.max_value().div_ceil(64);
         for (offset, word) in matched.0.iter_mut().enumerate() {
             let bucket = first_bucket + offset as u32;
             *word &= if bucket < buckets {
-                u64::from_le_bytes(visible.tinyset(bucket).into_bytes())
+                u64::from_le_bytes(self.visible.tinyset(bucket).into_bytes())
             } else {
                 0
             };
         }
         if matched.is_empty() {
-            window_start = window_end;
-            continue;
+            return;
         }
         // The boosts, summed as tantivy sums optional clauses: exact title, then own member.
         let mut boosted = Bits::empty();
-        if let Some(cursor) = exact_title.as_mut() {
+        if let Some(cursor) = self.exact_title.as_mut() {
             cursor.skip_to(window_start);
             cursor.take_until(window_end, |doc, score| {
                 let position = doc - window_start;
                 if matched.contains(position) {
-                    add_at(&mut boosted, &mut boosts, position, score);
+                    add_at(&mut boosted, boosts, position, score);
                 }
             });
         }
         // Once per match, however many of the member's terms it has.
         let mut own = Bits::empty();
-        for cursor in own_member.iter_mut() {
+        let own_member_boost = self.own_member_boost;
+        for cursor in self.own_member.iter_mut() {
             cursor.skip_to(window_start);
             cursor.take_until(window_end, |doc, _| {
                 let position = doc - window_start;
                 if matched.contains(position) && own.insert(position) {
-                    add_at(&mut boosted, &mut boosts, position, query.own_member_boost);
+                    add_at(&mut boosted, boosts, position, own_member_boost);
                 }
             });
         }
@@ -525,27 +595,72 @@ fn search_range(
                 let position = offset as u32 * 64 + word.trailing_zeros();
                 word &= word - 1;
                 let doc = window_start + position;
-                if alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                if self.alive.is_some_and(|alive| alive.is_deleted(doc)) {
                     continue;
                 }
-                count += 1;
+                self.count += 1;
                 let index = position as usize;
                 let mut score = scores.get(index).copied().unwrap_or(0.0);
                 if boosted.contains(position) {
                     score += boosts.get(index).copied().unwrap_or(0.0);
                 }
-                best.offer(score, doc);
-                pending.push(doc);
-                if pending.len() == FACET_BLOCK {
-                    facet_block(&pending);
-                    pending.clear();
+                self.best.offer(score, doc);
+                self.pending.push(doc);
+                if self.pending.len() == FACET_BLOCK {
+                    self.facets.collect_block(&self.pending);
+                    self.pending.clear();
                 }
             }
         }
-        window_start = window_end;
     }
-    if !pending.is_empty() {
-        facet_block(&pending);
+
+    /// Hands the matches gathered so far to the facet counter. A shared pass does so after
+    /// each window, while the window's facet values are still in the cache from the search
+    /// before.
+    pub(crate) fn count_facets(&mut self) {
+        if !self.pending.is_empty() {
+            self.facets.collect_block(&self.pending);
+            self.pending.clear();
+        }
     }
-    Ok((count, best.into_vec()))
+
+    /// The count, the best documents and the facet counts of the range.
+    pub(crate) fn finish(mut self) -> RangeFound {
+        if !self.pending.is_empty() {
+            self.facets.collect_block(&self.pending);
+        }
+        (self.count, self.best.into_vec(), self.facets.harvest())
+    }
+}
+
+/// The count, best documents and facet counts of `docs` in one segment.
+fn search_range(
+    reader: &SegmentReader,
+    query: &PlainQuery,
+    weights: &Weights,
+    visible: &BitSet,
+    docs: std::ops::Range<DocId>,
+    limit: usize,
+    facets: FacetSegmentCounter,
+) -> tantivy::Result<RangeFound> {
+    let start = docs.start;
+    let Some(mut search) = RangeSearch::open(reader, query, weights, visible, docs, limit, facets)?
+    else {
+        return Ok((0, Vec::new(), Vec::new()));
+    };
+    let mut window_start = start;
+    loop {
+        // Jump to the window of the next document of the rarest word.
+        let next = search.next_doc();
+        if next == TERMINATED {
+            break;
+        }
+        // Windows start on a multiple of 64 so that the visible set is read a word at a time
+        // (no cursor has a document before the range, so starting a little early is harmless).
+        window_start = window_start.max(next);
+        window_start -= window_start % 64;
+        search.window(window_start);
+        window_start = window_start.saturating_add(WINDOW);
+    }
+    Ok(search.finish())
 }
