@@ -913,3 +913,31 @@ fn plain_keyword_searches_answer_as_the_general_query_does() {
     fielded.fielded = vec![("author".to_owned(), "mozart".to_owned())];
     assert!(catalogue.index.plain_query(&fielded).is_none());
 }
+
+#[test]
+fn accents_given_apart_from_their_letters_are_found_as_patrons_type_them() {
+    // MARC-8 records (converted as yaz does) give each accent as a combining character after
+    // its letter; patrons type the composed letter, or none.
+    let mut record =
+        concord_marc::Record::new(concord_marc::Leader::parse("00000nam a2200000 a 4500").unwrap());
+    record.push_data(
+        concord_marc::DataField::new(concord_marc::Tag::parse("245").unwrap(), '1', '0')
+            .with_subfield('a', "Bibliothe\u{300}que de Que\u{301}bec"),
+    );
+    let index = SearchIndex::create_in_ram().unwrap();
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    indexer
+        .add(&document_from_record(1, &record, Vec::new()))
+        .unwrap();
+    indexer.commit().unwrap();
+    index.reload().unwrap();
+    for query in [
+        "Bibliothèque de Québec",
+        "bibliotheque quebec",
+        "Bibliothe\u{300}que Que\u{301}bec",
+        "title:québec",
+    ] {
+        let found = index.search(&request(query)).unwrap();
+        assert_eq!(ids(&found), [1], "{query:?}");
+    }
+}
