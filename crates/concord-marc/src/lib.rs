@@ -35,7 +35,7 @@ pub use parsed::{DataFieldView, FieldView, ParsedRecord};
 pub use record::{
     CharacterCoding, ControlField, DataField, Field, Leader, Record, Subfield, Tag, TagError,
 };
-pub use text::to_line_format;
+pub use text::{to_line_format, to_readable_line_format};
 
 /// The buffer size of the readers this crate wraps around a plain `Read`: big enough that a
 /// record of either format (ISO 2709 caps one at 99,999 bytes) seldom straddles two reads.

@@ -17,6 +17,35 @@ pub fn to_line_format(record: &Record) -> String {
     text
 }
 
+/// The record in line format for people to read, as the MARC views show it: like
+/// [`to_line_format`], but each control character inside the leader or a value is shown as its
+/// Unicode control picture (`␟` for a subfield delimiter stuck in a control field, `␊` for a
+/// line break, `␉` for a tab), and C1 controls as U+FFFD. Every field is then one line, and
+/// the text holds no character that HTML forbids in a page.
+pub fn to_readable_line_format(record: &Record) -> String {
+    let mut text = String::new();
+    push_readable(&mut text, record.leader.as_str());
+    text.push('\n');
+    for field in &record.fields {
+        push_readable(&mut text, &field_line(field));
+        text.push('\n');
+    }
+    text
+}
+
+fn push_readable(text: &mut String, value: &str) {
+    for character in value.chars() {
+        text.push(match character {
+            '\u{0}'..='\u{1f}' => {
+                char::from_u32(0x2400 + u32::from(character)).unwrap_or('\u{fffd}')
+            }
+            '\u{7f}' => '\u{2421}',
+            other if other.is_control() => '\u{fffd}',
+            other => other,
+        });
+    }
+}
+
 /// One field in line format, without the newline.
 pub fn field_line(field: &Field) -> String {
     match field {
@@ -59,5 +88,25 @@ mod tests {
              245 14 $a The amazing adventures of Kavalier and Clay : $b a novel / $c Michael Chabon.\n\
              020    $a 0679450041\n"
         );
+    }
+
+    #[test]
+    fn readable_line_format_shows_control_characters_without_breaking_lines() {
+        let mut record = Record::new(Leader::parse("00759cam a2200229 a 4500").unwrap());
+        record.push_control(Tag::parse("001").unwrap(), "00\u{1f}a9 181\u{1f}b71");
+        record.push_data(
+            DataField::new(Tag::parse("245").unwrap(), '1', '0')
+                .with_subfield('a', "Two\nlines\tand \u{88}L'\u{89}altra \u{7f}"),
+        );
+        assert_eq!(
+            to_readable_line_format(&record),
+            "00759cam a2200229 a 4500\n\
+             001 00\u{241f}a9 181\u{241f}b71\n\
+             245 10 $a Two\u{240a}lines\u{2409}and \u{fffd}L'\u{fffd}altra \u{2421}\n"
+        );
+        // Text without control characters reads as the plain line format.
+        record.fields.truncate(0);
+        record.push_control(Tag::parse("001").unwrap(), "plain");
+        assert_eq!(to_readable_line_format(&record), to_line_format(&record));
     }
 }

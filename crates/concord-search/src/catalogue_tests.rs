@@ -978,3 +978,31 @@ fn searches_sharing_a_pass_answer_as_each_would_alone() {
     });
     assert_eq!(index.shared_pass_counts().searches, 2 * searches.len());
 }
+
+#[test]
+fn accents_given_apart_from_their_letters_are_found_as_patrons_type_them() {
+    // MARC-8 records (converted as yaz does) give each accent as a combining character after
+    // its letter; patrons type the composed letter, or none.
+    let mut record =
+        concord_marc::Record::new(concord_marc::Leader::parse("00000nam a2200000 a 4500").unwrap());
+    record.push_data(
+        concord_marc::DataField::new(concord_marc::Tag::parse("245").unwrap(), '1', '0')
+            .with_subfield('a', "Bibliothe\u{300}que de Que\u{301}bec"),
+    );
+    let index = SearchIndex::create_in_ram().unwrap();
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    indexer
+        .add(&document_from_record(1, &record, Vec::new()))
+        .unwrap();
+    indexer.commit().unwrap();
+    index.reload().unwrap();
+    for query in [
+        "Bibliothèque de Québec",
+        "bibliotheque quebec",
+        "Bibliothe\u{300}que Que\u{301}bec",
+        "title:québec",
+    ] {
+        let found = index.search(&request(query)).unwrap();
+        assert_eq!(ids(&found), [1], "{query:?}");
+    }
+}

@@ -32,41 +32,69 @@ fn ris_type(format: Format) -> &'static str {
     }
 }
 
+/// A value on one line: a line break or other control character inside it would end the
+/// line (and with it the tag's value) early, so each run of them becomes one space.
+fn one_line(value: &str) -> String {
+    let mut line = String::with_capacity(value.len());
+    let mut in_break = false;
+    for character in value.chars() {
+        if character.is_control() {
+            if !in_break {
+                line.push(' ');
+            }
+            in_break = true;
+        } else {
+            line.push(character);
+            in_break = false;
+        }
+    }
+    line
+}
+
 /// The bib as one RIS record (CRLF line ends, as the format's readers expect). `url` is the
-/// record's permalink.
+/// record's permalink. Every value is on its tag's line, whatever the record holds.
 pub fn to_ris(document: &BibDocument, url: &str) -> String {
     let mut lines = vec![format!("TY  - {}", ris_type(document.format))];
-    lines.push(format!("TI  - {}", document.title));
+    let mut push = |tag: &str, value: &str| lines.push(format!("{tag}  - {}", one_line(value)));
+    push("TI", &document.title);
     for author in &document.authors {
-        lines.push(format!("AU  - {author}"));
+        push("AU", author);
     }
     if let Some(year) = document.publication_year {
-        lines.push(format!("PY  - {year}"));
+        push("PY", &year.to_string());
     }
     for publisher in &document.publishers {
-        lines.push(format!("PB  - {publisher}"));
+        push("PB", publisher);
     }
     for number in document.isbns.iter().chain(&document.issns) {
-        lines.push(format!("SN  - {number}"));
+        push("SN", number);
     }
     for subject in &document.subjects {
-        lines.push(format!("KW  - {subject}"));
+        push("KW", subject);
     }
     if let Some(language) = &document.language {
-        lines.push(format!("LA  - {language}"));
+        push("LA", language);
     }
-    lines.push(format!("UR  - {url}"));
-    lines.push(format!("ID  - {}", document.bib_id));
+    push("UR", url);
+    push("ID", &document.bib_id.to_string());
     lines.push("ER  - ".to_string());
     lines.join("\r\n") + "\r\n"
 }
 
-/// BibTeX's special characters escaped (braces kept balanced, `%`, `&`, `$`, `#`, `_`).
+/// A value for a braced BibTeX field, on one line, with every character special to LaTeX
+/// escaped so that it prints as itself. BibTeX counts every brace, a backslash before it or
+/// not, to find where a value ends, so braces (and the backslash, tilde and caret, which LaTeX
+/// would read as commands) are written as the text commands that print them: the value's
+/// own braces always balance.
 fn bibtex_text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
-    for character in value.chars() {
+    for character in one_line(value).chars() {
         match character {
-            '{' | '}' | '\\' => {}
+            '\\' => out.push_str("\\textbackslash{}"),
+            '{' => out.push_str("\\textbraceleft{}"),
+            '}' => out.push_str("\\textbraceright{}"),
+            '~' => out.push_str("\\textasciitilde{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
             '%' | '&' | '$' | '#' | '_' => {
                 out.push('\\');
                 out.push(character);
@@ -95,15 +123,16 @@ pub fn to_bibtex(document: &BibDocument, url: &str) -> String {
         fields.push(("publisher", bibtex_text(publisher)));
     }
     if let Some(isbn) = document.isbns.first() {
-        fields.push(("isbn", isbn.clone()));
+        fields.push(("isbn", bibtex_text(isbn)));
     }
     if let Some(issn) = document.issns.first() {
-        fields.push(("issn", issn.clone()));
+        fields.push(("issn", bibtex_text(issn)));
     }
     if let Some(language) = &document.language {
-        fields.push(("language", language.clone()));
+        fields.push(("language", bibtex_text(language)));
     }
-    fields.push(("url", url.to_string()));
+    // A URL is read verbatim (the url package), so only its line is guarded.
+    fields.push(("url", one_line(url)));
     let body: Vec<String> = fields
         .into_iter()
         .map(|(name, value)| format!("  {name} = {{{value}}}"))
@@ -165,10 +194,49 @@ mod tests {
         let bibtex = to_bibtex(&sample(), "https://example.org/record/7");
         assert!(bibtex.starts_with("@book{concord7,\n"), "{bibtex}");
         assert!(
-            bibtex.contains("title = {The hobbit \\& other 100\\% tales}"),
+            bibtex.contains(
+                "title = {The hobbit \\& \\textbraceleft{}other\\textbraceright{} 100\\% tales}"
+            ),
             "{bibtex}"
         );
         assert!(bibtex.contains("year = {1937}"), "{bibtex}");
         assert!(bibtex.contains("publisher = {Allen \\& Unwin}"), "{bibtex}");
+    }
+
+    #[track_caller]
+    fn check_bibtex_text(value: &str, expected: &str) {
+        assert_eq!(bibtex_text(value), expected, "{value:?}");
+    }
+
+    #[test]
+    fn every_latex_special_character_prints_as_itself() {
+        check_bibtex_text("{x}", "\\textbraceleft{}x\\textbraceright{}");
+        check_bibtex_text("a}b", "a\\textbraceright{}b");
+        check_bibtex_text("C:\\dir", "C:\\textbackslash{}dir");
+        check_bibtex_text("~ ^", "\\textasciitilde{} \\textasciicircum{}");
+        check_bibtex_text("% & $ # _", "\\% \\& \\$ \\# \\_");
+        check_bibtex_text("Café", "Café");
+    }
+
+    #[test]
+    fn line_breaks_in_values_stay_inside_their_field() {
+        let mut document = sample();
+        document.title = "Two\nlines\r\nand\ta tab".to_owned();
+        document.authors = vec!["Newline,\nAuthor".to_owned()];
+        let ris = to_ris(&document, "https://example.org/record/7");
+        assert!(ris.contains("TI  - Two lines and a tab\r\n"), "{ris}");
+        assert!(ris.contains("AU  - Newline, Author\r\n"), "{ris}");
+        for line in ris.split("\r\n").filter(|line| !line.is_empty()) {
+            assert!(line.get(2..6) == Some("  - "), "{line:?} in {ris}");
+        }
+        let bibtex = to_bibtex(&document, "https://example.org/record/7");
+        assert!(
+            bibtex.contains("  title = {Two lines and a tab},\n"),
+            "{bibtex}"
+        );
+        assert!(
+            bibtex.contains("  author = {Newline, Author},\n"),
+            "{bibtex}"
+        );
     }
 }

@@ -1,9 +1,17 @@
 //! What the index knows about one bibliographic record: search text, sort keys, facet values
 //! and holdings, extracted from a MARC record by a pure function.
+//!
+//! **Invariant:** every text of a [`BibDocument`] is [`readable_text`]: composed (NFC), without
+//! control characters, line breaks or runs of spaces. The record page, the citations and the
+//! index all read these texts, so none of them meets a raw line break or a letter split from
+//! its accent.
+
+use std::borrow::Cow;
 
 use concord_domain::codes::Code;
 use concord_domain::format::{self, Format};
 use concord_marc::{DataField, Record};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// One item of a bib as search sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +185,7 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
     }
     for holding in &holdings {
         if let Some(call_number) = &holding.call_number {
-            push_unique(&mut call_numbers, call_number.trim().to_owned());
+            push_unique(&mut call_numbers, readable_text(call_number));
         }
     }
 
@@ -252,18 +260,45 @@ fn joined(field: &DataField, codes: &[char]) -> String {
     trim_punctuation(&parts.join(" "))
 }
 
-/// Removes the ISBD punctuation cataloguers put at the end of subfields.
+/// A value as people read and search it: composed (Unicode NFC), so that a letter and the
+/// separate accent a MARC-8 record gives it become the one character a patron types, and the
+/// tokenizer, which splits words at anything not a letter or digit, does not cut "Que\u{301}bec"
+/// in two; tabs, line breaks and other C0 controls as a space, C1 controls (such as UNIMARC's
+/// non-sorting markers) dropped, and runs of spaces as one, trimmed.
+pub fn readable_text(value: &str) -> String {
+    let composed = if is_nfc_quick(value.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(value)
+    } else {
+        Cow::Owned(value.nfc().collect::<String>())
+    };
+    let mut readable = String::with_capacity(composed.len());
+    let mut space_before_next = false;
+    for character in composed.chars() {
+        if character.is_whitespace() || character.is_ascii_control() {
+            space_before_next = true;
+        } else if !character.is_control() {
+            if space_before_next && !readable.is_empty() {
+                readable.push(' ');
+            }
+            space_before_next = false;
+            readable.push(character);
+        }
+    }
+    readable
+}
+
+/// The value as [`readable_text`] without the ISBD punctuation cataloguers put at the end of
+/// subfields.
 fn trim_punctuation(value: &str) -> String {
-    let trimmed = value
-        .trim()
-        .trim_end_matches([' ', '/', ':', ';', ',', '=', '.']);
+    let value = readable_text(value);
+    let trimmed = value.trim_end_matches([' ', '/', ':', ';', ',', '=', '.']);
     // Keep a full stop that ends an initial ("Smith, J.") or an abbreviation ("Jr.").
-    let keep_full_stop = value.trim().ends_with('.')
+    let keep_full_stop = value.ends_with('.')
         && trimmed
             .rsplit([' ', ',', '.'])
             .next()
             .is_some_and(|last| last.chars().count() == 1 || last == "Jr" || last == "Sr");
-    let mut result = trimmed.trim().to_owned();
+    let mut result = trimmed.to_owned();
     if keep_full_stop {
         result.push('.');
     }
@@ -503,6 +538,44 @@ mod tests {
         assert_eq!(document.publication_year, Some(1983));
         assert_eq!(document.publishers, ["Knopf"]);
         assert_eq!(document.title, "");
+    }
+
+    #[track_caller]
+    fn check_readable(value: &str, expected: &str) {
+        assert_eq!(readable_text(value), expected, "{value:?}");
+    }
+
+    #[test]
+    fn texts_are_composed_on_one_line_without_control_characters() {
+        // MARC-8 records give accents as separate combining characters.
+        check_readable("Que\u{301}bec", "Qu\u{e9}bec");
+        check_readable(
+            "A title\nbroken over\r\nlines\tand tabbed",
+            "A title broken over lines and tabbed",
+        );
+        check_readable("  spaced   out  ", "spaced out");
+        // UNIMARC's non-sorting markers (C1 controls) and stray subfield delimiters.
+        check_readable("\u{88}L'\u{89}altra faccia", "L'altra faccia");
+        check_readable("00\u{1f}a9 181", "00 a9 181");
+        check_readable("", "");
+
+        let record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+        let mut record = record;
+        record.push_data(field(
+            "245",
+            ('1', '0'),
+            &[
+                ('a', "Bibliothe\u{300}que\nde Que\u{301}bec :"),
+                ('b', "\u{88}Le\u{89}s livres"),
+            ],
+        ));
+        record.push_data(field("100", ('1', ' '), &[('a', "Dupont,\tJean.")]));
+        let document = document_from_record(1, &record, Vec::new());
+        assert_eq!(
+            document.title,
+            "Biblioth\u{e8}que de Qu\u{e9}bec : Les livres"
+        );
+        assert_eq!(document.authors, ["Dupont, Jean"]);
     }
 
     #[track_caller]

@@ -54,8 +54,9 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// What the documents of this version hold; saved with every commit beside the sequence number.
 /// An index whose documents were made by another version counts as having applied nothing, so
 /// the change-log follower remakes every document (a rebuild does the same at once). Raise it
-/// whenever [`tantivy_document`] indexes something new. Version 2 added the format's words.
-const DOCUMENTS_VERSION: u32 = 2;
+/// whenever [`tantivy_document`] indexes something new. Version 2 added the format's words;
+/// version 3 indexes texts composed (NFC), so accented words of MARC-8 records are whole.
+const DOCUMENTS_VERSION: u32 = 3;
 
 /// The payload part that records [`DOCUMENTS_VERSION`].
 const DOCUMENTS_PAYLOAD: &str = " documents=";

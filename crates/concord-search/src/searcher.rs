@@ -16,6 +16,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Value};
 
 use tantivy::{BitSet, DocAddress, Order, Score, Searcher, TantivyDocument, Term};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::facets::{FacetCounter, top_values};
 use crate::index::{SearchError, SearchIndex, normalised_key};
@@ -259,6 +260,14 @@ impl SearchIndex {
         request: &SearchRequest,
         evaluation: Evaluation,
     ) -> Result<SearchResponse, SearchError> {
+        let composed;
+        let request = match composed_request(request) {
+            Some(changed) => {
+                composed = changed;
+                &composed
+            }
+            None => request,
+        };
         let page_size = request.page_size.max(1);
         if request.page.saturating_add(1).saturating_mul(page_size) > MAX_RESULT_WINDOW {
             return Err(SearchError::BeyondResultWindow(MAX_RESULT_WINDOW));
@@ -653,6 +662,24 @@ fn exact_title_candidate(text: &str) -> Option<String> {
     Some(normalised_key(text)).filter(|key| !key.is_empty())
 }
 
+/// The request with its texts composed (Unicode NFC) as the documents' texts are, when some
+/// were not: a search pasted from a decomposed source ("Que\u{301}bec") must find what the
+/// same words typed on a keyboard find.
+fn composed_request(request: &SearchRequest) -> Option<SearchRequest> {
+    let decomposed = |text: &str| is_nfc_quick(text.chars()) != IsNormalized::Yes;
+    let any_decomposed =
+        decomposed(&request.query) || request.fielded.iter().any(|(_, value)| decomposed(value));
+    any_decomposed.then(|| SearchRequest {
+        query: request.query.nfc().collect(),
+        fielded: request
+            .fielded
+            .iter()
+            .map(|(field, value)| (field.clone(), value.nfc().collect()))
+            .collect(),
+        ..request.clone()
+    })
+}
+
 /// Removes hyphens and spaces inside `isbn:` and `issn:` values, which are indexed bare.
 fn normalise_identifiers(text: &str) -> String {
     let mut result = String::with_capacity(text.len());
@@ -733,6 +760,21 @@ mod tests {
         assert_eq!(exact_title_candidate("bones -lovely"), None);
         assert_eq!(exact_title_candidate("bones OR skulls"), None);
         assert_eq!(exact_title_candidate("!!"), None);
+    }
+
+    #[test]
+    fn decomposed_queries_are_composed_and_others_left_alone() {
+        let mut request = SearchRequest::new("Que\u{301}bec");
+        request
+            .fielded
+            .push(("author".into(), "Mu\u{308}ller".into()));
+        let composed = composed_request(&request).unwrap();
+        assert_eq!(composed.query, "Qu\u{e9}bec");
+        assert_eq!(
+            composed.fielded,
+            [("author".to_string(), "M\u{fc}ller".to_string())]
+        );
+        assert!(composed_request(&SearchRequest::new("Qu\u{e9}bec")).is_none());
     }
 
     #[test]

@@ -28,13 +28,29 @@ pub enum WriteError {
         /// The field's tag.
         tag: String,
     },
+    /// A data field (indicators and subfields) has a control field's tag. ISO 2709 tells the
+    /// two apart by tag alone, so it would be read back as a control field holding subfield
+    /// delimiters, which no writer can write again (DanMARC's 001 with subfields does this).
+    #[error("field {tag} has subfields, but {tag} is a control field tag")]
+    DataFieldWithControlTag {
+        /// The field's tag.
+        tag: String,
+    },
+    /// The record has no fields; readers refuse such a record.
+    #[error("record has no fields")]
+    NoFields,
     /// Writing failed.
     #[error("write error: {0}")]
     Io(#[from] std::io::Error),
 }
 
 /// Encodes a record as ISO 2709, in UTF-8 (leader/09 `a`), with MARC21's `22` and `4500`.
+/// Only records that read back as they are get written: one without fields, or with a data
+/// field under a control tag, is refused.
 pub fn to_iso2709(record: &Record) -> Result<Vec<u8>, WriteError> {
+    if record.fields.is_empty() {
+        return Err(WriteError::NoFields);
+    }
     let mut directory = Vec::with_capacity(record.fields.len() * 12 + 1);
     let mut data = Vec::new();
     for field in &record.fields {
@@ -106,6 +122,11 @@ fn encode_field(field: &Field, data: &mut Vec<u8>) -> Result<(), WriteError> {
             data.extend_from_slice(control.value.as_bytes());
         }
         Field::Data(data_field) => {
+            if data_field.tag.is_control() {
+                return Err(WriteError::DataFieldWithControlTag {
+                    tag: data_field.tag.to_string(),
+                });
+            }
             let mut buffer = [0u8; 4];
             for indicator in [data_field.indicator1, data_field.indicator2] {
                 let encoded = indicator.encode_utf8(&mut buffer);
@@ -127,4 +148,37 @@ fn encode_field(field: &Field, data: &mut Vec<u8>) -> Result<(), WriteError> {
     }
     data.push(FIELD_TERMINATOR);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iso2709::read_iso2709;
+    use crate::record::{DataField, Leader, Tag};
+
+    fn record_with(fields: &[Field]) -> Record {
+        let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+        record.fields = fields.to_vec();
+        record
+    }
+
+    fn data(tag: &str) -> Field {
+        Field::Data(DataField::new(Tag::parse(tag).unwrap(), '0', '0').with_subfield('a', "x"))
+    }
+
+    #[test]
+    fn writes_only_records_that_read_back_as_they_are() {
+        let good = record_with(&[data("245")]);
+        let bytes = to_iso2709(&good).unwrap();
+        let again = read_iso2709(&bytes).next().unwrap().unwrap();
+        assert_eq!(again.fields, good.fields);
+
+        let error = to_iso2709(&record_with(&[])).unwrap_err();
+        assert_eq!(error.to_string(), "record has no fields");
+        let error = to_iso2709(&record_with(&[data("245"), data("001")])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "field 001 has subfields, but 001 is a control field tag"
+        );
+    }
 }

@@ -520,7 +520,7 @@ async fn record_view(
 
         h2 id="marc" { (view.t("catalogue.marc")) }
         @if may_edit_bib { p { a href=(format!("/admin/bibs/{}/marc", detail.bib.id)) { (view.t("catalogue.edit_marc")) } } }
-        pre class="marc" tabindex="0" aria-label=(view.t("catalogue.marc")) { (concord_marc::to_line_format(record)) }
+        pre class="marc" tabindex="0" aria-label=(view.t("catalogue.marc")) { (concord_marc::to_readable_line_format(record)) }
 
         h2 id="merges" { (view.t("catalogue.merges")) }
         @if detail.merges.is_empty() { p { (view.t("catalogue.no_merges")) } } @else {

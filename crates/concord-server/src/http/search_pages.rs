@@ -527,7 +527,7 @@ fn record_body(
             }
             details {
                 summary { (view.t("record.marc_view")) }
-                pre class="marc" { (concord_marc::to_line_format(&record.record)) }
+                pre class="marc" { (concord_marc::to_readable_line_format(&record.record)) }
             }
         }
     }

@@ -12,6 +12,7 @@
 mod catalogue;
 mod circulation;
 mod cli;
+mod discovery_sweep;
 mod org;
 mod patrons;
 mod permissions;
