@@ -50,15 +50,14 @@ impl Parallelism {
     /// whose queue serves searches in turn, so a long one does not slow every other down.
     pub(crate) fn begin(&self, segment_sizes: &[u32]) -> Plan<'_> {
         let running = self.in_flight.fetch_add(1, AtomicOrdering::Relaxed) + 1;
-        let alone = running == 1;
-        let ranges = if alone {
+        let ranges = if running == 1 {
             doc_ranges(segment_sizes, self.threads, self.min_range_docs)
         } else {
             whole_segments(segment_sizes)
         };
         Plan {
             in_flight: &self.in_flight,
-            alone,
+            running,
             ranges,
             parallel: self.threads > 1,
         }
@@ -68,8 +67,8 @@ impl Parallelism {
 /// How one search is cut; the search counts as running while this lives.
 pub(crate) struct Plan<'a> {
     in_flight: &'a AtomicUsize,
-    /// Whether no other search was running when this one began.
-    pub alone: bool,
+    /// How many searches were running when this one began, itself included.
+    pub running: usize,
     /// The ranges, covering every document once.
     pub ranges: Vec<DocRange>,
     /// Whether to run the ranges on the search threads.

@@ -8,10 +8,11 @@
 //! window in turn while the window's lines are still in the cache. Every search keeps its own
 //! postings, scores, best hits and counts, so each gets exactly the answer it would get alone.
 //!
-//! Searches do not wait for company: a search that finds no other running goes alone, cut into
-//! ranges over every core. One that finds others running joins the queue, and the first caller
-//! to find a free runner slot (one per search thread) takes every search queued so far through
-//! one pass, on its own thread. Callers wait for their answer on a condition variable.
+//! Searches do not wait for company: while there are idle search threads, a search is cut into
+//! ranges (alone) or segments (see [`crate::parallel`]) that they take up at once. One that
+//! finds every search thread busy joins the queue, and the first caller to find a free runner
+//! slot (one per search thread) takes every search queued so far through one pass, on its own
+//! thread. Callers wait for their answer on a condition variable.
 //!
 //! **Invariant:** every job taken into a pass gets an answer, an error if the pass failed
 //! (see [`PassGuard`]), so no caller waits forever; at most `runners` passes run at once.
@@ -69,7 +70,7 @@ impl Job {
 /// The queue of searches waiting for a pass, and the passes running.
 pub(crate) struct SharedPasses {
     enabled: AtomicBool,
-    /// Whether a search that runs alone goes through a pass too (for tests: a pass of one
+    /// Whether every search goes through a pass, however few run (for tests: a pass of one
     /// search, or of several when tests search from several threads).
     pub(crate) even_alone: AtomicBool,
     /// While set, searches queue and no pass starts (for tests: to gather a known pass).
@@ -104,9 +105,13 @@ impl Default for SharedPasses {
 }
 
 impl SharedPasses {
-    /// Whether a search that began with `alone` set goes through a shared pass.
-    pub(crate) fn shares(&self, alone: bool) -> bool {
-        self.enabled.load(Ordering::Relaxed) && (!alone || self.even_alone.load(Ordering::Relaxed))
+    /// Whether a search that began with `running` searches running (itself included) goes
+    /// through a shared pass: when there are more than `threads`, the search threads are all
+    /// busy, and memory, not cores, is what sharing saves. With fewer, the search is cut into
+    /// segments or ranges that idle threads take up at once.
+    pub(crate) fn shares(&self, running: usize, threads: usize) -> bool {
+        self.enabled.load(Ordering::Relaxed)
+            && (running > threads || self.even_alone.load(Ordering::Relaxed))
     }
 
     /// How many passes ran so far, how many searches they took, and the most one took.
@@ -298,5 +303,24 @@ fn run_pass(jobs: &[Arc<Job>]) {
     for (job, fruit) in jobs.iter().zip(fruits) {
         let answer = fruit.and_then(|found| merged(found, job.limit, &job.facets));
         *job.answer() = Some(answer);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn searches_share_passes_only_when_every_search_thread_is_busy() {
+        let passes = SharedPasses::default();
+        assert!(!passes.shares(1, 2));
+        assert!(!passes.shares(2, 2));
+        assert!(passes.shares(3, 2));
+        assert!(passes.shares(2, 1));
+        passes.set_enabled(false);
+        assert!(!passes.shares(3, 2));
+        passes.set_enabled(true);
+        passes.even_alone.store(true, Ordering::Relaxed);
+        assert!(passes.shares(1, 2));
     }
 }

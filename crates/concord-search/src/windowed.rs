@@ -93,7 +93,7 @@ pub(crate) fn search(
         .map(SegmentReader::max_doc)
         .collect();
     let plan = parallelism.begin(&sizes);
-    if parallelism.shared.shares(plan.alone) {
+    if parallelism.shared.shares(plan.running, parallelism.threads) {
         let job = Job::new(searcher, query, weights, visible, facets, limit);
         return parallelism.shared.search(job, parallelism.threads);
     }
