@@ -1006,3 +1006,46 @@ fn accents_given_apart_from_their_letters_are_found_as_patrons_type_them() {
         assert_eq!(ids(&found), [1], "{query:?}");
     }
 }
+
+#[test]
+fn words_with_marks_of_their_own_are_found_whole() {
+    // Library of Congress romanisation joins letters with ligature halves that have no composed
+    // form; Devanagari spells words with vowel signs and viramas; Greek capitals lose their
+    // accents and end in Σ where the lower case ends in ς.
+    let titles = [
+        (1, "Zhizn\u{FE20}\u{FE21} t\u{FE20}s\u{FE21}arei"),
+        (2, "नेपाली भाषा क्या हो"),
+        (3, "Η ιστορία του Παπαδόπουλος"),
+    ];
+    let index = SearchIndex::create_in_ram().unwrap();
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    for (id, title) in titles {
+        let mut record = concord_marc::Record::new(
+            concord_marc::Leader::parse("00000nam a2200000 a 4500").unwrap(),
+        );
+        record.push_data(
+            concord_marc::DataField::new(concord_marc::Tag::parse("245").unwrap(), '1', '0')
+                .with_subfield('a', title),
+        );
+        indexer
+            .add(&document_from_record(id, &record, Vec::new()))
+            .unwrap();
+    }
+    indexer.commit().unwrap();
+    index.reload().unwrap();
+    for (query, expected) in [
+        ("zhizn tsarei", 1),
+        ("Zhizn\u{FE20}\u{FE21} t\u{FE20}s\u{FE21}arei", 1),
+        ("title:tsarei", 1),
+        ("नेपाली भाषा", 2),
+        ("क्या", 2),
+        ("ΠΑΠΑΔΟΠΟΥΛΟΣ", 3),
+        ("ιστορια", 3),
+    ] {
+        let found = index.search(&request(query)).unwrap();
+        assert_eq!(ids(&found), [expected], "{query:?}");
+    }
+    // Marks do not glue words to their neighbours: a piece is not a word.
+    assert_eq!(index.search(&request("भा")).unwrap().total, 0);
+    assert_eq!(index.search(&request("ts")).unwrap().total, 0);
+}

@@ -20,8 +20,7 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, Stemmer, TextAnalyzer,
 };
 use tantivy::{
     Executor, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader,
@@ -33,6 +32,7 @@ use crate::facets::{DenseColumnCache, FacetOrdinalCache, dense_column_bytes};
 use crate::parallel::{MIN_RANGE_DOCS, Parallelism};
 use crate::searcher::FacetField;
 use crate::visibility::VisibilityCache;
+use crate::words::{DiacriticFolder, WordTokenizer};
 
 /// What can go wrong opening, writing or searching the index.
 #[derive(Debug, thiserror::Error)]
@@ -55,8 +55,10 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// An index whose documents were made by another version counts as having applied nothing, so
 /// the change-log follower remakes every document (a rebuild does the same at once). Raise it
 /// whenever [`tantivy_document`] indexes something new. Version 2 added the format's words;
-/// version 3 indexes texts composed (NFC), so accented words of MARC-8 records are whole.
-const DOCUMENTS_VERSION: u32 = 3;
+/// version 3 indexes texts composed (NFC), so accented words of MARC-8 records are whole;
+/// version 4 cuts words with [`crate::words`], keeping combining marks inside their word and
+/// folding diacritics a letter has no composed form for, and Greek final sigma.
+const DOCUMENTS_VERSION: u32 = 4;
 
 /// The payload part that records [`DOCUMENTS_VERSION`].
 const DOCUMENTS_PAYLOAD: &str = " documents=";
@@ -164,9 +166,10 @@ fn schema() -> (Schema, Fields) {
 }
 
 fn base_analyzer() -> tantivy::tokenizer::TextAnalyzerBuilder<impl tantivy::tokenizer::Tokenizer> {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(64))
         .filter(LowerCaser)
+        .filter(DiacriticFolder)
         .filter(AsciiFoldingFilter)
 }
 

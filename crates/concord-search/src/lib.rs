@@ -4,6 +4,7 @@
 //! * [`document`] turns a MARC record and its items into a [`BibDocument`] (pure).
 //! * [`index`] holds the schema and the [`Indexer`] that adds, replaces and deletes documents.
 //! * [`searcher`] runs a [`SearchRequest`] and returns a [`SearchResponse`].
+//! * `words` cuts text into the index's words, keeping combining marks inside their word.
 //! * `facets` counts facet values exactly by term ordinals, for the searcher.
 //! * `visibility` keeps which bibs each view may see, per segment.
 //! * `parallel` spreads one search over the cores by document ranges.
@@ -26,6 +27,7 @@ mod segment_cache;
 mod shared_pass;
 mod visibility;
 mod windowed;
+mod words;
 
 pub use document::{BibDocument, Holding, document_from_record};
 pub use index::{Indexer, SearchError, SearchIndex};

@@ -490,7 +490,10 @@ impl SearchIndex {
         let fields = self.default_fields();
         let mut words = Vec::new();
         for word in text.split_whitespace() {
-            if matches!(word, "AND" | "OR" | "NOT") || !word.chars().all(char::is_alphanumeric) {
+            // One word as the index cuts words: letters and digits, with any marks after them.
+            let one_word = word.chars().next().is_some_and(char::is_alphanumeric)
+                && word.chars().all(crate::words::continues_word);
+            if matches!(word, "AND" | "OR" | "NOT") || !one_word {
                 return None;
             }
             let mut terms = Vec::new();

@@ -29,6 +29,7 @@ use concord_server::service::catalogue::{self, ImportOptions};
 use concord_store::catalogue as store;
 use tokio::task::JoinSet;
 use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 use crate::support::{Client, TWO_MEMBERS, TestServer};
 
@@ -686,17 +687,21 @@ fn check_bibtex(body: &str, failures: &mut Vec<String>) {
     }
 }
 
-/// The first few alphanumeric words of 245 $a as a patron types them: composed (NFC), as
-/// keyboards give letters with accents.
+/// The first few words of 245 $a as a patron types them: composed (NFC), as keyboards give
+/// letters with accents; a script's own marks (a Devanagari vowel sign or virama) kept in their
+/// word, as its keyboards type them; romanisation's ligature halves (`t︠s︡`) left out, as no
+/// keyboard types them.
 fn title_words(record: &Record) -> Vec<String> {
     let title: String = record
         .field("245")
         .and_then(|field| field.subfield('a'))
         .unwrap_or("")
         .nfc()
+        .filter(|c| !('\u{FE20}'..='\u{FE2F}').contains(c))
         .collect();
     title
-        .split(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !c.is_alphanumeric() && !is_combining_mark(c))
+        .map(|word| word.trim_start_matches(is_combining_mark))
         .filter(|word| !word.is_empty())
         .take(TITLE_WORDS)
         .map(str::to_string)
