@@ -37,7 +37,8 @@ use std::time::Instant;
 
 use concord_search::bench::{CatalogueShape, peak_resident_kib, quantile, synthetic_document};
 use concord_search::{
-    BibDocument, Evaluation, FacetField, SearchIndex, SearchRequest, document_from_record,
+    BibDocument, Evaluation, FacetField, PassSharing, SearchIndex, SearchRequest,
+    document_from_record,
 };
 
 const QUERIES_ALONE: usize = 300;
@@ -157,7 +158,11 @@ fn main() {
         })
         .collect();
     for &(evaluation, shared) in &evaluations {
-        index.set_shared_passes(shared);
+        index.set_pass_sharing(if shared {
+            PassSharing::WhenBusy
+        } else {
+            PassSharing::Never
+        });
         let label = name(evaluation, shared);
         for &clients in &client_counts {
             let per_client = if clients == 1 {

@@ -917,7 +917,6 @@ fn plain_keyword_searches_answer_as_the_general_query_does() {
 #[test]
 fn searches_sharing_a_pass_answer_as_each_would_alone() {
     use crate::searcher::Evaluation;
-    use std::sync::atomic::Ordering;
     let mut catalogue = catalogue();
     let mut indexer = catalogue.index.indexer(1, 15_000_000).unwrap();
     for document in catalogue.documents.iter().step_by(13) {
@@ -937,7 +936,9 @@ fn searches_sharing_a_pass_answer_as_each_would_alone() {
         })
         .collect();
     let shared = &catalogue.index.parallelism.shared;
-    shared.even_alone.store(true, Ordering::Relaxed);
+    catalogue
+        .index
+        .set_pass_sharing(crate::shared_pass::PassSharing::Always);
     // Every search at once, held back until all are queued: one pass takes them all (up to the
     // most a pass takes), then the rest.
     let index = &catalogue.index;

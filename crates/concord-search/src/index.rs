@@ -31,6 +31,7 @@ use crate::document::BibDocument;
 use crate::facets::{DenseColumnCache, FacetOrdinalCache, dense_column_bytes};
 use crate::parallel::{MIN_RANGE_DOCS, Parallelism};
 use crate::searcher::FacetField;
+use crate::shared_pass::PassSharing;
 use crate::visibility::VisibilityCache;
 use crate::words::{DiacriticFolder, WordTokenizer};
 
@@ -311,11 +312,11 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Whether plain keyword searches that arrive while others run share passes over the index
-    /// (the default; see the crate's `shared_pass` module). Answers are the same either way;
-    /// the benchmark turns it off to measure what sharing gains.
-    pub fn set_shared_passes(&self, enabled: bool) {
-        self.parallelism.shared.set_enabled(enabled);
+    /// Which plain keyword searches go through passes shared with the searches running beside
+    /// them (see the crate's `shared_pass` module); by default those that arrive while every
+    /// search thread is busy. Answers are the same whichever is chosen.
+    pub fn set_pass_sharing(&self, sharing: PassSharing) {
+        self.parallelism.shared.set_sharing(sharing);
     }
 
     /// What the shared passes have done since the index was opened.

@@ -35,7 +35,7 @@ pub use searcher::{
     Evaluation, FacetCount, FacetField, MAX_RESULT_WINDOW, MemberHoldings, SearchHit,
     SearchRequest, SearchResponse, SortOrder,
 };
-pub use shared_pass::SharedPassCounts;
+pub use shared_pass::{PassSharing, SharedPassCounts};
 
 #[cfg(test)]
 mod catalogue_tests;

@@ -18,7 +18,7 @@
 //! (see [`PassGuard`]), so no caller waits forever; at most `runners` passes run at once.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use tantivy::collector::Collector;
@@ -67,12 +67,33 @@ impl Job {
     }
 }
 
+/// Which plain keyword searches go through shared passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PassSharing {
+    /// None: every search runs on its own (to measure what sharing gains).
+    Never,
+    /// Those that arrive while every search thread is busy (the default).
+    #[default]
+    WhenBusy,
+    /// Every one, however few run: a pass of one search, or of several when searches arrive
+    /// together (for tests that must see passes on any machine).
+    Always,
+}
+
+impl PassSharing {
+    fn from_u8(value: u8) -> PassSharing {
+        match value {
+            0 => PassSharing::Never,
+            2 => PassSharing::Always,
+            _ => PassSharing::WhenBusy,
+        }
+    }
+}
+
 /// The queue of searches waiting for a pass, and the passes running.
 pub(crate) struct SharedPasses {
-    enabled: AtomicBool,
-    /// Whether every search goes through a pass, however few run (for tests: a pass of one
-    /// search, or of several when tests search from several threads).
-    pub(crate) even_alone: AtomicBool,
+    /// A [`PassSharing`] as its discriminant.
+    sharing: AtomicU8,
     /// While set, searches queue and no pass starts (for tests: to gather a known pass).
     held: AtomicBool,
     passes: AtomicUsize,
@@ -92,8 +113,7 @@ struct Queue {
 impl Default for SharedPasses {
     fn default() -> SharedPasses {
         SharedPasses {
-            enabled: AtomicBool::new(true),
-            even_alone: AtomicBool::new(false),
+            sharing: AtomicU8::new(PassSharing::WhenBusy as u8),
             held: AtomicBool::new(false),
             passes: AtomicUsize::new(0),
             passed_searches: AtomicUsize::new(0),
@@ -110,8 +130,11 @@ impl SharedPasses {
     /// busy, and memory, not cores, is what sharing saves. With fewer, the search is cut into
     /// segments or ranges that idle threads take up at once.
     pub(crate) fn shares(&self, running: usize, threads: usize) -> bool {
-        self.enabled.load(Ordering::Relaxed)
-            && (running > threads || self.even_alone.load(Ordering::Relaxed))
+        match PassSharing::from_u8(self.sharing.load(Ordering::Relaxed)) {
+            PassSharing::Never => false,
+            PassSharing::WhenBusy => running > threads,
+            PassSharing::Always => true,
+        }
     }
 
     /// How many passes ran so far, how many searches they took, and the most one took.
@@ -123,8 +146,8 @@ impl SharedPasses {
         }
     }
 
-    pub(crate) fn set_enabled(&self, enabled: bool) {
-        self.enabled.store(enabled, Ordering::Relaxed);
+    pub(crate) fn set_sharing(&self, sharing: PassSharing) {
+        self.sharing.store(sharing as u8, Ordering::Relaxed);
     }
 
     /// Queues `job` and returns its answer, running passes on this thread while fewer than
@@ -317,10 +340,9 @@ mod tests {
         assert!(!passes.shares(2, 2));
         assert!(passes.shares(3, 2));
         assert!(passes.shares(2, 1));
-        passes.set_enabled(false);
+        passes.set_sharing(PassSharing::Never);
         assert!(!passes.shares(3, 2));
-        passes.set_enabled(true);
-        passes.even_alone.store(true, Ordering::Relaxed);
+        passes.set_sharing(PassSharing::Always);
         assert!(passes.shares(1, 2));
     }
 }

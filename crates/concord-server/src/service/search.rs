@@ -53,6 +53,17 @@ pub struct CatalogueSearch {
 }
 
 impl CatalogueSearch {
+    /// What the index's shared search passes have done since it was opened.
+    pub fn shared_pass_counts(&self) -> concord_search::SharedPassCounts {
+        self.index.shared_pass_counts()
+    }
+
+    /// Which plain keyword searches share passes over the index (by default those that arrive
+    /// while every search thread is busy).
+    pub fn set_pass_sharing(&self, sharing: concord_search::PassSharing) {
+        self.index.set_pass_sharing(sharing);
+    }
+
     /// The index kept in `directory` (created when empty).
     pub fn open(directory: &Path) -> ServiceResult<CatalogueSearch> {
         std::fs::create_dir_all(directory).map_err(|error| {

@@ -535,3 +535,109 @@ async fn a_member_keeps_a_whole_shelving_location_out_of_other_members_views() {
             .unwrap();
     assert_eq!(entries.len(), 2, "{entries:?}");
 }
+
+/// Many patrons searching at once: once every search thread is busy, plain keyword searches
+/// share passes over the index, and each still gets the answer it gets alone, through the API
+/// as it is served (blocking search threads under the async server).
+#[tokio::test]
+async fn many_patrons_searching_at_once_get_the_answers_each_gets_alone() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/marc/evergreen/jazz_1k.mrc"),
+    )
+    .unwrap();
+    let reader = read_any_with_options(
+        bytes.as_slice(),
+        ReadOptions {
+            invalid_text: InvalidText::Replace,
+        },
+    )
+    .unwrap()
+    .with_offsets();
+    let mut mapping = HoldingsMapping::default();
+    for (from, to) in [("HUNTINGTON", "SHIRE-HOB"), ("DESMARAIS", "SHIRE-CEN")] {
+        mapping.branches.insert(from.into(), to.into());
+    }
+    let summary = catalogue::import(
+        &server.ctx,
+        &Principal::Operator,
+        reader,
+        &ImportOptions {
+            member_code: "SHIRE",
+            mapping: &mapping,
+            batch_size: 200,
+            file_name: "jazz_1k.mrc",
+        },
+        |_| {},
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let created = summary.counts.created;
+    assert!(created > 900, "{:?}", summary.counts);
+    search_until(&server, &request("", None), WITHIN_A_SECOND, |r| {
+        r.total == created
+    })
+    .await;
+    let queries: Vec<String> = [
+        "jazz",
+        "piano",
+        "blues",
+        "quartet",
+        "live",
+        "music",
+        "trio",
+        "ellington",
+        "davis",
+        "the",
+        "songs",
+        "sessions",
+    ]
+    .iter()
+    .flat_map(|word| {
+        [
+            format!("/api/v1/search?q={word}"),
+            format!("/api/v1/search?q={word}&view=ROHAN&page=1&page_size=5"),
+            format!("/api/v1/search?q={word}&format=music_cd"),
+        ]
+    })
+    .collect();
+    let client = Client::new(&server);
+    let mut alone = Vec::new();
+    for query in &queries {
+        let reply = client.get(query).await;
+        assert_eq!(reply.status, 200, "{query}: {}", reply.body);
+        alone.push(reply.body);
+    }
+    // Every search through a pass, so that passes form on a machine with any number of cores.
+    server
+        .ctx
+        .search
+        .set_pass_sharing(concord_search::PassSharing::Always);
+    let before = server.ctx.search.shared_pass_counts();
+    for _round in 0..3 {
+        let mut searches = tokio::task::JoinSet::new();
+        for (query, expected) in queries.iter().zip(&alone) {
+            let client = Client::new(&server);
+            let (query, expected) = (query.clone(), expected.clone());
+            searches.spawn(async move {
+                let reply = client.get(&query).await;
+                assert_eq!(reply.status, 200, "{query}: {}", reply.body);
+                assert_eq!(reply.body, expected, "{query}");
+            });
+        }
+        while let Some(done) = searches.join_next().await {
+            done.unwrap();
+        }
+    }
+    let after = server.ctx.search.shared_pass_counts();
+    // Each went through a pass (how many shared one depends on the machine's cores; the search
+    // crate's own test holds passes back to make them large).
+    assert_eq!(
+        after.searches - before.searches,
+        3 * queries.len(),
+        "{after:?}"
+    );
+}
