@@ -799,6 +799,18 @@ fn searches_cut_into_ranges_answer_as_one_pass() {
     assert_eq!(answers[0], answers[2]);
 }
 
+/// The fixture catalogue with every `step`th document deleted.
+fn catalogue_without_every(step: usize) -> Catalogue {
+    let catalogue = catalogue();
+    let mut indexer = catalogue.index.indexer(1, 15_000_000).unwrap();
+    for document in catalogue.documents.iter().step_by(step) {
+        indexer.delete(document.bib_id);
+    }
+    indexer.commit().unwrap();
+    catalogue.index.reload().unwrap();
+    catalogue
+}
+
 /// The plain keyword searches the windowed evaluation runs: one word, several, with facet
 /// selections, in member views, deep pages, unknown words, an exact title.
 fn plain_searches(catalogue: &Catalogue) -> Vec<SearchRequest> {
@@ -862,14 +874,8 @@ fn plain_searches(catalogue: &Catalogue) -> Vec<SearchRequest> {
 #[test]
 fn plain_keyword_searches_answer_as_the_general_query_does() {
     use crate::searcher::Evaluation;
-    let mut catalogue = catalogue();
     // Delete a few documents so that deletions are skipped by both.
-    let mut indexer = catalogue.index.indexer(1, 15_000_000).unwrap();
-    for document in catalogue.documents.iter().step_by(17) {
-        indexer.delete(document.bib_id);
-    }
-    indexer.commit().unwrap();
-    catalogue.index.reload().unwrap();
+    let mut catalogue = catalogue_without_every(17);
     let searches = plain_searches(&catalogue);
     assert!(
         searches
@@ -917,13 +923,7 @@ fn plain_keyword_searches_answer_as_the_general_query_does() {
 #[test]
 fn searches_sharing_a_pass_answer_as_each_would_alone() {
     use crate::searcher::Evaluation;
-    let mut catalogue = catalogue();
-    let mut indexer = catalogue.index.indexer(1, 15_000_000).unwrap();
-    for document in catalogue.documents.iter().step_by(13) {
-        indexer.delete(document.bib_id);
-    }
-    indexer.commit().unwrap();
-    catalogue.index.reload().unwrap();
+    let mut catalogue = catalogue_without_every(13);
     catalogue.index.set_search_threads(2).unwrap();
     let searches = plain_searches(&catalogue);
     let expected: Vec<SearchResponse> = searches

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Client, TWO_MEMBERS, TestServer, csrf_in, engines};
+use crate::support::{Client, Engine, TWO_MEMBERS, TestServer, csrf_in, engines};
 
 fn maria(card: &str) -> Value {
     json!({"card": card, "family_name": "Rossi", "given_names": "Maria", "home_branch": "SHIRE-CEN",
@@ -24,19 +24,26 @@ async fn patron_client(server: &TestServer, card: &str, pin: &str) -> (u16, Clie
     (reply.status, client, body)
 }
 
+/// A server with the two-member consortium, and clients for SHIRE's circulation desk and a
+/// consortium administrator.
+async fn shire_desk_and_consortium_admin(engine: Engine) -> (TestServer, Client, Client) {
+    let server = TestServer::start_on(engine).await;
+    server.load_org(TWO_MEMBERS).await;
+    server
+        .staff("admin", "consortium_admin", "consortium")
+        .await;
+    server
+        .staff("shire.circ", "circulation", "member:SHIRE")
+        .await;
+    let shire = server.staff_client("shire.circ").await;
+    let admin = server.staff_client("admin").await;
+    (server, shire, admin)
+}
+
 #[tokio::test]
 async fn cards_duplicates_and_merges() {
     for engine in engines() {
-        let server = TestServer::start_on(engine).await;
-        server.load_org(TWO_MEMBERS).await;
-        server
-            .staff("admin", "consortium_admin", "consortium")
-            .await;
-        server
-            .staff("shire.circ", "circulation", "member:SHIRE")
-            .await;
-        let shire = server.staff_client("shire.circ").await;
-        let admin = server.staff_client("admin").await;
+        let (server, shire, admin) = shire_desk_and_consortium_admin(engine).await;
 
         let first = shire.post_json("/api/v1/patrons", &maria("S-1")).await;
         assert_eq!(first.status, 201, "{}", first.body);
@@ -397,16 +404,7 @@ async fn patrons_change_their_own_preferences_and_pin_only() {
 #[tokio::test]
 async fn staff_find_patrons_by_name_whatever_the_accents() {
     for engine in engines() {
-        let server = TestServer::start_on(engine).await;
-        server.load_org(TWO_MEMBERS).await;
-        server
-            .staff("admin", "consortium_admin", "consortium")
-            .await;
-        server
-            .staff("shire.circ", "circulation", "member:SHIRE")
-            .await;
-        let shire = server.staff_client("shire.circ").await;
-        let admin = server.staff_client("admin").await;
+        let (_server, shire, admin) = shire_desk_and_consortium_admin(engine).await;
         let juergen = |card: &str, family: &str, given: &str| {
             json!({"card": card, "family_name": family, "given_names": given,
                    "home_branch": "SHIRE-CEN", "patron_type": "adult", "expires_on": "2030-01-01",

@@ -14,7 +14,7 @@ use concord_marc::{
     to_iso2709,
 };
 use concord_search::{FacetField, SearchRequest, SearchResponse};
-use concord_server::service::catalogue::{self, ImportOptions, ItemInput};
+use concord_server::service::catalogue::{self, ImportOptions, ImportSummary, ItemInput};
 use concord_server::service::search;
 use concord_store::catalogue as store;
 use serde_json::json;
@@ -50,29 +50,13 @@ async fn import(server: &TestServer, records: &[Record]) -> Vec<BibId> {
     for record in records {
         bytes.extend(to_iso2709(record).unwrap());
     }
-    let reader = read_any_with_options(
-        bytes.as_slice(),
-        ReadOptions {
-            invalid_text: InvalidText::Error,
-        },
+    let summary = import_bytes(
+        server,
+        &bytes,
+        &HoldingsMapping::default(),
+        InvalidText::Error,
     )
-    .unwrap()
-    .with_offsets();
-    let summary = catalogue::import(
-        &server.ctx,
-        &Principal::Operator,
-        reader,
-        &ImportOptions {
-            member_code: "SHIRE",
-            mapping: &HoldingsMapping::default(),
-            batch_size: 100,
-            file_name: "test",
-        },
-        |_| {},
-        |_| {},
-    )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         summary.counts.created,
         records.len() as u64,
@@ -86,6 +70,33 @@ async fn import(server: &TestServer, records: &[Record]) -> Vec<BibId> {
         .into_iter()
         .map(|bib| bib.id)
         .collect()
+}
+
+/// Imports a MARC file's bytes for SHIRE, items placed by `mapping`.
+async fn import_bytes(
+    server: &TestServer,
+    bytes: &[u8],
+    mapping: &HoldingsMapping,
+    invalid_text: InvalidText,
+) -> ImportSummary {
+    let reader = read_any_with_options(bytes, ReadOptions { invalid_text })
+        .unwrap()
+        .with_offsets();
+    catalogue::import(
+        &server.ctx,
+        &Principal::Operator,
+        reader,
+        &ImportOptions {
+            member_code: "SHIRE",
+            mapping,
+            batch_size: 100,
+            file_name: "test",
+        },
+        |_| {},
+        |_| {},
+    )
+    .await
+    .unwrap()
 }
 
 async fn add_item(server: &TestServer, bib: BibId, barcode: &str, branch: &str, hidden: bool) {
@@ -548,33 +559,11 @@ async fn many_patrons_searching_at_once_get_the_answers_each_gets_alone() {
             .join("../../fixtures/marc/evergreen/jazz_1k.mrc"),
     )
     .unwrap();
-    let reader = read_any_with_options(
-        bytes.as_slice(),
-        ReadOptions {
-            invalid_text: InvalidText::Replace,
-        },
-    )
-    .unwrap()
-    .with_offsets();
     let mut mapping = HoldingsMapping::default();
     for (from, to) in [("HUNTINGTON", "SHIRE-HOB"), ("DESMARAIS", "SHIRE-CEN")] {
         mapping.branches.insert(from.into(), to.into());
     }
-    let summary = catalogue::import(
-        &server.ctx,
-        &Principal::Operator,
-        reader,
-        &ImportOptions {
-            member_code: "SHIRE",
-            mapping: &mapping,
-            batch_size: 200,
-            file_name: "jazz_1k.mrc",
-        },
-        |_| {},
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let summary = import_bytes(&server, &bytes, &mapping, InvalidText::Replace).await;
     let created = summary.counts.created;
     assert!(created > 900, "{:?}", summary.counts);
     search_until(&server, &request("", None), WITHIN_A_SECOND, |r| {
