@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use concord_domain::auth::Principal;
 use concord_domain::catalogue::holdings::HoldingsMapping;
 use concord_domain::ids::BibId;
-use concord_marc::{InvalidText, ReadOptions, RecordOffset, read_any_with_options};
-use concord_server::service::catalogue::{self, ImportOptions, ImportSummary};
+use concord_marc::{InvalidText, ReadOptions, read_any_with_options};
+use concord_server::service::catalogue::{self, ImportSummary};
 use concord_store::catalogue as store;
 
-use crate::support::{TWO_MEMBERS, TestServer, csrf_in, engines};
+use crate::support::{TWO_MEMBERS, TestServer, csrf_in, engines, import_marc};
 
 fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -40,28 +40,7 @@ async fn import_bytes(
     bytes: &[u8],
     mapping: &HoldingsMapping,
 ) -> ImportSummary {
-    let records = read_any_with_options(
-        bytes,
-        ReadOptions {
-            invalid_text: InvalidText::Error,
-        },
-    )
-    .unwrap();
-    catalogue::import(
-        &server.ctx,
-        &Principal::Operator,
-        records.with_offsets(),
-        &ImportOptions {
-            member_code: member,
-            mapping,
-            batch_size: 100,
-            file_name: "test",
-        },
-        |_| {},
-        |_| {},
-    )
-    .await
-    .unwrap()
+    import_marc(server, member, bytes, mapping, InvalidText::Error).await
 }
 
 async fn import_file(

@@ -9,17 +9,14 @@ use concord_domain::auth::Principal;
 use concord_domain::catalogue::holdings::HoldingsMapping;
 use concord_domain::codes::Code;
 use concord_domain::ids::BibId;
-use concord_marc::{
-    DataField, InvalidText, Leader, ReadOptions, Record, RecordOffset, Tag, read_any_with_options,
-    to_iso2709,
-};
+use concord_marc::{DataField, InvalidText, Leader, Record, Tag, to_iso2709};
 use concord_search::{FacetField, SearchRequest, SearchResponse};
-use concord_server::service::catalogue::{self, ImportOptions, ImportSummary, ItemInput};
+use concord_server::service::catalogue::{self, ItemInput};
 use concord_server::service::search;
 use concord_store::catalogue as store;
 use serde_json::json;
 
-use crate::support::{Client, TWO_MEMBERS, TestServer, csrf_in, engines};
+use crate::support::{Client, TWO_MEMBERS, TestServer, csrf_in, engines, import_marc};
 
 /// A printed English book with a subject.
 fn book(id: &str, title: &str, author: &str, year: u32, subject: &str) -> Record {
@@ -50,8 +47,9 @@ async fn import(server: &TestServer, records: &[Record]) -> Vec<BibId> {
     for record in records {
         bytes.extend(to_iso2709(record).unwrap());
     }
-    let summary = import_bytes(
+    let summary = import_marc(
         server,
+        "SHIRE",
         &bytes,
         &HoldingsMapping::default(),
         InvalidText::Error,
@@ -70,33 +68,6 @@ async fn import(server: &TestServer, records: &[Record]) -> Vec<BibId> {
         .into_iter()
         .map(|bib| bib.id)
         .collect()
-}
-
-/// Imports a MARC file's bytes for SHIRE, items placed by `mapping`.
-async fn import_bytes(
-    server: &TestServer,
-    bytes: &[u8],
-    mapping: &HoldingsMapping,
-    invalid_text: InvalidText,
-) -> ImportSummary {
-    let reader = read_any_with_options(bytes, ReadOptions { invalid_text })
-        .unwrap()
-        .with_offsets();
-    catalogue::import(
-        &server.ctx,
-        &Principal::Operator,
-        reader,
-        &ImportOptions {
-            member_code: "SHIRE",
-            mapping,
-            batch_size: 100,
-            file_name: "test",
-        },
-        |_| {},
-        |_| {},
-    )
-    .await
-    .unwrap()
 }
 
 async fn add_item(server: &TestServer, bib: BibId, barcode: &str, branch: &str, hidden: bool) {
@@ -563,7 +534,7 @@ async fn many_patrons_searching_at_once_get_the_answers_each_gets_alone() {
     for (from, to) in [("HUNTINGTON", "SHIRE-HOB"), ("DESMARAIS", "SHIRE-CEN")] {
         mapping.branches.insert(from.into(), to.into());
     }
-    let summary = import_bytes(&server, &bytes, &mapping, InvalidText::Replace).await;
+    let summary = import_marc(&server, "SHIRE", &bytes, &mapping, InvalidText::Replace).await;
     let created = summary.counts.created;
     assert!(created > 900, "{:?}", summary.counts);
     search_until(&server, &request("", None), WITHIN_A_SECOND, |r| {

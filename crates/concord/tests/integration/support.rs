@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use concord_domain::auth::Principal;
+use concord_marc::RecordOffset;
 use concord_server::Context;
 use concord_server::clock::{Clock, SystemClock};
 use concord_server::http::{self, AppState};
@@ -289,4 +290,33 @@ impl Client {
         )
         .await
     }
+}
+
+/// Imports a MARC file's bytes (any format the readers detect) for `member`, items placed by
+/// `mapping`, as the import command does.
+pub async fn import_marc(
+    server: &TestServer,
+    member: &str,
+    bytes: &[u8],
+    mapping: &concord_domain::catalogue::holdings::HoldingsMapping,
+    invalid_text: concord_marc::InvalidText,
+) -> concord_server::service::catalogue::ImportSummary {
+    let records =
+        concord_marc::read_any_with_options(bytes, concord_marc::ReadOptions { invalid_text })
+            .unwrap();
+    concord_server::service::catalogue::import(
+        &server.ctx,
+        &Principal::Operator,
+        records.with_offsets(),
+        &concord_server::service::catalogue::ImportOptions {
+            member_code: member,
+            mapping,
+            batch_size: 100,
+            file_name: "test",
+        },
+        |_| {},
+        |_| {},
+    )
+    .await
+    .unwrap()
 }
