@@ -964,7 +964,7 @@ fn searches_sharing_a_pass_answer_as_each_would_alone() {
     });
     let counts = index.shared_pass_counts();
     assert_eq!(counts.searches, searches.len());
-    assert_eq!(counts.largest, 32);
+    assert_eq!(counts.largest, crate::shared_pass::MAX_PASS_SEARCHES);
     // Searches from several threads without holding: passes of whatever is waiting.
     std::thread::scope(|scope| {
         for thread in 0..6 {
