@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use concord_domain::auth::Principal;
 use concord_domain::catalogue::holdings::{HoldingsMapping, default_layouts};
@@ -31,7 +31,7 @@ use tokio::task::JoinSet;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use crate::support::{Client, TWO_MEMBERS, TestServer};
+use crate::support::{Client, TWO_MEMBERS, TestServer, wait_for_index};
 
 /// How many requests the sweep keeps in flight: enough to keep both cores busy while one
 /// request waits on the other's I/O.
@@ -350,26 +350,6 @@ async fn import_file(
         })
         .collect();
     (bibs, refused)
-}
-
-/// Waits until the search index has applied every logged catalogue change.
-/// The stopwatch bounds the wait; it is not a business "now".
-#[allow(clippy::disallowed_methods)]
-async fn wait_for_index(server: &TestServer) {
-    let started = Instant::now();
-    loop {
-        let mut conn = server.ctx.store.read().await.unwrap();
-        let newest = store::max_change_seq(&mut conn).await.unwrap();
-        drop(conn);
-        if server.ctx.search.applied_change_seq().unwrap() >= newest {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the index did not catch up"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 // ----- the checks -----
