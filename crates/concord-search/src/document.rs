@@ -768,6 +768,23 @@ mod tests {
     }
 
     #[track_caller]
+    fn check_trimmed(value: &str, expected: &str) {
+        assert_eq!(trim_punctuation(value), expected, "{value:?}");
+    }
+
+    #[test]
+    fn closing_punctuation_goes_but_an_initial_keeps_its_full_stop() {
+        check_trimmed("The lovely bones :", "The lovely bones");
+        check_trimmed("Bones.", "Bones");
+        check_trimmed("Smith, J.", "Smith, J.");
+        check_trimmed("Smith, J.,", "Smith, J.");
+        check_trimmed("Tolkien, J. R. R.,", "Tolkien, J. R. R.");
+        check_trimmed("King, Martin Luther, Jr.,", "King, Martin Luther, Jr.");
+        check_trimmed("Verlag X, ", "Verlag X");
+        check_trimmed(" / ", "");
+    }
+
+    #[track_caller]
     fn check_year(date: &str, expected: Option<i64>) {
         assert_eq!(first_year(date), expected, "{date:?}");
     }
