@@ -40,10 +40,14 @@ pub enum ErrorCode {
     /// A checkout or renewal is refused for reasons a librarian must see: the blocks list each
     /// reason with its code and whether staff may override it.
     Blocked,
+    /// The stored MARC record of a bib cannot be read (bytes stored before the writer refused
+    /// records that do not read back), so what is made from it, such as an export, cannot be
+    /// made; the catalogue still shows what it keeps beside the record, and staff can replace it.
+    RecordUnreadable,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::InvalidInput,
         ErrorCode::NotFound,
         ErrorCode::Duplicate,
@@ -58,6 +62,7 @@ impl ErrorCode {
         ErrorCode::PossibleDuplicate,
         ErrorCode::AccountPending,
         ErrorCode::Blocked,
+        ErrorCode::RecordUnreadable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +81,7 @@ impl ErrorCode {
             ErrorCode::PossibleDuplicate => "possible_duplicate",
             ErrorCode::AccountPending => "account_pending",
             ErrorCode::Blocked => "blocked",
+            ErrorCode::RecordUnreadable => "record_unreadable",
         }
     }
 
@@ -87,7 +93,8 @@ impl ErrorCode {
             ErrorCode::Duplicate
             | ErrorCode::Conflict
             | ErrorCode::PossibleDuplicate
-            | ErrorCode::Blocked => 409,
+            | ErrorCode::Blocked
+            | ErrorCode::RecordUnreadable => 409,
             ErrorCode::Unauthenticated | ErrorCode::BadCredentials => 401,
             ErrorCode::Forbidden | ErrorCode::CsrfMismatch | ErrorCode::AccountPending => 403,
             ErrorCode::TooManyAttempts => 429,

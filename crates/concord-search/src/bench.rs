@@ -94,7 +94,9 @@ pub fn synthetic_document(
     document.bib_id = number as i64 + 1;
     document.title = format!("{} {}", base.title, extra_word);
     document.title_for_sorting = format!("{} {}", base.title_for_sorting, extra_word);
-    document.authors = pick(&mut random)?.authors.clone();
+    let authors_from = pick(&mut random)?;
+    document.authors = authors_from.authors.clone();
+    document.cited_names = authors_from.cited_names.clone();
     let subjects_from = pick(&mut random)?;
     document.subjects = subjects_from.subjects.clone();
     document.subject_facets = subjects_from.subject_facets.clone();

@@ -3,7 +3,7 @@
 
 use concord_domain::format::Format;
 
-use crate::document::BibDocument;
+use crate::document::{BibDocument, CitedName, NameKind};
 
 /// The RIS reference type of a format.
 fn ris_type(format: Format) -> &'static str {
@@ -57,8 +57,11 @@ pub fn to_ris(document: &BibDocument, url: &str) -> String {
     let mut lines = vec![format!("TY  - {}", ris_type(document.format))];
     let mut push = |tag: &str, value: &str| lines.push(format!("{tag}  - {}", one_line(value)));
     push("TI", &document.title);
-    for author in &document.authors {
-        push("AU", author);
+    // The RIS specification has one tag for authors of every kind (A2 is the secondary
+    // author, an editor), and its `Lastname, Firstname, Suffix` syntax has no place for the
+    // dates a heading adds: hence the cited names.
+    for name in &document.cited_names {
+        push("AU", &name.name);
     }
     if let Some(year) = document.publication_year {
         push("PY", &year.to_string());
@@ -105,6 +108,50 @@ fn bibtex_text(value: &str) -> String {
     out
 }
 
+/// One name of a BibTeX `author` list. BibTeX separates people at the word `and` (in any case)
+/// and takes a person's name apart at its commas and spaces, but never inside braces. So an
+/// organisation or a person known by a forename is braced whole ("{Smith and Sons}", not two
+/// people; "{Library of Congress}", not "Congress, Library of"); a person's `Family, Given`
+/// keeps its first comma, with any `and` braced and a given part with further commas braced
+/// whole (three commas would be too many for BibTeX).
+fn bibtex_name(name: &CitedName) -> String {
+    let text = bibtex_text(&name.name);
+    let braced = |text: &str| format!("{{{text}}}");
+    match name.kind {
+        NameKind::Corporate | NameKind::PersonByForename => braced(&text),
+        NameKind::Person => match text.split_once(',') {
+            Some((family, given)) if !family.trim().is_empty() => {
+                let given = given.trim();
+                let given = if given.contains(',') {
+                    braced(given)
+                } else {
+                    without_and_separators(given)
+                };
+                format!("{}, {given}", without_and_separators(family.trim()))
+                    .trim_end_matches([',', ' '])
+                    .to_string()
+            }
+            Some(_) => braced(&text),
+            None => without_and_separators(&text),
+        },
+    }
+}
+
+/// The text with every word `and` braced, so that BibTeX does not take it for the separator of
+/// two names.
+fn without_and_separators(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if word.eq_ignore_ascii_case("and") {
+                format!("{{{word}}}")
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The bib as one BibTeX entry keyed `concordID`.
 pub fn to_bibtex(document: &BibDocument, url: &str) -> String {
     let kind = match document.format {
@@ -112,8 +159,8 @@ pub fn to_bibtex(document: &BibDocument, url: &str) -> String {
         _ => "misc",
     };
     let mut fields = vec![("title", bibtex_text(&document.title))];
-    if !document.authors.is_empty() {
-        let authors: Vec<String> = document.authors.iter().map(|a| bibtex_text(a)).collect();
+    if !document.cited_names.is_empty() {
+        let authors: Vec<String> = document.cited_names.iter().map(bibtex_name).collect();
         fields.push(("author", authors.join(" and ")));
     }
     if let Some(year) = document.publication_year {
@@ -222,7 +269,10 @@ mod tests {
     fn line_breaks_in_values_stay_inside_their_field() {
         let mut document = sample();
         document.title = "Two\nlines\r\nand\ta tab".to_owned();
-        document.authors = vec!["Newline,\nAuthor".to_owned()];
+        document.cited_names = vec![CitedName {
+            name: "Newline,\nAuthor".to_owned(),
+            kind: NameKind::Person,
+        }];
         let ris = to_ris(&document, "https://example.org/record/7");
         assert!(ris.contains("TI  - Two lines and a tab\r\n"), "{ris}");
         assert!(ris.contains("AU  - Newline, Author\r\n"), "{ris}");
@@ -237,6 +287,177 @@ mod tests {
         assert!(
             bibtex.contains("  author = {Newline, Author},\n"),
             "{bibtex}"
+        );
+    }
+
+    fn name_field(tag: &str, indicator1: char, subfields: &[(char, &str)]) -> DataField {
+        let mut field = DataField::new(Tag::parse(tag).unwrap(), indicator1, ' ');
+        for (code, value) in subfields {
+            field = field.with_subfield(*code, *value);
+        }
+        field
+    }
+
+    /// The names of a BibTeX `author` value as BibTeX finds them: split at the word `and`, in
+    /// any case, outside braces.
+    fn bibtex_people(value: &str) -> Vec<String> {
+        let mut people = vec![String::new()];
+        let mut depth = 0;
+        for word in value.split(' ') {
+            if depth == 0 && word.eq_ignore_ascii_case("and") {
+                people.push(String::new());
+                continue;
+            }
+            for character in word.chars() {
+                match character {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            let person = people.last_mut().unwrap();
+            if !person.is_empty() {
+                person.push(' ');
+            }
+            person.push_str(word);
+        }
+        people
+    }
+
+    /// Checks the `author` value of the BibTeX entry and the AU lines of the RIS record of a
+    /// book with these name headings, and that BibTeX finds one person per heading.
+    #[track_caller]
+    fn check_names(headings: &[DataField], bibtex_author: &str, ris_authors: &[&str]) {
+        let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+        record.push_data(
+            DataField::new(Tag::parse("245").unwrap(), '1', '0').with_subfield('a', "A title"),
+        );
+        for heading in headings {
+            record.push_data(heading.clone());
+        }
+        let document = document_from_record(9, &record, Vec::new());
+        let bibtex = to_bibtex(&document, "https://example.org/record/9");
+        let author = bibtex
+            .lines()
+            .find_map(|line| line.strip_prefix("  author = {"))
+            .and_then(|value| value.strip_suffix("},"))
+            .unwrap_or_else(|| panic!("no author in {bibtex}"));
+        assert_eq!(author, bibtex_author, "{bibtex}");
+        assert_eq!(
+            bibtex_people(author).len(),
+            document.cited_names.len(),
+            "{author}"
+        );
+        let ris = to_ris(&document, "https://example.org/record/9");
+        let au: Vec<&str> = ris
+            .split("\r\n")
+            .filter_map(|line| line.strip_prefix("AU  - "))
+            .collect();
+        assert_eq!(au, ris_authors, "{ris}");
+    }
+
+    #[test]
+    fn names_are_cited_whole_or_as_family_and_given() {
+        // A person: family name first, without the dates and fuller form of the heading.
+        check_names(
+            &[name_field(
+                "100",
+                '1',
+                &[
+                    ('a', "Tolkien, J. R. R."),
+                    ('q', "(John Ronald Reuel),"),
+                    ('d', "1892-1973."),
+                ],
+            )],
+            "Tolkien, J. R. R.",
+            &["Tolkien, J. R. R."],
+        );
+        // Organisations and meetings are one name each, never split at "and" nor inverted.
+        check_names(
+            &[name_field("110", '2', &[('a', "Smith and Sons.")])],
+            "{Smith and Sons}",
+            &["Smith and Sons"],
+        );
+        check_names(
+            &[name_field(
+                "710",
+                '2',
+                &[
+                    ('a', "Library of Congress."),
+                    ('b', "Cataloging Policy and Support Office."),
+                ],
+            )],
+            "{Library of Congress. Cataloging Policy and Support Office}",
+            &["Library of Congress. Cataloging Policy and Support Office"],
+        );
+        check_names(
+            &[name_field(
+                "111",
+                '2',
+                &[
+                    ('a', "Conference on Rust & Libraries"),
+                    ('d', "(2024 :"),
+                    ('c', "Leeds, England)"),
+                ],
+            )],
+            "{Conference on Rust \\& Libraries (2024 : Leeds, England)}",
+            &["Conference on Rust & Libraries (2024 : Leeds, England)"],
+        );
+        // A person known by a forename, with a numeration: one name, not "II, Elizabeth".
+        check_names(
+            &[name_field(
+                "100",
+                '0',
+                &[
+                    ('a', "Elizabeth"),
+                    ('b', "II,"),
+                    ('c', "Queen of Great Britain,"),
+                    ('d', "1926-2022."),
+                ],
+            )],
+            "{Elizabeth II}",
+            &["Elizabeth II"],
+        );
+        // "and" inside a person's name, in any case, is not a separator.
+        check_names(
+            &[name_field(
+                "700",
+                '1',
+                &[('a', "Brown, Sue and Ann AND Jo")],
+            )],
+            "Brown, Sue {and} Ann {AND} Jo",
+            &["Brown, Sue and Ann AND Jo"],
+        );
+        check_names(
+            &[name_field("700", '1', &[('a', "Gilbert and Sullivan")])],
+            "Gilbert {and} Sullivan",
+            &["Gilbert and Sullivan"],
+        );
+        // Two people in one badly catalogued heading: more commas than BibTeX allows in a
+        // name, so the given part is kept whole.
+        check_names(
+            &[name_field(
+                "700",
+                '1',
+                &[('a', "Gilbert, W. S. and Sullivan, Arthur")],
+            )],
+            "Gilbert, {W. S. and Sullivan, Arthur}",
+            &["Gilbert, W. S. and Sullivan, Arthur"],
+        );
+        // Several names, the main entry first and then the added entries of people before
+        // those of organisations (as `authors` lists them), joined by BibTeX's separator.
+        check_names(
+            &[
+                name_field(
+                    "100",
+                    '1',
+                    &[('a', "Tolkien, J. R. R.,"), ('d', "1892-1973.")],
+                ),
+                name_field("710", '2', &[('a', "Allen & Unwin.")]),
+                name_field("700", '1', &[('a', "Tolkien, Christopher.")]),
+            ],
+            "Tolkien, J. R. R. and Tolkien, Christopher and {Allen \\& Unwin}",
+            &["Tolkien, J. R. R.", "Tolkien, Christopher", "Allen & Unwin"],
         );
     }
 }

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use concord_domain::catalogue::BibSummary;
 use concord_domain::codes::Code;
 use concord_domain::format::{self, Format};
 use concord_marc::{DataField, Record};
@@ -41,6 +42,53 @@ impl Holding {
     }
 }
 
+/// What kind of name a [`CitedName`] is, which decides how a citation format may take it apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    /// A person entered under a surname or family name (100/700 first indicator 1, 2 or 3),
+    /// written `Family, Given`.
+    Person,
+    /// A person entered under a forename ("Homer", "Elizabeth II"; first indicator 0): one
+    /// name that is never inverted.
+    PersonByForename,
+    /// An organisation or a meeting (110/111/710/711): one name that is never split into
+    /// several people ("Smith and Sons") or inverted ("Library of Congress").
+    Corporate,
+}
+
+/// A name as citations give it: a person's name without the dates, fuller form and titles
+/// that a heading adds (`Tolkien, J. R. R.` of `Tolkien, J. R. R. (John Ronald Reuel),
+/// 1892-1973`), which citation formats would read as further parts of the name; an
+/// organisation's or meeting's whole heading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitedName {
+    pub name: String,
+    pub kind: NameKind,
+}
+
+impl CitedName {
+    /// The cited form of a name heading (100, 110, 111, 700, 710, 711), if it has a name.
+    fn of_heading(field: &DataField) -> Option<CitedName> {
+        let tag = field.tag.as_str();
+        let (name, kind) = if tag.ends_with("00") {
+            // $a the name, $b the numeration ("II"); $c titles, $d dates and $q the fuller
+            // form stay out.
+            let kind = if field.indicator1 == '0' {
+                NameKind::PersonByForename
+            } else {
+                NameKind::Person
+            };
+            (joined(field, &['a', 'b']), kind)
+        } else {
+            (
+                joined(field, &['a', 'b', 'c', 'q', 'd']),
+                NameKind::Corporate,
+            )
+        };
+        (!name.is_empty()).then_some(CitedName { name, kind })
+    }
+}
+
 /// The searchable form of one bibliographic record and its holdings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BibDocument {
@@ -54,6 +102,9 @@ pub struct BibDocument {
     pub title_for_sorting: String,
     /// Names: the main entry first (100/110/111), then added entries (700/710/711).
     pub authors: Vec<String>,
+    /// The names of `authors` as a citation gives them, in the same order (a heading without
+    /// a name to cite, only dates say, has none): see [`CitedName`].
+    pub cited_names: Vec<CitedName>,
     /// Subject headings (600-651, 655), subdivisions joined with ` -- `.
     pub subjects: Vec<String>,
     /// The main part ($a) of each subject heading, as facet values.
@@ -129,9 +180,15 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
     }
 
     let mut authors = Vec::new();
+    let mut cited_names = Vec::new();
     for tag in ["100", "110", "111", "700", "710", "711"] {
         for field in record.fields(tag) {
-            push_unique(&mut authors, joined(field, &['a', 'b', 'c', 'q', 'd']));
+            let heading = joined(field, &['a', 'b', 'c', 'q', 'd']);
+            if heading.is_empty() || authors.contains(&heading) {
+                continue;
+            }
+            authors.push(heading);
+            cited_names.extend(CitedName::of_heading(field));
         }
     }
 
@@ -231,6 +288,7 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         other_titles,
         title_for_sorting,
         authors,
+        cited_names,
         subjects,
         subject_facets,
         series,
@@ -243,6 +301,51 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         language: format::language(field_008),
         audience: format::audience(leader, field_008).map(|audience| audience.code()),
         other_text,
+        holdings,
+    }
+}
+
+/// The document of a bib whose stored MARC record cannot be read, made from the summary the
+/// store keeps beside the record (title, main author, year, record type and level): enough to
+/// show the bib and its copies, though the rest of the record is lost to it. The main author's
+/// kind of name is not kept, so it has no cited name.
+pub fn document_from_summary(
+    bib_id: i64,
+    summary: &BibSummary,
+    holdings: Vec<Holding>,
+) -> BibDocument {
+    let title = trim_punctuation(&summary.title);
+    let mut authors = Vec::new();
+    push_unique(&mut authors, trim_punctuation(&summary.author));
+    let leader = format!(
+        "00000n{}{}",
+        summary.record_type, summary.bibliographic_level
+    );
+    let mut call_numbers = Vec::new();
+    for holding in &holdings {
+        if let Some(call_number) = &holding.call_number {
+            push_unique(&mut call_numbers, readable_text(call_number));
+        }
+    }
+    BibDocument {
+        bib_id,
+        title_for_sorting: title.clone(),
+        title,
+        other_titles: Vec::new(),
+        authors,
+        cited_names: Vec::new(),
+        subjects: Vec::new(),
+        subject_facets: Vec::new(),
+        series: Vec::new(),
+        isbns: Vec::new(),
+        issns: Vec::new(),
+        call_numbers,
+        publishers: Vec::new(),
+        publication_year: summary.publication_year.map(i64::from),
+        format: format::material_format(&leader, &[], None),
+        language: None,
+        audience: None,
+        other_text: Vec::new(),
         holdings,
     }
 }
@@ -292,8 +395,11 @@ pub fn readable_text(value: &str) -> String {
 fn trim_punctuation(value: &str) -> String {
     let value = readable_text(value);
     let trimmed = value.trim_end_matches([' ', '/', ':', ';', ',', '=', '.']);
-    // Keep a full stop that ends an initial ("Smith, J.") or an abbreviation ("Jr.").
-    let keep_full_stop = value.ends_with('.')
+    // Keep a full stop that ends an initial ("Smith, J.") or an abbreviation ("Jr."), also
+    // when more punctuation follows it ("Tolkien, J. R. R.," before the dates).
+    let keep_full_stop = value
+        .get(trimmed.len()..)
+        .is_some_and(|rest| rest.starts_with('.'))
         && trimmed
             .rsplit([' ', ',', '.'])
             .next()
@@ -508,6 +614,14 @@ mod tests {
         assert_eq!(document.title_for_sorting, "lovely bones : a novel");
         assert_eq!(document.other_titles, ["Bones"]);
         assert_eq!(document.authors, ["Müller, Hans, 1950-", "Smith, J."]);
+        let person = |name: &str| CitedName {
+            name: name.to_owned(),
+            kind: NameKind::Person,
+        };
+        assert_eq!(
+            document.cited_names,
+            [person("Müller, Hans"), person("Smith, J.")]
+        );
         assert_eq!(document.main_author(), Some("Müller, Hans, 1950-"));
         assert_eq!(document.subjects, ["Murder -- Fiction -- Pennsylvania"]);
         assert_eq!(document.subject_facets, ["Murder"]);
@@ -524,6 +638,81 @@ mod tests {
             document.other_text,
             ["by Hans Müller", "Translated from the English"]
         );
+    }
+
+    #[test]
+    fn names_keep_their_kind_for_citations() {
+        let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+        record.push_data(field(
+            "100",
+            ('1', ' '),
+            &[('a', "Tolkien, J. R. R.,"), ('d', "1892-1973.")],
+        ));
+        record.push_data(field("110", ('2', ' '), &[('a', "Smith and Sons.")]));
+        record.push_data(field(
+            "111",
+            ('2', ' '),
+            &[('a', "Rust Conf"), ('d', "(2024)")],
+        ));
+        record.push_data(field("700", ('0', ' '), &[('a', "Homer.")]));
+        // A heading with dates only has no name to cite; a repeated heading is one name.
+        record.push_data(field("700", ('1', ' '), &[('d', "1900-")]));
+        record.push_data(field(
+            "700",
+            ('1', ' '),
+            &[('a', "Tolkien, J. R. R.,"), ('d', "1892-1973.")],
+        ));
+        let document = document_from_record(1, &record, Vec::new());
+        assert_eq!(
+            document.authors,
+            [
+                "Tolkien, J. R. R., 1892-1973",
+                "Smith and Sons",
+                "Rust Conf (2024)",
+                "Homer",
+                "1900-"
+            ]
+        );
+        let cited: Vec<(&str, NameKind)> = document
+            .cited_names
+            .iter()
+            .map(|name| (name.name.as_str(), name.kind))
+            .collect();
+        assert_eq!(
+            cited,
+            [
+                ("Tolkien, J. R. R.", NameKind::Person),
+                ("Smith and Sons", NameKind::Corporate),
+                ("Rust Conf (2024)", NameKind::Corporate),
+                ("Homer", NameKind::PersonByForename),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bib_without_a_readable_record_keeps_its_summary() {
+        let summary = BibSummary {
+            record_type: 'g',
+            bibliographic_level: 'm',
+            title: "Fish\n& chips /".to_owned(),
+            author: "Cook, A.".to_owned(),
+            publication_year: Some(1999),
+        };
+        let document = document_from_summary(5, &summary, Vec::new());
+        assert_eq!(document.bib_id, 5);
+        assert_eq!(document.title, "Fish & chips");
+        assert_eq!(document.authors, ["Cook, A."]);
+        assert!(document.cited_names.is_empty());
+        assert_eq!(document.publication_year, Some(1999));
+        assert_eq!(document.format, Format::Video);
+        let untitled = BibSummary {
+            title: String::new(),
+            author: String::new(),
+            ..summary
+        };
+        let document = document_from_summary(6, &untitled, Vec::new());
+        assert_eq!(document.title, "");
+        assert!(document.authors.is_empty());
     }
 
     #[test]
@@ -576,6 +765,23 @@ mod tests {
             "Biblioth\u{e8}que de Qu\u{e9}bec : Les livres"
         );
         assert_eq!(document.authors, ["Dupont, Jean"]);
+    }
+
+    #[track_caller]
+    fn check_trimmed(value: &str, expected: &str) {
+        assert_eq!(trim_punctuation(value), expected, "{value:?}");
+    }
+
+    #[test]
+    fn closing_punctuation_goes_but_an_initial_keeps_its_full_stop() {
+        check_trimmed("The lovely bones :", "The lovely bones");
+        check_trimmed("Bones.", "Bones");
+        check_trimmed("Smith, J.", "Smith, J.");
+        check_trimmed("Smith, J.,", "Smith, J.");
+        check_trimmed("Tolkien, J. R. R.,", "Tolkien, J. R. R.");
+        check_trimmed("King, Martin Luther, Jr.,", "King, Martin Luther, Jr.");
+        check_trimmed("Verlag X, ", "Verlag X");
+        check_trimmed(" / ", "");
     }
 
     #[track_caller]

@@ -58,8 +58,9 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// whenever [`tantivy_document`] indexes something new. Version 2 added the format's words;
 /// version 3 indexes texts composed (NFC), so accented words of MARC-8 records are whole;
 /// version 4 cuts words with [`crate::words`], keeping combining marks inside their word and
-/// folding diacritics a letter has no composed form for, and Greek final sigma.
-const DOCUMENTS_VERSION: u32 = 4;
+/// folding diacritics a letter has no composed form for, and Greek final sigma; version 5 keeps
+/// the full stop of an initial that more punctuation follows ("Smith, J.," is "Smith, J.").
+const DOCUMENTS_VERSION: u32 = 5;
 
 /// The payload part that records [`DOCUMENTS_VERSION`].
 const DOCUMENTS_PAYLOAD: &str = " documents=";

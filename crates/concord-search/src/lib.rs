@@ -29,7 +29,9 @@ mod visibility;
 mod windowed;
 mod words;
 
-pub use document::{BibDocument, Holding, document_from_record};
+pub use document::{
+    BibDocument, CitedName, Holding, NameKind, document_from_record, document_from_summary,
+};
 pub use index::{Indexer, SearchError, SearchIndex};
 pub use searcher::{
     Evaluation, FacetCount, FacetField, MAX_RESULT_WINDOW, MemberHoldings, SearchHit,

@@ -136,8 +136,11 @@ pub struct BibView {
     pub identifiers: Vec<IdentifierView>,
     pub items: Vec<ItemView>,
     pub merges: Vec<MergeView>,
-    /// The record in line format (as the MARC editor shows it).
+    /// The record in line format (as the MARC editor shows it); empty when it cannot be read.
     pub marc: String,
+    /// Present when the stored MARC record cannot be read: what is wrong with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable_marc: Option<String>,
 }
 
 async fn get_bib(
@@ -169,7 +172,12 @@ async fn get_bib(
             .map(|i| item_view(Some(&detail), i))
             .collect(),
         merges: detail.merges.iter().map(merge_view).collect(),
-        marc: concord_marc::to_line_format(&detail.record),
+        marc: detail
+            .record
+            .as_ref()
+            .map(concord_marc::to_line_format)
+            .unwrap_or_default(),
+        unreadable_marc: detail.record.as_ref().err().map(|u| u.problem.clone()),
     }))
 }
 
@@ -185,7 +193,7 @@ async fn get_marc(
             header::CONTENT_TYPE,
             "application/marcxml+xml; charset=utf-8",
         )],
-        concord_marc::to_marcxml(&detail.record),
+        concord_marc::to_marcxml(detail.readable_record()?),
     )
         .into_response())
 }

@@ -407,7 +407,7 @@ async fn record_view(
 ) -> ServiceResult<Response> {
     let view = View::new(state, auth);
     let detail: BibDetail = catalogue::bib(&state.ctx, id).await?;
-    let record = &detail.record;
+    let described = detail.record.as_ref().map(description).unwrap_or_default();
     let may_edit_bib = authorise(principal, Action::EditBib).is_ok();
     let may_manage = |member| authorise(principal, Action::ManageItems { member }).is_ok();
     let members: Vec<Member> = detail.members.values().cloned().collect();
@@ -468,10 +468,10 @@ async fn record_view(
         @if detail.bib.withdrawn { p class="notice" { (view.t("catalogue.withdrawn_bib")) } }
         h2 { (view.t("catalogue.description")) }
         dl {
-            @for (key, lines) in description(record) {
+            @for (key, lines) in &described {
                 @if !lines.is_empty() {
                     dt { (view.t(key)) }
-                    @for line in &lines { dd { (line) } }
+                    @for line in lines { dd { (line) } }
                 }
             }
             @if !detail.identifiers.is_empty() {
@@ -520,7 +520,14 @@ async fn record_view(
 
         h2 id="marc" { (view.t("catalogue.marc")) }
         @if may_edit_bib { p { a href=(format!("/admin/bibs/{}/marc", detail.bib.id)) { (view.t("catalogue.edit_marc")) } } }
-        pre class="marc" tabindex="0" aria-label=(view.t("catalogue.marc")) { (concord_marc::to_readable_line_format(record)) }
+        @match &detail.record {
+            Ok(record) => {
+                pre class="marc" tabindex="0" aria-label=(view.t("catalogue.marc")) { (concord_marc::to_readable_line_format(record)) }
+            }
+            Err(unreadable) => {
+                p class="notice" role="status" { (view.tf("catalogue.unreadable_marc", &[("problem", &unreadable.problem)])) }
+            }
+        }
 
         h2 id="merges" { (view.t("catalogue.merges")) }
         @if detail.merges.is_empty() { p { (view.t("catalogue.no_merges")) } } @else {
@@ -598,7 +605,10 @@ async fn editor_view(
     let view = View::new(state, auth);
     let detail = catalogue::bib(&state.ctx, id).await?;
     let text = text.map_or_else(
-        || concord_marc::to_line_format(&detail.record),
+        || match &detail.record {
+            Ok(record) => concord_marc::to_line_format(record),
+            Err(_) => replacement_start(&detail.bib),
+        },
         str::to_string,
     );
     let status = error.map_or(StatusCode::OK, |e| {
@@ -634,6 +644,28 @@ async fn editor_view(
             },
         ),
     ))
+}
+
+/// The text the MARC editor starts from when the stored record cannot be read: a leader with
+/// the bib's record type and level, and its title, for the cataloguer to complete.
+fn replacement_start(bib: &BibRow) -> String {
+    let leader = format!(
+        "00000n{}{} a2200000 a 4500",
+        bib.summary.record_type, bib.summary.bibliographic_level
+    );
+    let Some(leader) = concord_marc::Leader::parse(&leader)
+        .or_else(|| concord_marc::Leader::parse("00000nam a2200000 a 4500"))
+    else {
+        return String::new();
+    };
+    let mut record = Record::new(leader);
+    if let Ok(tag) = concord_marc::Tag::parse("245")
+        && !bib.summary.title.is_empty()
+    {
+        record
+            .push_data(DataField::new(tag, '0', '0').with_subfield('a', bib.summary.title.clone()));
+    }
+    concord_marc::to_line_format(&record)
 }
 
 async fn editor_page(

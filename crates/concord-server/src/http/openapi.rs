@@ -121,7 +121,8 @@ fn public_record_schema() -> Value {
         "publishers": strings.clone(), "subjects": strings.clone(), "series": strings.clone(), "isbns": strings.clone(), "issns": strings,
         "holdings": { "type": "array", "items": member },
         "links": { "type": "object", "description": "permalink and the MARCXML, RIS and BibTeX exports", "properties": {
-            "permalink": { "type": "string" }, "marcxml": { "type": "string" }, "ris": { "type": "string" }, "bibtex": { "type": "string" } } }
+            "permalink": { "type": "string" }, "marcxml": { "type": "string" }, "ris": { "type": "string" }, "bibtex": { "type": "string" } } },
+        "unreadable_marc": { "type": "string", "description": "Present when the stored MARC record cannot be read: what is wrong with it. The title, main author, year and holdings still come from the catalogue; the exports answer 409 record_unreadable" }
     } })
 }
 
@@ -181,7 +182,8 @@ fn add_catalogue(document: &mut Value) {
             "identifiers": list_of("Identifier"),
             "items": { "type": "array", "items": reference("Item"), "description": "The holdings of every member" },
             "merges": list_of("Merge"),
-            "marc": { "type": "string", "description": "The record in the MARC editor's line format" } } }
+            "marc": { "type": "string", "description": "The record in the MARC editor's line format; empty when it cannot be read" },
+            "unreadable_marc": { "type": "string", "description": "Present when the stored MARC record cannot be read: what is wrong with it (the MARCXML then answers 409 record_unreadable; replacing the record repairs it)" } } }
     });
     let marc_text = json!({ "type": "object", "required": ["text"], "properties": { "text": { "type": "string", "description": "The record in line format: `LDR …`, `001 …`, `245 10 $aTitle`" } } });
     let paths = json!({

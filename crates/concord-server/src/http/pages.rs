@@ -230,6 +230,7 @@ pub fn error_page(state: &AppState, auth: &Auth, error: &ServiceError) -> Respon
     let title = view.t(match error.code {
         ErrorCode::NotFound => "error.not_found",
         ErrorCode::Forbidden => "error.forbidden",
+        ErrorCode::RecordUnreadable => "error.record_unreadable",
         _ => "error.generic_title",
     });
     let status =

@@ -307,6 +307,11 @@ struct RecordView {
     issns: Vec<String>,
     holdings: Vec<MemberHoldingsView>,
     links: RecordLinks,
+    /// Present when the stored MARC record cannot be read: what is wrong with it. The record
+    /// then shows what the catalogue keeps beside it (title, main author, year, copies), and
+    /// its exports are refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unreadable_marc: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -384,6 +389,11 @@ fn record_view(record: &PublicRecord) -> RecordView {
             bibtex: format!("{permalink}.bib"),
             permalink,
         },
+        unreadable_marc: record
+            .record
+            .as_ref()
+            .err()
+            .map(|unreadable| unreadable.problem.clone()),
     }
 }
 
@@ -426,14 +436,23 @@ impl ExportFormat {
     }
 }
 
-/// The record in an export format, with its content type.
-pub(crate) fn export(record: &PublicRecord, format: ExportFormat, permalink: &str) -> Response {
+/// The record in an export format, with its content type; refused (`record_unreadable`) when
+/// the stored MARC record cannot be read, as every format is made from it.
+pub(crate) fn export(
+    record: &PublicRecord,
+    format: ExportFormat,
+    permalink: &str,
+) -> ServiceResult<Response> {
     use axum::http::header;
     use axum::response::IntoResponse;
+    let marc = record
+        .record
+        .as_ref()
+        .map_err(|unreadable| unreadable.error())?;
     let (content_type, body, extension) = match format {
         ExportFormat::MarcXml => (
             "application/marcxml+xml; charset=utf-8",
-            concord_marc::to_marcxml(&record.record),
+            concord_marc::to_marcxml(marc),
             "xml",
         ),
         ExportFormat::Ris => (
@@ -447,7 +466,7 @@ pub(crate) fn export(record: &PublicRecord, format: ExportFormat, permalink: &st
             "bib",
         ),
     };
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, content_type.to_string()),
             (
@@ -457,7 +476,7 @@ pub(crate) fn export(record: &PublicRecord, format: ExportFormat, permalink: &st
         ],
         body,
     )
-        .into_response()
+        .into_response())
 }
 
 #[cfg(test)]

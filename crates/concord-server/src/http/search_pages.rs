@@ -417,7 +417,7 @@ async fn record_page(
     let record = search::public_record(&state.ctx, id, member.as_ref().map(|m| &m.code)).await?;
     let permalink = format!("/record/{id}");
     if let Some(format) = export_format {
-        return Ok(export(&record, format, &permalink));
+        return export(&record, format, &permalink);
     }
     let member = member.as_ref();
     let title = record.document.title.clone();
@@ -448,6 +448,9 @@ fn record_body(
     html! {
         article {
             h1 { (document.title) }
+            @if let Err(unreadable) = &record.record {
+                p class="notice" role="status" { (view.tf("record.unreadable", &[("problem", &unreadable.problem)])) }
+            }
             dl class="record" {
                 @if !document.authors.is_empty() {
                     dt { (view.t("record.authors")) }
@@ -521,13 +524,18 @@ fn record_body(
             h2 { (view.t("record.cite")) }
             ul class="plain" {
                 li { (view.t("record.permalink")) ": " a href=(permalink) { (permalink) } }
-                li { a href=(format!("{permalink}.xml")) { (view.t("record.export_marcxml")) } }
-                li { a href=(format!("{permalink}.ris")) { (view.t("record.export_ris")) } }
-                li { a href=(format!("{permalink}.bib")) { (view.t("record.export_bibtex")) } }
+                // Every export is made from the MARC record: none is offered without it.
+                @if record.record.is_ok() {
+                    li { a href=(format!("{permalink}.xml")) { (view.t("record.export_marcxml")) } }
+                    li { a href=(format!("{permalink}.ris")) { (view.t("record.export_ris")) } }
+                    li { a href=(format!("{permalink}.bib")) { (view.t("record.export_bibtex")) } }
+                }
             }
-            details {
-                summary { (view.t("record.marc_view")) }
-                pre class="marc" { (concord_marc::to_readable_line_format(&record.record)) }
+            @if let Ok(marc) = &record.record {
+                details {
+                    summary { (view.t("record.marc_view")) }
+                    pre class="marc" { (concord_marc::to_readable_line_format(marc)) }
+                }
             }
         }
     }

@@ -493,15 +493,52 @@ fn item_852(
     Ok(field)
 }
 
-fn stored_record(bib: &BibRow) -> ServiceResult<Record> {
-    match read_iso2709(&bib.marc).next() {
-        Some(Ok(record)) => Ok(record),
-        Some(Err(error)) => Err(ServiceError::internal(format!("bib {}: {error}", bib.id))),
-        None => Err(ServiceError::internal(format!(
-            "bib {} has no record",
-            bib.id
-        ))),
+/// Why the stored MARC record of a bib cannot be read. Bibs stored before the ISO 2709 writer
+/// refused records that would not read back (one without fields, say) can hold such bytes;
+/// the catalogue then shows what the bib's columns still know, and staff can replace the record
+/// in the MARC editor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableRecord {
+    pub bib: BibId,
+    /// What is wrong with the bytes, as the reader says it ("record has no fields").
+    pub problem: String,
+}
+
+impl UnreadableRecord {
+    /// The refusal of whatever needs the record itself (an export, the MARC view).
+    pub fn error(&self) -> ServiceError {
+        ServiceError::new(
+            ErrorCode::RecordUnreadable,
+            format!(
+                "The MARC record of bib {} cannot be read ({}); library staff can replace it in the MARC editor.",
+                self.bib, self.problem
+            ),
+        )
     }
+}
+
+impl From<UnreadableRecord> for ServiceError {
+    fn from(unreadable: UnreadableRecord) -> Self {
+        unreadable.error()
+    }
+}
+
+/// The bib's stored MARC record, or why it cannot be read.
+pub fn read_stored_record(bib: &BibRow) -> Result<Record, UnreadableRecord> {
+    let problem = match read_iso2709(&bib.marc).next() {
+        Some(Ok(record)) => return Ok(record),
+        Some(Err(error)) => error.kind.to_string(),
+        None if bib.marc.is_empty() => "nothing is stored".to_string(),
+        None => "it holds no record".to_string(),
+    };
+    Err(UnreadableRecord {
+        bib: bib.id,
+        problem,
+    })
+}
+
+fn stored_record(bib: &BibRow) -> ServiceResult<Record> {
+    Ok(read_stored_record(bib)?)
 }
 
 // ----- reading a record -----
@@ -510,7 +547,8 @@ fn stored_record(bib: &BibRow) -> ServiceResult<Record> {
 #[derive(Debug, Clone)]
 pub struct BibDetail {
     pub bib: BibRow,
-    pub record: Record,
+    /// The stored MARC record, or why it cannot be read: the rest of the detail is shown either way.
+    pub record: Result<Record, UnreadableRecord>,
     pub identifiers: Vec<concord_domain::catalogue::Identifier>,
     pub items: Vec<ItemRow>,
     pub merges: Vec<MergeRow>,
@@ -518,12 +556,22 @@ pub struct BibDetail {
     pub branches: HashMap<BranchId, Branch>,
 }
 
+impl BibDetail {
+    /// The stored MARC record, for what cannot be made without it.
+    pub fn readable_record(&self) -> ServiceResult<&Record> {
+        self.record.as_ref().map_err(UnreadableRecord::error)
+    }
+}
+
 pub async fn bib(ctx: &Context, id: BibId) -> ServiceResult<BibDetail> {
     let mut conn = ctx.store.read().await?;
     let bib = store::bib(&mut conn, id)
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
-    let record = stored_record(&bib)?;
+    let record = read_stored_record(&bib);
+    if let Err(unreadable) = &record {
+        tracing::warn!(bib = id.0, problem = %unreadable.problem, "the stored record of a bib cannot be read");
+    }
     let identifiers = store::identifiers_of(&mut conn, id).await?;
     let items = store::items_of_bib(&mut conn, id).await?;
     let merges = store::merges_of_bib(&mut conn, id).await?;
@@ -553,6 +601,9 @@ struct BibAudit<'a> {
     version: i64,
     title: &'a str,
     marc: String,
+    /// Why the record could not be read, when it could not (then `marc` is empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unreadable: Option<String>,
 }
 
 /// Saves the MARC editor's text as a new version of the bib. Errors name the line and tag.
@@ -581,7 +632,8 @@ pub async fn update_record(
     let before = store::bib(&mut tx, id)
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
-    let before_record = stored_record(&before)?;
+    // A record that cannot be read is exactly what staff replace here.
+    let before_record = read_stored_record(&before);
     let summary = summarise(&record);
     let key = match_key(&record);
     let title_key = filing_title_key(&record);
@@ -609,12 +661,17 @@ pub async fn update_record(
             before: Some(&BibAudit {
                 version: before.version,
                 title: &before.summary.title,
-                marc: concord_marc::to_line_format(&before_record),
+                marc: before_record
+                    .as_ref()
+                    .map(concord_marc::to_line_format)
+                    .unwrap_or_default(),
+                unreadable: before_record.as_ref().err().map(|u| u.problem.clone()),
             }),
             after: Some(&BibAudit {
                 version: after.version,
                 title: &after.summary.title,
                 marc: concord_marc::to_line_format(&record),
+                unreadable: None,
             }),
             reason: None,
         },

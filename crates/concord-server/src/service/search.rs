@@ -16,15 +16,16 @@ use concord_domain::catalogue::{HiddenLocations, ItemStatus};
 use concord_domain::codes::Code;
 use concord_domain::ids::{BibId, BranchId, MemberId};
 use concord_domain::org::{Branch, Member};
-use concord_marc::{Record, read_iso2709};
+use concord_marc::Record;
 use concord_search::{
     BibDocument, Holding, Indexer, SearchError, SearchIndex, SearchRequest, SearchResponse,
-    document_from_record,
+    document_from_record, document_from_summary,
 };
 use concord_store::catalogue::{self as store, BibRow, ItemRow};
 use tokio::sync::{Mutex, Notify};
 
 use crate::Context;
+use crate::service::catalogue::{UnreadableRecord, read_stored_record};
 use crate::service::{ServiceError, ServiceResult};
 
 /// How many log entries one catch-up step applies before committing.
@@ -338,12 +339,12 @@ impl OrgCodes {
 }
 
 /// The search document of a bib, or `None` when its stored record cannot be read (logged: the
-/// rest of the catalogue must still be indexed).
+/// rest of the catalogue must still be indexed, and the bib's own pages still answer).
 fn document_of(bib: &BibRow, items: &[ItemRow], codes: &OrgCodes) -> Option<BibDocument> {
-    let record = match stored_record(bib) {
+    let record = match read_stored_record(bib) {
         Ok(record) => record,
-        Err(error) => {
-            tracing::warn!(bib = bib.id.0, %error, "cannot index a bib whose record cannot be read");
+        Err(unreadable) => {
+            tracing::warn!(bib = bib.id.0, problem = %unreadable.problem, "cannot index a bib whose record cannot be read");
             return None;
         }
     };
@@ -365,14 +366,6 @@ fn document_of(bib: &BibRow, items: &[ItemRow], codes: &OrgCodes) -> Option<BibD
         })
         .collect();
     Some(document_from_record(bib.id.0, &record, holdings))
-}
-
-fn stored_record(bib: &BibRow) -> Result<Record, String> {
-    match read_iso2709(&bib.marc).next() {
-        Some(Ok(record)) => Ok(record),
-        Some(Err(error)) => Err(error.to_string()),
-        None => Err("no record".to_string()),
-    }
 }
 
 /// The member whose view `code` names, for its branding; not found when there is none.
@@ -420,7 +413,9 @@ pub struct MemberHoldings {
 #[derive(Debug, Clone)]
 pub struct PublicRecord {
     pub bib: BibRow,
-    pub record: Record,
+    /// The stored MARC record, or why it cannot be read.
+    pub record: Result<Record, UnreadableRecord>,
+    /// What is shown: made from the record, or from the bib's columns when it cannot be read.
     pub document: BibDocument,
     /// Visible holdings: the viewing member's first, then by member code.
     pub holdings: Vec<MemberHoldings>,
@@ -498,7 +493,10 @@ pub async fn public_record(
             })
         })
         .collect();
-    let document = document_from_record(detail.bib.id.0, &detail.record, Vec::new());
+    let document = match &detail.record {
+        Ok(record) => document_from_record(detail.bib.id.0, record, Vec::new()),
+        Err(_) => document_from_summary(detail.bib.id.0, &detail.bib.summary, Vec::new()),
+    };
     Ok(PublicRecord {
         bib: detail.bib,
         record: detail.record,

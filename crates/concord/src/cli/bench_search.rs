@@ -140,7 +140,7 @@ async fn bibs_to_change(ctx: &Context, wanted: usize) -> anyhow::Result<Vec<BibI
 /// Puts `marker` at the start of the bib's title through the MARC editor's service.
 async fn edit_title(ctx: &Context, bib_id: BibId, marker: &str) -> anyhow::Result<()> {
     let detail = catalogue::bib(ctx, bib_id).await.map_err(service)?;
-    let text = concord_marc::to_line_format(&detail.record);
+    let text = concord_marc::to_line_format(detail.readable_record().map_err(service)?);
     let mut edited = String::with_capacity(text.len() + marker.len() + 1);
     let mut found = false;
     for line in text.lines() {

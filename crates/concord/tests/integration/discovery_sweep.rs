@@ -2,9 +2,28 @@
 //! every file under `fixtures/marc` that the lenient readers accept (up to
 //! [`MAX_RECORDS_PER_FILE`], which today takes them all) is imported into one server, holdings
 //! fields becoming SHIRE's items, together with a few synthetic records carrying the characters
-//! that break markup and citation formats. Then for every bib: the record page, the MARCXML,
-//! RIS and BibTeX exports, the JSON record, and a keyword search for its title as a patron types
-//! it. Every failure is collected, naming the fixture file and record number, and the test fails
+//! that break markup and citation formats. ROHAN then gets a copy of every tenth bib and a copy
+//! kept out of other members' views of another tenth, so that member views meet bibs held by
+//! one member, by both, by none, and by a member that keeps its copy to itself.
+//!
+//! Then for every bib: the record page (with its holdings sections, by member code); the record
+//! page in the view of every member holding a copy (its own copies first, marked as this
+//! library's) and of one holding none; the MARCXML, RIS and BibTeX exports (BibTeX must find as
+//! many people in `author` as the record has names); the JSON record; and a keyword search for
+//! its title as a patron types it (and without accents, for accented titles), both as the JSON
+//! search (`total`, `hits` and `facets`, a total no smaller than the hits, the bib among the
+//! hits). A bib whose every copy is kept in its member's view is searched in that view, and the
+//! consortium's search must not find it.
+//!
+//! Results pages are the costly part (searches with facets, rendered), so they are sampled, and
+//! the sample says so in the output: for every [`RESULTS_PAGES_EVERY`]th bib and every synthetic
+//! one, the HTML results page of each of its title searches (200, under 100 KB, whole markup,
+//! record text escaped; if it lists the bib, the JSON search must too) and of the typed title
+//! in a member's view; for every [`FOLLOW_LINKS_EVERY`]th bib and every synthetic one, each
+//! facet, sort, narrowing and page link of those pages must answer 200 with a whole page, and a
+//! facet value's page must total what the facet counted.
+//!
+//! Every failure is collected, naming the fixture file and record number, and the test fails
 //! once at the end with the whole list, so one run shows everything.
 //!
 //! Records the importer refuses as malformed stay out (the output lists them with the reason);
@@ -15,29 +34,30 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use concord_domain::auth::Principal;
+use concord_domain::catalogue::ItemStatus;
 use concord_domain::catalogue::holdings::{HoldingsMapping, default_layouts};
-use concord_domain::ids::BibId;
+use concord_domain::ids::{BibId, MemberId};
 use concord_marc::{
     DataField, Field, InvalidText, Leader, ReadOptions, Record, RecordError, RecordOffset, Tag,
     detect_format, read_any_with_options, read_iso2709, read_marcxml, to_iso2709,
 };
 use concord_search::document_from_record;
-use concord_server::service::catalogue::{self, ImportOptions};
+use concord_server::service::catalogue::{self, ImportOptions, ItemInput};
 use concord_store::catalogue as store;
 use tokio::task::JoinSet;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use crate::support::{Client, TWO_MEMBERS, TestServer};
+use crate::support::{Client, TWO_MEMBERS, TestServer, wait_for_index};
 
 /// How many requests the sweep keeps in flight: enough to keep both cores busy while one
 /// request waits on the other's I/O.
 const REQUESTS_IN_FLIGHT: usize = 6;
 
-/// The page weight a record page must stay under.
+/// The page weight a record or results page must stay under.
 const MAX_PAGE_BYTES: usize = 100 * 1024;
 
 /// How many title words a search uses, and how many hits it looks through for the bib.
@@ -103,8 +123,8 @@ impl FixtureFile {
 }
 
 /// How many records of each file the sweep takes. Today that is every record (the largest file
-/// has 2,000, and the whole sweep takes about 45 s on two cores in a debug build); the cap keeps
-/// a large fixture added later from slowing every test run.
+/// has 2,000, and the whole sweep takes about a minute on two cores in a debug build); the cap
+/// keeps a large fixture added later from slowing every test run.
 const MAX_RECORDS_PER_FILE: usize = 2_000;
 
 fn read_fixture(path: &Path) -> Option<FixtureFile> {
@@ -226,6 +246,64 @@ fn branch_mapping(files: &[FixtureFile]) -> HoldingsMapping {
     mapping
 }
 
+/// Gives ROHAN an item of every tenth bib, shown to everyone, and of another tenth, kept out of
+/// other members' views, so that member views meet bibs held by one member, by both, and by
+/// one that hides its copy.
+async fn add_rohan_items(server: &TestServer, bibs: &[Bib]) {
+    for (n, bib) in bibs.iter().enumerate() {
+        let (branch, hidden) = match n % 10 {
+            3 => ("ROHAN-MAIN", false),
+            7 => ("ROHAN-LAW", true),
+            _ => continue,
+        };
+        catalogue::add_item(
+            &server.ctx,
+            &Principal::Operator,
+            bib.id,
+            &ItemInput {
+                barcode: format!("ROHAN{n:06}"),
+                branch: branch.into(),
+                call_number: format!("R {n}"),
+                item_type: "BOOK".into(),
+                status: "available".into(),
+                hidden_from_other_members: hidden,
+                ..ItemInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// Fills in which members hold each bib's items, from the store.
+async fn find_holders(server: &TestServer, bibs: &mut [Bib]) {
+    let mut conn = server.ctx.store.read().await.unwrap();
+    let codes: BTreeMap<MemberId, String> = concord_store::org::list_members(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|member| (member.id, member.code.to_string()))
+        .collect();
+    let items = store::items_of_bib_range(&mut conn, BibId(i64::MIN), BibId(i64::MAX))
+        .await
+        .unwrap();
+    let mut holders: BTreeMap<BibId, Holders> = BTreeMap::new();
+    for item in items
+        .iter()
+        .filter(|item| item.status != ItemStatus::Withdrawn)
+    {
+        let code = codes[&item.member_id].clone();
+        let bib = holders.entry(item.bib_id).or_default();
+        if !item.hidden_from_other_members {
+            bib.shown_to_all.insert(code.clone());
+        }
+        bib.any.insert(code);
+    }
+    for bib in bibs {
+        bib.holders = holders.remove(&bib.id).unwrap_or_default();
+    }
+}
+
 /// The fields the shared bib keeps of a source record: everything but the holdings fields.
 fn bib_fields(record: &Record, mapping: &HoldingsMapping) -> Vec<Field> {
     record
@@ -243,6 +321,17 @@ struct Bib {
     source: Source,
     /// The stored record, or why it cannot be read.
     record: Result<Arc<Record>, String>,
+    /// The members with its items (filled in once every item is added).
+    holders: Holders,
+}
+
+/// Which members hold a bib's items.
+#[derive(Clone, Default)]
+struct Holders {
+    /// Members with any item of the bib.
+    any: BTreeSet<String>,
+    /// Members with an item that other members' views show.
+    shown_to_all: BTreeSet<String>,
 }
 
 /// Imports one file for SHIRE and returns the bibs it created, each with the record it came
@@ -346,30 +435,11 @@ async fn import_file(
                         .unwrap_or(0),
                 },
                 record,
+                holders: Holders::default(),
             }
         })
         .collect();
     (bibs, refused)
-}
-
-/// Waits until the search index has applied every logged catalogue change.
-/// The stopwatch bounds the wait; it is not a business "now".
-#[allow(clippy::disallowed_methods)]
-async fn wait_for_index(server: &TestServer) {
-    let started = Instant::now();
-    loop {
-        let mut conn = server.ctx.store.read().await.unwrap();
-        let newest = store::max_change_seq(&mut conn).await.unwrap();
-        drop(conn);
-        if server.ctx.search.applied_change_seq().unwrap() >= newest {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the index did not catch up"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 // ----- the checks -----
@@ -437,6 +507,31 @@ fn markup_problems(page: &str) -> Vec<String> {
     problems
 }
 
+/// The subfields of `record` with markup in them that appear unescaped in `page`: values with
+/// markup in them must only ever appear escaped.
+fn unescaped_record_text(page: &str, record: &Record) -> Vec<String> {
+    let mut problems = Vec::new();
+    for field in &record.fields {
+        if let Field::Data(data) = field {
+            for subfield in &data.subfields {
+                let value = subfield.value.as_str();
+                let looks_like_markup = value.contains('<')
+                    && value
+                        .split('<')
+                        .skip(1)
+                        .any(|after| after.starts_with(|c: char| c.is_ascii_alphabetic()));
+                if looks_like_markup && page.contains(value) {
+                    problems.push(format!(
+                        "page: {} ${} appears unescaped",
+                        data.tag, subfield.code
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
 fn excerpt(text: &str) -> String {
     text.chars().take(30).collect()
 }
@@ -453,25 +548,7 @@ fn check_record_page(page: &str, record: &Record, failures: &mut Vec<String>) {
     if !page.contains(&heading) {
         failures.push(format!("page has no heading {heading:?}"));
     }
-    // Values with markup in them must only ever appear escaped.
-    for field in &record.fields {
-        if let Field::Data(data) = field {
-            for subfield in &data.subfields {
-                let value = subfield.value.as_str();
-                let looks_like_markup = value.contains('<')
-                    && value
-                        .split('<')
-                        .skip(1)
-                        .any(|after| after.starts_with(|c: char| c.is_ascii_alphabetic()));
-                if looks_like_markup && page.contains(value) {
-                    failures.push(format!(
-                        "page: {} ${} appears unescaped",
-                        data.tag, subfield.code
-                    ));
-                }
-            }
-        }
-    }
+    failures.extend(unescaped_record_text(page, record));
     // The MARC view shows every field, one line each, starting with its tag.
     let marc_view = page
         .split_once("<pre class=\"marc\">")
@@ -613,10 +690,32 @@ const BIBTEX_ESCAPES: [&str; 12] = [
     "\\_",
 ];
 
+/// How many people BibTeX finds in an `author` value: it separates them at the word `and`, in
+/// any case, outside braces.
+fn bibtex_people(value: &str) -> usize {
+    let mut depth = 0;
+    let mut people = 1;
+    for word in value.split(' ') {
+        if depth == 0 && word.eq_ignore_ascii_case("and") {
+            people += 1;
+        }
+        for character in word.chars() {
+            match character {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+    }
+    people
+}
+
 /// Checks one BibTeX entry: `@type{key,` then `  name = {value}` lines, `}` last. BibTeX counts
 /// every brace (a backslash does not hide one), so a value is valid when its braces balance;
-/// and every character special to LaTeX must come escaped.
-fn check_bibtex(body: &str, failures: &mut Vec<String>) {
+/// and every character special to LaTeX must come escaped. In `author`, braces group a name
+/// (an organisation's) so that BibTeX takes it whole, and BibTeX must find as many people as
+/// the record has `names` to cite.
+fn check_bibtex(body: &str, names: usize, failures: &mut Vec<String>) {
     let mut lines = body.lines();
     let head = lines.next().unwrap_or("");
     let head_ok = head
@@ -674,6 +773,15 @@ fn check_bibtex(body: &str, failures: &mut Vec<String>) {
         for escape in BIBTEX_ESCAPES {
             stripped = stripped.replace(escape, "");
         }
+        if name == "author" {
+            stripped = stripped.replace(['{', '}'], "");
+            if bibtex_people(value) != names {
+                failures.push(format!(
+                    "BibTeX finds {} people in {value:?}, not {names}",
+                    bibtex_people(value)
+                ));
+            }
+        }
         if let Some(special) = stripped.chars().find(|c| {
             matches!(
                 c,
@@ -728,39 +836,252 @@ fn percent_encoded(value: &str) -> String {
     out
 }
 
-/// Whether a keyword search for `query` has bib `id` among its first hits; why not if not.
-async fn search_finds(client: &Client, query: &str, id: BibId) -> Option<String> {
+/// The JSON search for `query` in `view` (a member's code, or the consortium's when `None`):
+/// whether it has bib `id` among its first hits, and its total; `None` when the answer is
+/// wrong (said in `failures`). A valid answer has `total`, `hits` and `facets`, and a total no
+/// smaller than the hits it gives.
+async fn search_json(
+    client: &Client,
+    query: &str,
+    view: Option<&str>,
+    id: BibId,
+    failures: &mut Vec<String>,
+) -> Option<(bool, u64)> {
+    let view_parameter = view.map_or_else(String::new, |code| format!("&view={code}"));
     let url = format!(
-        "/api/v1/search?q={}&page_size={HITS_LOOKED_AT}",
+        "/api/v1/search?q={}&page_size={HITS_LOOKED_AT}{view_parameter}",
         percent_encoded(query)
     );
     let answer = client.get(&url).await;
     if answer.status != 200 {
-        return Some(format!("a search for {query:?} answered {}", answer.status));
+        failures.push(format!("a search for {query:?} answered {}", answer.status));
+        return None;
     }
-    let body = answer.json();
-    let found = body["hits"]
-        .as_array()
-        .is_some_and(|hits| hits.iter().any(|hit| hit["id"] == id.to_string()));
-    (!found).then(|| {
-        format!(
-            "a search for {query:?} does not find it among {} hits",
-            body["total"]
-        )
-    })
+    let body: serde_json::Value = match serde_json::from_str(&answer.body) {
+        Ok(body) => body,
+        Err(error) => {
+            failures.push(format!("a search for {query:?} is not JSON: {error}"));
+            return None;
+        }
+    };
+    let (Some(total), Some(hits), true) = (
+        body["total"].as_u64(),
+        body["hits"].as_array(),
+        body["facets"].is_object(),
+    ) else {
+        failures.push(format!(
+            "a search for {query:?} lacks total, hits or facets: {}",
+            excerpt(&answer.body)
+        ));
+        return None;
+    };
+    if total < hits.len() as u64 {
+        failures.push(format!(
+            "a search for {query:?} totals {total} but gives {} hits",
+            hits.len()
+        ));
+    }
+    Some((hits.iter().any(|hit| hit["id"] == id.to_string()), total))
 }
 
-/// What checking one bib found: its failures, and whether the title search was skipped.
+/// The member names of a record page's holdings sections, in page order, each with whether it
+/// is marked as the viewer's own library.
+fn holdings_sections(page: &str) -> Vec<(String, bool)> {
+    page.split("<section class=\"holdings\"><h3>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</h3>"))
+        .map(|(heading, _)| match heading.split_once(" <span") {
+            Some((name, marker)) => (html_unescaped(name), marker.contains("this library")),
+            None => (html_unescaped(heading), false),
+        })
+        .collect()
+}
+
+/// Checks that a record page in `view` (a member's code, or the consortium's when `None`)
+/// lists the members whose copies the view shows: the viewing member's own first and marked
+/// as such, then the others by code.
+fn check_holdings_sections(
+    page: &str,
+    holders: &Holders,
+    view: Option<&str>,
+    names: &BTreeMap<String, String>,
+    failures: &mut Vec<String>,
+) {
+    let own = view.filter(|code| holders.any.contains(*code));
+    let others = holders
+        .shown_to_all
+        .iter()
+        .filter(|code| Some(code.as_str()) != view);
+    let expected: Vec<(String, bool)> = own
+        .map(|code| (names[code].clone(), true))
+        .into_iter()
+        .chain(others.map(|code| (names[code].clone(), false)))
+        .collect();
+    let found = holdings_sections(page);
+    if found != expected {
+        failures.push(format!(
+            "holdings sections {found:?} instead of {expected:?}"
+        ));
+    }
+}
+
+/// The total a results page states in its heading ("42 results").
+fn results_total(page: &str) -> Option<u64> {
+    let (_, rest) = page.split_once("<h2 id=\"results-heading\">")?;
+    let (heading, _) = rest.split_once("</h2>")?;
+    heading.split(' ').next()?.parse().ok()
+}
+
+/// Every link of a results page to another results page (facets, removing a narrowing, sorts,
+/// pages), as the browser would request it.
+fn search_links(page: &str) -> Vec<String> {
+    page.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"'))
+        .map(|(href, _)| html_unescaped(href))
+        .filter(|href| {
+            href.starts_with("/search")
+                || href
+                    .strip_prefix("/m/")
+                    .and_then(|rest| rest.split_once('/'))
+                    .is_some_and(|(_, path)| path.starts_with("search"))
+        })
+        .collect()
+}
+
+/// The facet links of a results page with the count each promises.
+fn facet_links(page: &str) -> Vec<(String, u64)> {
+    let Some((_, facets)) = page.split_once("<aside class=\"facets\"") else {
+        return Vec::new();
+    };
+    let facets = facets.split("</aside>").next().unwrap_or("");
+    facets
+        .split("<a href=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let (href, rest) = rest.split_once('"')?;
+            let (link, _) = rest.split_once("</a>")?;
+            let (_, count) = link.split_once("<span class=\"count\">(")?;
+            let count = count.split(')').next()?.parse().ok()?;
+            Some((html_unescaped(href), count))
+        })
+        .collect()
+}
+
+/// What checking one results page found.
+#[derive(Default)]
+struct ResultsChecked {
+    /// Whether the page lists the bib.
+    found: bool,
+    bytes: usize,
+    links_followed: usize,
+    /// Facet links whose page's total was compared with the facet's count.
+    facet_totals_compared: usize,
+}
+
+/// Checks the HTML results page at `path` (200, weight, markup, the record's text escaped),
+/// whether it lists bib `id`, and when `follow_links`, every results page it links to: each
+/// answers 200 as a whole page of its own, and a facet value's page totals what the facet
+/// counted.
+async fn check_results_page(
+    client: &Client,
+    path: &str,
+    id: BibId,
+    record: &Record,
+    follow_links: bool,
+    failures: &mut Vec<String>,
+) -> ResultsChecked {
+    let page = client.get(path).await;
+    let mut checked = ResultsChecked {
+        bytes: page.body.len(),
+        ..ResultsChecked::default()
+    };
+    if page.status != 200 {
+        failures.push(format!("{path} answered {}", page.status));
+        return checked;
+    }
+    check_results_markup(path, &page.body, failures);
+    for problem in unescaped_record_text(&page.body, record) {
+        failures.push(format!("{path}: {problem}"));
+    }
+    let base = path.split("/search").next().unwrap_or("");
+    checked.found = page.body.contains(&format!("href=\"{base}/record/{id}\""));
+    if follow_links {
+        let counts: BTreeMap<String, u64> = facet_links(&page.body).into_iter().collect();
+        let links: BTreeSet<String> = search_links(&page.body).into_iter().collect();
+        for link in links {
+            checked.links_followed += 1;
+            let linked = client.get(&link).await;
+            if linked.status != 200 {
+                failures.push(format!(
+                    "{path} links to {link}, which answers {}",
+                    linked.status
+                ));
+                continue;
+            }
+            check_results_markup(&link, &linked.body, failures);
+            if let Some(count) = counts.get(&link) {
+                checked.facet_totals_compared += 1;
+                if results_total(&linked.body) != Some(*count) {
+                    failures.push(format!(
+                        "{path} counts {count} for {link}, which totals {:?}",
+                        results_total(&linked.body)
+                    ));
+                }
+            }
+        }
+    }
+    checked
+}
+
+fn check_results_markup(path: &str, page: &str, failures: &mut Vec<String>) {
+    if page.len() >= MAX_PAGE_BYTES {
+        failures.push(format!("{path} weighs {} bytes", page.len()));
+    }
+    for problem in markup_problems(page) {
+        failures.push(format!("{path}: {problem}"));
+    }
+    if results_total(page).is_none() {
+        failures.push(format!("{path} states no total"));
+    }
+}
+
+/// What the sweep shares between the bibs it checks.
+struct Sweep {
+    client: Client,
+    /// Member display names by code.
+    member_names: BTreeMap<String, String>,
+}
+
+/// What checking one bib found: its failures, and how much was looked at.
 struct Checked {
     bib: Bib,
     failures: Vec<String>,
     search_skipped: bool,
-    /// Searches made: one for the title as typed, and one without accents for accented titles.
+    /// Title searches made as JSON: one for the title as typed, and one without accents for
+    /// accented titles.
     searches: usize,
     page_bytes: usize,
+    member_pages: usize,
+    results_pages: usize,
+    heaviest_results_page: usize,
+    links_followed: usize,
+    facet_totals_compared: usize,
 }
 
-async fn check_bib(client: Client, bib: Bib) -> Checked {
+/// How often a bib's title searches are also checked as HTML results pages: every this many
+/// bibs (in import order), and every synthetic bib. Results pages cost about as much as the
+/// rest of a bib's checks together; a third of the bibs is still well over a thousand pages.
+const RESULTS_PAGES_EVERY: usize = 3;
+
+/// How often a bib's results pages have their links followed: every this many bibs, and every
+/// synthetic bib (whose facet values hold `&`, `<` and braces). A multiple of
+/// [`RESULTS_PAGES_EVERY`], and not of ten, so that the sample meets every tenth of the bibs
+/// ROHAN holds a copy of, or keeps one of to itself.
+const FOLLOW_LINKS_EVERY: usize = 63;
+
+async fn check_bib(sweep: Arc<Sweep>, bib: Bib, position: usize) -> Checked {
+    let client = &sweep.client;
     let mut failures = Vec::new();
     let id = bib.id;
     if bib.source.record_number == 0 {
@@ -781,8 +1102,45 @@ async fn check_bib(client: Client, bib: Bib) -> Checked {
     let page = client.get(&format!("/record/{id}")).await;
     if page.status == 200 {
         check_record_page(&page.body, record, &mut failures);
+        check_holdings_sections(
+            &page.body,
+            &bib.holders,
+            None,
+            &sweep.member_names,
+            &mut failures,
+        );
     } else {
         failures.push(format!("record page answered {}", page.status));
+    }
+
+    // The member views: every member holding a copy, and one that holds none.
+    let mut views: Vec<String> = bib.holders.any.iter().cloned().collect();
+    let members: Vec<&String> = sweep.member_names.keys().collect();
+    let not_holding = (0..members.len())
+        .map(|n| members[(position + n) % members.len()])
+        .find(|code| !bib.holders.any.contains(*code));
+    views.extend(not_holding.cloned());
+    for member in &views {
+        let path = format!("/m/{member}/record/{id}");
+        let member_page = client.get(&path).await;
+        if member_page.status != 200 {
+            failures.push(format!("{path} answered {}", member_page.status));
+            continue;
+        }
+        let mut found = Vec::new();
+        check_record_page(&member_page.body, record, &mut found);
+        check_holdings_sections(
+            &member_page.body,
+            &bib.holders,
+            Some(member.as_str()),
+            &sweep.member_names,
+            &mut found,
+        );
+        failures.extend(
+            found
+                .into_iter()
+                .map(|failure| format!("{path}: {failure}")),
+        );
     }
 
     let xml = client.get(&format!("/record/{id}.xml")).await;
@@ -801,7 +1159,10 @@ async fn check_bib(client: Client, bib: Bib) -> Checked {
 
     let bibtex = client.get(&format!("/record/{id}.bib")).await;
     if bibtex.status == 200 {
-        check_bibtex(&bibtex.body, &mut failures);
+        let names = document_from_record(0, record, Vec::new())
+            .cited_names
+            .len();
+        check_bibtex(&bibtex.body, names, &mut failures);
     } else {
         failures.push(format!("BibTeX export answered {}", bibtex.status));
     }
@@ -815,14 +1176,60 @@ async fn check_bib(client: Client, bib: Bib) -> Checked {
 
     let words = title_words(record);
     let search_skipped = words.is_empty();
+    let synthetic = bib.source.file.starts_with("(synthetic");
+    let with_results_pages = position.is_multiple_of(RESULTS_PAGES_EVERY) || synthetic;
+    let follow_links = position.is_multiple_of(FOLLOW_LINKS_EVERY) || synthetic;
+    // A bib whose every copy its member keeps to itself is found only in that member's view.
+    let kept_in = if bib.holders.shown_to_all.is_empty() {
+        bib.holders.any.first().cloned()
+    } else {
+        None
+    };
+    let search_base = kept_in
+        .as_ref()
+        .map_or_else(String::new, |code| format!("/m/{code}"));
     let mut searches = 0;
+    let mut results = Vec::new();
     if !search_skipped {
         let typed = words.join(" ");
-        for query in std::iter::once(typed).chain(unaccented(&words)) {
+        for query in std::iter::once(typed.clone()).chain(unaccented(&words)) {
             searches += 1;
-            if let Some(failure) = search_finds(&client, &query, id).await {
-                failures.push(failure);
+            let in_json = search_json(client, &query, kept_in.as_deref(), id, &mut failures).await;
+            if let Some((false, total)) = in_json {
+                failures.push(format!(
+                    "a search for {query:?} in {search_base}/search does not find it among \
+                     {total} hits"
+                ));
             }
+            if !with_results_pages {
+                continue;
+            }
+            let path = format!("{search_base}/search?q={}", percent_encoded(&query));
+            let page =
+                check_results_page(client, &path, id, record, follow_links, &mut failures).await;
+            if page.found && in_json.is_some_and(|(found, _)| !found) {
+                failures.push(format!("{path} lists it, but the JSON search does not"));
+            }
+            results.push(page);
+        }
+        // The same search in the view of the first member holding a copy, or of one holding
+        // none.
+        if let Some(member) = views
+            .first()
+            .filter(|member| with_results_pages && kept_in.as_ref() != Some(*member))
+        {
+            let path = format!("/m/{member}/search?q={}", percent_encoded(&typed));
+            results.push(
+                check_results_page(client, &path, id, record, follow_links, &mut failures).await,
+            );
+        }
+        if kept_in.is_some()
+            && let Some((true, _)) = search_json(client, &typed, None, id, &mut failures).await
+        {
+            failures.push(format!(
+                "the consortium's search for {typed:?} finds it, though every copy is kept \
+                 in its member's view"
+            ));
         }
     }
     Checked {
@@ -831,6 +1238,11 @@ async fn check_bib(client: Client, bib: Bib) -> Checked {
         search_skipped,
         searches,
         page_bytes: page.body.len(),
+        member_pages: views.len(),
+        results_pages: results.len(),
+        heaviest_results_page: results.iter().map(|r| r.bytes).max().unwrap_or(0),
+        links_followed: results.iter().map(|r| r.links_followed).sum(),
+        facet_totals_compared: results.iter().map(|r| r.facet_totals_compared).sum(),
     }
 }
 
@@ -878,19 +1290,33 @@ async fn every_fixture_record_survives_the_public_catalogue() {
         }
     }
     let records_read: usize = files.iter().map(|file| file.records.len()).sum();
+    add_rohan_items(&server, &bibs).await;
+    find_holders(&server, &mut bibs).await;
     let import_done_at = started.elapsed();
     wait_for_index(&server).await;
     let imported_at = started.elapsed();
 
-    let client = Client::new(&server);
-    let mut pending = bibs.clone().into_iter();
+    let member_names = {
+        let mut conn = server.ctx.store.read().await.unwrap();
+        concord_store::org::list_members(&mut conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|member| (member.code.to_string(), member.branding.display_name))
+            .collect()
+    };
+    let sweep = Arc::new(Sweep {
+        client: Client::new(&server),
+        member_names,
+    });
+    let mut pending = bibs.clone().into_iter().enumerate();
     let mut running = JoinSet::new();
     let mut checked = Vec::new();
     loop {
         while running.len() < REQUESTS_IN_FLIGHT
-            && let Some(bib) = pending.next()
+            && let Some((position, bib)) = pending.next()
         {
-            running.spawn(check_bib(client.clone(), bib));
+            running.spawn(check_bib(Arc::clone(&sweep), bib, position));
         }
         match running.join_next().await {
             Some(result) => checked.push(result.unwrap()),
@@ -904,6 +1330,15 @@ async fn every_fixture_record_survives_the_public_catalogue() {
     let skipped = checked.iter().filter(|c| c.search_skipped).count();
     let heaviest_page = checked.iter().map(|c| c.page_bytes).max().unwrap_or(0);
     let searches: usize = checked.iter().map(|c| c.searches).sum();
+    let member_pages: usize = checked.iter().map(|c| c.member_pages).sum();
+    let results_pages: usize = checked.iter().map(|c| c.results_pages).sum();
+    let links_followed: usize = checked.iter().map(|c| c.links_followed).sum();
+    let facet_totals_compared: usize = checked.iter().map(|c| c.facet_totals_compared).sum();
+    let heaviest_results_page = checked
+        .iter()
+        .map(|c| c.heaviest_results_page)
+        .max()
+        .unwrap_or(0);
     let mut failures: Vec<String> = checked
         .iter()
         .flat_map(|c| {
@@ -915,10 +1350,14 @@ async fn every_fixture_record_survives_the_public_catalogue() {
     failures.sort();
     println!(
         "discovery sweep: {} files, {records_read} records read, {} bibs checked, {with_items} \
-         items, {searches} title searches, {skipped} bibs without title words (search not \
-         checked), heaviest record page {heaviest_page} bytes; records refused by the \
-         importer: {rejections:#?}; read in {read_at:.1?}, imported by {import_done_at:.1?}, \
-         indexed by {imported_at:.1?}, all done in {:.1?}",
+         items, {member_pages} member-view record pages, {searches} title searches (JSON), \
+         {results_pages} results pages (1 bib in {RESULTS_PAGES_EVERY}), {links_followed} \
+         facet, sort and page links followed (1 bib in {FOLLOW_LINKS_EVERY}; \
+         {facet_totals_compared} facet totals compared), {skipped} bibs without title words \
+         (search not checked), heaviest record page {heaviest_page} bytes, heaviest results \
+         page {heaviest_results_page} bytes; read in {read_at:.1?}, imported by \
+         {import_done_at:.1?}, indexed by {imported_at:.1?}, all done in {:.1?}; records \
+         refused by the importer: {rejections:#?}",
         files.len(),
         checked.len(),
         started.elapsed()
@@ -927,6 +1366,14 @@ async fn every_fixture_record_survives_the_public_catalogue() {
         checked.len() > 4000,
         "too few bibs: {}, rejections {rejections:?}",
         checked.len()
+    );
+    assert!(
+        member_pages > checked.len()
+            && results_pages > 2000
+            && links_followed > 1000
+            && facet_totals_compared > 1000,
+        "too little looked at: {member_pages} member pages, {results_pages} results pages, \
+         {links_followed} links, {facet_totals_compared} facet totals"
     );
     assert!(
         failures.is_empty(),

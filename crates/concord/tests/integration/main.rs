@@ -20,3 +20,4 @@ mod policies;
 mod search;
 mod sessions;
 mod support;
+mod unreadable_records;

@@ -320,3 +320,25 @@ pub async fn import_marc(
     .await
     .unwrap()
 }
+
+/// Waits until the search index has applied every logged catalogue change (failing after two
+/// minutes). The stopwatch bounds the wait; it is not a business "now".
+#[allow(clippy::disallowed_methods)]
+pub async fn wait_for_index(server: &TestServer) {
+    let started = std::time::Instant::now();
+    loop {
+        let mut conn = server.ctx.store.read().await.unwrap();
+        let newest = concord_store::catalogue::max_change_seq(&mut conn)
+            .await
+            .unwrap();
+        drop(conn);
+        if server.ctx.search.applied_change_seq().unwrap() >= newest {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the index did not catch up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
