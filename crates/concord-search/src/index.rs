@@ -62,6 +62,16 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// the full stop of an initial that more punctuation follows ("Smith, J.," is "Smith, J.").
 const DOCUMENTS_VERSION: u32 = 5;
 
+/// The change-log sequence number of the index's last commit, as its payload records it.
+fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {
+    let metas = index.load_metas()?;
+    Ok(metas
+        .payload
+        .as_deref()
+        .and_then(applied_in_payload)
+        .unwrap_or(0))
+}
+
 /// The payload part that records [`DOCUMENTS_VERSION`].
 const DOCUMENTS_PAYLOAD: &str = " documents=";
 
@@ -238,6 +248,9 @@ pub struct SearchIndex {
 pub(crate) struct Generation {
     pub searcher: Searcher,
     pub facet_ordinals: FacetOrdinalCache,
+    /// The change-log sequence number this searcher has applied at least: that of the commit
+    /// read before the searcher was opened (the searcher sees that commit or a later one).
+    pub applied_change_seq: i64,
 }
 
 /// The smallest segment size the follower's merge policy tells apart (see
@@ -282,6 +295,7 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let applied_change_seq = committed_change_seq(&index)?;
         let searcher = reader.searcher();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         Ok(SearchIndex {
@@ -291,6 +305,7 @@ impl SearchIndex {
             current: RwLock::new(Arc::new(Generation {
                 searcher,
                 facet_ordinals: FacetOrdinalCache::default(),
+                applied_change_seq,
             })),
             reloading: Mutex::new(()),
             dense_columns: DenseColumnCache::default(),
@@ -371,6 +386,8 @@ impl SearchIndex {
             .reloading
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        // Read before the reader reloads, so that the searcher holds at least this commit.
+        let applied_change_seq = committed_change_seq(&self.index)?;
         self.reader.reload()?;
         let searcher = self.reader.searcher();
         let previous = self.generation();
@@ -396,6 +413,7 @@ impl SearchIndex {
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(Generation {
             searcher,
             facet_ordinals,
+            applied_change_seq,
         });
         Ok(())
     }
@@ -418,16 +436,12 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// The change-log sequence number saved with the last commit (0 for a new index). It lives
-    /// in the commit's payload, so the documents and the number that says how far they go are
-    /// always saved together.
+    /// The change-log sequence number whose changes searches see (0 for an index made by
+    /// another documents version, which the follower remakes). A commit counts once a reload
+    /// has made it searchable, so "applied equals the store's newest" means every change can be
+    /// found.
     pub fn applied_change_seq(&self) -> Result<i64, SearchError> {
-        let metas = self.index.load_metas()?;
-        Ok(metas
-            .payload
-            .as_deref()
-            .and_then(applied_in_payload)
-            .unwrap_or(0))
+        Ok(self.generation().applied_change_seq)
     }
 
     /// The number of documents searches currently see.
@@ -669,6 +683,10 @@ mod tests {
         let mut indexer = index.indexer(1, 15_000_000).unwrap();
         indexer.commit_with_change_seq(42).unwrap();
         indexer.finish().unwrap();
+        // Committed is not yet searchable: the number moves with the reload.
+        assert_eq!(index.applied_change_seq().unwrap(), 0);
+        index.reload().unwrap();
+        assert_eq!(index.applied_change_seq().unwrap(), 42);
         drop(index);
         let reopened = SearchIndex::open_or_create(directory.path()).unwrap();
         assert_eq!(reopened.applied_change_seq().unwrap(), 42);
@@ -693,6 +711,7 @@ mod tests {
             prepared.set_payload(&payload);
             prepared.commit().unwrap();
             indexer.finish().unwrap();
+            index.reload().unwrap();
             assert_eq!(index.applied_change_seq().unwrap(), applied, "{payload}");
         }
     }
