@@ -16,7 +16,7 @@ use concord_server::service::search;
 use concord_store::catalogue as store;
 use serde_json::json;
 
-use crate::support::{Client, TWO_MEMBERS, TestServer, csrf_in, engines, import_marc};
+use crate::support::{Client, TWO_MEMBERS, TestServer, add_item, csrf_in, engines, import_marc};
 
 /// A printed English book with a subject.
 fn book(id: &str, title: &str, author: &str, year: u32, subject: &str) -> Record {
@@ -68,27 +68,6 @@ async fn import(server: &TestServer, records: &[Record]) -> Vec<BibId> {
         .into_iter()
         .map(|bib| bib.id)
         .collect()
-}
-
-async fn add_item(server: &TestServer, bib: BibId, barcode: &str, branch: &str, hidden: bool) {
-    catalogue::add_item(
-        &server.ctx,
-        &Principal::Operator,
-        bib,
-        &ItemInput {
-            barcode: barcode.into(),
-            branch: branch.into(),
-            current_branch: None,
-            call_number: format!("CALL {barcode}"),
-            item_type: "BOOK".into(),
-            shelving_location: String::new(),
-            price: String::new(),
-            status: "available".into(),
-            hidden_from_other_members: hidden,
-        },
-    )
-    .await
-    .unwrap();
 }
 
 fn request(query: &str, view: Option<&str>) -> SearchRequest {

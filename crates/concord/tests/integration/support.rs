@@ -342,3 +342,30 @@ pub async fn wait_for_index(server: &TestServer) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// Adds an available book item with call number "CALL {barcode}" to `bib` at `branch`, hidden
+/// from other members when `hidden`.
+pub async fn add_item(
+    server: &TestServer,
+    bib: concord_domain::ids::BibId,
+    barcode: &str,
+    branch: &str,
+    hidden: bool,
+) {
+    concord_server::service::catalogue::add_item(
+        &server.ctx,
+        &Principal::Operator,
+        bib,
+        &concord_server::service::catalogue::ItemInput {
+            barcode: barcode.into(),
+            branch: branch.into(),
+            call_number: format!("CALL {barcode}"),
+            item_type: "BOOK".into(),
+            status: "available".into(),
+            hidden_from_other_members: hidden,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+}

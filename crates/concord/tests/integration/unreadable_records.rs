@@ -10,11 +10,11 @@ use concord_marc::{
     DataField, InvalidText, Leader, ReadOptions, Record, RecordOffset, Tag, read_any_with_options,
     to_iso2709,
 };
-use concord_server::service::catalogue::{self, ImportOptions, ItemInput};
+use concord_server::service::catalogue::{self, ImportOptions};
 use concord_store::catalogue as store;
 use serde_json::json;
 
-use crate::support::{Client, TWO_MEMBERS, TestServer, engines, wait_for_index};
+use crate::support::{Client, TWO_MEMBERS, TestServer, add_item, engines, wait_for_index};
 
 fn book(id: &str, title: &str) -> Record {
     let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
@@ -85,24 +85,6 @@ async fn newest_bib(server: &TestServer) -> i64 {
             None => return after,
         }
     }
-}
-
-async fn add_item(server: &TestServer, bib: BibId, barcode: &str, branch: &str) {
-    catalogue::add_item(
-        &server.ctx,
-        &Principal::Operator,
-        bib,
-        &ItemInput {
-            barcode: barcode.into(),
-            branch: branch.into(),
-            call_number: format!("CALL {barcode}"),
-            item_type: "BOOK".into(),
-            status: "available".into(),
-            ..ItemInput::default()
-        },
-    )
-    .await
-    .unwrap();
 }
 
 /// ISO 2709 bytes with these fields as they are, whatever a writer would make of them.
@@ -237,8 +219,8 @@ async fn bibs_whose_stored_record_cannot_be_read_keep_their_pages() {
             panic!("{engine:?}: {bibs:?}");
         };
         for (n, bib) in bibs.iter().enumerate() {
-            add_item(&server, *bib, &format!("S{n}"), "SHIRE-CEN").await;
-            add_item(&server, *bib, &format!("R{n}"), "ROHAN-MAIN").await;
+            add_item(&server, *bib, &format!("S{n}"), "SHIRE-CEN", false).await;
+            add_item(&server, *bib, &format!("R{n}"), "ROHAN-MAIN", false).await;
         }
         let client = Client::new(&server);
         wait_for_index(&server).await;
