@@ -7,7 +7,7 @@ use unicode_normalization::char::is_combining_mark;
 /// `text` in lower case without accents: "Dvořák", "DVORAK" and "Dvorak" fold alike. Letters are
 /// decomposed (Unicode NFD) and their combining marks dropped, MARC-8's separate diacritics
 /// among them; the Latin letters whose stroke or ligature is part of the letter (ø, ł, đ, ħ, ı,
-/// ß, æ, œ, þ, ð) become their plain spellings.
+/// ß, æ, œ, þ, ð) become their plain spellings, and Greek final sigma becomes sigma.
 pub fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     for c in text.nfd().filter(|c| !is_combining_mark(*c)) {
@@ -22,6 +22,8 @@ pub fn fold(text: &str) -> String {
                 'æ' => folded.push_str("ae"),
                 'œ' => folded.push_str("oe"),
                 'þ' => folded.push_str("th"),
+                // Upper case has only Σ, which lower-cases to σ.
+                'ς' => folded.push('σ'),
                 other => folded.push(other),
             }
         }
@@ -77,6 +79,9 @@ mod tests {
         // A separate combining accent (as MARC-8 records arrive) folds like a composed one.
         assert_eq!(fold("Mu\u{308}ller"), fold("Müller"));
         assert_eq!(fold("Вагнер"), "вагнер");
+        // Greek: accents go, and final sigma meets the capital's lower case.
+        assert_eq!(fold("ΠΑΠΑΔΟΠΟΥΛΟΣ"), fold("Παπαδόπουλος"));
+        assert_eq!(fold("Παπαδόπουλος"), "παπαδοπουλοσ");
         assert_eq!(fold("東京"), "東京");
         assert_eq!(fold(""), "");
     }
@@ -103,7 +108,8 @@ mod tests {
         }
         check("St. John-Smythe, Mary Ann", "st john smythe mary ann");
         // The letters of scripts without accents stay: folding never empties a name.
-        check("Παπαδόπουλος, Γιώργος", "παπαδοπουλος γιωργος");
+        check("Παπαδόπουλος, Γιώργος", "παπαδοπουλοσ γιωργοσ");
+        check("ΠΑΠΑΔΟΠΟΥΛΟΣ, ΓΙΩΡΓΟΣ", "παπαδοπουλοσ γιωργοσ");
         check("Иванова Анна", "иванова анна");
         check("王小明", "王小明");
         check("Patron 12, Bench", "patron 12 bench");

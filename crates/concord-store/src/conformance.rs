@@ -1648,6 +1648,7 @@ async fn patrons_are_found_by_name_whatever_the_accents_on_every_engine() {
             (12, "O'Connor", "Siobhán"),
             (13, "Smith-Jones", "Mary"),
             (14, "Muller", "Anna"),
+            (15, "Παπαδόπουλος", "Γιώργος"),
         ];
         for (id, family, given) in people {
             let card = Barcode::parse("card", &format!("N-{id}")).unwrap();
@@ -1748,6 +1749,44 @@ async fn patrons_are_found_by_name_whatever_the_accents_on_every_engine() {
                 .await
                 .unwrap();
         assert_eq!(unkeyed, 0, "{engine:?}");
+        assert_eq!(
+            patron_ids_found(&mut conn, "ΠΑΠΑΔΟΠΟΥΛΟΣ").await,
+            [15],
+            "{engine:?}"
+        );
+        drop(conn);
+
+        // Keys made before final sigma folded (migration 0012 empties just those).
+        let mut tx = store.write().await.unwrap();
+        sqlx::query("UPDATE patron SET search_name = $2 WHERE id = $1")
+            .bind(15_i64)
+            .bind("παπαδοπουλος γιωργος")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            patron_ids_found(&mut conn, "ΠΑΠΑΔΟΠΟΥΛΟΣ").await,
+            [] as [i64; 0]
+        );
+        drop(conn);
+        let mut tx = store.write().await.unwrap();
+        let migration = crate::migrate::migration_sql(12, engine).unwrap();
+        sqlx::raw_sql(migration).execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        patrons::fill_search_names(&store).await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            patron_ids_found(&mut conn, "ΠΑΠΑΔΟΠΟΥΛΟΣ").await,
+            [15],
+            "{engine:?}"
+        );
+        assert_eq!(
+            patron_ids_found(&mut conn, "παπαδόπουλος γ").await,
+            [15],
+            "{engine:?}"
+        );
         drop(conn);
         store.close().await;
     }

@@ -73,6 +73,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_patron_search_name_folded.sql"),
         postgres: include_str!("../migrations/postgres/0011_patron_search_name_folded.sql"),
     },
+    Migration {
+        version: 12,
+        name: "greek_final_sigma_folded",
+        sqlite: include_str!("../migrations/sqlite/0012_greek_final_sigma_folded.sql"),
+        postgres: include_str!("../migrations/postgres/0012_greek_final_sigma_folded.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {
