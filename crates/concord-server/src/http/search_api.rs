@@ -335,17 +335,28 @@ struct PublicItemView {
     due: Option<String>,
 }
 
+/// The record's permalink and its exports. The exports are left out when the stored MARC
+/// record cannot be read, as each is made from it and would only answer 409.
 #[derive(Serialize)]
 struct RecordLinks {
     permalink: String,
-    marcxml: String,
-    ris: String,
-    bibtex: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    marcxml: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ris: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bibtex: Option<String>,
 }
 
 fn record_view(record: &PublicRecord) -> RecordView {
     let document = &record.document;
     let permalink = format!("/record/{}", record.bib.id);
+    let export = |extension: &str| {
+        record
+            .record
+            .is_ok()
+            .then(|| format!("{permalink}.{extension}"))
+    };
     RecordView {
         id: record.bib.id.to_string(),
         title: document.title.clone(),
@@ -384,9 +395,9 @@ fn record_view(record: &PublicRecord) -> RecordView {
             })
             .collect(),
         links: RecordLinks {
-            marcxml: format!("{permalink}.xml"),
-            ris: format!("{permalink}.ris"),
-            bibtex: format!("{permalink}.bib"),
+            marcxml: export("xml"),
+            ris: export("ris"),
+            bibtex: export("bib"),
             permalink,
         },
         unreadable_marc: record

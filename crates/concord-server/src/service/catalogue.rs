@@ -405,17 +405,47 @@ async fn import_one(
 
 // ----- export -----
 
+/// What a bulk export wrote and what it left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportSummary {
+    /// How many records were written.
+    pub written: u64,
+    /// The bibs left out, in bib order, each with the reason: a librarian repairs them in the
+    /// MARC editor and exports them again.
+    pub skipped: Vec<SkippedBib>,
+}
+
+/// A bib a bulk export left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedBib {
+    pub bib: BibId,
+    /// "its stored record cannot be read (record has no fields)", say.
+    pub reason: String,
+}
+
+/// Why the writer of a bulk export did not write a record.
+#[derive(Debug)]
+pub enum ExportWriteError {
+    /// The export's format cannot hold this record (an ISO 2709 record over 99,999 bytes, a
+    /// delimiter in a control field): the bib is left out and reported, the export goes on.
+    RecordRefused(String),
+    /// Writing the output failed: the export stops with this error.
+    Output(ServiceError),
+}
+
 /// Writes bibs with their items as 852 fields (`$a` member, `$b` branch, `$c` shelving location,
 /// `$h` call number, `$p` barcode, `$y` item type, `$9` price), calling `write` for each record.
 /// Only a member's items when `member_code` is given; only bibs changed since `since` (Unix
-/// seconds) when given. Returns the number of records written.
+/// seconds) when given. A bib whose stored record cannot be read, or that `write` refuses, is
+/// left out and reported (one old row must not stop a consortium's export), as the import
+/// reports the records it rejects.
 pub async fn export(
     ctx: &Context,
     who: &Principal,
     member_code: Option<&str>,
     since: Option<i64>,
-    mut write: impl FnMut(&Record) -> ServiceResult<()>,
-) -> ServiceResult<u64> {
+    mut write: impl FnMut(&Record) -> Result<(), ExportWriteError>,
+) -> ServiceResult<ExportSummary> {
     let mut conn = ctx.store.read().await?;
     authorise(who, Action::ReadOrganisation)?;
     if !who.is_staff() {
@@ -439,14 +469,27 @@ pub async fn export(
         .map(|b| (b.id, b.code.to_string()))
         .collect();
     let mut after = i64::MIN;
-    let mut written = 0;
+    let mut summary = ExportSummary::default();
     loop {
         let page =
             store::bibs_page(&mut conn, member.as_ref().map(|m| m.id), since, after, 500).await?;
         let Some(last) = page.last() else { break };
         after = last.id.0;
         for bib in &page {
-            let mut record = stored_record(bib)?;
+            let mut record = match read_stored_record(bib) {
+                Ok(record) => record,
+                Err(unreadable) => {
+                    tracing::warn!(bib = bib.id.0, problem = %unreadable.problem, "left out of the export: its stored record cannot be read");
+                    summary.skipped.push(SkippedBib {
+                        bib: bib.id,
+                        reason: format!(
+                            "its stored record cannot be read ({})",
+                            unreadable.problem
+                        ),
+                    });
+                    continue;
+                }
+            };
             for item in store::items_of_bib(&mut conn, bib.id).await? {
                 if member.as_ref().is_some_and(|m| m.id != item.member_id)
                     || item.status == ItemStatus::Withdrawn
@@ -455,11 +498,20 @@ pub async fn export(
                 }
                 record.push_data(item_852(&item, &members, &branches)?);
             }
-            write(&record)?;
-            written += 1;
+            match write(&record) {
+                Ok(()) => summary.written += 1,
+                Err(ExportWriteError::RecordRefused(problem)) => {
+                    tracing::warn!(bib = bib.id.0, %problem, "left out of the export: its format cannot hold the record");
+                    summary.skipped.push(SkippedBib {
+                        bib: bib.id,
+                        reason: format!("the export format cannot hold it ({problem})"),
+                    });
+                }
+                Err(ExportWriteError::Output(error)) => return Err(error),
+            }
         }
     }
-    Ok(written)
+    Ok(summary)
 }
 
 fn tag(text: &str) -> ServiceResult<Tag> {
@@ -525,20 +577,20 @@ impl From<UnreadableRecord> for ServiceError {
 
 /// The bib's stored MARC record, or why it cannot be read.
 pub fn read_stored_record(bib: &BibRow) -> Result<Record, UnreadableRecord> {
-    let problem = match read_iso2709(&bib.marc).next() {
-        Some(Ok(record)) => return Ok(record),
-        Some(Err(error)) => error.kind.to_string(),
-        None if bib.marc.is_empty() => "nothing is stored".to_string(),
-        None => "it holds no record".to_string(),
-    };
-    Err(UnreadableRecord {
+    read_stored_bytes(&bib.marc).map_err(|problem| UnreadableRecord {
         bib: bib.id,
         problem,
     })
 }
 
-fn stored_record(bib: &BibRow) -> ServiceResult<Record> {
-    Ok(read_stored_record(bib)?)
+/// The first record of stored ISO 2709 bytes, or what is wrong with them.
+fn read_stored_bytes(marc: &[u8]) -> Result<Record, String> {
+    match read_iso2709(marc).next() {
+        Some(Ok(record)) => Ok(record),
+        Some(Err(error)) => Err(error.kind.to_string()),
+        None if marc.is_empty() => Err("nothing is stored".to_string()),
+        None => Err("it holds no record".to_string()),
+    }
 }
 
 // ----- reading a record -----
@@ -1143,14 +1195,16 @@ pub async fn undo_merge(
             bib
         }
         (None, Some(marc)) => {
-            let record = match read_iso2709(marc).next() {
-                Some(Ok(record)) => record,
-                _ => {
-                    return Err(ServiceError::internal(format!(
-                        "merge {id}: source record unreadable"
-                    )));
-                }
-            };
+            // Refused before anything is written: the undo happens whole or not at all.
+            let record = read_stored_bytes(marc).map_err(|problem| {
+                ServiceError::new(
+                    ErrorCode::RecordUnreadable,
+                    format!(
+                        "The record merged into bib {} by merge {id} was saved in a form that cannot be read ({problem}), so the merge cannot be undone.",
+                        merge.kept_bib
+                    ),
+                )
+            })?;
             let bib = BibRow {
                 id: BibId(ctx.new_id()),
                 summary: summarise(&record),

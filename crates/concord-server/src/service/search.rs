@@ -176,7 +176,7 @@ pub async fn catch_up(ctx: &Context) -> ServiceResult<usize> {
             let document = match store::bib(&mut conn, bib_id).await? {
                 Some(bib) if !bib.withdrawn => {
                     let items = store::items_of_bib(&mut conn, bib_id).await?;
-                    document_of(&bib, &items, &codes)
+                    Some(document_of(&bib, &items, &codes))
                 }
                 _ => None,
             };
@@ -285,11 +285,10 @@ pub async fn reindex(
         }
         for bib in &bibs {
             let items = items_by_bib.remove(&bib.id).unwrap_or_default();
-            if let Some(document) = document_of(bib, &items, &codes) {
-                report.bibs += 1;
-                report.items += document.holdings.len() as u64;
-                add(&mut indexer, &document)?;
-            }
+            let document = document_of(bib, &items, &codes);
+            report.bibs += 1;
+            report.items += document.holdings.len() as u64;
+            add(&mut indexer, &document)?;
         }
         progress(report.bibs, total_bibs);
     }
@@ -338,16 +337,10 @@ impl OrgCodes {
     }
 }
 
-/// The search document of a bib, or `None` when its stored record cannot be read (logged: the
-/// rest of the catalogue must still be indexed, and the bib's own pages still answer).
-fn document_of(bib: &BibRow, items: &[ItemRow], codes: &OrgCodes) -> Option<BibDocument> {
-    let record = match read_stored_record(bib) {
-        Ok(record) => record,
-        Err(unreadable) => {
-            tracing::warn!(bib = bib.id.0, problem = %unreadable.problem, "cannot index a bib whose record cannot be read");
-            return None;
-        }
-    };
+/// The search document of a bib with its holdings. When the stored record cannot be read the
+/// document is made from the summary the store keeps beside it (logged): patrons can still find
+/// the bib by its title and author and see its copies, and the rest of the catalogue is indexed.
+fn document_of(bib: &BibRow, items: &[ItemRow], codes: &OrgCodes) -> BibDocument {
     let holdings = items
         .iter()
         .filter(|item| item.status != ItemStatus::Withdrawn)
@@ -365,7 +358,13 @@ fn document_of(bib: &BibRow, items: &[ItemRow], codes: &OrgCodes) -> Option<BibD
             })
         })
         .collect();
-    Some(document_from_record(bib.id.0, &record, holdings))
+    match read_stored_record(bib) {
+        Ok(record) => document_from_record(bib.id.0, &record, holdings),
+        Err(unreadable) => {
+            tracing::warn!(bib = bib.id.0, problem = %unreadable.problem, "indexing a bib whose record cannot be read from its stored summary");
+            document_from_summary(bib.id.0, &bib.summary, holdings)
+        }
+    }
 }
 
 /// The member whose view `code` names, for its branding; not found when there is none.

@@ -13,7 +13,9 @@ use concord_domain::auth::Principal;
 use concord_domain::catalogue::holdings::HoldingsMapping;
 use concord_marc::{InvalidText, ReadOptions, RecordOffset, read_any_with_options};
 use concord_server::Context;
-use concord_server::service::catalogue::{self, ImportOptions, ImportSummary, Rejection};
+use concord_server::service::catalogue::{
+    self, ExportWriteError, ImportOptions, ImportSummary, Rejection,
+};
 
 use super::{DataArgs, open, service, settings_for};
 
@@ -60,7 +62,8 @@ pub enum ExportFormat {
 #[derive(Subcommand, Debug)]
 pub enum ExportCommand {
     /// Write the catalogue as MARC21 with each item as an 852 ($a member, $b branch, $c
-    /// location, $h call number, $p barcode, $y item type, $9 price).
+    /// location, $h call number, $p barcode, $y item type, $9 price). Bibs whose stored
+    /// record cannot be read, or that the format cannot hold, are left out and named on stderr.
     Marc {
         #[command(flatten)]
         data: DataArgs,
@@ -411,34 +414,56 @@ pub async fn export(command: ExportCommand) -> anyhow::Result<()> {
                 member.as_deref(),
                 since,
                 |record| {
-                    concord_marc::write_iso2709(&mut out, record)
-                        .map_err(|e| concord_server::ServiceError::internal(e.to_string()))
+                    let bytes = concord_marc::to_iso2709(record)
+                        .map_err(|e| ExportWriteError::RecordRefused(e.to_string()))?;
+                    out.write_all(&bytes).map_err(|e| {
+                        ExportWriteError::Output(concord_server::ServiceError::internal(
+                            e.to_string(),
+                        ))
+                    })
                 },
             )
             .await
         }
         ExportFormat::Marcxml => {
             let mut writer = concord_marc::MarcXmlWriter::new(&mut out)?;
-            let written = catalogue::export(
+            let exported = catalogue::export(
                 &ctx,
                 &Principal::Operator,
                 member.as_deref(),
                 since,
                 |record| {
-                    writer
-                        .write_record(record)
-                        .map_err(|e| concord_server::ServiceError::internal(e.to_string()))
+                    writer.write_record(record).map_err(|e| {
+                        ExportWriteError::Output(concord_server::ServiceError::internal(
+                            e.to_string(),
+                        ))
+                    })
                 },
             )
             .await;
             writer.finish()?;
-            written
+            exported
         }
     };
     ctx.store.close().await;
-    let written = result.map_err(service)?;
+    let summary = result.map_err(service)?;
     out.flush()?;
-    println!("exported {written} records to {}", output.display());
+    println!(
+        "exported {} records to {}",
+        summary.written,
+        output.display()
+    );
+    // The file holds every record that could be written; the bibs left out are named on
+    // stderr with their count, and the export still succeeds, as an import with rejects does.
+    if !summary.skipped.is_empty() {
+        eprintln!(
+            "left out {} bibs (repair them in the MARC editor and export them again):",
+            summary.skipped.len()
+        );
+        for skipped in &summary.skipped {
+            eprintln!("  bib {}: {}", skipped.bib, skipped.reason);
+        }
+    }
     Ok(())
 }
 

@@ -265,18 +265,19 @@ async fn duplicates_merge_on_load_with_their_rule_and_a_merge_can_be_undone() {
 
 async fn export_bytes(server: &TestServer, member: &str) -> Vec<u8> {
     let mut out = Vec::new();
-    catalogue::export(
+    let summary = catalogue::export(
         &server.ctx,
         &Principal::Operator,
         Some(member),
         None,
         |record| {
             concord_marc::write_iso2709(&mut out, record)
-                .map_err(|e| concord_server::ServiceError::internal(e.to_string()))
+                .map_err(|e| catalogue::ExportWriteError::RecordRefused(e.to_string()))
         },
     )
     .await
     .unwrap();
+    assert!(summary.skipped.is_empty(), "{:?}", summary.skipped);
     out
 }
 
