@@ -1614,6 +1614,31 @@ async fn patron_ids_found(conn: &mut sqlx::AnyConnection, typed: &str) -> Vec<i6
         .collect()
 }
 
+/// Writes patrons' name keys as an older store made them.
+async fn set_patron_keys(store: &Store, keys: &[(i64, &str)]) {
+    let mut tx = store.write().await.unwrap();
+    // Ids bind as i64, as the store binds them: PostgreSQL connections keep one prepared
+    // statement per SQL text, and the refill runs this same UPDATE.
+    for (id, old_key) in keys {
+        sqlx::query("UPDATE patron SET search_name = $2 WHERE id = $1")
+            .bind(*id)
+            .bind(*old_key)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// Runs migration `version` again, then the refill of emptied name keys, as opening does.
+async fn migrate_and_refill_patron_keys(store: &Store, version: i64) {
+    let mut tx = store.write().await.unwrap();
+    let migration = crate::migrate::migration_sql(version, store.engine()).unwrap();
+    sqlx::raw_sql(migration).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    patrons::fill_search_names(store).await.unwrap();
+}
+
 #[tokio::test]
 async fn patrons_are_found_by_name_whatever_the_accents_on_every_engine() {
     let born = Date::parse("d", "1975-06-01").unwrap();
@@ -1707,26 +1732,11 @@ async fn patrons_are_found_by_name_whatever_the_accents_on_every_engine() {
 
         // A database an older store wrote: its keys were only lower-cased. Migration 0011 empties
         // them and opening the store works them out again.
-        let mut tx = store.write().await.unwrap();
-        // Ids bind as i64, as the store binds them: PostgreSQL connections keep one prepared
-        // statement per SQL text, and the refill below runs this same UPDATE.
-        for (id, old_key) in [(10_i64, "müller jürgen"), (11, "dvořák antonín")] {
-            sqlx::query("UPDATE patron SET search_name = $2 WHERE id = $1")
-                .bind(id)
-                .bind(old_key)
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-        }
-        tx.commit().await.unwrap();
+        set_patron_keys(&store, &[(10, "müller jürgen"), (11, "dvořák antonín")]).await;
         let mut conn = store.read().await.unwrap();
         assert_eq!(patron_ids_found(&mut conn, "dvorak").await, [] as [i64; 0]);
         drop(conn);
-        let mut tx = store.write().await.unwrap();
-        let migration = crate::migrate::migration_sql(11, engine).unwrap();
-        sqlx::raw_sql(migration).execute(&mut *tx).await.unwrap();
-        tx.commit().await.unwrap();
-        patrons::fill_search_names(&store).await.unwrap();
+        migrate_and_refill_patron_keys(&store, 11).await;
         let mut conn = store.read().await.unwrap();
         assert_eq!(
             patron_ids_found(&mut conn, "dvorak").await,
@@ -1757,25 +1767,14 @@ async fn patrons_are_found_by_name_whatever_the_accents_on_every_engine() {
         drop(conn);
 
         // Keys made before final sigma folded (migration 0012 empties just those).
-        let mut tx = store.write().await.unwrap();
-        sqlx::query("UPDATE patron SET search_name = $2 WHERE id = $1")
-            .bind(15_i64)
-            .bind("παπαδοπουλος γιωργος")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        set_patron_keys(&store, &[(15, "παπαδοπουλος γιωργος")]).await;
         let mut conn = store.read().await.unwrap();
         assert_eq!(
             patron_ids_found(&mut conn, "ΠΑΠΑΔΟΠΟΥΛΟΣ").await,
             [] as [i64; 0]
         );
         drop(conn);
-        let mut tx = store.write().await.unwrap();
-        let migration = crate::migrate::migration_sql(12, engine).unwrap();
-        sqlx::raw_sql(migration).execute(&mut *tx).await.unwrap();
-        tx.commit().await.unwrap();
-        patrons::fill_search_names(&store).await.unwrap();
+        migrate_and_refill_patron_keys(&store, 12).await;
         let mut conn = store.read().await.unwrap();
         assert_eq!(
             patron_ids_found(&mut conn, "ΠΑΠΑΔΟΠΟΥΛΟΣ").await,

@@ -7,16 +7,15 @@
 use concord_domain::auth::Principal;
 use concord_domain::catalogue::holdings::HoldingsMapping;
 use concord_domain::ids::BibId;
-use concord_marc::{
-    DataField, InvalidText, Leader, ReadOptions, Record, RecordOffset, Tag, read_any_with_options,
-    to_iso2709,
-};
-use concord_server::service::catalogue::{self, ImportOptions, ImportSummary};
+use concord_marc::{DataField, InvalidText, Leader, Record, Tag, to_iso2709};
+use concord_server::service::catalogue::{self, ImportSummary};
 use concord_store::StoreConfig;
 use concord_store::catalogue as store;
 use serde_json::{Value, json};
 
-use crate::support::{Client, Engine, TWO_MEMBERS, TestServer, add_item, engines, wait_for_index};
+use crate::support::{
+    Client, Engine, TWO_MEMBERS, TestServer, add_item, engines, import_marc, wait_for_index,
+};
 
 fn book(id: &str, title: &str) -> Record {
     let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
@@ -55,29 +54,14 @@ async fn import_for(server: &TestServer, member: &str, records: &[Record]) -> Im
     for record in records {
         bytes.extend(to_iso2709(record).unwrap());
     }
-    let reader = read_any_with_options(
-        bytes.as_slice(),
-        ReadOptions {
-            invalid_text: InvalidText::Error,
-        },
-    )
-    .unwrap()
-    .with_offsets();
-    catalogue::import(
-        &server.ctx,
-        &Principal::Operator,
-        reader,
-        &ImportOptions {
-            member_code: member,
-            mapping: &HoldingsMapping::default(),
-            batch_size: 100,
-            file_name: "test",
-        },
-        |_| {},
-        |_| {},
+    import_marc(
+        server,
+        member,
+        &bytes,
+        &HoldingsMapping::default(),
+        InvalidText::Error,
     )
     .await
-    .unwrap()
 }
 
 async fn newest_bib(server: &TestServer) -> i64 {
