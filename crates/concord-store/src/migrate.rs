@@ -79,6 +79,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_greek_final_sigma_folded.sql"),
         postgres: include_str!("../migrations/postgres/0012_greek_final_sigma_folded.sql"),
     },
+    Migration {
+        version: 13,
+        name: "patron_lookup_by_index",
+        sqlite: include_str!("../migrations/sqlite/0013_patron_lookup_by_index.sql"),
+        postgres: include_str!("../migrations/postgres/0013_patron_lookup_by_index.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {

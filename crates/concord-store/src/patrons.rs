@@ -359,38 +359,36 @@ pub async fn search_patrons(
     limit: u32,
 ) -> StoreResult<Vec<Patron>> {
     let query = query.trim();
-    // The typed name is folded in Rust, as the stored keys were, so both engines match alike.
-    // Text with no letter or digit binds a pattern no key matches: keys hold letters, digits
-    // and spaces only, never a hyphen.
-    let name_pattern = typed_name_key(query).map_or_else(
-        || "-".to_string(),
+    // The typed name is folded in Rust, as the stored keys were, so both engines match alike,
+    // and matched as a range of keys so that the key's index finds it: from the typed key to
+    // the same followed by the last code point (keys compare by code point on both engines:
+    // SQLite's binary collation, the "C" collation on PostgreSQL). Text with no letter or
+    // digit binds an empty range.
+    let (name_from, name_to) = typed_name_key(query).map_or_else(
+        || ("-".to_string(), "-".to_string()),
         |typed| {
-            // A folded key holds no LIKE wildcard; escaping anyway keeps the pattern literal
-            // should the fold ever let one through.
-            let escaped = typed
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("{escaped}%")
+            let to = format!("{typed}{}", char::MAX);
+            (typed, to)
         },
     );
     let sql = format!(
         "SELECT {PATRON_COLUMNS} FROM patron p
          WHERE ($4 = 0 OR p.home_member_id = $5)
            AND (p.id IN (SELECT patron_id FROM patron_card WHERE barcode = $1)
-                OR p.search_name LIKE $2 ESCAPE '\\'
+                OR (p.search_name >= $2 AND p.search_name < $7)
                 OR LOWER(p.email) = $3
                 OR p.phone_digits = $6 OR p.sms_digits = $6)
          ORDER BY p.search_name, p.id LIMIT {limit}"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(query)
-        .bind(name_pattern)
+        .bind(name_from)
         .bind(query.to_lowercase())
         .bind(i64::from(member.is_some()))
         .bind(member.map_or(0, |m| m.0))
         // A query that is not a phone number binds a key no row has.
         .bind(phone_key(query).unwrap_or_else(|| "-".to_string()))
+        .bind(name_to)
         .fetch_all(&mut *conn)
         .await?;
     let mut patrons = Vec::with_capacity(rows.len());
