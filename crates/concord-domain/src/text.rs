@@ -22,13 +22,43 @@ pub fn fold(text: &str) -> String {
                 'æ' => folded.push_str("ae"),
                 'œ' => folded.push_str("oe"),
                 'þ' => folded.push_str("th"),
-                // Upper case has only Σ, which lower-cases to σ.
-                'ς' => folded.push('σ'),
-                other => folded.push(other),
+                other => folded.push(without_final_sigma(other)),
             }
         }
     }
     folded
+}
+
+/// Greek final sigma as sigma: upper case has only Σ, which lower-cases to σ, so a word typed in
+/// capitals meets its lower-case spelling only when ς folds too.
+fn without_final_sigma(character: char) -> char {
+    if character == 'ς' { 'σ' } else { character }
+}
+
+/// Whether `character` is a diacritic that any Latin, Greek or Cyrillic letter may carry (the
+/// Unicode blocks of combining diacritical marks and half marks, such as the ligature halves
+/// of Library of Congress romanisation), as opposed to a mark that is part of a script's own
+/// spelling (a Devanagari vowel sign or virama).
+pub fn is_diacritic(character: char) -> bool {
+    matches!(
+        character,
+        '\u{0300}'..='\u{036F}'
+            | '\u{1AB0}'..='\u{1AFF}'
+            | '\u{1DC0}'..='\u{1DFF}'
+            | '\u{20D0}'..='\u{20FF}'
+            | '\u{FE20}'..='\u{FE2F}'
+    )
+}
+
+/// `text` without its diacritics, whether given apart or within a composed letter (`ό`, `é`),
+/// with `σ` for `ς`, in its own case and composed (NFC); marks that spell a script's words stay.
+/// Gentler than [`fold`], for searching words in any script.
+pub fn fold_diacritics(text: &str) -> String {
+    text.nfd()
+        .filter(|character| !is_diacritic(*character))
+        .map(without_final_sigma)
+        .nfc()
+        .collect()
 }
 
 /// Marks that join the parts of one name rather than separate two: the apostrophe in its
@@ -82,6 +112,14 @@ mod tests {
         // Greek: accents go, and final sigma meets the capital's lower case.
         assert_eq!(fold("ΠΑΠΑΔΟΠΟΥΛΟΣ"), fold("Παπαδόπουλος"));
         assert_eq!(fold("Παπαδόπουλος"), "παπαδοπουλοσ");
+    }
+
+    #[test]
+    fn diacritics_fold_and_a_script_keeps_its_marks() {
+        assert_eq!(fold_diacritics("t\u{FE20}s\u{FE21}ar"), "tsar");
+        assert_eq!(fold_diacritics("Étude Que\u{301}bec"), "Etude Quebec");
+        assert_eq!(fold_diacritics("Παπαδόπουλος"), "Παπαδοπουλοσ");
+        assert_eq!(fold_diacritics("क्या"), "क्या");
         assert_eq!(fold("東京"), "東京");
         assert_eq!(fold(""), "");
     }

@@ -13,8 +13,8 @@
 
 use std::str::CharIndices;
 
+use concord_domain::text::fold_diacritics;
 use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 /// Words are runs of letters and digits, with any combining marks that follow them.
@@ -83,20 +83,6 @@ impl TokenStream for WordStream<'_> {
     }
 }
 
-/// Whether `character` is a diacritic that any Latin, Greek or Cyrillic letter may carry (the
-/// Unicode blocks of combining diacritical marks and half marks), as opposed to a mark that is
-/// part of a script's own spelling.
-fn is_diacritic(character: char) -> bool {
-    matches!(
-        character,
-        '\u{0300}'..='\u{036F}'
-            | '\u{1AB0}'..='\u{1AFF}'
-            | '\u{1DC0}'..='\u{1DFF}'
-            | '\u{20D0}'..='\u{20FF}'
-            | '\u{FE20}'..='\u{FE2F}'
-    )
-}
-
 /// Drops the diacritics of a word, given apart or within composed letters, and folds Greek final
 /// sigma to sigma. Runs after lower-casing (which leaves `ς` as it is).
 #[derive(Clone)]
@@ -129,18 +115,13 @@ pub(crate) struct DiacriticFolderStream<T> {
     tail: T,
 }
 
-/// The word without diacritics, whether given apart or within a composed letter (`ό`, `é`),
-/// with `σ` for `ς`; `None` when that changes nothing.
+/// The word through [`concord_domain::text::fold_diacritics`]; `None` when that changes
+/// nothing.
 pub(crate) fn fold_word(word: &str) -> Option<String> {
     if word.is_ascii() {
         return None;
     }
-    let folded: String = word
-        .nfd()
-        .filter(|character| !is_diacritic(*character))
-        .map(|character| if character == 'ς' { 'σ' } else { character })
-        .nfc()
-        .collect();
+    let folded = fold_diacritics(word);
     (folded != word).then_some(folded)
 }
 

@@ -45,13 +45,13 @@ use concord_marc::{
     detect_format, read_any_with_options, read_iso2709, read_marcxml, to_iso2709,
 };
 use concord_search::document_from_record;
-use concord_server::service::catalogue::{self, ImportOptions, ItemInput};
+use concord_server::service::catalogue::{self, ImportOptions};
 use concord_store::catalogue as store;
 use tokio::task::JoinSet;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use crate::support::{Client, TWO_MEMBERS, TestServer, wait_for_index};
+use crate::support::{Client, TWO_MEMBERS, TestServer, add_item, wait_for_index};
 
 /// How many requests the sweep keeps in flight: enough to keep both cores busy while one
 /// request waits on the other's I/O.
@@ -256,22 +256,7 @@ async fn add_rohan_items(server: &TestServer, bibs: &[Bib]) {
             7 => ("ROHAN-LAW", true),
             _ => continue,
         };
-        catalogue::add_item(
-            &server.ctx,
-            &Principal::Operator,
-            bib.id,
-            &ItemInput {
-                barcode: format!("ROHAN{n:06}"),
-                branch: branch.into(),
-                call_number: format!("R {n}"),
-                item_type: "BOOK".into(),
-                status: "available".into(),
-                hidden_from_other_members: hidden,
-                ..ItemInput::default()
-            },
-        )
-        .await
-        .unwrap();
+        add_item(server, bib.id, &format!("ROHAN{n:06}"), branch, hidden).await;
     }
 }
 
