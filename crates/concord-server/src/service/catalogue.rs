@@ -856,7 +856,7 @@ pub async fn hidden_locations(
 ) -> ServiceResult<Vec<Code>> {
     authorise(who, Action::ReadOrganisation)?;
     let mut conn = ctx.store.read().await?;
-    let member = member_named(&mut conn, member_code).await?;
+    let member = super::org::member_in(&mut conn, member_code).await?;
     Ok(concord_store::org::member_hidden_locations(&mut conn, member.id).await?)
 }
 
@@ -872,7 +872,7 @@ pub async fn set_hidden_locations(
     let locations = location_codes("hidden_locations", locations.iter().copied())
         .map_err(ServiceError::invalid)?;
     let mut tx = ctx.store.write().await?;
-    let member = member_named(&mut tx, member_code).await?;
+    let member = super::org::member_in(&mut tx, member_code).await?;
     authorise(who, Action::ManageItems { member: member.id })?;
     let before = concord_store::org::member_hidden_locations(&mut tx, member.id).await?;
     concord_store::org::replace_member_hidden_locations(&mut tx, member.id, &locations).await?;
@@ -909,13 +909,6 @@ pub async fn set_hidden_locations(
     tx.commit().await?;
     ctx.catalogue_changed();
     Ok(locations)
-}
-
-async fn member_named(conn: &mut Conn, code: &str) -> ServiceResult<Member> {
-    let code = Code::parse("member", code).map_err(|error| ServiceError::invalid(vec![error]))?;
-    concord_store::org::member_by_code(conn, &code)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(format!("member {code}")))
 }
 
 /// Adds an item of the branch's member to a bib.

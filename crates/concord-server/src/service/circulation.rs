@@ -1274,11 +1274,8 @@ pub async fn run_due_jobs(
 
 /// Whether a member's items float, for whoever may manage that member.
 pub async fn items_float(ctx: &Context, who: &Principal, member_code: &str) -> ServiceResult<bool> {
-    let code = Code::parse("member", member_code)?;
     let mut conn = ctx.store.read().await?;
-    let member = concord_store::org::member_by_code(&mut conn, &code)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(format!("member {code}")))?;
+    let member = super::org::member_in(&mut conn, member_code).await?;
     authorise(who, Action::ManageMember { member: member.id })?;
     Ok(store::member_items_float(&mut conn, member.id).await?)
 }
@@ -1290,11 +1287,8 @@ pub async fn set_items_float(
     member_code: &str,
     floats: bool,
 ) -> ServiceResult<()> {
-    let code = Code::parse("member", member_code)?;
     let mut tx = ctx.store.write().await?;
-    let member = concord_store::org::member_by_code(&mut tx, &code)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(format!("member {code}")))?;
+    let member = super::org::member_in(&mut tx, member_code).await?;
     authorise(who, Action::ManageMember { member: member.id })?;
     let before = store::member_items_float(&mut tx, member.id).await?;
     store::set_member_items_float(&mut tx, member.id, floats).await?;
