@@ -6,11 +6,17 @@ use unicode_normalization::char::is_combining_mark;
 
 /// `text` in lower case without accents: "Dvořák", "DVORAK" and "Dvorak" fold alike. Letters are
 /// decomposed (Unicode NFD) and their combining marks dropped, MARC-8's separate diacritics
-/// among them; the Latin letters whose stroke or ligature is part of the letter (ø, ł, đ, ħ, ı,
-/// ß, æ, œ, þ, ð) become their plain spellings, and Greek final sigma becomes sigma.
+/// among them, as are the optional vowel points of Hebrew and Arabic; the Latin letters whose
+/// stroke or ligature is part of the letter (ø, ł, đ, ħ, ı, ß, æ, œ, þ, ð) become their plain
+/// spellings, and Greek final sigma becomes sigma. The marks that spell a word in the scripts
+/// of South and Southeast Asia ([`is_spelling_mark`]) stay: without them "कला" (art) and "काल"
+/// (time) would fold alike.
 pub fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
-    for c in text.nfd().filter(|c| !is_combining_mark(*c)) {
+    for c in text
+        .nfd()
+        .filter(|c| !is_combining_mark(*c) || is_spelling_mark(*c))
+    {
         for lower in c.to_lowercase() {
             match lower {
                 'ø' => folded.push('o'),
@@ -50,6 +56,38 @@ pub fn is_diacritic(character: char) -> bool {
     )
 }
 
+/// Whether `character` is a combining mark that spells a word in its script rather than
+/// accents it: the vowel signs, viramas and other marks of the Brahmic scripts (Devanagari,
+/// Bengali, Gurmukhi, Gujarati, Oriya, Tamil, Telugu, Kannada, Malayalam, Sinhala, Tibetan,
+/// Myanmar, Khmer, Balinese, Javanese and their neighbours) and of Thai and Lao. Taking one away
+/// makes another word, so [`fold`] and the search index keep them.
+pub fn is_spelling_mark(character: char) -> bool {
+    is_combining_mark(character) && in_script_with_spelling_marks(character)
+}
+
+/// The Unicode blocks of the scripts whose combining marks spell words: from Devanagari to
+/// Sinhala, Thai, Lao, Tibetan, Myanmar, the Philippine scripts and Khmer, Limbu to Vedic
+/// extensions (leaving out the Latin diacritics' extension block between them), Syloti Nagri
+/// to Javanese and Cham, Myanmar's extensions, Meetei Mayek, and the historic Brahmic scripts
+/// of the supplementary plane. The store's migration 0014 names the same ranges to find the
+/// keys made before these marks stayed.
+const SCRIPTS_WITH_SPELLING_MARKS: &[(char, char)] = &[
+    ('\u{0900}', '\u{0DFF}'),
+    ('\u{0E00}', '\u{109F}'),
+    ('\u{1700}', '\u{17FF}'),
+    ('\u{1900}', '\u{1AAF}'),
+    ('\u{1B00}', '\u{1CFF}'),
+    ('\u{A800}', '\u{AAFF}'),
+    ('\u{ABC0}', '\u{ABFF}'),
+    ('\u{11000}', '\u{11FFF}'),
+];
+
+fn in_script_with_spelling_marks(character: char) -> bool {
+    SCRIPTS_WITH_SPELLING_MARKS
+        .iter()
+        .any(|(first, last)| (*first..=*last).contains(&character))
+}
+
 /// `text` without its diacritics, whether given apart or within a composed letter (`ό`, `é`),
 /// with `σ` for `ς`, in its own case and composed (NFC); marks that spell a script's words stay.
 /// Gentler than [`fold`], for searching words in any script.
@@ -82,7 +120,7 @@ pub fn fold_name(text: &str) -> String {
         if NAME_JOINERS.contains(&c) {
             continue;
         }
-        if c.is_alphanumeric() {
+        if c.is_alphanumeric() || is_spelling_mark(c) {
             if pending_space && !out.is_empty() {
                 out.push(' ');
             }
@@ -125,6 +163,41 @@ mod tests {
     }
 
     #[test]
+    fn marks_that_spell_a_word_stay_and_pointing_goes() {
+        // Devanagari: a vowel sign or a virama makes another word.
+        assert_ne!(fold("कला"), fold("काल"));
+        assert_ne!(fold("कला"), fold("कल"));
+        assert_eq!(fold("क्या"), "क्या");
+        assert_eq!(fold("नेपाली"), "नेपाली");
+        // Tamil, Bengali, Thai and Khmer likewise.
+        assert_eq!(fold("தமிழ்"), "தமிழ்");
+        assert_eq!(fold("বাংলা"), "বাংলা");
+        assert_eq!(fold("ภาษาไทย"), "ภาษาไทย");
+        assert_eq!(fold("ខ្មែរ"), "ខ្មែរ");
+        // Composed and decomposed spellings agree (NFD): Devanagari QA, Bengali O.
+        assert_eq!(fold("\u{0958}"), fold("\u{0915}\u{093C}"));
+        assert_eq!(fold("\u{09CB}"), fold("\u{09C7}\u{09BE}"));
+        // Hebrew points and Arabic harakat are optional, so a pointed spelling meets a plain one.
+        assert_eq!(fold("שָׁלוֹם"), "שלום");
+        assert_eq!(fold("كِتَاب"), "كتاب");
+        // The Latin diacritics' extension block sits between Brahmic blocks and still folds.
+        assert_eq!(fold("a\u{1AB0}"), "a");
+        for mark in [
+            '\u{093E}',
+            '\u{094D}',
+            '\u{0BCD}',
+            '\u{0E34}',
+            '\u{17D2}',
+            '\u{11046}',
+        ] {
+            assert!(is_spelling_mark(mark), "{mark:?}");
+        }
+        for not_mark in ['\u{0301}', '\u{05B8}', '\u{064E}', 'क', 'a', '\u{1AB0}'] {
+            assert!(!is_spelling_mark(not_mark), "{not_mark:?}");
+        }
+    }
+
+    #[test]
     fn names_fold_with_apostrophes_joining_and_other_marks_separating() {
         let check = |typed: &str, expected: &str| assert_eq!(fold_name(typed), expected, "{typed}");
         check("Müller Jürgen", "muller jurgen");
@@ -150,6 +223,9 @@ mod tests {
         check("ΠΑΠΑΔΟΠΟΥΛΟΣ, ΓΙΩΡΓΟΣ", "παπαδοπουλοσ γιωργοσ");
         check("Иванова Анна", "иванова анна");
         check("王小明", "王小明");
+        // Marks that spell a name stay in its words, a virama among them.
+        check("शर्मा, कृष्ण", "शर्मा कृष्ण");
+        assert_ne!(fold_name("कला"), fold_name("काल"));
         check("Patron 12, Bench", "patron 12 bench");
         // Nothing but marks folds to nothing.
         check("%_'-", "");

@@ -1526,6 +1526,94 @@ async fn title_lookup_ignores_case_accents_and_punctuation_on_every_engine() {
 }
 
 #[tokio::test]
+async fn keys_made_without_the_marks_that_spell_words_are_made_again_on_every_engine() {
+    use concord_domain::catalogue::{filing_title_key, match_key};
+    use concord_domain::ids::BibId;
+    use concord_marc::{DataField, Leader, Record, Tag};
+
+    use crate::catalogue;
+
+    let record = |title: &str, author: &str| {
+        let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+        record.push_data(
+            DataField::new(Tag::parse("100").unwrap(), '1', ' ').with_subfield('a', author),
+        );
+        record.push_data(
+            DataField::new(Tag::parse("245").unwrap(), '1', '0').with_subfield('a', title),
+        );
+        record
+    };
+    // Two Nepali books by one author, one word apart by a vowel sign, and a French one; their
+    // keys as the store wrote them when every combining mark was dropped.
+    let books = [
+        (
+            1,
+            record("कला र संस्कृति /", "शर्मा, कृष्ण."),
+            "कल र ससकत",
+            "कल र ससकत|शरम||am",
+        ),
+        (
+            2,
+            record("काल र संस्कृति /", "शर्मा, कृष्ण."),
+            "कल र ससकत",
+            "कल र ससकत|शरम||am",
+        ),
+        (
+            3,
+            record("Études /", "Müller, J."),
+            "etudes",
+            "etudes|muller||am",
+        ),
+    ];
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let mut tx = store.write().await.unwrap();
+        for (id, record, title_key, old_match_key) in &books {
+            sqlx::query("INSERT INTO bib (id, record_type, bibliographic_level, title, author, marc, source_record_id, withdrawn, version, created_at, updated_at, title_key, match_key) VALUES ($1, 'a', 'm', $2, '', $3, $4, 0, 1, $5, $5, $6, $7)")
+                .bind(*id)
+                .bind(record.field("245").and_then(|f| f.subfield('a')).unwrap())
+                .bind(concord_marc::to_iso2709(record).unwrap())
+                .bind(format!("r{id}"))
+                .bind(NOW)
+                .bind(*title_key)
+                .bind(*old_match_key)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        let migration = crate::migrate::migration_sql(14, engine).unwrap();
+        sqlx::raw_sql(migration).execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        let emptied: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM bib WHERE title_key IS NULL ORDER BY id")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(emptied, [1, 2], "{engine:?}: only keys in such scripts");
+        drop(conn);
+        catalogue::fill_title_keys(&store).await.unwrap();
+        let mut conn = store.read().await.unwrap();
+        for (id, record, _, _) in &books {
+            let bib = catalogue::bib(&mut conn, BibId(*id))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(bib.title_key, filing_title_key(record), "{engine:?}: {id}");
+            assert_eq!(bib.match_key, match_key(record), "{engine:?}: {id}");
+        }
+        // The two books no longer share a key, so neither merges into the other.
+        let art = catalogue::bib_with_match_key(&mut conn, "कला र संस्कृति|शर्मा||am")
+            .await
+            .unwrap();
+        assert_eq!(art, Some(BibId(1)), "{engine:?}");
+        drop(conn);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
 async fn hidden_locations_and_the_bibs_they_touch_on_every_engine() {
     use concord_domain::catalogue::ItemStatus;
     use concord_domain::ids::{BibId, ItemId};
@@ -1674,6 +1762,7 @@ async fn patrons_are_found_by_name_whatever_the_accents_on_every_engine() {
             (13, "Smith-Jones", "Mary"),
             (14, "Muller", "Anna"),
             (15, "Παπαδόπουλος", "Γιώργος"),
+            (16, "शर्मा", "कृष्ण"),
         ];
         for (id, family, given) in people {
             let card = Barcode::parse("card", &format!("N-{id}")).unwrap();
@@ -1786,6 +1875,33 @@ async fn patrons_are_found_by_name_whatever_the_accents_on_every_engine() {
             [15],
             "{engine:?}"
         );
+        drop(conn);
+
+        // Keys made when every combining mark was dropped, Devanagari vowel signs and viramas
+        // among them (migration 0014 empties just the keys in such scripts).
+        set_patron_keys(&store, &[(16, "शरम कषण")]).await;
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(patron_ids_found(&mut conn, "शर्मा").await, [] as [i64; 0]);
+        drop(conn);
+        migrate_and_refill_patron_keys(&store, 14).await;
+        let mut conn = store.read().await.unwrap();
+        assert_eq!(
+            patron_ids_found(&mut conn, "शर्मा").await,
+            [16],
+            "{engine:?}"
+        );
+        assert_eq!(
+            patron_ids_found(&mut conn, "शर्मा कृ").await,
+            [16],
+            "{engine:?}"
+        );
+        assert_eq!(patron_ids_found(&mut conn, "शरम").await, [] as [i64; 0]);
+        let search_name: String =
+            sqlx::query_scalar("SELECT search_name FROM patron WHERE id = 14")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(search_name, "muller anna", "{engine:?}: other keys stay");
         drop(conn);
         store.close().await;
     }

@@ -85,6 +85,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_patron_lookup_by_index.sql"),
         postgres: include_str!("../migrations/postgres/0013_patron_lookup_by_index.sql"),
     },
+    Migration {
+        version: 14,
+        name: "spelling_marks_kept_in_keys",
+        sqlite: include_str!("../migrations/sqlite/0014_spelling_marks_kept_in_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0014_spelling_marks_kept_in_keys.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {

@@ -171,12 +171,13 @@ pub fn publication_year(record: &Record) -> Option<i32> {
 
 /// Lower-case letters and digits of `text`, words separated by one space; accents and letter
 /// forms folded ([`crate::text::fold`]) so that "Médecine", "MEDECINE" and "Medecine" compare
-/// equal.
+/// equal. The marks that spell words in their script ([`crate::text::is_spelling_mark`]: a
+/// Devanagari virama, a Thai vowel sign) stay within their word.
 pub fn normalise_words(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     for c in crate::text::fold(text).chars() {
-        if c.is_alphanumeric() {
+        if c.is_alphanumeric() || crate::text::is_spelling_mark(c) {
             if pending_space && !out.is_empty() {
                 out.push(' ');
             }
@@ -584,6 +585,24 @@ mod tests {
             Some("medecine||1923|am"),
         );
         check_key(&[("100", '1', ' ', &[('a', "Nobody")])], year, None);
+        // Two Nepali titles that differ by a vowel sign are two books: their keys keep the marks
+        // that spell them, a virama within its word.
+        check_key(
+            &[
+                ("245", '1', '0', &[('a', "कला र संस्कृति /")]),
+                ("100", '1', ' ', &[('a', "शर्मा, कृष्ण.")]),
+            ],
+            year,
+            Some("कला र संस्कृति|शर्मा|1996|am"),
+        );
+        check_key(
+            &[
+                ("245", '1', '0', &[('a', "काल र संस्कृति /")]),
+                ("100", '1', ' ', &[('a', "शर्मा, कृष्ण.")]),
+            ],
+            year,
+            Some("काल र संस्कृति|शर्मा|1996|am"),
+        );
     }
 
     #[test]
