@@ -6,16 +6,16 @@ use unicode_normalization::char::is_combining_mark;
 
 /// `text` in lower case without accents: "Dvořák", "DVORAK" and "Dvorak" fold alike. Letters are
 /// decomposed (Unicode NFD) and their combining marks dropped, MARC-8's separate diacritics
-/// among them, as are the optional vowel points of Hebrew and Arabic; the Latin letters whose
-/// stroke or ligature is part of the letter (ø, ł, đ, ħ, ı, ß, æ, œ, þ, ð) become their plain
-/// spellings, and Greek final sigma becomes sigma. The marks that spell a word in the scripts
-/// of South and Southeast Asia ([`is_spelling_mark`]) stay: without them "कला" (art) and "काल"
-/// (time) would fold alike.
+/// among them, as are the optional vowel points of Hebrew and Arabic and Arabic's tatweel; the
+/// Latin letters whose stroke or ligature is part of the letter (ø, ł, đ, ħ, ı, ß, æ, œ, þ, ð)
+/// become their plain spellings, and Greek final sigma becomes sigma. The marks that spell a
+/// word in the scripts of South and Southeast Asia ([`is_spelling_mark`]) stay: without them
+/// "कला" (art) and "काल" (time) would fold alike.
 pub fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     for c in text
         .nfd()
-        .filter(|c| !is_combining_mark(*c) || is_spelling_mark(*c))
+        .filter(|c| (!is_combining_mark(*c) || is_spelling_mark(*c)) && *c != TATWEEL)
     {
         for lower in c.to_lowercase() {
             match lower {
@@ -43,8 +43,10 @@ fn without_final_sigma(character: char) -> char {
 
 /// Whether `character` is a diacritic that any Latin, Greek or Cyrillic letter may carry (the
 /// Unicode blocks of combining diacritical marks and half marks, such as the ligature halves
-/// of Library of Congress romanisation), as opposed to a mark that is part of a script's own
-/// spelling (a Devanagari vowel sign or virama).
+/// of Library of Congress romanisation), or one of the optional vowel points and cantillation
+/// marks of Hebrew and Arabic (a pointed and an unpointed spelling are one word; Arabic's marks
+/// include the hamza and madda that Unicode decomposes from alef and its kin), as opposed to a
+/// mark that is part of a script's own spelling (a Devanagari vowel sign or virama).
 pub fn is_diacritic(character: char) -> bool {
     matches!(
         character,
@@ -53,8 +55,18 @@ pub fn is_diacritic(character: char) -> bool {
             | '\u{1DC0}'..='\u{1DFF}'
             | '\u{20D0}'..='\u{20FF}'
             | '\u{FE20}'..='\u{FE2F}'
-    )
+    ) || (matches!(
+        character,
+        '\u{0591}'..='\u{05C7}'
+            | '\u{0610}'..='\u{061A}'
+            | '\u{064B}'..='\u{065F}'
+            | '\u{0670}'
+            | '\u{06D6}'..='\u{06ED}'
+    ) && is_combining_mark(character))
 }
+
+/// Arabic tatweel, which stretches a word to justify a line and is no part of its spelling.
+const TATWEEL: char = '\u{0640}';
 
 /// Whether `character` is a combining mark that spells a word in its script rather than
 /// accents it: the vowel signs, viramas and other marks of the Brahmic scripts (Devanagari,
@@ -88,12 +100,13 @@ fn in_script_with_spelling_marks(character: char) -> bool {
         .any(|(first, last)| (*first..=*last).contains(&character))
 }
 
-/// `text` without its diacritics, whether given apart or within a composed letter (`ό`, `é`),
-/// with `σ` for `ς`, in its own case and composed (NFC); marks that spell a script's words stay.
-/// Gentler than [`fold`], for searching words in any script.
+/// `text` without its diacritics ([`is_diacritic`]), whether given apart or within a composed
+/// letter (`ό`, `é`, `أ`), without tatweel, with `σ` for `ς`, in its own case and composed (NFC);
+/// marks that spell a script's words stay. Gentler than [`fold`], for searching words in any
+/// script.
 pub fn fold_diacritics(text: &str) -> String {
     text.nfd()
-        .filter(|character| !is_diacritic(*character))
+        .filter(|character| !is_diacritic(*character) && *character != TATWEEL)
         .map(without_final_sigma)
         .nfc()
         .collect()
@@ -158,6 +171,13 @@ mod tests {
         assert_eq!(fold_diacritics("Étude Que\u{301}bec"), "Etude Quebec");
         assert_eq!(fold_diacritics("Παπαδόπουλος"), "Παπαδοπουλοσ");
         assert_eq!(fold_diacritics("क्या"), "क्या");
+        // Hebrew points and Arabic harakat are optional: a pointed spelling is the plain one.
+        assert_eq!(fold_diacritics("שָׁלוֹם"), "שלום");
+        assert_eq!(fold_diacritics("كِتَاب"), "كتاب");
+        assert_eq!(fold_diacritics("كـتـاب"), "كتاب");
+        assert_eq!(fold_diacritics("أحمد"), "احمد");
+        // Hebrew punctuation among the points (maqaf, sof pasuq) is not a point.
+        assert_eq!(fold_diacritics("בית־ספר"), "בית־ספר");
         assert_eq!(fold("東京"), "東京");
         assert_eq!(fold(""), "");
     }
@@ -180,6 +200,7 @@ mod tests {
         // Hebrew points and Arabic harakat are optional, so a pointed spelling meets a plain one.
         assert_eq!(fold("שָׁלוֹם"), "שלום");
         assert_eq!(fold("كِتَاب"), "كتاب");
+        assert_eq!(fold("كـتـاب"), "كتاب");
         // The Latin diacritics' extension block sits between Brahmic blocks and still folds.
         assert_eq!(fold("a\u{1AB0}"), "a");
         for mark in [

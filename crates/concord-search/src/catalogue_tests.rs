@@ -1017,6 +1017,10 @@ fn words_with_marks_of_their_own_are_found_whole() {
         (1, "Zhizn\u{FE20}\u{FE21} t\u{FE20}s\u{FE21}arei"),
         (2, "नेपाली भाषा क्या हो"),
         (3, "Η ιστορία του Παπαδόπουλος"),
+        // Pointed Hebrew and vowelled Arabic, with a tatweel: patrons type them plain.
+        (4, "סֵפֶר הַשִּׁירִים"),
+        (5, "كِتَابُ الأغـانـي"),
+        (6, "ספר הזכרונות"),
     ];
     let index = SearchIndex::create_in_ram().unwrap();
     let mut indexer = index.indexer(1, 15_000_000).unwrap();
@@ -1042,6 +1046,11 @@ fn words_with_marks_of_their_own_are_found_whole() {
         ("क्या", 2),
         ("ΠΑΠΑΔΟΠΟΥΛΟΣ", 3),
         ("ιστορια", 3),
+        ("השירים", 4),
+        ("הַזִּכְרוֹנוֹת", 6),
+        ("كتاب", 5),
+        ("الاغاني", 5),
+        ("كِتَاب", 5),
     ] {
         let found = index.search(&request(query)).unwrap();
         assert_eq!(ids(&found), [expected], "{query:?}");

@@ -59,8 +59,9 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// version 3 indexes texts composed (NFC), so accented words of MARC-8 records are whole;
 /// version 4 cuts words with [`crate::words`], keeping combining marks inside their word and
 /// folding diacritics a letter has no composed form for, and Greek final sigma; version 5 keeps
-/// the full stop of an initial that more punctuation follows ("Smith, J.," is "Smith, J.").
-const DOCUMENTS_VERSION: u32 = 5;
+/// the full stop of an initial that more punctuation follows ("Smith, J.," is "Smith, J.");
+/// version 6 folds the vowel points of Hebrew and Arabic and Arabic's tatweel.
+const DOCUMENTS_VERSION: u32 = 6;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {

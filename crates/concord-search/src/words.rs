@@ -8,8 +8,10 @@
 //! nothing a patron types. [`WordTokenizer`] keeps marks inside the word they follow, and
 //! [`DiacriticFolder`] then drops the script-independent diacritics, given apart or within a
 //! composed letter, so that `tsar` finds `t︠s︡ar` as `etude` finds `étude` and `παπαδοπουλος`
-//! finds `Παπαδόπουλος`, while the marks that are part of a script's spelling stay. It also
-//! folds Greek final sigma, so that a name typed in capitals finds its lower-case form.
+//! finds `Παπαδόπουλος`, while the marks that are part of a script's spelling stay. Hebrew
+//! and Arabic vowel points are optional, so they fold too (with Arabic's tatweel), and `كتاب`
+//! finds `كِتَاب`. It also folds Greek final sigma, so that a name typed in capitals finds its
+//! lower-case form.
 
 use std::str::CharIndices;
 
@@ -127,13 +129,16 @@ pub(crate) fn fold_word(word: &str) -> Option<String> {
 
 impl<T: TokenStream> TokenStream for DiacriticFolderStream<T> {
     fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
+        // A word of tatweels alone folds to nothing and is no word.
+        while self.tail.advance() {
+            match fold_word(&self.tail.token().text) {
+                Some(folded) if folded.is_empty() => continue,
+                Some(folded) => self.tail.token_mut().text = folded,
+                None => {}
+            }
+            return true;
         }
-        if let Some(folded) = fold_word(&self.tail.token().text) {
-            self.tail.token_mut().text = folded;
-        }
-        true
+        false
     }
 
     fn token(&self) -> &Token {
@@ -180,6 +185,14 @@ mod tests {
         assert_eq!(words("नेपाली भाषा क्या"), ["नेपाली", "भाषा", "क्या"]);
         // Thai vowel marks too.
         assert_eq!(words("ภาษาไทย"), ["ภาษาไทย"]);
+    }
+
+    #[test]
+    fn hebrew_and_arabic_points_are_optional() {
+        assert_eq!(words("סֵפֶר הַשִּׁירִים"), ["ספר", "השירים"]);
+        assert_eq!(words("كِتَابُ الأغـانـي"), ["كتاب", "الاغاني"]);
+        // A run of tatweels alone is no word.
+        assert_eq!(words("كتاب ـــ ١٩٩٠"), ["كتاب", "١٩٩٠"]);
     }
 
     #[test]
