@@ -1,6 +1,7 @@
 // Discovery as a patron uses it: search from the front page, narrow by a facet whose count is the
-// number of results, open a record, switch to a member's view and back to all libraries. Every
-// page is accessible (axe-core, WCAG 2.1 AA) and light.
+// number of results, open a record, switch to a member's view and back to all libraries, and
+// follow the suggested spelling of a misspelt search. Every page is accessible (axe-core,
+// WCAG 2.1 AA) and light.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -47,6 +48,11 @@ async function waitForIndex(page) {
   throw new Error('the search index did not catch up within 30 seconds');
 }
 
+/** The number a heading such as "1,234 results" states. */
+function count(text) {
+  return Number(text.match(/(\d[\d,]*)/)[1].replaceAll(',', ''));
+}
+
 test('search, narrow by a facet, open a record, switch member view and back', async () => {
   const page = await browser.newPage();
   await waitForIndex(page);
@@ -58,8 +64,8 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   assert.deepEqual(await accessibilityViolations(page), [], 'search page');
 
   await page.goto(demo.url + '/search?q=la');
-  const heading = await page.getByRole('heading', { level: 2, name: /results$/ }).textContent();
-  const total = Number(heading.match(/(\d+)/)[1]);
+  const heading = await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent();
+  const total = count(heading);
   assert.ok(total > 1, heading);
   assert.deepEqual(await accessibilityViolations(page), [], 'results page');
   const weight = await pageWeight(page, page.url());
@@ -72,8 +78,8 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   const facetCount = Number(linkText.match(/\((\d+)\)\s*$/)[1]);
   await formatLink.click();
   await page.waitForURL(/format=/);
-  const narrowed = await page.getByRole('heading', { level: 2, name: /results$/ }).textContent();
-  assert.equal(Number(narrowed.match(/(\d+)/)[1]), facetCount, `${linkText} vs ${narrowed}`);
+  const narrowed = await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent();
+  assert.equal(count(narrowed), facetCount, `${linkText} vs ${narrowed}`);
   // The narrowing can be removed again.
   await page.getByRole('list', { name: 'Narrowed by' }).getByRole('link', { name: /Remove/ }).click();
   await page.waitForURL((url) => !url.search.includes('format='));
@@ -102,5 +108,14 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   await page.getByRole('link', { name: 'Search all libraries' }).click();
   await page.waitForURL(demo.url + '/search?q=la');
   assert.equal(await page.getByText('You are searching').count(), 0);
+
+  // A misspelt search finds nothing and offers the catalogue's spelling, one click away.
+  await page.goto(demo.url + '/search?q=hsitoire');
+  assert.equal(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()), 0);
+  await page.getByText('Did you mean:').waitFor();
+  assert.deepEqual(await accessibilityViolations(page), [], 'results page with a suggestion');
+  await page.getByRole('link', { name: 'histoire', exact: true }).click();
+  await page.waitForURL(/\/search\?q=histoire$/);
+  assert.ok(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()) > 0);
   await page.close();
 });

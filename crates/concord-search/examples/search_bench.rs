@@ -19,6 +19,7 @@
 //! CONCORD_BENCH_EVALUATIONS (general,fastest) chooses which evaluations the tantivy runs use:
 //! tantivy's query scorers for every search, and the windowed evaluation of plain keyword
 //! searches ("windowed" in the report), both on the same index in the same run.
+//! CONCORD_BENCH_MISSPELT=0 skips the misspelt searches (spelling suggestions).
 //! No search result is cached anywhere, so repeated words cost as much as new ones.
 // A benchmark tool, not server code: it fails loudly, and reading the clock is its purpose.
 #![allow(
@@ -220,6 +221,9 @@ fn main() {
         for rate in rates {
             paced_run(&index, evaluation, label, &words, rate, paced_seconds);
         }
+    }
+    if std::env::var("CONCORD_BENCH_MISSPELT").as_deref() != Ok("0") {
+        misspelt_run(&index, &words);
     }
     println!(
         "tantivy peak RSS after searching: {} MB",
@@ -423,6 +427,63 @@ fn reload_test(
     );
     drop(index);
     std::fs::remove_dir_all(&copy).ok();
+}
+
+/// The query words misspelt as patrons misspell them, two letters in the middle of each word
+/// swapped ("histroy"), searched by one client with five facets: they find nothing or next to
+/// nothing, so each search also works out a spelling suggestion and counts what it finds.
+/// Against the same queries spelt right, alternating, in the same run; and how many suggestions
+/// give back the query as it was spelt. CONCORD_BENCH_MISSPELT=0 skips it.
+fn misspelt_run(index: &SearchIndex, words: &[String]) {
+    let misspell = |word: &str| -> String {
+        word.split(' ')
+            .map(|word| {
+                let mut letters: Vec<char> = word.chars().collect();
+                let middle = letters.len() / 2;
+                if letters.len() >= 4 && letters[middle - 1] != letters[middle] {
+                    letters.swap(middle - 1, middle);
+                }
+                letters.into_iter().collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let pairs: Vec<(String, String)> = words
+        .iter()
+        .map(|word| (word.clone(), misspell(word)))
+        .filter(|(word, misspelt)| word != misspelt)
+        .collect();
+    let (mut right, mut wrong) = (Vec::new(), Vec::new());
+    let (mut suggested, mut given_back, mut found_nothing) = (0, 0, 0);
+    for round in 0..3 {
+        for (word, misspelt) in &pairs {
+            let began = Instant::now();
+            index.search(&bench_request(word)).unwrap();
+            right.push(began.elapsed().as_micros() as u64);
+            let began = Instant::now();
+            let response = index.search(&bench_request(misspelt)).unwrap();
+            wrong.push(began.elapsed().as_micros() as u64);
+            if round == 0 {
+                found_nothing += usize::from(response.total == 0);
+                if let Some(suggestion) = response.suggestion {
+                    suggested += 1;
+                    given_back += usize::from(suggestion.query == word.to_lowercase());
+                }
+            }
+        }
+    }
+    right.sort_unstable();
+    wrong.sort_unstable();
+    println!(
+        "misspelt: {} queries x 3, spelt right p50 {:.1} ms p95 {:.1} ms, misspelt p50 {:.1} ms p95 {:.1} ms; \
+         {found_nothing} found nothing, {suggested} got a suggestion, {given_back} the word as spelt; load average {}",
+        pairs.len(),
+        quantile(&right, 0.50) as f64 / 1000.0,
+        quantile(&right, 0.95) as f64 / 1000.0,
+        quantile(&wrong, 0.50) as f64 / 1000.0,
+        quantile(&wrong, 0.95) as f64 / 1000.0,
+        load_average(),
+    );
 }
 
 fn report(engine: &str, clients: usize, latencies: &mut [u64], elapsed_seconds: f64) {

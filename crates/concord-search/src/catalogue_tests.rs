@@ -1059,3 +1059,130 @@ fn words_with_marks_of_their_own_are_found_whole() {
     assert_eq!(index.search(&request("भा")).unwrap().total, 0);
     assert_eq!(index.search(&request("ts")).unwrap().total, 0);
 }
+
+/// An index of bibs with the given titles and holdings.
+fn titled_index(bibs: &[(i64, &str, Vec<Holding>)]) -> SearchIndex {
+    let index = SearchIndex::create_in_ram().unwrap();
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    for (id, title, holdings) in bibs {
+        let mut record = concord_marc::Record::new(
+            concord_marc::Leader::parse("00000nam a2200000 a 4500").unwrap(),
+        );
+        record.push_data(
+            concord_marc::DataField::new(concord_marc::Tag::parse("245").unwrap(), '1', '0')
+                .with_subfield('a', *title),
+        );
+        indexer
+            .add(&document_from_record(*id, &record, holdings.clone()))
+            .unwrap();
+    }
+    indexer.commit().unwrap();
+    index.reload().unwrap();
+    index
+}
+
+#[test]
+fn a_search_that_finds_nothing_suggests_the_catalogues_spelling() {
+    let shelf = || vec![holding("A", "A-MAIN", "available", true)];
+    let mut bibs = vec![
+        (1, "Harry Potter and the chamber of secrets", shelf()),
+        (2, "Harry Potter and the prisoner of Azkaban", shelf()),
+        (3, "Photosynthesis explained", shelf()),
+        (4, "Hary János : a Hungarian opera", shelf()),
+        // Only member C's hidden copy: other members' views do not see it.
+        (
+            5,
+            "Secret ledgers of the Zollverein",
+            vec![holding("C", "C-MAIN", "available", false)],
+        ),
+    ];
+    for id in 10..60 {
+        bibs.push((id, "The Harry Hill joke book", shelf()));
+    }
+    let index = titled_index(&bibs);
+    let suggested = |request: &SearchRequest| {
+        let response = index.search(request).unwrap();
+        (
+            response.total,
+            response.suggestion.map(|s| (s.query, s.total)),
+        )
+    };
+    // A misspelt word nobody's record holds: one edit (a swap counts as one), or two in a long
+    // word. Case, accents and the words around it are kept as typed.
+    assert_eq!(
+        suggested(&request("Pottre prisoner")),
+        (0, Some(("potter prisoner".to_owned(), 1)))
+    );
+    assert_eq!(
+        suggested(&request("Harry Poter")),
+        (0, Some(("Harry potter".to_owned(), 2)))
+    );
+    assert_eq!(
+        suggested(&request("fotosynthesis")),
+        (0, Some(("photosynthesis".to_owned(), 1)))
+    );
+    assert_eq!(
+        suggested(&request("title:Pottr AND chamber")),
+        (0, Some(("title:potter AND chamber".to_owned(), 1)))
+    );
+    // A rare word that is right keeps its matches unless a neighbour is far more common:
+    // "hary" (1 bib) against "harry" (52).
+    assert_eq!(
+        suggested(&request("hary")),
+        (1, Some(("harry".to_owned(), 52)))
+    );
+    assert_eq!(suggested(&request("hary janos")), (1, None));
+    // A search that finds enough gets none, nor one whose words have no better spelling.
+    assert_eq!(suggested(&request("harry")).1, None);
+    assert_eq!(suggested(&request("potter azkaban")), (1, None));
+    assert_eq!(suggested(&request("xqzvw")), (0, None));
+    // Short words, numbers and operators are left alone.
+    assert_eq!(suggested(&request("hil")), (0, None));
+    // The suggestion is counted with the same narrowing, and only offered when it finds more.
+    let mut narrowed = request("Potter chambr");
+    narrowed.filters = vec![(FacetField::Member, "A".to_owned())];
+    assert_eq!(
+        suggested(&narrowed),
+        (0, Some(("Potter chamber".to_owned(), 1)))
+    );
+    narrowed.filters = vec![(FacetField::Member, "B".to_owned())];
+    assert_eq!(suggested(&narrowed), (0, None));
+    // A word only a hidden copy holds is suggested only where that copy is seen: not in the
+    // consortium's view nor another member's, but in its own member's.
+    assert_eq!(suggested(&request("Zolverein")), (0, None));
+    let mut in_view = request("Zolverein");
+    in_view.view = Some(code("A"));
+    assert_eq!(suggested(&in_view), (0, None));
+    in_view.view = Some(code("C"));
+    assert_eq!(suggested(&in_view), (0, Some(("zollverein".to_owned(), 1))));
+}
+
+#[test]
+fn an_index_made_with_other_fields_is_made_anew() {
+    let directory = tempfile::tempdir().unwrap();
+    {
+        let mut builder = tantivy::schema::Schema::builder();
+        let title = builder.add_text_field("title", tantivy::schema::TEXT);
+        let index = tantivy::Index::create_in_dir(directory.path(), builder.build()).unwrap();
+        let mut writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+        writer
+            .add_document(tantivy::doc!(title => "an old document"))
+            .unwrap();
+        writer.commit().unwrap();
+    }
+    let index = SearchIndex::open_or_create(directory.path()).unwrap();
+    assert_eq!(index.document_count(), 0);
+    assert_eq!(index.applied_change_seq().unwrap(), 0);
+    // And it holds documents as a new one does, kept when opened again.
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    let record =
+        concord_marc::Record::new(concord_marc::Leader::parse("00000nam a2200000 a 4500").unwrap());
+    indexer
+        .add(&document_from_record(7, &record, Vec::new()))
+        .unwrap();
+    indexer.commit().unwrap();
+    drop(indexer);
+    drop(index);
+    let reopened = SearchIndex::open_or_create(directory.path()).unwrap();
+    assert_eq!(reopened.document_count(), 1);
+}

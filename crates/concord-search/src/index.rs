@@ -44,6 +44,9 @@ pub enum SearchError {
     /// The index directory could not be opened.
     #[error("search index directory: {0}")]
     Directory(#[from] tantivy::directory::error::OpenDirectoryError),
+    /// The files of an index made by another version could not be removed.
+    #[error("search index files: {0}")]
+    Files(#[from] std::io::Error),
     /// The page asked for lies beyond the results a search pages through.
     #[error("only the first {0} results of a search can be paged to")]
     BeyondResultWindow(usize),
@@ -60,7 +63,8 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// version 4 cuts words with [`crate::words`], keeping combining marks inside their word and
 /// folding diacritics a letter has no composed form for, and Greek final sigma; version 5 keeps
 /// the full stop of an initial that more punctuation follows ("Smith, J.," is "Smith, J.");
-/// version 6 folds the vowel points of Hebrew and Arabic and Arabic's tatweel.
+/// version 6 folds the vowel points of Hebrew and Arabic and Arabic's tatweel, and adds the
+/// words spelling suggestions come from.
 const DOCUMENTS_VERSION: u32 = 6;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
@@ -119,6 +123,7 @@ pub(crate) struct Fields {
     pub holding_member: Field,
     pub holding_branch: Field,
     pub available_now: Field,
+    pub spelling: Field,
 }
 
 const ANALYZER_ENGLISH: &str = "concord_en";
@@ -174,6 +179,17 @@ fn schema() -> (Schema, Fields) {
         holding_member: builder.add_text_field("holding_member", facet.clone()),
         holding_branch: builder.add_text_field("holding_branch", facet.clone()),
         available_now: builder.add_text_field("available_now", facet),
+        // The words spelling suggestions are taken from: folded, not stemmed; which documents
+        // hold a word is all a suggestion needs.
+        spelling: builder.add_text_field(
+            "spelling",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(ANALYZER_FOLDED)
+                    .set_index_option(IndexRecordOption::Basic)
+                    .set_fieldnorms(false),
+            ),
+        ),
     };
     (builder.build(), fields)
 }
@@ -204,6 +220,11 @@ fn register_analyzers(index: &Index) {
             .filter(LowerCaser)
             .build(),
     );
+}
+
+/// The analyser of the folded, unstemmed fields (`author`, `spelling`).
+pub(crate) fn folded_analyzer() -> TextAnalyzer {
+    base_analyzer().build()
 }
 
 /// Lower-cased, diacritic-folded words joined by single spaces: the form titles and names
@@ -268,6 +289,17 @@ const FACETS_BUILT_AT_RELOAD: [FacetField; 5] = [
     FacetField::Member,
 ];
 
+/// Removes every file in `directory` (an index's own directory), leaving the directory.
+fn remove_files_in(directory: &Path) -> Result<(), SearchError> {
+    for entry in std::fs::read_dir(directory)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 fn segment_ids(searcher: &Searcher) -> Vec<tantivy::index::SegmentId> {
     searcher
         .segment_readers()
@@ -277,9 +309,22 @@ fn segment_ids(searcher: &Searcher) -> Vec<tantivy::index::SegmentId> {
 }
 
 impl SearchIndex {
-    /// Opens the index in `directory`, creating it when the directory is empty.
+    /// Opens the index in `directory` (which holds nothing else), creating it when the
+    /// directory is empty. An index made with other fields, by an older version, is emptied
+    /// and made anew: it then counts as having applied nothing, so the change-log follower
+    /// fills it from the store as it does a new one.
     pub fn open_or_create(directory: &Path) -> Result<SearchIndex, SearchError> {
         let (schema, fields) = schema();
+        let existing = MmapDirectory::open(directory)?;
+        if Index::exists(&existing).map_err(tantivy::TantivyError::from)?
+            && Index::open(existing)?.schema() != schema
+        {
+            tracing::info!(
+                directory = %directory.display(),
+                "the search index holds other fields than this version indexes; making it anew"
+            );
+            remove_files_in(directory)?;
+        }
         let index = Index::open_or_create(MmapDirectory::open(directory)?, schema)?;
         SearchIndex::from_index(index, fields)
     }
@@ -563,6 +608,14 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
     }
     for series in &document.series {
         doc.add_text(fields.series, series);
+    }
+    let spelled = std::iter::once(&document.title)
+        .chain(&document.other_titles)
+        .chain(&document.authors)
+        .chain(&document.subjects)
+        .chain(&document.series);
+    for text in spelled {
+        doc.add_text(fields.spelling, text);
     }
     for isbn in &document.isbns {
         doc.add_text(fields.isbn, isbn);

@@ -10,6 +10,7 @@
 //! * `parallel` spreads one search over the cores by document ranges.
 //! * `windowed` evaluates plain keyword searches a window of documents at a time, and
 //!   `shared_pass` takes the searches that run at the same time through one pass.
+//! * `spelling` suggests a better spelling for a search that finds next to nothing.
 //! * [`citation`] writes a bib as RIS or BibTeX.
 //! * [`bench`] generates a large synthetic catalogue from real records, for the benchmark.
 //!
@@ -25,6 +26,7 @@ mod parallel;
 pub mod searcher;
 mod segment_cache;
 mod shared_pass;
+mod spelling;
 mod visibility;
 mod windowed;
 mod words;
@@ -35,7 +37,7 @@ pub use document::{
 pub use index::{Indexer, SearchError, SearchIndex};
 pub use searcher::{
     Evaluation, FacetCount, FacetField, MAX_RESULT_WINDOW, MemberHoldings, SearchHit,
-    SearchRequest, SearchResponse, SortOrder,
+    SearchRequest, SearchResponse, SortOrder, Suggestion,
 };
 pub use shared_pass::{PassSharing, SharedPassCounts};
 

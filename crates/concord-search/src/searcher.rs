@@ -226,6 +226,19 @@ pub struct SearchResponse {
     pub hits: Vec<SearchHit>,
     /// For each requested facet, values by descending count (ties by value), up to the limit.
     pub facets: BTreeMap<FacetField, Vec<FacetCount>>,
+    /// For a search that found next to nothing, the query spelled as the catalogue spells its
+    /// words, when that finds more in the same view with the same narrowing.
+    pub suggestion: Option<Suggestion>,
+}
+
+/// "Did you mean": a query with its unknown or rare words replaced by the catalogue's most
+/// common words one or two edits away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suggestion {
+    /// The query text to search for instead.
+    pub query: String,
+    /// How many bibs it finds, in the same view with the same narrowing.
+    pub total: u64,
 }
 
 /// Fields a query may name, with the boost a match there gets in a keyword search.
@@ -256,6 +269,52 @@ impl SearchIndex {
 
     /// [`SearchIndex::search`] by the given evaluation.
     pub fn search_with(
+        &self,
+        request: &SearchRequest,
+        evaluation: Evaluation,
+    ) -> Result<SearchResponse, SearchError> {
+        let mut response = self.search_without_suggestion(request, evaluation)?;
+        if response.total < crate::spelling::SUGGEST_BELOW {
+            response.suggestion = self.suggestion(request, response.total)?;
+        }
+        Ok(response)
+    }
+
+    /// A better spelling of the request's query that finds more than `found` bibs with the
+    /// request's view and narrowing, if there is one.
+    fn suggestion(
+        &self,
+        request: &SearchRequest,
+        found: u64,
+    ) -> Result<Option<Suggestion>, SearchError> {
+        let searcher = self.generation().searcher.clone();
+        let mut analyzer = crate::index::folded_analyzer();
+        let Some(query) = crate::spelling::corrected_query(
+            &searcher,
+            self.fields.spelling,
+            &mut analyzer,
+            &request.query,
+        )?
+        else {
+            return Ok(None);
+        };
+        let counted = SearchRequest {
+            query,
+            facets: Vec::new(),
+            page: 0,
+            page_size: 1,
+            ..request.clone()
+        };
+        let total = self
+            .search_without_suggestion(&counted, Evaluation::Fastest)?
+            .total;
+        Ok((total > found).then_some(Suggestion {
+            query: counted.query,
+            total,
+        }))
+    }
+
+    fn search_without_suggestion(
         &self,
         request: &SearchRequest,
         evaluation: Evaluation,
@@ -351,6 +410,7 @@ impl SearchIndex {
             total: total as u64,
             hits,
             facets: top_values(&facets, facet_counts, request.facet_limit),
+            suggestion: None,
         })
     }
 

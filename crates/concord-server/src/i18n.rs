@@ -157,6 +157,41 @@ impl Messages {
         text
     }
 
+    /// Like [`Messages::format`] for a message about `count` things: the key's `_one` form
+    /// when the language says "one" of `count` (1 in English; 0 and 1 in French and
+    /// Portuguese) and the catalogue has that form, with `{count_name}` filled by the number
+    /// grouped in thousands by the language's `number.group_separator`.
+    pub fn format_counted(
+        &self,
+        lang: &str,
+        key: &str,
+        (count_name, count): (&str, u64),
+        args: &[(&str, &str)],
+    ) -> String {
+        // The language whose text is used (English when the language lacks the message)
+        // decides the form, so a fallback never mixes a translated and an English form.
+        let has = |lang: &str, key: &str| {
+            self.catalogues
+                .get(lang)
+                .is_some_and(|catalogue| catalogue.contains_key(key))
+        };
+        let source = if has(lang, key) { lang } else { "en" };
+        let says_one = match source.split('-').next().unwrap_or(source) {
+            "fr" | "pt" => count <= 1,
+            _ => count == 1,
+        };
+        let one = format!("{key}_one");
+        let key = if says_one && has(source, &one) {
+            one.as_str()
+        } else {
+            key
+        };
+        let grouped = group_digits(count, self.get(lang, "number.group_separator"));
+        let mut all = vec![(count_name, grouped.as_str())];
+        all.extend_from_slice(args);
+        self.format(lang, key, &all)
+    }
+
     /// Whether English has this key (tests check every key the code uses).
     pub fn has_english(&self, key: &str) -> bool {
         self.catalogues
@@ -208,10 +243,64 @@ impl Messages {
     }
 }
 
+/// `number` with `separator` between each group of three digits: 1234567 is "1,234,567".
+fn group_digits(number: u64, separator: &str) -> String {
+    let digits = number.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 * separator.len());
+    for (position, digit) in digits.chars().enumerate() {
+        if position > 0 && (digits.len() - position).is_multiple_of(3) {
+            grouped.push_str(separator);
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use concord_domain::ErrorCode;
+
+    #[test]
+    fn counts_choose_their_form_and_group_their_digits() {
+        let mut messages = Messages::english().unwrap();
+        let say = |messages: &Messages, lang: &str, count: u64| {
+            messages.format_counted(lang, "search.total", ("total", count), &[])
+        };
+        assert_eq!(say(&messages, "en", 0), "0 results");
+        assert_eq!(say(&messages, "en", 1), "1 result");
+        assert_eq!(say(&messages, "en", 2), "2 results");
+        assert_eq!(say(&messages, "en", 4_371), "4,371 results");
+        assert_eq!(say(&messages, "en", 8_100_000), "8,100,000 results");
+        assert_eq!(say(&messages, "en", 999), "999 results");
+        // French says "one" of 0 and 1, and groups with a narrow space; a language without
+        // the "one" form (or without the message) falls back to the general form.
+        messages.catalogues.insert(
+            "fr".into(),
+            parse(
+                "fr.toml",
+                "[number]\ngroup_separator = \"\u{202F}\"\n[search]\ntotal = \"{total} résultats\"\ntotal_one = \"{total} résultat\"\n",
+            )
+            .unwrap(),
+        );
+        assert_eq!(say(&messages, "fr", 0), "0 résultat");
+        assert_eq!(say(&messages, "fr", 1), "1 résultat");
+        assert_eq!(say(&messages, "fr", 12_345), "12\u{202F}345 résultats");
+        assert_eq!(
+            messages.format_counted("fr", "patron.results", ("count", 1), &[]),
+            "1 patron found"
+        );
+        assert_eq!(
+            messages.format_counted("fr", "patron.results", ("count", 0), &[]),
+            "0 patrons found"
+        );
+        // A translation without the "one" form keeps its own general form.
+        messages.catalogues.insert(
+            "de".into(),
+            parse("de.toml", "[search]\ntotal = \"{total} Treffer\"\n").unwrap(),
+        );
+        assert_eq!(say(&messages, "de", 1), "1 Treffer");
+    }
 
     #[test]
     fn every_error_code_has_english_text() {

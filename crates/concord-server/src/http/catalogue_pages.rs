@@ -278,7 +278,7 @@ async fn catalogue_page(
                         @if results.is_empty() {
                             p role="status" { (view.tf("catalogue.no_results", &[("q", q.q.trim())])) }
                         } @else {
-                            p role="status" { (view.tf("catalogue.result_count", &[("count", &results.len().to_string())])) }
+                            p role="status" { (view.tc("catalogue.result_count", ("count", results.len() as u64), &[])) }
                             (bib_table(&view, view.t("catalogue.results"), results))
                         }
                     }
@@ -454,7 +454,7 @@ async fn record_view(
             Outcome::Undone(report) => {
                 div class="notice" role="status" {
                     p {
-                        (view.tf("catalogue.undone", &[("count", &report.items_moved_back.len().to_string())])) " "
+                        (view.tc("catalogue.undone", ("count", report.items_moved_back.len() as u64), &[])) " "
                         a href=(format!("/admin/bibs/{}", report.restored_bib)) { (view.t("catalogue.restored_record")) }
                     }
                     @if !report.not_restored.is_empty() {
@@ -1007,12 +1007,10 @@ async fn merge_into(
         match catalogue::merge_bibs(&state.ctx, &principal, kept, merged).await {
             Ok(merge) => {
                 let view = View::new(&state, &auth);
-                let notice = view.tf(
+                let notice = view.tc(
                     "catalogue.merged",
-                    &[
-                        ("merged", &merged.to_string()),
-                        ("count", &merge.items.len().to_string()),
-                    ],
+                    ("count", merge.items.len() as u64),
+                    &[("merged", &merged.to_string())],
                 );
                 record_view(&state, &auth, &principal, kept, Outcome::Notice(notice)).await
             }

@@ -98,6 +98,14 @@ impl<'a> View<'a> {
         self.state.messages.format(&self.auth.lang, key, args)
     }
 
+    /// A message about `count` things, in the right form for the number (see
+    /// [`crate::i18n::Messages::format_counted`]).
+    pub(crate) fn tc(&self, key: &str, count: (&str, u64), args: &[(&str, &str)]) -> String {
+        self.state
+            .messages
+            .format_counted(&self.auth.lang, key, count, args)
+    }
+
     pub(crate) fn csrf(&self) -> Markup {
         html! { input type="hidden" name="csrf" value=(self.auth.csrf_token.as_deref().unwrap_or("")); }
     }
@@ -1211,7 +1219,7 @@ async fn patrons_view(
             button type="submit" { (view.t("form.search")) }
         }
         @if !query.trim().is_empty() {
-            h2 { (view.tf("patron.results", &[("count", &found.len().to_string())])) }
+            h2 { (view.tc("patron.results", ("count", found.len() as u64), &[])) }
             table {
                 thead { tr { th { (view.t("patron.name")) } th { (view.t("patron.cards")) } th { (view.t("patron.home_branch")) } th { (view.t("patron.expires_on")) } } }
                 tbody {

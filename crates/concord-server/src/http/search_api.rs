@@ -214,6 +214,14 @@ struct SearchResultsView {
     page_size: usize,
     hits: Vec<HitView>,
     facets: BTreeMap<&'static str, Vec<FacetValueView>>,
+    /// "Did you mean", for a search that found next to nothing.
+    suggestion: Option<SuggestionView>,
+}
+
+#[derive(Serialize)]
+struct SuggestionView {
+    q: String,
+    total: u64,
 }
 
 #[derive(Serialize)]
@@ -280,6 +288,10 @@ fn results_view(params: &SearchParams, response: SearchResponse) -> SearchResult
                 )
             })
             .collect(),
+        suggestion: response.suggestion.map(|suggestion| SuggestionView {
+            q: suggestion.query,
+            total: suggestion.total,
+        }),
     }
 }
 

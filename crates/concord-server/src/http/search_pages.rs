@@ -183,7 +183,8 @@ async fn search_page(
         (search_box(&view, &format!("{base}/search"), &params.query))
         div class="results-layout" {
             section class="results" aria-labelledby="results-heading" {
-                h2 id="results-heading" { (view.tf("search.total", &[("total", &response.total.to_string())])) }
+                h2 id="results-heading" { (view.tc("search.total", ("total", response.total), &[])) }
+                (suggestion_line(&view, member, &params, &response))
                 (selected_filters(&view, member, &params, &members))
                 (sort_links(&view, member, &params))
                 (results_list(&view, member, &params, &response, &members))
@@ -196,6 +197,25 @@ async fn search_page(
         StatusCode::OK,
         view.branded_page(&title, member, body),
     ))
+}
+
+/// "Did you mean": the same search (view, narrowing, sort) with the suggested words.
+fn suggestion_line(
+    view: &View<'_>,
+    member: Option<&Member>,
+    params: &SearchParams,
+    response: &SearchResponse,
+) -> Markup {
+    html! {
+        @if let Some(suggestion) = &response.suggestion {
+            @let suggested = SearchParams { query: suggestion.query.clone(), page: 1, ..params.clone() };
+            p class="suggestion" {
+                (view.t("search.did_you_mean")) " "
+                a href=(search_url(member, &suggested)) { strong { (suggestion.query) } } " "
+                (view.tc("search.suggestion_total", ("total", suggestion.total), &[]))
+            }
+        }
+    }
 }
 
 fn selected_filters(

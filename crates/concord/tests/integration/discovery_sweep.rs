@@ -910,11 +910,11 @@ fn check_holdings_sections(
     }
 }
 
-/// The total a results page states in its heading ("42 results").
+/// The total a results page states in its heading ("1 result", "4,371 results").
 fn results_total(page: &str) -> Option<u64> {
     let (_, rest) = page.split_once("<h2 id=\"results-heading\">")?;
     let (heading, _) = rest.split_once("</h2>")?;
-    heading.split(' ').next()?.parse().ok()
+    heading.split(' ').next()?.replace(',', "").parse().ok()
 }
 
 /// Every link of a results page to another results page (facets, removing a narrowing, sorts,

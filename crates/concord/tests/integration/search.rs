@@ -306,6 +306,28 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
     assert_eq!(sorted["total"], 2, "{sorted}");
     assert_eq!(sorted["hits"][0]["title"], "Songs of the Riddermark");
 
+    // A misspelt search finds nothing and suggests the catalogue's spelling, counted in the
+    // same view; a search that finds something suggests nothing.
+    assert_eq!(body["suggestion"], serde_json::Value::Null, "{body}");
+    let misspelt = client.get("/api/v1/search?q=Ridles+dark").await.json();
+    assert_eq!(misspelt["total"], 0, "{misspelt}");
+    assert_eq!(
+        misspelt["suggestion"],
+        json!({ "q": "riddles dark", "total": 1 }),
+        "{misspelt}"
+    );
+    let page = client.get("/m/ROHAN/search?q=ridles&sort=date").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Did you mean:"), "{}", page.body);
+    assert!(
+        page.body
+            .contains(r#"<a href="/m/ROHAN/search?q=riddles&amp;sort=date"><strong>riddles</strong></a> (1 result)"#),
+        "{}",
+        page.body
+    );
+    let found = client.get("/search?q=riddles").await;
+    assert!(!found.body.contains("Did you mean"), "{}", found.body);
+
     let bad = client.get("/api/v1/search?q=x&sort=sideways").await;
     assert_eq!(bad.status, 422, "{}", bad.body);
 
