@@ -13,6 +13,7 @@ pub mod duplicates;
 pub mod error;
 pub mod format;
 pub mod ids;
+pub mod languages;
 pub mod money;
 pub mod org;
 pub mod patron;

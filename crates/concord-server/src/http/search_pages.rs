@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use concord_domain::catalogue::ItemStatus;
+use concord_domain::languages::language_name;
 use concord_domain::org::Member;
 use concord_search::{FacetField, MAX_RESULT_WINDOW, SearchResponse, SortOrder};
 use maud::{Markup, html};
@@ -87,6 +88,7 @@ fn facet_value_label(
             .to_string(),
         FacetField::AvailableNow => view.t("search.available_now").to_string(),
         FacetField::Decade => view.tf("search.decade", &[("decade", value)]),
+        FacetField::Language => language_name(value).unwrap_or(value).to_string(),
         FacetField::Member => members
             .get(value)
             .cloned()
@@ -186,7 +188,10 @@ async fn search_page(
                 h2 id="results-heading" { (view.tc("search.total", ("total", response.total), &[])) }
                 (suggestion_line(&view, member, &params, &response))
                 (selected_filters(&view, member, &params, &members))
-                (sort_links(&view, member, &params))
+                // Nothing to order or narrow when nothing is found.
+                @if response.total > 0 {
+                    (sort_links(&view, member, &params))
+                }
                 (results_list(&view, member, &params, &response, &members))
                 (pagination(&view, member, &params, response.total))
             }
@@ -334,6 +339,9 @@ fn facets(
     response: &SearchResponse,
     members: &HashMap<String, String>,
 ) -> Markup {
+    if response.facets.values().all(Vec::is_empty) {
+        return html! {};
+    }
     html! {
         aside class="facets" aria-labelledby="facets-heading" {
             h2 id="facets-heading" { (view.t("search.narrow")) }
@@ -487,7 +495,7 @@ fn record_body(
                 }
                 @if let Some(language) = &document.language {
                     dt { (view.t("record.language")) }
-                    dd { (language) }
+                    dd { (language_name(language).unwrap_or(language)) }
                 }
                 @if !document.series.is_empty() {
                     dt { (view.t("record.series")) }

@@ -327,6 +327,14 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
     );
     let found = client.get("/search?q=riddles").await;
     assert!(!found.body.contains("Did you mean"), "{}", found.body);
+    // Languages are named, not coded, on the results and record pages (the links keep the code).
+    assert!(
+        found.body.contains(r#"<a href="/search?q=riddles&amp;language=eng">English <span class="count">(1)</span></a>"#),
+        "{}",
+        found.body
+    );
+    let page = client.get(&format!("/record/{}", bibs[0])).await;
+    assert!(page.body.contains("<dd>English</dd>"), "{}", page.body);
 
     let bad = client.get("/api/v1/search?q=x&sort=sideways").await;
     assert_eq!(bad.status, 422, "{}", bad.body);
