@@ -473,6 +473,23 @@ fn record_body(
             super::search_api::percent_encode(subject)
         )
     };
+    // An author's other works: the author facet holds the names as the record gives them.
+    let author_url = |author: &str| {
+        format!(
+            "{base}/search?author={}",
+            super::search_api::percent_encode(author)
+        )
+    };
+    // A series' other volumes: its title, without this volume's number (after " ;"), as a
+    // phrase in the series field.
+    let series_url = |series: &str| {
+        let title = series.split(" ;").next().unwrap_or(series).trim();
+        let phrase = format!("series:\"{}\"", title.replace('"', " "));
+        format!(
+            "{base}/search?q={}",
+            super::search_api::percent_encode(&phrase)
+        )
+    };
     html! {
         article {
             h1 { (document.title) }
@@ -482,7 +499,7 @@ fn record_body(
             dl class="record" {
                 @if !document.authors.is_empty() {
                     dt { (view.t("record.authors")) }
-                    dd { @for (n, author) in document.authors.iter().enumerate() { @if n > 0 { "; " } (author) } }
+                    dd { @for (n, author) in document.authors.iter().enumerate() { @if n > 0 { "; " } a href=(author_url(author)) { (author) } } }
                 }
                 dt { (view.t("record.format")) }
                 dd { (view.state.messages.get(&view.auth.lang, &format_key(document.format.code()))) }
@@ -499,7 +516,7 @@ fn record_body(
                 }
                 @if !document.series.is_empty() {
                     dt { (view.t("record.series")) }
-                    dd { (document.series.join("; ")) }
+                    dd { @for (n, series) in document.series.iter().enumerate() { @if n > 0 { "; " } a href=(series_url(series)) { (series) } } }
                 }
                 @if !document.subject_facets.is_empty() {
                     dt { (view.t("record.subjects")) }

@@ -253,13 +253,21 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
                 1937,
                 "Riddles",
             ),
-            book(
-                "j2",
-                "Songs of the Riddermark",
-                "Eorl, Young",
-                1950,
-                "Songs",
-            ),
+            {
+                let mut songs = book(
+                    "j2",
+                    "Songs of the Riddermark",
+                    "Eorl, Young",
+                    1950,
+                    "Songs",
+                );
+                songs.push_data(
+                    DataField::new(Tag::parse("490").unwrap(), '0', ' ')
+                        .with_subfield('a', "Riddermark tales ;")
+                        .with_subfield('v', "2"),
+                );
+                songs
+            },
         ],
     )
     .await;
@@ -335,6 +343,25 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
     );
     let page = client.get(&format!("/record/{}", bibs[0])).await;
     assert!(page.body.contains("<dd>English</dd>"), "{}", page.body);
+    // The author and the series link to their other works, in the same view.
+    let by_author = r#"<a href="/m/ROHAN/search?author=Baggins%2C%20Bilbo">Baggins, Bilbo</a>"#;
+    let page = client.get(&format!("/m/ROHAN/record/{}", bibs[0])).await;
+    assert!(page.body.contains(by_author), "{}", page.body);
+    let works = client
+        .get("/api/v1/search?author=Baggins%2C%20Bilbo")
+        .await
+        .json();
+    assert_eq!(works["total"], 1, "{works}");
+    let page = client.get(&format!("/record/{}", bibs[1])).await;
+    let in_series =
+        r#"<a href="/search?q=series%3A%22Riddermark%20tales%22">Riddermark tales ; 2</a>"#;
+    assert!(page.body.contains(in_series), "{}", page.body);
+    let volumes = client
+        .get("/api/v1/search?q=series%3A%22Riddermark%20tales%22")
+        .await
+        .json();
+    assert_eq!(volumes["total"], 1, "{volumes}");
+    assert_eq!(volumes["hits"][0]["id"], bibs[1].to_string(), "{volumes}");
 
     let bad = client.get("/api/v1/search?q=x&sort=sideways").await;
     assert_eq!(bad.status, 422, "{}", bad.body);
