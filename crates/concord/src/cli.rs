@@ -388,6 +388,7 @@ async fn serve(
         ctx: Arc::clone(&ctx),
         messages,
         secure_cookies: settings.secure_cookies,
+        site: Default::default(),
     });
     http::serve(listener, state, shutdown_signal())
         .await

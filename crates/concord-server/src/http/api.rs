@@ -756,9 +756,10 @@ async fn load_org(
     body: String,
 ) -> ApiResult<Json<orgfile::LoadSummary>> {
     csrf(&auth, &headers)?;
-    Ok(Json(
-        orgfile::load(&state.ctx, auth.require()?, &body).await?,
-    ))
+    let summary = orgfile::load(&state.ctx, auth.require()?, &body).await?;
+    // The file may rename the consortium: the next page shows the new name.
+    state.site.forget();
+    Ok(Json(summary))
 }
 
 #[derive(Deserialize)]

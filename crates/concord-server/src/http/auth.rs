@@ -145,5 +145,6 @@ pub(crate) async fn resolve(
         }
     }
     request.extensions_mut().insert(auth);
+    state.site.refresh(&state.ctx).await;
     next.run(request).await
 }

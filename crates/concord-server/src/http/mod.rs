@@ -36,11 +36,59 @@ pub use auth::{Auth, SESSION_COOKIE};
 use crate::Context;
 use crate::i18n::Messages;
 
+/// How long a server shows the consortium's name as it last read it before reading it again
+/// (a rename through this server shows at once; through another server, within this time).
+const SITE_NAME_FRESH: Duration = Duration::from_secs(5);
+
+/// The consortium's name for the pages' headers and titles, read from the store at most every
+/// [`SITE_NAME_FRESH`] as requests come in.
+#[derive(Debug, Default)]
+pub struct SiteName {
+    current: std::sync::Mutex<Option<(std::time::Instant, String)>>,
+}
+
+impl SiteName {
+    /// The name as last read ("Concord" before the consortium is set up).
+    pub(crate) fn get(&self) -> String {
+        self.lock()
+            .as_ref()
+            .map_or_else(|| "Concord".to_string(), |(_, name)| name.clone())
+    }
+
+    /// Reads the name again when the copy is older than [`SITE_NAME_FRESH`] (or forgotten).
+    pub(crate) async fn refresh(&self, ctx: &Context) {
+        let fresh = self
+            .lock()
+            .as_ref()
+            .is_some_and(|(read, _)| read.elapsed() < SITE_NAME_FRESH);
+        if fresh {
+            return;
+        }
+        match crate::service::org::consortium(ctx).await {
+            Ok(settings) => *self.lock() = Some((std::time::Instant::now(), settings.name)),
+            Err(error) => tracing::warn!(%error, "cannot read the consortium's name"),
+        }
+    }
+
+    /// Forgets the copy, so that the next request reads the name again (after a change).
+    pub(crate) fn forget(&self) {
+        *self.lock() = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(std::time::Instant, String)>> {
+        self.current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// What every handler can reach.
 pub struct AppState {
     pub ctx: Arc<Context>,
     pub messages: Messages,
     pub secure_cookies: bool,
+    /// The consortium's name, as the pages show it.
+    pub site: SiteName,
 }
 
 pub type SharedState = Arc<AppState>;

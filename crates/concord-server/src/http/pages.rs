@@ -127,20 +127,25 @@ impl<'a> View<'a> {
             )
         });
         let principal = self.auth.principal.as_ref();
+        // The member's name in its view, the consortium's elsewhere.
+        let site = member.map_or_else(
+            || self.state.site.get(),
+            |m| m.branding.display_name.clone(),
+        );
         html! {
             (DOCTYPE)
             html lang=(self.auth.lang) {
                 head {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
-                    title { (title) " · Concord" }
+                    title { (title) " · " (site) }
                     link rel="stylesheet" href="/static/concord.css";
                     style { (PreEscaped(format!(":root {{ --brand: {brand}; --brand-text: {brand_text}; }}"))) }
                 }
                 body {
                     a class="skip" href="#main" { (self.t("nav.skip")) }
                     header class="site" {
-                        a class="name" href="/" { (member.map_or("Concord", |m| m.branding.display_name.as_str())) }
+                        a class="name" href=(member.map_or_else(|| "/".to_string(), |m| format!("/m/{}", m.code))) { (site) }
                         nav aria-label=(self.t("nav.label")) {
                             ul {
                                 li { a href=(member.map_or_else(|| "/search".to_string(), |m| format!("/m/{}/search", m.code))) { (self.t("nav.search")) } }
@@ -1065,7 +1070,12 @@ async fn load_org(
         return error_page(&state, &auth, &e);
     }
     match orgfile::load(&state.ctx, &principal, text).await {
-        Ok(summary) => load_view(&state, &auth, text, Some(Ok(&summary))),
+        Ok(summary) => {
+            // The file may rename the consortium: this page already shows the new name.
+            state.site.forget();
+            state.site.refresh(&state.ctx).await;
+            load_view(&state, &auth, text, Some(Ok(&summary)))
+        }
         Err(e) if e.code == ErrorCode::InvalidInput || e.code == ErrorCode::Duplicate => {
             load_view(&state, &auth, text, Some(Err(&e)))
         }

@@ -136,8 +136,33 @@ async fn a_whole_consortium_loads_in_one_step_and_again_without_changes() {
         }
     }
     assert_eq!(branches, 257);
+    // Before the consortium is set up its pages go by the software's name; once loaded, by the
+    // consortium's own at once, and a member's view by the member's.
+    let home = admin.get("/").await.body;
+    assert!(
+        home.contains(r#"<a class="name" href="/">Concord</a>"#),
+        "{home}"
+    );
     let loaded = admin.send_text("/api/v1/org/load", &file).await;
     assert_eq!(loaded.status, 200, "{}", loaded.body);
+    let search = admin.get("/search").await.body;
+    assert!(
+        search.contains(r#"<a class="name" href="/">Search Engine Ohio</a>"#),
+        "{search}"
+    );
+    assert!(
+        search.contains("<title>Search · Search Engine Ohio</title>"),
+        "{search}"
+    );
+    let member = admin.get("/m/M001/search").await.body;
+    assert!(
+        member.contains(r#"<a class="name" href="/m/M001">Member 1</a>"#),
+        "{member}"
+    );
+    assert!(
+        member.contains("<title>Search · Member 1</title>"),
+        "{member}"
+    );
     assert_eq!(loaded.json()["members_created"], 97);
     assert_eq!(loaded.json()["branches_created"], 257);
     let again = admin.send_text("/api/v1/org/load", &file).await.json();
