@@ -1186,3 +1186,71 @@ fn an_index_made_with_other_fields_is_made_anew() {
     let reopened = SearchIndex::open_or_create(directory.path()).unwrap();
     assert_eq!(reopened.document_count(), 1);
 }
+
+#[test]
+fn chinese_japanese_and_korean_titles_are_found_by_any_part_and_in_their_own_script() {
+    let index = titled_index(&[
+        (1, "北京妇女发展报告", Vec::new()),
+        (2, "火山灰地を読む", Vec::new()),
+        (3, "한국 문학의 이해", Vec::new()),
+        (4, "北京大学", Vec::new()),
+    ]);
+    // A record romanised in its 245 and 100, with the same in Chinese in linked 880s.
+    let mut record =
+        concord_marc::Record::new(concord_marc::Leader::parse("00000nam a2200000 a 4500").unwrap());
+    let field = |tag: &str, subfields: &[(char, &str)]| {
+        let mut field =
+            concord_marc::DataField::new(concord_marc::Tag::parse(tag).unwrap(), '1', '0');
+        for (code, value) in subfields {
+            field = field.with_subfield(*code, *value);
+        }
+        field
+    };
+    record.push_data(field("100", &[('6', "880-01"), ('a', "Liu, Xugong.")]));
+    record.push_data(field(
+        "245",
+        &[('6', "880-02"), ('a', "Che piao qu na er le /")],
+    ));
+    record.push_data(field("880", &[('6', "100-01/$1"), ('a', "刘旭恭.")]));
+    record.push_data(field(
+        "880",
+        &[
+            ('6', "245-02/$1"),
+            ('a', "车票去哪儿了 /"),
+            ('c', "刘旭恭著绘."),
+        ],
+    ));
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    indexer
+        .add(&document_from_record(5, &record, Vec::new()))
+        .unwrap();
+    indexer.commit().unwrap();
+    index.reload().unwrap();
+    for (query, expected) in [
+        ("妇女", vec![1]),
+        ("北京妇女", vec![1]),
+        ("发展报告", vec![1]),
+        ("北京", vec![1, 4]),
+        ("title:大学", vec![4]),
+        ("火山灰地", vec![2]),
+        ("読む", vec![2]),
+        ("문학의", vec![3]),
+        ("车票", vec![5]),
+        ("去哪儿", vec![5]),
+        ("author:刘旭恭", vec![5]),
+        ("che piao", vec![5]),
+        // Characters apart in the title are not a pair of it.
+        ("京发", vec![]),
+    ] {
+        let found = index.search(&request(query)).unwrap();
+        let mut found = ids(&found);
+        found.sort_unstable();
+        assert_eq!(found, expected, "{query:?}");
+    }
+    // The romanised heading stays the main author; the name in its own script is an author too.
+    let found = index.search(&request("车票")).unwrap();
+    assert_eq!(
+        found.hits.first().and_then(|hit| hit.author.as_deref()),
+        Some("Liu, Xugong")
+    );
+}

@@ -173,8 +173,12 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         .unwrap_or_default();
 
     let mut other_titles = Vec::new();
+    // The title in its own script (an 880 linked to the 245) is found as a title too.
+    for field in vernacular(record, "245") {
+        push_unique(&mut other_titles, joined(field, &['a', 'b', 'n', 'p']));
+    }
     for tag in ["246", "130", "240", "730", "740"] {
-        for field in record.fields(tag) {
+        for field in with_vernacular(record, tag) {
             push_unique(&mut other_titles, joined(field, &['a', 'b', 'n', 'p', 'k']));
         }
     }
@@ -191,11 +195,18 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
             cited_names.extend(CitedName::of_heading(field));
         }
     }
+    // Names in their own script follow the romanised ones (so the main author stays the
+    // heading's); citations keep to the headings.
+    for tag in ["100", "110", "111", "700", "710", "711"] {
+        for field in vernacular(record, tag) {
+            push_unique(&mut authors, joined(field, &['a', 'b', 'c', 'q', 'd']));
+        }
+    }
 
     let mut subjects = Vec::new();
     let mut subject_facets = Vec::new();
     for tag in ["600", "610", "611", "630", "648", "650", "651", "655"] {
-        for field in record.fields(tag) {
+        for field in with_vernacular(record, tag) {
             let parts: Vec<String> = field
                 .subfields
                 .iter()
@@ -212,7 +223,7 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
 
     let mut series = Vec::new();
     for tag in ["490", "800", "810", "830"] {
-        for field in record.fields(tag) {
+        for field in with_vernacular(record, tag) {
             push_unique(&mut series, joined(field, &['a', 't', 'n', 'p', 'v']));
         }
     }
@@ -248,7 +259,7 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
 
     let mut publishers = Vec::new();
     let mut dates = Vec::new();
-    for field in record.fields("260") {
+    for field in with_vernacular(record, "260") {
         field
             .subfields('b')
             .for_each(|value| push_unique(&mut publishers, trim_punctuation(value)));
@@ -256,10 +267,7 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
     }
     // 264 second indicator 1 is publication; 4 (copyright) only dates when nothing better.
     for indicator in ['1', '4'] {
-        for field in record
-            .fields("264")
-            .filter(|field| field.indicator2 == indicator)
-        {
+        for field in with_vernacular(record, "264").filter(|field| field.indicator2 == indicator) {
             field
                 .subfields('b')
                 .for_each(|value| push_unique(&mut publishers, trim_punctuation(value)));
@@ -272,11 +280,12 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         .or_else(|| year_from_008(field_008));
 
     let mut other_text = Vec::new();
-    if let Some(responsibility) = title_field.and_then(|field| field.subfield('c')) {
+    let title_fields = title_field.into_iter().chain(vernacular(record, "245"));
+    for responsibility in title_fields.filter_map(|field| field.subfield('c')) {
         push_unique(&mut other_text, trim_punctuation(responsibility));
     }
     for field in record.data_fields() {
-        let tag = field.tag.as_str();
+        let tag = linked_tag(field).unwrap_or(field.tag.as_str());
         if tag == "250" || (tag.starts_with('5') && tag != "590") {
             push_unique(&mut other_text, joined(field, &['a']));
         }
@@ -409,6 +418,30 @@ fn trim_punctuation(value: &str) -> String {
         result.push('.');
     }
     result
+}
+
+/// The tag an alternate graphic representation (880) stands for, from its linkage ($6
+/// `245-01/$1`): the field in its own script (Chinese, Cyrillic, Hebrew...) that a romanised
+/// field carries. `None` for other fields and unlinked 880s (`245-00` still names its tag).
+fn linked_tag(field: &DataField) -> Option<&str> {
+    if field.tag.as_str() != "880" {
+        return None;
+    }
+    let linkage = field.subfield('6')?;
+    let tag = linkage.get(..3)?;
+    tag.bytes().all(|byte| byte.is_ascii_digit()).then_some(tag)
+}
+
+/// The 880 fields that give a `tag` field in its own script.
+fn vernacular<'r>(record: &'r Record, tag: &'r str) -> impl Iterator<Item = &'r DataField> {
+    record
+        .fields("880")
+        .filter(move |field| linked_tag(field) == Some(tag))
+}
+
+/// The `tag` fields, then the 880s that give them in their own script.
+fn with_vernacular<'r>(record: &'r Record, tag: &'r str) -> impl Iterator<Item = &'r DataField> {
+    record.fields(tag).chain(vernacular(record, tag))
 }
 
 fn push_unique(values: &mut Vec<String>, value: String) {

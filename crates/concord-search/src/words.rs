@@ -19,16 +19,44 @@ use concord_domain::text::fold_diacritics;
 use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
 use unicode_normalization::char::is_combining_mark;
 
-/// Words are runs of letters and digits, with any combining marks that follow them.
-#[derive(Clone, Default)]
+/// Words are runs of letters and digits, with any combining marks that follow them. Chinese,
+/// Japanese and Korean write words without spaces between them, so a run of their characters
+/// is cut into overlapping pairs (`北京妇女` → `北京`, `京妇`, `妇女`), as library catalogues'
+/// search engines commonly do: a search for any two or more characters of a title then finds
+/// it, as the pairs of the search in a row. A character of those scripts alone is a word of its
+/// own. With [`WordTokenizer::whole_words`] runs stay whole, for keys.
+#[derive(Clone)]
 pub(crate) struct WordTokenizer {
     token: Token,
+    pairs: bool,
+}
+
+impl Default for WordTokenizer {
+    fn default() -> Self {
+        WordTokenizer {
+            token: Token::default(),
+            pairs: true,
+        }
+    }
+}
+
+impl WordTokenizer {
+    /// A tokenizer that keeps runs of Chinese, Japanese and Korean characters whole.
+    pub(crate) fn whole_words() -> WordTokenizer {
+        WordTokenizer {
+            token: Token::default(),
+            pairs: false,
+        }
+    }
 }
 
 pub(crate) struct WordStream<'a> {
     text: &'a str,
     chars: std::iter::Peekable<CharIndices<'a>>,
     token: &'a mut Token,
+    pairs: bool,
+    /// The words of the current run not yet given, as byte ranges.
+    pending: std::collections::VecDeque<(usize, usize)>,
 }
 
 impl Tokenizer for WordTokenizer {
@@ -40,19 +68,15 @@ impl Tokenizer for WordTokenizer {
             text,
             chars: text.char_indices().peekable(),
             token: &mut self.token,
+            pairs: self.pairs,
+            pending: std::collections::VecDeque::new(),
         }
     }
 }
 
-/// Whether `character` continues a word: a letter, a digit or a combining mark.
-pub(crate) fn continues_word(character: char) -> bool {
-    character.is_alphanumeric() || is_combining_mark(character)
-}
-
-impl TokenStream for WordStream<'_> {
-    fn advance(&mut self) -> bool {
-        self.token.text.clear();
-        self.token.position = self.token.position.wrapping_add(1);
+impl WordStream<'_> {
+    /// Finds the next run of letters, digits and marks, and queues its words.
+    fn next_run(&mut self) {
         // A word starts at a letter or digit (a stray mark after a space starts nothing).
         while let Some((start, character)) = self.chars.next() {
             if !character.is_alphanumeric() {
@@ -66,14 +90,112 @@ impl TokenStream for WordStream<'_> {
                 end = offset + next.len_utf8();
                 self.chars.next();
             }
-            self.token.offset_from = start;
-            self.token.offset_to = end;
-            self.token
-                .text
-                .push_str(self.text.get(start..end).unwrap_or_default());
-            return true;
+            if self.pairs {
+                cut_run(self.text, start, end, &mut self.pending);
+            } else {
+                self.pending.push_back((start, end));
+            }
+            return;
         }
-        false
+    }
+}
+
+/// Whether `character` continues a word: a letter, a digit or a combining mark.
+pub(crate) fn continues_word(character: char) -> bool {
+    character.is_alphanumeric() || is_combining_mark(character)
+}
+
+/// Whether `character` belongs to a script written without spaces between words that the index
+/// cuts into pairs: Han ideographs, Hiragana, Katakana and Hangul.
+pub(crate) fn is_paired_script(character: char) -> bool {
+    matches!(
+        character,
+        '\u{1100}'..='\u{11FF}'
+            | '\u{2E80}'..='\u{2FDF}'
+            | '\u{3005}'..='\u{3007}'
+            | '\u{3021}'..='\u{3029}'
+            | '\u{3038}'..='\u{303C}'
+            | '\u{3040}'..='\u{30FF}'
+            | '\u{3130}'..='\u{318F}'
+            | '\u{31F0}'..='\u{31FF}'
+            | '\u{3400}'..='\u{4DBF}'
+            | '\u{4E00}'..='\u{9FFF}'
+            | '\u{A960}'..='\u{A97F}'
+            | '\u{AC00}'..='\u{D7FF}'
+            | '\u{F900}'..='\u{FAFF}'
+            | '\u{FF66}'..='\u{FFDC}'
+            | '\u{20000}'..='\u{3134F}'
+    )
+}
+
+/// The words of one run of letters, digits and marks at `start..end` of `text`: the run itself,
+/// or, where it holds characters of [`is_paired_script`], its other parts whole and those
+/// characters in overlapping pairs (one alone when it has no neighbour of its script). A mark
+/// stays with the character before it.
+fn cut_run(
+    text: &str,
+    start: usize,
+    end: usize,
+    out: &mut std::collections::VecDeque<(usize, usize)>,
+) {
+    let run = text.get(start..end).unwrap_or_default();
+    if !run.chars().any(is_paired_script) {
+        out.push_back((start, end));
+        return;
+    }
+    // Each character with its marks, as (start, end, paired).
+    let mut units: Vec<(usize, usize, bool)> = Vec::new();
+    for (offset, character) in run.char_indices() {
+        let at = start + offset;
+        let next = at + character.len_utf8();
+        match units.last_mut() {
+            Some(last) if is_combining_mark(character) => last.1 = next,
+            _ => units.push((at, next, is_paired_script(character))),
+        }
+    }
+    let mut index = 0;
+    while let Some(&(first, _, paired)) = units.get(index) {
+        // The stretch of units of the same kind starting here.
+        let length = units
+            .get(index..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|unit| unit.2 == paired)
+            .count();
+        let stretch = units.get(index..index + length).unwrap_or_default();
+        if !paired {
+            if let Some(last) = stretch.last() {
+                out.push_back((first, last.1));
+            }
+        } else if let [only] = stretch {
+            out.push_back((only.0, only.1));
+        } else {
+            for pair in stretch.windows(2) {
+                if let [a, b] = pair {
+                    out.push_back((a.0, b.1));
+                }
+            }
+        }
+        index += length.max(1);
+    }
+}
+
+impl TokenStream for WordStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.token.text.clear();
+        self.token.position = self.token.position.wrapping_add(1);
+        if self.pending.is_empty() {
+            self.next_run();
+        }
+        let Some((start, end)) = self.pending.pop_front() else {
+            return false;
+        };
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token
+            .text
+            .push_str(self.text.get(start..end).unwrap_or_default());
+        true
     }
 
     fn token(&self) -> &Token {
@@ -185,6 +307,42 @@ mod tests {
         assert_eq!(words("नेपाली भाषा क्या"), ["नेपाली", "भाषा", "क्या"]);
         // Thai vowel marks too.
         assert_eq!(words("ภาษาไทย"), ["ภาษาไทย"]);
+    }
+
+    #[test]
+    fn chinese_japanese_and_korean_runs_are_cut_into_pairs() {
+        assert_eq!(words("北京妇女"), ["北京", "京妇", "妇女"]);
+        // A character alone is a word; other letters in the run stay whole.
+        assert_eq!(words("史"), ["史"]);
+        assert_eq!(words("Unicode版 2.0"), ["unicode", "版", "2", "0"]);
+        assert_eq!(
+            words("火山灰地を読む"),
+            ["火山", "山灰", "灰地", "地を", "を読", "読む"]
+        );
+        assert_eq!(words("한국 문학"), ["한국", "문학"]);
+        // Positions follow one another, so that a search's pairs match as a phrase.
+        let mut analyzer = TextAnalyzer::builder(WordTokenizer::default()).build();
+        let mut positions = Vec::new();
+        analyzer
+            .token_stream("ab 北京妇女 cd")
+            .process(&mut |token| positions.push((token.text.clone(), token.position)));
+        assert_eq!(
+            positions,
+            [
+                ("ab".to_owned(), 0),
+                ("北京".to_owned(), 1),
+                ("京妇".to_owned(), 2),
+                ("妇女".to_owned(), 3),
+                ("cd".to_owned(), 4)
+            ]
+        );
+        // Keys keep runs whole.
+        let mut whole = TextAnalyzer::builder(WordTokenizer::whole_words()).build();
+        let mut kept = Vec::new();
+        whole
+            .token_stream("北京妇女 report")
+            .process(&mut |token| kept.push(token.text.clone()));
+        assert_eq!(kept, ["北京妇女", "report"]);
     }
 
     #[test]
