@@ -36,15 +36,17 @@ pub use auth::{Auth, SESSION_COOKIE};
 use crate::Context;
 use crate::i18n::Messages;
 
-/// How long a server shows the consortium's name as it last read it before reading it again
-/// (a rename through this server shows at once; through another server, within this time).
-const SITE_NAME_FRESH: Duration = Duration::from_secs(5);
+/// How long a server shows the consortium's name as it last read it before reading it again, in
+/// milliseconds (a rename through this server shows at once; through another server, within
+/// this time).
+const SITE_NAME_FRESH_MS: i64 = 5_000;
 
 /// The consortium's name for the pages' headers and titles, read from the store at most every
-/// [`SITE_NAME_FRESH`] as requests come in.
+/// [`SITE_NAME_FRESH_MS`] as requests come in.
 #[derive(Debug, Default)]
 pub struct SiteName {
-    current: std::sync::Mutex<Option<(std::time::Instant, String)>>,
+    /// When (the clock's Unix milliseconds) the name was read, and the name.
+    current: std::sync::Mutex<Option<(i64, String)>>,
 }
 
 impl SiteName {
@@ -55,17 +57,18 @@ impl SiteName {
             .map_or_else(|| "Concord".to_string(), |(_, name)| name.clone())
     }
 
-    /// Reads the name again when the copy is older than [`SITE_NAME_FRESH`] (or forgotten).
+    /// Reads the name again when the copy is older than [`SITE_NAME_FRESH_MS`] (or forgotten).
     pub(crate) async fn refresh(&self, ctx: &Context) {
+        let now = ctx.clock.now_unix_ms();
         let fresh = self
             .lock()
             .as_ref()
-            .is_some_and(|(read, _)| read.elapsed() < SITE_NAME_FRESH);
+            .is_some_and(|(read, _)| (0..SITE_NAME_FRESH_MS).contains(&(now - read)));
         if fresh {
             return;
         }
         match crate::service::org::consortium(ctx).await {
-            Ok(settings) => *self.lock() = Some((std::time::Instant::now(), settings.name)),
+            Ok(settings) => *self.lock() = Some((now, settings.name)),
             Err(error) => tracing::warn!(%error, "cannot read the consortium's name"),
         }
     }
@@ -75,7 +78,7 @@ impl SiteName {
         *self.lock() = None;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(std::time::Instant, String)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(i64, String)>> {
         self.current
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
