@@ -467,28 +467,20 @@ fn record_body(
 ) -> Markup {
     let document = &record.document;
     let base = base_path(member);
-    let subject_url = |subject: &str| {
+    // Links to searches in this view: a subject's and an author's other works through their
+    // facets (which hold the headings as the record gives them), a series' other volumes by
+    // its title without this volume's number (after " ;") as a phrase in the series field.
+    let search_for = |parameter: &str, value: &str| {
         format!(
-            "{base}/search?subject={}",
-            super::search_api::percent_encode(subject)
+            "{base}/search?{parameter}={}",
+            super::search_api::percent_encode(value)
         )
     };
-    // An author's other works: the author facet holds the names as the record gives them.
-    let author_url = |author: &str| {
-        format!(
-            "{base}/search?author={}",
-            super::search_api::percent_encode(author)
-        )
-    };
-    // A series' other volumes: its title, without this volume's number (after " ;"), as a
-    // phrase in the series field.
+    let subject_url = |subject: &str| search_for("subject", subject);
+    let author_url = |author: &str| search_for("author", author);
     let series_url = |series: &str| {
         let title = series.split(" ;").next().unwrap_or(series).trim();
-        let phrase = format!("series:\"{}\"", title.replace('"', " "));
-        format!(
-            "{base}/search?q={}",
-            super::search_api::percent_encode(&phrase)
-        )
+        search_for("q", &format!("series:\"{}\"", title.replace('"', " ")))
     };
     html! {
         article {
