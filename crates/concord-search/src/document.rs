@@ -439,6 +439,14 @@ fn vernacular<'r>(record: &'r Record, tag: &'r str) -> impl Iterator<Item = &'r 
         .filter(move |field| linked_tag(field) == Some(tag))
 }
 
+/// The title as the record gives it in its own script (the 880 linked to the 245), for a
+/// record romanised in its 245: `车票去哪儿了` beside "Che piao qu na er le".
+pub fn title_in_own_script(record: &Record) -> Option<String> {
+    vernacular(record, "245")
+        .map(|field| joined(field, &['a', 'b', 'n', 'p']))
+        .find(|title| !title.is_empty())
+}
+
 /// The `tag` fields, then the 880s that give them in their own script.
 fn with_vernacular<'r>(record: &'r Record, tag: &'r str) -> impl Iterator<Item = &'r DataField> {
     record.fields(tag).chain(vernacular(record, tag))

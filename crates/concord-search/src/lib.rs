@@ -33,6 +33,7 @@ mod words;
 
 pub use document::{
     BibDocument, CitedName, Holding, NameKind, document_from_record, document_from_summary,
+    title_in_own_script,
 };
 pub use index::{Indexer, SearchError, SearchIndex};
 pub use searcher::{

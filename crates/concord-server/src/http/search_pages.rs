@@ -482,9 +482,18 @@ fn record_body(
         let title = series.split(" ;").next().unwrap_or(series).trim();
         search_for("q", &format!("series:\"{}\"", title.replace('"', " ")))
     };
+    let own_script_title = record
+        .record
+        .as_ref()
+        .ok()
+        .and_then(concord_search::title_in_own_script);
     html! {
         article {
             h1 { (document.title) }
+            @if let Some(title) = &own_script_title {
+                // Right-to-left scripts (Hebrew, Arabic) set their own direction.
+                p class="own-script-title" dir="auto" { (title) }
+            }
             @if let Err(unreadable) = &record.record {
                 p class="notice" role="status" { (view.tf("record.unreadable", &[("problem", &unreadable.problem)])) }
             }

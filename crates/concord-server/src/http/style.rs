@@ -15,6 +15,7 @@ header.site .name { font-weight: 700; font-size: 1.2rem; text-decoration: none; 
 header.site nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: 14px; margin: 0; padding: 0; }
 main { max-width: 1100px; margin: 0 auto; padding: 16px; }
 h1 { font-size: 1.6rem; margin: 8px 0 16px; }
+.own-script-title { font-size: 1.3rem; margin: -8px 0 16px; }
 h2 { font-size: 1.25rem; margin-top: 28px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; background: #fff; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }

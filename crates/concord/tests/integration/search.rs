@@ -637,3 +637,62 @@ async fn many_patrons_searching_at_once_get_the_answers_each_gets_alone() {
         "{after:?}"
     );
 }
+
+#[tokio::test]
+async fn a_record_in_its_own_script_is_found_and_shown_in_it() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    // Romanised 100 and 245, with the same in Chinese in linked 880s, as Library of Congress
+    // records give them.
+    let mut record = book(
+        "v1",
+        "Che piao qu na er le /",
+        "Liu, Xugong.",
+        2016,
+        "Railroad travel",
+    );
+    let field = |tag: &str, subfields: &[(char, &str)]| {
+        let mut field = DataField::new(Tag::parse(tag).unwrap(), '1', '0');
+        for (code, value) in subfields {
+            field = field.with_subfield(*code, *value);
+        }
+        field
+    };
+    record.push_data(field("880", &[('6', "100-01/$1"), ('a', "刘旭恭.")]));
+    record.push_data(field(
+        "880",
+        &[
+            ('6', "245-02/$1"),
+            ('a', "车票去哪儿了 /"),
+            ('c', "刘旭恭著绘."),
+        ],
+    ));
+    let bibs = import(&server, &[record]).await;
+    search_until(
+        &server,
+        &request("车票", None),
+        Duration::from_secs(5),
+        |r| r.total == 1,
+    )
+    .await;
+    let client = Client::new(&server);
+    for query in [
+        "%E5%8E%BB%E5%93%AA%E5%84%BF",
+        "author%3A%E5%88%98%E6%97%AD%E6%81%AD",
+        "che+piao",
+    ] {
+        let found = client
+            .get(&format!("/api/v1/search?q={query}"))
+            .await
+            .json();
+        assert_eq!(found["total"], 1, "{query}: {found}");
+    }
+    let page = client.get(&format!("/record/{}", bibs[0])).await;
+    assert!(
+        page.body
+            .contains(r#"<p class="own-script-title" dir="auto">车票去哪儿了</p>"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("刘旭恭"), "{}", page.body);
+}
