@@ -75,7 +75,7 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   const facets = page.getByRole('complementary');
   const formatLink = facets.getByRole('heading', { name: 'Format' }).locator('xpath=..').getByRole('link').first();
   const linkText = await formatLink.textContent();
-  const facetCount = Number(linkText.match(/\((\d+)\)\s*$/)[1]);
+  const facetCount = count(linkText.match(/\(([\d,]+)\)\s*$/)[1]);
   await formatLink.click();
   await page.waitForURL(/format=/);
   const narrowed = await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent();

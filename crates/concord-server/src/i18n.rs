@@ -157,6 +157,12 @@ impl Messages {
         text
     }
 
+    /// `number` as the language writes a count, its digits grouped in thousands by its
+    /// `number.group_separator` ("4,371").
+    pub fn number(&self, lang: &str, number: u64) -> String {
+        group_digits(number, self.get(lang, "number.group_separator"))
+    }
+
     /// Like [`Messages::format`] for a message about `count` things: the key's `_one` form
     /// when the language says "one" of `count` (1 in English; 0 and 1 in French and
     /// Portuguese) and the catalogue has that form, with `{count_name}` filled by the number
@@ -186,7 +192,7 @@ impl Messages {
         } else {
             key
         };
-        let grouped = group_digits(count, self.get(lang, "number.group_separator"));
+        let grouped = self.number(lang, count);
         let mut all = vec![(count_name, grouped.as_str())];
         all.extend_from_slice(args);
         self.format(lang, key, &all)
@@ -273,6 +279,8 @@ mod tests {
         assert_eq!(say(&messages, "en", 4_371), "4,371 results");
         assert_eq!(say(&messages, "en", 8_100_000), "8,100,000 results");
         assert_eq!(say(&messages, "en", 999), "999 results");
+        assert_eq!(messages.number("en", 1_234_567), "1,234,567");
+        assert_eq!(messages.number("en", 0), "0");
         // French says "one" of 0 and 1, and groups with a narrow space; a language without
         // the "one" form (or without the message) falls back to the general form.
         messages.catalogues.insert(

@@ -356,11 +356,11 @@ fn facets(
                                 li {
                                     @if let Some(index) = selected {
                                         @let without = without_filter(params, index);
-                                        strong { (label) " (" (count.count) ")" } " "
+                                        strong { (label) " (" (view.state.messages.number(&view.auth.lang, count.count)) ")" } " "
                                         a href=(search_url(member, &without)) aria-label=(view.tf("search.remove_named", &[("value", &label)])) { (view.t("search.remove")) }
                                     } @else {
                                         @let narrowed = with_filter(params, *facet, &count.value);
-                                        a href=(search_url(member, &narrowed)) { (label) " " span class="count" { "(" (count.count) ")" } }
+                                        a href=(search_url(member, &narrowed)) { (label) " " span class="count" { "(" (view.state.messages.number(&view.auth.lang, count.count)) ")" } }
                                     }
                                 }
                             }

@@ -947,7 +947,7 @@ fn facet_links(page: &str) -> Vec<(String, u64)> {
             let (href, rest) = rest.split_once('"')?;
             let (link, _) = rest.split_once("</a>")?;
             let (_, count) = link.split_once("<span class=\"count\">(")?;
-            let count = count.split(')').next()?.parse().ok()?;
+            let count = count.split(')').next()?.replace(',', "").parse().ok()?;
             Some((html_unescaped(href), count))
         })
         .collect()
