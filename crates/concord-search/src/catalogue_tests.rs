@@ -1254,3 +1254,23 @@ fn chinese_japanese_and_korean_titles_are_found_by_any_part_and_in_their_own_scr
         Some("Liu, Xugong")
     );
 }
+
+#[test]
+fn a_word_in_more_than_a_hundred_bibs_is_taken_as_meant() {
+    // "hill" against "hall", twenty times as common or more: a rare "hill" may be a slip of
+    // "hall", a common one is meant.
+    let suggested = |hills: i64| {
+        let mut bibs: Vec<(i64, &str, Vec<Holding>)> = (0..hills)
+            .map(|id| (id, "Hill walking", Vec::new()))
+            .collect();
+        bibs.extend((10_000..12_100).map(|id| (id, "Hall of fame", Vec::new())));
+        let index = titled_index(&bibs);
+        index
+            .search(&request("hill fame"))
+            .unwrap()
+            .suggestion
+            .map(|suggestion| suggestion.query)
+    };
+    assert_eq!(suggested(100), Some("hall fame".to_owned()));
+    assert_eq!(suggested(101), None);
+}

@@ -25,6 +25,10 @@ pub(crate) const SUGGEST_BELOW: u64 = 3;
 /// rare spelling that is right ("Hary János") keeps its few matches otherwise.
 const MORE_COMMON: u64 = 20;
 
+/// A word in more documents than this is taken as spelt as meant, and its neighbours are not
+/// looked for: a precise search of common words that finds one bib costs no more for it.
+const RARE_UP_TO: u64 = 100;
+
 /// Words shorter than this (in characters) are left alone: every short word is one edit from
 /// dozens of others.
 const SHORTEST_CORRECTED: usize = 4;
@@ -123,10 +127,14 @@ fn documents_with(searcher: &Searcher, field: Field, word: &str) -> tantivy::Res
 }
 
 /// The most common word of `field` within reach of `word` that is [`MORE_COMMON`] times as
-/// common as `word` (or at all, for a word the catalogue does not hold). One edit first; two
+/// common as `word` (or at all, for a word the catalogue does not hold), for a word in at most
+/// [`RARE_UP_TO`] documents. One edit first; two
 /// for long words when one finds nothing. Ties go to the word that sorts first.
 fn better_word(searcher: &Searcher, field: Field, word: &str) -> tantivy::Result<Option<String>> {
     let known = documents_with(searcher, field, word)?;
+    if known > RARE_UP_TO {
+        return Ok(None);
+    }
     let needed = known.saturating_mul(MORE_COMMON).max(1);
     let mut distances = vec![1];
     if word.chars().count() >= TWO_EDITS_FROM {
