@@ -7,6 +7,7 @@ pub mod catalogue_api;
 pub mod catalogue_pages;
 pub mod circulation_api;
 pub mod desk_pages;
+mod linked_data;
 pub mod openapi;
 pub mod pages;
 pub mod patron_api;

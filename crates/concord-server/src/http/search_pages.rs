@@ -13,7 +13,7 @@ use concord_domain::catalogue::ItemStatus;
 use concord_domain::languages::language_name;
 use concord_domain::org::Member;
 use concord_search::{FacetField, MAX_RESULT_WINDOW, SearchResponse, SortOrder};
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 
 use super::auth::Auth;
 use super::pages::{View, html_response, render};
@@ -487,7 +487,9 @@ fn record_body(
         .as_ref()
         .ok()
         .and_then(concord_search::title_in_own_script);
+    let linked_data = super::linked_data::record_json_ld(record, permalink);
     html! {
+        script type="application/ld+json" { (PreEscaped(linked_data)) }
         article {
             h1 { (document.title) }
             @if let Some(title) = &own_script_title {

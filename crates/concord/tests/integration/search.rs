@@ -343,6 +343,43 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
     );
     let page = client.get(&format!("/record/{}", bibs[0])).await;
     assert!(page.body.contains("<dd>English</dd>"), "{}", page.body);
+    // Search engines read the record in schema.org terms, with one offer per copy the visitor
+    // may see (ROHAN's hidden copy only in ROHAN's view).
+    let described = |body: &str| -> serde_json::Value {
+        let (_, rest) = body
+            .split_once(r#"<script type="application/ld+json">"#)
+            .expect("a JSON-LD block");
+        serde_json::from_str(rest.split_once("</script>").unwrap().0).unwrap()
+    };
+    let work = described(&page.body);
+    assert_eq!(work["@type"], "Book", "{work}");
+    assert_eq!(work["name"], "Riddles in the dark");
+    assert_eq!(
+        work["author"],
+        json!([{ "@type": "Person", "name": "Baggins, Bilbo" }])
+    );
+    assert_eq!(work["datePublished"], "1937");
+    assert_eq!(work["inLanguage"], "English");
+    assert_eq!(work["offers"].as_array().unwrap().len(), 1, "{work}");
+    assert_eq!(
+        work["offers"][0]["availability"],
+        "https://schema.org/InStock"
+    );
+    assert_eq!(
+        work["offers"][0]["offeredBy"]["name"],
+        "Shire Libraries, Shire Central"
+    );
+    let in_rohan = described(
+        &client
+            .get(&format!("/m/ROHAN/record/{}", bibs[0]))
+            .await
+            .body,
+    );
+    assert_eq!(
+        in_rohan["offers"].as_array().unwrap().len(),
+        2,
+        "{in_rohan}"
+    );
     // The author and the series link to their other works, in the same view.
     let by_author = r#"<a href="/m/ROHAN/search?author=Baggins%2C%20Bilbo">Baggins, Bilbo</a>"#;
     let page = client.get(&format!("/m/ROHAN/record/{}", bibs[0])).await;
