@@ -29,6 +29,7 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/", get(home))
         .route("/static/concord.css", get(stylesheet))
+        .route("/robots.txt", get(robots))
         .route("/login", get(staff_login_form).post(staff_login))
         .route("/account/login", get(patron_login_form).post(patron_login))
         .route("/logout", post(logout))
@@ -120,6 +121,18 @@ impl<'a> View<'a> {
         member: Option<&Member>,
         body: Markup,
     ) -> Markup {
+        self.page_with_canonical(title, member, None, body)
+    }
+
+    /// [`View::branded_page`] that names the page's one address for search engines (a member
+    /// view's copy of a record page names the consortium's).
+    pub(crate) fn page_with_canonical(
+        &self,
+        title: &str,
+        member: Option<&Member>,
+        canonical: Option<&str>,
+        body: Markup,
+    ) -> Markup {
         let (brand, brand_text) = member.map_or(("#1f5f6b", "#ffffff"), |m| {
             (
                 m.branding.colour.as_str(),
@@ -140,6 +153,9 @@ impl<'a> View<'a> {
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     title { (title) " · " (site) }
                     link rel="stylesheet" href="/static/concord.css";
+                    @if let Some(canonical) = canonical {
+                        link rel="canonical" href=(canonical);
+                    }
                     style { (PreEscaped(format!(":root {{ --brand: {brand}; --brand-text: {brand_text}; }}"))) }
                 }
                 body {
@@ -264,6 +280,36 @@ pub fn error_page(state: &AppState, auth: &Auth, error: &ServiceError) -> Respon
 /// Runs a page handler body, turning service errors into error pages.
 pub(crate) fn render(state: &AppState, auth: &Auth, result: ServiceResult<Response>) -> Response {
     result.unwrap_or_else(|e| error_page(state, auth, &e))
+}
+
+/// What crawlers may fetch: the front pages and record pages (one address per record, the
+/// consortium's; a member view's copy of a record page names it as canonical), not searches,
+/// whose facet and sort links are endless, nor accounts, staff pages or the API.
+const ROBOTS: &str = "\
+User-agent: *
+Disallow: /search
+Disallow: /m/*/search
+Disallow: /m/*/record/
+Disallow: /api/
+Disallow: /account
+Disallow: /admin
+Disallow: /desk
+Disallow: /login
+Disallow: /logout
+Disallow: /register
+Allow: /record/
+Allow: /m/
+";
+
+async fn robots() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ROBOTS,
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> Response {

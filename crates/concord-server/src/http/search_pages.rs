@@ -455,7 +455,7 @@ async fn record_page(
     };
     Ok(html_response(
         StatusCode::OK,
-        view.branded_page(&title, member, body),
+        view.page_with_canonical(&title, member, Some(&permalink), body),
     ))
 }
 

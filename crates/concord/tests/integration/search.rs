@@ -369,6 +369,14 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
         work["offers"][0]["offeredBy"]["name"],
         "Shire Libraries, Shire Central"
     );
+    assert!(
+        page.body.contains(&format!(
+            r#"<link rel="canonical" href="/record/{}">"#,
+            bibs[0]
+        )),
+        "{}",
+        page.body
+    );
     let in_rohan = described(
         &client
             .get(&format!("/m/ROHAN/record/{}", bibs[0]))
@@ -399,6 +407,22 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
         .json();
     assert_eq!(volumes["total"], 1, "{volumes}");
     assert_eq!(volumes["hits"][0]["id"], bibs[1].to_string(), "{volumes}");
+
+    // Crawlers may read record pages, not the endless searches, accounts or staff pages.
+    let robots = client.get("/robots.txt").await;
+    assert_eq!(robots.status, 200);
+    for line in [
+        "Disallow: /search",
+        "Disallow: /m/*/search",
+        "Disallow: /admin",
+        "Allow: /record/",
+    ] {
+        assert!(
+            robots.body.lines().any(|l| l == line),
+            "{line}: {}",
+            robots.body
+        );
+    }
 
     let bad = client.get("/api/v1/search?q=x&sort=sideways").await;
     assert_eq!(bad.status, 422, "{}", bad.body);
