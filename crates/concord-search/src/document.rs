@@ -441,8 +441,15 @@ fn vernacular<'r>(record: &'r Record, tag: &'r str) -> impl Iterator<Item = &'r 
 
 /// The title as the record gives it in its own script (the 880 linked to the 245), for a
 /// record romanised in its 245: `车票去哪儿了` beside "Che piao qu na er le".
+/// An 880 whose linkage names Latin as its script (`245-01/(B`) gives the romanised form of a
+/// 245 written in its own script, and is not shown as such.
 pub fn title_in_own_script(record: &Record) -> Option<String> {
     vernacular(record, "245")
+        .filter(|field| {
+            !field
+                .subfield('6')
+                .is_some_and(|linkage| linkage.contains("/(B"))
+        })
         .map(|field| joined(field, &['a', 'b', 'n', 'p']))
         .find(|title| !title.is_empty())
 }
@@ -578,6 +585,66 @@ mod tests {
             field = field.with_subfield(*code, *value);
         }
         field
+    }
+
+    #[test]
+    fn fields_in_their_own_script_are_indexed_as_the_fields_they_stand_for() {
+        let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+        record.push_data(field(
+            "100",
+            ('1', ' '),
+            &[('6', "880-01"), ('a', "Ivanov, Ivan.")],
+        ));
+        record.push_data(field(
+            "245",
+            ('1', '0'),
+            &[('6', "880-02"), ('a', "Voina /")],
+        ));
+        record.push_data(field(
+            "260",
+            (' ', ' '),
+            &[('6', "880-03"), ('b', "Nauka,")],
+        ));
+        record.push_data(field("650", (' ', '0'), &[('a', "War.")]));
+        record.push_data(field(
+            "880",
+            ('1', ' '),
+            &[('6', "100-01/(N"), ('a', "Иванов, Иван.")],
+        ));
+        record.push_data(field(
+            "880",
+            ('1', '0'),
+            &[('6', "245-02/(N"), ('a', "Война /")],
+        ));
+        record.push_data(field(
+            "880",
+            (' ', ' '),
+            &[('6', "260-03/(N"), ('b', "Наука,")],
+        ));
+        // An 880 whose linkage names no field, and one that is not linked, are left alone.
+        record.push_data(field("880", (' ', ' '), &[('6', "xyz"), ('a', "Ничто")]));
+        record.push_data(field("880", (' ', ' '), &[('a', "Без связи")]));
+        let document = document_from_record(1, &record, Vec::new());
+        assert_eq!(document.title, "Voina");
+        assert_eq!(document.other_titles, ["Война"]);
+        assert_eq!(document.authors, ["Ivanov, Ivan", "Иванов, Иван"]);
+        assert_eq!(document.main_author(), Some("Ivanov, Ivan"));
+        assert_eq!(document.publishers, ["Nauka", "Наука"]);
+        assert_eq!(title_in_own_script(&record).as_deref(), Some("Война"));
+        // A 245 in its own script with its romanised form in the 880: that is not shown as the
+        // title in its own script.
+        let mut reversed = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+        reversed.push_data(field("245", ('1', '0'), &[('6', "880-01"), ('a', "Война")]));
+        reversed.push_data(field(
+            "880",
+            ('1', '0'),
+            &[('6', "245-01/(B"), ('a', "Voina")],
+        ));
+        assert_eq!(title_in_own_script(&reversed), None);
+        assert_eq!(
+            document_from_record(2, &reversed, Vec::new()).other_titles,
+            ["Voina"]
+        );
     }
 
     fn sample_record() -> Record {

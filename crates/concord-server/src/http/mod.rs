@@ -70,7 +70,12 @@ impl SiteName {
         }
         match crate::service::org::consortium(ctx).await {
             Ok(settings) => *self.lock() = Some((now, settings.name)),
-            Err(error) => tracing::warn!(%error, "cannot read the consortium's name"),
+            Err(error) => {
+                // Keep the name as it was, and try again only when it is due again.
+                tracing::warn!(%error, "cannot read the consortium's name");
+                let name = self.get();
+                *self.lock() = Some((now, name));
+            }
         }
     }
 
