@@ -183,7 +183,7 @@ impl<'a> View<'a> {
                         }
                     }
                     main id="main" { (body) }
-                    footer { (self.t("footer.text")) }
+                    footer { (self.tf("footer.text", &[("consortium", &self.state.site.get())])) }
                 }
             }
         }

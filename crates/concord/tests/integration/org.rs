@@ -154,6 +154,10 @@ async fn a_whole_consortium_loads_in_one_step_and_again_without_changes() {
         search.contains("<title>Search · Search Engine Ohio</title>"),
         "{search}"
     );
+    assert!(
+        search.contains("<footer>Search Engine Ohio — one catalogue"),
+        "{search}"
+    );
     let member = admin.get("/m/M001/search").await.body;
     assert!(
         member.contains(r#"<a class="name" href="/m/M001">Member 1</a>"#),
