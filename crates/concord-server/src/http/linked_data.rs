@@ -50,8 +50,8 @@ fn availability(status: ItemStatus) -> &'static str {
     }
 }
 
-/// The record's description as a JSON-LD document, ready to sit inside a `<script>` element:
-/// every `<` is written as `\u003c`, so no text in it can end the element.
+/// The record's description as a JSON-LD document, ready to sit inside a `<script>` element
+/// (see [`script_safe`]).
 pub(crate) fn record_json_ld(record: &PublicRecord, permalink: &str) -> String {
     let document = &record.document;
     let mut work = json!({
@@ -154,10 +154,15 @@ pub(crate) fn record_json_ld(record: &PublicRecord, permalink: &str) -> String {
     script_safe(&work)
 }
 
-/// `value` as JSON that can sit inside a `<script>` element: every `<` (which JSON has only
-/// inside strings) written as the escape `\u003c`, so that no text can end the element.
+/// `value` as JSON that can sit inside a `<script>` element: `<`, `>` and `&` (which JSON has
+/// only inside strings) written as their `\u` escapes, so that no text can end the element or
+/// read as markup to a checker that does not know script content is raw.
 fn script_safe(value: &Value) -> String {
-    value.to_string().replace('<', "\\u003c")
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 #[cfg(test)]
@@ -166,9 +171,10 @@ mod tests {
 
     #[test]
     fn text_cannot_end_the_script_element() {
-        let value = json!({ "name": "Riddles </script><script>alert(1)</script> <!--" });
+        let value =
+            json!({ "name": "Riddles </script><script>alert(1)</script> <!-- Smith & Sons" });
         let safe = script_safe(&value);
-        assert!(!safe.contains('<'), "{safe}");
+        assert!(!safe.contains(['<', '>', '&']), "{safe}");
         assert_eq!(serde_json::from_str::<Value>(&safe).unwrap(), value);
     }
 }

@@ -18,6 +18,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::api::{AuditQuery, audit_filter};
 use super::auth::{Auth, cookie};
+use super::search_api::percent_encode;
 use super::style::CSS;
 use super::{AppState, SESSION_COOKIE, SharedState};
 use crate::service::accounts::StaffInput;
@@ -1824,23 +1825,10 @@ async fn audit_page(
             @if let (Some(next), true) = (next, entries.len() as u32 >= filter.limit) {
                 a href=(format!("/admin/audit?before={next}&member={}&actor={}&entity_kind={}&action={}&since={}&until={}",
                     filter.member_id.and_then(|id| members.iter().find(|m| m.id == id)).map_or(String::new(), |m| m.code.to_string()),
-                    urlencode(&value(&q.actor)), urlencode(&value(&q.entity_kind)), urlencode(&value(&q.action)), urlencode(&value(&q.since)), urlencode(&value(&q.until))))
+                    percent_encode(&value(&q.actor)), percent_encode(&value(&q.entity_kind)), percent_encode(&value(&q.action)), percent_encode(&value(&q.since)), percent_encode(&value(&q.until))))
                 { (view.t("audit.older")) }
             }
         })))
     })
     .await
-}
-
-pub(crate) fn urlencode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(char::from(byte))
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
