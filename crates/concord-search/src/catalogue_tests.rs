@@ -1239,8 +1239,13 @@ fn chinese_japanese_and_korean_titles_are_found_by_any_part_and_in_their_own_scr
         ("去哪儿", vec![5]),
         ("author:刘旭恭", vec![5]),
         ("che piao", vec![5]),
-        // Characters apart in the title are not a pair of it.
+        // One character finds every title with it.
+        ("京", vec![1, 4]),
+        ("title:学", vec![4]),
+        ("灰", vec![2]),
+        // Characters apart in the title are not in a row in it.
         ("京发", vec![]),
+        ("北妇", vec![]),
     ] {
         let found = index.search(&request(query)).unwrap();
         let mut found = ids(&found);

@@ -21,10 +21,11 @@ use unicode_normalization::char::is_combining_mark;
 
 /// Words are runs of letters and digits, with any combining marks that follow them. Chinese,
 /// Japanese and Korean write words without spaces between them, so a run of their characters
-/// is cut into overlapping pairs (`北京妇女` → `北京`, `京妇`, `妇女`), as library catalogues'
-/// search engines commonly do: a search for any two or more characters of a title then finds
-/// it, as the pairs of the search in a row. A character of those scripts alone is a word of its
-/// own. With [`WordTokenizer::whole_words`] runs stay whole, for keys.
+/// is cut into each character and each overlapping pair, in turn (`北京妇` → `北`, `北京`,
+/// `京`, `京妇`, `妇`), as library catalogues' search engines commonly do. A search is cut the
+/// same way, so any part of a title, one character or more, finds it: its words must stand in
+/// the same order, which only the same characters in a row do. With
+/// [`WordTokenizer::whole_words`] runs stay whole, for keys.
 #[derive(Clone)]
 pub(crate) struct WordTokenizer {
     token: Token,
@@ -130,8 +131,8 @@ pub(crate) fn is_paired_script(character: char) -> bool {
 
 /// The words of one run of letters, digits and marks at `start..end` of `text`: the run itself,
 /// or, where it holds characters of [`is_paired_script`], its other parts whole and those
-/// characters in overlapping pairs (one alone when it has no neighbour of its script). A mark
-/// stays with the character before it.
+/// characters each alone and in overlapping pairs, in turn. A mark stays with the character
+/// before it.
 fn cut_run(
     text: &str,
     start: usize,
@@ -167,12 +168,11 @@ fn cut_run(
             if let Some(last) = stretch.last() {
                 out.push_back((first, last.1));
             }
-        } else if let [only] = stretch {
-            out.push_back((only.0, only.1));
         } else {
-            for pair in stretch.windows(2) {
-                if let [a, b] = pair {
-                    out.push_back((a.0, b.1));
+            for (position, unit) in stretch.iter().enumerate() {
+                out.push_back((unit.0, unit.1));
+                if let Some(next) = stretch.get(position + 1) {
+                    out.push_back((unit.0, next.1));
                 }
             }
         }
@@ -310,29 +310,26 @@ mod tests {
     }
 
     #[test]
-    fn chinese_japanese_and_korean_runs_are_cut_into_pairs() {
-        assert_eq!(words("北京妇女"), ["北京", "京妇", "妇女"]);
-        // A character alone is a word; other letters in the run stay whole.
+    fn chinese_japanese_and_korean_runs_are_cut_into_characters_and_pairs() {
+        assert_eq!(words("北京妇"), ["北", "北京", "京", "京妇", "妇"]);
         assert_eq!(words("史"), ["史"]);
+        // Other letters in the run stay whole.
         assert_eq!(words("Unicode版 2.0"), ["unicode", "版", "2", "0"]);
-        assert_eq!(
-            words("火山灰地を読む"),
-            ["火山", "山灰", "灰地", "地を", "を読", "読む"]
-        );
-        assert_eq!(words("한국 문학"), ["한국", "문학"]);
-        // Positions follow one another, so that a search's pairs match as a phrase.
+        assert_eq!(words("を読む"), ["を", "を読", "読", "読む", "む"]);
+        assert_eq!(words("한국 문학"), ["한", "한국", "국", "문", "문학", "학"]);
+        // Positions follow one another, so that a search's words match as a phrase.
         let mut analyzer = TextAnalyzer::builder(WordTokenizer::default()).build();
         let mut positions = Vec::new();
         analyzer
-            .token_stream("ab 北京妇女 cd")
+            .token_stream("ab 北京 cd")
             .process(&mut |token| positions.push((token.text.clone(), token.position)));
         assert_eq!(
             positions,
             [
                 ("ab".to_owned(), 0),
-                ("北京".to_owned(), 1),
-                ("京妇".to_owned(), 2),
-                ("妇女".to_owned(), 3),
+                ("北".to_owned(), 1),
+                ("北京".to_owned(), 2),
+                ("京".to_owned(), 3),
                 ("cd".to_owned(), 4)
             ]
         );
