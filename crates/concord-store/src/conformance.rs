@@ -1722,6 +1722,23 @@ async fn set_patron_keys(store: &Store, keys: &[(i64, &str)]) {
     tx.commit().await.unwrap();
 }
 
+/// Writes `old_keys` as an older store made them, and gives whom a staff search for `typed`
+/// finds then, and after migration `version` and the refill that opening runs.
+async fn found_before_and_after_migration(
+    store: &Store,
+    old_keys: &[(i64, &str)],
+    version: i64,
+    typed: &str,
+) -> (Vec<i64>, Vec<i64>) {
+    set_patron_keys(store, old_keys).await;
+    let mut conn = store.read().await.unwrap();
+    let before = patron_ids_found(&mut conn, typed).await;
+    drop(conn);
+    migrate_and_refill_patron_keys(store, version).await;
+    let mut conn = store.read().await.unwrap();
+    (before, patron_ids_found(&mut conn, typed).await)
+}
+
 /// Runs migration `version` again, then the refill of emptied name keys, as opening does.
 async fn migrate_and_refill_patron_keys(store: &Store, version: i64) {
     let mut tx = store.write().await.unwrap();
@@ -1825,17 +1842,13 @@ async fn patrons_are_found_by_name_whatever_the_accents_on_every_engine() {
 
         // A database an older store wrote: its keys were only lower-cased. Migration 0011 empties
         // them and opening the store works them out again.
-        set_patron_keys(&store, &[(10, "müller jürgen"), (11, "dvořák antonín")]).await;
-        let mut conn = store.read().await.unwrap();
-        assert_eq!(patron_ids_found(&mut conn, "dvorak").await, [] as [i64; 0]);
-        drop(conn);
-        migrate_and_refill_patron_keys(&store, 11).await;
-        let mut conn = store.read().await.unwrap();
+        let old = [(10, "müller jürgen"), (11, "dvořák antonín")];
         assert_eq!(
-            patron_ids_found(&mut conn, "dvorak").await,
-            [11],
+            found_before_and_after_migration(&store, &old, 11, "dvorak").await,
+            (vec![], vec![11]),
             "{engine:?}"
         );
+        let mut conn = store.read().await.unwrap();
         assert_eq!(
             patron_ids_found(&mut conn, "muller").await,
             [14, 10],
@@ -1860,20 +1873,13 @@ async fn patrons_are_found_by_name_whatever_the_accents_on_every_engine() {
         drop(conn);
 
         // Keys made before final sigma folded (migration 0012 empties just those).
-        set_patron_keys(&store, &[(15, "παπαδοπουλος γιωργος")]).await;
-        let mut conn = store.read().await.unwrap();
+        let old = [(15, "παπαδοπουλος γιωργος")];
         assert_eq!(
-            patron_ids_found(&mut conn, "ΠΑΠΑΔΟΠΟΥΛΟΣ").await,
-            [] as [i64; 0]
-        );
-        drop(conn);
-        migrate_and_refill_patron_keys(&store, 12).await;
-        let mut conn = store.read().await.unwrap();
-        assert_eq!(
-            patron_ids_found(&mut conn, "ΠΑΠΑΔΟΠΟΥΛΟΣ").await,
-            [15],
+            found_before_and_after_migration(&store, &old, 12, "ΠΑΠΑΔΟΠΟΥΛΟΣ").await,
+            (vec![], vec![15]),
             "{engine:?}"
         );
+        let mut conn = store.read().await.unwrap();
         assert_eq!(
             patron_ids_found(&mut conn, "παπαδόπουλος γ").await,
             [15],
@@ -1883,17 +1889,12 @@ async fn patrons_are_found_by_name_whatever_the_accents_on_every_engine() {
 
         // Keys made when every combining mark was dropped, Devanagari vowel signs and viramas
         // among them (migration 0014 empties just the keys in such scripts).
-        set_patron_keys(&store, &[(16, "शरम कषण")]).await;
-        let mut conn = store.read().await.unwrap();
-        assert_eq!(patron_ids_found(&mut conn, "शर्मा").await, [] as [i64; 0]);
-        drop(conn);
-        migrate_and_refill_patron_keys(&store, 14).await;
-        let mut conn = store.read().await.unwrap();
         assert_eq!(
-            patron_ids_found(&mut conn, "शर्मा").await,
-            [16],
+            found_before_and_after_migration(&store, &[(16, "शरम कषण")], 14, "शर्मा").await,
+            (vec![], vec![16]),
             "{engine:?}"
         );
+        let mut conn = store.read().await.unwrap();
         assert_eq!(
             patron_ids_found(&mut conn, "शर्मा कृ").await,
             [16],
