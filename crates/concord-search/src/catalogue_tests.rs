@@ -1095,6 +1095,7 @@ fn a_search_that_finds_nothing_suggests_the_catalogues_spelling() {
             "Secret ledgers of the Zollverein",
             vec![holding("C", "C-MAIN", "available", false)],
         ),
+        (6, "Le siècle des Lumières", shelf()),
     ];
     for id in 10..60 {
         bibs.push((id, "The Harry Hill joke book", shelf()));
@@ -1136,6 +1137,11 @@ fn a_search_that_finds_nothing_suggests_the_catalogues_spelling() {
     assert_eq!(suggested(&request("harry")).1, None);
     assert_eq!(suggested(&request("potter azkaban")), (1, None));
     assert_eq!(suggested(&request("xqzvw")), (0, None));
+    // A suggestion writes the word as the records do, accents and all.
+    assert_eq!(
+        suggested(&request("sicele lumieres")),
+        (0, Some(("siècle lumieres".to_owned(), 1)))
+    );
     // Short words, numbers and operators are left alone.
     assert_eq!(suggested(&request("hil")), (0, None));
     // The suggestion is counted with the same narrowing, and only offered when it finds more.

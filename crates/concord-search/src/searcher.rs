@@ -289,12 +289,12 @@ impl SearchIndex {
     ) -> Result<Option<Suggestion>, SearchError> {
         let searcher = self.generation().searcher.clone();
         let mut analyzer = crate::index::folded_analyzer();
-        let Some(query) = crate::spelling::corrected_query(
-            &searcher,
-            self.fields.spelling,
-            &mut analyzer,
-            &request.query,
-        )?
+        let fields = crate::spelling::SpellingFields {
+            words: self.fields.spelling,
+            spelt: vec![self.fields.title_display, self.fields.author_display],
+        };
+        let Some(query) =
+            crate::spelling::corrected_query(&searcher, &fields, &mut analyzer, &request.query)?
         else {
             return Ok(None);
         };

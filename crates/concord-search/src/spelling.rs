@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder};
-use tantivy::Searcher;
-use tantivy::schema::Field;
+use tantivy::schema::document::Value;
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::{TextAnalyzer, TokenStream, Tokenizer};
+use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 
 use crate::words::WordTokenizer;
 
@@ -83,11 +84,20 @@ fn correctable_words(text: &str, analyzer: &mut TextAnalyzer) -> Vec<QueryWord> 
     words
 }
 
-/// The query `text` with its unknown or rare words replaced by their most common neighbours in
-/// `field`, or `None` when no word has a better neighbour.
+/// Where the words of suggestions come from, and the stored texts that show how records spell
+/// them.
+pub(crate) struct SpellingFields {
+    /// The folded, unstemmed words.
+    pub words: Field,
+    /// Stored texts (titles, main authors) holding most of those words as written.
+    pub spelt: Vec<Field>,
+}
+
+/// The query `text` with its unknown or rare words replaced by their most common neighbours,
+/// as a record spells them, or `None` when no word has a better neighbour.
 pub(crate) fn corrected_query(
     searcher: &Searcher,
-    field: Field,
+    fields: &SpellingFields,
     analyzer: &mut TextAnalyzer,
     text: &str,
 ) -> tantivy::Result<Option<String>> {
@@ -95,9 +105,10 @@ pub(crate) fn corrected_query(
     let mut copied_to = 0;
     let mut changed = false;
     for word in correctable_words(text, analyzer) {
-        let Some(replacement) = better_word(searcher, field, &word.folded)? else {
+        let Some(folded) = better_word(searcher, fields.words, &word.folded)? else {
             continue;
         };
+        let replacement = as_written(searcher, fields, analyzer, &folded)?.unwrap_or(folded);
         corrected.push_str(text.get(copied_to..word.start).unwrap_or_default());
         corrected.push_str(&replacement);
         copied_to = word.end;
@@ -108,6 +119,56 @@ pub(crate) fn corrected_query(
     }
     corrected.push_str(text.get(copied_to..).unwrap_or_default());
     Ok(Some(corrected))
+}
+
+/// How a record writes the folded word `folded` (accents and all, in lower case): the first
+/// word of the first live document holding it, in its stored title or main author, that folds
+/// to it. `None` when neither holds it (a word only in subjects or series).
+fn as_written(
+    searcher: &Searcher,
+    fields: &SpellingFields,
+    analyzer: &mut TextAnalyzer,
+    folded: &str,
+) -> tantivy::Result<Option<String>> {
+    let term = Term::from_field_text(fields.words, folded);
+    for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+        let Some(mut postings) = segment
+            .inverted_index(fields.words)?
+            .read_postings(&term, IndexRecordOption::Basic)?
+        else {
+            continue;
+        };
+        let alive = segment.alive_bitset();
+        let mut doc = postings.doc();
+        while doc != TERMINATED && alive.is_some_and(|alive| alive.is_deleted(doc)) {
+            doc = postings.advance();
+        }
+        if doc == TERMINATED {
+            continue;
+        }
+        let stored: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc))?;
+        for field in &fields.spelt {
+            for text in stored.get_all(*field).filter_map(|value| value.as_str()) {
+                let mut words = WordTokenizer::whole_words();
+                let mut stream = words.token_stream(text);
+                while stream.advance() {
+                    let token = stream.token();
+                    let written = text
+                        .get(token.offset_from..token.offset_to)
+                        .unwrap_or_default();
+                    let mut same = false;
+                    analyzer
+                        .token_stream(written)
+                        .process(&mut |folded_token| same |= folded_token.text == folded);
+                    if same {
+                        return Ok(Some(written.to_lowercase()));
+                    }
+                }
+            }
+        }
+        return Ok(None);
+    }
+    Ok(None)
 }
 
 /// In how many documents of every segment `word` is a term of `field` (deleted documents
