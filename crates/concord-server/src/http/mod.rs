@@ -9,6 +9,7 @@ pub mod circulation_api;
 pub mod desk_pages;
 mod linked_data;
 pub mod openapi;
+mod opensearch;
 pub mod pages;
 pub mod patron_api;
 pub mod patron_pages;
@@ -140,6 +141,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(desk_pages::routes())
         .merge(catalogue_pages::routes())
         .merge(search_api::routes())
+        .merge(opensearch::routes())
         .merge(search_pages::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -157,6 +157,8 @@ impl<'a> View<'a> {
                     @if let Some(canonical) = canonical {
                         link rel="canonical" href=(canonical);
                     }
+                    link rel="search" type="application/opensearchdescription+xml" title=(site)
+                        href=(member.map_or_else(|| "/opensearch.xml".to_string(), |m| format!("/m/{}/opensearch.xml", m.code)));
                     style { (PreEscaped(format!(":root {{ --brand: {brand}; --brand-text: {brand_text}; }}"))) }
                 }
                 body {

@@ -424,6 +424,40 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
         );
     }
 
+    // Browsers can add the catalogue, or a member's view, to their search bar.
+    let described = client.get("/opensearch.xml").await;
+    assert_eq!(described.status, 200, "{}", described.body);
+    assert!(described.body.starts_with("<?xml"), "{}", described.body);
+    assert!(
+        described
+            .body
+            .contains("<ShortName>Test Consortium</ShortName>"),
+        "{}",
+        described.body
+    );
+    assert!(
+        described.body.contains(r#"template="http://127.0.0.1:"#)
+            && described.body.contains(r#"/search?q={searchTerms}""#),
+        "{}",
+        described.body
+    );
+    let rohan = client.get("/m/ROHAN/opensearch.xml").await.body;
+    assert!(
+        rohan.contains("<ShortName>Rohan University</ShortName>"),
+        "{rohan}"
+    );
+    assert!(
+        rohan.contains(r#"/m/ROHAN/search?q={searchTerms}""#),
+        "{rohan}"
+    );
+    assert!(rohan.contains("&amp;view=ROHAN"), "{rohan}");
+    assert_eq!(client.get("/m/NOWHERE/opensearch.xml").await.status, 404);
+    let page = client.get("/m/ROHAN/search?q=riddles").await.body;
+    assert!(
+        page.contains(r#"<link rel="search" type="application/opensearchdescription+xml" title="Rohan University Library" href="/m/ROHAN/opensearch.xml">"#),
+        "{page}"
+    );
+
     let bad = client.get("/api/v1/search?q=x&sort=sideways").await;
     assert_eq!(bad.status, 422, "{}", bad.body);
 
