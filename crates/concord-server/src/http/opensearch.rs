@@ -72,6 +72,9 @@ fn description(name: &str, origin: &str, base: &str) -> Response {
                 "application/opensearchdescription+xml; charset=utf-8",
             ),
             (header::CACHE_CONTROL, "public, max-age=3600"),
+            // The addresses come from these headers: a shared cache must not give one
+            // client's answer to another that reached the server by another name.
+            (header::VARY, "Host, X-Forwarded-Proto"),
         ],
         body.into_string(),
     )

@@ -428,6 +428,10 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
     let described = client.get("/opensearch.xml").await;
     assert_eq!(described.status, 200, "{}", described.body);
     assert!(described.body.starts_with("<?xml"), "{}", described.body);
+    assert_eq!(
+        described.headers.get("vary").and_then(|v| v.to_str().ok()),
+        Some("Host, X-Forwarded-Proto")
+    );
     assert!(
         described
             .body
