@@ -118,7 +118,9 @@ fn public_record_schema() -> Value {
         "member": { "type": "string" }, "member_name": { "type": "string" }, "branches": { "type": "array", "items": branch } } });
     let strings = json!({ "type": "array", "items": { "type": "string" } });
     json!({ "type": "object", "properties": {
-        "id": { "type": "string" }, "title": { "type": "string" }, "authors": strings.clone(),
+        "id": { "type": "string" }, "title": { "type": "string" },
+        "title_in_own_script": { "type": "string", "description": "Present when the record gives its title in its own script too (an 880 linked to the 245): that title" },
+        "authors": strings.clone(),
         "year": { "type": ["integer", "null"] }, "format": { "type": "string" }, "language": { "type": ["string", "null"] },
         "publishers": strings.clone(), "subjects": strings.clone(), "series": strings.clone(), "isbns": strings.clone(), "issns": strings,
         "holdings": { "type": "array", "items": member },

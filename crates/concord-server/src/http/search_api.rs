@@ -308,6 +308,9 @@ async fn search_json(
 struct RecordView {
     id: String,
     title: String,
+    /// The title as the record gives it in its own script (from the 880 linked to the 245).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title_in_own_script: Option<String>,
     authors: Vec<String>,
     year: Option<i64>,
     format: &'static str,
@@ -372,6 +375,11 @@ fn record_view(record: &PublicRecord) -> RecordView {
     RecordView {
         id: record.bib.id.to_string(),
         title: document.title.clone(),
+        title_in_own_script: record
+            .record
+            .as_ref()
+            .ok()
+            .and_then(concord_search::title_in_own_script),
         authors: document.authors.clone(),
         year: document.publication_year,
         format: document.format.code(),

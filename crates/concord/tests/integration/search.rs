@@ -794,4 +794,17 @@ async fn a_record_in_its_own_script_is_found_and_shown_in_it() {
         page.body
     );
     assert!(page.body.contains("刘旭恭"), "{}", page.body);
+    let json = client
+        .get(&format!("/api/v1/records/{}", bibs[0]))
+        .await
+        .json();
+    assert_eq!(json["title_in_own_script"], "车票去哪儿了", "{json}");
+    assert!(
+        json["authors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|author| author == "刘旭恭"),
+        "{json}"
+    );
 }
