@@ -108,7 +108,7 @@ pub(crate) fn continues_word(character: char) -> bool {
 
 /// Whether `character` belongs to a script written without spaces between words that the index
 /// cuts into pairs: Han ideographs, Hiragana, Katakana and Hangul.
-pub(crate) fn is_paired_script(character: char) -> bool {
+fn is_paired_script(character: char) -> bool {
     matches!(
         character,
         '\u{1100}'..='\u{11FF}'

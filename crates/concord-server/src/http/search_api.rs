@@ -375,11 +375,7 @@ fn record_view(record: &PublicRecord) -> RecordView {
     RecordView {
         id: record.bib.id.to_string(),
         title: document.title.clone(),
-        title_in_own_script: record
-            .record
-            .as_ref()
-            .ok()
-            .and_then(concord_search::title_in_own_script),
+        title_in_own_script: record.title_in_own_script(),
         authors: document.authors.clone(),
         year: document.publication_year,
         format: document.format.code(),

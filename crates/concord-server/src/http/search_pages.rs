@@ -482,11 +482,7 @@ fn record_body(
         let title = series.split(" ;").next().unwrap_or(series).trim();
         search_for("q", &format!("series:\"{}\"", title.replace('"', " ")))
     };
-    let own_script_title = record
-        .record
-        .as_ref()
-        .ok()
-        .and_then(concord_search::title_in_own_script);
+    let own_script_title = record.title_in_own_script();
     let linked_data = super::linked_data::record_json_ld(record, permalink);
     html! {
         script type="application/ld+json" { (PreEscaped(linked_data)) }

@@ -420,6 +420,17 @@ pub struct PublicRecord {
     pub holdings: Vec<MemberHoldings>,
 }
 
+impl PublicRecord {
+    /// The title as the record gives it in its own script (the 880 linked to the 245), for a
+    /// record romanised in its 245 whose MARC can be read.
+    pub fn title_in_own_script(&self) -> Option<String> {
+        self.record
+            .as_ref()
+            .ok()
+            .and_then(concord_search::title_in_own_script)
+    }
+}
+
 /// The record of bib `id` with the items visible in `view` (a member's view, or the whole
 /// consortium). Withdrawn bibs and items are not shown; items kept out of other members' views
 /// (or kept at a location their member keeps back) are shown only in their own member's view.
