@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use concord_domain::codes::Code;
 use concord_domain::format::Format;
 
-use crate::document::{BibDocument, Holding, document_from_record};
+use crate::document::{BibDocument, Holding, data_field, document_from_record, titled_record};
 use crate::index::SearchIndex;
 use crate::searcher::{FacetField, SearchRequest, SearchResponse, SortOrder};
 
@@ -984,19 +984,7 @@ fn searches_sharing_a_pass_answer_as_each_would_alone() {
 fn accents_given_apart_from_their_letters_are_found_as_patrons_type_them() {
     // MARC-8 records (converted as yaz does) give each accent as a combining character after
     // its letter; patrons type the composed letter, or none.
-    let mut record =
-        concord_marc::Record::new(concord_marc::Leader::parse("00000nam a2200000 a 4500").unwrap());
-    record.push_data(
-        concord_marc::DataField::new(concord_marc::Tag::parse("245").unwrap(), '1', '0')
-            .with_subfield('a', "Bibliothe\u{300}que de Que\u{301}bec"),
-    );
-    let index = SearchIndex::create_in_ram().unwrap();
-    let mut indexer = index.indexer(1, 15_000_000).unwrap();
-    indexer
-        .add(&document_from_record(1, &record, Vec::new()))
-        .unwrap();
-    indexer.commit().unwrap();
-    index.reload().unwrap();
+    let index = titled_index(&[(1, "Bibliothe\u{300}que de Que\u{301}bec", Vec::new())]);
     for query in [
         "Bibliothèque de Québec",
         "bibliotheque quebec",
@@ -1022,22 +1010,7 @@ fn words_with_marks_of_their_own_are_found_whole() {
         (5, "كِتَابُ الأغـانـي"),
         (6, "ספר הזכרונות"),
     ];
-    let index = SearchIndex::create_in_ram().unwrap();
-    let mut indexer = index.indexer(1, 15_000_000).unwrap();
-    for (id, title) in titles {
-        let mut record = concord_marc::Record::new(
-            concord_marc::Leader::parse("00000nam a2200000 a 4500").unwrap(),
-        );
-        record.push_data(
-            concord_marc::DataField::new(concord_marc::Tag::parse("245").unwrap(), '1', '0')
-                .with_subfield('a', title),
-        );
-        indexer
-            .add(&document_from_record(id, &record, Vec::new()))
-            .unwrap();
-    }
-    indexer.commit().unwrap();
-    index.reload().unwrap();
+    let index = titled_index(&titles.map(|(id, title)| (id, title, Vec::new())));
     for (query, expected) in [
         ("zhizn tsarei", 1),
         ("Zhizn\u{FE20}\u{FE21} t\u{FE20}s\u{FE21}arei", 1),
@@ -1065,15 +1038,12 @@ fn titled_index(bibs: &[(i64, &str, Vec<Holding>)]) -> SearchIndex {
     let index = SearchIndex::create_in_ram().unwrap();
     let mut indexer = index.indexer(1, 15_000_000).unwrap();
     for (id, title, holdings) in bibs {
-        let mut record = concord_marc::Record::new(
-            concord_marc::Leader::parse("00000nam a2200000 a 4500").unwrap(),
-        );
-        record.push_data(
-            concord_marc::DataField::new(concord_marc::Tag::parse("245").unwrap(), '1', '0')
-                .with_subfield('a', *title),
-        );
         indexer
-            .add(&document_from_record(*id, &record, holdings.clone()))
+            .add(&document_from_record(
+                *id,
+                &titled_record(title),
+                holdings.clone(),
+            ))
             .unwrap();
     }
     indexer.commit().unwrap();
@@ -1204,14 +1174,7 @@ fn chinese_japanese_and_korean_titles_are_found_by_any_part_and_in_their_own_scr
     // A record romanised in its 245 and 100, with the same in Chinese in linked 880s.
     let mut record =
         concord_marc::Record::new(concord_marc::Leader::parse("00000nam a2200000 a 4500").unwrap());
-    let field = |tag: &str, subfields: &[(char, &str)]| {
-        let mut field =
-            concord_marc::DataField::new(concord_marc::Tag::parse(tag).unwrap(), '1', '0');
-        for (code, value) in subfields {
-            field = field.with_subfield(*code, *value);
-        }
-        field
-    };
+    let field = |tag: &str, subfields: &[(char, &str)]| data_field(tag, ('1', '0'), subfields);
     record.push_data(field("100", &[('6', "880-01"), ('a', "Liu, Xugong.")]));
     record.push_data(field(
         "245",

@@ -574,18 +574,35 @@ fn year_from_008(field_008: Option<&str>) -> Option<i64> {
         .filter(|year| (1000..=2999).contains(year))
 }
 
+/// A data field with these indicators and subfields, for tests.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn data_field(
+    tag: &str,
+    indicators: (char, char),
+    subfields: &[(char, &str)],
+) -> DataField {
+    let tag = concord_marc::Tag::parse(tag).unwrap();
+    subfields.iter().fold(
+        DataField::new(tag, indicators.0, indicators.1),
+        |field, (code, value)| field.with_subfield(*code, *value),
+    )
+}
+
+/// A book record whose only field is a 245 with `title` in $a, for tests.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn titled_record(title: &str) -> Record {
+    let mut record = Record::new(concord_marc::Leader::parse("00000nam a2200000 a 4500").unwrap());
+    record.push_data(data_field("245", ('1', '0'), &[('a', title)]));
+    record
+}
+
 #[cfg(test)]
 mod tests {
+    use super::data_field as field;
     use super::*;
     use concord_marc::{Leader, Tag};
-
-    fn field(tag: &str, indicators: (char, char), subfields: &[(char, &str)]) -> DataField {
-        let mut field = DataField::new(Tag::parse(tag).unwrap(), indicators.0, indicators.1);
-        for (code, value) in subfields {
-            field = field.with_subfield(*code, *value);
-        }
-        field
-    }
 
     #[test]
     fn fields_in_their_own_script_are_indexed_as_the_fields_they_stand_for() {

@@ -750,22 +750,18 @@ async fn a_record_in_its_own_script_is_found_and_shown_in_it() {
         2016,
         "Railroad travel",
     );
-    let field = |tag: &str, subfields: &[(char, &str)]| {
-        let mut field = DataField::new(Tag::parse(tag).unwrap(), '1', '0');
-        for (code, value) in subfields {
-            field = field.with_subfield(*code, *value);
-        }
-        field
-    };
-    record.push_data(field("880", &[('6', "100-01/$1"), ('a', "刘旭恭.")]));
-    record.push_data(field(
-        "880",
-        &[
-            ('6', "245-02/$1"),
-            ('a', "车票去哪儿了 /"),
-            ('c', "刘旭恭著绘."),
-        ],
-    ));
+    let vernacular = || DataField::new(Tag::parse("880").unwrap(), '1', '0');
+    record.push_data(
+        vernacular()
+            .with_subfield('6', "100-01/$1")
+            .with_subfield('a', "刘旭恭."),
+    );
+    record.push_data(
+        vernacular()
+            .with_subfield('6', "245-02/$1")
+            .with_subfield('a', "车票去哪儿了 /")
+            .with_subfield('c', "刘旭恭著绘."),
+    );
     let bibs = import(&server, &[record]).await;
     search_until(
         &server,
