@@ -1248,3 +1248,53 @@ fn a_word_in_more_than_a_hundred_bibs_is_taken_as_meant() {
     assert_eq!(suggested(100), Some("hall fame".to_owned()));
     assert_eq!(suggested(101), None);
 }
+
+#[test]
+fn bibs_that_tie_come_by_bib_id_wherever_the_index_keeps_them() {
+    use crate::searcher::Evaluation;
+    // Nine bibs alike in everything a sort looks at, written in another order, three commits
+    // (three segments), then the first rewritten into a segment of its own: tantivy keeps
+    // them in none of the orders a patron could page through.
+    let mut index = SearchIndex::create_in_ram().unwrap();
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    let record = titled_record("Jazz standards");
+    for commit in [&[9, 3, 7][..], &[1, 8], &[5, 2, 6, 4], &[1]] {
+        for id in commit {
+            indexer
+                .upsert(&document_from_record(*id, &record, Vec::new()))
+                .unwrap();
+        }
+        indexer.commit().unwrap();
+    }
+    drop(indexer);
+    index.reload().unwrap();
+    // Ranges of one document, so that three threads cut every segment.
+    index.parallelism.min_range_docs = 1;
+    for threads in [1, 3] {
+        index.set_search_threads(threads).unwrap();
+        for sort in [
+            SortOrder::Relevance,
+            SortOrder::Title,
+            SortOrder::Author,
+            SortOrder::Date,
+        ] {
+            for evaluation in [Evaluation::Fastest, Evaluation::General] {
+                let mut paged = Vec::new();
+                for page in 0..4 {
+                    let mut search = request("jazz");
+                    search.sort = sort;
+                    search.page = page;
+                    search.page_size = 3;
+                    let found = index.search_with(&search, evaluation).unwrap();
+                    assert_eq!(found.total, 9);
+                    paged.extend(ids(&found));
+                }
+                assert_eq!(
+                    paged,
+                    (1..=9).collect::<Vec<i64>>(),
+                    "{sort:?} {evaluation:?} {threads} threads"
+                );
+            }
+        }
+    }
+}

@@ -85,6 +85,9 @@ const DOCUMENTS_PAYLOAD: &str = " documents=";
 /// The viewer marker for values every member may see.
 pub(crate) const EVERYONE: &str = "*";
 
+/// The field of each document's bib id, which also breaks ties between equal sort keys.
+pub(crate) const BIB_ID: &str = "bib_id";
+
 /// Languages with their own stemmed keyword field, by MARC language code. Every record is
 /// also in the English-stemmed `keywords` field, English being the catalogue's main language.
 pub(crate) const STEMMED_LANGUAGES: [(&str, &str, Language); 4] = [
@@ -153,7 +156,7 @@ fn schema() -> (Schema, Fields) {
         .map(|(code, name, _)| (*code, builder.add_text_field(name, text_field(name, false))))
         .collect();
     let fields = Fields {
-        bib_id: builder.add_i64_field("bib_id", INDEXED | STORED | FAST),
+        bib_id: builder.add_i64_field(BIB_ID, INDEXED | STORED | FAST),
         title: builder.add_text_field("title", text_field(ANALYZER_ENGLISH, false)),
         title_exact: builder.add_text_field("title_exact", STRING),
         title_sort: builder.add_text_field("title_sort", STRING | FAST),

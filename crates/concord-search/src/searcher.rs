@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use concord_domain::codes::Code;
 use serde::Serialize;
 use std::sync::Arc;
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery,
@@ -368,36 +369,47 @@ impl SearchIndex {
                 let addresses = best
                     .into_iter()
                     .skip(request.page.saturating_mul(page_size))
-                    .map(|(_, address)| address)
+                    .map(|(_, _, address)| address)
                     .collect();
                 (total, addresses, facet_counts)
             }
+            // Every order ends in the bib id, so that bibs with equal keys come in the same
+            // order whatever segments merges put them in, on every server.
             (SortOrder::Relevance, None) => self.counted_top(
                 searcher,
                 query.as_ref(),
                 &visible,
-                top.order_by_score(),
+                top.order_by(((SortBySimilarityScore, Order::Desc), by_bib_id())),
                 &facets,
             )?,
             (SortOrder::Title, _) => self.counted_top(
                 searcher,
                 query.as_ref(),
                 &visible,
-                top.order_by_string_fast_field("title_sort", Order::Asc),
+                top.order_by((
+                    (SortByString::for_field("title_sort"), Order::Asc),
+                    by_bib_id(),
+                )),
                 &facets,
             )?,
             (SortOrder::Author, _) => self.counted_top(
                 searcher,
                 query.as_ref(),
                 &visible,
-                top.order_by_string_fast_field("author_sort", Order::Asc),
+                top.order_by((
+                    (SortByString::for_field("author_sort"), Order::Asc),
+                    by_bib_id(),
+                )),
                 &facets,
             )?,
             (SortOrder::Date, _) => self.counted_top(
                 searcher,
                 query.as_ref(),
                 &visible,
-                top.order_by_fast_field::<i64>("year", Order::Desc),
+                top.order_by((
+                    (SortByStaticFastValue::<i64>::for_field("year"), Order::Desc),
+                    by_bib_id(),
+                )),
                 &facets,
             )?,
         };
@@ -690,6 +702,14 @@ impl SearchIndex {
             holdings,
         }
     }
+}
+
+/// The last key of every order: the bib id, lowest first.
+fn by_bib_id() -> (SortByStaticFastValue<i64>, Order) {
+    (
+        SortByStaticFastValue::for_field(crate::index::BIB_ID),
+        Order::Asc,
+    )
 }
 
 fn addresses_of<K>(top: Vec<(K, DocAddress)>) -> Vec<DocAddress> {

@@ -318,7 +318,7 @@ fn run_pass(jobs: &[Arc<Job>]) {
             let (count, best, facet_fruit) = search.finish();
             let best = best
                 .into_iter()
-                .map(|(score, doc)| (score, DocAddress::new(segment_ordinal, doc)))
+                .map(|(score, bib, doc)| (score, bib, DocAddress::new(segment_ordinal, doc)))
                 .collect();
             if let Some(Ok(found)) = fruits.get_mut(number) {
                 found.push((count, best, facet_fruit));

@@ -15,7 +15,8 @@
 //! [`Bm25Weight`] from the whole searcher's statistics, boosted by field; a word's score is the
 //! sum over its fields, a bib's the sum over the words, plus the exact-title and own-member
 //! boosts. Sums may be added in another order than tantivy's, so two scores can differ in the
-//! last bit; ties break by document address, as tantivy's top collector breaks them.
+//! last bit; equal scores break by bib id, lowest first, as [`crate::searcher`] asks tantivy's
+//! top collector to break them, so that the order does not depend on where merges put a bib.
 //!
 //! **Invariant:** a document is counted, ranked and faceted exactly when it is alive, in the
 //! view's visible set, matches every word in at least one field and has a selected value of
@@ -26,6 +27,7 @@ use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
 use tantivy::fastfield::AliveBitSet;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
@@ -34,6 +36,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentReader, TERMINATED, Term};
 
 use crate::facets::{FacetCounter, FacetFruit, FacetSegmentCounter};
+use crate::index::BIB_ID;
 use crate::parallel::{DocRange, Parallelism};
 use crate::shared_pass::Job;
 
@@ -71,9 +74,9 @@ pub(crate) struct PlainQuery {
     pub filters: Vec<Vec<Term>>,
 }
 
-/// What one search finds: the exact total, the best `limit` (score, address) best first, and
-/// the facet counts.
-pub(crate) type Found = (usize, Vec<(Score, DocAddress)>, FacetFruit);
+/// What one search finds: the exact total, the best `limit` (score, bib id, address) best
+/// first, and the facet counts.
+pub(crate) type Found = (usize, Vec<(Score, i64, DocAddress)>, FacetFruit);
 
 /// Runs `query` over every document of `searcher` in `visible` (one set per segment): cut into
 /// ranges run on the search threads when it is the only search running, else in a pass shared
@@ -114,7 +117,7 @@ pub(crate) fn search(
         )?;
         let best = best
             .into_iter()
-            .map(|(score, doc)| (score, DocAddress::new(range.segment, doc)))
+            .map(|(score, bib, doc)| (score, bib, DocAddress::new(range.segment, doc)))
             .collect();
         Ok((count, best, fruit))
     };
@@ -327,11 +330,12 @@ struct Best {
     heap: BinaryHeap<Reverse<Ranked>>,
 }
 
-/// A document with its score; greater is better: a higher score, or the same and a lower
-/// document.
+/// A document with its score and bib id; greater is better: a higher score, or the same and a
+/// lower bib id.
 #[derive(Clone, Copy)]
 struct Ranked {
     score: Score,
+    bib: i64,
     doc: DocId,
 }
 
@@ -353,7 +357,7 @@ impl Ord for Ranked {
     fn cmp(&self, other: &Self) -> Ordering {
         self.score
             .total_cmp(&other.score)
-            .then(other.doc.cmp(&self.doc))
+            .then(other.bib.cmp(&self.bib))
     }
 }
 
@@ -365,34 +369,48 @@ impl Best {
         }
     }
 
-    /// Documents come in increasing order, so a later document with a score equal to the
-    /// worst kept one loses, as it would in tantivy's order.
-    fn offer(&mut self, score: Score, doc: DocId) {
+    /// Keeps `doc` if it is among the best so far. Its bib id is read only when it is kept or
+    /// ties with the worst kept.
+    fn offer(&mut self, score: Score, doc: DocId, bib_of: impl FnOnce(DocId) -> i64) {
         if self.limit == 0 {
             return;
         }
-        if self.heap.len() == self.limit {
-            match self.heap.peek() {
-                Some(Reverse(worst)) if score > worst.score => {
-                    self.heap.pop();
-                }
-                _ => return,
-            }
+        if self.heap.len() < self.limit {
+            self.heap.push(Reverse(Ranked {
+                score,
+                bib: bib_of(doc),
+                doc,
+            }));
+            return;
         }
-        self.heap.push(Reverse(Ranked { score, doc }));
+        let Some(Reverse(worst)) = self.heap.peek() else {
+            return;
+        };
+        if score.total_cmp(&worst.score) == Ordering::Less {
+            return;
+        }
+        let ranked = Ranked {
+            score,
+            bib: bib_of(doc),
+            doc,
+        };
+        if ranked > *worst {
+            self.heap.pop();
+            self.heap.push(Reverse(ranked));
+        }
     }
 
-    fn into_vec(self) -> Vec<(Score, DocId)> {
+    fn into_vec(self) -> Vec<(Score, i64, DocId)> {
         self.heap
             .into_iter()
-            .map(|Reverse(ranked)| (ranked.score, ranked.doc))
+            .map(|Reverse(ranked)| (ranked.score, ranked.bib, ranked.doc))
             .collect()
     }
 }
 
-/// What one search finds in one range: the count, the best (score, document) and the facet
-/// counts.
-pub(crate) type RangeFound = (usize, Vec<(Score, DocId)>, FacetFruit);
+/// What one search finds in one range: the count, the best (score, bib id, document) and the
+/// facet counts.
+pub(crate) type RangeFound = (usize, Vec<(Score, i64, DocId)>, FacetFruit);
 
 /// One search over a range of one segment's documents, a window at a time: the state between
 /// windows (each term's postings cursor, the best so far, the count and the facet counts), so
@@ -407,6 +425,8 @@ pub(crate) struct RangeSearch<'r> {
     own_member_boost: Score,
     visible: &'r BitSet,
     alive: Option<&'r AliveBitSet>,
+    /// Each document's bib id, which breaks ties between equal scores.
+    bib_ids: Column<i64>,
     /// The end of the range.
     end: DocId,
     count: usize,
@@ -495,6 +515,7 @@ impl<'r> RangeSearch<'r> {
             own_member_boost: query.own_member_boost,
             visible,
             alive: reader.alive_bitset(),
+            bib_ids: reader.fast_fields().i64(BIB_ID)?,
             end: docs.end,
             count: 0,
             best: Best::new(limit),
@@ -604,7 +625,9 @@ impl<'r> RangeSearch<'r> {
                 if boosted.contains(position) {
                     score += boosts.get(index).copied().unwrap_or(0.0);
                 }
-                self.best.offer(score, doc);
+                let bib_ids = &self.bib_ids;
+                self.best
+                    .offer(score, doc, |doc| bib_ids.first(doc).unwrap_or_default());
                 self.pending.push(doc);
                 if self.pending.len() == FACET_BLOCK {
                     self.facets.collect_block(&self.pending);
