@@ -1170,6 +1170,7 @@ fn chinese_japanese_and_korean_titles_are_found_by_any_part_and_in_their_own_scr
         (2, "火山灰地を読む", Vec::new()),
         (3, "한국 문학의 이해", Vec::new()),
         (4, "北京大学", Vec::new()),
+        (6, "한국문학사", Vec::new()),
     ]);
     // A record romanised in its 245 and 100, with the same in Chinese in linked 880s.
     let mut record =
@@ -1204,6 +1205,15 @@ fn chinese_japanese_and_korean_titles_are_found_by_any_part_and_in_their_own_scr
         ("火山灰地", vec![2]),
         ("読む", vec![2]),
         ("문학의", vec![3]),
+        // Korean spaced as the patron likes, not as the record does.
+        ("한국문학", vec![3, 6]),
+        ("한국 문학", vec![3, 6]),
+        ("\"한국 문학\"", vec![3, 6]),
+        ("국문", vec![3, 6]),
+        ("문학의이해", vec![3]),
+        ("한국문학의", vec![3]),
+        ("한국 학사", vec![6]),
+        ("문학의 한국", vec![3]),
         ("车票", vec![5]),
         ("去哪儿", vec![5]),
         ("author:刘旭恭", vec![5]),

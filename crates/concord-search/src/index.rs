@@ -66,8 +66,9 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// version 6 folds the vowel points of Hebrew and Arabic and Arabic's tatweel, and adds the
 /// words spelling suggestions come from; version 7 indexes the fields a record gives in their
 /// own script (880s) and cuts Chinese, Japanese and Korean text into pairs of characters;
-/// version 8 into each character and each pair in turn.
-const DOCUMENTS_VERSION: u32 = 8;
+/// version 8 into each character and each pair in turn; version 9 also pairs two such
+/// characters with only spaces between them.
+const DOCUMENTS_VERSION: u32 = 9;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {

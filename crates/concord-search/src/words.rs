@@ -24,8 +24,11 @@ use unicode_normalization::char::is_combining_mark;
 /// is cut into each character and each overlapping pair, in turn (`北京妇` → `北`, `北京`,
 /// `京`, `京妇`, `妇`), as library catalogues' search engines commonly do. A search is cut the
 /// same way, so any part of a title, one character or more, finds it: its words must stand in
-/// the same order, which only the same characters in a row do. With
-/// [`WordTokenizer::whole_words`] runs stay whole, for keys.
+/// the same order, which only the same characters in a row do. Korean puts spaces between
+/// words, but where is a matter of style (`한국 문학`, `한국문학`), so two such characters with
+/// only spaces between them also make a pair (`국문`): a search typed with or without the
+/// spaces finds the record either way. With [`WordTokenizer::whole_words`] runs stay whole,
+/// for keys.
 #[derive(Clone)]
 pub(crate) struct WordTokenizer {
     token: Token,
@@ -56,8 +59,30 @@ pub(crate) struct WordStream<'a> {
     chars: std::iter::Peekable<CharIndices<'a>>,
     token: &'a mut Token,
     pairs: bool,
-    /// The words of the current run not yet given, as byte ranges.
-    pending: std::collections::VecDeque<(usize, usize)>,
+    /// The words of the current run not yet given.
+    pending: std::collections::VecDeque<Piece>,
+    /// The last character of the run before (with its marks), when it is one that pairs and
+    /// nothing but spaces has come since.
+    pairs_on: Option<(usize, usize)>,
+}
+
+/// A word as byte ranges of the text: one, or two for a pair across spaces.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    start: usize,
+    end: usize,
+    /// The second character of a pair across spaces.
+    then: Option<(usize, usize)>,
+}
+
+impl Piece {
+    fn whole(start: usize, end: usize) -> Piece {
+        Piece {
+            start,
+            end,
+            then: None,
+        }
+    }
 }
 
 impl Tokenizer for WordTokenizer {
@@ -71,6 +96,7 @@ impl Tokenizer for WordTokenizer {
             token: &mut self.token,
             pairs: self.pairs,
             pending: std::collections::VecDeque::new(),
+            pairs_on: None,
         }
     }
 }
@@ -81,6 +107,9 @@ impl WordStream<'_> {
         // A word starts at a letter or digit (a stray mark after a space starts nothing).
         while let Some((start, character)) = self.chars.next() {
             if !character.is_alphanumeric() {
+                if !character.is_whitespace() {
+                    self.pairs_on = None;
+                }
                 continue;
             }
             let mut end = start + character.len_utf8();
@@ -92,9 +121,9 @@ impl WordStream<'_> {
                 self.chars.next();
             }
             if self.pairs {
-                cut_run(self.text, start, end, &mut self.pending);
+                self.pairs_on = cut_run(self.text, start, end, self.pairs_on, &mut self.pending);
             } else {
-                self.pending.push_back((start, end));
+                self.pending.push_back(Piece::whole(start, end));
             }
             return;
         }
@@ -132,17 +161,20 @@ fn is_paired_script(character: char) -> bool {
 /// The words of one run of letters, digits and marks at `start..end` of `text`: the run itself,
 /// or, where it holds characters of [`is_paired_script`], its other parts whole and those
 /// characters each alone and in overlapping pairs, in turn. A mark stays with the character
-/// before it.
+/// before it. `before` is the character of [`is_paired_script`] that ended the run before, with
+/// only spaces since: it pairs with the run's first character if that is one too. Returns the
+/// run's last character when it is of [`is_paired_script`].
 fn cut_run(
     text: &str,
     start: usize,
     end: usize,
-    out: &mut std::collections::VecDeque<(usize, usize)>,
-) {
+    before: Option<(usize, usize)>,
+    out: &mut std::collections::VecDeque<Piece>,
+) -> Option<(usize, usize)> {
     let run = text.get(start..end).unwrap_or_default();
     if !run.chars().any(is_paired_script) {
-        out.push_back((start, end));
-        return;
+        out.push_back(Piece::whole(start, end));
+        return None;
     }
     // Each character with its marks, as (start, end, paired).
     let mut units: Vec<(usize, usize, bool)> = Vec::new();
@@ -166,18 +198,29 @@ fn cut_run(
         let stretch = units.get(index..index + length).unwrap_or_default();
         if !paired {
             if let Some(last) = stretch.last() {
-                out.push_back((first, last.1));
+                out.push_back(Piece::whole(first, last.1));
             }
         } else {
+            if let (0, Some(before), Some(unit)) = (index, before, stretch.first()) {
+                out.push_back(Piece {
+                    start: before.0,
+                    end: before.1,
+                    then: Some((unit.0, unit.1)),
+                });
+            }
             for (position, unit) in stretch.iter().enumerate() {
-                out.push_back((unit.0, unit.1));
+                out.push_back(Piece::whole(unit.0, unit.1));
                 if let Some(next) = stretch.get(position + 1) {
-                    out.push_back((unit.0, next.1));
+                    out.push_back(Piece::whole(unit.0, next.1));
                 }
             }
         }
         index += length.max(1);
     }
+    units
+        .last()
+        .filter(|unit| unit.2)
+        .map(|unit| (unit.0, unit.1))
 }
 
 impl TokenStream for WordStream<'_> {
@@ -187,14 +230,20 @@ impl TokenStream for WordStream<'_> {
         if self.pending.is_empty() {
             self.next_run();
         }
-        let Some((start, end)) = self.pending.pop_front() else {
+        let Some(piece) = self.pending.pop_front() else {
             return false;
         };
-        self.token.offset_from = start;
-        self.token.offset_to = end;
+        self.token.offset_from = piece.start;
+        self.token.offset_to = piece.end;
         self.token
             .text
-            .push_str(self.text.get(start..end).unwrap_or_default());
+            .push_str(self.text.get(piece.start..piece.end).unwrap_or_default());
+        if let Some((start, end)) = piece.then {
+            self.token.offset_to = end;
+            self.token
+                .text
+                .push_str(self.text.get(start..end).unwrap_or_default());
+        }
         true
     }
 
@@ -316,7 +365,20 @@ mod tests {
         // Other letters in the run stay whole.
         assert_eq!(words("Unicode版 2.0"), ["unicode", "版", "2", "0"]);
         assert_eq!(words("を読む"), ["を", "を読", "読", "読む", "む"]);
-        assert_eq!(words("한국 문학"), ["한", "한국", "국", "문", "문학", "학"]);
+        // Korean spaces its words as the writer likes: characters with spaces between pair
+        // too, so that either spacing finds the other.
+        assert_eq!(
+            words("한국 문학"),
+            ["한", "한국", "국", "국문", "문", "문학", "학"]
+        );
+        assert_eq!(words("한국문학"), words("한국  문학"));
+        // Not across other characters.
+        assert_eq!(
+            words("한국: 문학"),
+            ["한", "한국", "국", "문", "문학", "학"]
+        );
+        assert_eq!(words("한국 - 문학"), words("한국: 문학"));
+        assert_eq!(words("한 ab 문"), ["한", "ab", "문"]);
         // Positions follow one another, so that a search's words match as a phrase.
         let mut analyzer = TextAnalyzer::builder(WordTokenizer::default()).build();
         let mut positions = Vec::new();
