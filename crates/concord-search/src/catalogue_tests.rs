@@ -1308,3 +1308,44 @@ fn bibs_that_tie_come_by_bib_id_wherever_the_index_keeps_them() {
         }
     }
 }
+
+#[test]
+fn the_bibs_a_view_sees_are_listed_by_id_for_sitemaps() {
+    let index = titled_index(&[
+        (120_000, "Far away", Vec::new()),
+        (3, "Three", vec![holding("A", "A-MAIN", "available", true)]),
+        (
+            7,
+            "Kept back",
+            vec![holding("C", "C-MAIN", "available", false)],
+        ),
+        (1, "One", Vec::new()),
+        (9, "Withdrawn", Vec::new()),
+    ]);
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    indexer.delete(9);
+    indexer.commit().unwrap();
+    index.reload().unwrap();
+    // The consortium's view: not the bib only C's hidden copy holds, nor the deleted one.
+    assert_eq!(
+        index.visible_bib_ids(None, i64::MIN, 10).unwrap(),
+        [1, 3, 120_000]
+    );
+    assert_eq!(index.visible_bib_ids(None, 2, 1).unwrap(), [3]);
+    assert_eq!(index.visible_bib_ids(None, 2, 2).unwrap(), [3, 120_000]);
+    assert_eq!(
+        index.visible_bib_ids(None, 120_001, 5).unwrap(),
+        Vec::<i64>::new()
+    );
+    assert_eq!(index.visible_bib_id_starts(None, 2).unwrap(), [1, 120_000]);
+    assert_eq!(index.visible_bib_id_starts(None, 3).unwrap(), [1]);
+    assert_eq!(
+        index.visible_bib_id_starts(None, 1).unwrap(),
+        [1, 3, 120_000]
+    );
+    // C's own view sees its hidden copy's bib too.
+    assert_eq!(
+        index.visible_bib_ids(Some(&code("C")), 0, 100).unwrap(),
+        [1, 3, 7, 120_000]
+    );
+}

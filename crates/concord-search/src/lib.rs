@@ -22,6 +22,7 @@ pub mod citation;
 pub mod document;
 mod facets;
 pub mod index;
+mod listing;
 mod parallel;
 pub mod searcher;
 mod segment_cache;

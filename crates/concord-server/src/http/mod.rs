@@ -1,6 +1,7 @@
 //! The HTTP transport: routing, the request pipeline (request ids, tracing, who is asking), and the
 //! translation of service errors into responses. `api` speaks JSON, `pages` speaks HTML.
 
+mod address;
 pub mod api;
 mod auth;
 pub mod catalogue_api;
@@ -16,6 +17,7 @@ pub mod patron_pages;
 pub mod policy_pages;
 pub mod search_api;
 pub mod search_pages;
+mod sitemap;
 mod style;
 
 use std::net::SocketAddr;
@@ -142,6 +144,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(catalogue_pages::routes())
         .merge(search_api::routes())
         .merge(opensearch::routes())
+        .merge(sitemap::routes())
         .merge(search_pages::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -4,12 +4,13 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{PreEscaped, html};
 
 use super::SharedState;
+use super::address::{no_host, origin};
 use super::api::ApiResult;
 use crate::service::search;
 
@@ -17,25 +18,6 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/opensearch.xml", get(consortium_description))
         .route("/m/{member}/opensearch.xml", get(member_description))
-}
-
-/// The address the client reached this server at: its `Host`, over HTTPS when a proxy in front
-/// says so (`X-Forwarded-Proto`) or cookies are sent over HTTPS only.
-fn origin(headers: &HeaderMap, secure_cookies: bool) -> Option<String> {
-    let host = headers.get(header::HOST)?.to_str().ok()?;
-    if host.is_empty() || host.contains(['/', ' ', '"', '<', '>']) {
-        return None;
-    }
-    let forwarded_https = headers
-        .get("x-forwarded-proto")
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
-    let scheme = if forwarded_https || secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    Some(format!("{scheme}://{host}"))
 }
 
 /// At most 16 characters, as OpenSearch's `ShortName` must be.
@@ -104,15 +86,6 @@ async fn member_description(
     })
 }
 
-/// A description needs whole addresses, which a request without a `Host` does not give.
-fn no_host() -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        "The request names no Host, so the search addresses cannot be given.",
-    )
-        .into_response()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,27 +101,5 @@ mod tests {
             short_name("Bibliothèque de l'Université"),
             "Bibliothèque de"
         );
-    }
-
-    #[test]
-    fn the_origin_comes_from_the_host_and_the_proxy() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(origin(&headers, false), None);
-        headers.insert(header::HOST, "opac.example.org".parse().unwrap());
-        assert_eq!(
-            origin(&headers, false).as_deref(),
-            Some("http://opac.example.org")
-        );
-        assert_eq!(
-            origin(&headers, true).as_deref(),
-            Some("https://opac.example.org")
-        );
-        headers.insert("x-forwarded-proto", "https".parse().unwrap());
-        assert_eq!(
-            origin(&headers, false).as_deref(),
-            Some("https://opac.example.org")
-        );
-        headers.insert(header::HOST, "evil.example/\"><x".parse().unwrap());
-        assert_eq!(origin(&headers, false), None);
     }
 }

@@ -30,7 +30,6 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/", get(home))
         .route("/static/concord.css", get(stylesheet))
-        .route("/robots.txt", get(robots))
         .route("/login", get(staff_login_form).post(staff_login))
         .route("/account/login", get(patron_login_form).post(patron_login))
         .route("/logout", post(logout))
@@ -283,36 +282,6 @@ pub fn error_page(state: &AppState, auth: &Auth, error: &ServiceError) -> Respon
 /// Runs a page handler body, turning service errors into error pages.
 pub(crate) fn render(state: &AppState, auth: &Auth, result: ServiceResult<Response>) -> Response {
     result.unwrap_or_else(|e| error_page(state, auth, &e))
-}
-
-/// What crawlers may fetch: the front pages and record pages (one address per record, the
-/// consortium's; a member view's copy of a record page names it as canonical), not searches,
-/// whose facet and sort links are endless, nor accounts, staff pages or the API.
-const ROBOTS: &str = "\
-User-agent: *
-Disallow: /search
-Disallow: /m/*/search
-Disallow: /m/*/record/
-Disallow: /api/
-Disallow: /account
-Disallow: /admin
-Disallow: /desk
-Disallow: /login
-Disallow: /logout
-Disallow: /register
-Allow: /record/
-Allow: /m/
-";
-
-async fn robots() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        ROBOTS,
-    )
-        .into_response()
 }
 
 async fn stylesheet() -> Response {

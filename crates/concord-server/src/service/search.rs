@@ -147,6 +147,26 @@ pub async fn search(ctx: &Context, request: SearchRequest) -> ServiceResult<Sear
         .map_err(search_error)
 }
 
+/// The first `limit` ids, from `from` up, of the bibs the consortium's view shows, ascending:
+/// a sitemap's record pages.
+pub async fn public_bib_ids(ctx: &Context, from: i64, limit: usize) -> ServiceResult<Vec<i64>> {
+    let search = Arc::clone(&ctx.search);
+    tokio::task::spawn_blocking(move || search.index.visible_bib_ids(None, from, limit))
+        .await
+        .map_err(join_error)?
+        .map_err(search_error)
+}
+
+/// Where lists of `every` bibs the consortium's view shows start, in id order (see
+/// [`concord_search::SearchIndex::visible_bib_id_starts`]).
+pub async fn public_bib_id_starts(ctx: &Context, every: usize) -> ServiceResult<Vec<i64>> {
+    let search = Arc::clone(&ctx.search);
+    tokio::task::spawn_blocking(move || search.index.visible_bib_id_starts(None, every))
+        .await
+        .map_err(join_error)?
+        .map_err(search_error)
+}
+
 // ----- following the change log -----
 
 /// Applies every logged change the index has not seen yet; returns how many bibs it re-indexed.

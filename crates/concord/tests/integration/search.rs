@@ -510,6 +510,135 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
 }
 
 #[tokio::test]
+async fn crawlers_are_given_every_record_page_the_consortium_shows() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let bibs = import(
+        &server,
+        &[
+            book("s1", "Maps of the Shire", "Took, Bell", 1980, "Maps"),
+            book("s2", "Rohan horse lore", "Eorl, Young", 1950, "Horses"),
+            book("s3", "Edoras muster rolls", "Theoden", 1990, "Musters"),
+        ],
+    )
+    .await;
+    add_item(&server, bibs[0], "S1", "SHIRE-CEN", false).await;
+    // The third bib's only copy is one ROHAN keeps out of other members' views.
+    add_item(&server, bibs[2], "R9", "ROHAN-MAIN", true).await;
+    // The kept-back copy was the last change: once ROHAN's view counts it, all are indexed.
+    search_until(
+        &server,
+        &request("edoras", Some("ROHAN")),
+        WITHIN_A_SECOND,
+        |r| facet_count(r, FacetField::Member, "ROHAN") == 1,
+    )
+    .await;
+    let client = Client::new(&server);
+
+    let robots = client.get("/robots.txt").await;
+    let sitemap_line = robots
+        .body
+        .lines()
+        .find(|line| line.starts_with("Sitemap: "))
+        .unwrap_or_else(|| panic!("{}", robots.body))
+        .to_owned();
+    assert!(
+        sitemap_line.starts_with("Sitemap: http://127.0.0.1:")
+            && sitemap_line.ends_with("/sitemap.xml"),
+        "{sitemap_line}"
+    );
+    let origin = sitemap_line
+        .trim_start_matches("Sitemap: ")
+        .trim_end_matches("/sitemap.xml")
+        .to_owned();
+
+    let index = client.get("/sitemap.xml").await;
+    assert_eq!(index.status, 200, "{}", index.body);
+    assert_eq!(
+        index
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/xml; charset=utf-8")
+    );
+    assert!(index.body.starts_with("<?xml"), "{}", index.body);
+    assert!(
+        index
+            .body
+            .contains(r#"<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">"#),
+        "{}",
+        index.body
+    );
+    // One list of records (they are fewer than 50,000), named by its first id.
+    let first = bibs[0].min(bibs[1]);
+    for part in ["libraries.xml".to_owned(), format!("records-{first}.xml")] {
+        assert!(
+            index
+                .body
+                .contains(&format!("<loc>{origin}/sitemaps/{part}</loc>")),
+            "{part}: {}",
+            index.body
+        );
+    }
+    assert_eq!(index.body.matches("<sitemap>").count(), 2, "{}", index.body);
+
+    let records = client.get(&format!("/sitemaps/records-{first}.xml")).await;
+    assert_eq!(records.status, 200, "{}", records.body);
+    assert!(
+        records
+            .body
+            .contains(r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">"#),
+        "{}",
+        records.body
+    );
+    // Both bibs everyone sees, the one without copies too; not the one kept back.
+    for (bib, listed) in [(bibs[0], true), (bibs[1], true), (bibs[2], false)] {
+        assert_eq!(
+            records
+                .body
+                .contains(&format!("<loc>{origin}/record/{bib}</loc>")),
+            listed,
+            "{bib}: {}",
+            records.body
+        );
+    }
+    let libraries = client.get("/sitemaps/libraries.xml").await;
+    for page in ["/", "/m/SHIRE", "/m/ROHAN"] {
+        assert!(
+            libraries
+                .body
+                .contains(&format!("<loc>{origin}{page}</loc>")),
+            "{page}: {}",
+            libraries.body
+        );
+    }
+    // A list from an id on starts there.
+    let from_second = client
+        .get(&format!("/sitemaps/records-{}.xml", first.0 + 1))
+        .await;
+    assert_eq!(
+        from_second.body.matches("<url>").count(),
+        1,
+        "{}",
+        from_second.body
+    );
+    // Past the last id there is nothing to list, and some names are no sitemap's.
+    let past = format!("records-{}.xml", bibs[0].max(bibs[1]).max(bibs[2]).0 + 1);
+    for missing in [
+        past.as_str(),
+        "records-x.xml",
+        "records-0.txt",
+        "robots.xml",
+    ] {
+        assert_eq!(
+            client.get(&format!("/sitemaps/{missing}")).await.status,
+            404,
+            "{missing}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_member_keeps_a_whole_shelving_location_out_of_other_members_views() {
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
