@@ -1164,13 +1164,15 @@ fn an_index_made_with_other_fields_is_made_anew() {
 }
 
 #[test]
-fn chinese_japanese_and_korean_titles_are_found_by_any_part_and_in_their_own_script() {
+fn titles_in_scripts_without_spaces_are_found_by_any_part_and_in_their_own_script() {
     let index = titled_index(&[
         (1, "北京妇女发展报告", Vec::new()),
         (2, "火山灰地を読む", Vec::new()),
         (3, "한국 문학의 이해", Vec::new()),
         (4, "北京大学", Vec::new()),
         (6, "한국문학사", Vec::new()),
+        (7, "ภาษาไทยสำหรับชาวต่างประเทศ", Vec::new()),
+        (8, "ប្រវត្តិសាស្ត្រខ្មែរ", Vec::new()),
     ]);
     // A record romanised in its 245 and 100, with the same in Chinese in linked 880s.
     let mut record =
@@ -1214,6 +1216,13 @@ fn chinese_japanese_and_korean_titles_are_found_by_any_part_and_in_their_own_scr
         ("한국문학의", vec![3]),
         ("한국 학사", vec![6]),
         ("문학의 한국", vec![3]),
+        // Thai and Khmer write words without spaces too.
+        ("ภาษาไทย", vec![7]),
+        ("ต่างประเทศ", vec![7]),
+        ("ภาษาไทย ต่างประเทศ", vec![7]),
+        ("ไทยภาษา", vec![]),
+        ("ខ្មែរ", vec![8]),
+        ("ប្រវត្តិសាស្ត្រ", vec![8]),
         ("车票", vec![5]),
         ("去哪儿", vec![5]),
         ("author:刘旭恭", vec![5]),

@@ -67,8 +67,9 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// words spelling suggestions come from; version 7 indexes the fields a record gives in their
 /// own script (880s) and cuts Chinese, Japanese and Korean text into pairs of characters;
 /// version 8 into each character and each pair in turn; version 9 also pairs two such
-/// characters with only spaces between them.
-const DOCUMENTS_VERSION: u32 = 9;
+/// characters with only spaces between them; version 10 cuts Thai, Lao, Khmer and Burmese
+/// the same way.
+const DOCUMENTS_VERSION: u32 = 10;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {

@@ -22,7 +22,10 @@ use unicode_normalization::char::is_combining_mark;
 /// Words are runs of letters and digits, with any combining marks that follow them. Chinese,
 /// Japanese and Korean write words without spaces between them, so a run of their characters
 /// is cut into each character and each overlapping pair, in turn (`北京妇` → `北`, `北京`,
-/// `京`, `京妇`, `妇`), as library catalogues' search engines commonly do. A search is cut the
+/// `京`, `京妇`, `妇`), as library catalogues' search engines commonly do. Thai, Lao, Khmer
+/// and Burmese write words without spaces too, and are cut the same way, a character with the
+/// vowel signs, tone marks and stacking signs after it counting as one (cutting them into
+/// words needs a dictionary; this finds any part of a title as typed). A search is cut the
 /// same way, so any part of a title, one character or more, finds it: its words must stand in
 /// the same order, which only the same characters in a row do. Korean puts spaces between
 /// words, but where is a matter of style (`한국 문학`, `한국문학`), so two such characters with
@@ -136,11 +139,17 @@ pub(crate) fn continues_word(character: char) -> bool {
 }
 
 /// Whether `character` belongs to a script written without spaces between words that the index
-/// cuts into pairs: Han ideographs, Hiragana, Katakana and Hangul.
+/// cuts into pairs: Han ideographs, Hiragana, Katakana, Hangul, Thai, Lao, Myanmar and Khmer.
 fn is_paired_script(character: char) -> bool {
     matches!(
         character,
-        '\u{1100}'..='\u{11FF}'
+        '\u{0E00}'..='\u{0EFF}'
+            | '\u{1000}'..='\u{109F}'
+            | '\u{1780}'..='\u{17FF}'
+            | '\u{19E0}'..='\u{19FF}'
+            | '\u{A9E0}'..='\u{A9FF}'
+            | '\u{AA60}'..='\u{AA7F}'
+            | '\u{1100}'..='\u{11FF}'
             | '\u{2E80}'..='\u{2FDF}'
             | '\u{3005}'..='\u{3007}'
             | '\u{3021}'..='\u{3029}'
@@ -354,8 +363,9 @@ mod tests {
     fn the_marks_of_a_script_stay_in_its_words() {
         // Devanagari: a virama and vowel signs are part of the word's spelling.
         assert_eq!(words("नेपाली भाषा क्या"), ["नेपाली", "भाषा", "क्या"]);
-        // Thai vowel marks too.
-        assert_eq!(words("ภาษาไทย"), ["ภาษาไทย"]);
+        // Thai vowel and tone marks stay with the letter before them (Thai is cut into pairs,
+        // see below).
+        assert_eq!(words("สิ่ง"), ["สิ่", "สิ่ง", "ง"]);
     }
 
     #[test]
@@ -402,6 +412,26 @@ mod tests {
             .token_stream("北京妇女 report")
             .process(&mut |token| kept.push(token.text.clone()));
         assert_eq!(kept, ["北京妇女", "report"]);
+    }
+
+    #[test]
+    fn thai_lao_khmer_and_burmese_runs_are_cut_into_characters_and_pairs() {
+        // Thai: ภาษาไทย ("Thai language") holds ภาษา ("language") and ไทย ("Thai").
+        assert_eq!(words("ภาษา"), ["ภ", "ภา", "า", "าษ", "ษ", "ษา", "า"]);
+        let thai = words("ภาษาไทย");
+        for part in ["ภาษา", "ไทย"] {
+            let part = words(part);
+            assert!(
+                thai.windows(part.len())
+                    .any(|window| window == part.as_slice()),
+                "{part:?} in {thai:?}"
+            );
+        }
+        // Khmer: a stacking sign (coeng) and a vowel sign stay with the letter before them.
+        assert_eq!(words("ខ្មែរ"), ["ខ្", "ខ្មែ", "មែ", "មែរ", "រ"]);
+        // Lao and Burmese with their marks.
+        assert_eq!(words("ລາວ"), ["ລ", "ລາ", "າ", "າວ", "ວ"]);
+        assert_eq!(words("မြန်"), ["မြ", "မြန်", "န်"]);
     }
 
     #[test]
