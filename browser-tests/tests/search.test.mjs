@@ -1,5 +1,5 @@
 // Discovery as a patron uses it: search from the front page, narrow by a facet whose count is the
-// number of results, open a record, switch to a member's view and back to all libraries, and
+// number of results, see all of a facet's values, open a record, switch to a member's view and back to all libraries, and
 // follow the suggested spelling of a misspelt search. Every page is accessible (axe-core,
 // WCAG 2.1 AA) and light.
 import { test, before, after } from 'node:test';
@@ -83,6 +83,25 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   // The narrowing can be removed again.
   await page.getByRole('list', { name: 'Narrowed by' }).getByRole('link', { name: /Remove/ }).click();
   await page.waitForURL((url) => !url.search.includes('format='));
+
+  // A facet shows five values, fifteen more on a click, and all of them on a page of their own.
+  const subjects = facets.getByRole('heading', { name: 'Subject' }).locator('xpath=..');
+  assert.equal(await subjects.locator(':scope > ul > li').count(), 5);
+  const more = subjects.locator('details');
+  assert.equal(await more.locator('li').first().isVisible(), false);
+  await more.locator('summary').click();
+  assert.equal(await more.locator('li').first().isVisible(), true);
+  await subjects.getByRole('link', { name: 'See all values of Subject' }).click();
+  await page.waitForURL(/\/search\/facet\/subject\?q=la$/);
+  assert.deepEqual(await accessibilityViolations(page), [], 'facet values page');
+  const valuesWeight = await pageWeight(page, page.url());
+  assert.ok(valuesWeight < 100 * 1024, `facet values page weighs ${valuesWeight} bytes`);
+  const valueLink = page.locator('ul.facet-values a').first();
+  const valueCount = count((await valueLink.textContent()).match(/\(([\d,]+)\)\s*$/)[1]);
+  await valueLink.click();
+  await page.waitForURL(/\/search\?q=la&subject=/);
+  assert.equal(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()), valueCount);
+  await page.goto(demo.url + '/search?q=la');
 
   // Open the first record.
   await page.locator('ol.hits a.hit-title').first().click();

@@ -12,15 +12,17 @@ use axum::routing::get;
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::languages::language_name;
 use concord_domain::org::Member;
-use concord_search::{FacetField, MAX_RESULT_WINDOW, SearchResponse, SortOrder};
+use concord_search::{FacetCount, FacetField, MAX_RESULT_WINDOW, SearchResponse, SortOrder};
 use maud::{Markup, PreEscaped, html};
 
 use super::auth::Auth;
 use super::pages::{View, html_response, render};
-use super::search_api::{ExportFormat, SearchParams, bib_id, export, query_string, sort_name};
+use super::search_api::{
+    ExportFormat, SearchParams, bib_id, export, facet_parameter, query_string, sort_name,
+};
 use super::{AppState, SharedState};
-use crate::service::ServiceResult;
 use crate::service::search::{self, PublicRecord};
+use crate::service::{ServiceError, ServiceResult};
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
@@ -28,6 +30,8 @@ pub fn routes() -> Router<SharedState> {
         .route("/record/{id}", get(consortium_record))
         .route("/m/{member}", get(member_home))
         .route("/m/{member}/search", get(member_search))
+        .route("/search/facet/{facet}", get(consortium_facet_values))
+        .route("/m/{member}/search/facet/{facet}", get(member_facet_values))
         .route("/m/{member}/record/{id}", get(member_record))
 }
 
@@ -169,7 +173,10 @@ async fn search_page(
     };
     let mut params = SearchParams::parse(pairs)?;
     params.view = member.as_ref().map(|m| m.code.clone());
-    let response = search::search(&state.ctx, params.request()).await?;
+    let mut request = params.request();
+    // One more than the page lists, to know whether a facet has more values.
+    request.facet_limit = FACET_VALUES_LISTED + 1;
+    let response = search::search(&state.ctx, request).await?;
     let members = member_names(&search::members(&state.ctx).await?);
     let member = member.as_ref();
     let base = base_path(member);
@@ -332,6 +339,14 @@ fn pagination(
     }
 }
 
+/// Values of a facet the results page shows at once; the rest of the listed ones open on a
+/// click.
+const FACET_VALUES_AT_FIRST: usize = 5;
+/// Values of a facet the results page lists; past these, a link leads to all of them.
+const FACET_VALUES_LISTED: usize = 20;
+/// Values of a facet one page of all its values lists (a page stays light).
+const FACET_VALUES_PER_PAGE: usize = 200;
+
 fn facets(
     view: &View<'_>,
     member: Option<&Member>,
@@ -347,21 +362,32 @@ fn facets(
             h2 id="facets-heading" { (view.t("search.narrow")) }
             @for (facet, counts) in &response.facets {
                 @if !counts.is_empty() {
+                    @let heading = view.t(facet_heading_key(*facet));
+                    @let listed = counts.get(..FACET_VALUES_LISTED).unwrap_or(counts);
+                    @let (first, rest) = listed.split_at(listed.len().min(FACET_VALUES_AT_FIRST));
+                    @let rest_selected = rest.iter().any(|count| is_selected(params, *facet, &count.value));
                     section {
-                        h3 { (view.t(facet_heading_key(*facet))) }
+                        h3 { (heading) }
                         ul {
-                            @for count in counts {
-                                @let selected = params.filters.iter().position(|(f, v)| f == facet && *v == count.value);
-                                @let label = facet_value_label(view, *facet, &count.value, members);
-                                li {
-                                    @if let Some(index) = selected {
-                                        @let without = without_filter(params, index);
-                                        strong { (label) " (" (view.state.messages.number(&view.auth.lang, count.count)) ")" } " "
-                                        a href=(search_url(member, &without)) aria-label=(view.tf("search.remove_named", &[("value", &label)])) { (view.t("search.remove")) }
-                                    } @else {
-                                        @let narrowed = with_filter(params, *facet, &count.value);
-                                        a href=(search_url(member, &narrowed)) { (label) " " span class="count" { "(" (view.state.messages.number(&view.auth.lang, count.count)) ")" } }
+                            @for count in first {
+                                (facet_value_item(view, member, params, *facet, count, members))
+                            }
+                        }
+                        @if !rest.is_empty() {
+                            // Open when a value in it narrows the search, so that it shows.
+                            details open[rest_selected] {
+                                summary { (view.tc("search.more_values", ("count", rest.len() as u64), &[])) }
+                                ul {
+                                    @for count in rest {
+                                        (facet_value_item(view, member, params, *facet, count, members))
                                     }
+                                }
+                            }
+                        }
+                        @if counts.len() > FACET_VALUES_LISTED {
+                            p class="all-values" {
+                                a href=(facet_values_url(member, params, *facet, 1)) aria-label=(view.tf("search.all_values_named", &[("facet", heading)])) {
+                                    (view.t("search.all_values"))
                                 }
                             }
                         }
@@ -370,6 +396,180 @@ fn facets(
             }
         }
     }
+}
+
+fn is_selected(params: &SearchParams, facet: FacetField, value: &str) -> bool {
+    params
+        .filters
+        .iter()
+        .any(|(f, v)| *f == facet && v == value)
+}
+
+/// One value of a facet: a link that narrows the search to it, or, when it already does, the
+/// value with a link that removes it.
+fn facet_value_item(
+    view: &View<'_>,
+    member: Option<&Member>,
+    params: &SearchParams,
+    facet: FacetField,
+    count: &FacetCount,
+    members: &HashMap<String, String>,
+) -> Markup {
+    let selected = params
+        .filters
+        .iter()
+        .position(|(f, v)| *f == facet && *v == count.value);
+    let label = facet_value_label(view, facet, &count.value, members);
+    let number = view.state.messages.number(&view.auth.lang, count.count);
+    html! {
+        li {
+            @if let Some(index) = selected {
+                @let without = without_filter(params, index);
+                strong { (label) " (" (number) ")" } " "
+                a href=(search_url(member, &without)) aria-label=(view.tf("search.remove_named", &[("value", &label)])) { (view.t("search.remove")) }
+            } @else {
+                @let narrowed = with_filter(params, facet, &count.value);
+                a href=(search_url(member, &narrowed)) { (label) " " span class="count" { "(" (number) ")" } }
+            }
+        }
+    }
+}
+
+/// The page of all values of `facet` for the search, `page` (from 1) of them.
+fn facet_values_url(
+    member: Option<&Member>,
+    params: &SearchParams,
+    facet: FacetField,
+    page: usize,
+) -> String {
+    let mut pairs = params.pairs();
+    if page > 1 {
+        pairs.push(("values_page", page.to_string()));
+    }
+    let query = query_string(&pairs);
+    let base = base_path(member);
+    let path = format!("{base}/search/facet/{}", facet_parameter(facet));
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+/// Every value of one facet for a search, most common first, a page at a time: what the
+/// results page's "See all" leads to when a facet has more values than it lists.
+async fn facet_values_page(
+    state: &AppState,
+    auth: &Auth,
+    member_code: Option<&str>,
+    facet_name: &str,
+    pairs: &[(String, String)],
+) -> ServiceResult<Response> {
+    let view = View::new(state, auth);
+    let member = match member_code {
+        Some(code) => Some(search::member_view(&state.ctx, code).await?),
+        None => None,
+    };
+    let Some(facet) = FacetField::ALL
+        .into_iter()
+        .find(|facet| facet_parameter(*facet) == facet_name)
+    else {
+        return Err(ServiceError::not_found(format!("the facet {facet_name}")));
+    };
+    let mut params = SearchParams::parse(pairs)?;
+    params.view = member.as_ref().map(|m| m.code.clone());
+    let values_page = match pairs.iter().find(|(name, _)| name == "values_page") {
+        None => 1,
+        Some((_, value)) => match value.trim().parse::<usize>() {
+            Ok(page) if (1..=MAX_FACET_VALUE_PAGES).contains(&page) => page,
+            _ => {
+                return Err(ServiceError::field(
+                    "values_page",
+                    format!("must be a whole number from 1 to {MAX_FACET_VALUE_PAGES}"),
+                ));
+            }
+        },
+    };
+    let mut request = params.request();
+    request.facets = vec![facet];
+    // One more than the page shows, to know whether another page follows.
+    request.facet_limit = values_page * FACET_VALUES_PER_PAGE + 1;
+    request.page = 0;
+    request.page_size = 1;
+    let response = search::search(&state.ctx, request).await?;
+    let members = member_names(&search::members(&state.ctx).await?);
+    let member = member.as_ref();
+    let counts = response.facets.get(&facet).map_or(&[][..], Vec::as_slice);
+    let skipped = (values_page - 1) * FACET_VALUES_PER_PAGE;
+    let shown = counts
+        .get(skipped..)
+        .unwrap_or_default()
+        .iter()
+        .take(FACET_VALUES_PER_PAGE);
+    let more = counts.len() > skipped + FACET_VALUES_PER_PAGE;
+    let heading = view.t(facet_heading_key(facet));
+    let title = if params.query.is_empty() {
+        heading.to_string()
+    } else {
+        view.tf(
+            "search.facet_values_title",
+            &[("facet", heading), ("query", &params.query)],
+        )
+    };
+    let body = html! {
+        h1 { (title) }
+        (view_switch(&view, member, &facet_values_url(None, &params, facet, values_page)))
+        p { a href=(search_url(member, &params)) { (view.tc("search.back_to_results", ("total", response.total), &[])) } }
+        @if counts.is_empty() {
+            p { (view.t("search.no_values")) }
+        } @else {
+            section aria-labelledby="values-heading" {
+                h2 id="values-heading" { (view.t("search.values_by_count")) }
+                ul class="facet-values" {
+                    @for count in shown {
+                        (facet_value_item(&view, member, &params, facet, count, &members))
+                    }
+                }
+            }
+        }
+        @if values_page > 1 || more {
+            nav class="pages" aria-label=(view.t("search.value_pages_label")) {
+                @if values_page > 1 {
+                    a href=(facet_values_url(member, &params, facet, values_page - 1)) rel="prev" { (view.t("search.previous_values")) } " "
+                }
+                @if more {
+                    a href=(facet_values_url(member, &params, facet, values_page + 1)) rel="next" { (view.t("search.next_values")) }
+                }
+            }
+        }
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        view.branded_page(&title, member, body),
+    ))
+}
+
+/// How deep the pages of a facet's values go (past this, a patron narrows the search).
+const MAX_FACET_VALUE_PAGES: usize = 50;
+
+async fn consortium_facet_values(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(facet): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let result = facet_values_page(&state, &auth, None, &facet, &pairs).await;
+    render(&state, &auth, result)
+}
+
+async fn member_facet_values(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path((member, facet)): Path<(String, String)>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let result = facet_values_page(&state, &auth, Some(&member), &facet, &pairs).await;
+    render(&state, &auth, result)
 }
 
 async fn consortium_search(

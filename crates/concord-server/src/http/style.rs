@@ -55,7 +55,10 @@ footer { max-width: 1100px; margin: 24px auto; padding: 0 16px; color: var(--mut
 .avail li { display: inline; margin-right: 12px; }
 .facets section h3 { font-size: 1rem; margin: 14px 0 4px; }
 .facets ul { list-style: none; padding: 0; margin: 0; }
-.facets li { margin: 3px 0; }
+.facets li, .facet-values li { margin: 3px 0; }
+.facets summary { cursor: pointer; margin: 3px 0; }
+.facets .all-values { margin: 4px 0 0; }
+.facet-values { list-style: none; padding: 0; columns: 18rem; }
 .count { color: var(--muted); }
 .sort, .pages { margin: 8px 0 14px; }
 dl.record { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }

@@ -639,6 +639,140 @@ async fn crawlers_are_given_every_record_page_the_consortium_shows() {
 }
 
 #[tokio::test]
+async fn a_facet_shows_five_values_then_more_then_all_of_them_a_page_at_a_time() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    // 25 almanacs sharing seven subjects, each with one of its own; the first has 210 more.
+    let common = [
+        "Almanacs",
+        "Calendars",
+        "Chronology",
+        "Dates",
+        "Ephemerides",
+        "Tables",
+        "Zodiac",
+    ];
+    let records: Vec<Record> = (1..=25)
+        .map(|number| {
+            let mut record = book(
+                &format!("a{number}"),
+                &format!("Almanac number {number}"),
+                "Moore, Francis",
+                1990,
+                &format!("Topic {number:03}"),
+            );
+            let extra = if number == 1 { 210 } else { 0 };
+            for subject in common
+                .iter()
+                .map(|s| (*s).to_owned())
+                .chain((0..extra).map(|n| format!("Extra topic {n:03}")))
+            {
+                record.push_data(
+                    DataField::new(Tag::parse("650").unwrap(), ' ', '0')
+                        .with_subfield('a', &subject),
+                );
+            }
+            record
+        })
+        .collect();
+    import(&server, &records).await;
+    search_until(&server, &request("almanac", None), WITHIN_A_SECOND, |r| {
+        r.total == 25
+    })
+    .await;
+    let client = Client::new(&server);
+
+    // Narrowed to the seventh of seven subjects every almanac has: it is past the first five,
+    // so the list of more values is open to show it.
+    let page = client.get("/search?q=almanac&subject=Zodiac").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let subjects = page
+        .body
+        .split("<h3>Subject</h3>")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .unwrap_or_else(|| panic!("{}", page.body));
+    assert!(
+        subjects.contains("<details open><summary>Show 15 more</summary>"),
+        "{subjects}"
+    );
+    let (first, rest) = subjects.split_once("<details").unwrap();
+    assert_eq!(first.matches("<li>").count(), 5, "{first}");
+    assert!(rest.contains("<strong>Zodiac (25)</strong>"), "{rest}");
+    assert!(
+        subjects.contains(
+            r#"<a href="/search/facet/subject?q=almanac&amp;subject=Zodiac" aria-label="See all values of Subject">See all</a>"#
+        ),
+        "{subjects}"
+    );
+    // Without it, nothing there narrows the search, and the list stays shut.
+    let page = client.get("/search?q=almanac").await.body;
+    assert!(
+        page.contains("<details><summary>Show 15 more</summary>"),
+        "{page}"
+    );
+
+    // All 242 values, most common first, 200 a page.
+    let all = client.get("/search/facet/subject?q=almanac").await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert!(
+        all.body.contains("<h1>Subject in the search almanac</h1>"),
+        "{}",
+        all.body
+    );
+    assert!(
+        all.body
+            .contains(r#"<a href="/search?q=almanac">Back to the 25 results</a>"#)
+    );
+    let values = |body: &str| {
+        body.split(r#"<ul class="facet-values">"#)
+            .nth(1)
+            .and_then(|rest| rest.split("</ul>").next())
+            .map_or(0, |list| list.matches("<li>").count())
+    };
+    assert_eq!(values(&all.body), 200);
+    assert!(
+        all.body.contains(r#"<a href="/search?q=almanac&amp;subject=Almanacs">Almanacs <span class="count">(25)</span></a>"#),
+        "{}",
+        all.body
+    );
+    assert!(
+        all.body
+            .contains(r#"href="/search/facet/subject?q=almanac&amp;values_page=2" rel="next""#),
+        "{}",
+        all.body
+    );
+    assert!(!all.body.contains(r#"rel="prev""#));
+    let second = client
+        .get("/search/facet/subject?q=almanac&values_page=2")
+        .await;
+    assert_eq!(values(&second.body), 42);
+    assert!(second.body.contains(r#"rel="prev""#), "{}", second.body);
+    assert!(!second.body.contains(r#"rel="next""#), "{}", second.body);
+    // In a member's view, and with bad names and pages.
+    let member = client.get("/m/ROHAN/search/facet/subject?q=almanac").await;
+    assert_eq!(member.status, 200, "{}", member.body);
+    assert!(
+        member
+            .body
+            .contains(r#"<a href="/m/ROHAN/search?q=almanac">"#),
+        "{}",
+        member.body
+    );
+    assert_eq!(
+        client.get("/search/facet/colour?q=almanac").await.status,
+        404
+    );
+    assert_eq!(
+        client
+            .get("/search/facet/subject?q=almanac&values_page=0")
+            .await
+            .status,
+        422
+    );
+}
+
+#[tokio::test]
 async fn a_member_keeps_a_whole_shelving_location_out_of_other_members_views() {
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
