@@ -1358,3 +1358,32 @@ fn the_bibs_a_view_sees_are_listed_by_id_for_sitemaps() {
         [1, 3, 7, 120_000]
     );
 }
+
+#[test]
+fn a_suggestion_writes_a_word_as_most_records_do() {
+    // The first record holding "siecle" has it only in a subject; the next writes it without
+    // its accent; the two after with it.
+    let mut annals = titled_record("Annals");
+    annals.push_data(data_field("650", (' ', '0'), &[('a', "Siècle d'or")]));
+    let index = SearchIndex::create_in_ram().unwrap();
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    indexer
+        .add(&document_from_record(1, &annals, Vec::new()))
+        .unwrap();
+    for (id, title) in [
+        (2, "Le siecle des lumieres"),
+        (3, "Le siècle de Louis XIV"),
+        (4, "Un siècle d'histoire"),
+    ] {
+        indexer
+            .add(&document_from_record(id, &titled_record(title), Vec::new()))
+            .unwrap();
+    }
+    indexer.commit().unwrap();
+    index.reload().unwrap();
+    let suggestion = index.search(&request("sicele")).unwrap().suggestion;
+    assert_eq!(
+        suggestion.map(|s| (s.query, s.total)),
+        Some(("siècle".to_owned(), 4))
+    );
+}

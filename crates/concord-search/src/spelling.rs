@@ -121,9 +121,13 @@ pub(crate) fn corrected_query(
     Ok(Some(corrected))
 }
 
-/// How a record writes the folded word `folded` (accents and all, in lower case): the first
-/// word of the first live document holding it, in its stored title or main author, that folds
-/// to it. `None` when neither holds it (a word only in subjects or series).
+/// Live documents [`as_written`] reads for the ways records write a word.
+const WRITTEN_FORMS_READ: usize = 16;
+
+/// How records write the folded word `folded` (accents and all, in lower case): of the first
+/// [`WRITTEN_FORMS_READ`] live documents holding it, the form most of them give in their stored
+/// title or main author (the first found of equally common ones). `None` when none of them
+/// holds it there (a word only in subjects or series).
 fn as_written(
     searcher: &Searcher,
     fields: &SpellingFields,
@@ -131,7 +135,10 @@ fn as_written(
     folded: &str,
 ) -> tantivy::Result<Option<String>> {
     let term = Term::from_field_text(fields.words, folded);
-    for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+    // Each form with how many documents write it so, in the order first found.
+    let mut forms: Vec<(String, usize)> = Vec::new();
+    let mut read = 0;
+    'segments: for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
         let Some(mut postings) = segment
             .inverted_index(fields.words)?
             .read_postings(&term, IndexRecordOption::Basic)?
@@ -140,35 +147,58 @@ fn as_written(
         };
         let alive = segment.alive_bitset();
         let mut doc = postings.doc();
-        while doc != TERMINATED && alive.is_some_and(|alive| alive.is_deleted(doc)) {
+        while doc != TERMINATED {
+            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                let stored: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc))?;
+                if let Some(written) = written_in(&stored, fields, analyzer, folded) {
+                    match forms.iter_mut().find(|(form, _)| *form == written) {
+                        Some((_, documents)) => *documents += 1,
+                        None => forms.push((written, 1)),
+                    }
+                }
+                read += 1;
+                if read == WRITTEN_FORMS_READ {
+                    break 'segments;
+                }
+            }
             doc = postings.advance();
         }
-        if doc == TERMINATED {
-            continue;
-        }
-        let stored: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc))?;
-        for field in &fields.spelt {
-            for text in stored.get_all(*field).filter_map(|value| value.as_str()) {
-                let mut words = WordTokenizer::whole_words();
-                let mut stream = words.token_stream(text);
-                while stream.advance() {
-                    let token = stream.token();
-                    let written = text
-                        .get(token.offset_from..token.offset_to)
-                        .unwrap_or_default();
-                    let mut same = false;
-                    analyzer
-                        .token_stream(written)
-                        .process(&mut |folded_token| same |= folded_token.text == folded);
-                    if same {
-                        return Ok(Some(written.to_lowercase()));
-                    }
+    }
+    let most = forms.iter().map(|(_, documents)| *documents).max();
+    Ok(forms
+        .into_iter()
+        .find(|(_, documents)| Some(*documents) == most)
+        .map(|(form, _)| form))
+}
+
+/// The first word of the document's stored title or main author that folds to `folded`, in
+/// lower case.
+fn written_in(
+    stored: &TantivyDocument,
+    fields: &SpellingFields,
+    analyzer: &mut TextAnalyzer,
+    folded: &str,
+) -> Option<String> {
+    for field in &fields.spelt {
+        for text in stored.get_all(*field).filter_map(|value| value.as_str()) {
+            let mut words = WordTokenizer::whole_words();
+            let mut stream = words.token_stream(text);
+            while stream.advance() {
+                let token = stream.token();
+                let written = text
+                    .get(token.offset_from..token.offset_to)
+                    .unwrap_or_default();
+                let mut same = false;
+                analyzer
+                    .token_stream(written)
+                    .process(&mut |folded_token| same |= folded_token.text == folded);
+                if same {
+                    return Some(written.to_lowercase());
                 }
             }
         }
-        return Ok(None);
     }
-    Ok(None)
+    None
 }
 
 /// In how many documents of every segment `word` is a term of `field` (deleted documents
