@@ -939,9 +939,13 @@ fn facet_links(page: &str) -> Vec<(String, u64)> {
     let Some((_, facets)) = page.split_once("<aside class=\"facets\"") else {
         return Vec::new();
     };
-    let facets = facets.split("</aside>").next().unwrap_or("");
-    facets
-        .split("<a href=\"")
+    counted_links(facets.split("</aside>").next().unwrap_or(""))
+}
+
+/// The links of a stretch of a page that end in a count, `… <span class="count">(12)</span>`,
+/// with that count.
+fn counted_links(html: &str) -> Vec<(String, u64)> {
+    html.split("<a href=\"")
         .skip(1)
         .filter_map(|rest| {
             let (href, rest) = rest.split_once('"')?;
@@ -1004,6 +1008,10 @@ async fn check_results_page(
                 ));
                 continue;
             }
+            if link.contains("/search/facet/") {
+                check_facet_values(&link, &linked.body, &page.body, &counts, failures);
+                continue;
+            }
             check_results_markup(&link, &linked.body, failures);
             if let Some(count) = counts.get(&link) {
                 checked.facet_totals_compared += 1;
@@ -1017,6 +1025,54 @@ async fn check_results_page(
         }
     }
     checked
+}
+
+/// A page of all values of a facet, linked from the results page `results`: light, well
+/// formed, naming the results page's total, and counting each value as the results page does.
+fn check_facet_values(
+    path: &str,
+    page: &str,
+    results: &str,
+    counts: &BTreeMap<String, u64>,
+    failures: &mut Vec<String>,
+) {
+    if page.len() >= MAX_PAGE_BYTES {
+        failures.push(format!("{path} weighs {} bytes", page.len()));
+    }
+    for problem in markup_problems(page) {
+        failures.push(format!("{path}: {problem}"));
+    }
+    let back = page
+        .split_once(">Back to the ")
+        .and_then(|(_, rest)| rest.split(' ').next())
+        .and_then(|total| total.replace(',', "").parse::<u64>().ok());
+    if back.is_none() || back != results_total(results) {
+        failures.push(format!(
+            "{path} names {back:?} results, its results page {:?}",
+            results_total(results)
+        ));
+    }
+    let values = facet_value_links(page);
+    if values.is_empty() {
+        failures.push(format!("{path} lists no value"));
+    }
+    for (link, count) in values {
+        if let Some(listed) = counts.get(&link)
+            && *listed != count
+        {
+            failures.push(format!(
+                "{path} counts {count} for {link}, its results page {listed}"
+            ));
+        }
+    }
+}
+
+/// The value links of a page of a facet's values with the count each promises.
+fn facet_value_links(page: &str) -> Vec<(String, u64)> {
+    let Some((_, list)) = page.split_once("<ul class=\"facet-values\">") else {
+        return Vec::new();
+    };
+    counted_links(list.split("</ul>").next().unwrap_or(""))
 }
 
 fn check_results_markup(path: &str, page: &str, failures: &mut Vec<String>) {
