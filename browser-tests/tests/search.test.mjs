@@ -1,5 +1,5 @@
 // Discovery as a patron uses it: search from the front page, narrow by a facet whose count is the
-// number of results, see all of a facet's values, open a record, switch to a member's view and back to all libraries, and
+// number of results, see all of a facet's values, open a record, use advanced search, switch to a member's view and back to all libraries, and
 // follow the suggested spelling of a misspelt search. Every page is accessible (axe-core,
 // WCAG 2.1 AA) and light.
 import { test, before, after } from 'node:test';
@@ -127,6 +127,17 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   await page.getByRole('link', { name: 'Search all libraries' }).click();
   await page.waitForURL(demo.url + '/search?q=la');
   assert.equal(await page.getByText('You are searching').count(), 0);
+
+  // Advanced search: labelled fields and limits, written as an ordinary search.
+  await page.goto(demo.url + '/search?q=la');
+  await page.getByRole('link', { name: 'Advanced search' }).click();
+  await page.waitForURL(/\/search\/advanced$/);
+  assert.deepEqual(await accessibilityViolations(page), [], 'advanced search page');
+  await page.getByLabel('Title').fill('la');
+  await page.getByLabel('From the year').fill('1900');
+  await page.getByRole('button', { name: 'Search' }).last().click();
+  await page.waitForURL(/\/search\?q=title%3A%28la%29%20year%3A%5B1900%20TO%20%2A%5D$/);
+  assert.ok(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()) > 0);
 
   // A misspelt search finds nothing and offers the catalogue's spelling, one click away.
   await page.goto(demo.url + '/search?q=hsitoire');

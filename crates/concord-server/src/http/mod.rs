@@ -2,6 +2,7 @@
 //! translation of service errors into responses. `api` speaks JSON, `pages` speaks HTML.
 
 mod address;
+mod advanced_search;
 pub mod api;
 mod auth;
 pub mod catalogue_api;
@@ -146,6 +147,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(opensearch::routes())
         .merge(sitemap::routes())
         .merge(search_pages::routes())
+        .merge(advanced_search::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -36,11 +36,11 @@ pub fn routes() -> Router<SharedState> {
 }
 
 /// Where the pages of a view live: `""` for the consortium, `/m/CODE` for a member.
-fn base_path(member: Option<&Member>) -> String {
+pub(super) fn base_path(member: Option<&Member>) -> String {
     member.map_or_else(String::new, |m| format!("/m/{}", m.code))
 }
 
-fn search_url(member: Option<&Member>, params: &SearchParams) -> String {
+pub(super) fn search_url(member: Option<&Member>, params: &SearchParams) -> String {
     let query = query_string(&params.pairs());
     let base = base_path(member);
     if query.is_empty() {
@@ -73,7 +73,7 @@ fn format_key(code: &str) -> String {
 }
 
 /// A facet value as a person reads it.
-fn facet_value_label(
+pub(super) fn facet_value_label(
     view: &View<'_>,
     facet: FacetField,
     value: &str,
@@ -136,12 +136,17 @@ pub(crate) fn search_box(view: &View<'_>, action: &str, query: &str) -> Markup {
                 button type="submit" { (view.t("search.button")) }
             }
             p id="search-hint" class="muted hint" { (view.t("search.hint")) }
+            p class="hint" { a href=(format!("{action}/advanced")) { (view.t("search.advanced")) } }
         }
     }
 }
 
 /// "You are in X's catalogue · All libraries", or nothing in the consortium view.
-fn view_switch(view: &View<'_>, member: Option<&Member>, consortium_url: &str) -> Markup {
+pub(super) fn view_switch(
+    view: &View<'_>,
+    member: Option<&Member>,
+    consortium_url: &str,
+) -> Markup {
     html! {
         @if let Some(member) = member {
             p class="viewswitch" {
@@ -153,7 +158,7 @@ fn view_switch(view: &View<'_>, member: Option<&Member>, consortium_url: &str) -
     }
 }
 
-fn member_names(members: &[Member]) -> HashMap<String, String> {
+pub(super) fn member_names(members: &[Member]) -> HashMap<String, String> {
     members
         .iter()
         .map(|m| (m.code.to_string(), m.branding.display_name.clone()))

@@ -773,6 +773,113 @@ async fn a_facet_shows_five_values_then_more_then_all_of_them_a_page_at_a_time()
 }
 
 #[tokio::test]
+async fn advanced_search_writes_the_search_and_sends_the_patron_to_its_results() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let bibs = import(
+        &server,
+        &[
+            book(
+                "v1",
+                "Riddles in the dark",
+                "Baggins, Bilbo",
+                1937,
+                "Riddles",
+            ),
+            book("v2", "Riddles of the Shire", "Took, Bell", 1985, "Hobbits"),
+            book("v3", "Dark tower", "Baggins, Frodo", 1990, "Towers"),
+        ],
+    )
+    .await;
+    add_item(&server, bibs[0], "A1", "ROHAN-MAIN", false).await;
+    search_until(&server, &request("riddles", None), WITHIN_A_SECOND, |r| {
+        facet_count(r, FacetField::Member, "ROHAN") == 1
+    })
+    .await;
+    let client = Client::new(&server);
+
+    // The form offers the catalogue's formats, languages and libraries by name.
+    let form = client.get("/search/advanced").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    for part in [
+        r#"<input type="hidden" name="run" value="1">"#,
+        r#"<label for="title">Title</label>"#,
+        r#"<input type="checkbox" id="format-book" name="format" value="book">"#,
+        r#"<option value="eng">English</option>"#,
+        r#"<option value="ROHAN">Rohan University Library</option>"#,
+    ] {
+        assert!(form.body.contains(part), "{part}: {}", form.body);
+    }
+    let results = client.get("/search?q=riddles").await.body;
+    assert!(
+        results.contains(r#"<a href="/search/advanced">Advanced search</a>"#),
+        "{results}"
+    );
+
+    // Fields and limits become an ordinary search.
+    let asked = client
+        .get("/search/advanced?run=1&all=riddles&author=baggins&title=&year_from=1930&year_to=1950&sort=date")
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let location = asked
+        .headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        location,
+        "/search?q=riddles%20author%3A%28baggins%29%20year%3A%5B1930%20TO%201950%5D&sort=date"
+    );
+    let found = client
+        .get(&format!(
+            "/api/v1/search?{}",
+            location.trim_start_matches("/search?")
+        ))
+        .await
+        .json();
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["hits"][0]["id"], bibs[0].to_string());
+    // An open-ended range, and a limit to a library.
+    let asked = client
+        .get("/m/ROHAN/search/advanced?run=1&all=riddles&year_from=1980&member=SHIRE")
+        .await;
+    let location = asked.headers["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        location,
+        "/m/ROHAN/search?q=riddles%20year%3A%5B1980%20TO%20%2A%5D&member=SHIRE"
+    );
+    let found = client
+        .get(&format!(
+            "/api/v1/search?view=ROHAN&{}",
+            location.trim_start_matches("/m/ROHAN/search?")
+        ))
+        .await
+        .json();
+    assert_eq!(found["total"], 0, "{found}");
+    let found = client
+        .get("/api/v1/search?q=riddles%20year%3A%5B1980%20TO%20%2A%5D")
+        .await
+        .json();
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["hits"][0]["id"], bibs[1].to_string());
+
+    // Years that are no years are named, and the form keeps what was typed.
+    let wrong = client
+        .get("/search/advanced?run=1&title=riddles&year_from=1990&year_to=1950")
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(
+        wrong
+            .body
+            .contains("must be the same year as the first or later"),
+        "{}",
+        wrong.body
+    );
+    assert!(wrong.body.contains(r#"value="riddles""#), "{}", wrong.body);
+}
+
+#[tokio::test]
 async fn a_member_keeps_a_whole_shelving_location_out_of_other_members_views() {
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
