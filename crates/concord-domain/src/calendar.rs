@@ -128,6 +128,19 @@ impl Date {
     }
 }
 
+/// A Unix timestamp as an RFC 3339 time in UTC (`2026-11-27T18:30:05Z`), as feeds and JSON
+/// give times.
+pub fn utc_timestamp(unix_seconds: i64) -> String {
+    let date = Date::from_unix(unix_seconds, 0);
+    let second = unix_seconds.rem_euclid(86_400);
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        second / 3600,
+        second % 3600 / 60,
+        second % 60
+    )
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, m, d) = self.ymd();
@@ -332,6 +345,13 @@ pub fn is_open(hours: &WeeklyHours, closed_dates: &[Date], date: Date) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unix_times_read_as_rfc_3339_in_utc() {
+        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_timestamp(1_795_631_405), "2026-11-25T18:30:05Z");
+        assert_eq!(utc_timestamp(-1), "1969-12-31T23:59:59Z");
+    }
 
     #[test]
     fn dates_round_trip_and_know_their_weekday() {

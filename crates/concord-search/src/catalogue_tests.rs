@@ -1387,3 +1387,32 @@ fn a_suggestion_writes_a_word_as_most_records_do() {
         Some(("siècle".to_owned(), 4))
     );
 }
+
+#[test]
+fn recently_added_bibs_come_first() {
+    use crate::searcher::Evaluation;
+    let index = SearchIndex::create_in_ram().unwrap();
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    for (id, added) in [
+        (1, Some(100)),
+        (2, Some(300)),
+        (3, None),
+        (4, Some(300)),
+        (5, Some(200)),
+    ] {
+        let mut document = document_from_record(id, &titled_record("Atlas of the sky"), Vec::new());
+        document.added = added;
+        indexer.add(&document).unwrap();
+    }
+    indexer.commit().unwrap();
+    index.reload().unwrap();
+    let mut search = request("atlas");
+    search.sort = SortOrder::Added;
+    for evaluation in [Evaluation::Fastest, Evaluation::General] {
+        let found = index.search_with(&search, evaluation).unwrap();
+        // Added in the same second: the newer bib first; never said: last.
+        assert_eq!(ids(&found), [4, 2, 5, 1, 3], "{evaluation:?}");
+        assert_eq!(found.hits[0].added, Some(300));
+        assert_eq!(found.hits[4].added, None);
+    }
+}

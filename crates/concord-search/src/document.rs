@@ -131,6 +131,9 @@ pub struct BibDocument {
     pub other_text: Vec<String>,
     /// The items, each with its member, branch and visibility.
     pub holdings: Vec<Holding>,
+    /// When the bib, or its newest copy every member may see, was added (Unix seconds): the
+    /// order of "recently added". `None` when the store has not said.
+    pub added: Option<i64>,
 }
 
 impl BibDocument {
@@ -311,6 +314,7 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         audience: format::audience(leader, field_008).map(|audience| audience.code()),
         other_text,
         holdings,
+        added: None,
     }
 }
 
@@ -356,6 +360,7 @@ pub fn document_from_summary(
         audience: None,
         other_text: Vec::new(),
         holdings,
+        added: None,
     }
 }
 

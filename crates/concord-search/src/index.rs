@@ -68,8 +68,8 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// own script (880s) and cuts Chinese, Japanese and Korean text into pairs of characters;
 /// version 8 into each character and each pair in turn; version 9 also pairs two such
 /// characters with only spaces between them; version 10 cuts Thai, Lao, Khmer and Burmese
-/// the same way.
-const DOCUMENTS_VERSION: u32 = 10;
+/// the same way; version 11 holds when a bib or its newest copy was added.
+const DOCUMENTS_VERSION: u32 = 11;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {
@@ -89,6 +89,9 @@ pub(crate) const EVERYONE: &str = "*";
 
 /// The field of each document's bib id, which also breaks ties between equal sort keys.
 pub(crate) const BIB_ID: &str = "bib_id";
+
+/// The field of when a bib or its newest copy was added, which "recently added" sorts by.
+pub(crate) const ADDED: &str = "added";
 
 /// Languages with their own stemmed keyword field, by MARC language code. Every record is
 /// also in the English-stemmed `keywords` field, English being the catalogue's main language.
@@ -117,6 +120,7 @@ pub(crate) struct Fields {
     pub keywords: Field,
     pub keywords_by_language: Vec<(&'static str, Field)>,
     pub year: Field,
+    pub added: Field,
     pub title_display: Field,
     pub author_display: Field,
     pub holdings_display: Field,
@@ -173,6 +177,7 @@ fn schema() -> (Schema, Fields) {
         keywords: builder.add_text_field("keywords", text_field(ANALYZER_ENGLISH, false)),
         keywords_by_language,
         year: builder.add_i64_field("year", INDEXED | STORED | FAST),
+        added: builder.add_i64_field(ADDED, STORED | FAST),
         title_display: builder.add_text_field("title_display", STORED),
         author_display: builder.add_text_field("author_display", STORED),
         holdings_display: builder.add_text_field("holdings_display", STORED),
@@ -685,6 +690,9 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
         }
     }
 
+    if let Some(added) = document.added {
+        doc.add_i64(fields.added, added);
+    }
     if let Some(year) = document.publication_year {
         doc.add_i64(fields.year, year);
         doc.add_text(fields.decade, (year - year.rem_euclid(10)).to_string());

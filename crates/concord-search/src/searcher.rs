@@ -55,6 +55,9 @@ pub enum SortOrder {
     Author,
     /// Newest first.
     Date,
+    /// Most recently added to the catalogue first: a new bib, or a new copy of an old one
+    /// that every member may see.
+    Added,
 }
 
 /// The facets a search can count and filter by.
@@ -207,6 +210,8 @@ pub struct SearchHit {
     pub format: String,
     /// Visible holdings by member; the viewing member first, then by code.
     pub holdings: Vec<MemberHoldings>,
+    /// When the bib, or its newest copy every member may see, was added (Unix seconds).
+    pub added: Option<i64>,
 }
 
 /// One facet value and the exact number of matching bibs that have it.
@@ -409,6 +414,23 @@ impl SearchIndex {
                 top.order_by((
                     (SortByStaticFastValue::<i64>::for_field("year"), Order::Desc),
                     by_bib_id(),
+                )),
+                &facets,
+            )?,
+            // The newer bib first of those added in the same second (ids grow with time).
+            (SortOrder::Added, _) => self.counted_top(
+                searcher,
+                query.as_ref(),
+                &visible,
+                top.order_by((
+                    (
+                        SortByStaticFastValue::<i64>::for_field(crate::index::ADDED),
+                        Order::Desc,
+                    ),
+                    (
+                        SortByStaticFastValue::<i64>::for_field(crate::index::BIB_ID),
+                        Order::Desc,
+                    ),
                 )),
                 &facets,
             )?,
@@ -700,6 +722,7 @@ impl SearchIndex {
             year: number(fields.year),
             format: text(fields.format).unwrap_or_default(),
             holdings,
+            added: number(fields.added),
         }
     }
 }

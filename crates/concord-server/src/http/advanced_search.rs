@@ -234,6 +234,7 @@ async fn form_page(
         ("title", "search.sort_title"),
         ("author", "search.sort_author"),
         ("date", "search.sort_date"),
+        ("added", "search.sort_added"),
     ];
     let body = html! {
         h1 { (title) }

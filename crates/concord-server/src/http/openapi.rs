@@ -83,7 +83,10 @@ fn search_parameters() -> Vec<Value> {
         query_param("audience", "Audience code (adult, juvenile, ...)"),
         query_param("subject", "Subject heading (exact facet value)"),
         query_param("author", "Author name (exact facet value)"),
-        query_param("sort", "relevance (default), title, author or date"),
+        query_param(
+            "sort",
+            "relevance (default), title, author, date (newest publication first) or added (most recently added to the catalogue first)",
+        ),
         query_param("page", "Page number from 1"),
         query_param("page_size", "Hits per page, 1-100 (default 20)"),
         query_param("view", "A member code: search that member's view"),
@@ -95,6 +98,7 @@ fn search_results_schema() -> Value {
     let hit = json!({ "type": "object", "properties": {
         "id": { "type": "string" }, "title": { "type": "string" }, "author": { "type": ["string", "null"] },
         "year": { "type": ["integer", "null"] }, "format": { "type": "string" },
+        "added": { "type": ["string", "null"], "format": "date-time", "description": "When the bib, or its newest copy every member may see, was added" },
         "holdings": { "type": "array", "items": { "type": "object", "properties": {
             "member": { "type": "string" }, "items": { "type": "integer" }, "available": { "type": "integer" } } } }
     } });

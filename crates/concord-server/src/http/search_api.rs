@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::{Json, response::Response};
 use concord_domain::ErrorCode;
 use concord_domain::FieldError;
+use concord_domain::calendar::utc_timestamp;
 use concord_domain::codes::Code;
 use concord_domain::ids::BibId;
 use concord_search::{FacetField, MAX_RESULT_WINDOW, SearchRequest, SearchResponse, SortOrder};
@@ -57,6 +58,7 @@ pub(crate) fn sort_name(sort: SortOrder) -> &'static str {
         SortOrder::Title => "title",
         SortOrder::Author => "author",
         SortOrder::Date => "date",
+        SortOrder::Added => "added",
     }
 }
 
@@ -83,9 +85,10 @@ impl SearchParams {
                     "title" => params.sort = SortOrder::Title,
                     "author" => params.sort = SortOrder::Author,
                     "date" => params.sort = SortOrder::Date,
+                    "added" => params.sort = SortOrder::Added,
                     _ => errors.push(FieldError::new(
                         "sort",
-                        "must be relevance, title, author or date",
+                        "must be relevance, title, author, date or added",
                     )),
                 },
                 "page" => match value.parse::<usize>() {
@@ -232,6 +235,8 @@ struct HitView {
     year: Option<i64>,
     format: String,
     holdings: Vec<HitHoldingsView>,
+    /// When the bib, or its newest copy every member may see, was added (RFC 3339, UTC).
+    added: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -261,6 +266,7 @@ fn results_view(params: &SearchParams, response: SearchResponse) -> SearchResult
                 author: hit.author,
                 year: hit.year,
                 format: hit.format,
+                added: hit.added.map(utc_timestamp),
                 holdings: hit
                     .holdings
                     .into_iter()

@@ -261,7 +261,7 @@ fn sort_links(view: &View<'_>, member: Option<&Member>, params: &SearchParams) -
     html! {
         nav class="sort" aria-label=(view.t("search.sort_label")) {
             (view.t("search.sort_by")) " "
-            @for sort in [SortOrder::Relevance, SortOrder::Title, SortOrder::Author, SortOrder::Date] {
+            @for sort in [SortOrder::Relevance, SortOrder::Title, SortOrder::Author, SortOrder::Date, SortOrder::Added] {
                 @let sorted = SearchParams { sort, page: 1, ..params.clone() };
                 @let key = format!("search.sort_{}", sort_name(sort));
                 @let label = view.state.messages.get(&view.auth.lang, &key);

@@ -361,11 +361,11 @@ impl OrgCodes {
 /// document is made from the summary the store keeps beside it (logged): patrons can still find
 /// the bib by its title and author and see its copies, and the rest of the catalogue is indexed.
 fn document_of(bib: &BibRow, items: &[ItemRow], codes: &OrgCodes) -> BibDocument {
-    let holdings = items
+    let held: Vec<(&ItemRow, Holding)> = items
         .iter()
         .filter(|item| item.status != ItemStatus::Withdrawn)
         .filter_map(|item| {
-            Some(Holding {
+            let holding = Holding {
                 member: codes.members.get(&item.member_id)?.clone(),
                 branch: codes.branches.get(&item.branch_id)?.clone(),
                 call_number: Some(item.call_number.clone()).filter(|c| !c.trim().is_empty()),
@@ -375,16 +375,27 @@ fn document_of(bib: &BibRow, items: &[ItemRow], codes: &OrgCodes) -> BibDocument
                     item.shelving_location.as_ref(),
                     item.hidden_from_other_members,
                 ),
-            })
+            };
+            Some((item, holding))
         })
         .collect();
-    match read_stored_record(bib) {
+    // A new copy of an old bib is news too, unless its member keeps it back (then the order
+    // would tell other members of it).
+    let added = held
+        .iter()
+        .filter(|(_, holding)| holding.visible_outside_member)
+        .map(|(item, _)| item.created_at)
+        .fold(bib.created_at, i64::max);
+    let holdings = held.into_iter().map(|(_, holding)| holding).collect();
+    let mut document = match read_stored_record(bib) {
         Ok(record) => document_from_record(bib.id.0, &record, holdings),
         Err(unreadable) => {
             tracing::warn!(bib = bib.id.0, problem = %unreadable.problem, "indexing a bib whose record cannot be read from its stored summary");
             document_from_summary(bib.id.0, &bib.summary, holdings)
         }
-    }
+    };
+    document.added = Some(added);
+    document
 }
 
 /// The member whose view `code` names, for its branding; not found when there is none.

@@ -880,6 +880,83 @@ async fn advanced_search_writes_the_search_and_sends_the_patron_to_its_results()
 }
 
 #[tokio::test]
+async fn recently_added_puts_new_bibs_and_new_copies_first() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let bibs = import(
+        &server,
+        &[
+            book("n1", "Lanterns of the north", "Rime, Ada", 1961, "Lanterns"),
+            book("n2", "Lanterns of the south", "Rime, Ada", 2001, "Lanterns"),
+        ],
+    )
+    .await;
+    add_item(&server, bibs[1], "L0", "SHIRE-CEN", false).await;
+    search_until(&server, &request("lanterns", None), WITHIN_A_SECOND, |r| {
+        r.total == 2 && facet_count(r, FacetField::Member, "SHIRE") == 1
+    })
+    .await;
+    let client = Client::new(&server);
+    let added = |body: &serde_json::Value| -> Vec<String> {
+        body["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|hit| hit["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Added together (the second with a copy): the later first.
+    let found = client
+        .get("/api/v1/search?q=lanterns&sort=added")
+        .await
+        .json();
+    assert_eq!(
+        added(&found),
+        [bibs[1].to_string(), bibs[0].to_string()],
+        "{found}"
+    );
+    let when = found["hits"][0]["added"].as_str().unwrap().to_owned();
+    assert!(
+        when.len() == 20 && when.ends_with('Z') && when.as_bytes()[10] == b'T',
+        "{when}"
+    );
+
+    // A second later, a new copy of the first, and one of the second that ROHAN keeps back:
+    // the first is news to everyone, the second's copy to nobody outside ROHAN.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    add_item(&server, bibs[0], "L1", "SHIRE-CEN", false).await;
+    add_item(&server, bibs[1], "L2", "ROHAN-MAIN", true).await;
+    search_until(
+        &server,
+        &request("lanterns", Some("ROHAN")),
+        WITHIN_A_SECOND,
+        |r| facet_count(r, FacetField::Member, "ROHAN") == 1,
+    )
+    .await;
+    let found = client
+        .get("/api/v1/search?q=lanterns&sort=added")
+        .await
+        .json();
+    assert_eq!(
+        added(&found),
+        [bibs[0].to_string(), bibs[1].to_string()],
+        "{found}"
+    );
+    let page = client.get("/search?q=lanterns").await.body;
+    assert!(
+        page.contains(r#"<a href="/search?q=lanterns&amp;sort=added">Recently added</a>"#),
+        "{page}"
+    );
+    assert_eq!(
+        client
+            .get("/api/v1/search?q=lanterns&sort=newest")
+            .await
+            .status,
+        422
+    );
+}
+
+#[tokio::test]
 async fn a_member_keeps_a_whole_shelving_location_out_of_other_members_views() {
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
