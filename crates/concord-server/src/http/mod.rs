@@ -9,6 +9,7 @@ pub mod catalogue_api;
 pub mod catalogue_pages;
 pub mod circulation_api;
 pub mod desk_pages;
+mod feeds;
 mod linked_data;
 pub mod openapi;
 mod opensearch;
@@ -146,6 +147,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(search_api::routes())
         .merge(opensearch::routes())
         .merge(sitemap::routes())
+        .merge(feeds::routes())
         .merge(search_pages::routes())
         .merge(advanced_search::routes())
         .fallback(not_found)

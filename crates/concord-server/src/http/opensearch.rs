@@ -31,6 +31,7 @@ fn short_name(name: &str) -> String {
 
 fn description(name: &str, origin: &str, base: &str) -> Response {
     let search = format!("{origin}{base}/search?q={{searchTerms}}");
+    let feed = format!("{origin}{base}/search/feed?q={{searchTerms}}");
     let api = format!("{origin}/api/v1/search?q={{searchTerms}}");
     let api = if base.is_empty() {
         api
@@ -45,6 +46,7 @@ fn description(name: &str, origin: &str, base: &str) -> Response {
             InputEncoding { "UTF-8" }
             Url type="text/html" method="get" template=(search) {}
             Url type="application/json" method="get" template=(api) {}
+            Url type="application/atom+xml" method="get" template=(feed) {}
         }
     };
     (

@@ -121,16 +121,15 @@ impl<'a> View<'a> {
         member: Option<&Member>,
         body: Markup,
     ) -> Markup {
-        self.page_with_canonical(title, member, None, body)
+        self.page_with_head(title, member, HeadLinks::default(), body)
     }
 
-    /// [`View::branded_page`] that names the page's one address for search engines (a member
-    /// view's copy of a record page names the consortium's).
-    pub(crate) fn page_with_canonical(
+    /// [`View::branded_page`] with links in its head for search engines and feed readers.
+    pub(crate) fn page_with_head(
         &self,
         title: &str,
         member: Option<&Member>,
-        canonical: Option<&str>,
+        links: HeadLinks<'_>,
         body: Markup,
     ) -> Markup {
         let (brand, brand_text) = member.map_or(("#1f5f6b", "#ffffff"), |m| {
@@ -153,8 +152,11 @@ impl<'a> View<'a> {
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     title { (title) " · " (site) }
                     link rel="stylesheet" href="/static/concord.css";
-                    @if let Some(canonical) = canonical {
+                    @if let Some(canonical) = links.canonical {
                         link rel="canonical" href=(canonical);
+                    }
+                    @if let Some(feed) = links.feed {
+                        link rel="alternate" type="application/atom+xml" title=(self.t("feed.link")) href=(feed);
                     }
                     link rel="search" type="application/opensearchdescription+xml" title=(site)
                         href=(member.map_or_else(|| "/opensearch.xml".to_string(), |m| format!("/m/{}/opensearch.xml", m.code)));
@@ -241,6 +243,15 @@ impl<'a> View<'a> {
                 aria-describedby=[has_error.then(|| format!("{name}-error"))];
         }
     }
+}
+
+/// What a page's head links to besides its style and search description.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct HeadLinks<'h> {
+    /// The page's one address (a member view's copy of a record page names the consortium's).
+    pub canonical: Option<&'h str>,
+    /// An Atom feed of what the page lists.
+    pub feed: Option<&'h str>,
 }
 
 pub(crate) fn html_response(status: StatusCode, markup: Markup) -> Response {

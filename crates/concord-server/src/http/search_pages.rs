@@ -16,7 +16,7 @@ use concord_search::{FacetCount, FacetField, MAX_RESULT_WINDOW, SearchResponse, 
 use maud::{Markup, PreEscaped, html};
 
 use super::auth::Auth;
-use super::pages::{View, html_response, render};
+use super::pages::{HeadLinks, View, html_response, render};
 use super::search_api::{
     ExportFormat, SearchParams, bib_id, export, facet_parameter, query_string, sort_name,
 };
@@ -68,7 +68,7 @@ fn with_filter(params: &SearchParams, facet: FacetField, value: &str) -> SearchP
     changed
 }
 
-fn format_key(code: &str) -> String {
+pub(super) fn format_key(code: &str) -> String {
     format!("format.{code}")
 }
 
@@ -186,6 +186,7 @@ async fn search_page(
     let member = member.as_ref();
     let base = base_path(member);
     let consortium_url = search_url(None, &params);
+    let feed = super::feeds::feed_url(member, &params);
     let title = if params.query.is_empty() {
         view.t("search.title").to_string()
     } else {
@@ -206,13 +207,22 @@ async fn search_page(
                 }
                 (results_list(&view, member, &params, &response, &members))
                 (pagination(&view, member, &params, response.total))
+                p class="feed" { a href=(feed) type="application/atom+xml" { (view.t("feed.follow")) } }
             }
             (facets(&view, member, &params, &response, &members))
         }
     };
     Ok(html_response(
         StatusCode::OK,
-        view.branded_page(&title, member, body),
+        view.page_with_head(
+            &title,
+            member,
+            HeadLinks {
+                canonical: None,
+                feed: Some(&feed),
+            },
+            body,
+        ),
     ))
 }
 
@@ -660,7 +670,15 @@ async fn record_page(
     };
     Ok(html_response(
         StatusCode::OK,
-        view.page_with_canonical(&title, member, Some(&permalink), body),
+        view.page_with_head(
+            &title,
+            member,
+            HeadLinks {
+                canonical: Some(&permalink),
+                feed: None,
+            },
+            body,
+        ),
     ))
 }
 

@@ -562,6 +562,7 @@ async fn crawlers_are_given_every_record_page_the_consortium_shows() {
         Some("application/xml; charset=utf-8")
     );
     assert!(index.body.starts_with("<?xml"), "{}", index.body);
+    well_formed(&index.body);
     assert!(
         index
             .body
@@ -584,6 +585,7 @@ async fn crawlers_are_given_every_record_page_the_consortium_shows() {
 
     let records = client.get(&format!("/sitemaps/records-{first}.xml")).await;
     assert_eq!(records.status, 200, "{}", records.body);
+    well_formed(&records.body);
     assert!(
         records
             .body
@@ -603,6 +605,7 @@ async fn crawlers_are_given_every_record_page_the_consortium_shows() {
         );
     }
     let libraries = client.get("/sitemaps/libraries.xml").await;
+    well_formed(&libraries.body);
     for page in ["/", "/m/SHIRE", "/m/ROHAN"] {
         assert!(
             libraries
@@ -954,6 +957,82 @@ async fn recently_added_puts_new_bibs_and_new_copies_first() {
             .status,
         422
     );
+
+    // The same search as an Atom feed, named by the results page and the search description.
+    assert!(
+        page.contains(r#"<link rel="alternate" type="application/atom+xml" title="Atom feed of this search" href="/search/feed?q=lanterns">"#),
+        "{page}"
+    );
+    let page = client
+        .get("/search?q=lanterns&sort=added&page=2")
+        .await
+        .body;
+    assert!(
+        page.contains(r#"<a href="/search/feed?q=lanterns&amp;sort=added" type="application/atom+xml">Follow this search (Atom feed)</a>"#),
+        "{page}"
+    );
+    let feed = client.get("/search/feed?q=lanterns&sort=added").await;
+    assert_eq!(feed.status, 200, "{}", feed.body);
+    assert_eq!(
+        feed.headers["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
+    well_formed(&feed.body);
+    let origin = client.get("/robots.txt").await.body;
+    let origin = origin
+        .lines()
+        .find_map(|line| line.strip_prefix("Sitemap: "))
+        .unwrap()
+        .trim_end_matches("/sitemap.xml")
+        .to_owned();
+    for part in [
+        r#"<feed xmlns="http://www.w3.org/2005/Atom">"#.to_owned(),
+        r#"<totalResults xmlns="http://a9.com/-/spec/opensearch/1.1/">2</totalResults>"#.to_owned(),
+        format!(
+            r#"<link rel="self" type="application/atom+xml" href="{origin}/search/feed?q=lanterns&amp;sort=added">"#
+        ),
+        format!("<id>{origin}/record/{}</id>", bibs[0]),
+        "<author><name>Rime, Ada</name></author>".to_owned(),
+        "<summary>Book · 1961 · Shire Libraries: 1 of 1 available</summary>".to_owned(),
+    ] {
+        assert!(feed.body.contains(&part), "{part}: {}", feed.body);
+    }
+    // Entries in the search's order, the newest first, each dated.
+    let first = feed
+        .body
+        .find(&format!("/record/{}</id>", bibs[0]))
+        .unwrap();
+    let second = feed
+        .body
+        .find(&format!("/record/{}</id>", bibs[1]))
+        .unwrap();
+    assert!(first < second, "{}", feed.body);
+    assert_eq!(feed.body.matches("<updated>").count(), 3, "{}", feed.body);
+    // A member's feed leads to its view's record pages; entries keep the record's one id.
+    let rohan = client.get("/m/ROHAN/search/feed?q=lanterns").await.body;
+    well_formed(&rohan);
+    assert!(
+        rohan.contains(&format!(r#"href="{origin}/m/ROHAN/record/{}""#, bibs[1]))
+            && rohan.contains(&format!("<id>{origin}/record/{}</id>", bibs[1])),
+        "{rohan}"
+    );
+    let description = client.get("/opensearch.xml").await.body;
+    assert!(
+        description.contains(&format!(r#"<Url type="application/atom+xml" method="get" template="{origin}/search/feed?q={{searchTerms}}">"#)),
+        "{description}"
+    );
+}
+
+/// Fails unless `xml` is a well-formed XML document.
+fn well_formed(xml: &str) {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(error) => panic!("{error} at {}: {xml}", reader.buffer_position()),
+        }
+    }
 }
 
 #[tokio::test]
