@@ -1012,6 +1012,20 @@ async fn check_results_page(
                 check_facet_values(&link, &linked.body, &page.body, &counts, failures);
                 continue;
             }
+            if link.contains("/search/feed") {
+                check_feed(&link, &linked.body, &page.body, failures);
+                continue;
+            }
+            if link.contains("/search/advanced") {
+                check_page(&link, &linked.body, failures);
+                if !linked
+                    .body
+                    .contains(r#"<input type="hidden" name="run" value="1">"#)
+                {
+                    failures.push(format!("{link} is no advanced search form"));
+                }
+                continue;
+            }
             check_results_markup(&link, &linked.body, failures);
             if let Some(count) = counts.get(&link) {
                 checked.facet_totals_compared += 1;
@@ -1036,12 +1050,7 @@ fn check_facet_values(
     counts: &BTreeMap<String, u64>,
     failures: &mut Vec<String>,
 ) {
-    if page.len() >= MAX_PAGE_BYTES {
-        failures.push(format!("{path} weighs {} bytes", page.len()));
-    }
-    for problem in markup_problems(page) {
-        failures.push(format!("{path}: {problem}"));
-    }
+    check_page(path, page, failures);
     let back = page
         .split_once(">Back to the ")
         .and_then(|(_, rest)| rest.split(' ').next())
@@ -1067,6 +1076,42 @@ fn check_facet_values(
     }
 }
 
+/// An HTML page other than a results page: light and well formed.
+fn check_page(path: &str, page: &str, failures: &mut Vec<String>) {
+    if page.len() >= MAX_PAGE_BYTES {
+        failures.push(format!("{path} weighs {} bytes", page.len()));
+    }
+    for problem in markup_problems(page) {
+        failures.push(format!("{path}: {problem}"));
+    }
+}
+
+/// The Atom feed of the search of the results page `results`: well-formed XML (record text
+/// escaped), with the results page's total.
+fn check_feed(path: &str, feed: &str, results: &str, failures: &mut Vec<String>) {
+    let mut reader = quick_xml::Reader::from_str(feed);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(error) => {
+                failures.push(format!("{path} is no well-formed XML: {error}"));
+                return;
+            }
+        }
+    }
+    let total = feed
+        .split_once("<totalResults xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">")
+        .and_then(|(_, rest)| rest.split_once('<'))
+        .and_then(|(total, _)| total.parse::<u64>().ok());
+    if total.is_none() || total != results_total(results) {
+        failures.push(format!(
+            "{path} totals {total:?}, its results page {:?}",
+            results_total(results)
+        ));
+    }
+}
+
 /// The value links of a page of a facet's values with the count each promises.
 fn facet_value_links(page: &str) -> Vec<(String, u64)> {
     let Some((_, list)) = page.split_once("<ul class=\"facet-values\">") else {
@@ -1076,12 +1121,7 @@ fn facet_value_links(page: &str) -> Vec<(String, u64)> {
 }
 
 fn check_results_markup(path: &str, page: &str, failures: &mut Vec<String>) {
-    if page.len() >= MAX_PAGE_BYTES {
-        failures.push(format!("{path} weighs {} bytes", page.len()));
-    }
-    for problem in markup_problems(page) {
-        failures.push(format!("{path}: {problem}"));
-    }
+    check_page(path, page, failures);
     if results_total(page).is_none() {
         failures.push(format!("{path} states no total"));
     }
