@@ -20,6 +20,7 @@
 //! tantivy's query scorers for every search, and the windowed evaluation of plain keyword
 //! searches ("windowed" in the report), both on the same index in the same run.
 //! CONCORD_BENCH_MISSPELT=0 skips the misspelt searches (spelling suggestions).
+//! It also times what the sitemaps of record pages read from the index.
 //! No search result is cached anywhere, so repeated words cost as much as new ones.
 // A benchmark tool, not server code: it fails loudly, and reading the clock is its purpose.
 #![allow(
@@ -237,6 +238,7 @@ fn main() {
     if let Ok(sample) = sample {
         println!("sample: '{}' -> {} hits", words[0], sample.total);
     }
+    sitemap_listing(&index);
 
     let reloads: usize =
         std::env::var("CONCORD_BENCH_RELOADS").map_or(10, |n| n.parse().expect("RELOADS"));
@@ -249,6 +251,33 @@ fn main() {
         Err(_) => println!("postgres: skipped (set CONCORD_BENCH_POSTGRES_URL)"),
     }
     std::fs::remove_dir_all(&work).ok();
+}
+
+/// What the sitemaps of record pages cost: the ids where each list of 50,000 bibs the
+/// consortium's view shows starts (the sitemap index), and one list from the middle.
+fn sitemap_listing(index: &SearchIndex) {
+    const PER_SITEMAP: usize = 50_000;
+    let mut starts_us = Vec::new();
+    let mut list_us = Vec::new();
+    let mut sitemaps = 0;
+    for _ in 0..7 {
+        let started = Instant::now();
+        let starts = index.visible_bib_id_starts(None, PER_SITEMAP).unwrap();
+        starts_us.push(started.elapsed().as_micros() as u64);
+        sitemaps = starts.len();
+        let middle = starts.get(starts.len() / 2).copied().unwrap_or(0);
+        let started = Instant::now();
+        let listed = index.visible_bib_ids(None, middle, PER_SITEMAP).unwrap();
+        list_us.push(started.elapsed().as_micros() as u64);
+        assert!(listed.len() <= PER_SITEMAP);
+    }
+    starts_us.sort_unstable();
+    list_us.sort_unstable();
+    println!(
+        "sitemaps: {sitemaps} of up to {PER_SITEMAP} record pages; index p50 {:.1} ms, one list p50 {:.1} ms (7 rounds)",
+        quantile(&starts_us, 0.5) as f64 / 1000.0,
+        quantile(&list_us, 0.5) as f64 / 1000.0
+    );
 }
 
 /// User and system CPU time of this process so far, in seconds (Linux, 100 ticks a second): CPU
