@@ -1416,3 +1416,130 @@ fn recently_added_bibs_come_first() {
         assert_eq!(found.hits[4].added, None);
     }
 }
+
+#[test]
+fn a_works_other_editions_and_formats_are_found_by_title_and_name() {
+    let record = |leader: &str, fields: &[(&str, (char, char), &[(char, &str)])]| {
+        let mut record = concord_marc::Record::new(concord_marc::Leader::parse(leader).unwrap());
+        for (tag, indicators, subfields) in fields {
+            record.push_data(data_field(tag, *indicators, subfields));
+        }
+        record
+    };
+    let book = "00000nam a2200000 a 4500";
+    let film = "00000ngm a2200000 a 4500";
+    let austen: (&str, (char, char), &[(char, &str)]) =
+        ("100", ('1', ' '), &[('a', "Austen, Jane,")]);
+    let bibs = [
+        (
+            1,
+            record(
+                book,
+                &[
+                    austen,
+                    ("245", ('1', '0'), &[('a', "Pride and prejudice /")]),
+                    ("260", (' ', ' '), &[('c', "1813.")]),
+                ],
+            ),
+            Vec::new(),
+        ),
+        // Its subtitle and the year differ; it is the same work.
+        (
+            2,
+            record(
+                book,
+                &[
+                    austen,
+                    (
+                        "245",
+                        ('1', '0'),
+                        &[('a', "Pride and prejudice :"), ('b', "a novel /")],
+                    ),
+                    ("260", (' ', ' '), &[('c', "1990.")]),
+                ],
+            ),
+            Vec::new(),
+        ),
+        // A film: no main entry, the novelist among the added names, "&" for "and".
+        (
+            3,
+            record(
+                film,
+                &[
+                    ("245", ('0', '0'), &[('a', "Pride & prejudice")]),
+                    ("260", (' ', ' '), &[('c', "2005.")]),
+                    ("700", ('1', ' '), &[('a', "Wright, Joe,")]),
+                    ("700", ('1', ' '), &[('a', "Austen, Jane,")]),
+                ],
+            ),
+            Vec::new(),
+        ),
+        // Another work of hers, and another writer's book of the same title.
+        (
+            4,
+            record(book, &[austen, ("245", ('1', '0'), &[('a', "Persuasion")])]),
+            Vec::new(),
+        ),
+        (
+            5,
+            record(
+                book,
+                &[
+                    ("100", ('1', ' '), &[('a', "Brown, Julia,")]),
+                    ("245", ('1', '0'), &[('a', "Pride and prejudice")]),
+                ],
+            ),
+            Vec::new(),
+        ),
+        // An edition only C's hidden copy holds.
+        (
+            6,
+            record(
+                book,
+                &[
+                    austen,
+                    ("245", ('1', '4'), &[('a', "The pride and prejudice")]),
+                    ("260", (' ', ' '), &[('c', "2010.")]),
+                ],
+            ),
+            vec![holding("C", "C-MAIN", "available", false)],
+        ),
+        // Titles without a name tie nothing together.
+        (
+            7,
+            record(book, &[("245", ('0', '0'), &[('a', "Poems")])]),
+            Vec::new(),
+        ),
+        (
+            8,
+            record(book, &[("245", ('0', '0'), &[('a', "Poems")])]),
+            Vec::new(),
+        ),
+    ];
+    let index = SearchIndex::create_in_ram().unwrap();
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    for (id, record, holdings) in &bibs {
+        indexer
+            .add(&document_from_record(*id, record, holdings.clone()))
+            .unwrap();
+    }
+    indexer.commit().unwrap();
+    index.reload().unwrap();
+    let editions = |id: i64, view: Option<&str>| -> Vec<i64> {
+        index
+            .other_editions(id, view.map(code).as_ref(), 10)
+            .unwrap()
+            .iter()
+            .map(|hit| hit.bib_id)
+            .collect()
+    };
+    // The newest first; the hidden edition only in its member's view.
+    assert_eq!(editions(1, None), [3, 2]);
+    assert_eq!(editions(1, Some("C")), [6, 3, 2]);
+    assert_eq!(editions(3, None), [2, 1]);
+    assert_eq!(editions(4, None), Vec::<i64>::new());
+    assert_eq!(editions(5, None), Vec::<i64>::new());
+    assert_eq!(editions(7, None), Vec::<i64>::new());
+    assert_eq!(editions(99, None), Vec::<i64>::new());
+    assert_eq!(index.other_editions(1, None, 1).unwrap().len(), 1);
+}

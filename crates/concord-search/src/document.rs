@@ -134,6 +134,13 @@ pub struct BibDocument {
     /// When the bib, or its newest copy every member may see, was added (Unix seconds): the
     /// order of "recently added". `None` when the store has not said.
     pub added: Option<i64>,
+    /// The title proper (245 $a $n $p, without its leading article): with one of
+    /// `work_names`, what the editions and formats of one work share (see
+    /// [`crate::index`]'s work keys).
+    pub work_title: String,
+    /// The main entry's name (100, 110, 111 $a), or, in a record without one (a film, a
+    /// collection), each added entry's (700, 710, 711 $a).
+    pub work_names: Vec<String>,
 }
 
 impl BibDocument {
@@ -174,6 +181,32 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
             title_without_leading_article(&title, skip)
         })
         .unwrap_or_default();
+
+    let work_title = title_field
+        .map(|field| {
+            let skip = field.indicator2.to_digit(10).unwrap_or(0) as usize;
+            title_without_leading_article(&joined(field, &['a', 'n', 'p']), skip)
+        })
+        .unwrap_or_default();
+    let main_names: Vec<String> = ["100", "110", "111"]
+        .iter()
+        .flat_map(|tag| record.fields(tag))
+        .filter_map(|field| field.subfield('a').map(trim_punctuation))
+        .filter(|name| !name.is_empty())
+        .collect();
+    let work_names = if main_names.is_empty() {
+        ["700", "710", "711"]
+            .iter()
+            .flat_map(|tag| record.fields(tag))
+            .filter_map(|field| field.subfield('a').map(trim_punctuation))
+            .filter(|name| !name.is_empty())
+            .fold(Vec::new(), |mut names, name| {
+                push_unique(&mut names, name);
+                names
+            })
+    } else {
+        main_names
+    };
 
     let mut other_titles = Vec::new();
     // The title in its own script (an 880 linked to the 245) is found as a title too.
@@ -315,6 +348,8 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         other_text,
         holdings,
         added: None,
+        work_title,
+        work_names,
     }
 }
 
@@ -340,6 +375,8 @@ pub fn document_from_summary(
             push_unique(&mut call_numbers, readable_text(call_number));
         }
     }
+    let work_title = title.clone();
+    let work_names = authors.clone();
     BibDocument {
         bib_id,
         title_for_sorting: title.clone(),
@@ -361,6 +398,8 @@ pub fn document_from_summary(
         other_text: Vec::new(),
         holdings,
         added: None,
+        work_title,
+        work_names,
     }
 }
 

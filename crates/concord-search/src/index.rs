@@ -68,8 +68,9 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// own script (880s) and cuts Chinese, Japanese and Korean text into pairs of characters;
 /// version 8 into each character and each pair in turn; version 9 also pairs two such
 /// characters with only spaces between them; version 10 cuts Thai, Lao, Khmer and Burmese
-/// the same way; version 11 holds when a bib or its newest copy was added.
-const DOCUMENTS_VERSION: u32 = 11;
+/// the same way; version 11 holds when a bib or its newest copy was added; version 12 the keys
+/// that tie the editions of a work together.
+const DOCUMENTS_VERSION: u32 = 12;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {
@@ -108,6 +109,7 @@ pub(crate) struct Fields {
     pub bib_id: Field,
     pub title: Field,
     pub title_exact: Field,
+    pub work: Field,
     pub title_sort: Field,
     pub author: Field,
     pub author_sort: Field,
@@ -165,6 +167,7 @@ fn schema() -> (Schema, Fields) {
         bib_id: builder.add_i64_field(BIB_ID, INDEXED | STORED | FAST),
         title: builder.add_text_field("title", text_field(ANALYZER_ENGLISH, false)),
         title_exact: builder.add_text_field("title_exact", STRING),
+        work: builder.add_text_field("work", STRING | STORED),
         title_sort: builder.add_text_field("title_sort", STRING | FAST),
         author: builder.add_text_field("author", text_field(ANALYZER_FOLDED, false)),
         author_sort: builder.add_text_field("author_sort", STRING | FAST),
@@ -254,6 +257,28 @@ pub fn normalised_key(text: &str) -> String {
     let mut words: Vec<String> = Vec::new();
     stream.process(&mut |token| words.push(token.text.clone()));
     words.join(" ")
+}
+
+/// The keys that tie the editions and formats of one work together: the title proper and a
+/// name of [`BibDocument::work_names`], each folded as keys are (`&` read as "and", which
+/// films and their books write either way), `title|name`. A bib without a title or a name has
+/// none: "Poems" alone would tie every book of poems together.
+pub(crate) fn work_keys(document: &BibDocument) -> Vec<String> {
+    let title = normalised_key(&document.work_title.replace('&', " and "));
+    if title.is_empty() {
+        return Vec::new();
+    }
+    let mut keys = Vec::new();
+    for name in &document.work_names {
+        let name = normalised_key(name);
+        if !name.is_empty() {
+            let key = format!("{title}|{name}");
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
 }
 
 /// The exact-title keys of a title: the whole title and the part before the subtitle.
@@ -606,6 +631,9 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
     }
     for key in exact_title_keys(document) {
         doc.add_text(fields.title_exact, key);
+    }
+    for key in work_keys(document) {
+        doc.add_text(fields.work, key);
     }
     doc.add_text(
         fields.title_sort,

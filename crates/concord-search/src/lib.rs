@@ -20,6 +20,7 @@
 pub mod bench;
 pub mod citation;
 pub mod document;
+mod editions;
 mod facets;
 pub mod index;
 mod listing;

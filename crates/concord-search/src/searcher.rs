@@ -450,7 +450,7 @@ impl SearchIndex {
 
     /// The exact total, the top hits in `order` and the facet counts, in one pass over the
     /// matches.
-    fn counted_top<K, T, F>(
+    pub(crate) fn counted_top<K, T, F>(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
@@ -678,7 +678,7 @@ impl SearchIndex {
         }
     }
 
-    fn hit(&self, document: &TantivyDocument, view: Option<&Code>) -> SearchHit {
+    pub(crate) fn hit(&self, document: &TantivyDocument, view: Option<&Code>) -> SearchHit {
         let fields = &self.fields;
         let text = |field: Field| {
             document
@@ -728,7 +728,7 @@ impl SearchIndex {
 }
 
 /// The last key of every order: the bib id, lowest first.
-fn by_bib_id() -> (SortByStaticFastValue<i64>, Order) {
+pub(crate) fn by_bib_id() -> (SortByStaticFastValue<i64>, Order) {
     (
         SortByStaticFastValue::for_field(crate::index::BIB_ID),
         Order::Asc,
@@ -740,7 +740,7 @@ fn addresses_of<K>(top: Vec<(K, DocAddress)>) -> Vec<DocAddress> {
 }
 
 /// A query matching documents with any of the terms.
-fn any_term(terms: impl Iterator<Item = Term>) -> Box<dyn Query> {
+pub(crate) fn any_term(terms: impl Iterator<Item = Term>) -> Box<dyn Query> {
     let clauses: Vec<(Occur, Box<dyn Query>)> = terms
         .map(|term| {
             let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));

@@ -128,6 +128,8 @@ fn public_record_schema() -> Value {
         "year": { "type": ["integer", "null"] }, "format": { "type": "string" }, "language": { "type": ["string", "null"] },
         "publishers": strings.clone(), "subjects": strings.clone(), "series": strings.clone(), "isbns": strings.clone(), "issns": strings,
         "holdings": { "type": "array", "items": member },
+        "other_editions": { "type": "array", "description": "Other editions and formats of the work (same title proper and a shared name) that the view sees, the newest first, at most 10", "items": { "type": "object", "properties": {
+            "id": { "type": "string" }, "title": { "type": "string" }, "year": { "type": ["integer", "null"] }, "format": { "type": "string" } } } },
         "links": { "type": "object", "description": "permalink and the MARCXML, RIS and BibTeX exports (the exports left out when unreadable_marc is present)", "properties": {
             "permalink": { "type": "string" }, "marcxml": { "type": "string" }, "ris": { "type": "string" }, "bibtex": { "type": "string" } } },
         "unreadable_marc": { "type": "string", "description": "Present when the stored MARC record cannot be read: what is wrong with it. The title, main author, year and holdings still come from the catalogue; the exports answer 409 record_unreadable and are not linked" }

@@ -327,12 +327,22 @@ struct RecordView {
     isbns: Vec<String>,
     issns: Vec<String>,
     holdings: Vec<MemberHoldingsView>,
+    /// Other editions and formats of the work that the view sees, the newest first.
+    other_editions: Vec<EditionView>,
     links: RecordLinks,
     /// Present when the stored MARC record cannot be read: what is wrong with it. The record
     /// then shows what the catalogue keeps beside it (title, main author, year, copies), and
     /// its exports are refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     unreadable_marc: Option<String>,
+}
+
+#[derive(Serialize)]
+struct EditionView {
+    id: String,
+    title: String,
+    year: Option<i64>,
+    format: String,
 }
 
 #[derive(Serialize)]
@@ -414,6 +424,16 @@ fn record_view(record: &PublicRecord) -> RecordView {
                             .collect(),
                     })
                     .collect(),
+            })
+            .collect(),
+        other_editions: record
+            .other_editions
+            .iter()
+            .map(|edition| EditionView {
+                id: edition.bib_id.to_string(),
+                title: edition.title.clone(),
+                year: edition.year,
+                format: edition.format.clone(),
             })
             .collect(),
         links: RecordLinks {

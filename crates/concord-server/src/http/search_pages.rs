@@ -788,6 +788,20 @@ fn record_body(
                 }
             }
             p class="muted" { (view.t("record.holds_later")) }
+            @if !record.other_editions.is_empty() {
+                h2 { (view.t("record.other_editions")) }
+                ul class="plain editions" {
+                    @for edition in &record.other_editions {
+                        li {
+                            a href=(format!("{base}/record/{}", edition.bib_id)) { (edition.title) }
+                            span class="muted" {
+                                " · " (view.state.messages.get(&view.auth.lang, &format_key(&edition.format)))
+                                @if let Some(year) = edition.year { " · " (year) }
+                            }
+                        }
+                    }
+                }
+            }
             h2 { (view.t("record.cite")) }
             ul class="plain" {
                 li { (view.t("record.permalink")) ": " a href=(permalink) { (permalink) } }

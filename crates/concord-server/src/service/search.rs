@@ -18,8 +18,8 @@ use concord_domain::ids::{BibId, BranchId, MemberId};
 use concord_domain::org::{Branch, Member};
 use concord_marc::Record;
 use concord_search::{
-    BibDocument, Holding, Indexer, SearchError, SearchIndex, SearchRequest, SearchResponse,
-    document_from_record, document_from_summary,
+    BibDocument, Holding, Indexer, SearchError, SearchHit, SearchIndex, SearchRequest,
+    SearchResponse, document_from_record, document_from_summary,
 };
 use concord_store::catalogue::{self as store, BibRow, ItemRow};
 use tokio::sync::{Mutex, Notify};
@@ -449,6 +449,8 @@ pub struct PublicRecord {
     pub document: BibDocument,
     /// Visible holdings: the viewing member's first, then by member code.
     pub holdings: Vec<MemberHoldings>,
+    /// Other editions and formats of the work that the view sees, the newest first.
+    pub other_editions: Vec<SearchHit>,
 }
 
 impl PublicRecord {
@@ -538,10 +540,35 @@ pub async fn public_record(
         Ok(record) => document_from_record(detail.bib.id.0, record, Vec::new()),
         Err(_) => document_from_summary(detail.bib.id.0, &detail.bib.summary, Vec::new()),
     };
+    drop(conn);
+    let other_editions = other_editions(ctx, id, view).await?;
     Ok(PublicRecord {
         bib: detail.bib,
         record: detail.record,
         document,
         holdings,
+        other_editions,
     })
+}
+
+/// How many other editions and formats a record names.
+const OTHER_EDITIONS_SHOWN: usize = 10;
+
+/// The other editions and formats of bib `id`'s work that `view` sees (see
+/// [`concord_search::SearchIndex::other_editions`]).
+async fn other_editions(
+    ctx: &Context,
+    id: BibId,
+    view: Option<&Code>,
+) -> ServiceResult<Vec<SearchHit>> {
+    let search = Arc::clone(&ctx.search);
+    let view = view.cloned();
+    tokio::task::spawn_blocking(move || {
+        search
+            .index
+            .other_editions(id.0, view.as_ref(), OTHER_EDITIONS_SHOWN)
+    })
+    .await
+    .map_err(join_error)?
+    .map_err(search_error)
 }

@@ -1036,6 +1036,95 @@ fn well_formed(xml: &str) {
 }
 
 #[tokio::test]
+async fn a_record_names_the_other_editions_and_formats_of_its_work() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let novel = book(
+        "p1",
+        "Pride and prejudice",
+        "Austen, Jane,",
+        1813,
+        "Courtship",
+    );
+    // Its subtitle differs; it is the same work.
+    let mut reissue = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+    reissue.push_control(Tag::parse("001").unwrap(), "p2");
+    reissue.push_data(
+        DataField::new(Tag::parse("100").unwrap(), '1', ' ').with_subfield('a', "Austen, Jane,"),
+    );
+    reissue.push_data(
+        DataField::new(Tag::parse("245").unwrap(), '1', '0')
+            .with_subfield('a', "Pride and prejudice :")
+            .with_subfield('b', "a novel"),
+    );
+    reissue
+        .push_data(DataField::new(Tag::parse("260").unwrap(), ' ', ' ').with_subfield('c', "1990"));
+    // A film: no main entry, the novelist among the added names, "&" for "and".
+    let mut film = Record::new(Leader::parse("00000ngm a2200000 a 4500").unwrap());
+    film.push_control(Tag::parse("001").unwrap(), "p3");
+    film.push_data(
+        DataField::new(Tag::parse("245").unwrap(), '0', '0')
+            .with_subfield('a', "Pride & prejudice"),
+    );
+    film.push_data(DataField::new(Tag::parse("260").unwrap(), ' ', ' ').with_subfield('c', "2005"));
+    for name in ["Wright, Joe,", "Austen, Jane,"] {
+        film.push_data(
+            DataField::new(Tag::parse("700").unwrap(), '1', ' ').with_subfield('a', name),
+        );
+    }
+    let other = book("p4", "Persuasion", "Austen, Jane,", 1817, "Courtship");
+    let bibs = import(&server, &[novel, reissue, film, other]).await;
+    search_until(&server, &request("austen", None), WITHIN_A_SECOND, |r| {
+        r.total == 4
+    })
+    .await;
+    let client = Client::new(&server);
+
+    let page = client.get(&format!("/record/{}", bibs[0])).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let editions = page
+        .body
+        .split("<h2>Other editions and formats</h2>")
+        .nth(1)
+        .and_then(|rest| rest.split("</ul>").next())
+        .unwrap_or_else(|| panic!("{}", page.body));
+    let film_at = editions.find(&format!(r#"href="/record/{}""#, bibs[2]));
+    let reissue_at = editions.find(&format!(r#"href="/record/{}""#, bibs[1]));
+    assert!(
+        film_at.is_some() && reissue_at.is_some() && film_at < reissue_at,
+        "the newest first: {editions}"
+    );
+    assert!(editions.contains("· 2005"), "{editions}");
+    assert!(!editions.contains(&bibs[3].to_string()), "{editions}");
+    // In a member's view the links stay in it; the JSON record gives them too.
+    let rohan = client
+        .get(&format!("/m/ROHAN/record/{}", bibs[0]))
+        .await
+        .body;
+    assert!(
+        rohan.contains(&format!(r#"href="/m/ROHAN/record/{}""#, bibs[2])),
+        "{rohan}"
+    );
+    let record = client
+        .get(&format!("/api/v1/records/{}", bibs[2]))
+        .await
+        .json();
+    let ids: Vec<&str> = record["other_editions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edition| edition["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [bibs[1].to_string(), bibs[0].to_string()], "{record}");
+    assert_eq!(record["other_editions"][0]["year"], 1990, "{record}");
+    let persuasion = client
+        .get(&format!("/api/v1/records/{}", bibs[3]))
+        .await
+        .json();
+    assert_eq!(persuasion["other_editions"], json!([]), "{persuasion}");
+}
+
+#[tokio::test]
 async fn a_member_keeps_a_whole_shelving_location_out_of_other_members_views() {
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
