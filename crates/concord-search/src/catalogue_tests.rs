@@ -1417,9 +1417,12 @@ fn recently_added_bibs_come_first() {
     }
 }
 
+/// A data field to build a record from: tag, indicators, subfields.
+type FieldSpec<'a> = (&'a str, (char, char), &'a [(char, &'a str)]);
+
 #[test]
 fn a_works_other_editions_and_formats_are_found_by_title_and_name() {
-    let record = |leader: &str, fields: &[(&str, (char, char), &[(char, &str)])]| {
+    let record = |leader: &str, fields: &[FieldSpec<'_>]| {
         let mut record = concord_marc::Record::new(concord_marc::Leader::parse(leader).unwrap());
         for (tag, indicators, subfields) in fields {
             record.push_data(data_field(tag, *indicators, subfields));
@@ -1428,8 +1431,7 @@ fn a_works_other_editions_and_formats_are_found_by_title_and_name() {
     };
     let book = "00000nam a2200000 a 4500";
     let film = "00000ngm a2200000 a 4500";
-    let austen: (&str, (char, char), &[(char, &str)]) =
-        ("100", ('1', ' '), &[('a', "Austen, Jane,")]);
+    let austen: FieldSpec<'_> = ("100", ('1', ' '), &[('a', "Austen, Jane,")]);
     let bibs = [
         (
             1,
