@@ -58,6 +58,9 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   await waitForIndex(page);
 
   await page.goto(demo.url + '/');
+  // The front page shows the newest titles.
+  assert.ok(await page.locator('section[aria-labelledby="recent-heading"] ol.hits > li').count() > 0);
+  assert.deepEqual(await accessibilityViolations(page), [], 'front page');
   await page.getByRole('searchbox', { name: 'Search the catalogue' }).fill('');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForURL(/\/search/);

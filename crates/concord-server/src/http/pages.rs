@@ -312,10 +312,12 @@ async fn home(State(state): State<SharedState>, auth: Auth) -> Response {
         let consortium = org::consortium(&state.ctx).await?;
         let members = org::list_members(&state.ctx).await?;
         let branches = org::list_branches(&state.ctx, None).await?;
+        let recent = super::search_pages::recently_added(&view, None).await?;
         Ok(html_response(StatusCode::OK, view.page(&consortium.name, html! {
             h1 { (consortium.name) }
             (super::search_pages::search_box(&view, "/search", ""))
             p { (view.tf("home.intro", &[("members", &members.len().to_string()), ("branches", &branches.len().to_string())])) }
+            (recent)
             h2 { (view.t("home.members")) }
             ul class="cards" {
                 @for m in &members {

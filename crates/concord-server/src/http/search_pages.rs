@@ -126,6 +126,41 @@ fn status_text(view: &View<'_>, status: ItemStatus, due: Option<String>) -> Stri
     }
 }
 
+/// Titles a front page shows as recently added.
+const RECENTLY_ADDED_SHOWN: usize = 5;
+
+/// The newest titles of a view (the consortium's, or a member's), for its front page, with
+/// links to all of them and to their feed; nothing when the catalogue is empty.
+pub(crate) async fn recently_added(
+    view: &View<'_>,
+    member: Option<&Member>,
+) -> ServiceResult<Markup> {
+    let mut all = SearchParams::parse(&[("sort".to_string(), "added".to_string())])?;
+    all.view = member.map(|m| m.code.clone());
+    let shown = SearchParams {
+        page_size: RECENTLY_ADDED_SHOWN,
+        ..all.clone()
+    };
+    let mut request = shown.request();
+    request.facets = Vec::new();
+    let response = search::search(&view.state.ctx, request).await?;
+    if response.hits.is_empty() {
+        return Ok(html! {});
+    }
+    let members = member_names(&search::members(&view.state.ctx).await?);
+    Ok(html! {
+        section aria-labelledby="recent-heading" {
+            h2 id="recent-heading" { (view.t("home.recently_added")) }
+            (results_list(view, member, &shown, &response, &members))
+            p {
+                a href=(search_url(member, &all)) { (view.t("home.all_recently_added")) }
+                " · "
+                a href=(super::feeds::feed_url(member, &all)) type="application/atom+xml" { (view.t("home.recent_feed")) }
+            }
+        }
+    })
+}
+
 /// The search box, shared by the front page, the member home and the results page.
 pub(crate) fn search_box(view: &View<'_>, action: &str, query: &str) -> Markup {
     html! {
@@ -621,6 +656,7 @@ async fn member_home(
             }
             (view_switch(&view, Some(&member), "/search"))
             (search_box(&view, &format!("/m/{}/search", member.code), ""))
+            (recently_added(&view, Some(&member)).await?)
         };
         Ok(html_response(StatusCode::OK, view.branded_page(&member.branding.display_name, Some(&member), body)))
     }

@@ -950,6 +950,24 @@ async fn recently_added_puts_new_bibs_and_new_copies_first() {
         page.contains(r#"<a href="/search?q=lanterns&amp;sort=added">Recently added</a>"#),
         "{page}"
     );
+    // The front pages show the newest titles, with links to all of them and to their feed.
+    for (home, base) in [("/", ""), ("/m/SHIRE", "/m/SHIRE")] {
+        let page = client.get(home).await.body;
+        let recent = page
+            .split(r#"<h2 id="recent-heading">Recently added</h2>"#)
+            .nth(1)
+            .and_then(|rest| rest.split("</section>").next())
+            .unwrap_or_else(|| panic!("{page}"));
+        let first = recent.find(&format!(r#"href="{base}/record/{}""#, bibs[0]));
+        let second = recent.find(&format!(r#"href="{base}/record/{}""#, bibs[1]));
+        assert!(first.is_some() && first < second, "{recent}");
+        for link in [
+            format!(r#"<a href="{base}/search?sort=added">See everything recently added</a>"#),
+            format!(r#"<a href="{base}/search/feed?sort=added" type="application/atom+xml">"#),
+        ] {
+            assert!(recent.contains(&link), "{link}: {recent}");
+        }
+    }
     assert_eq!(
         client
             .get("/api/v1/search?q=lanterns&sort=newest")
