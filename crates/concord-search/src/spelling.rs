@@ -151,9 +151,19 @@ fn as_written(
             if alive.is_none_or(|alive| alive.is_alive(doc)) {
                 let stored: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc))?;
                 if let Some(written) = written_in(&stored, fields, analyzer, folded) {
-                    match forms.iter_mut().find(|(form, _)| *form == written) {
-                        Some((_, documents)) => *documents += 1,
-                        None => forms.push((written, 1)),
+                    let documents = match forms.iter_mut().find(|(form, _)| *form == written) {
+                        Some((_, documents)) => {
+                            *documents += 1;
+                            *documents
+                        }
+                        None => {
+                            forms.push((written, 1));
+                            1
+                        }
+                    };
+                    // More than half of all it would read: no other form can catch up.
+                    if documents * 2 > WRITTEN_FORMS_READ {
+                        break 'segments;
                     }
                 }
                 read += 1;

@@ -129,13 +129,18 @@ fn status_text(view: &View<'_>, status: ItemStatus, due: Option<String>) -> Stri
 /// Titles a front page shows as recently added.
 const RECENTLY_ADDED_SHOWN: usize = 5;
 
-/// The newest titles of a view (the consortium's, or a member's), for its front page, with
-/// links to all of them and to their feed; nothing when the catalogue is empty.
+/// The newest titles of a view, for its front page, with links to all of them and to their
+/// feed; nothing when there are none. On a member's front page, the newest of the titles it
+/// holds: "new at our library".
 pub(crate) async fn recently_added(
     view: &View<'_>,
     member: Option<&Member>,
 ) -> ServiceResult<Markup> {
-    let mut all = SearchParams::parse(&[("sort".to_string(), "added".to_string())])?;
+    let mut pairs = vec![("sort".to_string(), "added".to_string())];
+    if let Some(member) = member {
+        pairs.push(("member".to_string(), member.code.to_string()));
+    }
+    let mut all = SearchParams::parse(&pairs)?;
     all.view = member.map(|m| m.code.clone());
     let shown = SearchParams {
         page_size: RECENTLY_ADDED_SHOWN,
