@@ -1527,9 +1527,15 @@ fn a_works_other_editions_and_formats_are_found_by_title_and_name() {
     }
     indexer.commit().unwrap();
     index.reload().unwrap();
+    let document = |id: i64| -> BibDocument {
+        bibs.iter().find(|(bib, _, _)| *bib == id).map_or_else(
+            || document_from_record(id, &titled_record("Unknown"), Vec::new()),
+            |(id, record, holdings)| document_from_record(*id, record, holdings.clone()),
+        )
+    };
     let editions = |id: i64, view: Option<&str>| -> Vec<i64> {
         index
-            .other_editions(id, view.map(code).as_ref(), 10)
+            .other_editions(&document(id), view.map(code).as_ref(), 10)
             .unwrap()
             .iter()
             .map(|hit| hit.bib_id)
@@ -1543,5 +1549,8 @@ fn a_works_other_editions_and_formats_are_found_by_title_and_name() {
     assert_eq!(editions(5, None), Vec::<i64>::new());
     assert_eq!(editions(7, None), Vec::<i64>::new());
     assert_eq!(editions(99, None), Vec::<i64>::new());
-    assert_eq!(index.other_editions(1, None, 1).unwrap().len(), 1);
+    assert_eq!(
+        index.other_editions(&document(1), None, 1).unwrap().len(),
+        1
+    );
 }

@@ -6,50 +6,40 @@ use concord_domain::codes::Code;
 use tantivy::collector::TopDocs;
 use tantivy::collector::sort_key::SortByStaticFastValue;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::IndexRecordOption;
 use tantivy::{Order, TantivyDocument, Term};
 
+use crate::document::BibDocument;
 use crate::facets::FacetCounter;
-use crate::index::{SearchError, SearchIndex};
+use crate::index::{SearchError, SearchIndex, work_keys};
 use crate::searcher::{SearchHit, any_term, by_bib_id};
 
 impl SearchIndex {
-    /// Up to `limit` other bibs of the work of bib `bib_id` that `view` sees (`None`: the
-    /// consortium's view), the newest first; none when the index does not hold the bib or it
-    /// has no work keys.
+    /// Up to `limit` other bibs of the work of `document` (as
+    /// [`crate::document_from_record`] makes it) that `view` sees (`None`: the consortium's
+    /// view), the newest first; none when it has no work keys.
     pub fn other_editions(
         &self,
-        bib_id: i64,
+        document: &BibDocument,
         view: Option<&Code>,
         limit: usize,
     ) -> Result<Vec<SearchHit>, SearchError> {
-        let generation = self.generation();
-        let searcher = &generation.searcher;
-        let this_bib = || -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_i64(self.fields.bib_id, bib_id),
-                IndexRecordOption::Basic,
-            ))
-        };
-        let Some((_, address)) = searcher
-            .search(&this_bib(), &TopDocs::with_limit(1).order_by_score())?
-            .into_iter()
-            .next()
-        else {
-            return Ok(Vec::new());
-        };
-        let stored: TantivyDocument = searcher.doc(address)?;
-        let keys: Vec<Term> = stored
-            .get_all(self.fields.work)
-            .filter_map(|value| value.as_str())
+        let keys: Vec<Term> = work_keys(document)
+            .iter()
             .map(|key| Term::from_field_text(self.fields.work, key))
             .collect();
         if keys.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
+        let generation = self.generation();
+        let searcher = &generation.searcher;
+        let this_bib: Box<dyn Query> = Box::new(TermQuery::new(
+            Term::from_field_i64(self.fields.bib_id, document.bib_id),
+            IndexRecordOption::Basic,
+        ));
         let query = BooleanQuery::new(vec![
             (Occur::Must, any_term(keys.into_iter())),
-            (Occur::MustNot, this_bib()),
+            (Occur::MustNot, this_bib),
         ]);
         let visible = self.visibility.segment_sets(
             searcher,

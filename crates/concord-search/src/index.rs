@@ -167,7 +167,7 @@ fn schema() -> (Schema, Fields) {
         bib_id: builder.add_i64_field(BIB_ID, INDEXED | STORED | FAST),
         title: builder.add_text_field("title", text_field(ANALYZER_ENGLISH, false)),
         title_exact: builder.add_text_field("title_exact", STRING),
-        work: builder.add_text_field("work", STRING | STORED),
+        work: builder.add_text_field("work", STRING),
         title_sort: builder.add_text_field("title_sort", STRING | FAST),
         author: builder.add_text_field("author", text_field(ANALYZER_FOLDED, false)),
         author_sort: builder.add_text_field("author_sort", STRING | FAST),

@@ -186,33 +186,38 @@ async fn advanced_page(
     ))
 }
 
-/// The values the catalogue holds for a facet in the view, by label.
+/// The facets whose values the form offers: formats, languages, libraries.
+const CHOICES: [FacetField; 3] = [FacetField::Format, FacetField::Language, FacetField::Member];
+
+/// For each of [`CHOICES`], the values the catalogue holds in the view, by label: counted in
+/// one pass over the catalogue.
 async fn choices(
     view: &View<'_>,
     member: Option<&Member>,
-    facet: FacetField,
     members: &HashMap<String, String>,
-) -> ServiceResult<Vec<(String, String)>> {
+) -> ServiceResult<[Vec<(String, String)>; 3]> {
     let mut request = SearchRequest::new("");
     request.view = member.map(|m| m.code.clone());
-    request.facets = vec![facet];
+    request.facets = CHOICES.to_vec();
     request.facet_limit = 500;
     request.page_size = 1;
     let response = search::search(&view.state.ctx, request).await?;
-    let mut values: Vec<(String, String)> = response
-        .facets
-        .get(&facet)
-        .into_iter()
-        .flatten()
-        .map(|count| {
-            (
-                count.value.clone(),
-                facet_value_label(view, facet, &count.value, members),
-            )
-        })
-        .collect();
-    values.sort_by_key(|(_, label)| label.to_lowercase());
-    Ok(values)
+    Ok(CHOICES.map(|facet| {
+        let mut values: Vec<(String, String)> = response
+            .facets
+            .get(&facet)
+            .into_iter()
+            .flatten()
+            .map(|count| {
+                (
+                    count.value.clone(),
+                    facet_value_label(view, facet, &count.value, members),
+                )
+            })
+            .collect();
+        values.sort_by_key(|(_, label)| label.to_lowercase());
+        values
+    }))
 }
 
 async fn form_page(
@@ -224,9 +229,7 @@ async fn form_page(
 ) -> ServiceResult<Markup> {
     let view = View::new(state, auth);
     let members = member_names(&search::members(&state.ctx).await?);
-    let formats = choices(&view, member, FacetField::Format, &members).await?;
-    let languages = choices(&view, member, FacetField::Language, &members).await?;
-    let libraries = choices(&view, member, FacetField::Member, &members).await?;
+    let [formats, languages, libraries] = choices(&view, member, &members).await?;
     let base = base_path(member);
     let title = view.t("advanced.title_page");
     let sorts = [

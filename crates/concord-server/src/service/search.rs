@@ -541,7 +541,7 @@ pub async fn public_record(
         Err(_) => document_from_summary(detail.bib.id.0, &detail.bib.summary, Vec::new()),
     };
     drop(conn);
-    let other_editions = other_editions(ctx, id, view).await?;
+    let other_editions = other_editions(ctx, &document, view).await?;
     Ok(PublicRecord {
         bib: detail.bib,
         record: detail.record,
@@ -554,19 +554,20 @@ pub async fn public_record(
 /// How many other editions and formats a record names.
 const OTHER_EDITIONS_SHOWN: usize = 10;
 
-/// The other editions and formats of bib `id`'s work that `view` sees (see
+/// The other editions and formats of `document`'s work that `view` sees (see
 /// [`concord_search::SearchIndex::other_editions`]).
 async fn other_editions(
     ctx: &Context,
-    id: BibId,
+    document: &BibDocument,
     view: Option<&Code>,
 ) -> ServiceResult<Vec<SearchHit>> {
     let search = Arc::clone(&ctx.search);
+    let document = document.clone();
     let view = view.cloned();
     tokio::task::spawn_blocking(move || {
         search
             .index
-            .other_editions(id.0, view.as_ref(), OTHER_EDITIONS_SHOWN)
+            .other_editions(&document, view.as_ref(), OTHER_EDITIONS_SHOWN)
     })
     .await
     .map_err(join_error)?
