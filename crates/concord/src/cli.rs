@@ -389,6 +389,7 @@ async fn serve(
         messages,
         secure_cookies: settings.secure_cookies,
         site: Default::default(),
+        recent_titles: Default::default(),
     });
     http::serve(listener, state, shutdown_signal())
         .await

@@ -103,6 +103,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The consortium's name, as the pages show it.
     pub site: SiteName,
+    /// The front pages' newest titles.
+    pub recent_titles: search_pages::RecentTitles,
 }
 
 pub type SharedState = Arc<AppState>;
