@@ -19,8 +19,8 @@ use maud::{Markup, html};
 use super::address::{no_host, origin};
 use super::auth::Auth;
 use super::pages::{View, render};
-use super::search_api::{SearchParams, query_string};
-use super::search_pages::{base_path, format_key, member_names, search_url};
+use super::search_api::SearchParams;
+use super::search_pages::{base_path, format_key, member_names, search_url, view_url};
 use super::{AppState, SharedState};
 use crate::service::ServiceResult;
 use crate::service::search;
@@ -38,13 +38,7 @@ pub fn routes() -> Router<SharedState> {
 pub(crate) fn feed_url(member: Option<&Member>, params: &SearchParams) -> String {
     let mut first_page = params.clone();
     first_page.page = 1;
-    let query = query_string(&first_page.pairs());
-    let base = base_path(member);
-    if query.is_empty() {
-        format!("{base}/search/feed")
-    } else {
-        format!("{base}/search/feed?{query}")
-    }
+    view_url(member, "/search/feed", &first_page.pairs())
 }
 
 async fn feed(

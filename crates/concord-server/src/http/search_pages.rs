@@ -41,12 +41,17 @@ pub(super) fn base_path(member: Option<&Member>) -> String {
 }
 
 pub(super) fn search_url(member: Option<&Member>, params: &SearchParams) -> String {
-    let query = query_string(&params.pairs());
+    view_url(member, "/search", &params.pairs())
+}
+
+/// `path` in the view's part of the site, with the parameters `pairs` (none: no `?`).
+pub(super) fn view_url(member: Option<&Member>, path: &str, pairs: &[(&str, String)]) -> String {
+    let query = query_string(pairs);
     let base = base_path(member);
     if query.is_empty() {
-        format!("{base}/search")
+        format!("{base}{path}")
     } else {
-        format!("{base}/search?{query}")
+        format!("{base}{path}?{query}")
     }
 }
 
@@ -541,14 +546,11 @@ fn facet_values_url(
     if page > 1 {
         pairs.push(("values_page", page.to_string()));
     }
-    let query = query_string(&pairs);
-    let base = base_path(member);
-    let path = format!("{base}/search/facet/{}", facet_parameter(facet));
-    if query.is_empty() {
-        path
-    } else {
-        format!("{path}?{query}")
-    }
+    view_url(
+        member,
+        &format!("/search/facet/{}", facet_parameter(facet)),
+        &pairs,
+    )
 }
 
 /// Every value of one facet for a search, most common first, a page at a time: what the
