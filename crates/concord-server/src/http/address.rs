@@ -3,6 +3,7 @@
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use maud::Markup;
 
 /// The address the client reached this server at: its `Host`, over HTTPS when a proxy in front
 /// says so (`X-Forwarded-Proto`) or cookies are sent over HTTPS only.
@@ -21,6 +22,29 @@ pub(super) fn origin(headers: &HeaderMap, secure_cookies: bool) -> Option<String
         "http"
     };
     Some(format!("{scheme}://{host}"))
+}
+
+/// An XML document of whole addresses (`content_type` without its charset), cacheable for
+/// `max_age` seconds. The addresses come from the request's `Host` and `X-Forwarded-Proto`, so a
+/// shared cache must not give one client's answer to another that reached the server by another
+/// name.
+pub(super) fn xml_response(content_type: &str, max_age: u32, body: Markup) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                format!("{content_type}; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, format!("public, max-age={max_age}")),
+            (header::VARY, "Host, X-Forwarded-Proto".to_string()),
+        ],
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
+            body.into_string()
+        ),
+    )
+        .into_response()
 }
 
 /// An answer of whole addresses, to a request that names no `Host` to build them from.

@@ -8,15 +8,15 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
 use concord_domain::calendar::utc_timestamp;
 use concord_domain::org::Member;
 use concord_search::SearchHit;
 use maud::{Markup, html};
 
-use super::address::{no_host, origin};
+use super::address::{no_host, origin, xml_response};
 use super::auth::Auth;
 use super::pages::{View, render};
 use super::search_api::SearchParams;
@@ -95,20 +95,7 @@ async fn feed(
             }
         }
     };
-    Ok((
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-            // The addresses come from these headers (see the OpenSearch description).
-            (header::VARY, "Host, X-Forwarded-Proto"),
-        ],
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
-            body.into_string()
-        ),
-    )
-        .into_response())
+    Ok(xml_response("application/atom+xml", 300, body))
 }
 
 /// One bib: its record page, title, author, and what and where it is.

@@ -4,13 +4,13 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
-use maud::{PreEscaped, html};
+use maud::html;
 
 use super::SharedState;
-use super::address::{no_host, origin};
+use super::address::{no_host, origin, xml_response};
 use super::api::ApiResult;
 use crate::service::search;
 
@@ -39,7 +39,6 @@ fn description(name: &str, origin: &str, base: &str) -> Response {
         format!("{api}&view={}", base.trim_start_matches("/m/"))
     };
     let body = html! {
-        (PreEscaped("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"))
         OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/" {
             ShortName { (short_name(name)) }
             Description { "Search the catalogue of " (name) }
@@ -49,20 +48,7 @@ fn description(name: &str, origin: &str, base: &str) -> Response {
             Url type="application/atom+xml" method="get" template=(feed) {}
         }
     };
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/opensearchdescription+xml; charset=utf-8",
-            ),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-            // The addresses come from these headers: a shared cache must not give one
-            // client's answer to another that reached the server by another name.
-            (header::VARY, "Host, X-Forwarded-Proto"),
-        ],
-        body.into_string(),
-    )
-        .into_response()
+    xml_response("application/opensearchdescription+xml", 3600, body)
 }
 
 async fn consortium_description(State(state): State<SharedState>, headers: HeaderMap) -> Response {

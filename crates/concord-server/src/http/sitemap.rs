@@ -10,13 +10,13 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{Markup, html};
 
 use super::SharedState;
-use super::address::{no_host, origin};
+use super::address::{no_host, origin, xml_response};
 use super::api::ApiResult;
 use crate::service::{ServiceError, org, search};
 
@@ -141,21 +141,7 @@ fn url_set(addresses: impl Iterator<Item = String>) -> Markup {
 }
 
 fn xml(body: Markup) -> Response {
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, "application/xml; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-            // The addresses come from these headers: a shared cache must not give one
-            // client's answer to another that reached the server by another name.
-            (header::VARY, "Host, X-Forwarded-Proto"),
-        ],
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
-            body.into_string()
-        ),
-    )
-        .into_response()
+    xml_response("application/xml", 3600, body)
 }
 
 #[cfg(test)]
