@@ -1035,16 +1035,17 @@ fn words_with_marks_of_their_own_are_found_whole() {
 
 /// An index of bibs with the given titles and holdings.
 fn titled_index(bibs: &[(i64, &str, Vec<Holding>)]) -> SearchIndex {
+    index_of(bibs.iter().map(|(id, title, holdings)| {
+        document_from_record(*id, &titled_record(title), holdings.clone())
+    }))
+}
+
+/// An index of `documents`, in that order, in one commit.
+fn index_of(documents: impl IntoIterator<Item = BibDocument>) -> SearchIndex {
     let index = SearchIndex::create_in_ram().unwrap();
     let mut indexer = index.indexer(1, 15_000_000).unwrap();
-    for (id, title, holdings) in bibs {
-        indexer
-            .add(&document_from_record(
-                *id,
-                &titled_record(title),
-                holdings.clone(),
-            ))
-            .unwrap();
+    for document in documents {
+        indexer.add(&document).unwrap();
     }
     indexer.commit().unwrap();
     index.reload().unwrap();
@@ -1365,22 +1366,14 @@ fn a_suggestion_writes_a_word_as_most_records_do() {
     // its accent; the two after with it.
     let mut annals = titled_record("Annals");
     annals.push_data(data_field("650", (' ', '0'), &[('a', "Siècle d'or")]));
-    let index = SearchIndex::create_in_ram().unwrap();
-    let mut indexer = index.indexer(1, 15_000_000).unwrap();
-    indexer
-        .add(&document_from_record(1, &annals, Vec::new()))
-        .unwrap();
-    for (id, title) in [
+    let titled = [
         (2, "Le siecle des lumieres"),
         (3, "Le siècle de Louis XIV"),
         (4, "Un siècle d'histoire"),
-    ] {
-        indexer
-            .add(&document_from_record(id, &titled_record(title), Vec::new()))
-            .unwrap();
-    }
-    indexer.commit().unwrap();
-    index.reload().unwrap();
+    ]
+    .map(|(id, title)| document_from_record(id, &titled_record(title), Vec::new()));
+    let index =
+        index_of(std::iter::once(document_from_record(1, &annals, Vec::new())).chain(titled));
     let suggestion = index.search(&request("sicele")).unwrap().suggestion;
     assert_eq!(
         suggestion.map(|s| (s.query, s.total)),
@@ -1391,21 +1384,19 @@ fn a_suggestion_writes_a_word_as_most_records_do() {
 #[test]
 fn recently_added_bibs_come_first() {
     use crate::searcher::Evaluation;
-    let index = SearchIndex::create_in_ram().unwrap();
-    let mut indexer = index.indexer(1, 15_000_000).unwrap();
-    for (id, added) in [
-        (1, Some(100)),
-        (2, Some(300)),
-        (3, None),
-        (4, Some(300)),
-        (5, Some(200)),
-    ] {
-        let mut document = document_from_record(id, &titled_record("Atlas of the sky"), Vec::new());
-        document.added = added;
-        indexer.add(&document).unwrap();
-    }
-    indexer.commit().unwrap();
-    index.reload().unwrap();
+    let index = index_of(
+        [
+            (1, Some(100)),
+            (2, Some(300)),
+            (3, None),
+            (4, Some(300)),
+            (5, Some(200)),
+        ]
+        .map(|(id, added)| BibDocument {
+            added,
+            ..document_from_record(id, &titled_record("Atlas of the sky"), Vec::new())
+        }),
+    );
     let mut search = request("atlas");
     search.sort = SortOrder::Added;
     for evaluation in [Evaluation::Fastest, Evaluation::General] {
@@ -1518,15 +1509,10 @@ fn a_works_other_editions_and_formats_are_found_by_title_and_name() {
             Vec::new(),
         ),
     ];
-    let index = SearchIndex::create_in_ram().unwrap();
-    let mut indexer = index.indexer(1, 15_000_000).unwrap();
-    for (id, record, holdings) in &bibs {
-        indexer
-            .add(&document_from_record(*id, record, holdings.clone()))
-            .unwrap();
-    }
-    indexer.commit().unwrap();
-    index.reload().unwrap();
+    let index = index_of(
+        bibs.iter()
+            .map(|(id, record, holdings)| document_from_record(*id, record, holdings.clone())),
+    );
     let document = |id: i64| -> BibDocument {
         bibs.iter().find(|(bib, _, _)| *bib == id).map_or_else(
             || document_from_record(id, &titled_record("Unknown"), Vec::new()),

@@ -332,12 +332,7 @@ async fn member_advanced(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(name, value)| ((*name).to_string(), (*value).to_string()))
-            .collect()
-    }
+    use crate::http::search_api::tests::pairs;
 
     #[test]
     fn the_form_is_written_in_the_query_language() {

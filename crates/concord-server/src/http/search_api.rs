@@ -533,10 +533,11 @@ pub(crate) fn export(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn pairs(raw: &[(&str, &str)]) -> Vec<(String, String)> {
+    /// Query parameters as the extractor gives them.
+    pub(crate) fn pairs(raw: &[(&str, &str)]) -> Vec<(String, String)> {
         raw.iter()
             .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
             .collect()
