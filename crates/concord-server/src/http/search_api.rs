@@ -12,7 +12,9 @@ use concord_domain::FieldError;
 use concord_domain::calendar::utc_timestamp;
 use concord_domain::codes::Code;
 use concord_domain::ids::BibId;
-use concord_search::{FacetField, MAX_RESULT_WINDOW, SearchRequest, SearchResponse, SortOrder};
+use concord_search::{
+    FacetField, MAX_RESULT_WINDOW, SearchHit, SearchRequest, SearchResponse, SortOrder,
+};
 use serde::Serialize;
 
 use super::SharedState;
@@ -379,7 +381,7 @@ struct RecordLinks {
     bibtex: Option<String>,
 }
 
-fn record_view(record: &PublicRecord) -> RecordView {
+fn record_view(record: &PublicRecord, editions: &[SearchHit]) -> RecordView {
     let document = &record.document;
     let permalink = format!("/record/{}", record.bib.id);
     let export = |extension: &str| {
@@ -426,8 +428,7 @@ fn record_view(record: &PublicRecord) -> RecordView {
                     .collect(),
             })
             .collect(),
-        other_editions: record
-            .other_editions
+        other_editions: editions
             .iter()
             .map(|edition| EditionView {
                 id: edition.bib_id.to_string(),
@@ -464,7 +465,8 @@ async fn record_json(
 ) -> Result<Json<RecordView>, ApiError> {
     let params = SearchParams::parse(&pairs)?;
     let record = search::public_record(&state.ctx, bib_id(&raw)?, params.view.as_ref()).await?;
-    Ok(Json(record_view(&record)))
+    let editions = search::other_editions(&state.ctx, &record, params.view.as_ref()).await?;
+    Ok(Json(record_view(&record, &editions)))
 }
 
 // ----- exports -----

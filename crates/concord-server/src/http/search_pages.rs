@@ -12,7 +12,9 @@ use axum::routing::get;
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::languages::language_name;
 use concord_domain::org::Member;
-use concord_search::{FacetCount, FacetField, MAX_RESULT_WINDOW, SearchResponse, SortOrder};
+use concord_search::{
+    FacetCount, FacetField, MAX_RESULT_WINDOW, SearchHit, SearchResponse, SortOrder,
+};
 use maud::{Markup, PreEscaped, html};
 
 use super::auth::Auth;
@@ -746,10 +748,11 @@ async fn record_page(
         return export(&record, format, &permalink);
     }
     let member = member.as_ref();
+    let editions = search::other_editions(&state.ctx, &record, member.map(|m| &m.code)).await?;
     let title = record.document.title.clone();
     let body = html! {
         (view_switch(&view, member, &permalink))
-        (record_body(&view, member, &record, &permalink))
+        (record_body(&view, member, &record, &editions, &permalink))
     };
     Ok(html_response(
         StatusCode::OK,
@@ -769,6 +772,7 @@ fn record_body(
     view: &View<'_>,
     member: Option<&Member>,
     record: &PublicRecord,
+    editions: &[SearchHit],
     permalink: &str,
 ) -> Markup {
     let document = &record.document;
@@ -871,10 +875,10 @@ fn record_body(
                 }
             }
             p class="muted" { (view.t("record.holds_later")) }
-            @if !record.other_editions.is_empty() {
+            @if !editions.is_empty() {
                 h2 { (view.t("record.other_editions")) }
                 ul class="plain editions" {
-                    @for edition in &record.other_editions {
+                    @for edition in editions {
                         li {
                             a href=(format!("{base}/record/{}", edition.bib_id)) { (edition.title) }
                             span class="muted" {

@@ -449,8 +449,6 @@ pub struct PublicRecord {
     pub document: BibDocument,
     /// Visible holdings: the viewing member's first, then by member code.
     pub holdings: Vec<MemberHoldings>,
-    /// Other editions and formats of the work that the view sees, the newest first.
-    pub other_editions: Vec<SearchHit>,
 }
 
 impl PublicRecord {
@@ -540,29 +538,27 @@ pub async fn public_record(
         Ok(record) => document_from_record(detail.bib.id.0, record, Vec::new()),
         Err(_) => document_from_summary(detail.bib.id.0, &detail.bib.summary, Vec::new()),
     };
-    drop(conn);
-    let other_editions = other_editions(ctx, &document, view).await?;
     Ok(PublicRecord {
         bib: detail.bib,
         record: detail.record,
         document,
         holdings,
-        other_editions,
     })
 }
 
 /// How many other editions and formats a record names.
 const OTHER_EDITIONS_SHOWN: usize = 10;
 
-/// The other editions and formats of `document`'s work that `view` sees (see
-/// [`concord_search::SearchIndex::other_editions`]).
-async fn other_editions(
+/// The other editions and formats of the record's work that `view` sees, the newest first
+/// (see [`concord_search::SearchIndex::other_editions`]): for its page and its JSON, not its
+/// exports.
+pub async fn other_editions(
     ctx: &Context,
-    document: &BibDocument,
+    record: &PublicRecord,
     view: Option<&Code>,
 ) -> ServiceResult<Vec<SearchHit>> {
     let search = Arc::clone(&ctx.search);
-    let document = document.clone();
+    let document = record.document.clone();
     let view = view.cloned();
     tokio::task::spawn_blocking(move || {
         search
