@@ -1,5 +1,5 @@
 // Discovery as a patron uses it: search from the front page, narrow by a facet whose count is the
-// number of results, see all of a facet's values, open a record, use advanced search, switch to a member's view and back to all libraries, and
+// number of results, see all of a facet's values, open a record, use advanced search, switch to a member's view and back to all libraries, read a record's contents and links online, and
 // follow the suggested spelling of a misspelt search. Every page is accessible (axe-core,
 // WCAG 2.1 AA) and light.
 import { test, before, after } from 'node:test';
@@ -26,6 +26,9 @@ function loadRecords(dataDir) {
   const ovsu = join(dataDir, 'ovsu.toml');
   writeFileSync(ovsu, '[branches]\nDESMARAIS = "OVSU-MAIN"\nHUNTINGTON = "OVSU-SCI"\nBR1 = "OVSU-MAIN"\n');
   run('import', 'marc', '--member', 'OVSU', '--mapping', ovsu, join(fixtures, 'evergreen', 'map_data.mrc'));
+  // A score with its contents, and Library of Congress records with summaries and links online.
+  run('import', 'marc', '--member', 'OVSU', '--mapping', ovsu, join(fixtures, 'evergreen', 'RDA_record_SCORE-CD_Arias_for_soprano.mrc'));
+  run('import', 'marc', '--member', 'OVSU', '--mapping', ovsu, join(fixtures, 'marc4j', 'chabon-loc.mrc'));
 }
 
 before(async () => {
@@ -150,5 +153,21 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   await page.getByRole('link', { name: 'histoire', exact: true }).click();
   await page.waitForURL(/\/search\?q=histoire$/);
   assert.ok(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()) > 0);
+
+  // A record page describes the record: its contents, summary and links online.
+  await page.goto(demo.url + '/search?q=' + encodeURIComponent('title:"arias for soprano"'));
+  await page.locator('ol.hits a.hit-title').first().click();
+  await page.waitForURL(/\/record\/\d+$/);
+  await page.getByRole('heading', { name: 'Contents' }).waitFor();
+  assert.equal(await page.locator('ul.contents li').count(), 23);
+  assert.match(await page.locator('p.responsibility').textContent(), /Robert L\. Larsen/);
+  assert.deepEqual(await accessibilityViolations(page), [], 'record page with contents');
+  await page.goto(demo.url + '/search?q=' + encodeURIComponent('title:"kavalier and clay"'));
+  await page.locator('ol.hits a.hit-title').first().click();
+  await page.waitForURL(/\/record\/\d+$/);
+  await page.getByRole('heading', { name: 'Online' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Sample text' }).getAttribute('href'),
+    'http://www.loc.gov/catdir/samples/random044/00029063.html');
+  assert.deepEqual(await accessibilityViolations(page), [], 'record page with links online');
   await page.close();
 });

@@ -445,7 +445,7 @@ pub fn readable_text(value: &str) -> String {
 
 /// The value as [`readable_text`] without the ISBD punctuation cataloguers put at the end of
 /// subfields.
-fn trim_punctuation(value: &str) -> String {
+pub(crate) fn trim_punctuation(value: &str) -> String {
     let value = readable_text(value);
     let trimmed = value.trim_end_matches([' ', '/', ':', ';', ',', '=', '.']);
     // Keep a full stop that ends an initial ("Smith, J.") or an abbreviation ("Jr."), also

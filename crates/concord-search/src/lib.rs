@@ -11,6 +11,8 @@
 //! * `windowed` evaluates plain keyword searches a window of documents at a time, and
 //!   `shared_pass` takes the searches that run at the same time through one pass.
 //! * `spelling` suggests a better spelling for a search that finds next to nothing.
+//! * [`description`] says what a record page shows of a record beyond its searchable fields:
+//!   notes, contents, summaries, links online (pure).
 //! * [`citation`] writes a bib as RIS or BibTeX.
 //! * [`bench`] generates a large synthetic catalogue from real records, for the benchmark.
 //!
@@ -19,6 +21,7 @@
 
 pub mod bench;
 pub mod citation;
+pub mod description;
 pub mod document;
 mod editions;
 mod facets;
@@ -33,6 +36,7 @@ mod visibility;
 mod windowed;
 mod words;
 
+pub use description::{Description, describe, remove_private};
 pub use document::{
     BibDocument, CitedName, Holding, NameKind, document_from_record, document_from_summary,
     title_in_own_script,

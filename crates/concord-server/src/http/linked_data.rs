@@ -1,12 +1,14 @@
 //! A record page's description for search engines and other harvesters: schema.org in JSON-LD,
 //! as library catalogues publish it so that web searches lead to a library's copies. The work
-//! (type by format, title, authors, date, ISBNs, language, subjects, series) and one offer per
+//! (type by format, title, authors, date, edition, summary, ISBNs, language, subjects, series)
+//! and one offer per
 //! copy a visitor may see, with the library holding it and whether it is on the shelf.
 
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::format::Format;
 use concord_domain::languages::language_name;
 use concord_search::NameKind;
+use concord_search::description::{Description, NoteKind};
 use serde_json::{Value, json};
 
 use crate::service::search::PublicRecord;
@@ -52,7 +54,11 @@ fn availability(status: ItemStatus) -> &'static str {
 
 /// The record's description as a JSON-LD document, ready to sit inside a `<script>` element
 /// (see [`script_safe`]).
-pub(crate) fn record_json_ld(record: &PublicRecord, permalink: &str) -> String {
+pub(crate) fn record_json_ld(
+    record: &PublicRecord,
+    permalink: &str,
+    described: &Description,
+) -> String {
     let document = &record.document;
     let mut work = json!({
         "@context": "https://schema.org",
@@ -117,6 +123,18 @@ pub(crate) fn record_json_ld(record: &PublicRecord, permalink: &str) -> String {
             "isPartOf",
             json!({ "@type": "CreativeWorkSeries", "name": series }),
         );
+    }
+    // A summary or abstract describes the work; a review or content advice does not.
+    if let Some(summary) = described.summaries.iter().find(|summary| {
+        matches!(
+            summary.kind,
+            NoteKind::Summary | NoteKind::Abstract | NoteKind::Scope | NoteKind::Subject
+        )
+    }) {
+        put("description", json!(summary.text));
+    }
+    if let Some(edition) = described.editions.first() {
+        put("bookEdition", json!(edition));
     }
     if matches!(document.format, Format::Ebook) {
         put("bookFormat", json!("https://schema.org/EBook"));

@@ -121,12 +121,26 @@ fn public_record_schema() -> Value {
     let member = json!({ "type": "object", "properties": {
         "member": { "type": "string" }, "member_name": { "type": "string" }, "branches": { "type": "array", "items": branch } } });
     let strings = json!({ "type": "array", "items": { "type": "string" } });
+    let note = json!({ "type": "object", "properties": {
+        "kind": { "type": "string" }, "text": { "type": "string" } } });
     json!({ "type": "object", "properties": {
         "id": { "type": "string" }, "title": { "type": "string" },
         "title_in_own_script": { "type": "string", "description": "Present when the record gives its title in its own script too (an 880 linked to the 245): that title" },
         "authors": strings.clone(),
         "year": { "type": ["integer", "null"] }, "format": { "type": "string" }, "language": { "type": ["string", "null"] },
         "publishers": strings.clone(), "subjects": strings.clone(), "series": strings.clone(), "isbns": strings.clone(), "issns": strings,
+        "responsibility": { "type": "string", "description": "Present when the record has one: the statement of responsibility (245 $c)" },
+        "uniform_title": { "type": "string", "description": "Present when the record has one: the title the work is known by (130 or 240)" },
+        "editions": strings.clone(), "physical": strings.clone(),
+        "publication": { "type": "array", "description": "Publication statements (260, 264)", "items": { "type": "object", "properties": {
+            "role": { "type": "string", "enum": ["publication", "production", "distribution", "manufacture", "copyright"] }, "statement": { "type": "string" } } } },
+        "summaries": { "type": "array", "description": "520: kind summary, subject, review, scope, abstract or content_advice", "items": note.clone() },
+        "contents": { "type": "array", "description": "505, cut into its entries", "items": { "type": "object", "properties": {
+            "completeness": { "type": "string", "enum": ["complete", "incomplete", "partial"] }, "entries": strings.clone() } } },
+        "notes": { "type": "array", "description": "The other public notes (5XX), in the record's order; kind names the note (general, bibliography, performers, cast, audience, language, awards...)", "items": note },
+        "online": { "type": "array", "description": "856 links (http and https only): the resource, another version of it, or something related", "items": { "type": "object", "properties": {
+            "url": { "type": "string" }, "text": { "type": "string" }, "note": { "type": "string" },
+            "relationship": { "type": "string", "enum": ["resource", "version", "related"] } } } },
         "holdings": { "type": "array", "items": member },
         "other_editions": { "type": "array", "description": "Other editions and formats of the work (same title proper and a shared name) that the view sees, the newest first, at most 10", "items": { "type": "object", "properties": {
             "id": { "type": "string" }, "title": { "type": "string" }, "year": { "type": ["integer", "null"] }, "format": { "type": "string" } } } },

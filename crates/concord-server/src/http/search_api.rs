@@ -329,6 +329,10 @@ struct RecordView {
     isbns: Vec<String>,
     issns: Vec<String>,
     holdings: Vec<MemberHoldingsView>,
+    /// Responsibility, uniform title, editions, publication, physical description,
+    /// summaries, contents, notes and links online, as the record gives them.
+    #[serde(flatten)]
+    description: concord_search::Description,
     /// Other editions and formats of the work that the view sees, the newest first.
     other_editions: Vec<EditionView>,
     links: RecordLinks,
@@ -428,6 +432,7 @@ fn record_view(record: &PublicRecord, editions: &[SearchHit]) -> RecordView {
                     .collect(),
             })
             .collect(),
+        description: record.description(),
         other_editions: editions
             .iter()
             .map(|edition| EditionView {

@@ -12,6 +12,9 @@ use axum::routing::get;
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::languages::language_name;
 use concord_domain::org::Member;
+use concord_search::description::{
+    Completeness, NoteKind, OnlineLink, Publication, PublicationRole,
+};
 use concord_search::{
     FacetCount, FacetField, MAX_RESULT_WINDOW, SearchHit, SearchResponse, SortOrder,
 };
@@ -793,7 +796,8 @@ fn record_body(
         search_for("q", &format!("series:\"{}\"", title.replace('"', " ")))
     };
     let own_script_title = record.title_in_own_script();
-    let linked_data = super::linked_data::record_json_ld(record, permalink);
+    let described = record.description();
+    let linked_data = super::linked_data::record_json_ld(record, permalink, &described);
     html! {
         script type="application/ld+json" { (PreEscaped(linked_data)) }
         article {
@@ -801,6 +805,9 @@ fn record_body(
             @if let Some(title) = &own_script_title {
                 // Right-to-left scripts (Hebrew, Arabic) set their own direction.
                 p class="own-script-title" dir="auto" { (title) }
+            }
+            @if let Some(responsibility) = &described.responsibility {
+                p class="responsibility" { (responsibility) }
             }
             @if let Err(unreadable) = &record.record {
                 p class="notice" role="status" { (view.tf("record.unreadable", &[("problem", &unreadable.problem)])) }
@@ -810,14 +817,28 @@ fn record_body(
                     dt { (view.t("record.authors")) }
                     dd { @for (n, author) in document.authors.iter().enumerate() { @if n > 0 { "; " } a href=(author_url(author)) { (author) } } }
                 }
+                @if let Some(uniform_title) = &described.uniform_title {
+                    dt { (view.t("record.uniform_title")) }
+                    dd { (uniform_title) }
+                }
                 dt { (view.t("record.format")) }
                 dd { (view.state.messages.get(&view.auth.lang, &format_key(document.format.code()))) }
-                @if !document.publishers.is_empty() || document.publication_year.is_some() {
+                @if !described.editions.is_empty() {
+                    dt { (view.t("record.edition")) }
+                    @for edition in &described.editions { dd { (edition) } }
+                }
+                @if !described.publication.is_empty() {
+                    (publication_rows(view, &described.publication))
+                } @else if !document.publishers.is_empty() || document.publication_year.is_some() {
                     dt { (view.t("record.published")) }
                     dd {
                         (document.publishers.join("; "))
                         @if let Some(year) = document.publication_year { @if !document.publishers.is_empty() { ", " } (year) }
                     }
+                }
+                @if !described.physical.is_empty() {
+                    dt { (view.t("record.physical")) }
+                    @for physical in &described.physical { dd { (physical) } }
                 }
                 @if let Some(language) = &document.language {
                     dt { (view.t("record.language")) }
@@ -842,6 +863,17 @@ fn record_body(
                 @if !document.issns.is_empty() {
                     dt { "ISSN" }
                     dd { (document.issns.join(", ")) }
+                }
+            }
+            (online_links(view, &described.online))
+            @if !described.summaries.is_empty() {
+                h2 { (view.t("record.summary")) }
+                @for summary in &described.summaries {
+                    @if summary.kind == NoteKind::Summary {
+                        p class="summary" { (summary.text) }
+                    } @else {
+                        p class="summary" { strong { (described_label(view, "note", summary.kind.as_str())) ": " } (summary.text) }
+                    }
                 }
             }
             h2 { (view.t("record.holdings")) }
@@ -875,6 +907,24 @@ fn record_body(
                 }
             }
             p class="muted" { (view.t("record.holds_later")) }
+            @if !described.contents.is_empty() {
+                h2 { (view.t("record.contents")) }
+                @for contents in &described.contents {
+                    @if contents.completeness != Completeness::Complete {
+                        p class="muted" { (described_label(view, "contents", contents.completeness.as_str())) }
+                    }
+                    ul class="contents" { @for entry in &contents.entries { li { (entry) } } }
+                }
+            }
+            @if !described.notes.is_empty() {
+                h2 { (view.t("record.notes")) }
+                dl class="record notes" {
+                    @for note in &described.notes {
+                        dt { (described_label(view, "note", note.kind.as_str())) }
+                        dd { (note.text) }
+                    }
+                }
+            }
             @if !editions.is_empty() {
                 h2 { (view.t("record.other_editions")) }
                 ul class="plain editions" {
@@ -909,6 +959,67 @@ fn record_body(
     }
 }
 
+/// The publication statements as rows of the record's list: each role once, with its
+/// statements in the record's order.
+fn publication_rows(view: &View<'_>, publication: &[Publication]) -> Markup {
+    let mut roles: Vec<PublicationRole> = Vec::new();
+    for statement in publication {
+        if !roles.contains(&statement.role) {
+            roles.push(statement.role);
+        }
+    }
+    html! {
+        @for role in roles {
+            dt { (described_label(view, "publication", role.as_str())) }
+            @for statement in publication.iter().filter(|statement| statement.role == role) {
+                dd { (statement.statement) }
+            }
+        }
+    }
+}
+
+/// The message catalogue's text for a kind of description: `note.general`,
+/// `contents.partial`, `publication.copyright`, `online.related`.
+fn described_label(view: &View<'_>, group: &str, kind: &str) -> String {
+    view.state
+        .messages
+        .get(&view.auth.lang, &format!("{group}.{kind}"))
+        .to_owned()
+}
+
+/// The record's links online (856). A link without text of its own says what it leads to and
+/// where. No referrer is sent: the vendor need not learn which record page a patron came from.
+fn online_links(view: &View<'_>, links: &[OnlineLink]) -> Markup {
+    let host = |url: &str| {
+        url.split_once("//")
+            .map_or(url, |(_, rest)| rest)
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    html! {
+        @if !links.is_empty() {
+            h2 { (view.t("record.online")) }
+            ul class="plain online" {
+                @for link in links {
+                    li {
+                        a href=(link.url) rel="noreferrer" {
+                            @if let Some(text) = &link.text {
+                                (text)
+                            } @else {
+                                (described_label(view, "online", link.relationship.as_str()))
+                                " (" (host(&link.url)) ")"
+                            }
+                        }
+                        @if let Some(note) = &link.note { span class="muted" { " · " (note) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 async fn consortium_record(
     State(state): State<SharedState>,
     auth: Auth,
@@ -934,6 +1045,7 @@ mod tests {
     use super::*;
     use crate::i18n::Messages;
     use concord_domain::format::Format;
+    use concord_search::description::LinkRelationship;
 
     #[test]
     fn every_format_and_status_has_english_text() {
@@ -946,6 +1058,15 @@ mod tests {
         }
         for status in ItemStatus::ALL {
             let key = format!("status.{}", status.as_str());
+            assert!(messages.has_english(&key), "{key} missing from en.toml");
+        }
+        let described = NoteKind::ALL
+            .map(|kind| format!("note.{}", kind.as_str()))
+            .into_iter()
+            .chain(Completeness::ALL.map(|c| format!("contents.{}", c.as_str())))
+            .chain(PublicationRole::ALL.map(|r| format!("publication.{}", r.as_str())))
+            .chain(LinkRelationship::ALL.map(|r| format!("online.{}", r.as_str())));
+        for key in described {
             assert!(messages.has_english(&key), "{key} missing from en.toml");
         }
     }

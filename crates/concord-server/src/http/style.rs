@@ -16,6 +16,8 @@ header.site nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: 14px
 main { max-width: 1100px; margin: 0 auto; padding: 16px; }
 h1 { font-size: 1.6rem; margin: 8px 0 16px; }
 .own-script-title { font-size: 1.3rem; margin: -8px 0 16px; }
+.responsibility { margin: -8px 0 16px; }
+.summary { max-width: 70ch; }
 h2 { font-size: 1.25rem; margin-top: 28px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; background: #fff; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -62,10 +64,10 @@ footer { max-width: 1100px; margin: 24px auto; padding: 0 16px; color: var(--mut
 .count { color: var(--muted); }
 .sort, .pages { margin: 8px 0 14px; }
 dl.record { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
-dl.record dt { font-weight: 600; }
-dl.record dd { margin: 0; }
+dl.record dt { font-weight: 600; grid-column: 1; }
+dl.record dd { margin: 0; grid-column: 2; }
 pre.marc { white-space: pre-wrap; background: #fff; border: 1px solid var(--line); padding: 8px; font-size: .9rem; }
 img.logo { max-height: 80px; max-width: 100%; }
-@media (max-width: 760px) { .results-layout { grid-template-columns: 1fr; } dl.record { grid-template-columns: 1fr; } }
+@media (max-width: 760px) { .results-layout { grid-template-columns: 1fr; } dl.record { grid-template-columns: 1fr; } dl.record dd { grid-column: 1; } }
 @media (max-width: 600px) { th, td { padding: 4px; font-size: .95rem; } .hide-narrow { display: none; } }
 "#;

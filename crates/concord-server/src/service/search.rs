@@ -460,6 +460,15 @@ impl PublicRecord {
             .ok()
             .and_then(concord_search::title_in_own_script)
     }
+
+    /// What the record says beyond its searchable fields (responsibility, edition, notes,
+    /// contents, links online): nothing when its MARC cannot be read.
+    pub fn description(&self) -> concord_search::Description {
+        self.record
+            .as_ref()
+            .map(concord_search::describe)
+            .unwrap_or_default()
+    }
 }
 
 /// The record of bib `id` with the items visible in `view` (a member's view, or the whole
@@ -470,7 +479,11 @@ pub async fn public_record(
     id: BibId,
     view: Option<&Code>,
 ) -> ServiceResult<PublicRecord> {
-    let detail = crate::service::catalogue::bib(ctx, id).await?;
+    let mut detail = crate::service::catalogue::bib(ctx, id).await?;
+    // What the record marks private is not the public's, on the page or in an export.
+    if let Ok(record) = &mut detail.record {
+        concord_search::remove_private(record);
+    }
     if detail.bib.withdrawn {
         return Err(ServiceError::not_found(format!("record {id}")));
     }

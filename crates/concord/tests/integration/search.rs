@@ -1461,3 +1461,147 @@ async fn a_record_in_its_own_script_is_found_and_shown_in_it() {
         "{json}"
     );
 }
+
+#[tokio::test]
+async fn a_record_page_describes_the_record_and_links_to_it_online() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let field = |tag: &str, indicators: (char, char), subfields: &[(char, &str)]| {
+        subfields.iter().fold(
+            DataField::new(Tag::parse(tag).unwrap(), indicators.0, indicators.1),
+            |field, (code, value)| field.with_subfield(*code, *value),
+        )
+    };
+    let mut ebook = book(
+        "d1",
+        "Short stories /",
+        "Writer, Ann,",
+        2019,
+        "Short stories",
+    );
+    for field in [
+        field(
+            "245",
+            ('1', '0'),
+            &[('c', "Ann Writer ; edited by Bo Editor.")],
+        ),
+        field("250", (' ', ' '), &[('a', "Second edition.")]),
+        field(
+            "264",
+            (' ', '1'),
+            &[('a', "London :"), ('b', "Quire Books,"), ('c', "2019.")],
+        ),
+        field("264", (' ', '4'), &[('c', "©2018")]),
+        field("300", (' ', ' '), &[('a', "1 online resource (212 pages)")]),
+        field(
+            "505",
+            ('0', ' '),
+            &[('a', "The lighthouse -- Winter roads -- Last orders.")],
+        ),
+        field(
+            "520",
+            (' ', ' '),
+            &[('a', "Twelve stories of the north coast.")],
+        ),
+        field(
+            "586",
+            (' ', ' '),
+            &[('a', "Shortlisted for the Coast Prize, 2020.")],
+        ),
+        field(
+            "541",
+            ('0', ' '),
+            &[('a', "Donated by Ms Secret Donor"), ('h', "£12.00")],
+        ),
+        field(
+            "856",
+            ('4', '0'),
+            &[
+                ('u', "https://ebooks.example.org/read/d1"),
+                ('u', "javascript:alert(document.cookie)"),
+                ('z', "Members sign in with their card."),
+            ],
+        ),
+        field(
+            "856",
+            ('4', '2'),
+            &[
+                ('3', "Publisher description"),
+                ('u', "http://publisher.example.org/d1"),
+            ],
+        ),
+    ] {
+        ebook.push_data(field);
+    }
+    let bibs = import(&server, &[ebook]).await;
+    let client = Client::new(&server);
+    let page = client.get(&format!("/record/{}", bibs[0])).await;
+    assert_eq!(page.status, 200);
+    for expected in [
+        r#"<p class="responsibility">Ann Writer ; edited by Bo Editor</p>"#,
+        "<dt>Edition</dt><dd>Second edition.</dd>",
+        // The 260 and the 264 for publication under one heading, in the record's order.
+        "<dt>Published</dt><dd>Testing Press 2019</dd><dd>London : Quire Books, 2019.</dd>\
+         <dt>Copyright</dt><dd>©2018</dd>",
+        "<dt>Physical description</dt><dd>1 online resource (212 pages)</dd>",
+        r#"<a href="https://ebooks.example.org/read/d1" rel="noreferrer">Online access (ebooks.example.org)</a><span class="muted"> · Members sign in with their card.</span>"#,
+        r#"<a href="http://publisher.example.org/d1" rel="noreferrer">Publisher description</a>"#,
+        r#"<p class="summary">Twelve stories of the north coast.</p>"#,
+        r#"<ul class="contents"><li>The lighthouse</li><li>Winter roads</li><li>Last orders</li></ul>"#,
+        "<dt>Awards</dt><dd>Shortlisted for the Coast Prize, 2020.</dd>",
+        r#""description":"Twelve stories of the north coast.""#,
+        r#""bookEdition":"Second edition.""#,
+    ] {
+        assert!(page.body.contains(expected), "{expected}\n{}", page.body);
+    }
+    // The MARC view shows the address as text; no link is made of it.
+    for absent in ["href=\"javascript:", "Secret Donor", "£12.00"] {
+        assert!(!page.body.contains(absent), "{absent}\n{}", page.body);
+    }
+    // The record marks its source of acquisition private: no export carries it.
+    let marcxml = client.get(&format!("/record/{}.xml", bibs[0])).await;
+    assert_eq!(marcxml.status, 200);
+    assert!(marcxml.body.contains("Quire Books"), "{}", marcxml.body);
+    assert!(!marcxml.body.contains("Secret Donor"), "{}", marcxml.body);
+    let json = client
+        .get(&format!("/api/v1/records/{}", bibs[0]))
+        .await
+        .json();
+    assert_eq!(json["responsibility"], "Ann Writer ; edited by Bo Editor");
+    assert_eq!(json["editions"], json!(["Second edition."]));
+    assert_eq!(
+        json["publication"],
+        json!([
+            { "role": "publication", "statement": "Testing Press 2019" },
+            { "role": "publication", "statement": "London : Quire Books, 2019." },
+            { "role": "copyright", "statement": "©2018" },
+        ])
+    );
+    assert_eq!(
+        json["contents"],
+        json!([{ "completeness": "complete", "entries": ["The lighthouse", "Winter roads", "Last orders"] }])
+    );
+    assert_eq!(
+        json["summaries"],
+        json!([{ "kind": "summary", "text": "Twelve stories of the north coast." }])
+    );
+    assert_eq!(
+        json["notes"],
+        json!([{ "kind": "awards", "text": "Shortlisted for the Coast Prize, 2020." }])
+    );
+    assert_eq!(
+        json["online"],
+        json!([
+            {
+                "url": "https://ebooks.example.org/read/d1",
+                "note": "Members sign in with their card.",
+                "relationship": "resource",
+            },
+            {
+                "url": "http://publisher.example.org/d1",
+                "text": "Publisher description",
+                "relationship": "related",
+            },
+        ])
+    );
+}
