@@ -1412,7 +1412,7 @@ fn recently_added_bibs_come_first() {
 type FieldSpec<'a> = (&'a str, (char, char), &'a [(char, &'a str)]);
 
 #[test]
-fn a_works_other_editions_and_formats_are_found_by_title_and_name() {
+fn a_works_other_editions_translations_and_formats_are_found_by_title_and_name() {
     let record = |leader: &str, fields: &[FieldSpec<'_>]| {
         let mut record = concord_marc::Record::new(concord_marc::Leader::parse(leader).unwrap());
         for (tag, indicators, subfields) in fields {
@@ -1497,6 +1497,24 @@ fn a_works_other_editions_and_formats_are_found_by_title_and_name() {
             ),
             vec![holding("C", "C-MAIN", "available", false)],
         ),
+        // A translation: its uniform title (240) is the original's title.
+        (
+            9,
+            record(
+                book,
+                &[
+                    austen,
+                    (
+                        "240",
+                        ('1', '0'),
+                        &[('a', "Pride and prejudice."), ('l', "French")],
+                    ),
+                    ("245", ('1', '0'), &[('a', "Orgueil et préjugés")]),
+                    ("260", (' ', ' '), &[('c', "1932.")]),
+                ],
+            ),
+            Vec::new(),
+        ),
         // Titles without a name tie nothing together.
         (
             7,
@@ -1528,9 +1546,10 @@ fn a_works_other_editions_and_formats_are_found_by_title_and_name() {
             .collect()
     };
     // The newest first; the hidden edition only in its member's view.
-    assert_eq!(editions(1, None), [3, 2]);
-    assert_eq!(editions(1, Some("C")), [6, 3, 2]);
-    assert_eq!(editions(3, None), [2, 1]);
+    assert_eq!(editions(1, None), [3, 2, 9]);
+    assert_eq!(editions(1, Some("C")), [6, 3, 2, 9]);
+    assert_eq!(editions(3, None), [2, 9, 1]);
+    assert_eq!(editions(9, None), [3, 2, 1]);
     assert_eq!(editions(4, None), Vec::<i64>::new());
     assert_eq!(editions(5, None), Vec::<i64>::new());
     assert_eq!(editions(7, None), Vec::<i64>::new());

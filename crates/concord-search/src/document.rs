@@ -134,10 +134,11 @@ pub struct BibDocument {
     /// When the bib, or its newest copy every member may see, was added (Unix seconds): the
     /// order of "recently added". `None` when the store has not said.
     pub added: Option<i64>,
-    /// The title proper (245 $a $n $p, without its leading article): with one of
-    /// `work_names`, what the editions and formats of one work share (see
-    /// [`crate::index`]'s work keys).
-    pub work_title: String,
+    /// The title proper (245 $a $n $p, without its leading article), then the uniform title
+    /// (240, or a main entry 130, $a $n $p) when it differs: with one of `work_names`, what the
+    /// editions, translations and formats of one work share (see [`crate::index`]'s work
+    /// keys). A translation's 240 gives the original's title, which the original's 245 has.
+    pub work_titles: Vec<String>,
     /// The main entry's name (100, 110, 111 $a), or, in a record without one (a film, a
     /// collection), each added entry's (700, 710, 711 $a).
     pub work_names: Vec<String>,
@@ -182,12 +183,28 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         })
         .unwrap_or_default();
 
-    let work_title = title_field
+    let mut work_titles = Vec::new();
+    let title_proper = title_field
         .map(|field| {
             let skip = field.indicator2.to_digit(10).unwrap_or(0) as usize;
             title_without_leading_article(&joined(field, &['a', 'n', 'p']), skip)
         })
         .unwrap_or_default();
+    if !title_proper.is_empty() {
+        work_titles.push(title_proper);
+    }
+    // The characters of a leading article: a 240's second indicator, a 130's first.
+    let uniform_titles = record
+        .fields("240")
+        .map(|field| (field, field.indicator2))
+        .chain(record.fields("130").map(|field| (field, field.indicator1)));
+    for (field, nonfiling) in uniform_titles {
+        let skip = nonfiling.to_digit(10).unwrap_or(0) as usize;
+        let uniform = title_without_leading_article(&joined(field, &['a', 'n', 'p']), skip);
+        if !uniform.is_empty() {
+            push_unique(&mut work_titles, uniform);
+        }
+    }
     let main_names: Vec<String> = ["100", "110", "111"]
         .iter()
         .flat_map(|tag| record.fields(tag))
@@ -348,7 +365,7 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         other_text,
         holdings,
         added: None,
-        work_title,
+        work_titles,
         work_names,
     }
 }
@@ -375,7 +392,7 @@ pub fn document_from_summary(
             push_unique(&mut call_numbers, readable_text(call_number));
         }
     }
-    let work_title = title.clone();
+    let work_titles = vec![title.clone()];
     let work_names = authors.clone();
     BibDocument {
         bib_id,
@@ -398,7 +415,7 @@ pub fn document_from_summary(
         other_text: Vec::new(),
         holdings,
         added: None,
-        work_title,
+        work_titles,
         work_names,
     }
 }

@@ -1,6 +1,7 @@
-//! Other editions and formats of a work: the bibs that share a bib's title proper and one of
-//! its names (see [`crate::index::work_keys`]), so that a patron on a novel's page finds its
-//! large print, audiobook and film, as catalogues that group records by work show them.
+//! Other editions and formats of a work: the bibs that share a bib's title proper or uniform
+//! title and one of its names (see [`crate::index::work_keys`]), so that a patron on a novel's
+//! page finds its large print, audiobook, film and translations, as catalogues that group
+//! records by work show them.
 
 use concord_domain::codes::Code;
 use tantivy::collector::TopDocs;

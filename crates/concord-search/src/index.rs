@@ -69,8 +69,9 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// version 8 into each character and each pair in turn; version 9 also pairs two such
 /// characters with only spaces between them; version 10 cuts Thai, Lao, Khmer and Burmese
 /// the same way; version 11 holds when a bib or its newest copy was added; version 12 the keys
-/// that tie the editions of a work together.
-const DOCUMENTS_VERSION: u32 = 12;
+/// that tie the editions of a work together; version 13 those of its uniform title (240, 130)
+/// too, which ties a translation to its original.
+const DOCUMENTS_VERSION: u32 = 13;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {
@@ -259,22 +260,25 @@ pub fn normalised_key(text: &str) -> String {
     words.join(" ")
 }
 
-/// The keys that tie the editions and formats of one work together: the title proper and a
-/// name of [`BibDocument::work_names`], each folded as keys are (`&` read as "and", which
-/// films and their books write either way), `title|name`. A bib without a title or a name has
-/// none: "Poems" alone would tie every book of poems together.
+/// The keys that tie the editions, translations and formats of one work together: each of
+/// [`BibDocument::work_titles`] (title proper, uniform title) with each name of
+/// [`BibDocument::work_names`], each folded as keys are (`&` read as "and", which films and
+/// their books write either way), `title|name`. A bib without a title or a name has none:
+/// "Poems" alone would tie every book of poems together.
 pub(crate) fn work_keys(document: &BibDocument) -> Vec<String> {
-    let title = normalised_key(&document.work_title.replace('&', " and "));
-    if title.is_empty() {
-        return Vec::new();
-    }
     let mut keys = Vec::new();
-    for name in &document.work_names {
-        let name = normalised_key(name);
-        if !name.is_empty() {
-            let key = format!("{title}|{name}");
-            if !keys.contains(&key) {
-                keys.push(key);
+    for title in &document.work_titles {
+        let title = normalised_key(&title.replace('&', " and "));
+        if title.is_empty() {
+            continue;
+        }
+        for name in &document.work_names {
+            let name = normalised_key(name);
+            if !name.is_empty() {
+                let key = format!("{title}|{name}");
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
             }
         }
     }

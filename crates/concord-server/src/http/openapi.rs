@@ -142,7 +142,7 @@ fn public_record_schema() -> Value {
             "url": { "type": "string" }, "text": { "type": "string" }, "note": { "type": "string" },
             "relationship": { "type": "string", "enum": ["resource", "version", "related"] } } } },
         "holdings": { "type": "array", "items": member },
-        "other_editions": { "type": "array", "description": "Other editions and formats of the work (same title proper and a shared name) that the view sees, the newest first, at most 10", "items": { "type": "object", "properties": {
+        "other_editions": { "type": "array", "description": "Other editions, translations and formats of the work (a title proper or uniform title and a name in common) that the view sees, the newest first, at most 10", "items": { "type": "object", "properties": {
             "id": { "type": "string" }, "title": { "type": "string" }, "year": { "type": ["integer", "null"] }, "format": { "type": "string" } } } },
         "links": { "type": "object", "description": "permalink and the MARCXML, RIS and BibTeX exports (the exports left out when unreadable_marc is present)", "properties": {
             "permalink": { "type": "string" }, "marcxml": { "type": "string" }, "ris": { "type": "string" }, "bibtex": { "type": "string" } } },
