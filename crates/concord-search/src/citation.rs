@@ -3,6 +3,7 @@
 
 use concord_domain::format::Format;
 
+use crate::description::{Description, LinkRelationship, NoteKind};
 use crate::document::{BibDocument, CitedName, NameKind};
 
 /// The RIS reference type of a format.
@@ -51,9 +52,26 @@ fn one_line(value: &str) -> String {
     line
 }
 
-/// The bib as one RIS record (CRLF line ends, as the format's readers expect). `url` is the
-/// record's permalink. Every value is on its tag's line, whatever the record holds.
-pub fn to_ris(document: &BibDocument, url: &str) -> String {
+/// The summary a citation carries as its abstract: one that describes the work (a summary,
+/// abstract, scope or subject note), not a review or content advice.
+fn abstract_of(description: &Description) -> Option<&str> {
+    description
+        .summaries
+        .iter()
+        .find(|summary| {
+            matches!(
+                summary.kind,
+                NoteKind::Summary | NoteKind::Abstract | NoteKind::Scope | NoteKind::Subject
+            )
+        })
+        .map(|summary| summary.text.as_str())
+}
+
+/// The bib as one RIS record (CRLF line ends, as the format's readers expect), with the
+/// edition, abstract and links online of its `description`. `url` is the record's permalink,
+/// the first `UR`; the resource online and its other versions follow it. Every value is on
+/// its tag's line, whatever the record holds.
+pub fn to_ris(document: &BibDocument, description: &Description, url: &str) -> String {
     let mut lines = vec![format!("TY  - {}", ris_type(document.format))];
     let mut push = |tag: &str, value: &str| lines.push(format!("{tag}  - {}", one_line(value)));
     push("TI", &document.title);
@@ -65,6 +83,9 @@ pub fn to_ris(document: &BibDocument, url: &str) -> String {
     }
     if let Some(year) = document.publication_year {
         push("PY", &year.to_string());
+    }
+    if let Some(edition) = description.editions.first() {
+        push("ET", edition);
     }
     for publisher in &document.publishers {
         push("PB", publisher);
@@ -78,7 +99,15 @@ pub fn to_ris(document: &BibDocument, url: &str) -> String {
     if let Some(language) = &document.language {
         push("LA", language);
     }
+    if let Some(summary) = abstract_of(description) {
+        push("AB", summary);
+    }
     push("UR", url);
+    for link in &description.online {
+        if link.relationship != LinkRelationship::Related {
+            push("UR", &link.url);
+        }
+    }
     push("ID", &document.bib_id.to_string());
     lines.push("ER  - ".to_string());
     lines.join("\r\n") + "\r\n"
@@ -152,8 +181,9 @@ fn without_and_separators(text: &str) -> String {
         .join(" ")
 }
 
-/// The bib as one BibTeX entry keyed `concordID`.
-pub fn to_bibtex(document: &BibDocument, url: &str) -> String {
+/// The bib as one BibTeX entry keyed `concordID`, with the edition and abstract of its
+/// `description`.
+pub fn to_bibtex(document: &BibDocument, description: &Description, url: &str) -> String {
     let kind = match document.format {
         Format::Book | Format::LargePrint | Format::Braille | Format::Ebook => "book",
         _ => "misc",
@@ -166,6 +196,9 @@ pub fn to_bibtex(document: &BibDocument, url: &str) -> String {
     if let Some(year) = document.publication_year {
         fields.push(("year", year.to_string()));
     }
+    if let Some(edition) = description.editions.first() {
+        fields.push(("edition", bibtex_text(edition)));
+    }
     if let Some(publisher) = document.publishers.first() {
         fields.push(("publisher", bibtex_text(publisher)));
     }
@@ -177,6 +210,9 @@ pub fn to_bibtex(document: &BibDocument, url: &str) -> String {
     }
     if let Some(language) = &document.language {
         fields.push(("language", bibtex_text(language)));
+    }
+    if let Some(summary) = abstract_of(description) {
+        fields.push(("abstract", bibtex_text(summary)));
     }
     // A URL is read verbatim (the url package), so only its line is guarded.
     fields.push(("url", one_line(url)));
@@ -225,7 +261,11 @@ mod tests {
 
     #[test]
     fn ris_names_type_title_author_year_and_ends_the_record() {
-        let ris = to_ris(&sample(), "https://example.org/record/7");
+        let ris = to_ris(
+            &sample(),
+            &Description::default(),
+            "https://example.org/record/7",
+        );
         assert!(ris.starts_with("TY  - BOOK\r\n"), "{ris}");
         assert!(ris.contains("AU  - Tolkien, J. R. R.\r\n"), "{ris}");
         assert!(ris.contains("PY  - 1937\r\n"), "{ris}");
@@ -237,8 +277,62 @@ mod tests {
     }
 
     #[test]
+    fn exports_carry_the_edition_abstract_and_links_online() {
+        use crate::description::{Note, OnlineLink};
+        let link = |url: &str, relationship| OnlineLink {
+            url: url.into(),
+            text: None,
+            note: None,
+            relationship,
+        };
+        let description = Description {
+            editions: vec!["2nd ed.".into()],
+            summaries: vec![
+                Note {
+                    kind: NoteKind::ContentAdvice,
+                    text: "Contains peril.".into(),
+                },
+                Note {
+                    kind: NoteKind::Summary,
+                    text: "A hobbit goes there & back again.".into(),
+                },
+            ],
+            online: vec![
+                link("https://ebooks.example.org/7", LinkRelationship::Resource),
+                link("https://covers.example.org/7", LinkRelationship::Related),
+            ],
+            ..Description::default()
+        };
+        let ris = to_ris(&sample(), &description, "https://example.org/record/7");
+        assert!(ris.contains("ET  - 2nd ed.\r\n"), "{ris}");
+        assert!(
+            ris.contains("AB  - A hobbit goes there & back again.\r\n"),
+            "{ris}"
+        );
+        // The permalink first, then the resource; not what is only related to it.
+        assert!(
+            ris.contains(
+                "UR  - https://example.org/record/7\r\nUR  - https://ebooks.example.org/7\r\n"
+            ),
+            "{ris}"
+        );
+        assert!(!ris.contains("covers.example.org"), "{ris}");
+        assert!(!ris.contains("peril"), "{ris}");
+        let bibtex = to_bibtex(&sample(), &description, "https://example.org/record/7");
+        assert!(bibtex.contains("  edition = {2nd ed.},\n"), "{bibtex}");
+        assert!(
+            bibtex.contains("  abstract = {A hobbit goes there \\& back again.},\n"),
+            "{bibtex}"
+        );
+    }
+
+    #[test]
     fn bibtex_escapes_special_characters() {
-        let bibtex = to_bibtex(&sample(), "https://example.org/record/7");
+        let bibtex = to_bibtex(
+            &sample(),
+            &Description::default(),
+            "https://example.org/record/7",
+        );
         assert!(bibtex.starts_with("@book{concord7,\n"), "{bibtex}");
         assert!(
             bibtex.contains(
@@ -273,13 +367,21 @@ mod tests {
             name: "Newline,\nAuthor".to_owned(),
             kind: NameKind::Person,
         }];
-        let ris = to_ris(&document, "https://example.org/record/7");
+        let ris = to_ris(
+            &document,
+            &Description::default(),
+            "https://example.org/record/7",
+        );
         assert!(ris.contains("TI  - Two lines and a tab\r\n"), "{ris}");
         assert!(ris.contains("AU  - Newline, Author\r\n"), "{ris}");
         for line in ris.split("\r\n").filter(|line| !line.is_empty()) {
             assert!(line.get(2..6) == Some("  - "), "{line:?} in {ris}");
         }
-        let bibtex = to_bibtex(&document, "https://example.org/record/7");
+        let bibtex = to_bibtex(
+            &document,
+            &Description::default(),
+            "https://example.org/record/7",
+        );
         assert!(
             bibtex.contains("  title = {Two lines and a tab},\n"),
             "{bibtex}"
@@ -336,7 +438,11 @@ mod tests {
             record.push_data(heading.clone());
         }
         let document = document_from_record(9, &record, Vec::new());
-        let bibtex = to_bibtex(&document, "https://example.org/record/9");
+        let bibtex = to_bibtex(
+            &document,
+            &Description::default(),
+            "https://example.org/record/9",
+        );
         let author = bibtex
             .lines()
             .find_map(|line| line.strip_prefix("  author = {"))
@@ -348,7 +454,11 @@ mod tests {
             document.cited_names.len(),
             "{author}"
         );
-        let ris = to_ris(&document, "https://example.org/record/9");
+        let ris = to_ris(
+            &document,
+            &Description::default(),
+            "https://example.org/record/9",
+        );
         let au: Vec<&str> = ris
             .split("\r\n")
             .filter_map(|line| line.strip_prefix("AU  - "))

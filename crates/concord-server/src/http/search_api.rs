@@ -517,12 +517,12 @@ pub(crate) fn export(
         ),
         ExportFormat::Ris => (
             "application/x-research-info-systems; charset=utf-8",
-            concord_search::citation::to_ris(&record.document, permalink),
+            concord_search::citation::to_ris(&record.document, &record.description(), permalink),
             "ris",
         ),
         ExportFormat::BibTex => (
             "application/x-bibtex; charset=utf-8",
-            concord_search::citation::to_bibtex(&record.document, permalink),
+            concord_search::citation::to_bibtex(&record.document, &record.description(), permalink),
             "bib",
         ),
     };

@@ -1563,6 +1563,21 @@ async fn a_record_page_describes_the_record_and_links_to_it_online() {
     assert_eq!(marcxml.status, 200);
     assert!(marcxml.body.contains("Quire Books"), "{}", marcxml.body);
     assert!(!marcxml.body.contains("Secret Donor"), "{}", marcxml.body);
+    // Reference managers get the edition, the summary as abstract and the e-book's address.
+    let ris = client.get(&format!("/record/{}.ris", bibs[0])).await;
+    for line in [
+        "ET  - Second edition.\r\n",
+        "AB  - Twelve stories of the north coast.\r\n",
+        "UR  - https://ebooks.example.org/read/d1\r\n",
+    ] {
+        assert!(ris.body.contains(line), "{line}\n{}", ris.body);
+    }
+    let bibtex = client.get(&format!("/record/{}.bib", bibs[0])).await;
+    assert!(
+        bibtex.body.contains("  edition = {Second edition.},\n"),
+        "{}",
+        bibtex.body
+    );
     let json = client
         .get(&format!("/api/v1/records/{}", bibs[0]))
         .await
