@@ -1,5 +1,6 @@
-//! Citation exports of a bib for reference managers: RIS and BibTeX, built from the same
-//! [`BibDocument`] the index uses so that what is cited is what was found.
+//! Citation exports of a bib for reference managers: RIS and BibTeX, and the OpenURL that a
+//! page's COinS carries, built from the same [`BibDocument`] the index uses so that what is
+//! cited is what was found.
 
 use concord_domain::format::Format;
 
@@ -111,6 +112,123 @@ pub fn to_ris(document: &BibDocument, description: &Description, url: &str) -> S
     push("ID", &document.bib_id.to_string());
     lines.push("ER  - ".to_string());
     lines.join("\r\n") + "\r\n"
+}
+
+/// What an OpenURL citation of a bib says: from a [`BibDocument`] on its record page, or from
+/// a [`crate::SearchHit`] on a results page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitedWork<'a> {
+    pub format: Format,
+    pub title: &'a str,
+    pub names: Vec<&'a str>,
+    pub year: Option<i64>,
+    pub publisher: Option<&'a str>,
+    pub isbn: Option<&'a str>,
+    pub issn: Option<&'a str>,
+    pub language: Option<&'a str>,
+}
+
+impl<'a> CitedWork<'a> {
+    pub fn of_document(document: &'a BibDocument) -> CitedWork<'a> {
+        CitedWork {
+            format: document.format,
+            title: &document.title,
+            names: document
+                .cited_names
+                .iter()
+                .map(|name| name.name.as_str())
+                .collect(),
+            year: document.publication_year,
+            publisher: document.publishers.first().map(String::as_str),
+            isbn: document.isbns.first().map(String::as_str),
+            issn: document.issns.first().map(String::as_str),
+            language: document.language.as_deref(),
+        }
+    }
+
+    pub fn of_hit(hit: &'a crate::SearchHit) -> CitedWork<'a> {
+        CitedWork {
+            format: Format::from_code(&hit.format).unwrap_or(Format::Other),
+            title: &hit.title,
+            names: hit.author.as_deref().into_iter().collect(),
+            year: hit.year,
+            publisher: None,
+            isbn: None,
+            issn: None,
+            language: None,
+        }
+    }
+}
+
+/// The work as an OpenURL ContextObject in key/encoded-value form (Z39.88-2004), which a COinS
+/// span carries in its `title` so that reference managers' browser connectors (Zotero's) can
+/// save it from the page: books in the book format, serials in the journal format, anything
+/// else (films, music, maps) in Dublin Core.
+pub fn to_openurl(work: &CitedWork<'_>) -> String {
+    let mut pairs: Vec<(&str, String)> = vec![
+        ("url_ver", "Z39.88-2004".into()),
+        ("ctx_ver", "Z39.88-2004".into()),
+    ];
+    let mut push = |key: &'static str, value: &str| {
+        let value = one_line(value);
+        let value = value.trim();
+        if !value.is_empty() {
+            pairs.push((key, value.to_owned()));
+        }
+    };
+    let year = work.year.map(|year| year.to_string()).unwrap_or_default();
+    match work.format {
+        Format::Book | Format::LargePrint | Format::Braille | Format::Ebook => {
+            push("rft_val_fmt", "info:ofi/fmt:kev:mtx:book");
+            push("rft.genre", "book");
+            push("rft.btitle", work.title);
+            for name in &work.names {
+                push("rft.au", name);
+            }
+            push("rft.date", &year);
+            push("rft.pub", work.publisher.unwrap_or_default());
+            push("rft.isbn", work.isbn.unwrap_or_default());
+        }
+        Format::Serial | Format::Ejournal => {
+            push("rft_val_fmt", "info:ofi/fmt:kev:mtx:journal");
+            push("rft.genre", "journal");
+            push("rft.jtitle", work.title);
+            push("rft.issn", work.issn.unwrap_or_default());
+            push("rft.date", &year);
+        }
+        _ => {
+            push("rft_val_fmt", "info:ofi/fmt:kev:mtx:dc");
+            push("rft.title", work.title);
+            for name in &work.names {
+                push("rft.creator", name);
+            }
+            push("rft.date", &year);
+            push("rft.publisher", work.publisher.unwrap_or_default());
+            push("rft.type", ris_type(work.format));
+        }
+    }
+    push("rft.language", work.language.unwrap_or_default());
+    pairs
+        .iter()
+        .map(|(key, value)| format!("{key}={}", form_encoded(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `value` percent-encoded as a form value: unreserved characters as themselves, a space as
+/// `+`, every other byte of its UTF-8 as `%XX`.
+fn form_encoded(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char);
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
 }
 
 /// A value for a braced BibTeX field, on one line, with every character special to LaTeX
@@ -324,6 +442,55 @@ mod tests {
             bibtex.contains("  abstract = {A hobbit goes there \\& back again.},\n"),
             "{bibtex}"
         );
+    }
+
+    #[test]
+    fn openurl_citations_follow_the_format() {
+        let document = sample();
+        let book = to_openurl(&CitedWork::of_document(&document));
+        assert!(
+            book.starts_with(
+                "url_ver=Z39.88-2004&ctx_ver=Z39.88-2004&rft_val_fmt=info%3Aofi%2Ffmt%3Akev%3Amtx%3Abook&rft.genre=book&"
+            ),
+            "{book}"
+        );
+        for pair in [
+            "rft.btitle=The+hobbit+%26+%7Bother%7D+100%25+tales",
+            "rft.au=Tolkien%2C+J.+R.+R.",
+            "rft.date=1937",
+            "rft.pub=Allen+%26+Unwin",
+        ] {
+            assert!(book.split('&').any(|p| p == pair), "{pair} in {book}");
+        }
+        let film = CitedWork {
+            format: Format::Dvd,
+            title: "Pride & prejudice",
+            names: vec!["Wright, Joe"],
+            year: Some(2005),
+            publisher: None,
+            isbn: None,
+            issn: None,
+            language: Some("eng"),
+        };
+        assert_eq!(
+            to_openurl(&film),
+            "url_ver=Z39.88-2004&ctx_ver=Z39.88-2004&rft_val_fmt=info%3Aofi%2Ffmt%3Akev%3Amtx%3Adc\
+             &rft.title=Pride+%26+prejudice&rft.creator=Wright%2C+Joe&rft.date=2005\
+             &rft.type=VIDEO&rft.language=eng"
+        );
+        let serial = CitedWork {
+            format: Format::Serial,
+            issn: Some("0028-0836"),
+            year: None,
+            names: Vec::new(),
+            ..film
+        };
+        assert_eq!(
+            to_openurl(&serial),
+            "url_ver=Z39.88-2004&ctx_ver=Z39.88-2004&rft_val_fmt=info%3Aofi%2Ffmt%3Akev%3Amtx%3Ajournal\
+             &rft.genre=journal&rft.jtitle=Pride+%26+prejudice&rft.issn=0028-0836&rft.language=eng"
+        );
+        assert_eq!(form_encoded("Müller é"), "M%C3%BCller+%C3%A9");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use axum::routing::get;
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::languages::language_name;
 use concord_domain::org::Member;
+use concord_search::citation::{CitedWork, to_openurl};
 use concord_search::description::{
     Completeness, NoteKind, OnlineLink, Publication, PublicationRole,
 };
@@ -392,6 +393,7 @@ fn results_list(
                 @for hit in &response.hits {
                     li {
                         a class="hit-title" href=(format!("{base}/record/{}", hit.bib_id)) { (hit.title) }
+                        (coins(&CitedWork::of_hit(hit)))
                         div class="muted" {
                             @if let Some(author) = &hit.author { (author) " · " }
                             @if let Some(year) = hit.year { (year) " · " }
@@ -802,6 +804,7 @@ fn record_body(
         script type="application/ld+json" { (PreEscaped(linked_data)) }
         article {
             h1 { (document.title) }
+            (coins(&CitedWork::of_document(document)))
             @if let Some(title) = &own_script_title {
                 // Right-to-left scripts (Hebrew, Arabic) set their own direction.
                 p class="own-script-title" dir="auto" { (title) }
@@ -957,6 +960,11 @@ fn record_body(
             }
         }
     }
+}
+
+/// A COinS span: the work as an OpenURL, for reference managers' browser connectors to find.
+fn coins(work: &CitedWork<'_>) -> Markup {
+    html! { span class="Z3988" title=(to_openurl(work)) {} }
 }
 
 /// The publication statements as rows of the record's list: each role once, with its

@@ -1554,6 +1554,20 @@ async fn a_record_page_describes_the_record_and_links_to_it_online() {
     ] {
         assert!(page.body.contains(expected), "{expected}\n{}", page.body);
     }
+    // Zotero's connector finds the book in its COinS, on the record page and in results.
+    let coins = "<span class=\"Z3988\" title=\"url_ver=Z39.88-2004&amp;ctx_ver=Z39.88-2004&amp;\
+                 rft_val_fmt=info%3Aofi%2Ffmt%3Akev%3Amtx%3Abook&amp;rft.genre=book&amp;\
+                 rft.btitle=Short+stories&amp;rft.au=Writer%2C+Ann&amp;rft.date=2019";
+    assert!(page.body.contains(coins), "{}", page.body);
+    search_until(
+        &server,
+        &request("lighthouse", None),
+        WITHIN_A_SECOND,
+        |r| r.total == 1,
+    )
+    .await;
+    let results = client.get("/search?q=lighthouse").await;
+    assert!(results.body.contains(coins), "{}", results.body);
     // The MARC view shows the address as text; no link is made of it.
     for absent in ["href=\"javascript:", "Secret Donor", "£12.00"] {
         assert!(!page.body.contains(absent), "{absent}\n{}", page.body);
