@@ -1,5 +1,5 @@
 // Discovery as a patron uses it: search from the front page, narrow by a facet whose count is the
-// number of results, see all of a facet's values, open a record, use advanced search, switch to a member's view and back to all libraries, read a record's contents and links online, and
+// number of results, see all of a facet's values, open a record and browse the shelf around its copy, use advanced search, switch to a member's view and back to all libraries, read a record's contents and links online, and
 // follow the suggested spelling of a misspelt search. Every page is accessible (axe-core,
 // WCAG 2.1 AA) and light.
 import { test, before, after } from 'node:test';
@@ -117,6 +117,16 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   assert.deepEqual(await accessibilityViolations(page), [], 'record page');
   const recordWeight = await pageWeight(page, page.url());
   assert.ok(recordWeight < 100 * 1024, `record page weighs ${recordWeight} bytes`);
+
+  // Its first copy's call number leads to the shelf around it, in call number order.
+  await page.locator('section.holdings td a').first().click();
+  await page.waitForURL(/\/shelf\/\d+$/);
+  await page.getByRole('heading', { level: 1, name: /^On the shelf at / }).waitFor();
+  assert.equal(await page.locator('table.shelf tr[aria-current="true"]').count(), 1);
+  assert.deepEqual(await accessibilityViolations(page), [], 'shelf page');
+  const shelfWeight = await pageWeight(page, page.url());
+  assert.ok(shelfWeight < 100 * 1024, `shelf page weighs ${shelfWeight} bytes`);
+  await page.goBack();
 
   // A member's view: branded, its holdings first, one click back to all libraries.
   // Open a record Riverside holds, from Riverside's own view narrowed to its copies.

@@ -1,6 +1,7 @@
 //! Queries for the shared catalogue: bibs and their identifiers, authorities, items, merges,
 //! import batches, and the change log the search index follows.
 
+use concord_domain::catalogue::shelf::shelf_key;
 use concord_domain::catalogue::{
     BibSummary, Identifier, IdentifierKind, ItemStatus, keys_of_stored, title_lookup_keys,
 };
@@ -503,8 +504,8 @@ fn item_from_row(row: &AnyRow) -> StoreResult<ItemRow> {
 
 pub async fn insert_item(conn: &mut AnyConnection, item: &ItemRow) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO item (id, bib_id, member_id, branch_id, current_branch_id, barcode, call_number, item_type, shelving_location, price_minor, status, hidden_from_other_members, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        "INSERT INTO item (id, bib_id, member_id, branch_id, current_branch_id, barcode, call_number, item_type, shelving_location, price_minor, status, hidden_from_other_members, created_at, updated_at, shelf_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(item.id.0)
     .bind(item.bib_id.0)
@@ -520,6 +521,7 @@ pub async fn insert_item(conn: &mut AnyConnection, item: &ItemRow) -> StoreResul
     .bind(i64::from(item.hidden_from_other_members))
     .bind(item.created_at)
     .bind(item.updated_at)
+    .bind(shelf_key(&item.call_number))
     .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::from(e).duplicate_as(format!("barcode {}", item.barcode)))?;
@@ -530,7 +532,8 @@ pub async fn insert_item(conn: &mut AnyConnection, item: &ItemRow) -> StoreResul
 pub async fn update_item(conn: &mut AnyConnection, item: &ItemRow) -> StoreResult<()> {
     sqlx::query(
         "UPDATE item SET bib_id = $2, branch_id = $3, current_branch_id = $4, barcode = $5, call_number = $6, item_type = $7,
-             shelving_location = $8, price_minor = $9, status = $10, hidden_from_other_members = $11, updated_at = $12
+             shelving_location = $8, price_minor = $9, status = $10, hidden_from_other_members = $11, updated_at = $12,
+             shelf_key = $13
          WHERE id = $1",
     )
     .bind(item.id.0)
@@ -545,6 +548,7 @@ pub async fn update_item(conn: &mut AnyConnection, item: &ItemRow) -> StoreResul
     .bind(item.status.as_str())
     .bind(i64::from(item.hidden_from_other_members))
     .bind(item.updated_at)
+    .bind(shelf_key(&item.call_number))
     .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::from(e).duplicate_as(format!("barcode {}", item.barcode)))?;
@@ -627,6 +631,125 @@ pub async fn items_of_bib_range(
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(item_from_row).collect()
+}
+
+/// Works out the shelf keys of items stored before the store kept them, a batch per
+/// transaction, once when the store opens.
+pub(crate) async fn fill_shelf_keys(store: &crate::Store) -> StoreResult<()> {
+    let mut filled: u64 = 0;
+    loop {
+        let mut tx = store.write().await?;
+        let rows = sqlx::query("SELECT id, call_number FROM item WHERE shelf_key IS NULL LIMIT $1")
+            .bind(TITLE_KEY_BATCH)
+            .fetch_all(&mut *tx)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            sqlx::query("UPDATE item SET shelf_key = $2 WHERE id = $1")
+                .bind(int(row, "id")?)
+                .bind(shelf_key(&text(row, "call_number")?))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        filled += rows.len() as u64;
+    }
+    if filled > 0 {
+        tracing::info!(items = filled, "worked out stored items' shelf keys");
+    }
+    Ok(())
+}
+
+/// One item on a branch's shelf, with what a shelf list shows of its bib.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShelfItem {
+    pub item_id: ItemId,
+    pub bib_id: BibId,
+    pub call_number: String,
+    pub shelf_key: String,
+    pub status: ItemStatus,
+    pub title: String,
+    pub author: String,
+}
+
+/// Which way along a shelf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Along {
+    /// Towards the start of the shelf: the nearest first.
+    Before,
+    /// Towards its end: the nearest first.
+    After,
+}
+
+/// The place of one item on its branch's shelf, and who may see what stands there.
+#[derive(Debug, Clone, Copy)]
+pub struct ShelfPlace<'a> {
+    pub branch: BranchId,
+    pub shelf_key: &'a str,
+    pub item: ItemId,
+    /// Whether the items that their member keeps out of other members' views (hidden items,
+    /// items at a location the member keeps back) are left out: true unless the viewer is the
+    /// branch's member.
+    pub public: bool,
+}
+
+/// Up to `limit` items next to `place` on its branch's shelf, `along` it, the nearest first:
+/// items with a call number whose bib and themselves are not withdrawn, in shelf-key then id
+/// order, read by a range of the `item_on_shelf` index.
+pub async fn shelf_items(
+    conn: &mut AnyConnection,
+    place: ShelfPlace<'_>,
+    along: Along,
+    limit: i64,
+) -> StoreResult<Vec<ShelfItem>> {
+    let (comparison, order) = match along {
+        Along::Before => ("<", "DESC"),
+        Along::After => (">", "ASC"),
+    };
+    let public = if place.public {
+        "AND item.hidden_from_other_members = 0
+         AND NOT EXISTS (SELECT 1 FROM member_hidden_location h
+                         WHERE h.member_id = item.member_id
+                           AND h.shelving_location = item.shelving_location)"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT item.id AS item_id, item.bib_id AS bib_id, item.call_number AS call_number,
+                item.shelf_key AS shelf_key, item.status AS status, bib.title AS title,
+                bib.author AS author
+         FROM item JOIN bib ON bib.id = item.bib_id
+         WHERE item.branch_id = $1 AND (item.shelf_key, item.id) {comparison} ($2, $3)
+           AND item.shelf_key <> '' AND item.status <> 'withdrawn' AND bib.withdrawn = 0
+           {public}
+         ORDER BY item.shelf_key {order}, item.id {order}
+         LIMIT $4"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(place.branch.0)
+        .bind(place.shelf_key)
+        .bind(place.item.0)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ShelfItem {
+                item_id: ItemId(int(row, "item_id")?),
+                bib_id: BibId(int(row, "bib_id")?),
+                call_number: text(row, "call_number")?,
+                shelf_key: text(row, "shelf_key")?,
+                status: parsed(
+                    "item.status",
+                    ItemStatus::parse("status", &text(row, "status")?),
+                )?,
+                title: text(row, "title")?,
+                author: text(row, "author")?,
+            })
+        })
+        .collect()
 }
 
 // ----- merges -----

@@ -1911,3 +1911,210 @@ async fn patrons_are_found_by_name_whatever_the_accents_on_every_engine() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_branchs_shelf_reads_in_call_number_order_either_way_on_every_engine() {
+    use concord_domain::catalogue::ItemStatus;
+    use concord_domain::catalogue::shelf::shelf_key;
+    use concord_domain::ids::ItemId;
+
+    use crate::catalogue::{self, Along, ItemRow, ShelfPlace};
+
+    let code = |text: &str| Code::parse("code", text).unwrap();
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let mut tx = store.write().await.unwrap();
+        let a = org::insert_member(&mut tx, MemberId(1), &member("a"), NOW)
+            .await
+            .unwrap();
+        let a1 = org::insert_branch(&mut tx, BranchId(11), a.id, &branch("a1"), NOW)
+            .await
+            .unwrap();
+        let a2 = org::insert_branch(&mut tx, BranchId(12), a.id, &branch("a2"), NOW)
+            .await
+            .unwrap();
+        // (item id, call number, branch, hidden, location, status, bib withdrawn), stored out of
+        // shelf order.
+        let items = [
+            (
+                201,
+                "823.92 ATW",
+                a1.id,
+                false,
+                None,
+                ItemStatus::OnLoan,
+                false,
+            ),
+            (
+                202,
+                "823.912 WOO",
+                a1.id,
+                false,
+                None,
+                ItemStatus::Available,
+                false,
+            ),
+            (
+                203,
+                "823 AUS",
+                a1.id,
+                false,
+                None,
+                ItemStatus::Available,
+                false,
+            ),
+            (
+                204,
+                "823.914 ROW",
+                a1.id,
+                true,
+                None,
+                ItemStatus::Available,
+                false,
+            ),
+            (
+                205,
+                "823.9 LOC",
+                a1.id,
+                false,
+                Some("LOCAL"),
+                ItemStatus::Available,
+                false,
+            ),
+            (
+                206,
+                "823.913 GON",
+                a1.id,
+                false,
+                None,
+                ItemStatus::Withdrawn,
+                false,
+            ),
+            (207, "", a1.id, false, None, ItemStatus::Available, false),
+            (
+                208,
+                "823.915 OLD",
+                a1.id,
+                false,
+                None,
+                ItemStatus::Available,
+                true,
+            ),
+            (
+                209,
+                "823.912 WOO",
+                a2.id,
+                false,
+                None,
+                ItemStatus::Available,
+                false,
+            ),
+            (
+                210,
+                "910.4 PAL",
+                a1.id,
+                false,
+                None,
+                ItemStatus::Available,
+                false,
+            ),
+            // The same call number as 202: the item id orders them.
+            (
+                211,
+                "823.912 woo",
+                a1.id,
+                false,
+                None,
+                ItemStatus::Available,
+                false,
+            ),
+        ];
+        for (id, call_number, branch, hidden, location, status, withdrawn) in items {
+            let mut bib = plain_bib(id, &format!("Title {id}"), &format!("title {id}"));
+            bib.withdrawn = withdrawn;
+            catalogue::insert_bib(&mut tx, &bib).await.unwrap();
+            let item = ItemRow {
+                id: ItemId(id),
+                bib_id: bib.id,
+                member_id: a.id,
+                branch_id: branch,
+                current_branch_id: branch,
+                barcode: Barcode::parse("b", &format!("3200{id}")).unwrap(),
+                call_number: call_number.into(),
+                item_type: code("BOOK"),
+                shelving_location: location.map(code),
+                price_minor: None,
+                status,
+                hidden_from_other_members: hidden,
+                created_at: NOW,
+                updated_at: NOW,
+            };
+            catalogue::insert_item(&mut tx, &item).await.unwrap();
+        }
+        org::replace_member_hidden_locations(&mut tx, a.id, &[code("LOCAL")])
+            .await
+            .unwrap();
+        // An item stored before the store kept shelf keys.
+        sqlx::query("UPDATE item SET shelf_key = NULL WHERE id = 210")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        crate::catalogue::fill_shelf_keys(&store).await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        let key = shelf_key("823.912 WOO");
+        let place = |public| ShelfPlace {
+            branch: a1.id,
+            shelf_key: &key,
+            item: ItemId(202),
+            public,
+        };
+        let ids = |found: Vec<catalogue::ShelfItem>| -> Vec<i64> {
+            found.iter().map(|item| item.item_id.0).collect()
+        };
+        let public_after = catalogue::shelf_items(&mut conn, place(true), Along::After, 10)
+            .await
+            .unwrap();
+        assert_eq!(ids(public_after.clone()), [211, 201, 210], "{engine:?}");
+        assert_eq!(public_after[1].title, "Title 201");
+        assert_eq!(public_after[1].status, ItemStatus::OnLoan);
+        assert_eq!(
+            ids(
+                catalogue::shelf_items(&mut conn, place(true), Along::Before, 10)
+                    .await
+                    .unwrap()
+            ),
+            [203],
+            "{engine:?}"
+        );
+        // The member's own view sees its hidden item and its kept-back location too.
+        assert_eq!(
+            ids(
+                catalogue::shelf_items(&mut conn, place(false), Along::After, 10)
+                    .await
+                    .unwrap()
+            ),
+            [211, 204, 201, 210],
+            "{engine:?}"
+        );
+        assert_eq!(
+            ids(
+                catalogue::shelf_items(&mut conn, place(false), Along::Before, 10)
+                    .await
+                    .unwrap()
+            ),
+            [205, 203],
+            "{engine:?}"
+        );
+        assert_eq!(
+            ids(
+                catalogue::shelf_items(&mut conn, place(true), Along::After, 2)
+                    .await
+                    .unwrap()
+            ),
+            [211, 201],
+            "{engine:?}"
+        );
+    }
+}

@@ -91,6 +91,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_spelling_marks_kept_in_keys.sql"),
         postgres: include_str!("../migrations/postgres/0014_spelling_marks_kept_in_keys.sql"),
     },
+    Migration {
+        version: 15,
+        name: "item_shelf_key",
+        sqlite: include_str!("../migrations/sqlite/0015_item_shelf_key.sql"),
+        postgres: include_str!("../migrations/postgres/0015_item_shelf_key.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {
@@ -129,6 +135,7 @@ pub(crate) async fn run(store: &Store) -> StoreResult<()> {
     }
     tx.commit().await?;
     crate::catalogue::fill_title_keys(store).await?;
+    crate::catalogue::fill_shelf_keys(store).await?;
     crate::patrons::fill_search_names(store).await?;
     Ok(())
 }

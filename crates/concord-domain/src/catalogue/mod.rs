@@ -1,5 +1,6 @@
 //! The shared catalogue's rules: item status, what a bib is called (title, author, year), the
-//! de-duplication key and rule order, holdings mappings, and the MARC editor's line format.
+//! de-duplication key and rule order, holdings mappings, the MARC editor's line format, and call
+//! numbers in shelf order.
 //!
 //! **Invariant:** bibs are shared by the whole consortium; items belong to exactly one member.
 //! De-duplication never merges on an identifier whose check digit fails.
@@ -7,6 +8,7 @@
 pub mod holdings;
 pub mod identifiers;
 pub mod lines;
+pub mod shelf;
 
 use concord_marc::Record;
 use serde::{Deserialize, Serialize};

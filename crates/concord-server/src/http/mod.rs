@@ -19,6 +19,7 @@ pub mod patron_pages;
 pub mod policy_pages;
 pub mod search_api;
 pub mod search_pages;
+mod shelf_pages;
 mod sitemap;
 mod style;
 
@@ -149,6 +150,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(search_api::routes())
         .merge(opensearch::routes())
         .merge(sitemap::routes())
+        .merge(shelf_pages::routes())
         .merge(feeds::routes())
         .merge(search_pages::routes())
         .merge(advanced_search::routes())

@@ -126,7 +126,7 @@ fn facet_heading_key(facet: FacetField) -> &'static str {
     }
 }
 
-fn status_text(view: &View<'_>, status: ItemStatus, due: Option<String>) -> String {
+pub(super) fn status_text(view: &View<'_>, status: ItemStatus, due: Option<String>) -> String {
     match (status, due) {
         (ItemStatus::OnLoan, Some(due)) => view.tf("status.on_loan_until", &[("date", &due)]),
         _ => view
@@ -900,7 +900,13 @@ fn record_body(
                                 @for item in &branch.items {
                                     tr {
                                         td { (branch.branch.name) }
-                                        td { (item.call_number) }
+                                        td {
+                                            @if item.call_number.trim().is_empty() {
+                                                (item.call_number)
+                                            } @else {
+                                                a href=(super::shelf_pages::shelf_url(member, item.id)) title=(view.t("record.browse_shelf")) { (item.call_number) }
+                                            }
+                                        }
                                         td { (status_text(view, item.status, item.due.map(|d| d.to_string()))) }
                                     }
                                 }

@@ -66,6 +66,8 @@ footer { max-width: 1100px; margin: 24px auto; padding: 0 16px; color: var(--mut
 dl.record { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
 dl.record dt { font-weight: 600; grid-column: 1; }
 dl.record dd { margin: 0; grid-column: 2; }
+table.shelf tr.here td { background: #fff4c2; font-weight: 600; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 pre.marc { white-space: pre-wrap; background: #fff; border: 1px solid var(--line); padding: 8px; font-size: .9rem; }
 img.logo { max-height: 80px; max-width: 100%; }
 @media (max-width: 760px) { .results-layout { grid-template-columns: 1fr; } dl.record { grid-template-columns: 1fr; } dl.record dd { grid-column: 1; } }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use concord_domain::calendar::Date;
 use concord_domain::catalogue::{HiddenLocations, ItemStatus};
 use concord_domain::codes::Code;
-use concord_domain::ids::{BibId, BranchId, MemberId};
+use concord_domain::ids::{BibId, BranchId, ItemId, MemberId};
 use concord_domain::org::{Branch, Member};
 use concord_marc::Record;
 use concord_search::{
@@ -419,6 +419,7 @@ pub async fn members(ctx: &Context) -> ServiceResult<Vec<Member>> {
 /// One item as the public record page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicItem {
+    pub id: ItemId,
     pub call_number: String,
     pub status: ItemStatus,
     /// For an item on loan: the local date it is due back.
@@ -533,6 +534,7 @@ pub async fn public_record(
             })
             .items
             .push(PublicItem {
+                id: item.id,
                 call_number: item.call_number.clone(),
                 status: item.status,
                 due,
@@ -556,6 +558,90 @@ pub async fn public_record(
         record: detail.record,
         document,
         holdings,
+    })
+}
+
+/// A stretch of a branch's shelf around one item, as a patron in a view sees it.
+#[derive(Debug, Clone)]
+pub struct ShelfStretch {
+    pub branch: Branch,
+    pub member: Member,
+    /// The items before it, in shelf order (the nearest last).
+    pub before: Vec<store::ShelfItem>,
+    pub at: store::ShelfItem,
+    /// The items after it, in shelf order.
+    pub after: Vec<store::ShelfItem>,
+    /// Whether more stand before the first shown, and after the last.
+    pub more_before: bool,
+    pub more_after: bool,
+}
+
+/// Up to `each_side` items either side of item `id` on its branch's shelf, in call number
+/// order, as `view` (a member's view, or the consortium's) sees them: the items a member keeps
+/// out of other members' views (and those at locations it keeps back) only in its own view.
+/// An item the view does not see, a withdrawn one, one without a call number or of a
+/// withdrawn bib has no place on the shelf to browse from: not found.
+pub async fn shelf(
+    ctx: &Context,
+    id: ItemId,
+    view: Option<&Code>,
+    each_side: usize,
+) -> ServiceResult<ShelfStretch> {
+    let not_found = || ServiceError::not_found(format!("item {id} on a shelf"));
+    let mut conn = ctx.store.read().await?;
+    let item = store::item(&mut conn, id).await?.ok_or_else(not_found)?;
+    let bib = store::bib(&mut conn, item.bib_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let member = concord_store::org::member_by_id(&mut conn, item.member_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let branch = concord_store::org::branch_by_id(&mut conn, item.branch_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let own = view.is_some_and(|code| *code == member.code);
+    let hidden_locations =
+        HiddenLocations::new(concord_store::org::hidden_locations(&mut conn).await?);
+    let visible = own
+        || hidden_locations.item_visible_outside_member(
+            item.member_id,
+            item.shelving_location.as_ref(),
+            item.hidden_from_other_members,
+        );
+    let key = concord_domain::catalogue::shelf::shelf_key(&item.call_number);
+    if !visible || bib.withdrawn || item.status == ItemStatus::Withdrawn || key.is_empty() {
+        return Err(not_found());
+    }
+    let place = store::ShelfPlace {
+        branch: item.branch_id,
+        shelf_key: &key,
+        item: item.id,
+        public: !own,
+    };
+    let wanted = i64::try_from(each_side).unwrap_or(i64::MAX - 1) + 1;
+    let mut before = store::shelf_items(&mut conn, place, store::Along::Before, wanted).await?;
+    let mut after = store::shelf_items(&mut conn, place, store::Along::After, wanted).await?;
+    let more_before = before.len() > each_side;
+    let more_after = after.len() > each_side;
+    before.truncate(each_side);
+    before.reverse();
+    after.truncate(each_side);
+    Ok(ShelfStretch {
+        branch,
+        member,
+        before,
+        at: store::ShelfItem {
+            item_id: item.id,
+            bib_id: item.bib_id,
+            call_number: item.call_number,
+            shelf_key: key,
+            status: item.status,
+            title: bib.summary.title,
+            author: bib.summary.author,
+        },
+        after,
+        more_before,
+        more_after,
     })
 }
 

@@ -1634,3 +1634,160 @@ async fn a_record_page_describes_the_record_and_links_to_it_online() {
         ])
     );
 }
+
+#[tokio::test]
+async fn a_patron_browses_a_branchs_shelf_from_a_record() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let titles = [
+        ("s1", "Mrs Dalloway", "823.912 WOO"),
+        ("s2", "Emma", "823.7 AUS"),
+        ("s3", "Harry Potter", "823.914 ROW"),
+        ("s4", "Wuthering Heights", "823.8 BRO"),
+        ("s5", "The handmaid's tale", "823.92 ATW"),
+        ("s6", "A local history", "823.913 LOC"),
+        ("s7", "Travels", "910.4 PAL"),
+        ("s8", "An atlas", "912 ATL"),
+        ("s9", "A history", "940 HIS"),
+    ];
+    let records: Vec<Record> = titles
+        .iter()
+        .map(|(id, title, _)| book(id, title, "Writer, A.", 2000, "Fiction"))
+        .collect();
+    let bibs = import(&server, &records).await;
+    for (n, (bib, (_, _, call_number))) in bibs.iter().zip(&titles).enumerate() {
+        catalogue::add_item(
+            &server.ctx,
+            &Principal::Operator,
+            *bib,
+            &ItemInput {
+                barcode: format!("3300{n}"),
+                branch: "SHIRE-CEN".into(),
+                call_number: (*call_number).into(),
+                item_type: "BOOK".into(),
+                status: "available".into(),
+                // Shire keeps its local history to itself.
+                hidden_from_other_members: call_number.contains("LOC"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let item_of = async |bib: BibId| {
+        let mut conn = server.ctx.store.read().await.unwrap();
+        store::items_of_bib(&mut conn, bib).await.unwrap()[0].id
+    };
+    let woolf = item_of(bibs[0]).await;
+    let local = item_of(bibs[5]).await;
+    let client = Client::new(&server);
+
+    // The record page's call number leads to the shelf around that copy.
+    let record = client.get(&format!("/record/{}", bibs[0])).await;
+    let link = format!(
+        r#"<a href="/shelf/{woolf}" title="Browse the shelf around this copy">823.912 WOO</a>"#
+    );
+    assert!(record.body.contains(&link), "{}", record.body);
+
+    let titles_in_order = |body: &str| -> Vec<String> {
+        body.split("<tbody>")
+            .nth(1)
+            .unwrap_or_default()
+            .split("<tr")
+            .skip(1)
+            .map(|row| {
+                let title_start = row.find("/record/").unwrap();
+                let row = &row[title_start..];
+                row[row.find('>').unwrap() + 1..row.find("</a>").unwrap()].to_owned()
+            })
+            .collect()
+    };
+    let shelf = client.get(&format!("/shelf/{woolf}")).await;
+    assert_eq!(shelf.status, 200, "{}", shelf.body);
+    assert!(
+        shelf
+            .body
+            .contains("<h1>On the shelf at Shire Central: 823.912 WOO</h1>"),
+        "{}",
+        shelf.body
+    );
+    // Dewey's decimals in order, the hidden copy left out.
+    let public_shelf = [
+        "Emma",
+        "Wuthering Heights",
+        "Mrs Dalloway",
+        "Harry Potter",
+        "The handmaid's tale",
+        "Travels",
+        "An atlas",
+        "A history",
+    ];
+    assert_eq!(titles_in_order(&shelf.body), public_shelf);
+    assert!(!shelf.body.contains("Earlier on the shelf"));
+    assert!(!shelf.body.contains("Further along the shelf"));
+    assert!(
+        shelf
+            .body
+            .contains(r#"<tr class="here" aria-current="true"><td>823.912 WOO</td>"#),
+        "{}",
+        shelf.body
+    );
+    // In Shire's own view the local history stands in its place.
+    let own = client.get(&format!("/m/SHIRE/shelf/{woolf}")).await;
+    assert_eq!(
+        titles_in_order(&own.body),
+        [
+            "Emma",
+            "Wuthering Heights",
+            "Mrs Dalloway",
+            "A local history",
+            "Harry Potter",
+            "The handmaid's tale",
+            "Travels",
+            "An atlas",
+            "A history",
+        ]
+    );
+    // From the first copy, six follow and a link leads further, to the sixth.
+    let emma = client
+        .get(&format!("/shelf/{}", item_of(bibs[1]).await))
+        .await;
+    assert_eq!(titles_in_order(&emma.body), public_shelf[..7]);
+    let atlas = item_of(bibs[7]).await;
+    assert!(
+        emma.body.contains(&format!(
+            r#"<a href="/shelf/{atlas}" rel="next">Further along the shelf →</a>"#
+        )),
+        "{}",
+        emma.body
+    );
+    // From the last, six stand before it and a link leads earlier, to the first of them.
+    let further = client
+        .get(&format!("/shelf/{}", item_of(bibs[8]).await))
+        .await;
+    assert_eq!(titles_in_order(&further.body), public_shelf[1..]);
+    assert!(
+        further.body.contains(&format!(
+            r#"<a href="/shelf/{}" rel="prev">← Earlier on the shelf</a>"#,
+            item_of(bibs[3]).await
+        )),
+        "{}",
+        further.body
+    );
+    assert!(
+        own.body
+            .contains(&format!(r#"href="/m/SHIRE/record/{}""#, bibs[5])),
+        "{}",
+        own.body
+    );
+    // Elsewhere it is not on the shelf at all.
+    for path in [format!("/shelf/{local}"), format!("/m/ROHAN/shelf/{local}")] {
+        assert_eq!(client.get(&path).await.status, 404, "{path}");
+    }
+    assert_eq!(
+        client.get(&format!("/m/SHIRE/shelf/{local}")).await.status,
+        200
+    );
+    assert_eq!(client.get("/shelf/not-an-item").await.status, 404);
+    assert_eq!(client.get("/shelf/12345").await.status, 404);
+}
