@@ -85,8 +85,9 @@ pub async fn insert_items(
         return Ok(());
     }
     let sql = format!(
-        "{NUMBERS} INSERT INTO item (id, bib_id, member_id, branch_id, current_branch_id, barcode, call_number, item_type, status, hidden_from_other_members, created_at, updated_at)
-         SELECT $2 + k * $3 + $4, $5 + (k * $3 + $4) / 2, $6, $7, $7, 'I' || ($8 + k * $3 + $4), 'BENCH ' || k, 'BOOK', 'available', 0, $9, $9 FROM numbers"
+        "{NUMBERS} INSERT INTO item (id, bib_id, member_id, branch_id, current_branch_id, barcode, call_number, item_type, status, hidden_from_other_members, created_at, updated_at, shelf_key)
+         SELECT $2 + k * $3 + $4, $5 + (k * $3 + $4) / 2, $6, $7, $7, 'I' || ($8 + k * $3 + $4), 'BENCH ' || k, 'BOOK', 'available', 0, $9, $9,
+                'BENCH ' || substr('00000000' || k, length('00000000' || k) - 8) FROM numbers"
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(rows)

@@ -877,6 +877,18 @@ async fn loans_ledger_and_jobs_on_every_engine() {
             "{engine:?}: item 4 is at branch 0"
         );
         assert_eq!(item.status.as_str(), "available");
+        // Its shelf key is the store's own, so that no fill is left for the next open.
+        let stored_key: Option<String> =
+            sqlx::query_scalar("SELECT shelf_key FROM item WHERE id = $1")
+                .bind(item.id.0)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            stored_key.as_deref(),
+            Some(concord_domain::catalogue::shelf::shelf_key(&item.call_number).as_str()),
+            "{engine:?}"
+        );
         let (patron, _) = patrons::patron_by_card(
             &mut conn,
             &Barcode::parse("c", &bench_fixture::patron_card(2)).unwrap(),
