@@ -13,6 +13,7 @@
 //! * `spelling` suggests a better spelling for a search that finds next to nothing.
 //! * [`description`] says what a record page shows of a record beyond its searchable fields:
 //!   notes, contents, summaries, links online (pure).
+//! * [`styles`] cites a bib in APA, MLA and Chicago style (pure).
 //! * [`citation`] writes a bib as RIS or BibTeX.
 //! * [`bench`] generates a large synthetic catalogue from real records, for the benchmark.
 //!
@@ -32,6 +33,7 @@ pub mod searcher;
 mod segment_cache;
 mod shared_pass;
 mod spelling;
+pub mod styles;
 mod visibility;
 mod windowed;
 mod words;

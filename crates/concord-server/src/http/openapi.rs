@@ -141,6 +141,8 @@ fn public_record_schema() -> Value {
         "online": { "type": "array", "description": "856 links (http and https only): the resource, another version of it, or something related", "items": { "type": "object", "properties": {
             "url": { "type": "string" }, "text": { "type": "string" }, "note": { "type": "string" },
             "relationship": { "type": "string", "enum": ["resource", "version", "related"] } } } },
+        "citations": { "type": "object", "description": "The record cited as plain text in APA (7th edition), MLA (9th) and Chicago (17th, bibliography) style", "properties": {
+            "apa": { "type": "string" }, "mla": { "type": "string" }, "chicago": { "type": "string" } } },
         "holdings": { "type": "array", "items": member },
         "other_editions": { "type": "array", "description": "Other editions, translations and formats of the work (a title proper or uniform title and a name in common) that the view sees, the newest first, at most 10", "items": { "type": "object", "properties": {
             "id": { "type": "string" }, "title": { "type": "string" }, "year": { "type": ["integer", "null"] }, "format": { "type": "string" } } } },

@@ -333,6 +333,9 @@ struct RecordView {
     /// summaries, contents, notes and links online, as the record gives them.
     #[serde(flatten)]
     description: concord_search::Description,
+    /// The record cited in APA, MLA and Chicago style, as plain text (titles in italics on
+    /// the record page).
+    citations: std::collections::BTreeMap<&'static str, String>,
     /// Other editions and formats of the work that the view sees, the newest first.
     other_editions: Vec<EditionView>,
     links: RecordLinks,
@@ -387,6 +390,7 @@ struct RecordLinks {
 
 fn record_view(record: &PublicRecord, editions: &[SearchHit]) -> RecordView {
     let document = &record.document;
+    let description = record.description();
     let permalink = format!("/record/{}", record.bib.id);
     let export = |extension: &str| {
         record
@@ -432,7 +436,14 @@ fn record_view(record: &PublicRecord, editions: &[SearchHit]) -> RecordView {
                     .collect(),
             })
             .collect(),
-        description: record.description(),
+        citations: concord_search::styles::Style::ALL
+            .into_iter()
+            .map(|style| {
+                let runs = concord_search::styles::cite(document, &description, style);
+                (style.key(), concord_search::styles::plain_text(&runs))
+            })
+            .collect(),
+        description,
         other_editions: editions
             .iter()
             .map(|edition| EditionView {

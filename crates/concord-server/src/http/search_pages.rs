@@ -16,6 +16,7 @@ use concord_search::citation::{CitedWork, to_openurl};
 use concord_search::description::{
     Completeness, NoteKind, OnlineLink, Publication, PublicationRole,
 };
+use concord_search::styles::{Run, Style, cite};
 use concord_search::{
     FacetCount, FacetField, MAX_RESULT_WINDOW, SearchHit, SearchResponse, SortOrder,
 };
@@ -949,6 +950,19 @@ fn record_body(
                 }
             }
             h2 { (view.t("record.cite")) }
+            dl class="record citations" {
+                @for style in Style::ALL {
+                    dt { (style.name()) }
+                    dd {
+                        @for run in cite(document, &described, style) {
+                            @match run {
+                                Run::Plain(text) => (text),
+                                Run::Italic(text) => i { (text) },
+                            }
+                        }
+                    }
+                }
+            }
             ul class="plain" {
                 li { (view.t("record.permalink")) ": " a href=(permalink) { (permalink) } }
                 // Every export is made from the MARC record: none is offered without it.

@@ -1551,6 +1551,8 @@ async fn a_record_page_describes_the_record_and_links_to_it_online() {
         "<dt>Awards</dt><dd>Shortlisted for the Coast Prize, 2020.</dd>",
         r#""description":"Twelve stories of the north coast.""#,
         r#""bookEdition":"Second edition.""#,
+        "<dt>APA</dt><dd>Writer, A. (2019). <i>Short stories</i> (Second edition). Testing Press.</dd>",
+        "<dt>Chicago</dt><dd>Writer, Ann. <i>Short Stories.</i> Second edition. Testing Press, 2019.</dd>",
     ] {
         assert!(page.body.contains(expected), "{expected}\n{}", page.body);
     }
@@ -1597,6 +1599,10 @@ async fn a_record_page_describes_the_record_and_links_to_it_online() {
         .await
         .json();
     assert_eq!(json["responsibility"], "Ann Writer ; edited by Bo Editor");
+    assert_eq!(
+        json["citations"]["mla"],
+        "Writer, Ann. Short Stories. Second edition, Testing Press, 2019."
+    );
     assert_eq!(json["editions"], json!(["Second edition."]));
     assert_eq!(
         json["publication"],
