@@ -112,8 +112,22 @@ fn search_results_schema() -> Value {
     } })
 }
 
+fn shelf_schema() -> Value {
+    let item = json!({ "type": "object", "properties": {
+        "item": { "type": "string" }, "record": { "type": "string" }, "call_number": { "type": "string" },
+        "status": { "type": "string" }, "title": { "type": "string" }, "author": { "type": "string" } } });
+    json!({ "type": "object", "properties": {
+        "branch": { "type": "string" }, "branch_name": { "type": "string" },
+        "member": { "type": "string" }, "member_name": { "type": "string" },
+        "before": { "type": "array", "description": "In shelf order, the nearest last", "items": item.clone() },
+        "at": item.clone(),
+        "after": { "type": "array", "description": "In shelf order, the nearest first", "items": item },
+        "more_before": { "type": "boolean" }, "more_after": { "type": "boolean" } } })
+}
+
 fn public_record_schema() -> Value {
     let item = json!({ "type": "object", "properties": {
+        "id": { "type": "string", "description": "The item: the shelf around it is /api/v1/shelf/{id}" },
         "call_number": { "type": "string" }, "status": { "type": "string" },
         "due": { "type": ["string", "null"], "description": "YYYY-MM-DD for items on loan" } } });
     let branch = json!({ "type": "object", "properties": {
@@ -406,7 +420,12 @@ fn organisation_and_accounts() -> Value {
             "/api/v1/search": { "get": op("Search the consortium's catalogue (public; exact total and facet counts)", "discovery", search_parameters(), None, ("200", ok("Results", search_results_schema()))) },
             "/api/v1/records/{id}": { "get": op("A record as the public sees it, with the holdings visible in the view", "discovery", vec![
                 id.clone(), query_param("view", "A member code: that member's view (its hidden items shown, its holdings first)")
-            ], None, ("200", ok("The record", public_record_schema()))) }
+            ], None, ("200", ok("The record", public_record_schema()))) },
+            "/api/v1/shelf/{item}": { "get": op("The copies either side of an item on its branch's shelf, in call number order, as the view sees them (public)", "discovery", vec![
+                path_param("item", "The item an `id` of a record's holdings names"),
+                query_param("view", "A member code: that member's view (its hidden items shown)"),
+                query_param("each_side", "Copies either side, 1 to 50 (6 unless given)")
+            ], None, ("200", ok("A stretch of the shelf", shelf_schema()))) }
         }
     })
 }

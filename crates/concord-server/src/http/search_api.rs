@@ -26,6 +26,7 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/api/v1/search", get(search_json))
         .route("/api/v1/records/{id}", get(record_json))
+        .route("/api/v1/shelf/{item}", get(shelf_json))
 }
 
 /// Hits a page unless asked otherwise, and the most a page may have.
@@ -370,6 +371,8 @@ struct BranchHoldingsView {
 
 #[derive(Serialize)]
 struct PublicItemView {
+    /// The item's id: the shelf around it is `/api/v1/shelf/{id}`.
+    id: String,
     call_number: String,
     status: &'static str,
     due: Option<String>,
@@ -427,6 +430,7 @@ fn record_view(record: &PublicRecord, editions: &[SearchHit]) -> RecordView {
                             .items
                             .iter()
                             .map(|item| PublicItemView {
+                                id: item.id.to_string(),
                                 call_number: item.call_number.clone(),
                                 status: item.status.as_str(),
                                 due: item.due.map(|date| date.to_string()),
@@ -483,6 +487,87 @@ async fn record_json(
     let record = search::public_record(&state.ctx, bib_id(&raw)?, params.view.as_ref()).await?;
     let editions = search::other_editions(&state.ctx, &record, params.view.as_ref()).await?;
     Ok(Json(record_view(&record, &editions)))
+}
+
+/// Copies shown either side of the one a shelf is browsed from, unless asked otherwise, and the
+/// most asked for.
+const SHELF_EACH_SIDE: usize = 6;
+const SHELF_MOST_EACH_SIDE: usize = 50;
+
+/// A stretch of a branch's shelf, as `/api/v1/shelf/{item}` answers.
+#[derive(Serialize)]
+struct ShelfView {
+    branch: String,
+    branch_name: String,
+    member: String,
+    member_name: String,
+    /// The copies before it, in shelf order.
+    before: Vec<ShelfItemView>,
+    at: ShelfItemView,
+    /// The copies after it, in shelf order.
+    after: Vec<ShelfItemView>,
+    more_before: bool,
+    more_after: bool,
+}
+
+#[derive(Serialize)]
+struct ShelfItemView {
+    item: String,
+    record: String,
+    call_number: String,
+    status: &'static str,
+    title: String,
+    author: String,
+}
+
+impl ShelfItemView {
+    fn of(item: &concord_store::catalogue::ShelfItem) -> ShelfItemView {
+        ShelfItemView {
+            item: item.item_id.to_string(),
+            record: item.bib_id.to_string(),
+            call_number: item.call_number.clone(),
+            status: item.status.as_str(),
+            title: item.title.clone(),
+            author: item.author.clone(),
+        }
+    }
+}
+
+async fn shelf_json(
+    State(state): State<SharedState>,
+    Path(raw): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Json<ShelfView>, ApiError> {
+    let view = match pairs.iter().find(|(key, _)| key == "view") {
+        Some((_, code)) => Some(search::member_view(&state.ctx, code).await?.code),
+        None => None,
+    };
+    let each_side = match pairs.iter().find(|(key, _)| key == "each_side") {
+        None => SHELF_EACH_SIDE,
+        Some((_, raw)) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=SHELF_MOST_EACH_SIDE).contains(n))
+            .ok_or_else(|| {
+                ServiceError::field(
+                    "each_side",
+                    format!("must be a whole number from 1 to {SHELF_MOST_EACH_SIDE}"),
+                )
+            })?,
+    };
+    let id = super::shelf_pages::item_id(&raw)?;
+    let stretch = search::shelf(&state.ctx, id, view.as_ref(), each_side).await?;
+    Ok(Json(ShelfView {
+        branch: stretch.branch.code.to_string(),
+        branch_name: stretch.branch.name.clone(),
+        member: stretch.member.code.to_string(),
+        member_name: stretch.member.branding.display_name.clone(),
+        before: stretch.before.iter().map(ShelfItemView::of).collect(),
+        at: ShelfItemView::of(&stretch.at),
+        after: stretch.after.iter().map(ShelfItemView::of).collect(),
+        more_before: stretch.more_before,
+        more_after: stretch.more_after,
+    }))
 }
 
 // ----- exports -----

@@ -33,7 +33,7 @@ pub(super) fn shelf_url(member: Option<&Member>, item: ItemId) -> String {
     format!("{}/shelf/{item}", base_path(member))
 }
 
-fn item_id(raw: &str) -> ServiceResult<ItemId> {
+pub(super) fn item_id(raw: &str) -> ServiceResult<ItemId> {
     raw.parse::<i64>()
         .map(ItemId)
         .map_err(|_| ServiceError::not_found(format!("item {raw} on a shelf")))

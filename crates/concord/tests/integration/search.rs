@@ -1796,4 +1796,52 @@ async fn a_patron_browses_a_branchs_shelf_from_a_record() {
     );
     assert_eq!(client.get("/shelf/not-an-item").await.status, 404);
     assert_eq!(client.get("/shelf/12345").await.status, 404);
+
+    // The same as JSON, from the item id a record's holdings give.
+    let record = client
+        .get(&format!("/api/v1/records/{}", bibs[0]))
+        .await
+        .json();
+    let id = record["holdings"][0]["branches"][0]["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id, woolf.to_string());
+    let shelf = client
+        .get(&format!("/api/v1/shelf/{id}?each_side=2"))
+        .await
+        .json();
+    let titles = |list: &serde_json::Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        titles(&shelf["before"]),
+        ["Emma", "Wuthering Heights"],
+        "{shelf}"
+    );
+    assert_eq!(shelf["at"]["call_number"], "823.912 WOO");
+    assert_eq!(shelf["at"]["record"], bibs[0].to_string());
+    assert_eq!(
+        titles(&shelf["after"]),
+        ["Harry Potter", "The handmaid's tale"]
+    );
+    assert_eq!(shelf["more_before"], false);
+    assert_eq!(shelf["more_after"], true);
+    assert_eq!(shelf["branch"], "SHIRE-CEN");
+    let own = client
+        .get(&format!("/api/v1/shelf/{id}?view=SHIRE&each_side=1"))
+        .await
+        .json();
+    assert_eq!(titles(&own["after"]), ["A local history"], "{own}");
+    let refused = client.get(&format!("/api/v1/shelf/{id}?each_side=0")).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("each_side"), "{}", refused.body);
+    assert_eq!(
+        client.get(&format!("/api/v1/shelf/{local}")).await.status,
+        404
+    );
 }
