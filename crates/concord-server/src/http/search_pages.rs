@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use concord_domain::catalogue::ItemStatus;
-use concord_domain::languages::language_name;
+use concord_domain::languages::{language_name, language_tag};
 use concord_domain::org::Member;
 use concord_search::citation::{CitedWork, to_openurl};
 use concord_search::description::{
@@ -800,18 +800,25 @@ fn record_body(
     };
     let own_script_title = record.title_in_own_script();
     let described = record.description();
+    // What the record transcribes from the item (title, statement of responsibility, contents)
+    // is in the item's language: said so when it is not the page's (WCAG 3.1.2).
+    let item_lang = document
+        .language
+        .as_deref()
+        .and_then(language_tag)
+        .filter(|tag| !view.auth.lang.eq_ignore_ascii_case(tag));
     let linked_data = super::linked_data::record_json_ld(record, permalink, &described);
     html! {
         script type="application/ld+json" { (PreEscaped(linked_data)) }
         article {
-            h1 { (document.title) }
+            h1 lang=[item_lang] { (document.title) }
             (coins(&CitedWork::of_document(document)))
             @if let Some(title) = &own_script_title {
                 // Right-to-left scripts (Hebrew, Arabic) set their own direction.
-                p class="own-script-title" dir="auto" { (title) }
+                p class="own-script-title" dir="auto" lang=[item_lang] { (title) }
             }
             @if let Some(responsibility) = &described.responsibility {
-                p class="responsibility" { (responsibility) }
+                p class="responsibility" lang=[item_lang] { (responsibility) }
             }
             @if let Err(unreadable) = &record.record {
                 p class="notice" role="status" { (view.tf("record.unreadable", &[("problem", &unreadable.problem)])) }
@@ -923,7 +930,7 @@ fn record_body(
                     @if contents.completeness != Completeness::Complete {
                         p class="muted" { (described_label(view, "contents", contents.completeness.as_str())) }
                     }
-                    ul class="contents" { @for entry in &contents.entries { li { (entry) } } }
+                    ul class="contents" lang=[item_lang] { @for entry in &contents.entries { li { (entry) } } }
                 }
             }
             @if !described.notes.is_empty() {

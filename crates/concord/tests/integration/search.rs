@@ -1845,3 +1845,33 @@ async fn a_patron_browses_a_branchs_shelf_from_a_record() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_title_in_another_language_says_which_for_screen_readers() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let mut french = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+    french.push_control(Tag::parse("001").unwrap(), "l1");
+    french.push_control(
+        Tag::parse("008").unwrap(),
+        "200101s1862    fr            000 1 fre d",
+    );
+    french.push_data(
+        DataField::new(Tag::parse("245").unwrap(), '1', '4')
+            .with_subfield('a', "Les misérables /")
+            .with_subfield('c', "Victor Hugo."),
+    );
+    let english = book("l2", "Emma", "Austen, Jane,", 1815, "Courtship");
+    let bibs = import(&server, &[french, english]).await;
+    let client = Client::new(&server);
+    let page = client.get(&format!("/record/{}", bibs[0])).await;
+    for expected in [
+        r#"<h1 lang="fr">Les misérables</h1>"#,
+        r#"<p class="responsibility" lang="fr">Victor Hugo</p>"#,
+    ] {
+        assert!(page.body.contains(expected), "{expected}\n{}", page.body);
+    }
+    // An English title on an English page needs no word of it.
+    let page = client.get(&format!("/record/{}", bibs[1])).await;
+    assert!(page.body.contains("<h1>Emma</h1>"), "{}", page.body);
+}
