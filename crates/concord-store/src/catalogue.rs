@@ -604,6 +604,24 @@ pub async fn item_and_title_by_barcode(
         .transpose()
 }
 
+/// When each bib with an id from `first` to `last` inclusive last changed (Unix seconds), by
+/// id: one range of the primary key, for a sitemap's `lastmod`s.
+pub async fn bib_updated_between(
+    conn: &mut AnyConnection,
+    first: BibId,
+    last: BibId,
+) -> StoreResult<Vec<(BibId, i64)>> {
+    let rows =
+        sqlx::query("SELECT id, updated_at FROM bib WHERE id >= $1 AND id <= $2 ORDER BY id")
+            .bind(first.0)
+            .bind(last.0)
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter()
+        .map(|row| Ok((BibId(int(row, "id")?), int(row, "updated_at")?)))
+        .collect()
+}
+
 /// A bib's items, by member then barcode.
 pub async fn items_of_bib(conn: &mut AnyConnection, bib: BibId) -> StoreResult<Vec<ItemRow>> {
     let sql =

@@ -101,7 +101,8 @@ async fn sitemap(
         let members = org::list_members(&state.ctx).await?;
         return Ok(xml(url_set(
             std::iter::once(format!("{origin}/"))
-                .chain(members.iter().map(|m| format!("{origin}/m/{}", m.code))),
+                .chain(members.iter().map(|m| format!("{origin}/m/{}", m.code)))
+                .map(|address| (address, None)),
         )));
     }
     let Some(first) = records_start(&file) else {
@@ -112,9 +113,14 @@ async fn sitemap(
     if ids.is_empty() {
         return Err(not_found(&file).into());
     }
-    Ok(xml(url_set(
-        ids.into_iter().map(|id| format!("{origin}/record/{id}")),
-    )))
+    // Each record page's lastmod is when its record last changed: what the page describes.
+    let changed = search::bibs_with_changes(&state.ctx, &ids).await?;
+    Ok(xml(url_set(changed.into_iter().map(|(id, updated)| {
+        (
+            format!("{origin}/record/{id}"),
+            Some(concord_domain::calendar::utc_timestamp(updated)),
+        )
+    }))))
 }
 
 /// The first bib id of `records-ID.xml`.
@@ -130,11 +136,15 @@ fn not_found(file: &str) -> ServiceError {
     ServiceError::not_found(format!("sitemap {file}"))
 }
 
-fn url_set(addresses: impl Iterator<Item = String>) -> Markup {
+/// The addresses, each with its `lastmod` (a W3C date and time) when known.
+fn url_set(addresses: impl Iterator<Item = (String, Option<String>)>) -> Markup {
     html! {
         urlset xmlns=(SITEMAP_NAMESPACE) {
-            @for address in addresses {
-                url { loc { (address) } }
+            @for (address, changed) in addresses {
+                url {
+                    loc { (address) }
+                    @if let Some(changed) = changed { lastmod { (changed) } }
+                }
             }
         }
     }

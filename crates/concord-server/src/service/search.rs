@@ -159,6 +159,25 @@ pub async fn public_bib_ids(ctx: &Context, from: i64, limit: usize) -> ServiceRe
 
 /// Where lists of `every` bibs the consortium's view shows start, in id order (see
 /// [`concord_search::SearchIndex::visible_bib_id_starts`]).
+/// The bibs `ids` (in increasing order) with when each last changed (Unix seconds), for the
+/// `lastmod` of a sitemap that lists their record pages: read by one range of ids.
+pub async fn bibs_with_changes(ctx: &Context, ids: &[i64]) -> ServiceResult<Vec<(i64, i64)>> {
+    let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
+        return Ok(Vec::new());
+    };
+    let mut conn = ctx.store.read().await?;
+    let changed: HashMap<i64, i64> =
+        store::bib_updated_between(&mut conn, BibId(*first), BibId(*last))
+            .await?
+            .into_iter()
+            .map(|(id, updated)| (id.0, updated))
+            .collect();
+    Ok(ids
+        .iter()
+        .filter_map(|id| changed.get(id).map(|updated| (*id, *updated)))
+        .collect())
+}
+
 pub async fn public_bib_id_starts(ctx: &Context, every: usize) -> ServiceResult<Vec<i64>> {
     let search = Arc::clone(&ctx.search);
     tokio::task::spawn_blocking(move || search.index.visible_bib_id_starts(None, every))

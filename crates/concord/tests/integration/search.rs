@@ -593,7 +593,8 @@ async fn crawlers_are_given_every_record_page_the_consortium_shows() {
         "{}",
         records.body
     );
-    // Both bibs everyone sees, the one without copies too; not the one kept back.
+    // Both bibs everyone sees, the one without copies too; not the one kept back. Each with
+    // when its record last changed.
     for (bib, listed) in [(bibs[0], true), (bibs[1], true), (bibs[2], false)] {
         assert_eq!(
             records
@@ -603,6 +604,21 @@ async fn crawlers_are_given_every_record_page_the_consortium_shows() {
             "{bib}: {}",
             records.body
         );
+        let changed = {
+            let mut conn = server.ctx.store.read().await.unwrap();
+            store::bib(&mut conn, bib)
+                .await
+                .unwrap()
+                .unwrap()
+                .updated_at
+        };
+        if listed {
+            let entry = format!(
+                "<url><loc>{origin}/record/{bib}</loc><lastmod>{}</lastmod></url>",
+                concord_domain::calendar::utc_timestamp(changed)
+            );
+            assert!(records.body.contains(&entry), "{entry}: {}", records.body);
+        }
     }
     let libraries = client.get("/sitemaps/libraries.xml").await;
     well_formed(&libraries.body);
