@@ -651,29 +651,21 @@ pub async fn items_of_bib_range(
     rows.iter().map(item_from_row).collect()
 }
 
+/// How many items [`fill_shelf_keys`] keys per transaction, as many as patrons' search names.
+const SHELF_KEY_BATCH: i64 = 500;
+
 /// Works out the shelf keys of items stored before the store kept them, a batch per
 /// transaction, once when the store opens.
 pub(crate) async fn fill_shelf_keys(store: &crate::Store) -> StoreResult<()> {
-    let mut filled: u64 = 0;
-    loop {
-        let mut tx = store.write().await?;
-        let rows = sqlx::query("SELECT id, call_number FROM item WHERE shelf_key IS NULL LIMIT $1")
-            .bind(TITLE_KEY_BATCH)
-            .fetch_all(&mut *tx)
-            .await?;
-        if rows.is_empty() {
-            break;
-        }
-        for row in &rows {
-            sqlx::query("UPDATE item SET shelf_key = $2 WHERE id = $1")
-                .bind(int(row, "id")?)
-                .bind(shelf_key(&text(row, "call_number")?))
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        filled += rows.len() as u64;
-    }
+    let filled = crate::refill::fill_column(
+        store,
+        "item",
+        "shelf_key",
+        "SELECT id, call_number FROM item WHERE shelf_key IS NULL LIMIT $1",
+        SHELF_KEY_BATCH,
+        |row| Ok(shelf_key(&text(row, "call_number")?)),
+    )
+    .await?;
     if filled > 0 {
         tracing::info!(items = filled, "worked out stored items' shelf keys");
     }

@@ -24,6 +24,7 @@ mod migrate;
 pub mod org;
 pub mod patrons;
 pub mod policies;
+mod refill;
 mod rows;
 pub mod settings_generation;
 pub mod testing;

@@ -104,46 +104,20 @@ const SEARCH_NAME_BATCH: i64 = 500;
 /// before a migration changed how the key is made and emptied the column. A batch at a time, so
 /// that a large patron database never holds the writer for long. Run when the store opens.
 pub(crate) async fn fill_search_names(store: &crate::Store) -> StoreResult<()> {
-    let mut filled: u64 = 0;
-    loop {
-        let mut tx = store.write().await?;
-        let rows = sqlx::query(
-            "SELECT id, family_name, given_names FROM patron WHERE search_name IS NULL LIMIT $1",
-        )
-        .bind(SEARCH_NAME_BATCH)
-        .fetch_all(&mut *tx)
-        .await?;
-        if rows.is_empty() {
-            break;
-        }
-        // One statement a batch: a round trip for each patron is most of the refill's time on
-        // PostgreSQL. The keys arrive as a table of (id, key) rows joined on the primary key;
-        // the casts give PostgreSQL the parameters' types.
-        let keyed: Vec<String> = (0..rows.len())
-            .map(|n| {
-                format!(
-                    "SELECT CAST(${} AS BIGINT) AS id, CAST(${} AS TEXT) AS search_name",
-                    2 * n + 1,
-                    2 * n + 2
-                )
-            })
-            .collect();
-        let sql = format!(
-            "UPDATE patron SET search_name = keyed.search_name
-             FROM ({}) AS keyed WHERE patron.id = keyed.id",
-            keyed.join(" UNION ALL ")
-        );
-        let mut update = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for row in &rows {
-            update = update.bind(int(row, "id")?).bind(name_key(
+    let filled = crate::refill::fill_column(
+        store,
+        "patron",
+        "search_name",
+        "SELECT id, family_name, given_names FROM patron WHERE search_name IS NULL LIMIT $1",
+        SEARCH_NAME_BATCH,
+        |row| {
+            Ok(name_key(
                 &text(row, "family_name")?,
                 &text(row, "given_names")?,
-            ));
-        }
-        update.execute(&mut *tx).await?;
-        tx.commit().await?;
-        filled += rows.len() as u64;
-    }
+            ))
+        },
+    )
+    .await?;
     if filled > 0 {
         tracing::info!(patrons = filled, "worked out stored patrons' search names");
     }
