@@ -1396,6 +1396,33 @@ fn plain_bib(id: i64, title: &str, title_key: &str) -> crate::catalogue::BibRow 
     }
 }
 
+/// An available book of `member` at `branch`, its barcode made from `id`, without a call
+/// number or location: what a test sets apart from that, it sets.
+fn plain_item(
+    id: i64,
+    bib: concord_domain::ids::BibId,
+    member: MemberId,
+    branch: BranchId,
+) -> crate::catalogue::ItemRow {
+    use concord_domain::catalogue::ItemStatus;
+    crate::catalogue::ItemRow {
+        id: concord_domain::ids::ItemId(id),
+        bib_id: bib,
+        member_id: member,
+        branch_id: branch,
+        current_branch_id: branch,
+        barcode: Barcode::parse("b", &format!("3100{id}")).unwrap(),
+        call_number: String::new(),
+        item_type: Code::parse("t", "BOOK").unwrap(),
+        shelving_location: None,
+        price_minor: None,
+        status: ItemStatus::Available,
+        hidden_from_other_members: false,
+        created_at: NOW,
+        updated_at: NOW,
+    }
+}
+
 #[tokio::test]
 async fn title_lookup_ignores_case_accents_and_punctuation_on_every_engine() {
     use concord_domain::catalogue::normalise_words;
@@ -1631,8 +1658,7 @@ async fn keys_made_without_the_marks_that_spell_words_are_made_again_on_every_en
 
 #[tokio::test]
 async fn hidden_locations_and_the_bibs_they_touch_on_every_engine() {
-    use concord_domain::catalogue::ItemStatus;
-    use concord_domain::ids::{BibId, ItemId};
+    use concord_domain::ids::BibId;
 
     use crate::catalogue::{self, ItemRow};
 
@@ -1653,20 +1679,8 @@ async fn hidden_locations_and_the_bibs_they_touch_on_every_engine() {
             let bib = plain_bib(id, &format!("Bib {id}"), &format!("bib {id}"));
             catalogue::insert_bib(&mut tx, &bib).await.unwrap();
             let item = ItemRow {
-                id: ItemId(id + 100),
-                bib_id: bib.id,
-                member_id: a.id,
-                branch_id: a1.id,
-                current_branch_id: a1.id,
-                barcode: Barcode::parse("b", &format!("3100{id}")).unwrap(),
-                call_number: String::new(),
-                item_type: code("BOOK"),
                 shelving_location: location.map(code),
-                price_minor: None,
-                status: ItemStatus::Available,
-                hidden_from_other_members: false,
-                created_at: NOW,
-                updated_at: NOW,
+                ..plain_item(id + 100, bib.id, a.id, a1.id)
             };
             catalogue::insert_item(&mut tx, &item).await.unwrap();
         }
@@ -2046,20 +2060,11 @@ async fn a_branchs_shelf_reads_in_call_number_order_either_way_on_every_engine()
             bib.withdrawn = withdrawn;
             catalogue::insert_bib(&mut tx, &bib).await.unwrap();
             let item = ItemRow {
-                id: ItemId(id),
-                bib_id: bib.id,
-                member_id: a.id,
-                branch_id: branch,
-                current_branch_id: branch,
-                barcode: Barcode::parse("b", &format!("3200{id}")).unwrap(),
                 call_number: call_number.into(),
-                item_type: code("BOOK"),
                 shelving_location: location.map(code),
-                price_minor: None,
                 status,
                 hidden_from_other_members: hidden,
-                created_at: NOW,
-                updated_at: NOW,
+                ..plain_item(id, bib.id, a.id, branch)
             };
             catalogue::insert_item(&mut tx, &item).await.unwrap();
         }
