@@ -34,11 +34,14 @@ pub fn routes() -> Router<SharedState> {
 
 /// What crawlers may fetch: the front pages and record pages (one address per record, the
 /// consortium's; a member view's copy of a record page names it as canonical), not searches,
-/// whose facet and sort links are endless, nor accounts, staff pages or the API.
+/// whose facet and sort links are endless, nor the shelves, whose copies each lead to the next
+/// (the record pages they list are in the sitemaps), nor accounts, staff pages or the API.
 const ROBOTS: &str = "\
 User-agent: *
 Disallow: /search
 Disallow: /m/*/search
+Disallow: /shelf/
+Disallow: /m/*/shelf/
 Disallow: /m/*/record/
 Disallow: /api/
 Disallow: /account

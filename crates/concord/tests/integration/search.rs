@@ -408,12 +408,14 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
     assert_eq!(volumes["total"], 1, "{volumes}");
     assert_eq!(volumes["hits"][0]["id"], bibs[1].to_string(), "{volumes}");
 
-    // Crawlers may read record pages, not the endless searches, accounts or staff pages.
+    // Crawlers may read record pages, not the endless searches and shelves, accounts or staff
+    // pages.
     let robots = client.get("/robots.txt").await;
     assert_eq!(robots.status, 200);
     for line in [
         "Disallow: /search",
         "Disallow: /m/*/search",
+        "Disallow: /shelf/",
         "Disallow: /admin",
         "Allow: /record/",
     ] {
