@@ -389,7 +389,7 @@ async fn serve(
         messages,
         secure_cookies: settings.secure_cookies,
         site: Default::default(),
-        recent_titles: Default::default(),
+        view_answers: Default::default(),
     });
     http::serve(listener, state, shutdown_signal())
         .await

@@ -201,7 +201,11 @@ async fn choices(
     request.facets = CHOICES.to_vec();
     request.facet_limit = 500;
     request.page_size = 1;
-    let response = search::search(&view.state.ctx, request).await?;
+    let response = view
+        .state
+        .view_answers
+        .answer(view.state, "advanced_choices", request)
+        .await?;
     Ok(CHOICES.map(|facet| {
         let mut values: Vec<(String, String)> = response
             .facets

@@ -104,8 +104,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The consortium's name, as the pages show it.
     pub site: SiteName,
-    /// The front pages' newest titles.
-    pub recent_titles: search_pages::RecentTitles,
+    /// The answers to the searches pages run over a whole view, kept a minute.
+    pub view_answers: search_pages::ViewAnswers,
 }
 
 pub type SharedState = Arc<AppState>;

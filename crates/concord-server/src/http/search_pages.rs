@@ -18,7 +18,7 @@ use concord_search::description::{
 };
 use concord_search::styles::{Run, Style, cite};
 use concord_search::{
-    FacetCount, FacetField, MAX_RESULT_WINDOW, SearchHit, SearchResponse, SortOrder,
+    FacetCount, FacetField, MAX_RESULT_WINDOW, SearchHit, SearchRequest, SearchResponse, SortOrder,
 };
 use maud::{Markup, PreEscaped, html};
 
@@ -141,34 +141,54 @@ pub(super) fn status_text(view: &View<'_>, status: ItemStatus, due: Option<Strin
 /// Titles a front page shows as recently added.
 const RECENTLY_ADDED_SHOWN: usize = 5;
 
-/// How long a front page's newest titles are kept (the clock's milliseconds).
-const RECENT_TITLES_FRESH_MS: i64 = 60_000;
+/// How long the answer to a search a page runs for a whole view is kept (the clock's
+/// milliseconds).
+const VIEW_ANSWER_FRESH_MS: i64 = 60_000;
 
-/// The front pages' newest titles, by view, each kept for [`RECENT_TITLES_FRESH_MS`]: finding
-/// them sorts the whole catalogue (tens of milliseconds at 4M bibs), and a front page is the
-/// most visited page there is. A minute's delay in showing a new title there is no loss.
+/// What an answer is for, and the view it is of (`None`: the consortium's).
+type ViewAnswerKey = (&'static str, Option<String>);
+
+/// When each answer was read (the clock's milliseconds), and the answer.
+type KeptAnswers = HashMap<ViewAnswerKey, (i64, SearchResponse)>;
+
+/// The searches pages run over a whole view: a front page's newest titles (which sort the
+/// whole catalogue, tens of milliseconds at 4M bibs) and the advanced search form's formats,
+/// languages and libraries (which count it: 63 ms at 4M). Each answer is kept for
+/// [`VIEW_ANSWER_FRESH_MS`], by what it is for and view: a front page is the most visited page
+/// there is, and a minute's delay in showing a new title or language there is no loss.
 #[derive(Default)]
-pub struct RecentTitles {
-    by_view: std::sync::Mutex<HashMap<Option<String>, (i64, SearchResponse)>>,
+pub struct ViewAnswers {
+    by_view: std::sync::Mutex<KeptAnswers>,
 }
 
-impl RecentTitles {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Option<String>, (i64, SearchResponse)>> {
+impl ViewAnswers {
+    fn lock(&self) -> std::sync::MutexGuard<'_, KeptAnswers> {
         self.by_view
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn fresh(&self, view: Option<&str>, now: i64) -> Option<SearchResponse> {
-        self.lock()
-            .get(&view.map(str::to_owned))
-            .filter(|(read, _)| (0..RECENT_TITLES_FRESH_MS).contains(&(now - read)))
-            .map(|(_, response)| response.clone())
-    }
-
-    fn keep(&self, view: Option<&str>, now: i64, response: &SearchResponse) {
-        self.lock()
-            .insert(view.map(str::to_owned), (now, response.clone()));
+    /// The answer to `request` (a search of the whole view it names) for `purpose`: the one
+    /// kept, while it is fresh, else a new one, then kept.
+    pub(crate) async fn answer(
+        &self,
+        state: &AppState,
+        purpose: &'static str,
+        request: SearchRequest,
+    ) -> ServiceResult<SearchResponse> {
+        let key = (purpose, request.view.as_ref().map(ToString::to_string));
+        let now = state.ctx.clock.now_unix_ms();
+        let kept = self
+            .lock()
+            .get(&key)
+            .filter(|(read, _)| (0..VIEW_ANSWER_FRESH_MS).contains(&(now - read)))
+            .map(|(_, response)| response.clone());
+        if let Some(kept) = kept {
+            return Ok(kept);
+        }
+        let found = search::search(&state.ctx, request).await?;
+        self.lock().insert(key, (now, found.clone()));
+        Ok(found)
     }
 }
 
@@ -189,18 +209,13 @@ pub(crate) async fn recently_added(
         page_size: RECENTLY_ADDED_SHOWN,
         ..all.clone()
     };
-    let code = member.map(|m| m.code.as_str());
-    let now = view.state.ctx.clock.now_unix_ms();
-    let response = match view.state.recent_titles.fresh(code, now) {
-        Some(kept) => kept,
-        None => {
-            let mut request = shown.request();
-            request.facets = Vec::new();
-            let found = search::search(&view.state.ctx, request).await?;
-            view.state.recent_titles.keep(code, now, &found);
-            found
-        }
-    };
+    let mut request = shown.request();
+    request.facets = Vec::new();
+    let response = view
+        .state
+        .view_answers
+        .answer(view.state, "recently_added", request)
+        .await?;
     if response.hits.is_empty() {
         return Ok(html! {});
     }

@@ -82,7 +82,7 @@ impl TestServer {
             messages: Messages::english().unwrap(),
             secure_cookies: false,
             site: Default::default(),
-            recent_titles: Default::default(),
+            view_answers: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
