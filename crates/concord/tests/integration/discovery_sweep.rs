@@ -13,7 +13,8 @@
 //! its title as a patron types it (and without accents, for accented titles), both as the JSON
 //! search (`total`, `hits` and `facets`, a total no smaller than the hits, the bib among the
 //! hits). A bib whose every copy is kept in its member's view is searched in that view, and the
-//! consortium's search must not find it.
+//! consortium's search must not find it. For every [`SHELVES_EVERY`]th bib, the shelf its first
+//! call number leads to: a whole, light page, its call numbers in shelf order.
 //!
 //! Results pages are the costly part (searches with facets, rendered), so they are sampled, and
 //! the sample says so in the output: for every [`RESULTS_PAGES_EVERY`]th bib and every synthetic
@@ -39,7 +40,9 @@ use std::time::Instant;
 use concord_domain::auth::Principal;
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::catalogue::holdings::{HoldingsMapping, default_layouts};
+use concord_domain::catalogue::shelf::shelf_key;
 use concord_domain::ids::{BibId, MemberId};
+use concord_domain::languages::language_tag;
 use concord_marc::{
     DataField, Field, InvalidText, Leader, ReadOptions, Record, RecordError, RecordOffset, Tag,
     detect_format, read_any_with_options, read_iso2709, read_marcxml, to_iso2709,
@@ -528,8 +531,16 @@ fn check_record_page(page: &str, record: &Record, failures: &mut Vec<String>) {
     for problem in markup_problems(page) {
         failures.push(format!("page: {problem}"));
     }
-    let title = document_from_record(0, record, Vec::new()).title;
-    let heading = format!("<h1>{}</h1>", html_escaped(&title));
+    let document = document_from_record(0, record, Vec::new());
+    // The title says in which language it is, unless in the page's own (English).
+    let lang = document
+        .language
+        .as_deref()
+        .and_then(language_tag)
+        .filter(|tag| *tag != "en")
+        .map(|tag| format!(" lang=\"{tag}\""))
+        .unwrap_or_default();
+    let heading = format!("<h1{lang}>{}</h1>", html_escaped(&document.title));
     if !page.contains(&heading) {
         failures.push(format!("page has no heading {heading:?}"));
     }
@@ -1148,10 +1159,64 @@ struct Checked {
     searches: usize,
     page_bytes: usize,
     member_pages: usize,
+    /// Shelf pages opened (none or one).
+    shelves: usize,
     results_pages: usize,
     heaviest_results_page: usize,
     links_followed: usize,
     facet_totals_compared: usize,
+}
+
+/// How often the shelf around a bib's first copy is opened: every this many bibs.
+const SHELVES_EVERY: usize = 5;
+
+/// The shelf the record page's first call number leads to (when a copy has one): a light,
+/// well-formed page around that copy, its call numbers in shelf order. How many shelves were
+/// opened: none when no copy has a call number.
+async fn check_shelf(client: &Client, record_page: &str, failures: &mut Vec<String>) -> usize {
+    let Some(path) = record_page
+        .split("href=\"/shelf/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|item| format!("/shelf/{item}"))
+    else {
+        return 0;
+    };
+    let shelf = client.get(&path).await;
+    if shelf.status != 200 {
+        failures.push(format!("{path} answered {}", shelf.status));
+        return 1;
+    }
+    check_page(&path, &shelf.body, failures);
+    if shelf.body.matches(r#"aria-current="true""#).count() != 1 {
+        failures.push(format!(
+            "{path}: not one copy marked as the one browsed from"
+        ));
+    }
+    // Each row's first cell is its call number, linked or (the copy browsed from) not.
+    let call_numbers: Vec<String> = shelf
+        .body
+        .split("<tbody>")
+        .nth(1)
+        .unwrap_or_default()
+        .split("<tr")
+        .skip(1)
+        .filter_map(|row| {
+            let cell = row.split("<td>").nth(1)?.split("</td>").next()?;
+            let text = match cell.split_once('>') {
+                Some((_, rest)) if cell.starts_with("<a ") => rest.trim_end_matches("</a>"),
+                _ => cell,
+            };
+            Some(html_unescaped(text))
+        })
+        .collect();
+    let keys: Vec<String> = call_numbers.iter().map(|c| shelf_key(c)).collect();
+    if call_numbers.is_empty() || !keys.is_sorted() {
+        failures.push(format!(
+            "{path}: call numbers out of shelf order: {call_numbers:?}"
+        ));
+    }
+    1
 }
 
 /// How often a bib's title searches are also checked as HTML results pages: every this many
@@ -1184,9 +1249,13 @@ async fn check_bib(sweep: Arc<Sweep>, bib: Bib, position: usize) -> Checked {
     };
     let record = &*record;
 
+    let mut shelves = 0;
     let page = client.get(&format!("/record/{id}")).await;
     if page.status == 200 {
         check_record_page(&page.body, record, &mut failures);
+        if position.is_multiple_of(SHELVES_EVERY) {
+            shelves = check_shelf(client, &page.body, &mut failures).await;
+        }
         check_holdings_sections(
             &page.body,
             &bib.holders,
@@ -1324,6 +1393,7 @@ async fn check_bib(sweep: Arc<Sweep>, bib: Bib, position: usize) -> Checked {
         searches,
         page_bytes: page.body.len(),
         member_pages: views.len(),
+        shelves,
         results_pages: results.len(),
         heaviest_results_page: results.iter().map(|r| r.bytes).max().unwrap_or(0),
         links_followed: results.iter().map(|r| r.links_followed).sum(),
@@ -1416,6 +1486,7 @@ async fn every_fixture_record_survives_the_public_catalogue() {
     let heaviest_page = checked.iter().map(|c| c.page_bytes).max().unwrap_or(0);
     let searches: usize = checked.iter().map(|c| c.searches).sum();
     let member_pages: usize = checked.iter().map(|c| c.member_pages).sum();
+    let shelves: usize = checked.iter().map(|c| c.shelves).sum();
     let results_pages: usize = checked.iter().map(|c| c.results_pages).sum();
     let links_followed: usize = checked.iter().map(|c| c.links_followed).sum();
     let facet_totals_compared: usize = checked.iter().map(|c| c.facet_totals_compared).sum();
@@ -1435,7 +1506,8 @@ async fn every_fixture_record_survives_the_public_catalogue() {
     failures.sort();
     println!(
         "discovery sweep: {} files, {records_read} records read, {} bibs checked, {with_items} \
-         items, {member_pages} member-view record pages, {searches} title searches (JSON), \
+         items, {member_pages} member-view record pages, {shelves} shelves (1 bib in \
+         {SHELVES_EVERY}), {searches} title searches (JSON), \
          {results_pages} results pages (1 bib in {RESULTS_PAGES_EVERY}), {links_followed} \
          facet, sort and page links followed (1 bib in {FOLLOW_LINKS_EVERY}; \
          {facet_totals_compared} facet totals compared), {skipped} bibs without title words \
@@ -1454,10 +1526,12 @@ async fn every_fixture_record_survives_the_public_catalogue() {
     );
     assert!(
         member_pages > checked.len()
+            && shelves > 200
             && results_pages > 2000
             && links_followed > 1000
             && facet_totals_compared > 1000,
-        "too little looked at: {member_pages} member pages, {results_pages} results pages, \
+        "too little looked at: {member_pages} member pages, {shelves} shelves, \
+         {results_pages} results pages, \
          {links_followed} links, {facet_totals_compared} facet totals"
     );
     assert!(
