@@ -186,7 +186,8 @@ fn schema() -> (Schema, Fields) {
         author_display: builder.add_text_field("author_display", STORED),
         holdings_display: builder.add_text_field("holdings_display", STORED),
         format: builder.add_text_field("format", facet.clone() | STORED),
-        language: builder.add_text_field("language", facet.clone()),
+        // Stored too: a results page says in which language each title is (WCAG 3.1.2).
+        language: builder.add_text_field("language", facet.clone() | STORED),
         decade: builder.add_text_field("decade", facet.clone()),
         subject_facet: builder.add_text_field("subject_facet", facet.clone()),
         author_facet: builder.add_text_field("author_facet", facet.clone()),

@@ -208,6 +208,8 @@ pub struct SearchHit {
     pub year: Option<i64>,
     /// Format code.
     pub format: String,
+    /// The MARC code of the language it is in (008/35-37), when the record says.
+    pub language: Option<String>,
     /// Visible holdings by member; the viewing member first, then by code.
     pub holdings: Vec<MemberHoldings>,
     /// When the bib, or its newest copy every member may see, was added (Unix seconds).
@@ -721,6 +723,7 @@ impl SearchIndex {
             author: text(fields.author_display),
             year: number(fields.year),
             format: text(fields.format).unwrap_or_default(),
+            language: text(fields.language),
             holdings,
             added: number(fields.added),
         }

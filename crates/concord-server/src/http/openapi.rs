@@ -98,6 +98,7 @@ fn search_results_schema() -> Value {
     let hit = json!({ "type": "object", "properties": {
         "id": { "type": "string" }, "title": { "type": "string" }, "author": { "type": ["string", "null"] },
         "year": { "type": ["integer", "null"] }, "format": { "type": "string" },
+        "language": { "type": ["string", "null"], "description": "The MARC code of the language it is in (008/35-37)" },
         "added": { "type": ["string", "null"], "format": "date-time", "description": "When the bib, or its newest copy every member may see, was added" },
         "holdings": { "type": "array", "items": { "type": "object", "properties": {
             "member": { "type": "string" }, "items": { "type": "integer" }, "available": { "type": "integer" } } } }

@@ -237,6 +237,8 @@ struct HitView {
     author: Option<String>,
     year: Option<i64>,
     format: String,
+    /// The MARC code of the language it is in, when the record says.
+    language: Option<String>,
     holdings: Vec<HitHoldingsView>,
     /// When the bib, or its newest copy every member may see, was added (RFC 3339, UTC).
     added: Option<String>,
@@ -269,6 +271,7 @@ fn results_view(params: &SearchParams, response: SearchResponse) -> SearchResult
                 author: hit.author,
                 year: hit.year,
                 format: hit.format,
+                language: hit.language,
                 added: hit.added.map(utc_timestamp),
                 holdings: hit
                     .holdings

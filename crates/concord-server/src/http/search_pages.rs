@@ -408,7 +408,7 @@ fn results_list(
             ol class="hits" start=(first) {
                 @for hit in &response.hits {
                     li {
-                        a class="hit-title" href=(format!("{base}/record/{}", hit.bib_id)) { (hit.title) }
+                        a class="hit-title" href=(format!("{base}/record/{}", hit.bib_id)) lang=[other_language(view, hit.language.as_deref())] { (hit.title) }
                         (coins(&CitedWork::of_hit(hit)))
                         div class="muted" {
                             @if let Some(author) = &hit.author { (author) " · " }
@@ -816,12 +816,8 @@ fn record_body(
     let own_script_title = record.title_in_own_script();
     let described = record.description();
     // What the record transcribes from the item (title, statement of responsibility, contents)
-    // is in the item's language: said so when it is not the page's (WCAG 3.1.2).
-    let item_lang = document
-        .language
-        .as_deref()
-        .and_then(language_tag)
-        .filter(|tag| !view.auth.lang.eq_ignore_ascii_case(tag));
+    // is in the item's language.
+    let item_lang = other_language(view, document.language.as_deref());
     let linked_data = super::linked_data::record_json_ld(record, permalink, &described);
     html! {
         script type="application/ld+json" { (PreEscaped(linked_data)) }
@@ -1002,6 +998,14 @@ fn record_body(
             }
         }
     }
+}
+
+/// The language tag of text in the language of MARC code `code`, when it is not the page's:
+/// what a `lang` attribute says so that a screen reader speaks it in its language (WCAG 2.1,
+/// 3.1.2 Language of Parts).
+fn other_language(view: &View<'_>, code: Option<&str>) -> Option<&'static str> {
+    code.and_then(language_tag)
+        .filter(|tag| !view.auth.lang.eq_ignore_ascii_case(tag))
 }
 
 /// A COinS span: the work as an OpenURL, for reference managers' browser connectors to find.

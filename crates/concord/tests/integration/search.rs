@@ -1892,4 +1892,22 @@ async fn a_title_in_another_language_says_which_for_screen_readers() {
     // An English title on an English page needs no word of it.
     let page = client.get(&format!("/record/{}", bibs[1])).await;
     assert!(page.body.contains("<h1>Emma</h1>"), "{}", page.body);
+    // In results too, and the JSON hit names the language.
+    search_until(&server, &request("", None), WITHIN_A_SECOND, |r| {
+        r.total == 2
+    })
+    .await;
+    let results = client.get("/search?q=&sort=title").await;
+    for expected in [
+        format!(r#"href="/record/{}" lang="fr">Les misérables</a>"#, bibs[0]),
+        format!(r#"href="/record/{}">Emma</a>"#, bibs[1]),
+    ] {
+        assert!(
+            results.body.contains(&expected),
+            "{expected}\n{}",
+            results.body
+        );
+    }
+    let found = client.get("/api/v1/search?q=mis%C3%A9rables").await.json();
+    assert_eq!(found["hits"][0]["language"], "fre", "{found}");
 }
