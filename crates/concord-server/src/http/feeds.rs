@@ -12,6 +12,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use concord_domain::calendar::utc_timestamp;
+use concord_domain::languages::language_tag;
 use concord_domain::org::Member;
 use concord_search::SearchHit;
 use maud::{Markup, html};
@@ -136,7 +137,8 @@ fn entry(
         entry {
             // The record's one address, whichever view the feed follows.
             id { (origin) "/record/" (hit.bib_id) }
-            title { (hit.title) }
+            // A title in another language says which (the feed's own is its readers').
+            title xml:lang=[hit.language.as_deref().and_then(language_tag)] { (hit.title) }
             link rel="alternate" type="text/html" href=(format!("{origin}{base}/record/{}", hit.bib_id)) {}
             updated { (utc_timestamp(hit.added.unwrap_or(feed_updated))) }
             @if let Some(author) = &hit.author {

@@ -1910,4 +1910,13 @@ async fn a_title_in_another_language_says_which_for_screen_readers() {
     }
     let found = client.get("/api/v1/search?q=mis%C3%A9rables").await.json();
     assert_eq!(found["hits"][0]["language"], "fre", "{found}");
+    // And feed readers.
+    let feed = client.get("/search/feed?q=&sort=title").await;
+    well_formed(&feed.body);
+    for expected in [
+        r#"<title xml:lang="fr">Les misérables</title>"#,
+        r#"<title xml:lang="en">Emma</title>"#,
+    ] {
+        assert!(feed.body.contains(expected), "{expected}\n{}", feed.body);
+    }
 }
