@@ -415,7 +415,9 @@ fn texts(record: &Record, tag: &str, codes: &str) -> Vec<String> {
 }
 
 /// A 505's entries: the basic form (all in $a) and the enhanced one ($g, $t and $r for each
-/// part) both separate parts with "--". `$u` (an address) is not part of the text.
+/// part) both separate parts with "--" (" -- " since AACR2, without spaces in older records).
+/// A "--" between digits joins a range ("1914--1918") and separates nothing. `$u` (an
+/// address) is not part of the text.
 fn contents_entries(field: &DataField) -> Vec<String> {
     let joined = field
         .subfields
@@ -424,8 +426,22 @@ fn contents_entries(field: &DataField) -> Vec<String> {
         .map(|subfield| subfield.value.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    readable_text(&joined)
-        .split("--")
+    let text = readable_text(&joined);
+    let mut entries = Vec::new();
+    let mut start = 0;
+    for (at, _) in text.match_indices("--") {
+        let before = text.get(..at).and_then(|head| head.chars().next_back());
+        let after = text.get(at + 2..).and_then(|tail| tail.chars().next());
+        let range =
+            before.is_some_and(|c| c.is_ascii_digit()) && after.is_some_and(|c| c.is_ascii_digit());
+        if at >= start && !range {
+            entries.push(text.get(start..at).unwrap_or_default());
+            start = at + 2;
+        }
+    }
+    entries.push(text.get(start..).unwrap_or_default());
+    entries
+        .into_iter()
         .map(trim_punctuation)
         .filter(|entry| !entry.is_empty())
         .collect()
@@ -599,6 +615,16 @@ mod tests {
                 ('t', "Epilogue."),
             ],
         )]));
+        // Older records write "--" without spaces; a range of years is no separator.
+        let older = describe(&record(vec![field(
+            "505",
+            ('0', ' '),
+            &[('a', "The war, 1914--1918--The peace--Index.")],
+        )]));
+        assert_eq!(
+            older.contents[0].entries,
+            ["The war, 1914--1918", "The peace", "Index"]
+        );
         assert_eq!(
             enhanced.contents,
             vec![Contents {
