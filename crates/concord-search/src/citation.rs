@@ -533,6 +533,7 @@ mod tests {
         document.cited_names = vec![CitedName {
             name: "Newline,\nAuthor".to_owned(),
             kind: NameKind::Person,
+            role: crate::document::NameRole::Author,
         }];
         let ris = to_ris(
             &document,

@@ -64,6 +64,65 @@ pub enum NameKind {
 pub struct CitedName {
     pub name: String,
     pub kind: NameKind,
+    pub role: NameRole,
+}
+
+/// The part a name had in the work, as its heading's relator says: a code in `$4` (`aut`, or
+/// the id.loc.gov address ending in it) or a term in `$e` (`$j` for a meeting). A heading
+/// without a relator is taken as an author's, as cataloguing before relators had them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameRole {
+    Author,
+    /// An editor or compiler.
+    Editor,
+    /// Anyone else: illustrator, translator, director, performer, former owner…
+    Other,
+}
+
+impl NameRole {
+    fn of_heading(field: &DataField) -> NameRole {
+        let meeting = field.tag.as_str().ends_with("11");
+        let codes: Vec<String> = field
+            .subfields('4')
+            .map(|code| {
+                let code = code.trim().trim_end_matches(['.', ',']);
+                code.rsplit('/').next().unwrap_or(code).to_ascii_lowercase()
+            })
+            .collect();
+        let terms: Vec<String> = field
+            .subfields(if meeting { 'j' } else { 'e' })
+            .map(|term| {
+                term.trim()
+                    .trim_end_matches(['.', ',', ';'])
+                    .trim()
+                    .to_lowercase()
+            })
+            .collect();
+        if codes.is_empty() && terms.is_empty() {
+            return NameRole::Author;
+        }
+        let is = |wanted_codes: &[&str], wanted_terms: &[&str]| {
+            codes
+                .iter()
+                .any(|code| wanted_codes.contains(&code.as_str()))
+                || terms
+                    .iter()
+                    .any(|term| wanted_terms.contains(&term.as_str()))
+        };
+        if is(
+            &["aut", "cre"],
+            &["author", "joint author", "creator", "writer"],
+        ) {
+            NameRole::Author
+        } else if is(
+            &["edt", "com"],
+            &["editor", "ed", "compiler", "comp", "editor of compilation"],
+        ) {
+            NameRole::Editor
+        } else {
+            NameRole::Other
+        }
+    }
 }
 
 impl CitedName {
@@ -85,7 +144,11 @@ impl CitedName {
                 NameKind::Corporate,
             )
         };
-        (!name.is_empty()).then_some(CitedName { name, kind })
+        (!name.is_empty()).then(|| CitedName {
+            name,
+            kind,
+            role: NameRole::of_heading(field),
+        })
     }
 }
 
@@ -666,6 +729,56 @@ mod tests {
     use concord_marc::{Leader, Tag};
 
     #[test]
+    fn relators_say_who_wrote_edited_or_did_something_else() {
+        let heading = |tag: &str, subfields: &[(char, &str)]| {
+            let mut record = titled_record("A title");
+            record.push_data(field(tag, ('1', ' '), subfields));
+            document_from_record(1, &record, Vec::new())
+                .cited_names
+                .first()
+                .map(|name| name.role)
+        };
+        for (tag, subfields, role) in [
+            ("100", &[('a', "Writer, A.")][..], NameRole::Author),
+            (
+                "700",
+                &[('a', "Drawer, B."), ('e', "illustrator.")][..],
+                NameRole::Other,
+            ),
+            (
+                "700",
+                &[('a', "Editor, C."), ('4', "edt")][..],
+                NameRole::Editor,
+            ),
+            (
+                "700",
+                &[('a', "Compiler, D."), ('e', "compiler,")][..],
+                NameRole::Editor,
+            ),
+            (
+                "700",
+                &[
+                    ('a', "Writer, E."),
+                    ('4', "http://id.loc.gov/vocabulary/relators/aut"),
+                ][..],
+                NameRole::Author,
+            ),
+            (
+                "710",
+                &[('a', "Studio"), ('e', "production company.")][..],
+                NameRole::Other,
+            ),
+            (
+                "711",
+                &[('a', "Conference"), ('j', "author.")][..],
+                NameRole::Author,
+            ),
+        ] {
+            assert_eq!(heading(tag, subfields), Some(role), "{tag} {subfields:?}");
+        }
+    }
+
+    #[test]
     fn fields_in_their_own_script_are_indexed_as_the_fields_they_stand_for() {
         let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
         record.push_data(field(
@@ -803,6 +916,7 @@ mod tests {
         let person = |name: &str| CitedName {
             name: name.to_owned(),
             kind: NameKind::Person,
+            role: NameRole::Author,
         };
         assert_eq!(
             document.cited_names,

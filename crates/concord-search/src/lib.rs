@@ -40,8 +40,8 @@ mod words;
 
 pub use description::{Description, describe, remove_private};
 pub use document::{
-    BibDocument, CitedName, Holding, NameKind, document_from_record, document_from_summary,
-    title_in_own_script,
+    BibDocument, CitedName, Holding, NameKind, NameRole, document_from_record,
+    document_from_summary, title_in_own_script,
 };
 pub use index::{Indexer, SearchError, SearchIndex};
 pub use searcher::{

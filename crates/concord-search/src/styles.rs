@@ -6,7 +6,7 @@
 //! plain-text reader gets the same words.
 
 use crate::description::{Description, PublicationRole};
-use crate::document::{BibDocument, CitedName, NameKind};
+use crate::document::{BibDocument, CitedName, NameKind, NameRole};
 
 /// A piece of a citation: plain text, or a title to be set in italics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +66,10 @@ pub fn plain_text(runs: &[Run]) -> String {
 
 /// What every style cites.
 struct Work<'a> {
-    names: &'a [CitedName],
+    /// The authors; of a work without any, its editors (`edited`). Illustrators, translators,
+    /// performers and other contributors are not cited.
+    names: Vec<&'a CitedName>,
+    edited: bool,
     /// The title with ISBD's " : " before a subtitle written as ": ".
     title: String,
     /// Titles are written in their own language's capitals; English ones in title case where
@@ -105,8 +108,22 @@ impl<'a> Work<'a> {
                     .to_owned()
             })
             .filter(|place| !place.is_empty() && !place.to_lowercase().starts_with("s.l"));
+        let with_role = |role: NameRole| -> Vec<&'a CitedName> {
+            document
+                .cited_names
+                .iter()
+                .filter(|name| name.role == role)
+                .collect()
+        };
+        let authors = with_role(NameRole::Author);
+        let (names, edited) = if authors.is_empty() {
+            (with_role(NameRole::Editor), true)
+        } else {
+            (authors, false)
+        };
         Work {
-            names: &document.cited_names,
+            edited: edited && !names.is_empty(),
+            names,
             title: document.title.replace(" : ", ": ").replace(" ; ", "; "),
             english: document
                 .language
@@ -260,12 +277,19 @@ fn apa(work: &Work<'_>) -> Vec<Run> {
             }
         }
         names => {
-            let listed = match names {
+            let mut listed = match names {
                 [one] => one.clone(),
                 [first, second] => format!("{first}, & {second}"),
                 [rest @ .., last] => format!("{}, & {last}", rest.join(", ")),
                 [] => String::new(),
             };
+            if work.edited {
+                listed.push_str(if names.len() == 1 {
+                    " (Ed.)"
+                } else {
+                    " (Eds.)"
+                });
+            }
             runs.push(Run::Plain(format!("{} ({year}). ", ending(&listed, '.'))));
             match &edition {
                 Some(edition) => {
@@ -285,13 +309,20 @@ fn apa(work: &Work<'_>) -> Vec<Run> {
 /// MLA: `Austen, Jane, and Charlotte Brontë. *Pride and Prejudice*. 2nd ed., T. Egerton, 1813.`
 fn mla(work: &Work<'_>) -> Vec<Run> {
     let mut runs = Vec::new();
-    let names = match work.names {
+    let names = match work.names.as_slice() {
         [] => None,
         [one] => Some(inverted(one)),
         [first, second] => Some(format!("{}, and {}", inverted(first), direct(second))),
-        [first, ..] => Some(format!("{}, et al", inverted(first))),
+        [first, ..] => Some(format!("{}, et al.", inverted(first))),
     };
-    if let Some(names) = names {
+    if let Some(mut names) = names {
+        if work.edited {
+            names.push_str(if work.names.len() == 1 {
+                ", editor"
+            } else {
+                ", editors"
+            });
+        }
         runs.push(Run::Plain(format!("{} ", ending(&names, '.'))));
     }
     runs.push(Run::Italic(ending(&work.title_cased(), '.')));
@@ -313,7 +344,12 @@ fn chicago(work: &Work<'_>) -> Vec<Run> {
     let mut runs = Vec::new();
     // Up to ten names; of more, the first seven and "et al."
     let many = work.names.len() > 10;
-    let shown: Vec<&CitedName> = work.names.iter().take(if many { 7 } else { 10 }).collect();
+    let shown: Vec<&CitedName> = work
+        .names
+        .iter()
+        .copied()
+        .take(if many { 7 } else { 10 })
+        .collect();
     let names = match shown.as_slice() {
         [] => None,
         [one] if !many => Some(inverted(one)),
@@ -325,12 +361,19 @@ fn chicago(work: &Work<'_>) -> Vec<Run> {
                 listed.push_str(&direct(name));
             }
             if many {
-                listed.push_str(", et al");
+                listed.push_str(", et al.");
             }
             Some(listed)
         }
     };
-    if let Some(names) = names {
+    if let Some(mut names) = names {
+        if work.edited {
+            names.push_str(if work.names.len() == 1 {
+                ", ed."
+            } else {
+                ", eds."
+            });
+        }
         runs.push(Run::Plain(format!("{} ", ending(&names, '.'))));
     }
     runs.push(Run::Italic(ending(&work.title_cased(), '.')));
@@ -360,6 +403,7 @@ mod tests {
         CitedName {
             name: name.into(),
             kind,
+            role: NameRole::Author,
         }
     }
 
@@ -457,6 +501,59 @@ mod tests {
         assert_eq!(
             text(&two, &description, Style::Mla),
             "Le Guin, Ursula K., and Jean-Paul Sartre. Dialogues. T. Egerton, 1813."
+        );
+    }
+
+    #[test]
+    fn editors_are_cited_when_there_is_no_author_and_others_never() {
+        let role = |mut cited: CitedName, role| {
+            cited.role = role;
+            cited
+        };
+        let edited = document(
+            "Essays on libraries",
+            vec![
+                role(name("Smith, Jane", NameKind::Person), NameRole::Editor),
+                role(name("Doe, John", NameKind::Person), NameRole::Editor),
+                role(name("Drawer, Ann", NameKind::Person), NameRole::Other),
+            ],
+        );
+        let description = Description::default();
+        assert_eq!(
+            text(&edited, &description, Style::Apa),
+            "Smith, J., & Doe, J. (Eds.). (1813). Essays on libraries. T. Egerton."
+        );
+        assert_eq!(
+            text(&edited, &description, Style::Mla),
+            "Smith, Jane, and John Doe, editors. Essays on Libraries. T. Egerton, 1813."
+        );
+        assert_eq!(
+            text(&edited, &description, Style::Chicago),
+            "Smith, Jane, and John Doe, eds. Essays on Libraries. T. Egerton, 1813."
+        );
+        // A film's director and cast are not its authors: the title comes first.
+        let film = document(
+            "Casablanca",
+            vec![role(
+                name("Curtiz, Michael", NameKind::Person),
+                NameRole::Other,
+            )],
+        );
+        assert_eq!(
+            text(&film, &description, Style::Chicago),
+            "Casablanca. T. Egerton, 1813."
+        );
+        // With an author, the editor is not cited as one.
+        let novel = document(
+            "Emma",
+            vec![
+                role(name("Smith, Jane", NameKind::Person), NameRole::Editor),
+                name("Austen, Jane", NameKind::Person),
+            ],
+        );
+        assert_eq!(
+            text(&novel, &description, Style::Mla),
+            "Austen, Jane. Emma. T. Egerton, 1813."
         );
     }
 
