@@ -157,8 +157,6 @@ pub async fn public_bib_ids(ctx: &Context, from: i64, limit: usize) -> ServiceRe
         .map_err(search_error)
 }
 
-/// Where lists of `every` bibs the consortium's view shows start, in id order (see
-/// [`concord_search::SearchIndex::visible_bib_id_starts`]).
 /// The bibs `ids` (in increasing order) with when each last changed (Unix seconds), for the
 /// `lastmod` of a sitemap that lists their record pages: read by one range of ids.
 pub async fn bibs_with_changes(ctx: &Context, ids: &[i64]) -> ServiceResult<Vec<(i64, i64)>> {
@@ -178,6 +176,8 @@ pub async fn bibs_with_changes(ctx: &Context, ids: &[i64]) -> ServiceResult<Vec<
         .collect())
 }
 
+/// Where lists of `every` bibs the consortium's view shows start, in id order (see
+/// [`concord_search::SearchIndex::visible_bib_id_starts`]).
 pub async fn public_bib_id_starts(ctx: &Context, every: usize) -> ServiceResult<Vec<i64>> {
     let search = Arc::clone(&ctx.search);
     tokio::task::spawn_blocking(move || search.index.visible_bib_id_starts(None, every))
