@@ -60,8 +60,15 @@ async fn shelf_page(
             ("call_number", &stretch.at.call_number),
         ],
     );
+    // The consortium's view has this shelf only when every view sees the copy; otherwise "all
+    // libraries" leads to the record, which every view has.
+    let everyone = if stretch.seen_by_all {
+        shelf_url(None, id)
+    } else {
+        format!("/record/{}", stretch.at.bib_id)
+    };
     let body = html! {
-        (view_switch(&view, member, &shelf_url(None, id)))
+        (view_switch(&view, member, &everyone))
         h1 { (title) }
         p class="muted" { (stretch.member.branding.display_name) }
         (shelf_body(&view, member, &stretch))
@@ -73,7 +80,7 @@ async fn shelf_page(
             &title,
             member,
             HeadLinks {
-                canonical: Some(&canonical),
+                canonical: stretch.seen_by_all.then_some(canonical.as_str()),
                 feed: None,
             },
             body,

@@ -593,6 +593,8 @@ pub struct ShelfStretch {
     /// Whether more stand before the first shown, and after the last.
     pub more_before: bool,
     pub more_after: bool,
+    /// Whether the item browsed from is on the shelf in every view, or only its member's.
+    pub seen_by_all: bool,
 }
 
 /// Up to `each_side` items either side of item `id` on its branch's shelf, in call number
@@ -621,12 +623,12 @@ pub async fn shelf(
     let own = view.is_some_and(|code| *code == member.code);
     let hidden_locations =
         HiddenLocations::new(concord_store::org::hidden_locations(&mut conn).await?);
-    let visible = own
-        || hidden_locations.item_visible_outside_member(
-            item.member_id,
-            item.shelving_location.as_ref(),
-            item.hidden_from_other_members,
-        );
+    let seen_by_all = hidden_locations.item_visible_outside_member(
+        item.member_id,
+        item.shelving_location.as_ref(),
+        item.hidden_from_other_members,
+    );
+    let visible = own || seen_by_all;
     let key = concord_domain::catalogue::shelf::shelf_key(&item.call_number);
     if !visible || bib.withdrawn || item.status == ItemStatus::Withdrawn || key.is_empty() {
         return Err(not_found());
@@ -661,6 +663,7 @@ pub async fn shelf(
         after,
         more_before,
         more_after,
+        seen_by_all,
     })
 }
 

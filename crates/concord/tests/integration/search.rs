@@ -1808,9 +1808,29 @@ async fn a_patron_browses_a_branchs_shelf_from_a_record() {
     for path in [format!("/shelf/{local}"), format!("/m/ROHAN/shelf/{local}")] {
         assert_eq!(client.get(&path).await.status, 404, "{path}");
     }
-    assert_eq!(
-        client.get(&format!("/m/SHIRE/shelf/{local}")).await.status,
-        200
+    let own_local = client.get(&format!("/m/SHIRE/shelf/{local}")).await;
+    assert_eq!(own_local.status, 200);
+    // Its "all libraries" leads to the record, which every view has, and it names no
+    // canonical shelf that others cannot see.
+    assert!(
+        own_local.body.contains(&format!(
+            r#"<a href="/record/{}">Search all libraries</a>"#,
+            bibs[5]
+        )),
+        "{}",
+        own_local.body
+    );
+    assert!(
+        !own_local.body.contains(r#"rel="canonical""#),
+        "{}",
+        own_local.body
+    );
+    assert!(
+        own.body.contains(&format!(
+            r#"<a href="/shelf/{woolf}">Search all libraries</a>"#
+        )),
+        "{}",
+        own.body
     );
     assert_eq!(client.get("/shelf/not-an-item").await.status, 404);
     assert_eq!(client.get("/shelf/12345").await.status, 404);
