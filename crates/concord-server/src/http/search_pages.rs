@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use concord_domain::catalogue::ItemStatus;
+use concord_domain::catalogue::shelf::shelf_key;
 use concord_domain::languages::{language_name, language_tag};
 use concord_domain::org::Member;
 use concord_search::citation::{CitedWork, to_openurl};
@@ -920,7 +921,8 @@ fn record_body(
                                     tr {
                                         td { (branch.branch.name) }
                                         td {
-                                            @if item.call_number.trim().is_empty() {
+                                            // A call number without letters or digits has no place on a shelf.
+                                            @if shelf_key(&item.call_number).is_empty() {
                                                 (item.call_number)
                                             } @else {
                                                 a href=(super::shelf_pages::shelf_url(member, item.id)) title=(view.t("record.browse_shelf")) { (item.call_number) }
