@@ -5,7 +5,7 @@
 use concord_domain::format::Format;
 
 use crate::description::{Description, LinkRelationship, NoteKind};
-use crate::document::{BibDocument, CitedName, NameKind};
+use crate::document::{BibDocument, CitedName, NameKind, NameRole};
 
 /// The RIS reference type of a format.
 fn ris_type(format: Format) -> &'static str {
@@ -76,11 +76,17 @@ pub fn to_ris(document: &BibDocument, description: &Description, url: &str) -> S
     let mut lines = vec![format!("TY  - {}", ris_type(document.format))];
     let mut push = |tag: &str, value: &str| lines.push(format!("{tag}  - {}", one_line(value)));
     push("TI", &document.title);
-    // The RIS specification has one tag for authors of every kind (A2 is the secondary
-    // author, an editor), and its `Lastname, Firstname, Suffix` syntax has no place for the
-    // dates a heading adds: hence the cited names.
+    // Authors as AU, editors as ED and every other contributor (illustrator, translator,
+    // director, performer) as A4, RIS's subsidiary author, by their headings' relators. Its
+    // `Lastname, Firstname, Suffix` syntax has no place for the dates a heading adds: hence
+    // the cited names.
     for name in &document.cited_names {
-        push("AU", &name.name);
+        let tag = match name.role {
+            NameRole::Author => "AU",
+            NameRole::Editor => "ED",
+            NameRole::Other => "A4",
+        };
+        push(tag, &name.name);
     }
     if let Some(year) = document.publication_year {
         push("PY", &year.to_string());
@@ -307,9 +313,17 @@ pub fn to_bibtex(document: &BibDocument, description: &Description, url: &str) -
         _ => "misc",
     };
     let mut fields = vec![("title", bibtex_text(&document.title))];
-    if !document.cited_names.is_empty() {
-        let authors: Vec<String> = document.cited_names.iter().map(bibtex_name).collect();
-        fields.push(("author", authors.join(" and ")));
+    // The authors and the editors; BibTeX has no field for other contributors.
+    for (field, role) in [("author", NameRole::Author), ("editor", NameRole::Editor)] {
+        let names: Vec<String> = document
+            .cited_names
+            .iter()
+            .filter(|name| name.role == role)
+            .map(bibtex_name)
+            .collect();
+        if !names.is_empty() {
+            fields.push((field, names.join(" and ")));
+        }
     }
     if let Some(year) = document.publication_year {
         fields.push(("year", year.to_string()));
@@ -491,6 +505,46 @@ mod tests {
              &rft.genre=journal&rft.jtitle=Pride+%26+prejudice&rft.issn=0028-0836&rft.language=eng"
         );
         assert_eq!(form_encoded("Müller é"), "M%C3%BCller+%C3%A9");
+    }
+
+    #[test]
+    fn authors_editors_and_other_contributors_go_where_each_format_has_them() {
+        let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+        record.push_data(
+            DataField::new(Tag::parse("245").unwrap(), '0', '0').with_subfield('a', "Essays"),
+        );
+        for (name, relator) in [
+            ("Writer, Ann,", "author."),
+            ("Editor, Bo,", "editor."),
+            ("Drawer, Cy,", "illustrator."),
+        ] {
+            record.push_data(
+                DataField::new(Tag::parse("700").unwrap(), '1', ' ')
+                    .with_subfield('a', name)
+                    .with_subfield('e', relator),
+            );
+        }
+        let document = document_from_record(3, &record, Vec::new());
+        let ris = to_ris(
+            &document,
+            &Description::default(),
+            "https://example.org/record/3",
+        );
+        for line in [
+            "AU  - Writer, Ann\r\n",
+            "ED  - Editor, Bo\r\n",
+            "A4  - Drawer, Cy\r\n",
+        ] {
+            assert!(ris.contains(line), "{line}{ris}");
+        }
+        let bibtex = to_bibtex(
+            &document,
+            &Description::default(),
+            "https://example.org/record/3",
+        );
+        assert!(bibtex.contains("  author = {Writer, Ann},\n"), "{bibtex}");
+        assert!(bibtex.contains("  editor = {Editor, Bo},\n"), "{bibtex}");
+        assert!(!bibtex.contains("Drawer"), "{bibtex}");
     }
 
     #[test]

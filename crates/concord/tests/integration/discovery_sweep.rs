@@ -9,7 +9,7 @@
 //! Then for every bib: the record page (with its holdings sections, by member code); the record
 //! page in the view of every member holding a copy (its own copies first, marked as this
 //! library's) and of one holding none; the MARCXML, RIS and BibTeX exports (BibTeX must find as
-//! many people in `author` as the record has names); the JSON record; and a keyword search for
+//! many people in `author` and `editor` as the record has authors and editors); the JSON record; and a keyword search for
 //! its title as a patron types it (and without accents, for accented titles), both as the JSON
 //! search (`total`, `hits` and `facets`, a total no smaller than the hits, the bib among the
 //! hits). A bib whose every copy is kept in its member's view is searched in that view, and the
@@ -47,7 +47,7 @@ use concord_marc::{
     DataField, Field, InvalidText, Leader, ReadOptions, Record, RecordError, RecordOffset, Tag,
     detect_format, read_any_with_options, read_iso2709, read_marcxml, to_iso2709,
 };
-use concord_search::document_from_record;
+use concord_search::{NameRole, document_from_record};
 use concord_server::service::catalogue::{self, ImportOptions};
 use concord_store::catalogue as store;
 use tokio::task::JoinSet;
@@ -712,10 +712,10 @@ fn bibtex_people(value: &str) -> usize {
 
 /// Checks one BibTeX entry: `@type{key,` then `  name = {value}` lines, `}` last. BibTeX counts
 /// every brace (a backslash does not hide one), so a value is valid when its braces balance;
-/// and every character special to LaTeX must come escaped. In `author`, braces group a name
-/// (an organisation's) so that BibTeX takes it whole, and BibTeX must find as many people as
-/// the record has `names` to cite.
-fn check_bibtex(body: &str, names: usize, failures: &mut Vec<String>) {
+/// and every character special to LaTeX must come escaped. In `author` and `editor`, braces
+/// group a name (an organisation's) so that BibTeX takes it whole, and BibTeX must find as many
+/// people as the record has authors and editors to cite (`people`).
+fn check_bibtex(body: &str, people: (usize, usize), failures: &mut Vec<String>) {
     let mut lines = body.lines();
     let head = lines.next().unwrap_or("");
     let head_ok = head
@@ -773,11 +773,16 @@ fn check_bibtex(body: &str, names: usize, failures: &mut Vec<String>) {
         for escape in BIBTEX_ESCAPES {
             stripped = stripped.replace(escape, "");
         }
-        if name == "author" {
+        let expected = match name {
+            "author" => Some(people.0),
+            "editor" => Some(people.1),
+            _ => None,
+        };
+        if let Some(expected) = expected {
             stripped = stripped.replace(['{', '}'], "");
-            if bibtex_people(value) != names {
+            if bibtex_people(value) != expected {
                 failures.push(format!(
-                    "BibTeX finds {} people in {value:?}, not {names}",
+                    "BibTeX finds {} people in {name} {value:?}, not {expected}",
                     bibtex_people(value)
                 ));
             }
@@ -1313,10 +1318,13 @@ async fn check_bib(sweep: Arc<Sweep>, bib: Bib, position: usize) -> Checked {
 
     let bibtex = client.get(&format!("/record/{id}.bib")).await;
     if bibtex.status == 200 {
-        let names = document_from_record(0, record, Vec::new())
-            .cited_names
-            .len();
-        check_bibtex(&bibtex.body, names, &mut failures);
+        let names = document_from_record(0, record, Vec::new()).cited_names;
+        let with_role = |role| names.iter().filter(|name| name.role == role).count();
+        check_bibtex(
+            &bibtex.body,
+            (with_role(NameRole::Author), with_role(NameRole::Editor)),
+            &mut failures,
+        );
     } else {
         failures.push(format!("BibTeX export answered {}", bibtex.status));
     }
