@@ -116,7 +116,8 @@ fn search_results_schema() -> Value {
 fn shelf_schema() -> Value {
     let item = json!({ "type": "object", "properties": {
         "item": { "type": "string" }, "record": { "type": "string" }, "call_number": { "type": "string" },
-        "status": { "type": "string" }, "title": { "type": "string" }, "author": { "type": "string" } } });
+        "status": { "type": "string" }, "due": { "type": ["string", "null"], "description": "YYYY-MM-DD for items on loan" },
+        "title": { "type": "string" }, "author": { "type": "string" } } });
     json!({ "type": "object", "properties": {
         "branch": { "type": "string" }, "branch_name": { "type": "string" },
         "member": { "type": "string" }, "member_name": { "type": "string" },

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use super::SharedState;
 use super::api::{ApiError, ApiResult};
-use crate::service::search::{self, PublicRecord};
+use crate::service::search::{self, PublicRecord, ShelfStretch};
 use crate::service::{ServiceError, ServiceResult};
 
 pub fn routes() -> Router<SharedState> {
@@ -519,17 +519,20 @@ struct ShelfItemView {
     record: String,
     call_number: String,
     status: &'static str,
+    /// YYYY-MM-DD for items on loan.
+    due: Option<String>,
     title: String,
     author: String,
 }
 
 impl ShelfItemView {
-    fn of(item: &concord_store::catalogue::ShelfItem) -> ShelfItemView {
+    fn of(item: &concord_store::catalogue::ShelfItem, stretch: &ShelfStretch) -> ShelfItemView {
         ShelfItemView {
             item: item.item_id.to_string(),
             record: item.bib_id.to_string(),
             call_number: item.call_number.clone(),
             status: item.status.as_str(),
+            due: stretch.due.get(&item.item_id).map(ToString::to_string),
             title: item.title.clone(),
             author: item.author.clone(),
         }
@@ -565,9 +568,17 @@ async fn shelf_json(
         branch_name: stretch.branch.name.clone(),
         member: stretch.member.code.to_string(),
         member_name: stretch.member.branding.display_name.clone(),
-        before: stretch.before.iter().map(ShelfItemView::of).collect(),
-        at: ShelfItemView::of(&stretch.at),
-        after: stretch.after.iter().map(ShelfItemView::of).collect(),
+        before: stretch
+            .before
+            .iter()
+            .map(|item| ShelfItemView::of(item, &stretch))
+            .collect(),
+        at: ShelfItemView::of(&stretch.at, &stretch),
+        after: stretch
+            .after
+            .iter()
+            .map(|item| ShelfItemView::of(item, &stretch))
+            .collect(),
         more_before: stretch.more_before,
         more_after: stretch.more_after,
     }))

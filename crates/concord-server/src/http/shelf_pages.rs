@@ -104,7 +104,7 @@ fn shelf_body(view: &View<'_>, member: Option<&Member>, stretch: &ShelfStretch) 
                     a href=(format!("{base}/record/{}", item.bib_id)) { (item.title) }
                     @if !item.author.is_empty() { span class="muted" { " · " (item.author) } }
                 }
-                td { (status_text(view, item.status, None)) }
+                td { (status_text(view, item.status, stretch.due.get(&item.item_id).map(ToString::to_string))) }
             }
         }
     };

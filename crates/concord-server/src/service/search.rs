@@ -595,6 +595,8 @@ pub struct ShelfStretch {
     pub more_after: bool,
     /// Whether the item browsed from is on the shelf in every view, or only its member's.
     pub seen_by_all: bool,
+    /// The local date each item on loan is due back.
+    pub due: HashMap<ItemId, Date>,
 }
 
 /// Up to `each_side` items either side of item `id` on its branch's shelf, in call number
@@ -647,6 +649,22 @@ pub async fn shelf(
     before.truncate(each_side);
     before.reverse();
     after.truncate(each_side);
+    let offset = concord_store::org::consortium(&mut conn)
+        .await?
+        .map_or(0, |consortium| consortium.utc_offset_seconds);
+    let offset = i32::try_from(offset).unwrap_or(0);
+    let mut due = HashMap::new();
+    let on_loan = before
+        .iter()
+        .chain(&after)
+        .filter(|shelved| shelved.status == ItemStatus::OnLoan)
+        .map(|shelved| shelved.item_id)
+        .chain((item.status == ItemStatus::OnLoan).then_some(item.id));
+    for id in on_loan.collect::<Vec<_>>() {
+        if let Some(loan) = concord_store::circulation::open_loan_of_item(&mut conn, id).await? {
+            due.insert(id, Date::from_unix(loan.due_at, offset));
+        }
+    }
     Ok(ShelfStretch {
         branch,
         member,
@@ -664,6 +682,7 @@ pub async fn shelf(
         more_before,
         more_after,
         seen_by_all,
+        due,
     })
 }
 

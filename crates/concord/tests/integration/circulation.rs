@@ -1,5 +1,6 @@
 //! Circulation through the API: checkout with blocks and overrides, check-in routing, renewals,
-//! fines and payments, and concurrent checkouts of the same items on both engines.
+//! fines and payments, concurrent checkouts of the same items on both engines, and what the
+//! catalogue says of a copy on loan.
 
 use concord_domain::auth::Principal;
 use concord_domain::catalogue::{BibSummary, ItemStatus};
@@ -1053,4 +1054,71 @@ async fn settings_changed_here_or_by_another_server_apply_to_the_next_action() {
             .unwrap();
         assert_eq!(back.routing, Routing::ToShelf, "{engine:?}");
     }
+}
+
+#[tokio::test]
+async fn a_copy_on_loan_says_until_when_on_its_record_page_and_its_shelf() {
+    let server = TestServer::start().await;
+    let bib = circulation_fixture(&server.ctx).await;
+    add_item(&server.ctx, bib, "SHIRE-CEN", "L1", "BOOK").await;
+    add_item(&server.ctx, bib, "SHIRE-CEN", "L2", "BOOK").await;
+    add_patron(&server.ctx, "CARDL", "SHIRE-CEN", "2099-01-01").await;
+    server.staff("desk", "circulation", "member:SHIRE").await;
+    let desk = server.staff_client("desk").await;
+    let lent = desk
+        .post_json(
+            "/api/v1/checkout",
+            &json!({"branch": "SHIRE-CEN", "patron_card": "CARDL", "item_barcode": "L1"}),
+        )
+        .await;
+    assert_eq!(lent.status, 201, "{}", lent.body);
+    let (on_loan, on_shelf, due) = {
+        let mut conn = server.ctx.store.read().await.unwrap();
+        let mut item_id = async |barcode: &str| {
+            concord_store::catalogue::item_by_barcode(
+                &mut conn,
+                &Barcode::parse("b", barcode).unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+        };
+        let on_loan = item_id("L1").await;
+        let on_shelf = item_id("L2").await;
+        let loan = concord_store::circulation::open_loan_of_item(&mut conn, on_loan)
+            .await
+            .unwrap()
+            .unwrap();
+        let offset = concord_store::org::consortium(&mut conn)
+            .await
+            .unwrap()
+            .map_or(0, |consortium| consortium.utc_offset_seconds);
+        let due =
+            concord_domain::calendar::Date::from_unix(loan.due_at, i32::try_from(offset).unwrap());
+        (on_loan, on_shelf, due.to_string())
+    };
+    let public = Client::new(&server);
+    let until = format!("On loan until {due}");
+    let record = public.get(&format!("/record/{bib}")).await;
+    assert!(record.body.contains(&until), "{until}\n{}", record.body);
+    // The shelf around the other copy says the same of it.
+    let shelf = public.get(&format!("/shelf/{on_shelf}")).await;
+    assert_eq!(shelf.status, 200, "{}", shelf.body);
+    assert!(shelf.body.contains(&until), "{until}\n{}", shelf.body);
+    let json = public
+        .get(&format!("/api/v1/shelf/{on_shelf}"))
+        .await
+        .json();
+    let neighbours: Vec<&serde_json::Value> = json["before"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(json["after"].as_array().unwrap())
+        .collect();
+    assert_eq!(neighbours.len(), 1, "{json}");
+    assert_eq!(neighbours[0]["item"], on_loan.to_string());
+    assert_eq!(neighbours[0]["status"], "on_loan");
+    assert_eq!(neighbours[0]["due"], due, "{json}");
+    assert_eq!(json["at"]["due"], serde_json::Value::Null);
 }
