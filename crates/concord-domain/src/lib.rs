@@ -17,6 +17,7 @@ pub mod languages;
 pub mod money;
 pub mod org;
 pub mod patron;
+pub mod percent;
 pub mod ratelimit;
 pub mod text;
 

@@ -3,6 +3,7 @@
 //! cited is what was found.
 
 use concord_domain::format::Format;
+use concord_domain::percent::percent_encode;
 
 use crate::description::{Description, LinkRelationship, NoteKind};
 use crate::document::{BibDocument, CitedName, NameKind, NameRole};
@@ -221,20 +222,9 @@ pub fn to_openurl(work: &CitedWork<'_>) -> String {
         .join("&")
 }
 
-/// `value` percent-encoded as a form value: unreserved characters as themselves, a space as
-/// `+`, every other byte of its UTF-8 as `%XX`.
+/// `value` percent-encoded as a form value, a space as `+` as OpenURL's examples write it.
 fn form_encoded(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(byte as char);
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+    percent_encode(value).replace("%20", "+")
 }
 
 /// A value for a braced BibTeX field, on one line, with every character special to LaTeX

@@ -199,17 +199,7 @@ pub(crate) fn query_string(pairs: &[(&str, String)]) -> String {
         .join("&")
 }
 
-pub(crate) fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
+pub(crate) use concord_domain::percent::percent_encode;
 
 // ----- wire types -----
 

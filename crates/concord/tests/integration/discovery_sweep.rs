@@ -43,6 +43,7 @@ use concord_domain::catalogue::holdings::{HoldingsMapping, default_layouts};
 use concord_domain::catalogue::shelf::shelf_key;
 use concord_domain::ids::{BibId, MemberId};
 use concord_domain::languages::language_tag;
+use concord_domain::percent::percent_encode;
 use concord_marc::{
     DataField, Field, InvalidText, Leader, ReadOptions, Record, RecordError, RecordOffset, Tag,
     detect_format, read_any_with_options, read_iso2709, read_marcxml, to_iso2709,
@@ -829,18 +830,6 @@ fn unaccented(words: &[String]) -> Option<String> {
     (folded.is_ascii() && folded != typed.to_lowercase()).then_some(folded)
 }
 
-fn percent_encoded(value: &str) -> String {
-    let mut out = String::new();
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// The JSON search for `query` in `view` (a member's code, or the consortium's when `None`):
 /// whether it has bib `id` among its first hits, and its total; `None` when the answer is
 /// wrong (said in `failures`). A valid answer has `total`, `hits` and `facets`, and a total no
@@ -855,7 +844,7 @@ async fn search_json(
     let view_parameter = view.map_or_else(String::new, |code| format!("&view={code}"));
     let url = format!(
         "/api/v1/search?q={}&page_size={HITS_LOOKED_AT}{view_parameter}",
-        percent_encoded(query)
+        percent_encode(query)
     );
     let answer = client.get(&url).await;
     if answer.status != 200 {
@@ -1366,7 +1355,7 @@ async fn check_bib(sweep: Arc<Sweep>, bib: Bib, position: usize) -> Checked {
             if !with_results_pages {
                 continue;
             }
-            let path = format!("{search_base}/search?q={}", percent_encoded(&query));
+            let path = format!("{search_base}/search?q={}", percent_encode(&query));
             let page =
                 check_results_page(client, &path, id, record, follow_links, &mut failures).await;
             if page.found && in_json.is_some_and(|(found, _)| !found) {
@@ -1380,7 +1369,7 @@ async fn check_bib(sweep: Arc<Sweep>, bib: Bib, position: usize) -> Checked {
             .first()
             .filter(|member| with_results_pages && kept_in.as_ref() != Some(*member))
         {
-            let path = format!("/m/{member}/search?q={}", percent_encoded(&typed));
+            let path = format!("/m/{member}/search?q={}", percent_encode(&typed));
             results.push(
                 check_results_page(client, &path, id, record, follow_links, &mut failures).await,
             );
