@@ -508,10 +508,7 @@ pub async fn public_record(
         return Err(ServiceError::not_found(format!("record {id}")));
     }
     let mut conn = ctx.store.read().await?;
-    let offset = concord_store::org::consortium(&mut conn)
-        .await?
-        .map_or(0, |consortium| consortium.utc_offset_seconds);
-    let offset = i32::try_from(offset).unwrap_or(0);
+    let offset = local_offset(&mut conn).await?;
     let hidden_locations =
         HiddenLocations::new(concord_store::org::hidden_locations(&mut conn).await?);
     let mut grouped: BTreeMap<(bool, String), BTreeMap<String, BranchHoldings>> = BTreeMap::new();
@@ -535,13 +532,7 @@ pub async fn public_record(
         if !visible && !own {
             continue;
         }
-        let due = if item.status == ItemStatus::OnLoan {
-            concord_store::circulation::open_loan_of_item(&mut conn, item.id)
-                .await?
-                .map(|loan| Date::from_unix(loan.due_at, offset))
-        } else {
-            None
-        };
+        let due = due_back(&mut conn, item.id, item.status, offset).await?;
         members_by_code.insert(member.code.to_string(), member.clone());
         grouped
             .entry((!own, member.code.to_string()))
@@ -578,6 +569,30 @@ pub async fn public_record(
         document,
         holdings,
     })
+}
+
+/// The consortium's offset from UTC in seconds, which the dates a page shows are local to (none
+/// before the consortium is set up).
+async fn local_offset(conn: &mut concord_store::Conn) -> ServiceResult<i32> {
+    let offset = concord_store::org::consortium(conn)
+        .await?
+        .map_or(0, |consortium| consortium.utc_offset_seconds);
+    Ok(i32::try_from(offset).unwrap_or(0))
+}
+
+/// The local date item `id` is due back, when its `status` says it is on loan.
+async fn due_back(
+    conn: &mut concord_store::Conn,
+    id: ItemId,
+    status: ItemStatus,
+    offset: i32,
+) -> ServiceResult<Option<Date>> {
+    if status != ItemStatus::OnLoan {
+        return Ok(None);
+    }
+    Ok(concord_store::circulation::open_loan_of_item(conn, id)
+        .await?
+        .map(|loan| Date::from_unix(loan.due_at, offset)))
 }
 
 /// A stretch of a branch's shelf around one item, as a patron in a view sees it.
@@ -649,20 +664,17 @@ pub async fn shelf(
     before.truncate(each_side);
     before.reverse();
     after.truncate(each_side);
-    let offset = concord_store::org::consortium(&mut conn)
-        .await?
-        .map_or(0, |consortium| consortium.utc_offset_seconds);
-    let offset = i32::try_from(offset).unwrap_or(0);
+    let offset = local_offset(&mut conn).await?;
     let mut due = HashMap::new();
-    let on_loan = before
+    let shown: Vec<(ItemId, ItemStatus)> = before
         .iter()
         .chain(&after)
-        .filter(|shelved| shelved.status == ItemStatus::OnLoan)
-        .map(|shelved| shelved.item_id)
-        .chain((item.status == ItemStatus::OnLoan).then_some(item.id));
-    for id in on_loan.collect::<Vec<_>>() {
-        if let Some(loan) = concord_store::circulation::open_loan_of_item(&mut conn, id).await? {
-            due.insert(id, Date::from_unix(loan.due_at, offset));
+        .map(|shelved| (shelved.item_id, shelved.status))
+        .chain([(item.id, item.status)])
+        .collect();
+    for (id, status) in shown {
+        if let Some(date) = due_back(&mut conn, id, status, offset).await? {
+            due.insert(id, date);
         }
     }
     Ok(ShelfStretch {
