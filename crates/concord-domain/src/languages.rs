@@ -7,6 +7,12 @@
 //! names as the iso-codes project publishes ISO 639-2 (LGPL-2.1-or-later), each its first name
 //! where it gives several ("Spanish" for "Spanish; Castilian"), and the MARC list's names for the
 //! discontinued codes.
+//!
+//! [`record_languages`] reads what a record says of its languages (008/35-37 and 041), each
+//! code as the MARC list's current bibliographic one ([`current_code`]), so that a facet
+//! counts French once whether a record says `fre` or `fra`.
+
+use concord_marc::DataField;
 
 /// The English name of the language whose MARC code is `code` (any case), if it is one.
 pub fn language_name(code: &str) -> Option<&'static str> {
@@ -32,6 +38,152 @@ pub fn language_tag(code: &str) -> Option<&'static str> {
         .and_then(|found| LANGUAGE_TAGS.get(found))
         .map(|(_, tag)| *tag)
 }
+
+/// The MARC list's current bibliographic code for `code` (any case): the bibliographic twin
+/// of an ISO 639-2 terminology code (`fra` → `fre`), the code that replaced a discontinued
+/// one (`scr` → `hrv`), else `code` itself, lower-cased.
+pub fn current_code(code: &str) -> String {
+    let code = code.to_ascii_lowercase();
+    REPLACED_CODES
+        .binary_search_by(|(known, _)| (*known).cmp(code.as_str()))
+        .ok()
+        .and_then(|found| REPLACED_CODES.get(found))
+        .map_or(code, |(_, current)| (*current).to_owned())
+}
+
+/// What a record says of its languages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordLanguages {
+    /// The language of the item: 008/35-37 (`mul` and `zxx` included), else the first
+    /// language of its text in 041.
+    pub main: Option<String>,
+    /// Every language of its text or of what is sung or spoken in it (008, 041 $a and $d),
+    /// `main` first, each once: the languages a patron finds it under.
+    pub text: Vec<String>,
+    /// The languages it was translated from (041 $h), each once.
+    pub original: Vec<String>,
+}
+
+/// The languages of a record from its 008 and its 041 fields.
+///
+/// 041 codes are read from the MARC list (second indicator blank) or, with second indicator 7,
+/// from ISO 639-2 (`$2 iso639-2b`); other lists (ISO 639-3, RFC 5646) are not MARC codes and
+/// are left alone. Older records run several codes together in one subfield (`$a engfre`), as
+/// was the practice before 2001: they are cut into codes of three letters. `und`
+/// (undetermined) says nothing and is dropped.
+pub fn record_languages<'a>(
+    field_008: Option<&str>,
+    fields_041: impl IntoIterator<Item = &'a DataField>,
+) -> RecordLanguages {
+    let mut languages = RecordLanguages {
+        main: crate::format::language(field_008).map(|code| current_code(&code)),
+        ..RecordLanguages::default()
+    };
+    let mut from_041 = Vec::new();
+    for field in fields_041 {
+        let marc_codes = match field.indicator2 {
+            ' ' => true,
+            '7' => field
+                .subfield('2')
+                .is_some_and(|source| source.trim().eq_ignore_ascii_case("iso639-2b")),
+            _ => false,
+        };
+        if !marc_codes {
+            continue;
+        }
+        for subfield in &field.subfields {
+            let codes = codes_in(&subfield.value);
+            match subfield.code {
+                'a' | 'd' => from_041.extend(codes),
+                'h' => codes.for_each(|code| push_once(&mut languages.original, code)),
+                _ => {}
+            }
+        }
+    }
+    if languages.main.is_none() {
+        languages.main = from_041.first().cloned();
+    }
+    for code in languages.main.iter().cloned().chain(from_041) {
+        push_once(&mut languages.text, code);
+    }
+    languages
+}
+
+/// The language codes in one subfield of 041: one code, or several run together, each as its
+/// current code; nothing from a value that is not three letters or a run of them.
+fn codes_in(value: &str) -> impl Iterator<Item = String> + '_ {
+    let value = value.trim().trim_end_matches(['.', ',', ';']).trim();
+    let codes = if value.len() % 3 == 0 && value.bytes().all(|b| b.is_ascii_alphabetic()) {
+        value
+    } else {
+        ""
+    };
+    codes
+        .as_bytes()
+        .chunks(3)
+        .filter_map(|code| std::str::from_utf8(code).ok())
+        .map(current_code)
+        .filter(|code| code != "und")
+}
+
+fn push_once(codes: &mut Vec<String>, code: String) {
+    if !codes.contains(&code) {
+        codes.push(code);
+    }
+}
+
+/// Codes the MARC list does not use, with the code it uses instead, in code order: ISO 639-2's
+/// terminology codes with their bibliographic twins, and the MARC codes discontinued in favour
+/// of another.
+const REPLACED_CODES: &[(&str, &str)] = &[
+    ("bod", "tib"),
+    ("cam", "khm"),
+    ("ces", "cze"),
+    ("cym", "wel"),
+    ("deu", "ger"),
+    ("ell", "gre"),
+    ("esp", "epo"),
+    ("eth", "gez"),
+    ("eus", "baq"),
+    ("far", "fao"),
+    ("fas", "per"),
+    ("fra", "fre"),
+    ("fri", "fry"),
+    ("gae", "gla"),
+    ("gag", "glg"),
+    ("gua", "grn"),
+    ("hye", "arm"),
+    ("int", "ina"),
+    ("iri", "gle"),
+    ("isl", "ice"),
+    ("kat", "geo"),
+    ("kus", "kos"),
+    ("lan", "oci"),
+    ("lap", "smi"),
+    ("max", "glv"),
+    ("mkd", "mac"),
+    ("mla", "mlg"),
+    ("mol", "rum"),
+    ("mri", "mao"),
+    ("msa", "may"),
+    ("mya", "bur"),
+    ("nld", "dut"),
+    ("ron", "rum"),
+    ("sao", "smo"),
+    ("scc", "srp"),
+    ("scr", "hrv"),
+    ("sho", "sna"),
+    ("slk", "slo"),
+    ("snh", "sin"),
+    ("sqi", "alb"),
+    ("sso", "sot"),
+    ("swz", "ssw"),
+    ("tag", "tgl"),
+    ("taj", "tgk"),
+    ("tar", "tat"),
+    ("tsw", "tsn"),
+    ("zho", "chi"),
+];
 
 /// MARC language codes with their ISO 639-1 codes, in MARC code order (for the binary search).
 const LANGUAGE_TAGS: &[(&str, &str)] = &[
@@ -832,6 +984,112 @@ mod tests {
         for (code, _) in LANGUAGE_TAGS {
             assert!(language_name(code).is_some(), "{code}");
         }
+    }
+
+    #[test]
+    fn replaced_codes_become_current_codes_of_the_same_language() {
+        assert!(REPLACED_CODES.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        for (old, current) in REPLACED_CODES {
+            // The current code is one the list names and replaces nothing itself.
+            assert!(language_name(current).is_some(), "{current}");
+            assert_eq!(current_code(current), *current, "{current}");
+            // Where the old code has a two-letter tag, the current one has the same.
+            if let Some(tag) = language_tag(old) {
+                assert_eq!(language_tag(current), Some(tag), "{old} -> {current}");
+            }
+        }
+        assert_eq!(current_code("FRA"), "fre");
+        assert_eq!(current_code("fre"), "fre");
+        assert_eq!(current_code("scr"), "hrv");
+        assert_eq!(current_code("xyz"), "xyz");
+    }
+
+    fn field_041(indicator2: char, subfields: &[(char, &str)]) -> DataField {
+        let tag = concord_marc::Tag::parse("041").unwrap();
+        subfields.iter().fold(
+            DataField::new(tag, '0', indicator2),
+            |field, (code, value)| field.with_subfield(*code, *value),
+        )
+    }
+
+    fn f008(language: &str) -> String {
+        let mut field = format!("{:<40}", "850101s1985    fr            000 1");
+        field.replace_range(35..38, language);
+        field
+    }
+
+    #[test]
+    fn a_record_is_found_under_every_language_of_its_text() {
+        // Parallel text, codes run together as before 2001.
+        let found = record_languages(Some(&f008("eng")), &[field_041(' ', &[('a', "engfre")])]);
+        assert_eq!(found.main.as_deref(), Some("eng"));
+        assert_eq!(found.text, ["eng", "fre"]);
+        assert!(found.original.is_empty());
+
+        // A translation: the original language is not a language of the text.
+        let found = record_languages(
+            Some(&f008("eng")),
+            &[field_041(' ', &[('a', "eng"), ('h', "rus")])],
+        );
+        assert_eq!(found.text, ["eng"]);
+        assert_eq!(found.original, ["rus"]);
+
+        // Sung or spoken languages count; subtitles and summaries do not.
+        let found = record_languages(
+            Some(&f008("fre")),
+            &[field_041(
+                ' ',
+                &[('d', "fre"), ('d', "ita"), ('j', "eng"), ('b', "ger")],
+            )],
+        );
+        assert_eq!(found.text, ["fre", "ita"]);
+
+        // "Multiple languages" stays the main one, with the languages 041 names beside it.
+        let found = record_languages(
+            Some(&f008("mul")),
+            &[field_041(' ', &[('a', "fre"), ('a', "deu"), ('a', "spa.")])],
+        );
+        assert_eq!(found.main.as_deref(), Some("mul"));
+        assert_eq!(found.text, ["mul", "fre", "ger", "spa"]);
+    }
+
+    #[test]
+    fn without_a_language_in_008_the_first_of_041_is_the_main_one() {
+        for field_008 in [
+            None,
+            Some(f008("   ")),
+            Some(f008("und")),
+            Some("short".into()),
+        ] {
+            let found = record_languages(
+                field_008.as_deref(),
+                &[field_041(' ', &[('a', "und"), ('a', "ger"), ('a', "eng")])],
+            );
+            assert_eq!(found.main.as_deref(), Some("ger"), "{field_008:?}");
+            assert_eq!(found.text, ["ger", "eng"]);
+        }
+        assert_eq!(record_languages(None, &[]), RecordLanguages::default());
+        // A terminology code in 008 is counted as the MARC list's.
+        let found = record_languages(Some(&f008("fra")), &[]);
+        assert_eq!(found.main.as_deref(), Some("fre"));
+    }
+
+    #[test]
+    fn only_codes_from_the_marc_list_or_iso_639_2_are_read() {
+        let iso_639_3 = field_041('7', &[('a', "fra"), ('a', "bre"), ('2', "iso639-3")]);
+        let iso_639_2 = field_041('7', &[('a', "fra"), ('2', "iso639-2b")]);
+        let rfc = field_041('7', &[('a', "fr-CA"), ('2', "rfc5646")]);
+        let found = record_languages(Some(&f008("eng")), &[iso_639_3, iso_639_2, rfc]);
+        assert_eq!(found.text, ["eng", "fre"]);
+        // Values that are not codes of three letters are passed over, not cut up.
+        let found = record_languages(
+            None,
+            &[field_041(
+                ' ',
+                &[('a', "en"), ('a', "English"), ('a', "fre ger")],
+            )],
+        );
+        assert_eq!(found, RecordLanguages::default());
     }
 
     #[test]

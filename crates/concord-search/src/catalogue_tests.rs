@@ -160,7 +160,12 @@ fn brute_force_values(
     };
     match facet {
         FacetField::Format => [document.format.code().to_owned()].into(),
-        FacetField::Language => document.language.iter().cloned().collect(),
+        FacetField::Language => document
+            .language
+            .iter()
+            .chain(&document.languages)
+            .cloned()
+            .collect(),
         FacetField::Decade => document
             .publication_year
             .map(|year| (year / 10 * 10).to_string())
@@ -1558,4 +1563,74 @@ fn a_works_other_editions_translations_and_formats_are_found_by_title_and_name()
         index.other_editions(&document(1), None, 1).unwrap().len(),
         1
     );
+}
+
+#[test]
+fn a_parallel_text_is_found_and_counted_under_each_of_its_languages() {
+    let record = |language_008: &str, fields: &[FieldSpec<'_>]| {
+        let mut record = titled_record("Poèmes choisis");
+        let mut field_008 = format!("{:<40}", "850101s1985    fr            000 1");
+        field_008.replace_range(35..38, language_008);
+        record.push_control(concord_marc::Tag::parse("008").unwrap(), field_008);
+        for (tag, indicators, subfields) in fields {
+            record.push_data(data_field(tag, *indicators, subfields));
+        }
+        record
+    };
+    let bibs = [
+        // French with English on facing pages, the codes run together as older records do.
+        record("fre", &[("041", ('0', ' '), &[('a', "freeng")])]),
+        // An English translation of a Russian work: not in Russian.
+        record("eng", &[("041", ('1', ' '), &[('a', "eng"), ('h', "rus")])]),
+        // A terminology code in 008 and no 041.
+        record("fra", &[]),
+        // No language in 008: 041 says.
+        record("   ", &[("041", ('0', ' '), &[('a', "ger"), ('a', "ita")])]),
+    ];
+    let index = index_of(
+        bibs.iter()
+            .zip(1..)
+            .map(|(record, id)| document_from_record(id, record, Vec::new())),
+    );
+    let mut search = request("poemes");
+    search.facets = vec![FacetField::Language];
+    let found = index.search(&search).unwrap();
+    let counts: BTreeMap<&str, u64> = found.facets[&FacetField::Language]
+        .iter()
+        .map(|count| (count.value.as_str(), count.count))
+        .collect();
+    assert_eq!(
+        counts,
+        [("eng", 2), ("fre", 2), ("ger", 1), ("ita", 1)].into()
+    );
+    // Each hit says its main language.
+    let mut languages: Vec<(i64, Option<String>)> = found
+        .hits
+        .iter()
+        .map(|hit| (hit.bib_id, hit.language.clone()))
+        .collect();
+    languages.sort();
+    assert_eq!(
+        languages,
+        [
+            (1, Some("fre".to_owned())),
+            (2, Some("eng".to_owned())),
+            (3, Some("fre".to_owned())),
+            (4, Some("ger".to_owned())),
+        ]
+    );
+    // Narrowing by a language finds every bib in it, whichever code the link gives.
+    for (value, expected) in [
+        ("eng", vec![1, 2]),
+        ("fre", vec![1, 3]),
+        ("FRA", vec![1, 3]),
+        ("ita", vec![4]),
+        ("rus", vec![]),
+    ] {
+        let mut narrowed = request("poemes");
+        narrowed.filters = vec![(FacetField::Language, value.to_owned())];
+        let mut found = ids(&index.search(&narrowed).unwrap());
+        found.sort_unstable();
+        assert_eq!(found, expected, "{value}");
+    }
 }

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use concord_domain::catalogue::BibSummary;
 use concord_domain::codes::Code;
 use concord_domain::format::{self, Format};
+use concord_domain::languages::record_languages;
 use concord_marc::{DataField, Record};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
@@ -186,8 +187,14 @@ pub struct BibDocument {
     pub publication_year: Option<i64>,
     /// The material format.
     pub format: Format,
-    /// The language code from 008/35-37.
+    /// The language of the item, as a current MARC code: 008/35-37, else the first of its
+    /// text's in 041 (see [`concord_domain::languages::record_languages`]).
     pub language: Option<String>,
+    /// Every language of its text or of what is sung or spoken in it (008, 041 $a $d),
+    /// `language` first: the language facet's values.
+    pub languages: Vec<String>,
+    /// The languages it was translated from (041 $h).
+    pub original_languages: Vec<String>,
     /// The target audience code from 008/22.
     pub audience: Option<&'static str>,
     /// Other searchable text: statement of responsibility, edition, notes.
@@ -395,6 +402,8 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         .find_map(|date| first_year(date))
         .or_else(|| year_from_008(field_008));
 
+    let languages = record_languages(field_008, record.fields("041"));
+
     let mut other_text = Vec::new();
     let title_fields = title_field.into_iter().chain(vernacular(record, "245"));
     for responsibility in title_fields.filter_map(|field| field.subfield('c')) {
@@ -423,7 +432,9 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         publishers,
         publication_year,
         format: format::material_format(leader, &fields_007, field_008),
-        language: format::language(field_008),
+        language: languages.main,
+        languages: languages.text,
+        original_languages: languages.original,
         audience: format::audience(leader, field_008).map(|audience| audience.code()),
         other_text,
         holdings,
@@ -474,6 +485,8 @@ pub fn document_from_summary(
         publication_year: summary.publication_year.map(i64::from),
         format: format::material_format(&leader, &[], None),
         language: None,
+        languages: Vec::new(),
+        original_languages: Vec::new(),
         audience: None,
         other_text: Vec::new(),
         holdings,

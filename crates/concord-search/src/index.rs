@@ -70,8 +70,9 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// characters with only spaces between them; version 10 cuts Thai, Lao, Khmer and Burmese
 /// the same way; version 11 holds when a bib or its newest copy was added; version 12 the keys
 /// that tie the editions of a work together; version 13 those of its uniform title (240, 130)
-/// too, which ties a translation to its original.
-const DOCUMENTS_VERSION: u32 = 13;
+/// too, which ties a translation to its original; version 14 every language of the text (041),
+/// each as its current MARC code.
+const DOCUMENTS_VERSION: u32 = 14;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {
@@ -701,14 +702,13 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
     if !format_words.is_empty() {
         doc.add_text(fields.keywords, format_words);
     }
-    let language_field = document.language.as_deref().and_then(|language| {
-        fields
-            .keywords_by_language
-            .iter()
-            .find(|(code, _)| *code == language)
-            .map(|(_, field)| *field)
-    });
-    if let Some(field) = language_field {
+    // Each language of the text with its own stemming (a parallel text has two).
+    let language_fields = fields
+        .keywords_by_language
+        .iter()
+        .filter(|(code, _)| document.languages.iter().any(|language| language == code))
+        .map(|(_, field)| *field);
+    for field in language_fields {
         let all_text = std::iter::once(&document.title)
             .chain(&document.other_titles)
             .chain(&document.authors)
@@ -731,7 +731,12 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
         doc.add_text(fields.decade, (year - year.rem_euclid(10)).to_string());
     }
     doc.add_text(fields.format, document.format.code());
-    if let Some(language) = &document.language {
+    // The main language first: a hit's stored language is the first.
+    let other_languages = document
+        .languages
+        .iter()
+        .filter(|language| Some(*language) != document.language.as_ref());
+    for language in document.language.iter().chain(other_languages) {
         doc.add_text(fields.language, language);
     }
     if let Some(audience) = document.audience {

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use concord_domain::codes::Code;
+use concord_domain::languages::current_code;
 use serde::Serialize;
 use std::sync::Arc;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
@@ -551,6 +552,12 @@ impl SearchIndex {
                                 Term::from_field_text(field, &format!("{viewer}:{value}"))
                             })
                         })
+                        .collect()
+                } else if facet == FacetField::Language {
+                    // The index holds each language by its current code: `fra` finds `fre`.
+                    values
+                        .iter()
+                        .map(|value| Term::from_field_text(field, &current_code(value)))
                         .collect()
                 } else {
                     values

@@ -6,7 +6,7 @@
 
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::format::Format;
-use concord_domain::languages::language_name;
+use concord_domain::languages::{language_name, language_tag};
 use concord_search::NameKind;
 use concord_search::description::{Description, NoteKind};
 use serde_json::{Value, json};
@@ -109,11 +109,20 @@ pub(crate) fn record_json_ld(
     if !document.issns.is_empty() {
         put("issn", json!(document.issns));
     }
-    if let Some(language) = &document.language {
-        put(
-            "inLanguage",
-            json!(language_name(language).unwrap_or(language)),
-        );
+    // schema.org asks for BCP 47 tags; a language without one is named.
+    let languages: Vec<&str> = document
+        .languages
+        .iter()
+        .map(|code| {
+            language_tag(code)
+                .or_else(|| language_name(code))
+                .unwrap_or(code)
+        })
+        .collect();
+    match languages.as_slice() {
+        [] => {}
+        [language] => put("inLanguage", json!(language)),
+        several => put("inLanguage", json!(several)),
     }
     if !document.subject_facets.is_empty() {
         put("about", json!(document.subject_facets));

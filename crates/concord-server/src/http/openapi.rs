@@ -98,7 +98,7 @@ fn search_results_schema() -> Value {
     let hit = json!({ "type": "object", "properties": {
         "id": { "type": "string" }, "title": { "type": "string" }, "author": { "type": ["string", "null"] },
         "year": { "type": ["integer", "null"] }, "format": { "type": "string" },
-        "language": { "type": ["string", "null"], "description": "The MARC code of the language it is in (008/35-37)" },
+        "language": { "type": ["string", "null"], "description": "The MARC code of the main language it is in (008/35-37, else the first of 041 $a)" },
         "added": { "type": ["string", "null"], "format": "date-time", "description": "When the bib, or its newest copy every member may see, was added" },
         "holdings": { "type": "array", "items": { "type": "object", "properties": {
             "member": { "type": "string" }, "items": { "type": "integer" }, "available": { "type": "integer" } } } }
@@ -143,7 +143,10 @@ fn public_record_schema() -> Value {
         "id": { "type": "string" }, "title": { "type": "string" },
         "title_in_own_script": { "type": "string", "description": "Present when the record gives its title in its own script too (an 880 linked to the 245): that title" },
         "authors": strings.clone(),
-        "year": { "type": ["integer", "null"] }, "format": { "type": "string" }, "language": { "type": ["string", "null"] },
+        "year": { "type": ["integer", "null"] }, "format": { "type": "string" },
+        "language": { "type": ["string", "null"], "description": "The main language, as a MARC code (008/35-37, else the first of 041 $a)" },
+        "languages": { "type": "array", "items": { "type": "string" }, "description": "Every language of the text or of what is sung or spoken (008, 041 $a $d), as MARC codes, the main one first" },
+        "original_languages": { "type": "array", "items": { "type": "string" }, "description": "The languages it was translated from (041 $h), as MARC codes" },
         "publishers": strings.clone(), "subjects": strings.clone(), "series": strings.clone(), "isbns": strings.clone(), "issns": strings,
         "responsibility": { "type": "string", "description": "Present when the record has one: the statement of responsibility (245 $c)" },
         "uniform_title": { "type": "string", "description": "Present when the record has one: the title the work is known by (130 or 240)" },

@@ -316,7 +316,12 @@ struct RecordView {
     authors: Vec<String>,
     year: Option<i64>,
     format: &'static str,
+    /// The main language, as a MARC code.
     language: Option<String>,
+    /// Every language of the text or of what is sung or spoken, the main one first.
+    languages: Vec<String>,
+    /// The languages it was translated from.
+    original_languages: Vec<String>,
     publishers: Vec<String>,
     subjects: Vec<String>,
     series: Vec<String>,
@@ -402,6 +407,8 @@ fn record_view(record: &PublicRecord, editions: &[SearchHit]) -> RecordView {
         year: document.publication_year,
         format: document.format.code(),
         language: document.language.clone(),
+        languages: document.languages.clone(),
+        original_languages: document.original_languages.clone(),
         publishers: document.publishers.clone(),
         subjects: document.subjects.clone(),
         series: document.series.clone(),

@@ -863,9 +863,13 @@ fn record_body(
                     dt { (view.t("record.physical")) }
                     @for physical in &described.physical { dd { (physical) } }
                 }
-                @if let Some(language) = &document.language {
+                @if !document.languages.is_empty() {
                     dt { (view.t("record.language")) }
-                    dd { (language_name(language).unwrap_or(language)) }
+                    dd { (language_names(&document.languages)) }
+                }
+                @if !document.original_languages.is_empty() {
+                    dt { (view.t("record.translated_from")) }
+                    dd { (language_names(&document.original_languages)) }
                 }
                 @if !document.series.is_empty() {
                     dt { (view.t("record.series")) }
@@ -1008,6 +1012,16 @@ fn record_body(
 fn other_language(view: &View<'_>, code: Option<&str>) -> Option<&'static str> {
     code.and_then(language_tag)
         .filter(|tag| !view.auth.lang.eq_ignore_ascii_case(tag))
+}
+
+/// The names of the languages of MARC codes `codes`, in their order ("French, English"); a
+/// code the list does not name as itself.
+fn language_names(codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|code| language_name(code).unwrap_or(code))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A COinS span: the work as an OpenURL, for reference managers' browser connectors to find.

@@ -42,7 +42,7 @@ use concord_domain::catalogue::ItemStatus;
 use concord_domain::catalogue::holdings::{HoldingsMapping, default_layouts};
 use concord_domain::catalogue::shelf::shelf_key;
 use concord_domain::ids::{BibId, MemberId};
-use concord_domain::languages::language_tag;
+use concord_domain::languages::{language_name, language_tag};
 use concord_domain::percent::percent_encode;
 use concord_marc::{
     DataField, Field, InvalidText, Leader, ReadOptions, Record, RecordError, RecordOffset, Tag,
@@ -544,6 +544,21 @@ fn check_record_page(page: &str, record: &Record, failures: &mut Vec<String>) {
     let heading = format!("<h1{lang}>{}</h1>", html_escaped(&document.title));
     if !page.contains(&heading) {
         failures.push(format!("page has no heading {heading:?}"));
+    }
+    // Every language of its text is named (008 and 041, codes run together cut apart).
+    if !document.languages.is_empty() {
+        let names: Vec<&str> = document
+            .languages
+            .iter()
+            .map(|code| language_name(code).unwrap_or(code))
+            .collect();
+        let line = format!(
+            "<dt>Language</dt><dd>{}</dd>",
+            html_escaped(&names.join(", "))
+        );
+        if !page.contains(&line) {
+            failures.push(format!("page has no language line {line:?}"));
+        }
     }
     failures.extend(unescaped_record_text(page, record));
     // The MARC view shows every field, one line each, starting with its tag.

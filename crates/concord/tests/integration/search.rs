@@ -359,7 +359,7 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
         json!([{ "@type": "Person", "name": "Baggins, Bilbo" }])
     );
     assert_eq!(work["datePublished"], "1937");
-    assert_eq!(work["inLanguage"], "English");
+    assert_eq!(work["inLanguage"], "en");
     assert_eq!(work["offers"].as_array().unwrap().len(), 1, "{work}");
     assert_eq!(
         work["offers"][0]["availability"],
@@ -1939,4 +1939,100 @@ async fn a_title_in_another_language_says_which_for_screen_readers() {
     ] {
         assert!(feed.body.contains(expected), "{expected}\n{}", feed.body);
     }
+}
+
+#[tokio::test]
+async fn a_record_in_several_languages_is_found_under_each_and_names_them() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let record = |id: &str, title: &str, field_008: &str, field_041: DataField| {
+        let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
+        record.push_control(Tag::parse("001").unwrap(), id);
+        record.push_control(Tag::parse("008").unwrap(), field_008);
+        record.push_data(field_041);
+        record.push_data(
+            DataField::new(Tag::parse("245").unwrap(), '1', '0').with_subfield('a', title),
+        );
+        record
+    };
+    let field_041 = |indicator1: char| DataField::new(Tag::parse("041").unwrap(), indicator1, ' ');
+    // French poems with the English on facing pages, coded as before 2001; and an English
+    // translation of a Russian novel.
+    let poems = record(
+        "p1",
+        "Poèmes et poésies",
+        "200101s1962    fr            000 1 fre d",
+        field_041('0').with_subfield('a', "freeng"),
+    );
+    let novel = record(
+        "p2",
+        "Poems of a Russian summer",
+        "200101s1990    enk           000 1 eng d",
+        field_041('1')
+            .with_subfield('a', "eng")
+            .with_subfield('h', "rus"),
+    );
+    let bibs = import(&server, &[poems, novel]).await;
+    let mut english = request("poems", None);
+    english.filters = vec![(FacetField::Language, "eng".to_owned())];
+    search_until(&server, &english, WITHIN_A_SECOND, |r| r.total == 2).await;
+
+    let client = Client::new(&server);
+    let page = client.get(&format!("/record/{}", bibs[0])).await;
+    assert!(
+        page.body
+            .contains("<dt>Language</dt><dd>French, English</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Translated from"), "{}", page.body);
+    let (_, linked) = page
+        .body
+        .split_once(r#"<script type="application/ld+json">"#)
+        .unwrap();
+    let work: serde_json::Value =
+        serde_json::from_str(linked.split_once("</script>").unwrap().0).unwrap();
+    assert_eq!(work["inLanguage"], json!(["fr", "en"]), "{work}");
+    let page = client.get(&format!("/record/{}", bibs[1])).await;
+    for expected in [
+        "<dt>Language</dt><dd>English</dd>",
+        "<dt>Translated from</dt><dd>Russian</dd>",
+    ] {
+        assert!(page.body.contains(expected), "{expected}\n{}", page.body);
+    }
+
+    let record = client
+        .get(&format!("/api/v1/records/{}", bibs[0]))
+        .await
+        .json();
+    assert_eq!(record["language"], "fre", "{record}");
+    assert_eq!(record["languages"], json!(["fre", "eng"]), "{record}");
+    let record = client
+        .get(&format!("/api/v1/records/{}", bibs[1]))
+        .await
+        .json();
+    assert_eq!(record["original_languages"], json!(["rus"]), "{record}");
+
+    // The language facet counts each bib under each of its languages, and the Russian
+    // original is not one of them.
+    let found = client.get("/api/v1/search?q=poems").await.json();
+    assert_eq!(found["total"], 2, "{found}");
+    let languages = &found["facets"]["language"];
+    let count = |code: &str| {
+        languages
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|value| value["value"] == code)
+            .map(|value| value["count"].clone())
+    };
+    assert_eq!(count("eng"), Some(json!(2)), "{languages}");
+    assert_eq!(count("fre"), Some(json!(1)), "{languages}");
+    assert_eq!(count("rus"), None, "{languages}");
+    let french = client
+        .get("/api/v1/search?q=poems&language=fra")
+        .await
+        .json();
+    assert_eq!(french["total"], 1, "{french}");
+    assert_eq!(french["hits"][0]["id"], bibs[0].to_string(), "{french}");
 }
