@@ -113,7 +113,7 @@ pub fn record_languages<'a>(
 /// current code; nothing from a value that is not three letters or a run of them.
 fn codes_in(value: &str) -> impl Iterator<Item = String> + '_ {
     let value = value.trim().trim_end_matches(['.', ',', ';']).trim();
-    let codes = if value.len() % 3 == 0 && value.bytes().all(|b| b.is_ascii_alphabetic()) {
+    let codes = if value.len().is_multiple_of(3) && value.bytes().all(|b| b.is_ascii_alphabetic()) {
         value
     } else {
         ""
