@@ -196,6 +196,14 @@ impl Format {
         }
     }
 
+    /// Whether it is a film or video (on any carrier): what its director made.
+    pub fn is_film(self) -> bool {
+        matches!(
+            self,
+            Format::Dvd | Format::BluRay | Format::Vhs | Format::VideoOnline | Format::Video
+        )
+    }
+
     /// The format with this code, if any.
     pub fn from_code(code: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|format| format.code() == code)

@@ -25,7 +25,7 @@ fn ris_type(format: Format) -> &'static str {
         | Format::MusicCassette
         | Format::MusicOnline
         | Format::MusicRecording => "SOUND",
-        Format::Dvd | Format::BluRay | Format::Vhs | Format::VideoOnline | Format::Video => "VIDEO",
+        format if format.is_film() => "VIDEO",
         Format::Map => "MAP",
         Format::Website => "ELEC",
         Format::Database => "DBASE",
@@ -81,11 +81,16 @@ pub fn to_ris(document: &BibDocument, description: &Description, url: &str) -> S
     // director, performer) as A4, RIS's subsidiary author, by their headings' relators. Its
     // `Lastname, Firstname, Suffix` syntax has no place for the dates a heading adds: hence
     // the cited names.
+    // A film's directors are its authors (Zotero reads a video's AU as its director), and
+    // the names its record gives without a role (its cast, often) are other contributors.
+    let film = document.format.is_film();
     for name in &document.cited_names {
-        let tag = match name.role {
-            NameRole::Author => "AU",
-            NameRole::Editor => "ED",
-            NameRole::Other => "A4",
+        let tag = if name.role.credited_as_author(film) {
+            "AU"
+        } else if name.role == NameRole::Editor {
+            "ED"
+        } else {
+            "A4"
         };
         push(tag, &name.name);
     }
@@ -303,12 +308,17 @@ pub fn to_bibtex(document: &BibDocument, description: &Description, url: &str) -
         _ => "misc",
     };
     let mut fields = vec![("title", bibtex_text(&document.title))];
-    // The authors and the editors; BibTeX has no field for other contributors.
-    for (field, role) in [("author", NameRole::Author), ("editor", NameRole::Editor)] {
+    // The authors (a film's directors) and the editors; BibTeX has no field for other
+    // contributors.
+    let film = document.format.is_film();
+    for field in ["author", "editor"] {
         let names: Vec<String> = document
             .cited_names
             .iter()
-            .filter(|name| name.role == role)
+            .filter(|name| match field {
+                "author" => name.role.credited_as_author(film),
+                _ => name.role == NameRole::Editor,
+            })
             .map(bibtex_name)
             .collect();
         if !names.is_empty() {

@@ -76,11 +76,23 @@ pub enum NameRole {
     Author,
     /// An editor or compiler.
     Editor,
-    /// Anyone else: illustrator, translator, director, performer, former owner…
+    /// A film's (or a television programme's) director.
+    Director,
+    /// Anyone else: illustrator, translator, performer, former owner…
     Other,
 }
 
 impl NameRole {
+    /// Whether a name in this role is cited as the author of a work: the director of a film
+    /// (whose cast its records often enter without a role), the author of anything else.
+    pub fn credited_as_author(self, film: bool) -> bool {
+        if film {
+            self == NameRole::Director
+        } else {
+            self == NameRole::Author
+        }
+    }
+
     fn of_heading(field: &DataField) -> NameRole {
         let meeting = field.tag.as_str().ends_with("11");
         let codes: Vec<String> = field
@@ -120,6 +132,16 @@ impl NameRole {
             &["editor", "ed", "compiler", "comp", "editor of compilation"],
         ) {
             NameRole::Editor
+        } else if is(
+            &["drt", "fmd", "tld"],
+            &[
+                "director",
+                "film director",
+                "motion picture director",
+                "television director",
+            ],
+        ) {
+            NameRole::Director
         } else {
             NameRole::Other
         }
@@ -780,6 +802,16 @@ mod tests {
                 "710",
                 &[('a', "Studio"), ('e', "production company.")][..],
                 NameRole::Other,
+            ),
+            (
+                "700",
+                &[('a', "Varda, Agnès,"), ('e', "film director.")][..],
+                NameRole::Director,
+            ),
+            (
+                "700",
+                &[('a', "Kurosawa, Akira,"), ('4', "drt")][..],
+                NameRole::Director,
             ),
             (
                 "711",

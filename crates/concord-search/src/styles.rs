@@ -2,8 +2,15 @@
 //! (17th, bibliography), from the same [`BibDocument`] and [`Description`] the record page shows,
 //! as the "Cite" boxes of library catalogues give them. Pure.
 //!
+//! A film is cited as the styles cite films: by its directors (APA's "(Director)", MLA's and
+//! Chicago's "Directed by"), never by its cast, which film records often enter without a role.
+//! APA says what a work that is not a book is ("[Film]", "[Album]", "[Audiobook]", "[Map]"),
+//! and Chicago names a recording's carrier ("DVD", "CD").
+//!
 //! Each citation is a list of [`Run`]s, so that a page can set the title in italics and a
 //! plain-text reader gets the same words.
+
+use concord_domain::format::Format;
 
 use crate::description::{Description, PublicationRole};
 use crate::document::{BibDocument, CitedName, NameKind, NameRole};
@@ -64,12 +71,28 @@ pub fn plain_text(runs: &[Run]) -> String {
         .collect()
 }
 
+/// Who the cited names are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credit {
+    /// The authors (or composers, artists: whoever the record enters without another role).
+    Written,
+    /// The editors of a work without authors.
+    Edited,
+    /// A film's directors.
+    Directed,
+}
+
 /// What every style cites.
 struct Work<'a> {
-    /// The authors; of a work without any, its editors (`edited`). Illustrators, translators,
-    /// performers and other contributors are not cited.
+    /// The authors; of a work without any, its editors; of a film, its directors
+    /// (see `credit`). Illustrators, translators, performers and other contributors are not
+    /// cited, nor a film's cast, which its records often enter without a role.
     names: Vec<&'a CitedName>,
-    edited: bool,
+    credit: Credit,
+    /// APA's description of a work that is not a book, in brackets after the title ("Film").
+    kind: Option<&'static str>,
+    /// The carrier Chicago names at the end ("DVD").
+    medium: Option<&'static str>,
     /// The title with ISBD's " : " before a subtitle written as ": ".
     title: String,
     /// Titles are written in their own language's capitals; English ones in title case where
@@ -115,15 +138,24 @@ impl<'a> Work<'a> {
                 .filter(|name| name.role == role)
                 .collect()
         };
-        let authors = with_role(NameRole::Author);
-        let (names, edited) = if authors.is_empty() {
-            (with_role(NameRole::Editor), true)
+        let film = document.format.is_film();
+        let authors: Vec<&'a CitedName> = document
+            .cited_names
+            .iter()
+            .filter(|name| name.role.credited_as_author(film))
+            .collect();
+        let (names, credit) = if film {
+            (authors, Credit::Directed)
+        } else if authors.is_empty() {
+            (with_role(NameRole::Editor), Credit::Edited)
         } else {
-            (authors, false)
+            (authors, Credit::Written)
         };
         Work {
-            edited: edited && !names.is_empty(),
             names,
+            credit,
+            kind: apa_kind(document.format),
+            medium: medium(document.format),
             title: document.title.replace(" : ", ": ").replace(" ; ", "; "),
             english: document
                 .language
@@ -142,6 +174,55 @@ impl<'a> Work<'a> {
             title_case(&self.title)
         } else {
             self.title.clone()
+        }
+    }
+}
+
+/// What APA calls a work of `format` in brackets after its title: films, albums, audiobooks,
+/// maps and software; nothing for books and the rest.
+fn apa_kind(format: Format) -> Option<&'static str> {
+    match format {
+        format if format.is_film() => Some("Film"),
+        Format::MusicCd
+        | Format::MusicVinyl
+        | Format::MusicCassette
+        | Format::MusicOnline
+        | Format::MusicRecording => Some("Album"),
+        Format::AudiobookCd | Format::AudiobookCassette | Format::AudiobookOnline => {
+            Some("Audiobook")
+        }
+        Format::SpokenWordRecording => Some("Audio recording"),
+        Format::Map => Some("Map"),
+        Format::Software => Some("Computer software"),
+        _ => None,
+    }
+}
+
+/// The carrier Chicago names after the facts of publication of a recording.
+fn medium(format: Format) -> Option<&'static str> {
+    match format {
+        Format::Dvd => Some("DVD"),
+        Format::BluRay => Some("Blu-ray"),
+        Format::Vhs => Some("VHS"),
+        Format::VideoOnline => Some("Streaming video"),
+        Format::MusicCd | Format::AudiobookCd => Some("CD"),
+        Format::MusicVinyl => Some("LP"),
+        Format::MusicCassette | Format::AudiobookCassette => Some("Audiocassette"),
+        _ => None,
+    }
+}
+
+/// "Peter Jackson", "Anthony Russo and Joe Russo", and for more, MLA's "Anthony Russo et al."
+/// or Chicago's "A, B, and C": names as a credit after the title gives them.
+fn credited(names: &[&CitedName], et_al: bool) -> String {
+    match names {
+        [] => String::new(),
+        [one] => direct(one),
+        [first, second] => format!("{} and {}", direct(first), direct(second)),
+        [first, ..] if et_al => format!("{} et al.", direct(first)),
+        [rest @ .., last] => {
+            let rest: Vec<String> = rest.iter().map(|name| direct(name)).collect();
+            format!("{}, and {}", rest.join(", "), direct(last))
         }
     }
 }
@@ -245,7 +326,8 @@ fn title_case(title: &str) -> String {
     out.join(" ")
 }
 
-/// APA: `Austen, J., & Brontë, C. (1813). *Pride and prejudice* (2nd ed.). T. Egerton.`
+/// APA: `Austen, J., & Brontë, C. (1813). *Pride and prejudice* (2nd ed.). T. Egerton.`, a
+/// film `Jackson, P. (Director). (2001). *The lord of the rings* [Film]. New Line Cinema.`
 fn apa(work: &Work<'_>) -> Vec<Run> {
     let mut runs = Vec::new();
     let names: Vec<String> = work
@@ -261,14 +343,22 @@ fn apa(work: &Work<'_>) -> Vec<Run> {
         .year
         .map_or_else(|| "n.d.".to_owned(), |year| year.to_string());
     let title = ending(&work.title, '.');
-    let edition = work.edition.as_ref().map(|edition| format!(" ({edition})"));
+    // After the title, in plain type: the edition, then what kind of work it is.
+    let mut after_title = String::new();
+    if let Some(edition) = &work.edition {
+        after_title.push_str(&format!(" ({edition})"));
+    }
+    if let Some(kind) = work.kind {
+        after_title.push_str(&format!(" [{kind}]"));
+    }
+    let after_title = (!after_title.is_empty()).then_some(after_title);
     match names.as_slice() {
         [] => {
             // Without an author the title leads.
-            match &edition {
-                Some(edition) => {
+            match &after_title {
+                Some(after_title) => {
                     runs.push(Run::Italic(work.title.clone()));
-                    runs.push(Run::Plain(format!("{edition}. ({year}).")));
+                    runs.push(Run::Plain(format!("{after_title}. ({year}).")));
                 }
                 None => {
                     runs.push(Run::Italic(title));
@@ -283,18 +373,19 @@ fn apa(work: &Work<'_>) -> Vec<Run> {
                 [rest @ .., last] => format!("{}, & {last}", rest.join(", ")),
                 [] => String::new(),
             };
-            if work.edited {
-                listed.push_str(if names.len() == 1 {
-                    " (Ed.)"
-                } else {
-                    " (Eds.)"
-                });
+            let one = names.len() == 1;
+            match work.credit {
+                Credit::Written => {}
+                Credit::Edited => listed.push_str(if one { " (Ed.)" } else { " (Eds.)" }),
+                Credit::Directed => {
+                    listed.push_str(if one { " (Director)" } else { " (Directors)" });
+                }
             }
             runs.push(Run::Plain(format!("{} ({year}). ", ending(&listed, '.'))));
-            match &edition {
-                Some(edition) => {
+            match &after_title {
+                Some(after_title) => {
                     runs.push(Run::Italic(work.title.clone()));
-                    runs.push(Run::Plain(format!("{edition}.")));
+                    runs.push(Run::Plain(format!("{after_title}.")));
                 }
                 None => runs.push(Run::Italic(title)),
             }
@@ -309,14 +400,20 @@ fn apa(work: &Work<'_>) -> Vec<Run> {
 /// MLA: `Austen, Jane, and Charlotte Brontë. *Pride and Prejudice*. 2nd ed., T. Egerton, 1813.`
 fn mla(work: &Work<'_>) -> Vec<Run> {
     let mut runs = Vec::new();
-    let names = match work.names.as_slice() {
+    // A film is cited by its title, its directors credited after it.
+    let leading: &[&CitedName] = if work.credit == Credit::Directed {
+        &[]
+    } else {
+        &work.names
+    };
+    let names = match leading {
         [] => None,
         [one] => Some(inverted(one)),
         [first, second] => Some(format!("{}, and {}", inverted(first), direct(second))),
         [first, ..] => Some(format!("{}, et al.", inverted(first))),
     };
     if let Some(mut names) = names {
-        if work.edited {
+        if work.credit == Credit::Edited {
             names.push_str(if work.names.len() == 1 {
                 ", editor"
             } else {
@@ -327,6 +424,9 @@ fn mla(work: &Work<'_>) -> Vec<Run> {
     }
     runs.push(Run::Italic(ending(&work.title_cased(), '.')));
     let mut rest: Vec<String> = Vec::new();
+    if work.credit == Credit::Directed && !work.names.is_empty() {
+        rest.push(format!("Directed by {}", credited(&work.names, true)));
+    }
     if let Some(edition) = &work.edition {
         rest.push(edition.clone());
     }
@@ -342,10 +442,15 @@ fn mla(work: &Work<'_>) -> Vec<Run> {
 /// 1813.`
 fn chicago(work: &Work<'_>) -> Vec<Run> {
     let mut runs = Vec::new();
+    // A film is cited by its title, its directors credited after it.
+    let leading: &[&CitedName] = if work.credit == Credit::Directed {
+        &[]
+    } else {
+        &work.names
+    };
     // Up to ten names; of more, the first seven and "et al."
-    let many = work.names.len() > 10;
-    let shown: Vec<&CitedName> = work
-        .names
+    let many = leading.len() > 10;
+    let shown: Vec<&CitedName> = leading
         .iter()
         .copied()
         .take(if many { 7 } else { 10 })
@@ -367,7 +472,7 @@ fn chicago(work: &Work<'_>) -> Vec<Run> {
         }
     };
     if let Some(mut names) = names {
-        if work.edited {
+        if work.credit == Credit::Edited {
             names.push_str(if work.names.len() == 1 {
                 ", ed."
             } else {
@@ -377,6 +482,13 @@ fn chicago(work: &Work<'_>) -> Vec<Run> {
         runs.push(Run::Plain(format!("{} ", ending(&names, '.'))));
     }
     runs.push(Run::Italic(ending(&work.title_cased(), '.')));
+    if work.credit == Credit::Directed && !work.names.is_empty() {
+        let directors = credited(&work.names, false);
+        runs.push(Run::Plain(format!(
+            " Directed by {}",
+            ending(&directors, '.')
+        )));
+    }
     if let Some(edition) = &work.edition {
         runs.push(Run::Plain(format!(" {}", ending(edition, '.'))));
     }
@@ -390,6 +502,9 @@ fn chicago(work: &Work<'_>) -> Vec<Run> {
     let facts: Vec<String> = imprint.into_iter().chain(year).collect();
     if !facts.is_empty() {
         runs.push(Run::Plain(format!(" {}.", facts.join(", "))));
+    }
+    if let Some(medium) = work.medium {
+        runs.push(Run::Plain(format!(" {medium}.")));
     }
     runs
 }
@@ -554,6 +669,113 @@ mod tests {
         assert_eq!(
             text(&novel, &description, Style::Mla),
             "Austen, Jane. Emma. T. Egerton, 1813."
+        );
+    }
+
+    #[test]
+    fn a_film_is_cited_with_its_directors_never_its_cast() {
+        let role = |mut cited: CitedName, role| {
+            cited.role = role;
+            cited
+        };
+        let mut film = document(
+            "The lord of the rings : the fellowship of the ring",
+            vec![
+                // Cast entered without a role, as film records often do.
+                name("McKellen, Ian", NameKind::Person),
+                role(name("Jackson, Peter", NameKind::Person), NameRole::Director),
+            ],
+        );
+        film.format = Format::Dvd;
+        film.publication_year = Some(2002);
+        film.publishers = vec!["New Line Home Entertainment".into()];
+        let description = described(None, "Burbank, CA : New Line Home Entertainment, 2002.");
+        assert_eq!(
+            cite(&film, &description, Style::Apa),
+            [
+                Run::Plain("Jackson, P. (Director). (2002). ".into()),
+                Run::Italic("The lord of the rings: the fellowship of the ring".into()),
+                Run::Plain(" [Film].".into()),
+                Run::Plain(" New Line Home Entertainment.".into()),
+            ]
+        );
+        assert_eq!(
+            text(&film, &description, Style::Mla),
+            "The Lord of the Rings: The Fellowship of the Ring. Directed by Peter Jackson, \
+             New Line Home Entertainment, 2002."
+        );
+        assert_eq!(
+            text(&film, &description, Style::Chicago),
+            "The Lord of the Rings: The Fellowship of the Ring. Directed by Peter Jackson. \
+             Burbank, CA: New Line Home Entertainment, 2002. DVD."
+        );
+        // Several directors; and a film whose record names none leads with its title.
+        let russo = |given: &str| {
+            role(
+                name(&format!("Russo, {given}"), NameKind::Person),
+                NameRole::Director,
+            )
+        };
+        film.cited_names = vec![russo("Anthony"), russo("Joe")];
+        film.format = Format::BluRay;
+        assert!(
+            text(&film, &description, Style::Apa)
+                .starts_with("Russo, A., & Russo, J. (Directors). (2002). ")
+        );
+        assert!(
+            text(&film, &description, Style::Mla)
+                .contains(". Directed by Anthony Russo and Joe Russo, New Line")
+        );
+        film.cited_names.push(russo("Jeanne"));
+        assert!(
+            text(&film, &description, Style::Mla).contains(". Directed by Anthony Russo et al., ")
+        );
+        assert!(
+            text(&film, &description, Style::Chicago).contains(
+                ". Directed by Anthony Russo, Joe Russo, and Jeanne Russo. Burbank, CA: "
+            )
+        );
+        assert!(text(&film, &description, Style::Chicago).ends_with(", 2002. Blu-ray."));
+        film.cited_names = vec![name("McKellen, Ian", NameKind::Person)];
+        assert_eq!(
+            text(&film, &Description::default(), Style::Apa),
+            "The lord of the rings: the fellowship of the ring [Film]. (2002). \
+             New Line Home Entertainment."
+        );
+    }
+
+    #[test]
+    fn recordings_and_maps_say_what_they_are() {
+        let mut album = document("Kind of blue", vec![name("Davis, Miles", NameKind::Person)]);
+        album.format = Format::MusicCd;
+        album.publication_year = Some(1997);
+        album.publishers = vec!["Columbia".into()];
+        let description = described(Some("Remastered edition."), "New York : Columbia, 1997.");
+        assert_eq!(
+            text(&album, &description, Style::Apa),
+            "Davis, M. (1997). Kind of blue (Remastered edition) [Album]. Columbia."
+        );
+        assert_eq!(
+            text(&album, &description, Style::Chicago),
+            "Davis, Miles. Kind of Blue. Remastered edition. New York: Columbia, 1997. CD."
+        );
+        let mut audiobook = document("Becoming", vec![name("Obama, Michelle", NameKind::Person)]);
+        audiobook.format = Format::AudiobookOnline;
+        assert_eq!(
+            text(&audiobook, &Description::default(), Style::Apa),
+            "Obama, M. (1813). Becoming [Audiobook]. T. Egerton."
+        );
+        let mut map = document("Ohio road map", Vec::new());
+        map.format = Format::Map;
+        assert_eq!(
+            text(&map, &Description::default(), Style::Apa),
+            "Ohio road map [Map]. (1813). T. Egerton."
+        );
+        // A book is a book: no description.
+        let book = document("Emma", vec![name("Austen, Jane", NameKind::Person)]);
+        assert_eq!(
+            text(&book, &Description::default(), Style::Apa),
+            "Austen, J. (1813). Emma. T. Egerton."
         );
     }
 

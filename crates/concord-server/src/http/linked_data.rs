@@ -7,8 +7,8 @@
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::format::Format;
 use concord_domain::languages::{language_name, language_tag};
-use concord_search::NameKind;
 use concord_search::description::{Description, NoteKind};
+use concord_search::{NameKind, NameRole};
 use serde_json::{Value, json};
 
 use crate::service::search::PublicRecord;
@@ -31,7 +31,7 @@ fn schema_type(format: Format) -> &'static str {
         | Format::MusicOnline
         | Format::MusicRecording => "MusicAlbum",
         Format::MusicScore => "SheetMusic",
-        Format::Dvd | Format::BluRay | Format::Vhs | Format::VideoOnline | Format::Video => "Movie",
+        format if format.is_film() => "Movie",
         Format::Map => "Map",
         Format::Serial | Format::Ejournal => "Periodical",
         Format::Website => "WebSite",
@@ -67,32 +67,42 @@ pub(crate) fn record_json_ld(
         "url": permalink,
         "name": document.title,
     });
-    let authors: Vec<Value> = if document.cited_names.is_empty() {
-        document
-            .authors
-            .iter()
-            .map(|name| json!({ "@type": "Person", "name": name }))
-            .collect()
-    } else {
-        document
-            .cited_names
-            .iter()
-            .map(|name| {
-                let kind = match name.kind {
-                    NameKind::Corporate => "Organization",
-                    NameKind::Person | NameKind::PersonByForename => "Person",
-                };
-                json!({ "@type": kind, "name": name.name })
-            })
-            .collect()
-    };
+    // Each name under its role: a film's directors as its `director`, the authors of anything
+    // else as `author`, editors as `editor`, everyone else (a film's cast among them, which
+    // records often enter without a role) as `contributor`.
+    let film = document.format.is_film();
+    let mut people: Vec<(&str, Vec<Value>)> = Vec::new();
+    let mut add =
+        |key: &'static str, person: Value| match people.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, named)) => named.push(person),
+            None => people.push((key, vec![person])),
+        };
+    if document.cited_names.is_empty() {
+        for name in &document.authors {
+            add("author", json!({ "@type": "Person", "name": name }));
+        }
+    }
+    for name in &document.cited_names {
+        let kind = match name.kind {
+            NameKind::Corporate => "Organization",
+            NameKind::Person | NameKind::PersonByForename => "Person",
+        };
+        let key = if name.role.credited_as_author(film) {
+            if film { "director" } else { "author" }
+        } else if name.role == NameRole::Editor {
+            "editor"
+        } else {
+            "contributor"
+        };
+        add(key, json!({ "@type": kind, "name": name.name }));
+    }
     let mut put = |key: &str, value: Value| {
         if let Some(object) = work.as_object_mut() {
             object.insert(key.to_string(), value);
         }
     };
-    if !authors.is_empty() {
-        put("author", Value::Array(authors));
+    for (key, named) in people {
+        put(key, Value::Array(named));
     }
     if let Some(year) = document.publication_year {
         put("datePublished", json!(year.to_string()));

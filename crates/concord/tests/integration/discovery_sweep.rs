@@ -1322,13 +1322,19 @@ async fn check_bib(sweep: Arc<Sweep>, bib: Bib, position: usize) -> Checked {
 
     let bibtex = client.get(&format!("/record/{id}.bib")).await;
     if bibtex.status == 200 {
-        let names = document_from_record(0, record, Vec::new()).cited_names;
-        let with_role = |role| names.iter().filter(|name| name.role == role).count();
-        check_bibtex(
-            &bibtex.body,
-            (with_role(NameRole::Author), with_role(NameRole::Editor)),
-            &mut failures,
-        );
+        // Authors (of a film, its directors) and editors, by their headings' relators.
+        let document = document_from_record(0, record, Vec::new());
+        let film = document.format.is_film();
+        let names = &document.cited_names;
+        let authors = names
+            .iter()
+            .filter(|name| name.role.credited_as_author(film))
+            .count();
+        let editors = names
+            .iter()
+            .filter(|name| name.role == NameRole::Editor)
+            .count();
+        check_bibtex(&bibtex.body, (authors, editors), &mut failures);
     } else {
         failures.push(format!("BibTeX export answered {}", bibtex.status));
     }

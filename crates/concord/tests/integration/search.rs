@@ -2036,3 +2036,97 @@ async fn a_record_in_several_languages_is_found_under_each_and_names_them() {
     assert_eq!(french["total"], 1, "{french}");
     assert_eq!(french["hits"][0]["id"], bibs[0].to_string(), "{french}");
 }
+
+#[tokio::test]
+async fn a_film_is_cited_and_described_by_its_director_not_its_cast() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    // A DVD, its record in the usual shape: no main entry, the director with a relator, the
+    // cast and the studio without one.
+    let mut film = Record::new(Leader::parse("00000ngm a2200000 a 4500").unwrap());
+    film.push_control(Tag::parse("001").unwrap(), "f1");
+    film.push_control(Tag::parse("007").unwrap(), "vd cvaizq");
+    film.push_control(
+        Tag::parse("008").unwrap(),
+        "030101s2002    cau119            vleng d",
+    );
+    let field = |tag: &str, subfields: &[(char, &str)]| {
+        subfields.iter().fold(
+            DataField::new(Tag::parse(tag).unwrap(), '1', ' '),
+            |field, (code, value)| field.with_subfield(*code, *value),
+        )
+    };
+    film.push_data(field(
+        "245",
+        &[
+            ('a', "The lord of the rings :"),
+            ('b', "the fellowship of the ring /"),
+        ],
+    ));
+    film.push_data(
+        DataField::new(Tag::parse("264").unwrap(), ' ', '1')
+            .with_subfield('a', "Burbank, CA :")
+            .with_subfield('b', "New Line Home Entertainment,")
+            .with_subfield('c', "2002."),
+    );
+    film.push_data(field("700", &[('a', "McKellen, Ian.")]));
+    film.push_data(field(
+        "700",
+        &[('a', "Jackson, Peter,"), ('e', "film director.")],
+    ));
+    let bibs = import(&server, &[film]).await;
+    let client = Client::new(&server);
+
+    let json = client
+        .get(&format!("/api/v1/records/{}", bibs[0]))
+        .await
+        .json();
+    assert_eq!(json["format"], "dvd", "{json}");
+    assert_eq!(
+        json["citations"]["apa"],
+        "Jackson, P. (Director). (2002). The lord of the rings: the fellowship of the ring \
+         [Film]. New Line Home Entertainment."
+    );
+    assert_eq!(
+        json["citations"]["chicago"],
+        "The Lord of the Rings: The Fellowship of the Ring. Directed by Peter Jackson. \
+         Burbank, CA: New Line Home Entertainment, 2002. DVD."
+    );
+    let page = client.get(&format!("/record/{}", bibs[0])).await;
+    assert!(
+        page.body.contains("Jackson, P. (Director). (2002). <i>"),
+        "{}",
+        page.body
+    );
+    let (_, linked) = page
+        .body
+        .split_once(r#"<script type="application/ld+json">"#)
+        .unwrap();
+    let work: serde_json::Value =
+        serde_json::from_str(linked.split_once("</script>").unwrap().0).unwrap();
+    assert_eq!(work["@type"], "Movie", "{work}");
+    assert_eq!(
+        work["director"],
+        json!([{ "@type": "Person", "name": "Jackson, Peter" }])
+    );
+    assert_eq!(
+        work["contributor"],
+        json!([{ "@type": "Person", "name": "McKellen, Ian" }])
+    );
+    assert!(work.get("author").is_none(), "{work}");
+    // Reference managers take a video's authors as its directors.
+    let ris = client.get(&format!("/record/{}.ris", bibs[0])).await;
+    for line in [
+        "TY  - VIDEO\r\n",
+        "AU  - Jackson, Peter\r\n",
+        "A4  - McKellen, Ian\r\n",
+    ] {
+        assert!(ris.body.contains(line), "{line}\n{}", ris.body);
+    }
+    let bibtex = client.get(&format!("/record/{}.bib", bibs[0])).await;
+    assert!(
+        bibtex.body.contains("  author = {Jackson, Peter},\n"),
+        "{}",
+        bibtex.body
+    );
+}
