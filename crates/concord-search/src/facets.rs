@@ -209,6 +209,15 @@ impl Width {
             Width::Wide
         }
     }
+
+    /// The bytes of one ordinal.
+    fn bytes(&self) -> u64 {
+        match self {
+            Width::Narrow => 1,
+            Width::Medium => 2,
+            Width::Wide => 4,
+        }
+    }
 }
 
 impl Packed {
@@ -309,22 +318,28 @@ struct Overflow<T> {
 /// dozens) would make every document's slots wide.
 const MAX_SLOTS_PER_DOC: usize = 8;
 
-/// The share of documents (in percent) whose values should all fit in their slots; the rest go
-/// to the overflow, which costs a search a second look-up for each of them.
-const SLOTS_COVER_PERCENT: u64 = 95;
+/// What a document whose values overflow its slots costs a search that counts it, in bytes of
+/// slots: a look-up in another array, at least one more cache line than its row.
+const OVERFLOW_COST_BYTES: u64 = 64;
 
-/// The fewest slots per document that hold every value of at least [`SLOTS_COVER_PERCENT`] of
-/// the documents, given how many documents have each number of values (`documents_with[n]`).
-fn slots_per_doc(documents_with: &[u64]) -> usize {
+/// The number of slots per document that costs a search least, given how many documents have
+/// each number of values (`documents_with[n]`; the last place for more than
+/// [`MAX_SLOTS_PER_DOC`]) and the bytes of one slot: every slot is read for every matching
+/// document, and every document with more values than slots costs a look-up in the overflow
+/// ([`OVERFLOW_COST_BYTES`]). So a narrow column gives a second slot to the 5% of bibs in two
+/// languages, while a wide one leaves a few bibs with many subjects to the overflow. The fewest
+/// slots of those that cost the same.
+fn slots_per_doc(documents_with: &[u64], slot_bytes: u64) -> usize {
     let documents: u64 = documents_with.iter().sum();
-    let mut covered = documents_with.first().copied().unwrap_or(0);
-    for slots in 1..MAX_SLOTS_PER_DOC {
-        covered += documents_with.get(slots).copied().unwrap_or(0);
-        if covered * 100 >= documents * SLOTS_COVER_PERCENT {
-            return slots;
+    let mut best = (u64::MAX, 1);
+    for slots in 1..=MAX_SLOTS_PER_DOC {
+        let overflowing: u64 = documents_with.iter().skip(slots + 1).sum();
+        let cost = documents * slots as u64 * slot_bytes + overflowing * OVERFLOW_COST_BYTES;
+        if cost < best.0 {
+            best = (cost, slots);
         }
     }
-    MAX_SLOTS_PER_DOC
+    best.1
 }
 
 impl<T: Ordinal> Slotted<T> {
@@ -461,16 +476,18 @@ impl DenseColumn {
     /// The slotted layout of document `d`'s ordinals `values[starts[d]..starts[d + 1]]`, with
     /// as many slots as [`slots_per_doc`] finds for them.
     fn multiple(starts: &[u32], values: &[u32], num_terms: usize) -> DenseColumn {
-        let mut documents_with = vec![0u64; MAX_SLOTS_PER_DOC + 1];
+        let mut documents_with = vec![0u64; MAX_SLOTS_PER_DOC + 2];
         for bounds in starts.windows(2) {
             if let [start, end] = bounds {
                 let values = end.saturating_sub(*start) as usize;
-                if let Some(count) = documents_with.get_mut(values.min(MAX_SLOTS_PER_DOC)) {
+                if let Some(count) = documents_with.get_mut(values.min(MAX_SLOTS_PER_DOC + 1)) {
                     *count += 1;
                 }
             }
         }
-        DenseColumn::with_slots(starts, values, num_terms, slots_per_doc(&documents_with))
+        let slot_bytes = Width::for_terms(num_terms).bytes();
+        let slots = slots_per_doc(&documents_with, slot_bytes);
+        DenseColumn::with_slots(starts, values, num_terms, slots)
     }
 
     fn with_slots(
@@ -1164,17 +1181,22 @@ mod tests {
 
     #[test]
     fn slots_cover_most_documents_and_leave_the_long_tail_to_the_overflow() {
-        // Subjects of the synthetic catalogue: 95% of bibs have four or fewer.
+        // Subjects of the synthetic catalogue: 95% of bibs have four or fewer; in two bytes
+        // each, a fifth slot for 2% more would cost more than their look-ups.
         let subjects = [276, 866, 553, 256, 119, 40, 26, 12, 8, 2, 3];
-        assert_eq!(slots_per_doc(&subjects), 4);
+        assert_eq!(slots_per_doc(&subjects, 2), 4);
+        // In four bytes each, three slots and 10% of bibs in the overflow cost least.
+        assert_eq!(slots_per_doc(&subjects, 4), 3);
+        // Languages: one bib in twenty in two. One byte more each is cheaper than their
+        // look-ups; one bib in a hundred is not worth it.
+        assert_eq!(slots_per_doc(&[20, 935, 45], 1), 2);
+        assert_eq!(slots_per_doc(&[20, 970, 10], 1), 1);
         // Holdings of one to three members: all fit.
-        assert_eq!(slots_per_doc(&[0, 731, 737, 705]), 3);
-        assert_eq!(slots_per_doc(&[10]), 1);
-        assert_eq!(slots_per_doc(&[]), 1);
-        assert_eq!(
-            slots_per_doc(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100]),
-            MAX_SLOTS_PER_DOC
-        );
+        assert_eq!(slots_per_doc(&[0, 731, 737, 705], 1), 3);
+        assert_eq!(slots_per_doc(&[10], 2), 1);
+        assert_eq!(slots_per_doc(&[], 4), 1);
+        // When every document overflows whatever the slots, more slots only add bytes.
+        assert_eq!(slots_per_doc(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 100], 1), 1);
     }
 
     #[test]
@@ -1186,8 +1208,10 @@ mod tests {
         else {
             panic!("forty values need a narrow slotted column");
         };
-        // One document in nine has nine values: no number of slots covers 95% of them.
-        assert_eq!(slotted.slots_per_doc, MAX_SLOTS_PER_DOC);
+        // Of every nine documents one has five values and one nine: five slots each, and the
+        // nine-valued ones in the overflow, cost a search least.
+        assert_eq!(slotted.slots_per_doc, 5);
+        assert_eq!(slotted.overflow.docs.len(), 10);
         let documents = mixed_documents(90, 40)
             .into_iter()
             .map(|mut ordinals| {
