@@ -99,6 +99,14 @@ async fn search_until(
     }
 }
 
+/// The JSON-LD description a record page gives search engines.
+fn linked_data(page: &str) -> serde_json::Value {
+    let (_, rest) = page
+        .split_once(r#"<script type="application/ld+json">"#)
+        .expect("a JSON-LD block");
+    serde_json::from_str(rest.split_once("</script>").unwrap().0).unwrap()
+}
+
 fn facet_count(response: &SearchResponse, facet: FacetField, value: &str) -> u64 {
     response
         .facets
@@ -345,13 +353,7 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
     assert!(page.body.contains("<dd>English</dd>"), "{}", page.body);
     // Search engines read the record in schema.org terms, with one offer per copy the visitor
     // may see (ROHAN's hidden copy only in ROHAN's view).
-    let described = |body: &str| -> serde_json::Value {
-        let (_, rest) = body
-            .split_once(r#"<script type="application/ld+json">"#)
-            .expect("a JSON-LD block");
-        serde_json::from_str(rest.split_once("</script>").unwrap().0).unwrap()
-    };
-    let work = described(&page.body);
+    let work = linked_data(&page.body);
     assert_eq!(work["@type"], "Book", "{work}");
     assert_eq!(work["name"], "Riddles in the dark");
     assert_eq!(
@@ -377,7 +379,7 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
         "{}",
         page.body
     );
-    let in_rohan = described(
+    let in_rohan = linked_data(
         &client
             .get(&format!("/m/ROHAN/record/{}", bibs[0]))
             .await
@@ -1986,12 +1988,7 @@ async fn a_record_in_several_languages_is_found_under_each_and_names_them() {
         page.body
     );
     assert!(!page.body.contains("Translated from"), "{}", page.body);
-    let (_, linked) = page
-        .body
-        .split_once(r#"<script type="application/ld+json">"#)
-        .unwrap();
-    let work: serde_json::Value =
-        serde_json::from_str(linked.split_once("</script>").unwrap().0).unwrap();
+    let work = linked_data(&page.body);
     assert_eq!(work["inLanguage"], json!(["fr", "en"]), "{work}");
     let page = client.get(&format!("/record/{}", bibs[1])).await;
     for expected in [
@@ -2098,12 +2095,7 @@ async fn a_film_is_cited_and_described_by_its_director_not_its_cast() {
         "{}",
         page.body
     );
-    let (_, linked) = page
-        .body
-        .split_once(r#"<script type="application/ld+json">"#)
-        .unwrap();
-    let work: serde_json::Value =
-        serde_json::from_str(linked.split_once("</script>").unwrap().0).unwrap();
+    let work = linked_data(&page.body);
     assert_eq!(work["@type"], "Movie", "{work}");
     assert_eq!(
         work["director"],
