@@ -180,6 +180,8 @@ fn brute_force_values(
             .map(|_| "available".to_owned())
             .collect(),
         FacetField::Audience => document.audience.iter().map(|a| (*a).to_owned()).collect(),
+        // Filters only, never counted.
+        FacetField::SubjectHeading | FacetField::SeriesHeading => BTreeSet::new(),
     }
 }
 
@@ -1633,4 +1635,199 @@ fn a_parallel_text_is_found_and_counted_under_each_of_its_languages() {
         found.sort_unstable();
         assert_eq!(found, expected, "{value}");
     }
+}
+
+#[test]
+fn headings_are_browsed_in_alphabetical_order_with_the_bibs_each_view_sees() {
+    use crate::browse::{BrowseFrom, BrowseRequest, BrowsedHeading, HeadingKind};
+    let shelf = || vec![holding("A", "A-MAIN", "available", true)];
+    let record = |title: &str, fields: &[FieldSpec<'_>]| {
+        let mut record = titled_record(title);
+        for (tag, indicators, subfields) in fields {
+            record.push_data(data_field(tag, *indicators, subfields));
+        }
+        record
+    };
+    let bibs = [
+        (
+            1,
+            record(
+                "Symphonies",
+                &[
+                    ("700", ('1', ' '), &[('a', "Dvořák, Antonín,")]),
+                    (
+                        "650",
+                        (' ', '0'),
+                        &[('a', "Symphonies"), ('x', "Analysis, appreciation.")],
+                    ),
+                    (
+                        "490",
+                        ('0', ' '),
+                        &[('a', "Masters of music ;"), ('v', "3")],
+                    ),
+                ],
+            ),
+            shelf(),
+        ),
+        (
+            2,
+            record(
+                "Slavonic dances",
+                &[
+                    ("700", ('1', ' '), &[('a', "Dvorak, Antonin,")]),
+                    ("650", (' ', '0'), &[('a', "Symphonies.")]),
+                ],
+            ),
+            shelf(),
+        ),
+        (
+            3,
+            record(
+                "Letters",
+                &[
+                    ("700", ('1', ' '), &[('a', "Dvořák, Antonín,")]),
+                    (
+                        "490",
+                        ('0', ' '),
+                        &[('a', "Masters of music ;"), ('v', "7")],
+                    ),
+                ],
+            ),
+            shelf(),
+        ),
+        (
+            4,
+            record(
+                "A life",
+                &[
+                    ("700", ('1', ' '), &[('a', "Smith, John,")]),
+                    ("700", ('1', ' '), &[('a', "Smithson, Ann,")]),
+                ],
+            ),
+            shelf(),
+        ),
+        // Only member C sees this one.
+        (
+            5,
+            record(
+                "Local history",
+                &[("700", ('1', ' '), &[('a', "Dvorak, Zoe,")])],
+            ),
+            vec![holding("C", "C-MAIN", "available", false)],
+        ),
+        (
+            6,
+            record(
+                "Later",
+                &[("700", ('1', ' '), &[('a', "Smith, John, 1950-")])],
+            ),
+            shelf(),
+        ),
+    ];
+    let index = index_of(
+        bibs.iter()
+            .map(|(id, record, holdings)| document_from_record(*id, record, holdings.clone())),
+    );
+    let browse = |kind: HeadingKind, from: BrowseFrom, limit: usize, view: Option<&str>| {
+        index
+            .browse(&BrowseRequest {
+                kind,
+                from,
+                limit,
+                view: view.map(code),
+            })
+            .unwrap()
+    };
+    let listed = |page: &crate::browse::BrowsePage| -> Vec<(String, u64)> {
+        page.headings
+            .iter()
+            .map(|BrowsedHeading { heading, count }| (heading.clone(), *count))
+            .collect()
+    };
+    let text = |text: &str| BrowseFrom::Text(text.to_owned());
+
+    // Typed in any case and without accents; "Dvorak" and "Dvořák" sort together.
+    let page = browse(HeadingKind::Author, text("DVO"), 10, None);
+    assert_eq!(
+        listed(&page),
+        [
+            ("Dvorak, Antonin".to_owned(), 1),
+            ("Dvořák, Antonín".to_owned(), 2),
+            ("Smith, John".to_owned(), 1),
+            ("Smith, John, 1950-".to_owned(), 1),
+            ("Smithson, Ann".to_owned(), 1),
+        ]
+    );
+    assert!(!page.earlier && !page.later);
+    // C's view sees its own copy's author too.
+    let page = browse(HeadingKind::Author, text("dvorak z"), 1, Some("C"));
+    assert_eq!(listed(&page), [("Dvorak, Zoe".to_owned(), 1)]);
+    assert!(page.earlier && page.later);
+
+    // Paging on and back again.
+    let first = browse(HeadingKind::Author, text(""), 2, None);
+    assert_eq!(first.headings.len(), 2);
+    assert!(!first.earlier && first.later);
+    let second = browse(
+        HeadingKind::Author,
+        BrowseFrom::After(first.headings[1].heading.clone()),
+        2,
+        None,
+    );
+    assert_eq!(
+        listed(&second),
+        [
+            ("Smith, John".to_owned(), 1),
+            ("Smith, John, 1950-".to_owned(), 1)
+        ]
+    );
+    assert!(second.earlier && second.later);
+    let back = browse(
+        HeadingKind::Author,
+        BrowseFrom::Before(second.headings[0].heading.clone()),
+        2,
+        None,
+    );
+    assert_eq!(back, first);
+    // Past the end: nothing, and the way back.
+    let end = browse(HeadingKind::Author, text("zz"), 2, None);
+    assert!(end.headings.is_empty() && end.earlier && !end.later);
+
+    // Subjects with their subdivisions, series without their numbers.
+    let subjects = browse(HeadingKind::Subject, text("sym"), 10, None);
+    assert_eq!(
+        listed(&subjects),
+        [
+            ("Symphonies".to_owned(), 1),
+            ("Symphonies -- Analysis, appreciation".to_owned(), 1),
+        ]
+    );
+    let series = browse(HeadingKind::Series, text("masters"), 10, None);
+    assert_eq!(listed(&series), [("Masters of music".to_owned(), 2)]);
+
+    // Each heading's search finds exactly the bibs counted.
+    for (facet, heading, expected) in [
+        (
+            FacetField::SubjectHeading,
+            "Symphonies -- Analysis, appreciation",
+            vec![1],
+        ),
+        (FacetField::SubjectHeading, "Symphonies", vec![2]),
+        (FacetField::SeriesHeading, "Masters of music", vec![1, 3]),
+        (FacetField::Author, "Dvořák, Antonín", vec![1, 3]),
+    ] {
+        let mut search = request("");
+        search.filters = vec![(facet, heading.to_owned())];
+        let mut found = ids(&index.search(&search).unwrap());
+        found.sort_unstable();
+        assert_eq!(found, expected, "{heading}");
+    }
+
+    // A deleted bib is not counted.
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    indexer.delete(3);
+    indexer.commit().unwrap();
+    index.reload().unwrap();
+    let series = browse(HeadingKind::Series, text("masters"), 10, None);
+    assert_eq!(listed(&series), [("Masters of music".to_owned(), 1)]);
 }

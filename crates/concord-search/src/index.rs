@@ -27,6 +27,7 @@ use tantivy::{
     TantivyDocument, Term,
 };
 
+use crate::browse::{browse_term, series_title};
 use crate::document::BibDocument;
 use crate::facets::{DenseColumnCache, FacetOrdinalCache, dense_column_bytes};
 use crate::parallel::{MIN_RANGE_DOCS, Parallelism};
@@ -71,8 +72,8 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// the same way; version 11 holds when a bib or its newest copy was added; version 12 the keys
 /// that tie the editions of a work together; version 13 those of its uniform title (240, 130)
 /// too, which ties a translation to its original; version 14 every language of the text (041),
-/// each as its current MARC code.
-const DOCUMENTS_VERSION: u32 = 14;
+/// each as its current MARC code; version 15 the headings patrons browse.
+const DOCUMENTS_VERSION: u32 = 15;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {
@@ -139,6 +140,10 @@ pub(crate) struct Fields {
     pub holding_branch: Field,
     pub available_now: Field,
     pub spelling: Field,
+    /// The headings patrons browse, each as one term that sorts it (see [`crate::browse`]).
+    pub author_browse: Field,
+    pub subject_browse: Field,
+    pub series_browse: Field,
 }
 
 const ANALYZER_ENGLISH: &str = "concord_en";
@@ -208,6 +213,9 @@ fn schema() -> (Schema, Fields) {
                     .set_fieldnorms(false),
             ),
         ),
+        author_browse: builder.add_text_field("author_browse", STRING),
+        subject_browse: builder.add_text_field("subject_browse", STRING),
+        series_browse: builder.add_text_field("series_browse", STRING),
     };
     (builder.build(), fields)
 }
@@ -652,15 +660,23 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
     for author in &document.authors {
         doc.add_text(fields.author, author);
         doc.add_text(fields.author_facet, author);
+        doc.add_text(fields.author_browse, browse_term(author));
     }
     for subject in &document.subjects {
         doc.add_text(fields.subject, subject);
+        doc.add_text(fields.subject_browse, browse_term(subject));
     }
     for subject in &document.subject_facets {
         doc.add_text(fields.subject_facet, subject);
     }
+    let mut series_titles: Vec<&str> = Vec::new();
     for series in &document.series {
         doc.add_text(fields.series, series);
+        let title = series_title(series);
+        if !title.is_empty() && !series_titles.contains(&title) {
+            series_titles.push(title);
+            doc.add_text(fields.series_browse, browse_term(title));
+        }
     }
     let spelled = std::iter::once(&document.title)
         .chain(&document.other_titles)

@@ -10,6 +10,7 @@
 //! * `parallel` spreads one search over the cores by document ranges.
 //! * `windowed` evaluates plain keyword searches a window of documents at a time, and
 //!   `shared_pass` takes the searches that run at the same time through one pass.
+//! * [`browse`] lists authors, subjects and series in alphabetical order with exact counts.
 //! * `spelling` suggests a better spelling for a search that finds next to nothing.
 //! * [`description`] says what a record page shows of a record beyond its searchable fields:
 //!   notes, contents, summaries, links online (pure).
@@ -21,6 +22,7 @@
 //! log) and exposes searches over its own transports.
 
 pub mod bench;
+pub mod browse;
 pub mod citation;
 pub mod description;
 pub mod document;
@@ -38,6 +40,7 @@ mod visibility;
 mod windowed;
 mod words;
 
+pub use browse::{BrowseFrom, BrowsePage, BrowseRequest, BrowsedHeading, HeadingKind};
 pub use description::{Description, describe, remove_private};
 pub use document::{
     BibDocument, CitedName, Holding, NameKind, NameRole, document_from_record,

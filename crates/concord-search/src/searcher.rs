@@ -83,6 +83,12 @@ pub enum FacetField {
     AvailableNow,
     /// Target audience code.
     Audience,
+    /// A whole subject heading, subdivisions and all, as the browse list gives it: a filter
+    /// only, never counted.
+    SubjectHeading,
+    /// A series' title without its numbering, as the browse list gives it: a filter only,
+    /// never counted.
+    SeriesHeading,
 }
 
 impl FacetField {
@@ -99,6 +105,28 @@ impl FacetField {
         FacetField::Audience,
     ];
 
+    /// Every facet a search can be narrowed by: the counted ones, then the headings a browse
+    /// list links to.
+    pub const FILTERS: [FacetField; 11] = [
+        FacetField::Format,
+        FacetField::Language,
+        FacetField::Decade,
+        FacetField::Subject,
+        FacetField::Author,
+        FacetField::Member,
+        FacetField::Branch,
+        FacetField::AvailableNow,
+        FacetField::Audience,
+        FacetField::SubjectHeading,
+        FacetField::SeriesHeading,
+    ];
+
+    /// Whether a search can count the facet's values (the headings of the browse lists are
+    /// filters only).
+    pub fn is_counted(self) -> bool {
+        !matches!(self, FacetField::SubjectHeading | FacetField::SeriesHeading)
+    }
+
     /// The facet's name in URLs and the API.
     pub fn name(self) -> &'static str {
         match self {
@@ -111,12 +139,14 @@ impl FacetField {
             FacetField::Branch => "branch",
             FacetField::AvailableNow => "available_now",
             FacetField::Audience => "audience",
+            FacetField::SubjectHeading => "subject_heading",
+            FacetField::SeriesHeading => "series_heading",
         }
     }
 
     /// The facet with this name.
     pub fn from_name(name: &str) -> Option<FacetField> {
-        FacetField::ALL
+        FacetField::FILTERS
             .into_iter()
             .find(|facet| facet.name() == name)
     }
@@ -132,6 +162,8 @@ impl FacetField {
             FacetField::Branch => "holding_branch",
             FacetField::AvailableNow => "available_now",
             FacetField::Audience => "audience",
+            FacetField::SubjectHeading => "subject_browse",
+            FacetField::SeriesHeading => "series_browse",
         }
     }
 
@@ -345,7 +377,8 @@ impl SearchIndex {
         let searcher = &generation.searcher;
         let view = request.view.as_ref().map(Code::as_str);
         let mut facet_ordinals = Vec::with_capacity(request.facets.len());
-        for facet in &request.facets {
+        // The headings of the browse lists are filters only: nothing to count them by.
+        for facet in request.facets.iter().filter(|facet| facet.is_counted()) {
             let ordinals =
                 generation
                     .facet_ordinals
@@ -553,6 +586,12 @@ impl SearchIndex {
                             })
                         })
                         .collect()
+                } else if !facet.is_counted() {
+                    // A heading is its browse term.
+                    values
+                        .iter()
+                        .map(|value| crate::browse::heading_filter_term(field, value))
+                        .collect()
                 } else if facet == FacetField::Language {
                     // The index holds each language by its current code: `fra` finds `fre`.
                     values
@@ -684,6 +723,8 @@ impl SearchIndex {
             FacetField::Branch => fields.holding_branch,
             FacetField::AvailableNow => fields.available_now,
             FacetField::Audience => fields.audience,
+            FacetField::SubjectHeading => fields.subject_browse,
+            FacetField::SeriesHeading => fields.series_browse,
         }
     }
 

@@ -121,7 +121,7 @@ impl SearchParams {
                     }
                 }
                 other => {
-                    if let Some(facet) = FacetField::ALL
+                    if let Some(facet) = FacetField::FILTERS
                         .into_iter()
                         .find(|facet| facet_parameter(*facet) == other)
                         && !value.is_empty()

@@ -125,6 +125,8 @@ fn facet_heading_key(facet: FacetField) -> &'static str {
         FacetField::Branch => "search.facet_branch",
         FacetField::AvailableNow => "search.facet_available",
         FacetField::Audience => "search.facet_audience",
+        FacetField::SubjectHeading => "search.facet_subject",
+        FacetField::SeriesHeading => "search.facet_series",
     }
 }
 

@@ -1,0 +1,350 @@
+//! Browsing the catalogue's headings in alphabetical order — authors, subjects, series — as
+//! library catalogues offer beside searching ("Browse the catalogue"): a patron types the
+//! beginning of a name and sees the headings from there on, each with the number of bibs the
+//! view sees under it, and pages on or back.
+//!
+//! Each heading is indexed once more, as one term of a browse field: its sort key
+//! ([`browse_key`]: folded, punctuation as spaces), a separator below every character, then the
+//! heading as the record gives it ([`browse_term`]). The term dictionary is then the browse
+//! list in order: "Dvořák" beside "Dvorak", "Smith, John" before "Smith, John, 1950-" and
+//! both before "Smithson". A page merges the segments' dictionaries from where the patron is
+//! and counts each heading's bibs by its postings, with the view's visible set and deletions
+//! applied as for a search: a heading only hidden copies hold is not listed in other views.
+//! The same term is the search filter a heading links to ([`crate::FacetField::SubjectHeading`],
+//! [`crate::FacetField::SeriesHeading`]; authors link to the author facet, whose values are the
+//! same headings), so the search finds exactly the count the list shows.
+
+use concord_domain::codes::Code;
+use concord_domain::text::fold;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocSet, TERMINATED, Term};
+use unicode_normalization::char::is_combining_mark;
+
+use crate::index::{SearchError, SearchIndex};
+
+/// Between a heading's sort key and the heading in a browse term: below every character a key
+/// holds, so that a heading sorts before the longer headings its key begins.
+const SEPARATOR: char = '\u{1}';
+
+/// The most headings one page lists.
+pub const MAX_BROWSE_PAGE: usize = 100;
+
+/// The most terms one page reads: a view that sees none of the headings after a point must
+/// not read the whole dictionary for one page.
+const MAX_TERMS_READ: usize = 20_000;
+
+/// The headings a patron can browse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HeadingKind {
+    Author,
+    Subject,
+    Series,
+}
+
+impl HeadingKind {
+    pub const ALL: [HeadingKind; 3] = [
+        HeadingKind::Author,
+        HeadingKind::Subject,
+        HeadingKind::Series,
+    ];
+
+    /// The kind's name in URLs and the API: `author`, `subject`, `series`.
+    pub fn name(self) -> &'static str {
+        match self {
+            HeadingKind::Author => "author",
+            HeadingKind::Subject => "subject",
+            HeadingKind::Series => "series",
+        }
+    }
+
+    /// The kind with this name.
+    pub fn from_name(name: &str) -> Option<HeadingKind> {
+        HeadingKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name)
+    }
+
+    fn field(self, index: &SearchIndex) -> Field {
+        match self {
+            HeadingKind::Author => index.fields.author_browse,
+            HeadingKind::Subject => index.fields.subject_browse,
+            HeadingKind::Series => index.fields.series_browse,
+        }
+    }
+}
+
+/// Where a page of headings starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrowseFrom {
+    /// The first headings whose sort key is at or after that of the text a patron typed.
+    Text(String),
+    /// The headings right after this one (the next page).
+    After(String),
+    /// The headings right before this one (the previous page).
+    Before(String),
+}
+
+/// A page of headings to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowseRequest {
+    pub kind: HeadingKind,
+    pub from: BrowseFrom,
+    /// At most [`MAX_BROWSE_PAGE`].
+    pub limit: usize,
+    /// The member whose view it is; `None` for the consortium's.
+    pub view: Option<Code>,
+}
+
+/// One heading and the number of bibs the view sees under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowsedHeading {
+    pub heading: String,
+    pub count: u64,
+}
+
+/// A page of headings in alphabetical order, and whether there are more either side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowsePage {
+    pub headings: Vec<BrowsedHeading>,
+    /// Whether the view sees headings before the first listed.
+    pub earlier: bool,
+    /// Whether the view sees headings after the last listed.
+    pub later: bool,
+}
+
+/// The sort key of a heading or of typed text: folded (case and accents, see
+/// [`concord_domain::text::fold`]), with every run of punctuation and spaces one space, so
+/// that "Smith, John" and "smith john" sort together.
+pub fn browse_key(text: &str) -> String {
+    let folded = fold(text);
+    let mut key = String::with_capacity(folded.len());
+    for word in folded.split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c))) {
+        if word.is_empty() {
+            continue;
+        }
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(word);
+    }
+    key
+}
+
+/// The browse field's term of a heading: its key, the separator, the heading.
+pub(crate) fn browse_term(heading: &str) -> String {
+    format!("{}{SEPARATOR}{heading}", browse_key(heading))
+}
+
+/// The heading a browse term holds.
+fn heading_of(term: &[u8]) -> Option<&str> {
+    let term = std::str::from_utf8(term).ok()?;
+    term.split_once(SEPARATOR).map(|(_, heading)| heading)
+}
+
+/// The title of a series statement without its numbering ("Discworld ; 12" is "Discworld"),
+/// as a series is browsed and linked.
+pub fn series_title(series: &str) -> &str {
+    series.split(" ;").next().unwrap_or(series).trim()
+}
+
+impl SearchIndex {
+    /// A page of `request.kind` headings in alphabetical order with the number of bibs
+    /// `request.view` sees under each; headings it sees none under are passed over.
+    pub fn browse(&self, request: &BrowseRequest) -> Result<BrowsePage, SearchError> {
+        let limit = request.limit.clamp(1, MAX_BROWSE_PAGE);
+        let (backward, bound) = match &request.from {
+            BrowseFrom::Text(text) => (false, Bound::AtOrAfter(browse_key(text))),
+            BrowseFrom::After(heading) => (false, Bound::After(browse_term(heading))),
+            BrowseFrom::Before(heading) => (true, Bound::Before(browse_term(heading))),
+        };
+        // One more than the page, to know whether there are more.
+        let mut headings = self.headings(request, &bound, limit + 1)?;
+        let more = headings.len() > limit;
+        headings.truncate(limit);
+        if backward {
+            headings.reverse();
+            let later = !headings.is_empty() || self.any_heading(request, &bound.flipped())?;
+            return Ok(BrowsePage {
+                headings,
+                earlier: more,
+                later,
+            });
+        }
+        let earlier = match headings.first() {
+            Some(first) => {
+                self.any_heading(request, &Bound::Before(browse_term(&first.heading)))?
+            }
+            None => self.any_heading(request, &bound.flipped())?,
+        };
+        Ok(BrowsePage {
+            headings,
+            earlier,
+            later: more,
+        })
+    }
+
+    /// Whether the view sees any heading within `bound`.
+    fn any_heading(&self, request: &BrowseRequest, bound: &Bound) -> Result<bool, SearchError> {
+        Ok(!self.headings(request, bound, 1)?.is_empty())
+    }
+
+    /// Up to `wanted` headings within `bound` that the view sees, nearest the bound first.
+    fn headings(
+        &self,
+        request: &BrowseRequest,
+        bound: &Bound,
+        wanted: usize,
+    ) -> Result<Vec<BrowsedHeading>, SearchError> {
+        let generation = self.generation();
+        let searcher = &generation.searcher;
+        let field = request.kind.field(self);
+        let visible = self.visibility.segment_sets(
+            searcher,
+            self.fields.visible_to,
+            request.view.as_ref().map(Code::as_str),
+        )?;
+        let segments = searcher.segment_readers();
+        let dictionaries = segments
+            .iter()
+            .map(|segment| segment.inverted_index(field))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let mut streams = Vec::with_capacity(dictionaries.len());
+        for dictionary in &dictionaries {
+            let range = dictionary.terms().range();
+            let range = match bound {
+                Bound::AtOrAfter(key) => range.ge(key),
+                Bound::After(term) => range.gt(term),
+                Bound::Before(term) => range.lt(term).backward(),
+                Bound::AtOrBefore(term) => range.le(term).backward(),
+            };
+            let mut stream = range.into_stream()?;
+            let current = stream.advance().then(|| stream.key().to_vec());
+            streams.push((stream, current));
+        }
+        let backward = bound.is_backward();
+        let mut found = Vec::new();
+        let mut read = 0;
+        while found.len() < wanted && read < MAX_TERMS_READ {
+            // The next term of the merged dictionaries, in the direction of reading.
+            let next = streams
+                .iter()
+                .filter_map(|(_, current)| current.as_ref())
+                .reduce(|best, term| {
+                    let nearer = if backward { term > best } else { term < best };
+                    if nearer { term } else { best }
+                })
+                .cloned();
+            let Some(term) = next else {
+                break;
+            };
+            read += 1;
+            let mut count = 0u64;
+            for (number, (stream, current)) in streams.iter_mut().enumerate() {
+                if current.as_deref() != Some(term.as_slice()) {
+                    continue;
+                }
+                let (Some(segment), Some(dictionary), Some(visible)) = (
+                    segments.get(number),
+                    dictionaries.get(number),
+                    visible.get(number),
+                ) else {
+                    continue;
+                };
+                let alive = segment.alive_bitset();
+                let mut postings = dictionary
+                    .read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    if visible.contains(doc) && !alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                        count += 1;
+                    }
+                    doc = postings.advance();
+                }
+                *current = stream.advance().then(|| stream.key().to_vec());
+            }
+            if count > 0
+                && let Some(heading) = heading_of(&term)
+            {
+                found.push(BrowsedHeading {
+                    heading: heading.to_owned(),
+                    count,
+                });
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Where in a browse field's dictionary reading starts, and which way it goes.
+enum Bound {
+    /// Forward from the first term at or after this key.
+    AtOrAfter(String),
+    /// Forward from the first term after this one.
+    After(String),
+    /// Backward from the last term before this one.
+    Before(String),
+    /// Backward from the last term at or before this one.
+    AtOrBefore(String),
+}
+
+impl Bound {
+    fn is_backward(&self) -> bool {
+        matches!(self, Bound::Before(_) | Bound::AtOrBefore(_))
+    }
+
+    /// The terms on the other side of the bound, read away from it.
+    fn flipped(&self) -> Bound {
+        match self {
+            Bound::AtOrAfter(key) => Bound::Before(key.clone()),
+            Bound::After(term) => Bound::AtOrBefore(term.clone()),
+            Bound::Before(term) => Bound::AtOrAfter(term.clone()),
+            Bound::AtOrBefore(term) => Bound::After(term.clone()),
+        }
+    }
+}
+
+/// The term a filter on a heading looks for.
+pub(crate) fn heading_filter_term(field: Field, heading: &str) -> Term {
+    Term::from_field_text(field, &browse_term(heading))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_fold_case_accents_and_punctuation() {
+        assert_eq!(
+            browse_key("Dvořák, Antonín, 1841-1904."),
+            "dvorak antonin 1841 1904"
+        );
+        assert_eq!(browse_key("  smith -- JOHN "), "smith john");
+        assert_eq!(browse_key("Müller"), browse_key("MULLER"));
+        assert_eq!(browse_key("...."), "");
+        // The marks that spell a Devanagari word stay inside it.
+        assert_eq!(browse_key("कला"), "कला");
+        // A heading sorts before the longer headings its key begins, whatever follows.
+        let mut terms = [
+            browse_term("Smithson, Ann"),
+            browse_term("Smith, John, 1950-"),
+            browse_term("Smith, John"),
+            browse_term("Smith, J."),
+        ];
+        terms.sort();
+        let headings: Vec<&str> = terms
+            .iter()
+            .filter_map(|term| heading_of(term.as_bytes()))
+            .collect();
+        assert_eq!(
+            headings,
+            [
+                "Smith, J.",
+                "Smith, John",
+                "Smith, John, 1950-",
+                "Smithson, Ann"
+            ]
+        );
+        assert_eq!(series_title("Discworld ; 12"), "Discworld");
+        assert_eq!(series_title("Discworld"), "Discworld");
+    }
+}
