@@ -1,5 +1,6 @@
 // Discovery as a patron uses it: search from the front page, narrow by a facet whose count is the
-// number of results, see all of a facet's values, open a record and browse the shelf around its copy, use advanced search, switch to a member's view and back to all libraries, read a record's contents and links online, and
+// number of results, see all of a facet's values, open a record and browse the shelf around its copy, use advanced search,
+// browse subject headings and open one, switch to a member's view and back to all libraries, read a record's contents and links online, and
 // follow the suggested spelling of a misspelt search. Every page is accessible (axe-core,
 // WCAG 2.1 AA) and light.
 import { test, before, after } from 'node:test';
@@ -154,6 +155,23 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   await page.getByRole('button', { name: 'Search' }).last().click();
   await page.waitForURL(/\/search\?q=title%3A%28la%29%20year%3A%5B1900%20TO%20%2A%5D$/);
   assert.ok(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()) > 0);
+
+  // Browse subjects from what a patron types: each heading's count is the number of results.
+  await page.goto(demo.url + '/search?q=la');
+  await page.getByRole('link', { name: 'Browse authors, subjects and series' }).click();
+  await page.waitForURL(/\/browse$/);
+  await page.getByLabel('Browse').selectOption('subject');
+  await page.getByLabel('Starting from').fill('hist');
+  await page.getByRole('button', { name: 'Browse' }).click();
+  await page.waitForURL(/\/browse\?kind=subject&from=hist$/);
+  assert.deepEqual(await accessibilityViolations(page), [], 'browse page');
+  const browseWeight = await pageWeight(page, page.url());
+  assert.ok(browseWeight < 100 * 1024, `browse page weighs ${browseWeight} bytes`);
+  const firstHeading = page.locator('table.browse tbody tr').first();
+  const titles = count(await firstHeading.locator('td').last().textContent());
+  await firstHeading.getByRole('link').click();
+  await page.waitForURL(/\/search\?subject_heading=/);
+  assert.equal(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()), titles);
 
   // A misspelt search finds nothing and offers the catalogue's spelling, one click away.
   await page.goto(demo.url + '/search?q=hsitoire');

@@ -5,6 +5,7 @@ mod address;
 mod advanced_search;
 pub mod api;
 mod auth;
+mod browse_pages;
 pub mod catalogue_api;
 pub mod catalogue_pages;
 pub mod circulation_api;
@@ -151,6 +152,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(opensearch::routes())
         .merge(sitemap::routes())
         .merge(shelf_pages::routes())
+        .merge(browse_pages::routes())
         .merge(feeds::routes())
         .merge(search_pages::routes())
         .merge(advanced_search::routes())

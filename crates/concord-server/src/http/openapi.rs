@@ -113,6 +113,18 @@ fn search_results_schema() -> Value {
     } })
 }
 
+fn browse_schema() -> Value {
+    let heading = json!({ "type": "object", "properties": {
+        "heading": { "type": "string" },
+        "count": { "type": "integer", "description": "The titles the view has under the heading" },
+        "search": { "type": "array", "description": "The search parameter and value that find exactly those titles (author, subject_heading or series_heading)", "items": { "type": "string" }, "minItems": 2, "maxItems": 2 } } });
+    json!({ "type": "object", "properties": {
+        "kind": { "type": "string", "enum": ["author", "subject", "series"] },
+        "headings": { "type": "array", "description": "In alphabetical order, folded (case and accents aside)", "items": heading },
+        "earlier_before": { "type": "string", "description": "Present when the view has headings before these: the `before` of the previous page" },
+        "later_after": { "type": "string", "description": "Present when the view has headings after these: the `after` of the next page" } } })
+}
+
 fn shelf_schema() -> Value {
     let item = json!({ "type": "object", "properties": {
         "item": { "type": "string" }, "record": { "type": "string" }, "call_number": { "type": "string" },
@@ -430,7 +442,15 @@ fn organisation_and_accounts() -> Value {
                 path_param("item", "The item an `id` of a record's holdings names"),
                 query_param("view", "A member code: that member's view (its hidden items shown)"),
                 query_param("each_side", "Copies either side, 1 to 50 (6 unless given)")
-            ], None, ("200", ok("A stretch of the shelf", shelf_schema()))) }
+            ], None, ("200", ok("A stretch of the shelf", shelf_schema()))) },
+            "/api/v1/browse": { "get": op("Authors, subjects or series in alphabetical order, each with the number of titles the view has under it (public)", "discovery", vec![
+                query_param("kind", "author, subject or series (author unless given)"),
+                query_param("from", "Text to start from, in any case and with or without accents"),
+                query_param("after", "A heading: the page after it (a page's later_after)"),
+                query_param("before", "A heading: the page before it (a page's earlier_before)"),
+                query_param("limit", "Headings a page lists, 1 to 100 (20 unless given)"),
+                query_param("view", "A member code: that member's view (its hidden items counted)")
+            ], None, ("200", ok("A page of headings", browse_schema()))) }
         }
     })
 }

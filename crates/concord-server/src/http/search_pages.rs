@@ -246,7 +246,11 @@ pub(crate) fn search_box(view: &View<'_>, action: &str, query: &str) -> Markup {
                 button type="submit" { (view.t("search.button")) }
             }
             p id="search-hint" class="muted hint" { (view.t("search.hint")) }
-            p class="hint" { a href=(format!("{action}/advanced")) { (view.t("search.advanced")) } }
+            p class="hint" {
+                a href=(format!("{action}/advanced")) { (view.t("search.advanced")) }
+                " · "
+                a href=(format!("{}/browse", action.trim_end_matches("/search"))) { (view.t("search.browse")) }
+            }
         }
     }
 }

@@ -42,6 +42,8 @@ Disallow: /search
 Disallow: /m/*/search
 Disallow: /shelf/
 Disallow: /m/*/shelf/
+Disallow: /browse
+Disallow: /m/*/browse
 Disallow: /m/*/record/
 Disallow: /api/
 Disallow: /account

@@ -18,8 +18,8 @@ use concord_domain::ids::{BibId, BranchId, ItemId, MemberId};
 use concord_domain::org::{Branch, Member};
 use concord_marc::Record;
 use concord_search::{
-    BibDocument, Holding, Indexer, SearchError, SearchHit, SearchIndex, SearchRequest,
-    SearchResponse, document_from_record, document_from_summary,
+    BibDocument, BrowsePage, BrowseRequest, Holding, Indexer, SearchError, SearchHit, SearchIndex,
+    SearchRequest, SearchResponse, document_from_record, document_from_summary,
 };
 use concord_store::catalogue::{self as store, BibRow, ItemRow};
 use tokio::sync::{Mutex, Notify};
@@ -142,6 +142,15 @@ fn join_error(error: tokio::task::JoinError) -> ServiceError {
 pub async fn search(ctx: &Context, request: SearchRequest) -> ServiceResult<SearchResponse> {
     let search = Arc::clone(&ctx.search);
     tokio::task::spawn_blocking(move || search.index.search(&request))
+        .await
+        .map_err(join_error)?
+        .map_err(search_error)
+}
+
+/// A page of the headings a patron browses, with the bibs the view sees under each.
+pub async fn browse(ctx: &Context, request: BrowseRequest) -> ServiceResult<BrowsePage> {
+    let search = Arc::clone(&ctx.search);
+    tokio::task::spawn_blocking(move || search.index.browse(&request))
         .await
         .map_err(join_error)?
         .map_err(search_error)

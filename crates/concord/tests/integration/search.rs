@@ -2122,3 +2122,185 @@ async fn a_film_is_cited_and_described_by_its_director_not_its_cast() {
         bibtex.body
     );
 }
+
+#[tokio::test]
+async fn a_patron_browses_authors_subjects_and_series_and_finds_the_titles_counted() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let with = |mut record: Record, tag: &str, subfields: &[(char, &str)]| {
+        let indicators = if tag == "650" { (' ', '0') } else { ('0', ' ') };
+        record.push_data(subfields.iter().fold(
+            DataField::new(Tag::parse(tag).unwrap(), indicators.0, indicators.1),
+            |field, (code, value)| field.with_subfield(*code, *value),
+        ));
+        record
+    };
+    let masters = [('a', "Masters of music ;"), ('v', "3")];
+    let bibs = import(
+        &server,
+        &[
+            with(
+                book("b1", "Symphonies", "Dvořák, Antonín,", 1990, "Symphonies"),
+                "490",
+                &masters,
+            ),
+            with(
+                book("b2", "Letters", "Dvořák, Antonín,", 1991, "Composers"),
+                "650",
+                &[
+                    ('a', "Composers"),
+                    ('z', "Czech Republic"),
+                    ('v', "Correspondence."),
+                ],
+            ),
+            with(
+                book("b3", "Dances", "Dvorak, Ann,", 1992, "Dance"),
+                "490",
+                &masters,
+            ),
+            book("b4", "Local songs", "Dvorak, Zoe,", 1993, "Songs"),
+        ],
+    )
+    .await;
+    // Zoe's only copy is ROHAN's, kept out of other members' views.
+    add_item(&server, bibs[0], "S1", "SHIRE-CEN", false).await;
+    add_item(&server, bibs[1], "S2", "SHIRE-CEN", false).await;
+    add_item(&server, bibs[2], "S3", "SHIRE-CEN", false).await;
+    add_item(&server, bibs[3], "R1", "ROHAN-MAIN", true).await;
+    search_until(
+        &server,
+        &request("dvorak", Some("ROHAN")),
+        WITHIN_A_SECOND,
+        |r| r.total == 4,
+    )
+    .await;
+    let client = Client::new(&server);
+
+    // The front page leads to browsing; typed in lower case without accents.
+    let front = client.get("/").await;
+    assert!(
+        front
+            .body
+            .contains(r#"<a href="/browse">Browse authors, subjects and series</a>"#),
+        "{}",
+        front.body
+    );
+    let page = client.get("/browse?kind=author&from=dvo").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let rows = |body: &str| -> Vec<(String, String)> {
+        body.split("<tr><td><a href=\"")
+            .skip(1)
+            .filter_map(|row| {
+                let (href, rest) = row.split_once("\">")?;
+                let (heading, rest) = rest.split_once("</a></td><td>")?;
+                let (count, _) = rest.split_once("</td>")?;
+                Some((html_unescape(href), format!("{heading} | {count}")))
+            })
+            .collect()
+    };
+    let listed = rows(&page.body);
+    assert_eq!(
+        listed
+            .iter()
+            .map(|(_, row)| row.as_str())
+            .collect::<Vec<_>>(),
+        ["Dvorak, Ann | 1 title", "Dvořák, Antonín | 2 titles"],
+        "{}",
+        page.body
+    );
+    // Each heading's search finds exactly the titles counted.
+    for (href, row) in &listed {
+        let results = client.get(href).await;
+        let expected = if row.ends_with("2 titles") {
+            "2 results"
+        } else {
+            "1 result"
+        };
+        assert!(results.body.contains(expected), "{href}: {}", results.body);
+    }
+    // ROHAN's view lists its own hidden copy's author too.
+    let rohan = client
+        .get("/m/ROHAN/browse?kind=author&from=dvorak%20z")
+        .await;
+    assert_eq!(
+        rows(&rohan.body)
+            .first()
+            .map(|(href, row)| (href.as_str(), row.as_str())),
+        Some((
+            "/m/ROHAN/search?author=Dvorak%2C%20Zoe",
+            "Dvorak, Zoe | 1 title"
+        )),
+        "{}",
+        rohan.body
+    );
+    assert!(!rows(&page.body).iter().any(|(_, row)| row.contains("Zoe")));
+
+    // Subjects with their subdivisions; series without their numbers, as JSON.
+    let subjects = client
+        .get("/api/v1/browse?kind=subject&from=composers")
+        .await
+        .json();
+    assert_eq!(
+        subjects["headings"][0],
+        json!({ "heading": "Composers", "count": 1, "search": ["subject_heading", "Composers"] }),
+        "{subjects}"
+    );
+    assert_eq!(
+        subjects["headings"][1]["heading"], "Composers -- Czech Republic -- Correspondence",
+        "{subjects}"
+    );
+    let series = client
+        .get("/api/v1/browse?kind=series&from=MASTERS&limit=1")
+        .await
+        .json();
+    assert_eq!(
+        series["headings"][0]["heading"], "Masters of music",
+        "{series}"
+    );
+    assert_eq!(series["headings"][0]["count"], 2, "{series}");
+    assert!(series.get("earlier_before").is_none(), "{series}");
+    let found = client
+        .get("/api/v1/search?series_heading=Masters%20of%20music")
+        .await
+        .json();
+    assert_eq!(found["total"], 2, "{found}");
+    // The next page of authors after the first.
+    let first = client.get("/api/v1/browse?limit=1").await.json();
+    let after = first["later_after"].as_str().unwrap().to_owned();
+    let next = client
+        .get(&format!(
+            "/api/v1/browse?limit=1&after={}",
+            concord_domain::percent::percent_encode(&after)
+        ))
+        .await
+        .json();
+    assert_ne!(
+        next["headings"][0]["heading"],
+        first["headings"][0]["heading"]
+    );
+    assert_eq!(
+        next["earlier_before"], next["headings"][0]["heading"],
+        "{next}"
+    );
+
+    // Bad requests say what is wrong.
+    let bad = client.get("/api/v1/browse?kind=title&limit=0").await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    for field in ["kind", "limit"] {
+        assert!(bad.body.contains(field), "{field}: {}", bad.body);
+    }
+    // Crawlers are kept off browse lists.
+    let robots = client.get("/robots.txt").await;
+    assert!(
+        robots.body.contains("Disallow: /browse\n"),
+        "{}",
+        robots.body
+    );
+}
+
+fn html_unescape(text: &str) -> String {
+    text.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}

@@ -1,0 +1,357 @@
+//! Browsing the catalogue's headings: authors, subjects and series in alphabetical order from
+//! what a patron types, each with the number of titles the view has under it and a link to
+//! them (`/browse`, a member's view under `/m/{member}`), and the same as JSON
+//! (`GET /api/v1/browse`).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use concord_domain::FieldError;
+use concord_domain::codes::Code;
+use concord_domain::org::Member;
+use concord_search::browse::MAX_BROWSE_PAGE;
+use concord_search::{BrowseFrom, BrowsePage, BrowseRequest, FacetField, HeadingKind};
+use maud::{Markup, html};
+use serde::Serialize;
+
+use super::SharedState;
+use super::api::ApiError;
+use super::auth::Auth;
+use super::pages::{View, html_response, render};
+use super::search_api::{facet_parameter, percent_encode};
+use super::search_pages::{base_path, view_switch};
+use crate::service::search;
+use crate::service::{ServiceError, ServiceResult};
+
+/// Headings a page lists unless asked otherwise.
+const DEFAULT_BROWSE_PAGE: usize = 20;
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/browse", get(consortium_browse))
+        .route("/m/{member}/browse", get(member_browse))
+        .route("/api/v1/browse", get(browse_json))
+}
+
+/// A browse as its URL parameters say: `kind` (author, subject or series; author when
+/// absent), one of `from` (typed text), `after` or `before` (a heading: the next or previous
+/// page), and `limit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BrowseParams {
+    kind: HeadingKind,
+    from: BrowseFrom,
+    limit: usize,
+}
+
+impl BrowseParams {
+    /// Reads the parameters, reporting every bad one at once.
+    fn parse(pairs: &[(String, String)]) -> ServiceResult<BrowseParams> {
+        let mut errors = Vec::new();
+        let mut kind = HeadingKind::Author;
+        let mut from = Vec::new();
+        let mut limit = DEFAULT_BROWSE_PAGE;
+        for (name, value) in pairs {
+            match name.as_str() {
+                "kind" => match HeadingKind::from_name(value.trim()) {
+                    Some(found) => kind = found,
+                    None => {
+                        errors.push(FieldError::new("kind", "must be author, subject or series"))
+                    }
+                },
+                "from" => from.push(BrowseFrom::Text(value.trim().to_owned())),
+                "after" => from.push(BrowseFrom::After(value.clone())),
+                "before" => from.push(BrowseFrom::Before(value.clone())),
+                "limit" => match value.trim().parse::<usize>() {
+                    Ok(n) if (1..=MAX_BROWSE_PAGE).contains(&n) => limit = n,
+                    _ => errors.push(FieldError::new(
+                        "limit",
+                        format!("must be a whole number from 1 to {MAX_BROWSE_PAGE}"),
+                    )),
+                },
+                _ => {}
+            }
+        }
+        if from.len() > 1 {
+            errors.push(FieldError::new(
+                "from",
+                "give one of from, after and before",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::invalid(errors));
+        }
+        Ok(BrowseParams {
+            kind,
+            from: from
+                .pop()
+                .unwrap_or_else(|| BrowseFrom::Text(String::new())),
+            limit,
+        })
+    }
+
+    fn request(&self, view: Option<Code>) -> BrowseRequest {
+        BrowseRequest {
+            kind: self.kind,
+            from: self.from.clone(),
+            limit: self.limit,
+            view,
+        }
+    }
+
+    /// The text the form shows: what was typed, or the heading paged from.
+    fn typed(&self) -> &str {
+        match &self.from {
+            BrowseFrom::Text(text) | BrowseFrom::After(text) | BrowseFrom::Before(text) => text,
+        }
+    }
+}
+
+/// The search that finds the titles under `heading`, in the view of `member`.
+fn heading_search(member: Option<&Member>, kind: HeadingKind, heading: &str) -> String {
+    let facet = match kind {
+        HeadingKind::Author => FacetField::Author,
+        HeadingKind::Subject => FacetField::SubjectHeading,
+        HeadingKind::Series => FacetField::SeriesHeading,
+    };
+    format!(
+        "{}/search?{}={}",
+        base_path(member),
+        facet_parameter(facet),
+        percent_encode(heading)
+    )
+}
+
+/// The address of a page of `kind` headings after or before `heading`.
+fn paged(member: Option<&Member>, kind: HeadingKind, side: &str, heading: &str) -> String {
+    format!(
+        "{}/browse?kind={}&{side}={}",
+        base_path(member),
+        kind.name(),
+        percent_encode(heading)
+    )
+}
+
+fn kind_label(kind: HeadingKind) -> &'static str {
+    match kind {
+        HeadingKind::Author => "browse.kind_author",
+        HeadingKind::Subject => "browse.kind_subject",
+        HeadingKind::Series => "browse.kind_series",
+    }
+}
+
+async fn browse_page(
+    state: &SharedState,
+    auth: &Auth,
+    member_code: Option<&str>,
+    pairs: &[(String, String)],
+) -> ServiceResult<Response> {
+    let view = View::new(state, auth);
+    let member = match member_code {
+        Some(code) => Some(search::member_view(&state.ctx, code).await?),
+        None => None,
+    };
+    let member = member.as_ref();
+    let params = BrowseParams::parse(pairs)?;
+    let page = search::browse(&state.ctx, params.request(member.map(|m| m.code.clone()))).await?;
+    let title = view.t("browse.title");
+    let consortium = format!(
+        "/browse?kind={}&from={}",
+        params.kind.name(),
+        percent_encode(params.typed())
+    );
+    let body = html! {
+        (view_switch(&view, member, &consortium))
+        h1 { (title) }
+        form class="browse" role="search" method="get" action=(format!("{}/browse", base_path(member))) {
+            label for="kind" { (view.t("browse.kind")) }
+            select id="kind" name="kind" {
+                @for kind in HeadingKind::ALL {
+                    option value=(kind.name()) selected[kind == params.kind] { (view.t(kind_label(kind))) }
+                }
+            }
+            label for="from" { (view.t("browse.from")) }
+            div class="searchrow" {
+                input type="search" id="from" name="from" value=(params.typed()) aria-describedby="browse-hint";
+                button type="submit" { (view.t("browse.button")) }
+            }
+            p id="browse-hint" class="muted hint" { (view.t("browse.hint")) }
+        }
+        (headings_list(&view, member, &params, &page))
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        view.branded_page(title, member, body),
+    ))
+}
+
+/// Where the previous and the next page start: before the first heading listed (or, past the
+/// last heading, before where this page began) and after the last.
+fn page_bounds(params: &BrowseParams, page: &BrowsePage) -> (Option<String>, Option<String>) {
+    let earlier = page.earlier.then(|| {
+        page.headings
+            .first()
+            .map_or_else(|| params.typed().to_owned(), |first| first.heading.clone())
+    });
+    let later = page
+        .later
+        .then(|| page.headings.last().map(|last| last.heading.clone()))
+        .flatten();
+    (earlier, later)
+}
+
+fn headings_list(
+    view: &View<'_>,
+    member: Option<&Member>,
+    params: &BrowseParams,
+    page: &BrowsePage,
+) -> Markup {
+    let kind = params.kind;
+    let (earlier, later) = page_bounds(params, page);
+    let earlier = earlier.map(|heading| paged(member, kind, "before", &heading));
+    let later = later.map(|heading| paged(member, kind, "after", &heading));
+    html! {
+        nav class="pager" aria-label=(view.t("browse.pages")) {
+            @if let Some(earlier) = &earlier {
+                a href=(earlier) rel="prev" { "← " (view.t("browse.earlier")) }
+            }
+            @if let Some(later) = &later {
+                @if earlier.is_some() { " · " }
+                a href=(later) rel="next" { (view.t("browse.later")) " →" }
+            }
+        }
+        @if page.headings.is_empty() {
+            p { (view.t("browse.nothing")) }
+        } @else {
+            table class="browse" {
+                caption class="visually-hidden" { (view.t(kind_label(kind))) }
+                thead { tr {
+                    th scope="col" { (view.t("browse.heading")) }
+                    th scope="col" { (view.t("browse.titles")) }
+                } }
+                tbody {
+                    @for heading in &page.headings {
+                        tr {
+                            td { a href=(heading_search(member, kind, &heading.heading)) { (heading.heading) } }
+                            td { (view.tc("browse.count", ("count", heading.count), &[])) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn consortium_browse(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let result = browse_page(&state, &auth, None, &pairs).await;
+    render(&state, &auth, result)
+}
+
+async fn member_browse(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(member): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let result = browse_page(&state, &auth, Some(&member), &pairs).await;
+    render(&state, &auth, result)
+}
+
+/// A page of headings, as `/api/v1/browse` answers.
+#[derive(Debug, Serialize)]
+struct BrowseView {
+    kind: &'static str,
+    headings: Vec<HeadingView>,
+    /// The `before` parameter of the previous page, when the view has headings before these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    earlier_before: Option<String>,
+    /// The `after` parameter of the next page, when the view has headings after these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    later_after: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct HeadingView {
+    heading: String,
+    /// The titles the view has under the heading.
+    count: u64,
+    /// The search parameter and value that find them (`author`, `subject_heading` or
+    /// `series_heading`).
+    search: (&'static str, String),
+}
+
+async fn browse_json(
+    State(state): State<SharedState>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Json<BrowseView>, ApiError> {
+    let view = match pairs.iter().find(|(key, _)| key == "view") {
+        Some((_, code)) => Some(search::member_view(&state.ctx, code).await?.code),
+        None => None,
+    };
+    let params = BrowseParams::parse(&pairs)?;
+    let page = search::browse(&state.ctx, params.request(view)).await?;
+    let facet = match params.kind {
+        HeadingKind::Author => FacetField::Author,
+        HeadingKind::Subject => FacetField::SubjectHeading,
+        HeadingKind::Series => FacetField::SeriesHeading,
+    };
+    let (earlier_before, later_after) = page_bounds(&params, &page);
+    Ok(Json(BrowseView {
+        kind: params.kind.name(),
+        headings: page
+            .headings
+            .into_iter()
+            .map(|heading| HeadingView {
+                search: (facet_parameter(facet), heading.heading.clone()),
+                count: heading.count,
+                heading: heading.heading,
+            })
+            .collect(),
+        earlier_before,
+        later_after,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn parameters_name_the_kind_the_start_and_the_page_size() {
+        let params =
+            BrowseParams::parse(&pairs(&[("kind", "subject"), ("from", " Jazz ")])).unwrap();
+        assert_eq!(params.kind, HeadingKind::Subject);
+        assert_eq!(params.from, BrowseFrom::Text("Jazz".into()));
+        assert_eq!(params.limit, DEFAULT_BROWSE_PAGE);
+        let params =
+            BrowseParams::parse(&pairs(&[("after", "Smith, John"), ("limit", "5")])).unwrap();
+        assert_eq!(params.kind, HeadingKind::Author);
+        assert_eq!(params.from, BrowseFrom::After("Smith, John".into()));
+        assert_eq!(params.limit, 5);
+        let Err(error) = BrowseParams::parse(&pairs(&[
+            ("kind", "title"),
+            ("limit", "500"),
+            ("from", "a"),
+            ("before", "b"),
+        ])) else {
+            panic!("bad parameters are refused");
+        };
+        let fields: Vec<&str> = error
+            .fields
+            .iter()
+            .map(|field| field.field.as_str())
+            .collect();
+        assert_eq!(fields, ["kind", "limit", "from"]);
+    }
+}
