@@ -20,7 +20,8 @@
 //! tantivy's query scorers for every search, and the windowed evaluation of plain keyword
 //! searches ("windowed" in the report), both on the same index in the same run.
 //! CONCORD_BENCH_MISSPELT=0 skips the misspelt searches (spelling suggestions).
-//! It also times what the sitemaps of record pages read from the index.
+//! It also times what the sitemaps of record pages read from the index, and pages of the
+//! author, subject and series browse lists.
 //! No search result is cached anywhere, so repeated words cost as much as new ones.
 // A benchmark tool, not server code: it fails loudly, and reading the clock is its purpose.
 #![allow(
@@ -239,6 +240,7 @@ fn main() {
         println!("sample: '{}' -> {} hits", words[0], sample.total);
     }
     sitemap_listing(&index);
+    browse_lists(&index, &words);
 
     let reloads: usize =
         std::env::var("CONCORD_BENCH_RELOADS").map_or(10, |n| n.parse().expect("RELOADS"));
@@ -278,6 +280,56 @@ fn sitemap_listing(index: &SearchIndex) {
         quantile(&starts_us, 0.5) as f64 / 1000.0,
         quantile(&list_us, 0.5) as f64 / 1000.0
     );
+}
+
+/// What browsing headings costs: a page of 20 authors, subjects and series from the first
+/// three letters of each query word, and the next page after it, one client.
+fn browse_lists(index: &SearchIndex, words: &[String]) {
+    use concord_search::{BrowseFrom, BrowseRequest, HeadingKind};
+    for kind in HeadingKind::ALL {
+        let mut first_us = Vec::new();
+        let mut next_us = Vec::new();
+        let mut counted = 0u64;
+        for word in words {
+            let from: String = word.chars().take(3).collect();
+            let mut request = BrowseRequest {
+                kind,
+                from: BrowseFrom::Text(from),
+                limit: 20,
+                view: None,
+            };
+            let started = Instant::now();
+            let page = index.browse(&request).unwrap();
+            first_us.push(started.elapsed().as_micros() as u64);
+            counted += page
+                .headings
+                .iter()
+                .map(|heading| heading.count)
+                .sum::<u64>();
+            if let Some(last) = page.headings.last() {
+                request.from = BrowseFrom::After(last.heading.clone());
+                let started = Instant::now();
+                let next = index.browse(&request).unwrap();
+                next_us.push(started.elapsed().as_micros() as u64);
+                counted += next
+                    .headings
+                    .iter()
+                    .map(|heading| heading.count)
+                    .sum::<u64>();
+            }
+        }
+        first_us.sort_unstable();
+        next_us.sort_unstable();
+        println!(
+            "browse {}: {} pages of 20 from typed text p50 {:.1} ms p95 {:.1} ms; next page p50 {:.1} ms p95 {:.1} ms; {counted} titles counted",
+            kind.name(),
+            first_us.len(),
+            quantile(&first_us, 0.5) as f64 / 1000.0,
+            quantile(&first_us, 0.95) as f64 / 1000.0,
+            quantile(&next_us, 0.5) as f64 / 1000.0,
+            quantile(&next_us, 0.95) as f64 / 1000.0,
+        );
+    }
 }
 
 /// User and system CPU time of this process so far, in seconds (Linux, 100 ticks a second): CPU
