@@ -27,8 +27,8 @@ use crate::service::{ServiceError, ServiceResult};
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
-        .route("/search/advanced", get(consortium_advanced))
-        .route("/m/{member}/search/advanced", get(member_advanced))
+        .route("/search/advanced", get(advanced))
+        .route("/m/{member}/search/advanced", get(advanced))
 }
 
 /// The text fields of the form: parameter, label, and the query-language field it searches
@@ -314,22 +314,15 @@ fn select(
     }
 }
 
-async fn consortium_advanced(
+/// The consortium's advanced search, or under `/m/{member}` the member's.
+async fn advanced(
     State(state): State<SharedState>,
     auth: Auth,
+    member: Option<Path<String>>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    let result = advanced_page(&state, &auth, None, &pairs).await;
-    render(&state, &auth, result)
-}
-
-async fn member_advanced(
-    State(state): State<SharedState>,
-    auth: Auth,
-    Path(member): Path<String>,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    let result = advanced_page(&state, &auth, Some(&member), &pairs).await;
+    let member = member.map(|Path(member)| member);
+    let result = advanced_page(&state, &auth, member.as_deref(), &pairs).await;
     render(&state, &auth, result)
 }
 

@@ -30,8 +30,8 @@ const DEFAULT_BROWSE_PAGE: usize = 20;
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
-        .route("/browse", get(consortium_browse))
-        .route("/m/{member}/browse", get(member_browse))
+        .route("/browse", get(browse))
+        .route("/m/{member}/browse", get(browse))
         .route("/api/v1/browse", get(browse_json))
 }
 
@@ -243,22 +243,15 @@ fn headings_list(
     }
 }
 
-async fn consortium_browse(
+/// The consortium's browse page, or under `/m/{member}` the member's.
+async fn browse(
     State(state): State<SharedState>,
     auth: Auth,
+    member: Option<Path<String>>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    let result = browse_page(&state, &auth, None, &pairs).await;
-    render(&state, &auth, result)
-}
-
-async fn member_browse(
-    State(state): State<SharedState>,
-    auth: Auth,
-    Path(member): Path<String>,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    let result = browse_page(&state, &auth, Some(&member), &pairs).await;
+    let member = member.map(|Path(member)| member);
+    let result = browse_page(&state, &auth, member.as_deref(), &pairs).await;
     render(&state, &auth, result)
 }
 

@@ -31,8 +31,8 @@ const OPENSEARCH: &str = "http://a9.com/-/spec/opensearch/1.1/";
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
-        .route("/search/feed", get(consortium_feed))
-        .route("/m/{member}/search/feed", get(member_feed))
+        .route("/search/feed", get(view_feed))
+        .route("/m/{member}/search/feed", get(view_feed))
 }
 
 /// The feed of the search the parameters describe, in the view's path.
@@ -149,23 +149,15 @@ fn entry(
     }
 }
 
-async fn consortium_feed(
+/// The consortium's feed of a search, or under `/m/{member}` the member's.
+async fn view_feed(
     State(state): State<SharedState>,
     auth: Auth,
     headers: HeaderMap,
+    member: Option<Path<String>>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    let result = feed(&state, &auth, &headers, None, &pairs).await;
-    render(&state, &auth, result)
-}
-
-async fn member_feed(
-    State(state): State<SharedState>,
-    auth: Auth,
-    headers: HeaderMap,
-    Path(member): Path<String>,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    let result = feed(&state, &auth, &headers, Some(&member), &pairs).await;
+    let member = member.map(|Path(member)| member);
+    let result = feed(&state, &auth, &headers, member.as_deref(), &pairs).await;
     render(&state, &auth, result)
 }

@@ -22,6 +22,7 @@ use concord_search::{
     FacetCount, FacetField, MAX_RESULT_WINDOW, SearchHit, SearchRequest, SearchResponse, SortOrder,
 };
 use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
 
 use super::auth::Auth;
 use super::pages::{HeadLinks, View, html_response, render};
@@ -34,13 +35,13 @@ use crate::service::{ServiceError, ServiceResult};
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
-        .route("/search", get(consortium_search))
-        .route("/record/{id}", get(consortium_record))
+        .route("/search", get(search))
+        .route("/record/{id}", get(record))
         .route("/m/{member}", get(member_home))
-        .route("/m/{member}/search", get(member_search))
-        .route("/search/facet/{facet}", get(consortium_facet_values))
-        .route("/m/{member}/search/facet/{facet}", get(member_facet_values))
-        .route("/m/{member}/record/{id}", get(member_record))
+        .route("/m/{member}/search", get(search))
+        .route("/search/facet/{facet}", get(facet_values))
+        .route("/m/{member}/search/facet/{facet}", get(facet_values))
+        .route("/m/{member}/record/{id}", get(record))
 }
 
 /// Where the pages of a view live: `""` for the consortium, `/m/CODE` for a member.
@@ -679,42 +680,35 @@ async fn facet_values_page(
 /// How deep the pages of a facet's values go (past this, a patron narrows the search).
 const MAX_FACET_VALUE_PAGES: usize = 50;
 
-async fn consortium_facet_values(
+/// The path of a page every view has: the member whose view it is (none: the consortium's)
+/// and what the page is of (a facet, a record).
+#[derive(Debug, Deserialize)]
+pub(super) struct ViewPath<T> {
+    pub member: Option<String>,
+    #[serde(alias = "facet", alias = "id", alias = "item")]
+    pub of: T,
+}
+
+/// All the values of a facet, in the consortium's view or under `/m/{member}` a member's.
+async fn facet_values(
     State(state): State<SharedState>,
     auth: Auth,
-    Path(facet): Path<String>,
+    Path(path): Path<ViewPath<String>>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    let result = facet_values_page(&state, &auth, None, &facet, &pairs).await;
+    let result = facet_values_page(&state, &auth, path.member.as_deref(), &path.of, &pairs).await;
     render(&state, &auth, result)
 }
 
-async fn member_facet_values(
+/// The consortium's results page, or under `/m/{member}` the member's.
+async fn search(
     State(state): State<SharedState>,
     auth: Auth,
-    Path((member, facet)): Path<(String, String)>,
+    member: Option<Path<String>>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    let result = facet_values_page(&state, &auth, Some(&member), &facet, &pairs).await;
-    render(&state, &auth, result)
-}
-
-async fn consortium_search(
-    State(state): State<SharedState>,
-    auth: Auth,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    let result = search_page(&state, &auth, None, &pairs).await;
-    render(&state, &auth, result)
-}
-
-async fn member_search(
-    State(state): State<SharedState>,
-    auth: Auth,
-    Path(member): Path<String>,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    let result = search_page(&state, &auth, Some(&member), &pairs).await;
+    let member = member.map(|Path(member)| member);
+    let result = search_page(&state, &auth, member.as_deref(), &pairs).await;
     render(&state, &auth, result)
 }
 
@@ -1096,23 +1090,14 @@ fn online_links(view: &View<'_>, links: &[OnlineLink]) -> Markup {
     }
 }
 
-async fn consortium_record(
+/// A record page in the consortium's view, or under `/m/{member}` a member's.
+async fn record(
     State(state): State<SharedState>,
     auth: Auth,
-    Path(raw): Path<String>,
+    Path(path): Path<ViewPath<String>>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    let result = record_page(&state, &auth, None, &raw, &pairs).await;
-    render(&state, &auth, result)
-}
-
-async fn member_record(
-    State(state): State<SharedState>,
-    auth: Auth,
-    Path((member, raw)): Path<(String, String)>,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    let result = record_page(&state, &auth, Some(&member), &raw, &pairs).await;
+    let result = record_page(&state, &auth, path.member.as_deref(), &path.of, &pairs).await;
     render(&state, &auth, result)
 }
 

@@ -15,7 +15,7 @@ use maud::{Markup, html};
 use super::SharedState;
 use super::auth::Auth;
 use super::pages::{HeadLinks, View, html_response, render};
-use super::search_pages::{base_path, status_text, view_switch};
+use super::search_pages::{ViewPath, base_path, status_text, view_switch};
 use crate::service::search::{self, ShelfStretch};
 use crate::service::{ServiceError, ServiceResult};
 
@@ -24,8 +24,8 @@ const EACH_SIDE: usize = 6;
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
-        .route("/shelf/{item}", get(consortium_shelf))
-        .route("/m/{member}/shelf/{item}", get(member_shelf))
+        .route("/shelf/{item}", get(shelf))
+        .route("/m/{member}/shelf/{item}", get(shelf))
 }
 
 /// The address of the shelf around `item` in the view of `member` (none: the consortium's).
@@ -135,20 +135,12 @@ fn shelf_body(view: &View<'_>, member: Option<&Member>, stretch: &ShelfStretch) 
     }
 }
 
-async fn consortium_shelf(
+/// The shelf around a copy in the consortium's view, or under `/m/{member}` a member's.
+async fn shelf(
     State(state): State<SharedState>,
     auth: Auth,
-    Path(raw): Path<String>,
+    Path(path): Path<ViewPath<String>>,
 ) -> Response {
-    let result = shelf_page(&state, &auth, None, &raw).await;
-    render(&state, &auth, result)
-}
-
-async fn member_shelf(
-    State(state): State<SharedState>,
-    auth: Auth,
-    Path((member, raw)): Path<(String, String)>,
-) -> Response {
-    let result = shelf_page(&state, &auth, Some(&member), &raw).await;
+    let result = shelf_page(&state, &auth, path.member.as_deref(), &path.of).await;
     render(&state, &auth, result)
 }
