@@ -13,6 +13,7 @@ use concord_domain::catalogue::ItemStatus;
 use concord_domain::catalogue::shelf::shelf_key;
 use concord_domain::languages::{language_name, language_tag};
 use concord_domain::org::Member;
+use concord_search::browse::series_title;
 use concord_search::citation::{CitedWork, to_openurl};
 use concord_search::description::{
     Completeness, NoteKind, OnlineLink, Publication, PublicationRole,
@@ -799,21 +800,20 @@ fn record_body(
 ) -> Markup {
     let document = &record.document;
     let base = base_path(member);
-    // Links to searches in this view: a subject's and an author's other works through their
-    // facets (which hold the headings as the record gives them), a series' other volumes by
-    // its title without this volume's number (after " ;") as a phrase in the series field.
-    let search_for = |parameter: &str, value: &str| {
+    // Links to searches in this view, each finding exactly the bibs under the heading, as the
+    // browse lists count them: an author's other works through the author facet, a subject
+    // heading's (subdivisions and all) through its heading filter, a series' other volumes
+    // through its title without this volume's number (after " ;").
+    let search_for = |facet: FacetField, value: &str| {
         format!(
-            "{base}/search?{parameter}={}",
+            "{base}/search?{}={}",
+            facet_parameter(facet),
             super::search_api::percent_encode(value)
         )
     };
-    let subject_url = |subject: &str| search_for("subject", subject);
-    let author_url = |author: &str| search_for("author", author);
-    let series_url = |series: &str| {
-        let title = series.split(" ;").next().unwrap_or(series).trim();
-        search_for("q", &format!("series:\"{}\"", title.replace('"', " ")))
-    };
+    let subject_url = |subject: &str| search_for(FacetField::SubjectHeading, subject);
+    let author_url = |author: &str| search_for(FacetField::Author, author);
+    let series_url = |series: &str| search_for(FacetField::SeriesHeading, series_title(series));
     let own_script_title = record.title_in_own_script();
     let described = record.description();
     // What the record transcribes from the item (title, statement of responsibility, contents)
@@ -875,11 +875,11 @@ fn record_body(
                     dt { (view.t("record.series")) }
                     dd { @for (n, series) in document.series.iter().enumerate() { @if n > 0 { "; " } a href=(series_url(series)) { (series) } } }
                 }
-                @if !document.subject_facets.is_empty() {
+                @if !document.subjects.is_empty() {
                     dt { (view.t("record.subjects")) }
                     dd {
                         ul class="plain" {
-                            @for subject in &document.subject_facets { li { a href=(subject_url(subject)) { (subject) } } }
+                            @for subject in &document.subjects { li { a href=(subject_url(subject)) { (subject) } } }
                         }
                     }
                 }

@@ -401,10 +401,13 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
     assert_eq!(works["total"], 1, "{works}");
     let page = client.get(&format!("/record/{}", bibs[1])).await;
     let in_series =
-        r#"<a href="/search?q=series%3A%22Riddermark%20tales%22">Riddermark tales ; 2</a>"#;
+        r#"<a href="/search?series_heading=Riddermark%20tales">Riddermark tales ; 2</a>"#;
     assert!(page.body.contains(in_series), "{}", page.body);
+    // Its subject heading, whole, links to the bibs under exactly that heading.
+    let on_subject = r#"<li><a href="/search?subject_heading=Songs">Songs</a></li>"#;
+    assert!(page.body.contains(on_subject), "{}", page.body);
     let volumes = client
-        .get("/api/v1/search?q=series%3A%22Riddermark%20tales%22")
+        .get("/api/v1/search?series_heading=Riddermark%20tales")
         .await
         .json();
     assert_eq!(volumes["total"], 1, "{volumes}");
