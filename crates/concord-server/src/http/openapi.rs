@@ -73,7 +73,10 @@ fn search_parameters() -> Vec<Value> {
         ),
         query_param("member", "Member code holding a visible item"),
         query_param("branch", "Branch code holding a visible item"),
-        query_param("language", "MARC language code (eng, fre, ...)"),
+        query_param(
+            "language",
+            "MARC language code (eng, fre, ...): every language of the text counts",
+        ),
         query_param("year", "Exact publication year"),
         query_param("decade", "Decade of publication (1990 for the 1990s)"),
         query_param(
@@ -81,8 +84,16 @@ fn search_parameters() -> Vec<Value> {
             "true: only titles with a visible item on the shelf now",
         ),
         query_param("audience", "Audience code (adult, juvenile, ...)"),
-        query_param("subject", "Subject heading (exact facet value)"),
+        query_param("subject", "Main subject heading (exact facet value)"),
         query_param("author", "Author name (exact facet value)"),
+        query_param(
+            "subject_heading",
+            "A whole subject heading with its subdivisions, as a record or /api/v1/browse gives it",
+        ),
+        query_param(
+            "series_heading",
+            "A series title without its numbering, as a record or /api/v1/browse gives it",
+        ),
         query_param(
             "sort",
             "relevance (default), title, author, date (newest publication first) or added (most recently added to the catalogue first)",
