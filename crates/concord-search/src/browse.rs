@@ -21,6 +21,7 @@ use tantivy::{DocSet, TERMINATED, Term};
 use unicode_normalization::char::is_combining_mark;
 
 use crate::index::{SearchError, SearchIndex};
+use crate::searcher::FacetField;
 
 /// Between a heading's sort key and the heading in a browse term: below every character a key
 /// holds, so that a heading sorts before the longer headings its key begins.
@@ -62,6 +63,16 @@ impl HeadingKind {
         HeadingKind::ALL
             .into_iter()
             .find(|kind| kind.name() == name)
+    }
+
+    /// The search filter that finds exactly the bibs counted under a heading of this kind:
+    /// the author facet (whose values are the same headings), or the heading's own filter.
+    pub fn filter(self) -> FacetField {
+        match self {
+            HeadingKind::Author => FacetField::Author,
+            HeadingKind::Subject => FacetField::SubjectHeading,
+            HeadingKind::Series => FacetField::SeriesHeading,
+        }
     }
 
     fn field(self, index: &SearchIndex) -> Field {

@@ -105,26 +105,18 @@ impl FacetField {
         FacetField::Audience,
     ];
 
-    /// Every facet a search can be narrowed by: the counted ones, then the headings a browse
-    /// list links to.
-    pub const FILTERS: [FacetField; 11] = [
-        FacetField::Format,
-        FacetField::Language,
-        FacetField::Decade,
-        FacetField::Subject,
-        FacetField::Author,
-        FacetField::Member,
-        FacetField::Branch,
-        FacetField::AvailableNow,
-        FacetField::Audience,
-        FacetField::SubjectHeading,
-        FacetField::SeriesHeading,
-    ];
+    /// The whole headings a browse list links to: filters only, never counted.
+    pub const HEADINGS: [FacetField; 2] = [FacetField::SubjectHeading, FacetField::SeriesHeading];
+
+    /// Every facet a search can be narrowed by: the counted ones, then the headings.
+    pub fn filters() -> impl Iterator<Item = FacetField> {
+        FacetField::ALL.into_iter().chain(FacetField::HEADINGS)
+    }
 
     /// Whether a search can count the facet's values (the headings of the browse lists are
     /// filters only).
     pub fn is_counted(self) -> bool {
-        !matches!(self, FacetField::SubjectHeading | FacetField::SeriesHeading)
+        !FacetField::HEADINGS.contains(&self)
     }
 
     /// The facet's name in URLs and the API.
@@ -146,9 +138,7 @@ impl FacetField {
 
     /// The facet with this name.
     pub fn from_name(name: &str) -> Option<FacetField> {
-        FacetField::FILTERS
-            .into_iter()
-            .find(|facet| facet.name() == name)
+        FacetField::filters().find(|facet| facet.name() == name)
     }
 
     pub(crate) fn index_field_name(self) -> &'static str {
@@ -936,9 +926,12 @@ mod tests {
 
     #[test]
     fn facet_names_round_trip() {
-        for facet in FacetField::ALL {
+        for facet in FacetField::filters() {
             assert_eq!(FacetField::from_name(facet.name()), Some(facet));
+            // Only the facets searches count are counted; the headings are filters only.
+            assert_eq!(facet.is_counted(), FacetField::ALL.contains(&facet));
         }
+        assert_eq!(FacetField::filters().count(), 11);
         assert_eq!(FacetField::from_name("colour"), None);
     }
 }

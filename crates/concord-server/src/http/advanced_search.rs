@@ -158,10 +158,7 @@ async fn advanced_page(
     member_code: Option<&str>,
     pairs: &[(String, String)],
 ) -> ServiceResult<Response> {
-    let member = match member_code {
-        Some(code) => Some(search::member_view(&state.ctx, code).await?),
-        None => None,
-    };
+    let member = search::view_of(&state.ctx, member_code).await?;
     let member = member.as_ref();
     let form = AdvancedForm::read(pairs);
     let mut error = None;

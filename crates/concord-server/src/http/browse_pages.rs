@@ -12,7 +12,7 @@ use concord_domain::FieldError;
 use concord_domain::codes::Code;
 use concord_domain::org::Member;
 use concord_search::browse::MAX_BROWSE_PAGE;
-use concord_search::{BrowseFrom, BrowsePage, BrowseRequest, FacetField, HeadingKind};
+use concord_search::{BrowseFrom, BrowsePage, BrowseRequest, HeadingKind};
 use maud::{Markup, html};
 use serde::Serialize;
 
@@ -110,15 +110,10 @@ impl BrowseParams {
 
 /// The search that finds the titles under `heading`, in the view of `member`.
 fn heading_search(member: Option<&Member>, kind: HeadingKind, heading: &str) -> String {
-    let facet = match kind {
-        HeadingKind::Author => FacetField::Author,
-        HeadingKind::Subject => FacetField::SubjectHeading,
-        HeadingKind::Series => FacetField::SeriesHeading,
-    };
     format!(
         "{}/search?{}={}",
         base_path(member),
-        facet_parameter(facet),
+        facet_parameter(kind.filter()),
         percent_encode(heading)
     )
 }
@@ -148,10 +143,7 @@ async fn browse_page(
     pairs: &[(String, String)],
 ) -> ServiceResult<Response> {
     let view = View::new(state, auth);
-    let member = match member_code {
-        Some(code) => Some(search::member_view(&state.ctx, code).await?),
-        None => None,
-    };
+    let member = search::view_of(&state.ctx, member_code).await?;
     let member = member.as_ref();
     let params = BrowseParams::parse(pairs)?;
     let page = search::browse(&state.ctx, params.request(member.map(|m| m.code.clone()))).await?;
@@ -282,17 +274,13 @@ async fn browse_json(
     State(state): State<SharedState>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Json<BrowseView>, ApiError> {
-    let view = match pairs.iter().find(|(key, _)| key == "view") {
-        Some((_, code)) => Some(search::member_view(&state.ctx, code).await?.code),
-        None => None,
-    };
+    let view_code = pairs.iter().find(|(key, _)| key == "view");
+    let view = search::view_of(&state.ctx, view_code.map(|(_, code)| code.as_str()))
+        .await?
+        .map(|member| member.code);
     let params = BrowseParams::parse(&pairs)?;
     let page = search::browse(&state.ctx, params.request(view)).await?;
-    let facet = match params.kind {
-        HeadingKind::Author => FacetField::Author,
-        HeadingKind::Subject => FacetField::SubjectHeading,
-        HeadingKind::Series => FacetField::SeriesHeading,
-    };
+    let facet = params.kind.filter();
     let (earlier_before, later_after) = page_bounds(&params, &page);
     Ok(Json(BrowseView {
         kind: params.kind.name(),

@@ -53,10 +53,7 @@ async fn feed(
         return Ok(no_host());
     };
     let view = View::new(state, auth);
-    let member = match member_code {
-        Some(code) => Some(search::member_view(&state.ctx, code).await?),
-        None => None,
-    };
+    let member = search::view_of(&state.ctx, member_code).await?;
     let member = member.as_ref();
     let mut params = SearchParams::parse(pairs)?;
     params.view = member.map(|m| m.code.clone());

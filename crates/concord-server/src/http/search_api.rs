@@ -121,9 +121,8 @@ impl SearchParams {
                     }
                 }
                 other => {
-                    if let Some(facet) = FacetField::FILTERS
-                        .into_iter()
-                        .find(|facet| facet_parameter(*facet) == other)
+                    if let Some(facet) =
+                        FacetField::filters().find(|facet| facet_parameter(*facet) == other)
                         && !value.is_empty()
                         && !params
                             .filters
@@ -541,10 +540,10 @@ async fn shelf_json(
     Path(raw): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Json<ShelfView>, ApiError> {
-    let view = match pairs.iter().find(|(key, _)| key == "view") {
-        Some((_, code)) => Some(search::member_view(&state.ctx, code).await?.code),
-        None => None,
-    };
+    let view_code = pairs.iter().find(|(key, _)| key == "view");
+    let view = search::view_of(&state.ctx, view_code.map(|(_, code)| code.as_str()))
+        .await?
+        .map(|member| member.code);
     let each_side = match pairs.iter().find(|(key, _)| key == "each_side") {
         None => SHELF_EACH_SIDE,
         Some((_, raw)) => raw

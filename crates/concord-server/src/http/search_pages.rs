@@ -288,10 +288,7 @@ async fn search_page(
     pairs: &[(String, String)],
 ) -> ServiceResult<Response> {
     let view = View::new(state, auth);
-    let member = match member_code {
-        Some(code) => Some(search::member_view(&state.ctx, code).await?),
-        None => None,
-    };
+    let member = search::view_of(&state.ctx, member_code).await?;
     let mut params = SearchParams::parse(pairs)?;
     params.view = member.as_ref().map(|m| m.code.clone());
     let mut request = params.request();
@@ -595,10 +592,7 @@ async fn facet_values_page(
     pairs: &[(String, String)],
 ) -> ServiceResult<Response> {
     let view = View::new(state, auth);
-    let member = match member_code {
-        Some(code) => Some(search::member_view(&state.ctx, code).await?),
-        None => None,
-    };
+    let member = search::view_of(&state.ctx, member_code).await?;
     let Some(facet) = FacetField::ALL
         .into_iter()
         .find(|facet| facet_parameter(*facet) == facet_name)
@@ -759,10 +753,7 @@ async fn record_page(
     pairs: &[(String, String)],
 ) -> ServiceResult<Response> {
     let view = View::new(state, auth);
-    let member = match member_code {
-        Some(code) => Some(search::member_view(&state.ctx, code).await?),
-        None => None,
-    };
+    let member = search::view_of(&state.ctx, member_code).await?;
     let (id, export_format) = record_target(raw, pairs);
     let id = bib_id(&id)?;
     let record = search::public_record(&state.ctx, id, member.as_ref().map(|m| &m.code)).await?;

@@ -46,10 +46,7 @@ async fn shelf_page(
     raw: &str,
 ) -> ServiceResult<Response> {
     let view = View::new(state, auth);
-    let member = match member_code {
-        Some(code) => Some(search::member_view(&state.ctx, code).await?),
-        None => None,
-    };
+    let member = search::view_of(&state.ctx, member_code).await?;
     let member = member.as_ref();
     let id = item_id(raw)?;
     let stretch = search::shelf(&state.ctx, id, member.map(|m| &m.code), EACH_SIDE).await?;

@@ -436,6 +436,15 @@ pub async fn member_view(ctx: &Context, code: &str) -> ServiceResult<Member> {
         .ok_or_else(not_found)
 }
 
+/// The member whose view `code` names (a 404 for no such member), or none for the
+/// consortium's view.
+pub async fn view_of(ctx: &Context, code: Option<&str>) -> ServiceResult<Option<Member>> {
+    match code {
+        Some(code) => Ok(Some(member_view(ctx, code).await?)),
+        None => Ok(None),
+    }
+}
+
 /// Every member, for labelling holdings by name.
 pub async fn members(ctx: &Context) -> ServiceResult<Vec<Member>> {
     let mut conn = ctx.store.read().await?;
