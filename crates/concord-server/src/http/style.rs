@@ -67,6 +67,10 @@ dl.record { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px
 dl.record dt { font-weight: 600; grid-column: 1; }
 dl.record dd { margin: 0; grid-column: 2; }
 table.shelf tr.here td { background: #fff4c2; font-weight: 600; }
+form.browse label { display: block; font-weight: 600; margin-top: 8px; }
+form.browse select { max-width: 16rem; }
+.pager { margin: 8px 0; }
+table.browse td:last-child, table.browse th:last-child { white-space: nowrap; width: 1%; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 pre.marc { white-space: pre-wrap; background: #fff; border: 1px solid var(--line); padding: 8px; font-size: .9rem; }
 img.logo { max-height: 80px; max-width: 100%; }
