@@ -16,10 +16,13 @@
 
 use concord_domain::codes::Code;
 use concord_domain::text::fold;
+use concord_marc::{DataField, Record};
+use tantivy::postings::TermInfo;
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocSet, TERMINATED, Term};
+use tantivy::{BitSet, DocSet, InvertedIndexReader, SegmentReader, TERMINATED, Term};
 use unicode_normalization::char::is_combining_mark;
 
+use crate::document::{name_heading, subject_heading};
 use crate::index::{SearchError, SearchIndex};
 use crate::searcher::FacetField;
 
@@ -119,6 +122,9 @@ pub struct BrowsePage {
     pub headings: Vec<BrowsedHeading>,
     /// Whether the view sees headings before the first listed.
     pub earlier: bool,
+    /// The heading the view sees right before the first listed (or, past the last heading,
+    /// before where the page began): where the entries between two pages start.
+    pub previous: Option<String>,
     /// Whether the view sees headings after the last listed.
     pub later: bool,
 }
@@ -152,6 +158,82 @@ fn heading_of(term: &[u8]) -> Option<&str> {
     term.split_once(SEPARATOR).map(|(_, heading)| heading)
 }
 
+/// A heading a patron may look for under another form: an authority record's variant (4XX) of
+/// the form the catalogue uses (its 1XX), as a browse list shows it: "Clemens, Samuel
+/// Langhorne, 1835-1910", see "Twain, Mark, 1835-1910".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeeReference {
+    pub kind: HeadingKind,
+    /// The form a patron may look under.
+    pub variant: String,
+    /// The form the catalogue's records use.
+    pub heading: String,
+}
+
+impl SeeReference {
+    /// Where the reference stands in its browse list: the variant's sort key.
+    pub fn sort_key(&self) -> String {
+        browse_key(&self.variant)
+    }
+}
+
+/// The see references of an authority record: each variant (400, 410, 411; 450, 451, 455) of
+/// its name (100, 110, 111) or subject (150, 151, 155) heading, formed as the bibs' headings
+/// are, so that the heading is the one their browse list counts. Name-title headings (`$t`)
+/// are left out, as are variants that read as the heading; other authorities (titles, series)
+/// give none.
+pub fn see_references(authority: &Record) -> Vec<SeeReference> {
+    type Form = fn(&DataField) -> String;
+    let kinds: [(HeadingKind, [&str; 3], [&str; 3], Form); 2] = [
+        (
+            HeadingKind::Author,
+            ["100", "110", "111"],
+            ["400", "410", "411"],
+            name_heading,
+        ),
+        (
+            HeadingKind::Subject,
+            ["150", "151", "155"],
+            ["450", "451", "455"],
+            subject_heading,
+        ),
+    ];
+    let mut references = Vec::new();
+    for (kind, heading_tags, variant_tags, form) in kinds {
+        let Some(heading_field) = heading_tags
+            .iter()
+            .find_map(|tag| authority.field(tag))
+            .filter(|field| field.subfield('t').is_none())
+        else {
+            continue;
+        };
+        let heading = form(heading_field);
+        if heading.is_empty() {
+            continue;
+        }
+        for tag in variant_tags {
+            for field in authority.fields(tag) {
+                if field.subfield('t').is_some() {
+                    continue;
+                }
+                let variant = form(field);
+                let known = references
+                    .iter()
+                    .any(|reference: &SeeReference| reference.variant == variant);
+                if variant.is_empty() || browse_key(&variant) == browse_key(&heading) || known {
+                    continue;
+                }
+                references.push(SeeReference {
+                    kind,
+                    variant,
+                    heading: heading.clone(),
+                });
+            }
+        }
+    }
+    references
+}
+
 /// The title of a series statement without its numbering ("Discworld ; 12" is "Discworld"),
 /// as a series is browsed and linked.
 pub fn series_title(series: &str) -> &str {
@@ -170,33 +252,40 @@ impl SearchIndex {
         };
         // One more than the page, to know whether there are more.
         let mut headings = self.headings(request, &bound, limit + 1)?;
-        let more = headings.len() > limit;
+        let beyond = headings.get(limit).map(|heading| heading.heading.clone());
         headings.truncate(limit);
         if backward {
             headings.reverse();
-            let later = !headings.is_empty() || self.any_heading(request, &bound.flipped())?;
+            let later = !headings.is_empty() || self.nearest(request, &bound.flipped())?.is_some();
             return Ok(BrowsePage {
                 headings,
-                earlier: more,
+                earlier: beyond.is_some(),
+                previous: beyond,
                 later,
             });
         }
-        let earlier = match headings.first() {
-            Some(first) => {
-                self.any_heading(request, &Bound::Before(browse_term(&first.heading)))?
-            }
-            None => self.any_heading(request, &bound.flipped())?,
+        let previous = match headings.first() {
+            Some(first) => self.nearest(request, &Bound::Before(browse_term(&first.heading)))?,
+            None => self.nearest(request, &bound.flipped())?,
         };
         Ok(BrowsePage {
             headings,
-            earlier,
-            later: more,
+            earlier: previous.is_some(),
+            previous,
+            later: beyond.is_some(),
         })
     }
 
-    /// Whether the view sees any heading within `bound`.
-    fn any_heading(&self, request: &BrowseRequest, bound: &Bound) -> Result<bool, SearchError> {
-        Ok(!self.headings(request, bound, 1)?.is_empty())
+    /// The heading the view sees nearest `bound`, within it.
+    fn nearest(
+        &self,
+        request: &BrowseRequest,
+        bound: &Bound,
+    ) -> Result<Option<String>, SearchError> {
+        Ok(self
+            .headings(request, bound, 1)?
+            .pop()
+            .map(|found| found.heading))
     }
 
     /// Up to `wanted` headings within `bound` that the view sees, nearest the bound first.
@@ -261,16 +350,7 @@ impl SearchIndex {
                 ) else {
                     continue;
                 };
-                let alive = segment.alive_bitset();
-                let mut postings = dictionary
-                    .read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
-                let mut doc = postings.doc();
-                while doc != TERMINATED {
-                    if visible.contains(doc) && !alive.is_some_and(|alive| alive.is_deleted(doc)) {
-                        count += 1;
-                    }
-                    doc = postings.advance();
-                }
+                count += seen_under(segment, dictionary, stream.value(), visible)?;
                 *current = stream.advance().then(|| stream.key().to_vec());
             }
             if count > 0
@@ -284,6 +364,57 @@ impl SearchIndex {
         }
         Ok(found)
     }
+}
+
+impl SearchIndex {
+    /// The number of bibs `view` sees under each of `headings` of `kind` (0 for a heading no
+    /// bib has), in their order: what the headings see references lead to count.
+    pub fn heading_counts(
+        &self,
+        kind: HeadingKind,
+        headings: &[String],
+        view: Option<&Code>,
+    ) -> Result<Vec<u64>, SearchError> {
+        let generation = self.generation();
+        let searcher = &generation.searcher;
+        let field = kind.field(self);
+        let visible = self.visibility.segment_sets(
+            searcher,
+            self.fields.visible_to,
+            view.map(Code::as_str),
+        )?;
+        let mut counts = vec![0; headings.len()];
+        for (segment, visible) in searcher.segment_readers().iter().zip(&visible) {
+            let dictionary = segment.inverted_index(field)?;
+            for (heading, count) in headings.iter().zip(counts.iter_mut()) {
+                let term = Term::from_field_text(field, &browse_term(heading));
+                if let Some(info) = dictionary.get_term_info(&term)? {
+                    *count += seen_under(segment, &dictionary, &info, visible)?;
+                }
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// How many live documents of `segment` that `visible` holds have the term of `info`.
+fn seen_under(
+    segment: &SegmentReader,
+    dictionary: &InvertedIndexReader,
+    info: &TermInfo,
+    visible: &BitSet,
+) -> Result<u64, SearchError> {
+    let alive = segment.alive_bitset();
+    let mut postings = dictionary.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+    let mut count = 0;
+    let mut doc = postings.doc();
+    while doc != TERMINATED {
+        if visible.contains(doc) && !alive.is_some_and(|alive| alive.is_deleted(doc)) {
+            count += 1;
+        }
+        doc = postings.advance();
+    }
+    Ok(count)
 }
 
 /// Where in a browse field's dictionary reading starts, and which way it goes.
@@ -356,6 +487,95 @@ mod tests {
             ]
         );
         assert_eq!(series_title("Discworld ; 12"), "Discworld");
+    }
+
+    #[test]
+    fn an_authority_record_gives_its_variants_as_see_references() {
+        use crate::document::data_field as field;
+        let mut twain =
+            Record::new(concord_marc::Leader::parse("00000nz  a2200000n  4500").unwrap());
+        twain.push_data(field(
+            "100",
+            ('1', ' '),
+            &[('a', "Twain, Mark,"), ('d', "1835-1910")],
+        ));
+        twain.push_data(field(
+            "400",
+            ('1', ' '),
+            &[('a', "Clemens, Samuel Langhorne,"), ('d', "1835-1910")],
+        ));
+        twain.push_data(field(
+            "400",
+            ('1', ' '),
+            &[('a', "TWAIN, MARK,"), ('d', "1835-1910")],
+        ));
+        twain.push_data(field(
+            "400",
+            ('1', ' '),
+            &[
+                ('a', "Snodgrass, Quintus Curtius,"),
+                ('d', "1835-1910"),
+                ('t', "Letters"),
+            ],
+        ));
+        twain.push_data(field("410", ('2', ' '), &[('a', "Mark Twain Project")]));
+        let references = see_references(&twain);
+        let listed: Vec<(HeadingKind, &str, &str)> = references
+            .iter()
+            .map(|reference| {
+                (
+                    reference.kind,
+                    reference.variant.as_str(),
+                    reference.heading.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (
+                    HeadingKind::Author,
+                    "Clemens, Samuel Langhorne, 1835-1910",
+                    "Twain, Mark, 1835-1910"
+                ),
+                (
+                    HeadingKind::Author,
+                    "Mark Twain Project",
+                    "Twain, Mark, 1835-1910"
+                ),
+            ]
+        );
+        assert_eq!(
+            references[0].sort_key(),
+            "clemens samuel langhorne 1835 1910"
+        );
+
+        let mut subject =
+            Record::new(concord_marc::Leader::parse("00000nz  a2200000n  4500").unwrap());
+        subject.push_data(field(
+            "150",
+            (' ', ' '),
+            &[('a', "World War, 1939-1945"), ('x', "Campaigns.")],
+        ));
+        subject.push_data(field(
+            "450",
+            (' ', ' '),
+            &[('a', "Second World War"), ('x', "Campaigns")],
+        ));
+        assert_eq!(
+            see_references(&subject),
+            [SeeReference {
+                kind: HeadingKind::Subject,
+                variant: "Second World War -- Campaigns".into(),
+                heading: "World War, 1939-1945 -- Campaigns".into(),
+            }]
+        );
+        // A title authority gives none.
+        let mut title =
+            Record::new(concord_marc::Leader::parse("00000nz  a2200000n  4500").unwrap());
+        title.push_data(field("130", (' ', '0'), &[('a', "Beowulf")]));
+        title.push_data(field("430", (' ', '0'), &[('a', "Biowulf")]));
+        assert!(see_references(&title).is_empty());
         assert_eq!(series_title("Discworld"), "Discworld");
     }
 }

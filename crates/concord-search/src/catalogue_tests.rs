@@ -1782,6 +1782,8 @@ fn headings_are_browsed_in_alphabetical_order_with_the_bibs_each_view_sees() {
         ]
     );
     assert!(second.earlier && second.later);
+    // Where the entries between the two pages start: the first page's last heading.
+    assert_eq!(second.previous, Some(first.headings[1].heading.clone()));
     let back = browse(
         HeadingKind::Author,
         BrowseFrom::Before(second.headings[0].heading.clone()),

@@ -332,7 +332,7 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
     let mut cited_names = Vec::new();
     for tag in ["100", "110", "111", "700", "710", "711"] {
         for field in record.fields(tag) {
-            let heading = joined(field, &['a', 'b', 'c', 'q', 'd']);
+            let heading = name_heading(field);
             if heading.is_empty() || authors.contains(&heading) {
                 continue;
             }
@@ -344,7 +344,7 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
     // heading's); citations keep to the headings.
     for tag in ["100", "110", "111", "700", "710", "711"] {
         for field in vernacular(record, tag) {
-            push_unique(&mut authors, joined(field, &['a', 'b', 'c', 'q', 'd']));
+            push_unique(&mut authors, name_heading(field));
         }
     }
 
@@ -352,14 +352,7 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
     let mut subject_facets = Vec::new();
     for tag in ["600", "610", "611", "630", "648", "650", "651", "655"] {
         for field in with_vernacular(record, tag) {
-            let parts: Vec<String> = field
-                .subfields
-                .iter()
-                .filter(|subfield| subfield.code.is_ascii_lowercase())
-                .map(|subfield| trim_punctuation(&subfield.value))
-                .filter(|value| !value.is_empty())
-                .collect();
-            push_unique(&mut subjects, parts.join(" -- "));
+            push_unique(&mut subjects, subject_heading(field));
             if let Some(main) = field.subfield('a') {
                 push_unique(&mut subject_facets, trim_punctuation(main));
             }
@@ -520,6 +513,26 @@ pub fn document_from_summary(
 
 /// The chosen subfields of a field, in record order, joined by spaces, with the ISBD
 /// punctuation that ends a field (` /`, ` :`, `.`) removed.
+/// A name heading as authors are searched, counted and browsed: the name with its numeration,
+/// titles, fuller form and dates (`$a $b $c $q $d`), from a bib's 1XX/7XX or an authority's
+/// 1XX/4XX alike.
+pub(crate) fn name_heading(field: &DataField) -> String {
+    joined(field, &['a', 'b', 'c', 'q', 'd'])
+}
+
+/// A subject heading as subjects are searched and browsed: every part (lower-case subfield
+/// codes) joined by " -- ", from a bib's 6XX or an authority's 15X/45X alike.
+pub(crate) fn subject_heading(field: &DataField) -> String {
+    let parts: Vec<String> = field
+        .subfields
+        .iter()
+        .filter(|subfield| subfield.code.is_ascii_lowercase())
+        .map(|subfield| trim_punctuation(&subfield.value))
+        .filter(|value| !value.is_empty())
+        .collect();
+    parts.join(" -- ")
+}
+
 fn joined(field: &DataField, codes: &[char]) -> String {
     let parts: Vec<&str> = field
         .subfields

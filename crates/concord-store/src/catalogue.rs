@@ -423,6 +423,7 @@ pub async fn authority_by_source(
     Ok(id.map(AuthorityId))
 }
 
+/// Stores an authority record with its see references (written in the same transaction).
 pub async fn insert_authority(
     conn: &mut AnyConnection,
     id: AuthorityId,
@@ -430,9 +431,11 @@ pub async fn insert_authority(
     marc: &[u8],
     source_record_id: &str,
     now: i64,
+    references: &[AuthorityReference],
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO authority (id, heading, marc, source_record_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+        "INSERT INTO authority (id, heading, marc, source_record_id, created_at, updated_at, references_written)
+         VALUES ($1, $2, $3, $4, $5, $5, 1)",
     )
     .bind(id.0)
     .bind(heading)
@@ -441,7 +444,119 @@ pub async fn insert_authority(
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    insert_references(conn, id, references).await
+}
+
+/// A see reference of an authority record: where a patron may look (`variant`, at
+/// `sort_key` in the `kind` browse list) and the heading the catalogue uses instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorityReference {
+    /// The browse list: `author` or `subject`.
+    pub kind: String,
+    pub sort_key: String,
+    pub variant: String,
+    pub heading: String,
+}
+
+async fn insert_references(
+    conn: &mut AnyConnection,
+    id: AuthorityId,
+    references: &[AuthorityReference],
+) -> StoreResult<()> {
+    for reference in references {
+        sqlx::query(
+            "INSERT INTO authority_reference (authority_id, kind, sort_key, variant, heading)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.0)
+        .bind(&reference.kind)
+        .bind(&reference.sort_key)
+        .bind(&reference.variant)
+        .bind(&reference.heading)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
+}
+
+/// Up to `limit` authorities whose see references were never written (stored before they
+/// were kept), from id `after` up, with their MARC records, by id.
+pub async fn authorities_without_references(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<(AuthorityId, Vec<u8>)>> {
+    let rows = sqlx::query(
+        "SELECT id, marc FROM authority WHERE references_written IS NULL AND id > $1
+         ORDER BY id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let marc: Vec<u8> = row.try_get("marc")?;
+            Ok((AuthorityId(int(row, "id")?), marc))
+        })
+        .collect()
+}
+
+/// Writes the see references of an authority stored before they were kept, and marks it done
+/// (one that has none is marked too).
+pub async fn write_authority_references(
+    conn: &mut AnyConnection,
+    id: AuthorityId,
+    references: &[AuthorityReference],
+) -> StoreResult<()> {
+    insert_references(conn, id, references).await?;
+    sqlx::query("UPDATE authority SET references_written = 1 WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The see references of the `kind` browse list whose sort keys lie after `after` (every one
+/// when `None`) and up to `up_to` inclusive (to the end when `None`), in key order, at most
+/// `limit`.
+pub async fn references_between(
+    conn: &mut AnyConnection,
+    kind: &str,
+    after: Option<&str>,
+    up_to: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<AuthorityReference>> {
+    // Only the bounds given are compared, each its own parameter in turn.
+    let mut sql = String::from(
+        "SELECT kind, sort_key, variant, heading FROM authority_reference WHERE kind = $1",
+    );
+    let bounds: Vec<(&str, &str)> = [(" AND sort_key > ", after), (" AND sort_key <= ", up_to)]
+        .into_iter()
+        .filter_map(|(comparison, key)| key.map(|key| (comparison, key)))
+        .collect();
+    for (number, (comparison, _)) in bounds.iter().enumerate() {
+        sql.push_str(&format!("{comparison}${}", number + 2));
+    }
+    sql.push_str(&format!(
+        " ORDER BY sort_key, variant, heading LIMIT ${}",
+        bounds.len() + 2
+    ));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
+    for (_, key) in &bounds {
+        query = query.bind(*key);
+    }
+    let rows = query.bind(limit).fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(AuthorityReference {
+                kind: text(row, "kind")?,
+                sort_key: text(row, "sort_key")?,
+                variant: text(row, "variant")?,
+                heading: text(row, "heading")?,
+            })
+        })
+        .collect()
 }
 
 // ----- items -----

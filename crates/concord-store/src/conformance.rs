@@ -2135,3 +2135,119 @@ async fn a_branchs_shelf_reads_in_call_number_order_either_way_on_every_engine()
         );
     }
 }
+
+#[tokio::test]
+async fn authority_see_references_read_by_key_range_on_every_engine() {
+    use concord_domain::ids::AuthorityId;
+
+    use crate::catalogue::{self, AuthorityReference};
+
+    let reference = |kind: &str, key: &str, variant: &str, heading: &str| AuthorityReference {
+        kind: kind.into(),
+        sort_key: key.into(),
+        variant: variant.into(),
+        heading: heading.into(),
+    };
+    let twain = [
+        reference("author", "clemens samuel", "Clemens, Samuel", "Twain, Mark"),
+        reference("author", "snodgrass q", "Snodgrass, Q.", "Twain, Mark"),
+    ];
+    // Sort keys compare byte by byte: "z" before "ä" (a folded key holds no capitals).
+    let others = [
+        reference("author", "eliot george", "Eliot, George", "Evans, Mary Ann"),
+        reference(
+            "subject",
+            "second world war",
+            "Second World War",
+            "World War, 1939-1945",
+        ),
+        reference("author", "ä", "Ä", "A"),
+    ];
+    for (store, _dir) in stores().await {
+        let engine = store.engine();
+        let mut tx = store.write().await.unwrap();
+        catalogue::insert_authority(
+            &mut tx,
+            AuthorityId(1),
+            "Twain, Mark",
+            b"1",
+            "t",
+            NOW,
+            &twain,
+        )
+        .await
+        .unwrap();
+        catalogue::insert_authority(&mut tx, AuthorityId(2), "Old", b"2", "o", NOW, &[])
+            .await
+            .unwrap();
+        // An authority stored before references were kept.
+        sqlx::query("UPDATE authority SET references_written = NULL WHERE id = 2")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        let waiting = catalogue::authorities_without_references(&mut conn, i64::MIN, 10)
+            .await
+            .unwrap();
+        assert_eq!(waiting, [(AuthorityId(2), b"2".to_vec())], "{engine:?}");
+        drop(conn);
+        let mut tx = store.write().await.unwrap();
+        catalogue::write_authority_references(&mut tx, AuthorityId(2), &others)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut conn = store.read().await.unwrap();
+        assert!(
+            catalogue::authorities_without_references(&mut conn, i64::MIN, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let variants = |found: Vec<AuthorityReference>| -> Vec<String> {
+            found.into_iter().map(|found| found.variant).collect()
+        };
+        let all = catalogue::references_between(&mut conn, "author", None, None, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            variants(all),
+            ["Clemens, Samuel", "Eliot, George", "Snodgrass, Q.", "Ä"],
+            "{engine:?}"
+        );
+        // After a key (exclusive), up to a key (inclusive), and at most a limit.
+        let between = catalogue::references_between(
+            &mut conn,
+            "author",
+            Some("clemens samuel"),
+            Some("snodgrass q"),
+            10,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            variants(between),
+            ["Eliot, George", "Snodgrass, Q."],
+            "{engine:?}"
+        );
+        let first = catalogue::references_between(&mut conn, "author", None, Some("s"), 1)
+            .await
+            .unwrap();
+        assert_eq!(variants(first), ["Clemens, Samuel"], "{engine:?}");
+        let subjects = catalogue::references_between(&mut conn, "subject", Some("a"), None, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            subjects,
+            [reference(
+                "subject",
+                "second world war",
+                "Second World War",
+                "World War, 1939-1945"
+            )],
+            "{engine:?}"
+        );
+    }
+}

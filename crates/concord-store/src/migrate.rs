@@ -97,6 +97,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_item_shelf_key.sql"),
         postgres: include_str!("../migrations/postgres/0015_item_shelf_key.sql"),
     },
+    Migration {
+        version: 16,
+        name: "authority_references",
+        sqlite: include_str!("../migrations/sqlite/0016_authority_references.sql"),
+        postgres: include_str!("../migrations/postgres/0016_authority_references.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {

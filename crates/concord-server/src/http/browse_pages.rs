@@ -22,7 +22,7 @@ use super::auth::Auth;
 use super::pages::{View, html_response, render};
 use super::search_api::{facet_parameter, percent_encode};
 use super::search_pages::{base_path, view_switch};
-use crate::service::search;
+use crate::service::search::{self, BrowseEntry, BrowseListing};
 use crate::service::{ServiceError, ServiceResult};
 
 /// Headings a page lists unless asked otherwise.
@@ -146,7 +146,8 @@ async fn browse_page(
     let member = search::view_of(&state.ctx, member_code).await?;
     let member = member.as_ref();
     let params = BrowseParams::parse(pairs)?;
-    let page = search::browse(&state.ctx, params.request(member.map(|m| m.code.clone()))).await?;
+    let listing =
+        search::browse(&state.ctx, params.request(member.map(|m| m.code.clone()))).await?;
     let title = view.t("browse.title");
     let consortium = format!(
         "/browse?kind={}&from={}",
@@ -170,7 +171,7 @@ async fn browse_page(
             }
             p id="browse-hint" class="muted hint" { (view.t("browse.hint")) }
         }
-        (headings_list(&view, member, &params, &page))
+        (headings_list(&view, member, &params, &listing))
     };
     Ok(html_response(
         StatusCode::OK,
@@ -197,8 +198,9 @@ fn headings_list(
     view: &View<'_>,
     member: Option<&Member>,
     params: &BrowseParams,
-    page: &BrowsePage,
+    listing: &BrowseListing,
 ) -> Markup {
+    let page = &listing.page;
     let kind = params.kind;
     let (earlier, later) = page_bounds(params, page);
     let earlier = earlier.map(|heading| paged(member, kind, "before", &heading));
@@ -213,7 +215,7 @@ fn headings_list(
                 a href=(later) rel="next" { (view.t("browse.later")) " →" }
             }
         }
-        @if page.headings.is_empty() {
+        @if listing.entries.is_empty() {
             p { (view.t("browse.nothing")) }
         } @else {
             table class="browse" {
@@ -223,10 +225,22 @@ fn headings_list(
                     th scope="col" { (view.t("browse.titles")) }
                 } }
                 tbody {
-                    @for heading in &page.headings {
-                        tr {
-                            td { a href=(heading_search(member, kind, &heading.heading)) { (heading.heading) } }
-                            td { (view.tc("browse.count", ("count", heading.count), &[])) }
+                    @for entry in &listing.entries {
+                        @match entry {
+                            BrowseEntry::Heading { heading, count } => tr {
+                                td { a href=(heading_search(member, kind, heading)) { (heading) } }
+                                td { (view.tc("browse.count", ("count", *count), &[])) }
+                            },
+                            // A form the catalogue does not use leads to the one it does.
+                            BrowseEntry::See { variant, heading, count } => tr class="see" {
+                                td {
+                                    (variant) " "
+                                    span class="muted" { (view.t("browse.see")) }
+                                    " "
+                                    a href=(heading_search(member, kind, heading)) { (heading) }
+                                }
+                                td { (view.tc("browse.count", ("count", *count), &[])) }
+                            },
                         }
                     }
                 }
@@ -262,6 +276,10 @@ struct BrowseView {
 
 #[derive(Debug, Serialize)]
 struct HeadingView {
+    /// A form the catalogue does not use, where the list shows this heading instead (an
+    /// authority record's see reference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    see_from: Option<String>,
     heading: String,
     /// The titles the view has under the heading.
     count: u64,
@@ -279,18 +297,29 @@ async fn browse_json(
         .await?
         .map(|member| member.code);
     let params = BrowseParams::parse(&pairs)?;
-    let page = search::browse(&state.ctx, params.request(view)).await?;
+    let listing = search::browse(&state.ctx, params.request(view)).await?;
     let facet = params.kind.filter();
-    let (earlier_before, later_after) = page_bounds(&params, &page);
+    let (earlier_before, later_after) = page_bounds(&params, &listing.page);
     Ok(Json(BrowseView {
         kind: params.kind.name(),
-        headings: page
-            .headings
+        headings: listing
+            .entries
             .into_iter()
-            .map(|heading| HeadingView {
-                search: (facet_parameter(facet), heading.heading.clone()),
-                count: heading.count,
-                heading: heading.heading,
+            .map(|entry| {
+                let (see_from, heading, count) = match entry {
+                    BrowseEntry::Heading { heading, count } => (None, heading, count),
+                    BrowseEntry::See {
+                        variant,
+                        heading,
+                        count,
+                    } => (Some(variant), heading, count),
+                };
+                HeadingView {
+                    search: (facet_parameter(facet), heading.clone()),
+                    see_from,
+                    count,
+                    heading,
+                }
             })
             .collect(),
         earlier_before,

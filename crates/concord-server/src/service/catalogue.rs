@@ -268,6 +268,7 @@ async fn import_one(
             &marc,
             &source_record_id,
             now,
+            &references_of(record),
         )
         .await?;
         return Ok(Ok((Outcome::Authority, 0)));
@@ -581,6 +582,49 @@ pub fn read_stored_record(bib: &BibRow) -> Result<Record, UnreadableRecord> {
         bib: bib.id,
         problem,
     })
+}
+
+/// The see references of an authority record, as the store keeps them for the browse lists.
+fn references_of(authority: &Record) -> Vec<store::AuthorityReference> {
+    concord_search::browse::see_references(authority)
+        .into_iter()
+        .map(|reference| store::AuthorityReference {
+            kind: reference.kind.name().to_owned(),
+            sort_key: reference.sort_key(),
+            variant: reference.variant,
+            heading: reference.heading,
+        })
+        .collect()
+}
+
+/// Authorities whose see references are written per transaction by
+/// [`fill_authority_references`].
+const REFERENCES_PER_TRANSACTION: i64 = 500;
+
+/// Writes the see references of the authorities stored before they were kept, a page at a
+/// time, and says how many authorities it read. One whose record cannot be read has none.
+pub async fn fill_authority_references(ctx: &Context) -> ServiceResult<u64> {
+    let mut after = i64::MIN;
+    let mut read = 0;
+    loop {
+        let mut tx = ctx.store.write().await?;
+        let page =
+            store::authorities_without_references(&mut tx, after, REFERENCES_PER_TRANSACTION)
+                .await?;
+        let Some((last, _)) = page.last() else {
+            break;
+        };
+        after = last.0;
+        for (id, marc) in &page {
+            let references = read_stored_bytes(marc)
+                .map(|record| references_of(&record))
+                .unwrap_or_default();
+            store::write_authority_references(&mut tx, *id, &references).await?;
+        }
+        tx.commit().await?;
+        read += page.len() as u64;
+    }
+    Ok(read)
 }
 
 /// The first record of stored ISO 2709 bytes, or what is wrong with them.

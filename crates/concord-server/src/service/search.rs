@@ -17,6 +17,7 @@ use concord_domain::codes::Code;
 use concord_domain::ids::{BibId, BranchId, ItemId, MemberId};
 use concord_domain::org::{Branch, Member};
 use concord_marc::Record;
+use concord_search::browse::browse_key;
 use concord_search::{
     BibDocument, BrowsePage, BrowseRequest, Holding, Indexer, SearchError, SearchHit, SearchIndex,
     SearchRequest, SearchResponse, document_from_record, document_from_summary,
@@ -147,13 +148,138 @@ pub async fn search(ctx: &Context, request: SearchRequest) -> ServiceResult<Sear
         .map_err(search_error)
 }
 
-/// A page of the headings a patron browses, with the bibs the view sees under each.
-pub async fn browse(ctx: &Context, request: BrowseRequest) -> ServiceResult<BrowsePage> {
+/// A page of a browse list as a patron reads it: the headings, and between them the see
+/// references of authority records whose headings the view has titles under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowseListing {
+    /// The headings and where the pages either side start.
+    pub page: BrowsePage,
+    /// The headings and references in alphabetical order.
+    pub entries: Vec<BrowseEntry>,
+}
+
+/// One line of a browse list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrowseEntry {
+    /// A heading and the titles the view has under it.
+    Heading { heading: String, count: u64 },
+    /// A form a patron may look under (`variant`) and the heading the catalogue uses instead,
+    /// with the titles the view has under that heading.
+    See {
+        variant: String,
+        heading: String,
+        count: u64,
+    },
+}
+
+/// See references a page reads from the store at a time, and at most in all: a page spanning
+/// a stretch of a large authority file whose headings the catalogue does not use stops there.
+const REFERENCES_PER_READ: i64 = 500;
+const MOST_REFERENCES_READ: usize = 5_000;
+
+/// A page of the headings a patron browses, with the bibs the view sees under each, and the
+/// see references that stand among them. A page holds the references after the heading
+/// before its first (from the start of the list on the first page) up to its last heading
+/// (to the end on the last page), so that each reference is on exactly one page.
+pub async fn browse(ctx: &Context, request: BrowseRequest) -> ServiceResult<BrowseListing> {
     let search = Arc::clone(&ctx.search);
-    tokio::task::spawn_blocking(move || search.index.browse(&request))
+    let asked = request.clone();
+    let page = tokio::task::spawn_blocking(move || search.index.browse(&asked))
         .await
         .map_err(join_error)?
-        .map_err(search_error)
+        .map_err(search_error)?;
+    let after = page.previous.as_deref().map(browse_key);
+    let up_to = match (page.later, page.headings.last()) {
+        (false, _) => None,
+        (true, Some(last)) => Some(browse_key(&last.heading)),
+        // Nothing listed yet more later (a page back past the first heading): no references.
+        (true, None) => return Ok(listing(page, Vec::new())),
+    };
+    let mut references = Vec::new();
+    let mut from = after.clone();
+    let mut conn = ctx.store.read().await?;
+    while references.len() < MOST_REFERENCES_READ {
+        let read = store::references_between(
+            &mut conn,
+            request.kind.name(),
+            from.as_deref(),
+            up_to.as_deref(),
+            REFERENCES_PER_READ,
+        )
+        .await?;
+        let Some(last) = read.last() else {
+            break;
+        };
+        // Keys may repeat: the next read starts after the last key read whole.
+        let whole = read.len() < REFERENCES_PER_READ as usize;
+        let last_key = last.sort_key.clone();
+        references.extend(
+            read.into_iter()
+                .filter(|reference| whole || reference.sort_key != last_key),
+        );
+        if whole {
+            break;
+        }
+        if from.as_deref() == Some(last_key.as_str()) {
+            break;
+        }
+        from = Some(last_key);
+    }
+    drop(conn);
+    if references.is_empty() {
+        return Ok(listing(page, Vec::new()));
+    }
+    let search = Arc::clone(&ctx.search);
+    let headings: Vec<String> = references.iter().map(|r| r.heading.clone()).collect();
+    let (kind, view) = (request.kind, request.view.clone());
+    let counts = tokio::task::spawn_blocking(move || {
+        search.index.heading_counts(kind, &headings, view.as_ref())
+    })
+    .await
+    .map_err(join_error)?
+    .map_err(search_error)?;
+    let see = references
+        .into_iter()
+        .zip(counts)
+        .filter(|(_, count)| *count > 0)
+        .map(|(reference, count)| {
+            (
+                reference.sort_key,
+                BrowseEntry::See {
+                    variant: reference.variant,
+                    heading: reference.heading,
+                    count,
+                },
+            )
+        })
+        .collect();
+    Ok(listing(page, see))
+}
+
+/// The page's headings and the references, in alphabetical order (a reference after the
+/// headings of the same key).
+fn listing(page: BrowsePage, see: Vec<(String, BrowseEntry)>) -> BrowseListing {
+    let mut entries: Vec<(String, u8, BrowseEntry)> = page
+        .headings
+        .iter()
+        .map(|found| {
+            (
+                browse_key(&found.heading),
+                0,
+                BrowseEntry::Heading {
+                    heading: found.heading.clone(),
+                    count: found.count,
+                },
+            )
+        })
+        .chain(see.into_iter().map(|(key, entry)| (key, 1, entry)))
+        .collect();
+    // Stable: the headings keep the index's order among themselves.
+    entries.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    BrowseListing {
+        page,
+        entries: entries.into_iter().map(|(_, _, entry)| entry).collect(),
+    }
 }
 
 /// The first `limit` ids, from `from` up, of the bibs the consortium's view shows, ascending:
@@ -264,6 +390,14 @@ pub async fn catch_up(ctx: &Context) -> ServiceResult<usize> {
 /// every [`FOLLOW_INTERVAL`] for changes made elsewhere.
 pub fn follow(ctx: Arc<Context>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        // Authorities stored before their see references were kept get them once.
+        match super::catalogue::fill_authority_references(&ctx).await {
+            Ok(0) => {}
+            Ok(read) => tracing::info!(authorities = read, "see references written"),
+            Err(error) => {
+                tracing::warn!(error = %error.message, "see references could not be written");
+            }
+        }
         loop {
             match catch_up(&ctx).await {
                 Ok(0) => {}

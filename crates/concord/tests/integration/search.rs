@@ -2312,3 +2312,128 @@ fn html_unescape(text: &str) -> String {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
 }
+
+#[tokio::test]
+async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    // The name authority: Twain, with Clemens as a form a patron may look under.
+    let mut authority = Record::new(Leader::parse("00000nz  a2200000n  4500").unwrap());
+    authority.push_control(Tag::parse("001").unwrap(), "n79021164");
+    authority.push_data(
+        DataField::new(Tag::parse("100").unwrap(), '1', ' ')
+            .with_subfield('a', "Twain, Mark,")
+            .with_subfield('d', "1835-1910"),
+    );
+    authority.push_data(
+        DataField::new(Tag::parse("400").unwrap(), '1', ' ')
+            .with_subfield('a', "Clemens, Samuel Langhorne,")
+            .with_subfield('d', "1835-1910"),
+    );
+    let summary = import_marc(
+        &server,
+        "SHIRE",
+        &to_iso2709(&authority).unwrap(),
+        &HoldingsMapping::default(),
+        InvalidText::Error,
+    )
+    .await;
+    assert_eq!(summary.counts.authorities, 1, "{summary:?}");
+    let bibs = import(
+        &server,
+        &[
+            book(
+                "c1",
+                "Roughing it",
+                "Twain, Mark, 1835-1910",
+                1872,
+                "Travel",
+            ),
+            book("c2", "Cleaning", "Clean, Ann", 1990, "Houses"),
+        ],
+    )
+    .await;
+    search_until(&server, &request("", None), WITHIN_A_SECOND, |r| {
+        r.total == 2
+    })
+    .await;
+    let client = Client::new(&server);
+
+    let page = client.get("/browse?kind=author&from=clem").await;
+    assert!(
+        page.body.contains(
+            r#"<tr class="see"><td>Clemens, Samuel Langhorne, 1835-1910 <span class="muted">see</span> <a href="/search?author=Twain%2C%20Mark%2C%201835-1910">Twain, Mark, 1835-1910</a></td><td>1 title</td></tr>"#
+        ),
+        "{}",
+        page.body
+    );
+    // In order: "Clean, Ann" before "Clemens".
+    let page = client.get("/browse?kind=author&from=cle").await;
+    let clean = page.body.find("Clean, Ann").unwrap();
+    let clemens = page.body.find("Clemens, Samuel").unwrap();
+    assert!(clean < clemens, "{}", page.body);
+    let listed = client
+        .get("/api/v1/browse?kind=author&from=clemens")
+        .await
+        .json();
+    assert_eq!(
+        listed["headings"][0],
+        json!({
+            "see_from": "Clemens, Samuel Langhorne, 1835-1910",
+            "heading": "Twain, Mark, 1835-1910",
+            "count": 1,
+            "search": ["author", "Twain, Mark, 1835-1910"],
+        }),
+        "{listed}"
+    );
+
+    // Once Twain's only copy is ROHAN's and hidden, the consortium's list has no Twain to
+    // lead to: the reference goes too; ROHAN's list keeps it.
+    add_item(&server, bibs[0], "R1", "ROHAN-MAIN", true).await;
+    search_until(&server, &request("roughing", None), WITHIN_A_SECOND, |r| {
+        r.total == 0
+    })
+    .await;
+    let page = client.get("/browse?kind=author&from=clem").await;
+    assert!(!page.body.contains("Clemens"), "{}", page.body);
+    let page = client.get("/m/ROHAN/browse?kind=author&from=clem").await;
+    assert!(
+        page.body.contains("Clemens, Samuel Langhorne"),
+        "{}",
+        page.body
+    );
+
+    // An authority stored before references were kept gets them once, when asked.
+    {
+        let mut tx = server.ctx.store.write().await.unwrap();
+        sqlx::query("DELETE FROM authority_reference")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE authority SET references_written = NULL")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let page = client.get("/m/ROHAN/browse?kind=author&from=clem").await;
+    assert!(!page.body.contains("Clemens"), "{}", page.body);
+    assert_eq!(
+        catalogue::fill_authority_references(&server.ctx)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        catalogue::fill_authority_references(&server.ctx)
+            .await
+            .unwrap(),
+        0
+    );
+    let page = client.get("/m/ROHAN/browse?kind=author&from=clem").await;
+    assert!(
+        page.body.contains("Clemens, Samuel Langhorne"),
+        "{}",
+        page.body
+    );
+}
