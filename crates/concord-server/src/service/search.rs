@@ -172,10 +172,9 @@ pub enum BrowseEntry {
     },
 }
 
-/// See references a page reads from the store at a time, and at most in all: a page spanning
-/// a stretch of a large authority file whose headings the catalogue does not use stops there.
-const REFERENCES_PER_READ: i64 = 500;
-const MOST_REFERENCES_READ: usize = 5_000;
+/// The most see references a page reads from the store: a page spanning a stretch of a large
+/// authority file whose headings the catalogue does not use stops there.
+const MOST_REFERENCES_READ: i64 = 5_000;
 
 /// A page of the headings a patron browses, with the bibs the view sees under each, and the
 /// see references that stand among them. A page holds the references after the heading
@@ -195,36 +194,15 @@ pub async fn browse(ctx: &Context, request: BrowseRequest) -> ServiceResult<Brow
         // Nothing listed yet more later (a page back past the first heading): no references.
         (true, None) => return Ok(listing(page, Vec::new())),
     };
-    let mut references = Vec::new();
-    let mut from = after.clone();
     let mut conn = ctx.store.read().await?;
-    while references.len() < MOST_REFERENCES_READ {
-        let read = store::references_between(
-            &mut conn,
-            request.kind.name(),
-            from.as_deref(),
-            up_to.as_deref(),
-            REFERENCES_PER_READ,
-        )
-        .await?;
-        let Some(last) = read.last() else {
-            break;
-        };
-        // Keys may repeat: the next read starts after the last key read whole.
-        let whole = read.len() < REFERENCES_PER_READ as usize;
-        let last_key = last.sort_key.clone();
-        references.extend(
-            read.into_iter()
-                .filter(|reference| whole || reference.sort_key != last_key),
-        );
-        if whole {
-            break;
-        }
-        if from.as_deref() == Some(last_key.as_str()) {
-            break;
-        }
-        from = Some(last_key);
-    }
+    let references = store::references_between(
+        &mut conn,
+        request.kind.name(),
+        after.as_deref(),
+        up_to.as_deref(),
+        MOST_REFERENCES_READ,
+    )
+    .await?;
     drop(conn);
     if references.is_empty() {
         return Ok(listing(page, Vec::new()));
