@@ -145,9 +145,10 @@ impl<'a> CitedWork<'a> {
         CitedWork {
             format: document.format,
             title: &document.title,
+            // As the citations credit them: a reference manager saves them as the authors.
             names: document
-                .cited_names
-                .iter()
+                .credited_names()
+                .into_iter()
                 .map(|name| name.name.as_str())
                 .collect(),
             year: document.publication_year,

@@ -237,6 +237,25 @@ pub struct BibDocument {
 }
 
 impl BibDocument {
+    /// The names a citation credits with the work: its authors (a film's directors, see
+    /// [`NameRole::credited_as_author`]), or, of a work that is not a film and has no author,
+    /// its editors. Never illustrators, translators, performers or a film's cast.
+    pub fn credited_names(&self) -> Vec<&CitedName> {
+        let film = self.format.is_film();
+        let with = |credited: &dyn Fn(NameRole) -> bool| -> Vec<&CitedName> {
+            self.cited_names
+                .iter()
+                .filter(|name| credited(name.role))
+                .collect()
+        };
+        let authors = with(&|role| role.credited_as_author(film));
+        if authors.is_empty() && !film {
+            with(&|role| role == NameRole::Editor)
+        } else {
+            authors
+        }
+    }
+
     /// The first author, for display and sorting.
     pub fn main_author(&self) -> Option<&str> {
         self.authors.first().map(String::as_str)

@@ -131,25 +131,13 @@ impl<'a> Work<'a> {
                     .to_owned()
             })
             .filter(|place| !place.is_empty() && !place.to_lowercase().starts_with("s.l"));
-        let with_role = |role: NameRole| -> Vec<&'a CitedName> {
-            document
-                .cited_names
-                .iter()
-                .filter(|name| name.role == role)
-                .collect()
-        };
-        let film = document.format.is_film();
-        let authors: Vec<&'a CitedName> = document
-            .cited_names
-            .iter()
-            .filter(|name| name.role.credited_as_author(film))
-            .collect();
-        let (names, credit) = if film {
-            (authors, Credit::Directed)
-        } else if authors.is_empty() {
-            (with_role(NameRole::Editor), Credit::Edited)
+        let names = document.credited_names();
+        let credit = if document.format.is_film() {
+            Credit::Directed
+        } else if names.iter().any(|name| name.role == NameRole::Editor) {
+            Credit::Edited
         } else {
-            (authors, Credit::Written)
+            Credit::Written
         };
         Work {
             names,

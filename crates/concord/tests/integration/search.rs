@@ -2098,6 +2098,15 @@ async fn a_film_is_cited_and_described_by_its_director_not_its_cast() {
         "{}",
         page.body
     );
+    // Reference managers' browser connectors read the same credit from the COinS.
+    let coins = page
+        .body
+        .split_once(r#"<span class="Z3988" title=""#)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(title, _)| title.to_owned())
+        .unwrap();
+    assert!(coins.contains("rft.creator=Jackson%2C+Peter"), "{coins}");
+    assert!(!coins.contains("McKellen"), "{coins}");
     let work = linked_data(&page.body);
     assert_eq!(work["@type"], "Movie", "{work}");
     assert_eq!(
