@@ -539,16 +539,38 @@ pub(crate) fn name_heading(field: &DataField) -> String {
     joined(field, &['a', 'b', 'c', 'q', 'd'])
 }
 
-/// A subject heading as subjects are searched and browsed: every part (lower-case subfield
-/// codes) joined by " -- ", from a bib's 6XX or an authority's 15X/45X alike.
+/// A subject heading as subjects are searched and browsed, from a bib's 6XX or an authority's
+/// 15X, 45X or 55X alike: the entry (a name with its dates, a term, a place, a title) with its
+/// parts joined by spaces, then each subdivision (`$v`, `$x`, `$y`, `$z`) after " -- ", as
+/// "Lincoln, Abraham, 1809-1865 -- Assassination". A relator (`$e`), relationship information
+/// (`$i`) and an authority tracing's control subfield (`$w`) say how the heading is used, and
+/// are not part of it; nor are the numbered subfields (links, sources).
 pub(crate) fn subject_heading(field: &DataField) -> String {
-    let parts: Vec<String> = field
-        .subfields
-        .iter()
-        .filter(|subfield| subfield.code.is_ascii_lowercase())
-        .map(|subfield| trim_punctuation(&subfield.value))
-        .filter(|value| !value.is_empty())
-        .collect();
+    let mut entry: Vec<&str> = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
+    for subfield in &field.subfields {
+        let code = subfield.code;
+        if !code.is_ascii_lowercase() || matches!(code, 'e' | 'i' | 'w') {
+            continue;
+        }
+        if matches!(code, 'v' | 'x' | 'y' | 'z') {
+            // The entry ends at the first subdivision.
+            if !entry.is_empty() {
+                parts.push(trim_punctuation(&entry.join(" ")));
+                entry.clear();
+            }
+            parts.push(trim_punctuation(&subfield.value));
+        } else if parts.is_empty() {
+            entry.push(subfield.value.trim());
+        } else {
+            // A stray entry part after a subdivision is read as one more part.
+            parts.push(trim_punctuation(&subfield.value));
+        }
+    }
+    if !entry.is_empty() {
+        parts.push(trim_punctuation(&entry.join(" ")));
+    }
+    parts.retain(|part| !part.is_empty());
     parts.join(" -- ")
 }
 
@@ -966,6 +988,53 @@ mod tests {
             &[('a', "Translated from the English.")],
         ));
         record
+    }
+
+    #[test]
+    fn a_subject_heading_leaves_out_how_it_is_used() {
+        // A relator, relationship information, a control subfield and an authority link are
+        // not part of the heading a patron browses.
+        let depicted = field(
+            "600",
+            ('1', '0'),
+            &[
+                ('i', "Subject of:"),
+                ('a', "Lincoln, Abraham,"),
+                ('d', "1809-1865"),
+                ('e', "depicted."),
+                ('0', "n79006779"),
+            ],
+        );
+        assert_eq!(subject_heading(&depicted), "Lincoln, Abraham, 1809-1865");
+        let assassination = field(
+            "600",
+            ('1', '0'),
+            &[
+                ('a', "Lincoln, Abraham,"),
+                ('d', "1809-1865"),
+                ('x', "Assassination"),
+                ('v', "Juvenile literature."),
+            ],
+        );
+        assert_eq!(
+            subject_heading(&assassination),
+            "Lincoln, Abraham, 1809-1865 -- Assassination -- Juvenile literature"
+        );
+        let place = field(
+            "651",
+            (' ', '0'),
+            &[
+                ('a', "Paris (France)"),
+                ('x', "History"),
+                ('y', "1870-1940."),
+            ],
+        );
+        assert_eq!(
+            subject_heading(&place),
+            "Paris (France) -- History -- 1870-1940"
+        );
+        let broader = field("550", (' ', ' '), &[('w', "g"), ('a', "Buildings")]);
+        assert_eq!(subject_heading(&broader), "Buildings");
     }
 
     fn holding(member: &str, branch: &str, status: &str, visible: bool) -> Holding {

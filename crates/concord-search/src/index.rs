@@ -72,8 +72,10 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// the same way; version 11 holds when a bib or its newest copy was added; version 12 the keys
 /// that tie the editions of a work together; version 13 those of its uniform title (240, 130)
 /// too, which ties a translation to its original; version 14 every language of the text (041),
-/// each as its current MARC code; version 15 the headings patrons browse.
-const DOCUMENTS_VERSION: u32 = 15;
+/// each as its current MARC code; version 15 the headings patrons browse; version 16 subject
+/// headings with a name's parts together ("Lincoln, Abraham, 1809-1865 -- Assassination")
+/// and without their relator or relationship subfields (`$e`, `$i`).
+const DOCUMENTS_VERSION: u32 = 16;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {
