@@ -158,48 +158,123 @@ fn heading_of(term: &[u8]) -> Option<&str> {
     term.split_once(SEPARATOR).map(|(_, heading)| heading)
 }
 
-/// A heading a patron may look for under another form: an authority record's variant (4XX) of
-/// the form the catalogue uses (its 1XX), as a browse list shows it: "Clemens, Samuel
-/// Langhorne, 1835-1910", see "Twain, Mark, 1835-1910".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeeReference {
-    pub kind: HeadingKind,
-    /// The form a patron may look under.
-    pub variant: String,
-    /// The form the catalogue's records use.
-    pub heading: String,
+/// How a cross-reference leads from where a patron looks to a heading the catalogue uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Relation {
+    /// The form looked under is not used: its titles are under the heading (a 4XX "see from"
+    /// tracing).
+    See,
+    /// The form looked under is a heading too, and the heading is related to it (a 5XX "see
+    /// also from" tracing with no special relationship).
+    SeeAlso,
+    /// The heading is a narrower term of the one looked under (5XX `$w` g: a broader term).
+    NarrowerTerm,
+    /// The heading is a broader term of the one looked under (5XX `$w` h: a narrower term).
+    BroaderTerm,
+    /// The heading is a later form of the one looked under (5XX `$w` a: an earlier heading).
+    LaterHeading,
+    /// The heading is an earlier form of the one looked under (5XX `$w` b: a later heading).
+    EarlierHeading,
 }
 
-impl SeeReference {
-    /// Where the reference stands in its browse list: the variant's sort key.
-    pub fn sort_key(&self) -> String {
-        browse_key(&self.variant)
+impl Relation {
+    pub const ALL: [Relation; 6] = [
+        Relation::See,
+        Relation::SeeAlso,
+        Relation::NarrowerTerm,
+        Relation::BroaderTerm,
+        Relation::LaterHeading,
+        Relation::EarlierHeading,
+    ];
+
+    /// The relation's name in the store and the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Relation::See => "see",
+            Relation::SeeAlso => "see_also",
+            Relation::NarrowerTerm => "narrower",
+            Relation::BroaderTerm => "broader",
+            Relation::LaterHeading => "later",
+            Relation::EarlierHeading => "earlier",
+        }
+    }
+
+    /// The relation with this name.
+    pub fn from_name(name: &str) -> Option<Relation> {
+        Relation::ALL
+            .into_iter()
+            .find(|relation| relation.name() == name)
+    }
+
+    /// The relation a 5XX tracing makes, by the first character of its control subfield
+    /// `$w` (MARC 21 authority format, "special relationship"); any other code, or none, is a
+    /// plain "see also".
+    fn of_tracing(field: &DataField) -> Relation {
+        match field.subfield('w').and_then(|code| code.chars().next()) {
+            Some('g') => Relation::NarrowerTerm,
+            Some('h') => Relation::BroaderTerm,
+            Some('a') => Relation::LaterHeading,
+            Some('b') => Relation::EarlierHeading,
+            _ => Relation::SeeAlso,
+        }
     }
 }
 
-/// The see references of an authority record: each variant (400, 410, 411; 450, 451, 455) of
-/// its name (100, 110, 111) or subject (150, 151, 155) heading, formed as the bibs' headings
-/// are, so that the heading is the one their browse list counts. Name-title headings (`$t`)
-/// are left out, as are variants that read as the heading; other authorities (titles, series)
-/// give none.
-pub fn see_references(authority: &Record) -> Vec<SeeReference> {
+/// A form a patron may look under, and a heading the catalogue uses that it leads to, as a
+/// browse list shows it: "Clemens, Samuel Langhorne, 1835-1910", see "Twain, Mark,
+/// 1835-1910"; "Music", narrower term "Jazz".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossReference {
+    pub kind: HeadingKind,
+    pub relation: Relation,
+    /// The form a patron may look under: an authority record's variant (see), or a related
+    /// heading (see also).
+    pub from: String,
+    /// The heading of the authority record, the form the catalogue's records use.
+    pub heading: String,
+}
+
+impl CrossReference {
+    /// Where the reference stands in its browse list: the sort key of the form looked under.
+    pub fn sort_key(&self) -> String {
+        browse_key(&self.from)
+    }
+}
+
+/// The cross-references of an authority record to its name (100, 110, 111) or subject (150,
+/// 151, 155) heading: "see" from each variant (400, 410, 411; 450, 451, 455) and "see also"
+/// from each related heading (500, 510, 511; 550, 551, 555), with the relation its `$w` codes.
+/// Every form is made as the bibs' headings are, so that the heading is the one their browse
+/// list counts. Name-title headings (`$t`) are left out, as are forms that read as the heading
+/// and a variant given twice; other authorities (titles, series) give none.
+pub fn cross_references(authority: &Record) -> Vec<CrossReference> {
     type Form = fn(&DataField) -> String;
-    let kinds: [(HeadingKind, [&str; 3], [&str; 3], Form); 2] = [
+    /// A kind of heading: its tags as heading, see from and see also from, and its form.
+    type Tracings = (
+        HeadingKind,
+        [&'static str; 3],
+        [&'static str; 3],
+        [&'static str; 3],
+        Form,
+    );
+    let kinds: [Tracings; 2] = [
         (
             HeadingKind::Author,
             ["100", "110", "111"],
             ["400", "410", "411"],
+            ["500", "510", "511"],
             name_heading,
         ),
         (
             HeadingKind::Subject,
             ["150", "151", "155"],
             ["450", "451", "455"],
+            ["550", "551", "555"],
             subject_heading,
         ),
     ];
-    let mut references = Vec::new();
-    for (kind, heading_tags, variant_tags, form) in kinds {
+    let mut references: Vec<CrossReference> = Vec::new();
+    for (kind, heading_tags, see_tags, see_also_tags, form) in kinds {
         let Some(heading_field) = heading_tags
             .iter()
             .find_map(|tag| authority.field(tag))
@@ -211,24 +286,31 @@ pub fn see_references(authority: &Record) -> Vec<SeeReference> {
         if heading.is_empty() {
             continue;
         }
-        for tag in variant_tags {
-            for field in authority.fields(tag) {
-                if field.subfield('t').is_some() {
-                    continue;
-                }
-                let variant = form(field);
-                let known = references
-                    .iter()
-                    .any(|reference: &SeeReference| reference.variant == variant);
-                if variant.is_empty() || browse_key(&variant) == browse_key(&heading) || known {
-                    continue;
-                }
-                references.push(SeeReference {
-                    kind,
-                    variant,
-                    heading: heading.clone(),
-                });
+        let tracings = see_tags
+            .iter()
+            .flat_map(|tag| authority.fields(tag).map(|field| (field, Relation::See)))
+            .chain(see_also_tags.iter().flat_map(|tag| {
+                authority
+                    .fields(tag)
+                    .map(|field| (field, Relation::of_tracing(field)))
+            }));
+        for (field, relation) in tracings {
+            if field.subfield('t').is_some() {
+                continue;
             }
+            let from = form(field);
+            let known = references
+                .iter()
+                .any(|reference| reference.from == from && reference.relation == relation);
+            if from.is_empty() || browse_key(&from) == browse_key(&heading) || known {
+                continue;
+            }
+            references.push(CrossReference {
+                kind,
+                relation,
+                from,
+                heading: heading.clone(),
+            });
         }
     }
     references
@@ -490,7 +572,7 @@ mod tests {
     }
 
     #[test]
-    fn an_authority_record_gives_its_variants_as_see_references() {
+    fn an_authority_record_gives_see_and_see_also_references() {
         use crate::document::data_field as field;
         let mut twain =
             Record::new(concord_marc::Leader::parse("00000nz  a2200000n  4500").unwrap());
@@ -519,13 +601,25 @@ mod tests {
             ],
         ));
         twain.push_data(field("410", ('2', ' '), &[('a', "Mark Twain Project")]));
-        let references = see_references(&twain);
-        let listed: Vec<(HeadingKind, &str, &str)> = references
+        // A related name, and a name-title heading that is left out.
+        twain.push_data(field(
+            "500",
+            ('1', ' '),
+            &[('a', "Clemens, Orion,"), ('d', "1825-1897")],
+        ));
+        twain.push_data(field(
+            "500",
+            ('1', ' '),
+            &[('a', "Twain, Mark,"), ('d', "1835-1910."), ('t', "Works")],
+        ));
+        let references = cross_references(&twain);
+        let listed: Vec<(HeadingKind, Relation, &str, &str)> = references
             .iter()
             .map(|reference| {
                 (
                     reference.kind,
-                    reference.variant.as_str(),
+                    reference.relation,
+                    reference.from.as_str(),
                     reference.heading.as_str(),
                 )
             })
@@ -535,12 +629,20 @@ mod tests {
             [
                 (
                     HeadingKind::Author,
+                    Relation::See,
                     "Clemens, Samuel Langhorne, 1835-1910",
                     "Twain, Mark, 1835-1910"
                 ),
                 (
                     HeadingKind::Author,
+                    Relation::See,
                     "Mark Twain Project",
+                    "Twain, Mark, 1835-1910"
+                ),
+                (
+                    HeadingKind::Author,
+                    Relation::SeeAlso,
+                    "Clemens, Orion, 1825-1897",
                     "Twain, Mark, 1835-1910"
                 ),
             ]
@@ -562,20 +664,57 @@ mod tests {
             (' ', ' '),
             &[('a', "Second World War"), ('x', "Campaigns")],
         ));
+        // The relation coded in $w: a broader term leads down to this narrower one, and so on.
+        subject.push_data(field(
+            "550",
+            (' ', ' '),
+            &[('w', "g"), ('a', "World War, 1939-1945")],
+        ));
+        subject.push_data(field("550", (' ', ' '), &[('w', "h"), ('a', "Battles")]));
+        subject.push_data(field(
+            "551",
+            (' ', ' '),
+            &[('a', "Europe"), ('x', "History")],
+        ));
+        subject.push_data(field(
+            "550",
+            (' ', ' '),
+            &[('w', "a"), ('a', "Military campaigns")],
+        ));
+        subject.push_data(field(
+            "550",
+            (' ', ' '),
+            &[('w', "bnnn"), ('a', "War campaigns")],
+        ));
+        subject.push_data(field("555", (' ', ' '), &[('w', "r"), ('a', "War films")]));
+        let subject_heading = "World War, 1939-1945 -- Campaigns";
+        let reference = |relation, from: &str| CrossReference {
+            kind: HeadingKind::Subject,
+            relation,
+            from: from.into(),
+            heading: subject_heading.into(),
+        };
         assert_eq!(
-            see_references(&subject),
-            [SeeReference {
-                kind: HeadingKind::Subject,
-                variant: "Second World War -- Campaigns".into(),
-                heading: "World War, 1939-1945 -- Campaigns".into(),
-            }]
+            cross_references(&subject),
+            [
+                reference(Relation::See, "Second World War -- Campaigns"),
+                reference(Relation::NarrowerTerm, "World War, 1939-1945"),
+                reference(Relation::BroaderTerm, "Battles"),
+                reference(Relation::LaterHeading, "Military campaigns"),
+                reference(Relation::EarlierHeading, "War campaigns"),
+                reference(Relation::SeeAlso, "Europe -- History"),
+                reference(Relation::SeeAlso, "War films"),
+            ]
         );
+        for relation in Relation::ALL {
+            assert_eq!(Relation::from_name(relation.name()), Some(relation));
+        }
         // A title authority gives none.
         let mut title =
             Record::new(concord_marc::Leader::parse("00000nz  a2200000n  4500").unwrap());
         title.push_data(field("130", (' ', '0'), &[('a', "Beowulf")]));
         title.push_data(field("430", (' ', '0'), &[('a', "Biowulf")]));
-        assert!(see_references(&title).is_empty());
+        assert!(cross_references(&title).is_empty());
         assert_eq!(series_title("Discworld"), "Discworld");
     }
 }

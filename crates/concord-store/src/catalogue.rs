@@ -447,13 +447,17 @@ pub async fn insert_authority(
     insert_references(conn, id, references).await
 }
 
-/// A see reference of an authority record: where a patron may look (`variant`, at
-/// `sort_key` in the `kind` browse list) and the heading the catalogue uses instead.
+/// A cross-reference of an authority record: where a patron may look (`variant`, at
+/// `sort_key` in the `kind` browse list) and the record's heading, which the catalogue uses
+/// instead (`relation` `see`) or as well (`see_also`, `narrower`, `broader`, `later`,
+/// `earlier`: how the heading relates to the one looked under).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorityReference {
     /// The browse list: `author` or `subject`.
     pub kind: String,
+    pub relation: String,
     pub sort_key: String,
+    /// The form looked under: a variant the catalogue does not use, or a related heading.
     pub variant: String,
     pub heading: String,
 }
@@ -465,11 +469,13 @@ async fn insert_references(
 ) -> StoreResult<()> {
     for reference in references {
         sqlx::query(
-            "INSERT INTO authority_reference (authority_id, kind, sort_key, variant, heading)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO authority_reference
+             (authority_id, kind, relation, sort_key, variant, heading)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id.0)
         .bind(&reference.kind)
+        .bind(&reference.relation)
         .bind(&reference.sort_key)
         .bind(&reference.variant)
         .bind(&reference.heading)
@@ -479,8 +485,9 @@ async fn insert_references(
     Ok(())
 }
 
-/// Up to `limit` authorities whose see references were never written (stored before they
-/// were kept), from id `after` up, with their MARC records, by id.
+/// Up to `limit` authorities whose cross-references were never written (stored before they
+/// were kept, or before the see also ones were), from id `after` up, with their MARC records,
+/// by id.
 pub async fn authorities_without_references(
     conn: &mut AnyConnection,
     after: i64,
@@ -502,13 +509,17 @@ pub async fn authorities_without_references(
         .collect()
 }
 
-/// Writes the see references of an authority stored before they were kept, and marks it done
-/// (one that has none is marked too).
+/// Writes the cross-references of an authority in place of any it had, and marks it done (one
+/// that has none is marked too).
 pub async fn write_authority_references(
     conn: &mut AnyConnection,
     id: AuthorityId,
     references: &[AuthorityReference],
 ) -> StoreResult<()> {
+    sqlx::query("DELETE FROM authority_reference WHERE authority_id = $1")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
     insert_references(conn, id, references).await?;
     sqlx::query("UPDATE authority SET references_written = 1 WHERE id = $1")
         .bind(id.0)
@@ -517,9 +528,9 @@ pub async fn write_authority_references(
     Ok(())
 }
 
-/// The see references of the `kind` browse list whose sort keys lie after `after` (every one
-/// when `None`) and up to `up_to` inclusive (to the end when `None`), in key order, at most
-/// `limit`.
+/// The cross-references of the `kind` browse list whose sort keys lie after `after` (every
+/// one when `None`) and up to `up_to` inclusive (to the end when `None`), in key order, at
+/// most `limit`.
 pub async fn references_between(
     conn: &mut AnyConnection,
     kind: &str,
@@ -529,7 +540,8 @@ pub async fn references_between(
 ) -> StoreResult<Vec<AuthorityReference>> {
     // Only the bounds given are compared, each its own parameter in turn.
     let mut sql = String::from(
-        "SELECT kind, sort_key, variant, heading FROM authority_reference WHERE kind = $1",
+        "SELECT kind, relation, sort_key, variant, heading FROM authority_reference
+         WHERE kind = $1",
     );
     let bounds: Vec<(&str, &str)> = [(" AND sort_key > ", after), (" AND sort_key <= ", up_to)]
         .into_iter()
@@ -539,7 +551,7 @@ pub async fn references_between(
         sql.push_str(&format!("{comparison}${}", number + 2));
     }
     sql.push_str(&format!(
-        " ORDER BY sort_key, variant, heading LIMIT ${}",
+        " ORDER BY sort_key, variant, relation, heading LIMIT ${}",
         bounds.len() + 2
     ));
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind);
@@ -551,6 +563,7 @@ pub async fn references_between(
         .map(|row| {
             Ok(AuthorityReference {
                 kind: text(row, "kind")?,
+                relation: text(row, "relation")?,
                 sort_key: text(row, "sort_key")?,
                 variant: text(row, "variant")?,
                 heading: text(row, "heading")?,

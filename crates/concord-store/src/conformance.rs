@@ -2137,20 +2137,32 @@ async fn a_branchs_shelf_reads_in_call_number_order_either_way_on_every_engine()
 }
 
 #[tokio::test]
-async fn authority_see_references_read_by_key_range_on_every_engine() {
+async fn authority_cross_references_read_by_key_range_on_every_engine() {
     use concord_domain::ids::AuthorityId;
 
     use crate::catalogue::{self, AuthorityReference};
 
-    let reference = |kind: &str, key: &str, variant: &str, heading: &str| AuthorityReference {
-        kind: kind.into(),
-        sort_key: key.into(),
-        variant: variant.into(),
-        heading: heading.into(),
+    let related =
+        |kind: &str, relation: &str, key: &str, variant: &str, heading: &str| AuthorityReference {
+            kind: kind.into(),
+            relation: relation.into(),
+            sort_key: key.into(),
+            variant: variant.into(),
+            heading: heading.into(),
+        };
+    let reference = |kind: &str, key: &str, variant: &str, heading: &str| {
+        related(kind, "see", key, variant, heading)
     };
     let twain = [
         reference("author", "clemens samuel", "Clemens, Samuel", "Twain, Mark"),
         reference("author", "snodgrass q", "Snodgrass, Q.", "Twain, Mark"),
+        related(
+            "author",
+            "see_also",
+            "clemens orion",
+            "Clemens, Orion",
+            "Twain, Mark",
+        ),
     ];
     // Sort keys compare byte by byte: "z" before "ä" (a folded key holds no capitals).
     let others = [
@@ -2162,6 +2174,13 @@ async fn authority_see_references_read_by_key_range_on_every_engine() {
             "World War, 1939-1945",
         ),
         reference("author", "ä", "Ä", "A"),
+        related(
+            "subject",
+            "narrower",
+            "world war 1939 1945",
+            "World War, 1939-1945",
+            "World War, 1939-1945 -- Campaigns",
+        ),
     ];
     for (store, _dir) in stores().await {
         let engine = store.engine();
@@ -2193,11 +2212,15 @@ async fn authority_see_references_read_by_key_range_on_every_engine() {
             .unwrap();
         assert_eq!(waiting, [(AuthorityId(2), b"2".to_vec())], "{engine:?}");
         drop(conn);
-        let mut tx = store.write().await.unwrap();
-        catalogue::write_authority_references(&mut tx, AuthorityId(2), &others)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        // Written twice (as when every authority's references are written again): the
+        // second writing replaces the first.
+        for _ in 0..2 {
+            let mut tx = store.write().await.unwrap();
+            catalogue::write_authority_references(&mut tx, AuthorityId(2), &others)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
 
         let mut conn = store.read().await.unwrap();
         assert!(
@@ -2214,7 +2237,13 @@ async fn authority_see_references_read_by_key_range_on_every_engine() {
             .unwrap();
         assert_eq!(
             variants(all),
-            ["Clemens, Samuel", "Eliot, George", "Snodgrass, Q.", "Ä"],
+            [
+                "Clemens, Orion",
+                "Clemens, Samuel",
+                "Eliot, George",
+                "Snodgrass, Q.",
+                "Ä"
+            ],
             "{engine:?}"
         );
         // After a key (exclusive), up to a key (inclusive), and at most a limit.
@@ -2235,18 +2264,27 @@ async fn authority_see_references_read_by_key_range_on_every_engine() {
         let first = catalogue::references_between(&mut conn, "author", None, Some("s"), 1)
             .await
             .unwrap();
-        assert_eq!(variants(first), ["Clemens, Samuel"], "{engine:?}");
+        assert_eq!(variants(first), ["Clemens, Orion"], "{engine:?}");
         let subjects = catalogue::references_between(&mut conn, "subject", Some("a"), None, 10)
             .await
             .unwrap();
         assert_eq!(
             subjects,
-            [reference(
-                "subject",
-                "second world war",
-                "Second World War",
-                "World War, 1939-1945"
-            )],
+            [
+                reference(
+                    "subject",
+                    "second world war",
+                    "Second World War",
+                    "World War, 1939-1945"
+                ),
+                related(
+                    "subject",
+                    "narrower",
+                    "world war 1939 1945",
+                    "World War, 1939-1945",
+                    "World War, 1939-1945 -- Campaigns",
+                ),
+            ],
             "{engine:?}"
         );
     }

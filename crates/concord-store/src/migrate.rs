@@ -103,6 +103,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_authority_references.sql"),
         postgres: include_str!("../migrations/postgres/0016_authority_references.sql"),
     },
+    Migration {
+        version: 17,
+        name: "authority_see_also",
+        sqlite: include_str!("../migrations/sqlite/0017_authority_see_also.sql"),
+        postgres: include_str!("../migrations/postgres/0017_authority_see_also.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {

@@ -12,6 +12,7 @@ use concord_domain::FieldError;
 use concord_domain::codes::Code;
 use concord_domain::org::Member;
 use concord_search::browse::MAX_BROWSE_PAGE;
+use concord_search::browse::Relation;
 use concord_search::{BrowseFrom, BrowsePage, BrowseRequest, HeadingKind};
 use maud::{Markup, html};
 use serde::Serialize;
@@ -136,6 +137,19 @@ fn kind_label(kind: HeadingKind) -> &'static str {
     }
 }
 
+/// The words between the form looked under and the heading of a cross-reference: "Clemens,
+/// Samuel *see* Twain, Mark"; "Music *narrower term* Jazz".
+fn relation_label(relation: Relation) -> &'static str {
+    match relation {
+        Relation::See => "browse.see",
+        Relation::SeeAlso => "browse.see_also",
+        Relation::NarrowerTerm => "browse.narrower",
+        Relation::BroaderTerm => "browse.broader",
+        Relation::LaterHeading => "browse.later_heading",
+        Relation::EarlierHeading => "browse.earlier_heading",
+    }
+}
+
 async fn browse_page(
     state: &SharedState,
     auth: &Auth,
@@ -231,11 +245,12 @@ fn headings_list(
                                 td { a href=(heading_search(member, kind, heading)) { (heading) } }
                                 td { (view.tc("browse.count", ("count", *count), &[])) }
                             },
-                            // A form the catalogue does not use leads to the one it does.
-                            BrowseEntry::See { variant, heading, count } => tr class="see" {
+                            // A form the catalogue does not use leads to the one it does; a
+                            // heading to those related to it.
+                            BrowseEntry::Reference { from, relation, heading, count } => tr class="see" {
                                 td {
-                                    (variant) " "
-                                    span class="muted" { (view.t("browse.see")) }
+                                    (from) " "
+                                    span class="muted" { (view.t(relation_label(*relation))) }
                                     " "
                                     a href=(heading_search(member, kind, heading)) { (heading) }
                                 }
@@ -276,10 +291,14 @@ struct BrowseView {
 
 #[derive(Debug, Serialize)]
 struct HeadingView {
-    /// A form the catalogue does not use, where the list shows this heading instead (an
-    /// authority record's see reference).
+    /// On a cross-reference: the form looked under, where the list shows this heading instead
+    /// (see) or as well (see also).
     #[serde(skip_serializing_if = "Option::is_none")]
     see_from: Option<String>,
+    /// On a cross-reference: how `heading` relates to `see_from` (`see`, `see_also`,
+    /// `narrower`, `broader`, `later`, `earlier`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relation: Option<&'static str>,
     heading: String,
     /// The titles the view has under the heading.
     count: u64,
@@ -306,17 +325,19 @@ async fn browse_json(
             .entries
             .into_iter()
             .map(|entry| {
-                let (see_from, heading, count) = match entry {
-                    BrowseEntry::Heading { heading, count } => (None, heading, count),
-                    BrowseEntry::See {
-                        variant,
+                let (see_from, relation, heading, count) = match entry {
+                    BrowseEntry::Heading { heading, count } => (None, None, heading, count),
+                    BrowseEntry::Reference {
+                        from,
+                        relation,
                         heading,
                         count,
-                    } => (Some(variant), heading, count),
+                    } => (Some(from), Some(relation.name()), heading, count),
                 };
                 HeadingView {
                     search: (facet_parameter(facet), heading.clone()),
                     see_from,
+                    relation,
                     count,
                     heading,
                 }

@@ -126,13 +126,14 @@ fn search_results_schema() -> Value {
 
 fn browse_schema() -> Value {
     let heading = json!({ "type": "object", "properties": {
-        "see_from": { "type": "string", "description": "Present on a see reference: the form an authority record gives for a heading the catalogue uses under another (the entry's place in the list is this form's)" },
+        "see_from": { "type": "string", "description": "Present on a cross-reference: the form a patron looks under, which an authority record leads from to the heading the catalogue uses instead (see) or as well (see also); the entry's place in the list is this form's" },
+        "relation": { "type": "string", "enum": ["see", "see_also", "narrower", "broader", "later", "earlier"], "description": "Present on a cross-reference: how the heading relates to see_from: used instead of it (see), related to it (see_also), a narrower or broader term, a later or earlier heading" },
         "heading": { "type": "string" },
         "count": { "type": "integer", "description": "The titles the view has under the heading" },
         "search": { "type": "array", "description": "The search parameter and value that find exactly those titles (author, subject_heading or series_heading)", "items": { "type": "string" }, "minItems": 2, "maxItems": 2 } } });
     json!({ "type": "object", "properties": {
         "kind": { "type": "string", "enum": ["author", "subject", "series"] },
-        "headings": { "type": "array", "description": "In alphabetical order, folded (case and accents aside): the headings, and the see references whose headings the view has titles under", "items": heading },
+        "headings": { "type": "array", "description": "In alphabetical order, folded (case and accents aside): the headings, and the cross-references (see, see also) whose headings the view has titles under", "items": heading },
         "earlier_before": { "type": "string", "description": "Present when the view has headings before these: the `before` of the previous page" },
         "later_after": { "type": "string", "description": "Present when the view has headings after these: the `after` of the next page" } } })
 }

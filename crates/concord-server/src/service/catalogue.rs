@@ -584,25 +584,28 @@ pub fn read_stored_record(bib: &BibRow) -> Result<Record, UnreadableRecord> {
     })
 }
 
-/// The see references of an authority record, as the store keeps them for the browse lists.
+/// The cross-references of an authority record, as the store keeps them for the browse
+/// lists.
 fn references_of(authority: &Record) -> Vec<store::AuthorityReference> {
-    concord_search::browse::see_references(authority)
+    concord_search::browse::cross_references(authority)
         .into_iter()
         .map(|reference| store::AuthorityReference {
             kind: reference.kind.name().to_owned(),
+            relation: reference.relation.name().to_owned(),
             sort_key: reference.sort_key(),
-            variant: reference.variant,
+            variant: reference.from,
             heading: reference.heading,
         })
         .collect()
 }
 
-/// Authorities whose see references are written per transaction by
+/// Authorities whose cross-references are written per transaction by
 /// [`fill_authority_references`].
 const REFERENCES_PER_TRANSACTION: i64 = 500;
 
-/// Writes the see references of the authorities stored before they were kept, a page at a
-/// time, and says how many authorities it read. One whose record cannot be read has none.
+/// Writes the cross-references of the authorities stored before they were kept (or before the
+/// see also ones were), a page at a time, and says how many authorities it read. One whose
+/// record cannot be read has none.
 pub async fn fill_authority_references(ctx: &Context) -> ServiceResult<u64> {
     let mut after = i64::MIN;
     let mut read = 0;

@@ -17,7 +17,7 @@ use concord_domain::codes::Code;
 use concord_domain::ids::{BibId, BranchId, ItemId, MemberId};
 use concord_domain::org::{Branch, Member};
 use concord_marc::Record;
-use concord_search::browse::browse_key;
+use concord_search::browse::{Relation, browse_key};
 use concord_search::{
     BibDocument, BrowsePage, BrowseRequest, Holding, Indexer, SearchError, SearchHit, SearchIndex,
     SearchRequest, SearchResponse, document_from_record, document_from_summary,
@@ -148,8 +148,8 @@ pub async fn search(ctx: &Context, request: SearchRequest) -> ServiceResult<Sear
         .map_err(search_error)
 }
 
-/// A page of a browse list as a patron reads it: the headings, and between them the see
-/// references of authority records whose headings the view has titles under.
+/// A page of a browse list as a patron reads it: the headings, and between them the
+/// cross-references of authority records whose headings the view has titles under.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrowseListing {
     /// The headings and where the pages either side start.
@@ -163,23 +163,27 @@ pub struct BrowseListing {
 pub enum BrowseEntry {
     /// A heading and the titles the view has under it.
     Heading { heading: String, count: u64 },
-    /// A form a patron may look under (`variant`) and the heading the catalogue uses instead,
-    /// with the titles the view has under that heading.
-    See {
-        variant: String,
+    /// A form a patron may look under (`from`) and a heading the catalogue uses instead
+    /// ([`Relation::See`]) or as well (the other relations: how the heading relates to the
+    /// one looked under), with the titles the view has under that heading.
+    Reference {
+        from: String,
+        relation: Relation,
         heading: String,
         count: u64,
     },
 }
 
-/// The most see references a page reads from the store: a page spanning a stretch of a large
-/// authority file whose headings the catalogue does not use stops there.
+/// The most cross-references a page reads from the store: a page spanning a stretch of a
+/// large authority file whose headings the catalogue does not use stops there.
 const MOST_REFERENCES_READ: i64 = 5_000;
 
 /// A page of the headings a patron browses, with the bibs the view sees under each, and the
-/// see references that stand among them. A page holds the references after the heading
-/// before its first (from the start of the list on the first page) up to its last heading
-/// (to the end on the last page), so that each reference is on exactly one page.
+/// cross-references that stand among them (a see also reference after the heading it stands
+/// under). A page holds the references after the heading before its first (from the start of
+/// the list on the first page) up to its last heading (to the end on the last page), so that
+/// each reference is on exactly one page. A reference whose relation this version does not
+/// know is passed over.
 pub async fn browse(ctx: &Context, request: BrowseRequest) -> ServiceResult<BrowseListing> {
     let search = Arc::clone(&ctx.search);
     let asked = request.clone();
@@ -220,15 +224,17 @@ pub async fn browse(ctx: &Context, request: BrowseRequest) -> ServiceResult<Brow
         .into_iter()
         .zip(counts)
         .filter(|(_, count)| *count > 0)
-        .map(|(reference, count)| {
-            (
+        .filter_map(|(reference, count)| {
+            let relation = Relation::from_name(&reference.relation)?;
+            Some((
                 reference.sort_key,
-                BrowseEntry::See {
-                    variant: reference.variant,
+                BrowseEntry::Reference {
+                    from: reference.variant,
+                    relation,
                     heading: reference.heading,
                     count,
                 },
-            )
+            ))
         })
         .collect();
     Ok(listing(page, see))
@@ -368,12 +374,12 @@ pub async fn catch_up(ctx: &Context) -> ServiceResult<usize> {
 /// every [`FOLLOW_INTERVAL`] for changes made elsewhere.
 pub fn follow(ctx: Arc<Context>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        // Authorities stored before their see references were kept get them once.
+        // Authorities stored before their cross-references were kept get them once.
         match super::catalogue::fill_authority_references(&ctx).await {
             Ok(0) => {}
-            Ok(read) => tracing::info!(authorities = read, "see references written"),
+            Ok(read) => tracing::info!(authorities = read, "cross-references written"),
             Err(error) => {
-                tracing::warn!(error = %error.message, "see references could not be written");
+                tracing::warn!(error = %error.message, "cross-references could not be written");
             }
         }
         loop {

@@ -2348,6 +2348,30 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
     )
     .await;
     assert_eq!(summary.counts.authorities, 1, "{summary:?}");
+    // The subject authority "Houses": its broader term, and a related subject.
+    let mut houses = Record::new(Leader::parse("00000nz  a2200000n  4500").unwrap());
+    houses.push_control(Tag::parse("001").unwrap(), "sh85062383");
+    houses.push_data(
+        DataField::new(Tag::parse("150").unwrap(), ' ', ' ').with_subfield('a', "Houses"),
+    );
+    houses.push_data(
+        DataField::new(Tag::parse("550").unwrap(), ' ', ' ')
+            .with_subfield('w', "g")
+            .with_subfield('a', "Buildings"),
+    );
+    houses.push_data(
+        DataField::new(Tag::parse("550").unwrap(), ' ', ' ')
+            .with_subfield('a', "Architecture, Domestic"),
+    );
+    let summary = import_marc(
+        &server,
+        "SHIRE",
+        &to_iso2709(&houses).unwrap(),
+        &HoldingsMapping::default(),
+        InvalidText::Error,
+    )
+    .await;
+    assert_eq!(summary.counts.authorities, 1, "{summary:?}");
     let bibs = import(
         &server,
         &[
@@ -2389,10 +2413,61 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
         listed["headings"][0],
         json!({
             "see_from": "Clemens, Samuel Langhorne, 1835-1910",
+            "relation": "see",
             "heading": "Twain, Mark, 1835-1910",
             "count": 1,
             "search": ["author", "Twain, Mark, 1835-1910"],
         }),
+        "{listed}"
+    );
+
+    // A broader subject leads down to the narrower one, a related subject across to it.
+    let page = client.get("/browse?kind=subject&from=buil").await;
+    assert!(
+        page.body.contains(
+            r#"<tr class="see"><td>Buildings <span class="muted">narrower term</span> <a href="/search?subject_heading=Houses">Houses</a></td><td>1 title</td></tr>"#
+        ),
+        "{}",
+        page.body
+    );
+    let listed = client
+        .get("/api/v1/browse?kind=subject&from=architecture")
+        .await
+        .json();
+    assert_eq!(
+        listed["headings"][0],
+        json!({
+            "see_from": "Architecture, Domestic",
+            "relation": "see_also",
+            "heading": "Houses",
+            "count": 1,
+            "search": ["subject_heading", "Houses"],
+        }),
+        "{listed}"
+    );
+    // The first page holds the references before its first heading, in alphabetical order.
+    let listed = client
+        .get("/api/v1/browse?kind=subject&from=houses&limit=1")
+        .await
+        .json();
+    let entries: Vec<(&str, &str)> = listed["headings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            (
+                entry["see_from"].as_str().unwrap_or(""),
+                entry["relation"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("Architecture, Domestic", "see_also"),
+            ("Buildings", "narrower"),
+            ("", "")
+        ],
         "{listed}"
     );
 
@@ -2431,7 +2506,7 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
         catalogue::fill_authority_references(&server.ctx)
             .await
             .unwrap(),
-        1
+        2
     );
     assert_eq!(
         catalogue::fill_authority_references(&server.ctx)
@@ -2442,6 +2517,35 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
     let page = client.get("/m/ROHAN/browse?kind=author&from=clem").await;
     assert!(
         page.body.contains("Clemens, Samuel Langhorne"),
+        "{}",
+        page.body
+    );
+    // Written again (as after an upgrade that keeps more of them): replaced, not doubled.
+    {
+        let mut tx = server.ctx.store.write().await.unwrap();
+        sqlx::query("UPDATE authority SET references_written = NULL")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(
+        catalogue::fill_authority_references(&server.ctx)
+            .await
+            .unwrap(),
+        2
+    );
+    let page = client.get("/m/ROHAN/browse?kind=author&from=clem").await;
+    assert_eq!(
+        page.body.matches("Clemens, Samuel Langhorne").count(),
+        1,
+        "{}",
+        page.body
+    );
+    let page = client.get("/browse?kind=subject&from=buil").await;
+    assert_eq!(
+        page.body.matches("narrower term").count(),
+        1,
         "{}",
         page.body
     );
