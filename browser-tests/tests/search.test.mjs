@@ -1,6 +1,6 @@
 // Discovery as a patron uses it: search from the front page, narrow by a facet whose count is the
 // number of results, see all of a facet's values, open a record and browse the shelf around its copy, use advanced search,
-// browse subject headings and open one, switch to a member's view and back to all libraries, read a record's contents and links online, and
+// browse subject headings and open one, choose a heading offered while typing, switch to a member's view and back to all libraries, read a record's contents and links online, and
 // follow the suggested spelling of a misspelt search. Every page is accessible (axe-core,
 // WCAG 2.1 AA) and light.
 import { test, before, after } from 'node:test';
@@ -65,7 +65,8 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   // The front page shows the newest titles.
   assert.ok(await page.locator('section[aria-labelledby="recent-heading"] ol.hits > li').count() > 0);
   assert.deepEqual(await accessibilityViolations(page), [], 'front page');
-  await page.getByRole('searchbox', { name: 'Search the catalogue' }).fill('');
+  // The box is a combobox once its script has run, a search box before.
+  await page.locator('#q').fill('');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForURL(/\/search/);
   assert.deepEqual(await accessibilityViolations(page), [], 'search page');
@@ -172,6 +173,32 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   await firstHeading.getByRole('link').click();
   await page.waitForURL(/\/search\?subject_heading=/);
   assert.equal(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()), titles);
+
+  // Typing in the search box offers headings that begin with the text; the keyboard chooses
+  // one, and its count is the number of results.
+  await page.goto(demo.url + '/');
+  const box = page.getByRole('combobox', { name: 'Search the catalogue' });
+  await box.pressSequentially('hist', { delay: 50 });
+  const offered = page.getByRole('listbox', { name: 'Suggestions' }).getByRole('option');
+  await offered.first().waitFor();
+  assert.equal(await box.getAttribute('aria-expanded'), 'true');
+  assert.deepEqual(await accessibilityViolations(page), [], 'front page with suggestions');
+  await box.press('ArrowDown');
+  const chosen = page.getByRole('option', { selected: true });
+  assert.equal(await box.getAttribute('aria-activedescendant'), await chosen.getAttribute('id'));
+  // "subject · 12 titles": the number after the dot (a name's dates may come before it).
+  const offeredTitles = count((await chosen.locator('.muted').textContent()).split('·').pop());
+  await box.press('Enter');
+  await page.waitForURL(/\/search\?(author|subject_heading|series_heading)=/);
+  assert.equal(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()), offeredTitles);
+  // Escape closes the list, and Enter then searches for the words typed.
+  await page.goto(demo.url + '/');
+  await box.pressSequentially('hist', { delay: 50 });
+  await offered.first().waitFor();
+  await box.press('Escape');
+  assert.equal(await box.getAttribute('aria-expanded'), 'false');
+  await box.press('Enter');
+  await page.waitForURL(/\/search\?q=hist$/);
 
   // A misspelt search finds nothing and offers the catalogue's spelling, one click away.
   await page.goto(demo.url + '/search?q=hsitoire');

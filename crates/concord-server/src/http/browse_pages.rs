@@ -1,11 +1,12 @@
 //! Browsing the catalogue's headings: authors, subjects and series in alphabetical order from
 //! what a patron types, each with the number of titles the view has under it and a link to
 //! them (`/browse`, a member's view under `/m/{member}`), and the same as JSON
-//! (`GET /api/v1/browse`).
+//! (`GET /api/v1/browse`). The same lists offer headings while a patron types in the search
+//! box (`/search/suggest`, the options the search box's script shows; `GET /api/v1/suggest`).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use concord_domain::FieldError;
@@ -34,6 +35,9 @@ pub fn routes() -> Router<SharedState> {
         .route("/browse", get(browse))
         .route("/m/{member}/browse", get(browse))
         .route("/api/v1/browse", get(browse_json))
+        .route("/search/suggest", get(suggest_options))
+        .route("/m/{member}/search/suggest", get(suggest_options))
+        .route("/api/v1/suggest", get(suggest_json))
 }
 
 /// A browse as its URL parameters say: `kind` (author, subject or series; author when
@@ -345,6 +349,148 @@ async fn browse_json(
             .collect(),
         earlier_before,
         later_after,
+    }))
+}
+
+/// Headings of each kind the search box offers as a patron types.
+const SUGGESTED_PER_KIND: usize = 4;
+
+/// The most headings of each kind `GET /api/v1/suggest` gives.
+const MAX_SUGGESTED_PER_KIND: usize = 10;
+
+/// The text typed (`q`) and, for the API, `limit` (headings of each kind, 1 to
+/// [`MAX_SUGGESTED_PER_KIND`]).
+fn suggest_params(
+    pairs: &[(String, String)],
+    default_limit: usize,
+) -> ServiceResult<(String, usize)> {
+    let mut typed = String::new();
+    let mut limit = default_limit;
+    let mut errors = Vec::new();
+    for (name, value) in pairs {
+        match name.as_str() {
+            "q" => typed = value.trim().to_owned(),
+            "limit" => match value.trim().parse::<usize>() {
+                Ok(n) if (1..=MAX_SUGGESTED_PER_KIND).contains(&n) => limit = n,
+                _ => errors.push(FieldError::new(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_SUGGESTED_PER_KIND}"),
+                )),
+            },
+            _ => {}
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::invalid(errors));
+    }
+    Ok((typed, limit))
+}
+
+/// The kind of a heading as one suggestion names it.
+fn kind_singular(kind: HeadingKind) -> &'static str {
+    match kind {
+        HeadingKind::Author => "suggest.author",
+        HeadingKind::Subject => "suggest.subject",
+        HeadingKind::Series => "suggest.series",
+    }
+}
+
+/// The options the search box's script lists under the box as a patron types: each heading
+/// that begins with the text (or that an authority record leads to from a form that does),
+/// its kind and its titles in the view, leading to them. An HTML fragment of `li` elements,
+/// empty when there is nothing to offer.
+async fn suggest_options(
+    State(state): State<SharedState>,
+    auth: Auth,
+    member: Option<Path<String>>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let result = async {
+        let view = View::new(&state, &auth);
+        let member = member.map(|Path(member)| member);
+        let member = search::view_of(&state.ctx, member.as_deref()).await?;
+        let member = member.as_ref();
+        let (typed, _) = suggest_params(&pairs, SUGGESTED_PER_KIND)?;
+        let suggestions = search::suggest(
+            &state.ctx,
+            &typed,
+            member.map(|m| m.code.clone()),
+            SUGGESTED_PER_KIND,
+        )
+        .await?;
+        let options = html! {
+            @for (index, suggestion) in suggestions.iter().enumerate() {
+                li role="option" id=(format!("q-suggestion-{index}")) aria-selected="false"
+                    data-href=(heading_search(member, suggestion.kind, &suggestion.heading)) {
+                    (suggestion.heading)
+                    " "
+                    span class="muted" {
+                        (view.t(kind_singular(suggestion.kind)))
+                        @if let Some(from) = &suggestion.see_from {
+                            ", " (view.tf("suggest.also_called", &[("form", from)]))
+                        }
+                        " · " (view.tc("browse.count", ("count", suggestion.count), &[]))
+                    }
+                }
+            }
+        };
+        let mut response = html_response(StatusCode::OK, options);
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("public, max-age=60"),
+        );
+        Ok(response)
+    }
+    .await;
+    // The script shows nothing for an error; the API's error body says what was wrong.
+    result.unwrap_or_else(|error: ServiceError| ApiError::from(error).into_response())
+}
+
+/// Headings offered for typed text, as `/api/v1/suggest` answers.
+#[derive(Debug, Serialize)]
+struct SuggestView {
+    q: String,
+    suggestions: Vec<SuggestionView>,
+}
+
+#[derive(Debug, Serialize)]
+struct SuggestionView {
+    kind: &'static str,
+    heading: String,
+    /// The titles the view has under the heading.
+    count: u64,
+    /// The form typed, when an authority record leads from it to the heading.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    see_from: Option<String>,
+    /// The search parameter and value that find those titles.
+    search: (&'static str, String),
+}
+
+async fn suggest_json(
+    State(state): State<SharedState>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Json<SuggestView>, ApiError> {
+    let view_code = pairs.iter().find(|(key, _)| key == "view");
+    let view = search::view_of(&state.ctx, view_code.map(|(_, code)| code.as_str()))
+        .await?
+        .map(|member| member.code);
+    let (typed, limit) = suggest_params(&pairs, SUGGESTED_PER_KIND)?;
+    let suggestions = search::suggest(&state.ctx, &typed, view, limit).await?;
+    Ok(Json(SuggestView {
+        q: typed,
+        suggestions: suggestions
+            .into_iter()
+            .map(|suggestion| SuggestionView {
+                kind: suggestion.kind.name(),
+                search: (
+                    facet_parameter(suggestion.kind.filter()),
+                    suggestion.heading.clone(),
+                ),
+                heading: suggestion.heading,
+                count: suggestion.count,
+                see_from: suggestion.see_from,
+            })
+            .collect(),
     }))
 }
 

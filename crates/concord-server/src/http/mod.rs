@@ -18,6 +18,7 @@ pub mod pages;
 pub mod patron_api;
 pub mod patron_pages;
 pub mod policy_pages;
+mod script;
 pub mod search_api;
 pub mod search_pages;
 mod shelf_pages;

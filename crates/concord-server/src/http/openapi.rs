@@ -138,6 +138,18 @@ fn browse_schema() -> Value {
         "later_after": { "type": "string", "description": "Present when the view has headings after these: the `after` of the next page" } } })
 }
 
+fn suggest_schema() -> Value {
+    let suggestion = json!({ "type": "object", "properties": {
+        "kind": { "type": "string", "enum": ["author", "subject", "series"] },
+        "heading": { "type": "string" },
+        "count": { "type": "integer", "description": "The titles the view has under the heading" },
+        "see_from": { "type": "string", "description": "Present when the heading is offered for another form of it that begins with the text (an authority record's see reference)" },
+        "search": { "type": "array", "description": "The search parameter and value that find exactly those titles", "items": { "type": "string" }, "minItems": 2, "maxItems": 2 } } });
+    json!({ "type": "object", "properties": {
+        "q": { "type": "string" },
+        "suggestions": { "type": "array", "description": "Authors, then subjects, then series; within each, the most titles first", "items": suggestion } } })
+}
+
 fn shelf_schema() -> Value {
     let item = json!({ "type": "object", "properties": {
         "item": { "type": "string" }, "record": { "type": "string" }, "call_number": { "type": "string" },
@@ -463,7 +475,12 @@ fn organisation_and_accounts() -> Value {
                 query_param("before", "A heading: the page before it (a page's earlier_before)"),
                 query_param("limit", "Headings a page lists, 1 to 100 (20 unless given)"),
                 query_param("view", "A member code: that member's view (its hidden items counted)")
-            ], None, ("200", ok("A page of headings", browse_schema()))) }
+            ], None, ("200", ok("A page of headings", browse_schema()))) },
+            "/api/v1/suggest": { "get": op("Headings to offer while a patron types: authors, subjects and series that begin with the text, or that an authority record leads to from a form that does, the most titles first (public)", "discovery", vec![
+                query_param("q", "The text typed; nothing is offered for less than two letters or digits"),
+                query_param("limit", "Headings of each kind, 1 to 10 (4 unless given)"),
+                query_param("view", "A member code: that member's view (its hidden items counted)")
+            ], None, ("200", ok("Headings offered", suggest_schema()))) }
         }
     })
 }

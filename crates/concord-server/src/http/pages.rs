@@ -18,6 +18,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::api::{AuditQuery, audit_filter};
 use super::auth::{Auth, cookie};
+use super::script::SUGGEST_JS;
 use super::search_api::percent_encode;
 use super::style::CSS;
 use super::{AppState, SESSION_COOKIE, SharedState};
@@ -30,6 +31,7 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/", get(home))
         .route("/static/concord.css", get(stylesheet))
+        .route("/static/suggest.js", get(suggest_script))
         .route("/login", get(staff_login_form).post(staff_login))
         .route("/account/login", get(patron_login_form).post(patron_login))
         .route("/logout", post(logout))
@@ -302,6 +304,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         CSS,
+    )
+        .into_response()
+}
+
+async fn suggest_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        SUGGEST_JS,
     )
         .into_response()
 }

@@ -238,10 +238,13 @@ pub(crate) async fn recently_added(
     })
 }
 
-/// The search box, shared by the front page, the member home and the results page.
+/// The search box, shared by the front page, the member home and the results page. Its script
+/// (`/static/suggest.js`) offers headings from the view's browse lists as a patron types
+/// (`{action}/suggest`); without it the box works the same.
 pub(crate) fn search_box(view: &View<'_>, action: &str, query: &str) -> Markup {
     html! {
-        form class="searchbox" role="search" method="get" action=(action) {
+        form class="searchbox" role="search" method="get" action=(action)
+            data-suggest=(format!("{action}/suggest")) data-suggest-label=(view.t("suggest.label")) {
             label for="q" { (view.t("search.label")) }
             div class="searchrow" {
                 input type="search" id="q" name="q" value=(query) aria-describedby="search-hint";
@@ -253,6 +256,7 @@ pub(crate) fn search_box(view: &View<'_>, action: &str, query: &str) -> Markup {
                 " · "
                 a href=(format!("{}/browse", action.trim_end_matches("/search"))) { (view.t("search.browse")) }
             }
+            script src="/static/suggest.js" defer {}
         }
     }
 }

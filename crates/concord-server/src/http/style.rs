@@ -46,6 +46,11 @@ footer { max-width: 1100px; margin: 24px auto; padding: 0 16px; color: var(--mut
 .searchrow { display: flex; gap: 8px; max-width: 40rem; }
 .searchrow input { flex: 1; max-width: none; }
 .searchrow button { margin-top: 0; }
+.searchrow { position: relative; }
+.suggestions { position: absolute; top: 100%; left: 0; z-index: 5; margin: 2px 0 0; padding: 0; list-style: none; background: #fff; border: 1px solid #767676; border-radius: 4px; box-shadow: 0 4px 12px rgba(0,0,0,.15); max-height: 22rem; overflow-y: auto; }
+.suggestions li { padding: 6px 10px; cursor: pointer; }
+.suggestions li[aria-selected=true], .suggestions li:hover { background: #0b4f8a; color: #fff; }
+.suggestions li[aria-selected=true] .muted, .suggestions li:hover .muted { color: #fff; }
 .hint { font-size: .9rem; margin: 4px 0 12px; }
 .viewswitch { background: #fff; border-left: 6px solid var(--brand); padding: 8px 12px; }
 .results-layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 1fr); gap: 24px; }

@@ -19,8 +19,9 @@ use concord_domain::org::{Branch, Member};
 use concord_marc::Record;
 use concord_search::browse::{Relation, browse_key};
 use concord_search::{
-    BibDocument, BrowsePage, BrowseRequest, Holding, Indexer, SearchError, SearchHit, SearchIndex,
-    SearchRequest, SearchResponse, document_from_record, document_from_summary,
+    BibDocument, BrowseFrom, BrowsePage, BrowseRequest, HeadingKind, Holding, Indexer, SearchError,
+    SearchHit, SearchIndex, SearchRequest, SearchResponse, document_from_record,
+    document_from_summary,
 };
 use concord_store::catalogue::{self as store, BibRow, ItemRow};
 use tokio::sync::{Mutex, Notify};
@@ -264,6 +265,89 @@ fn listing(page: BrowsePage, see: Vec<(String, BrowseEntry)>) -> BrowseListing {
         page,
         entries: entries.into_iter().map(|(_, _, entry)| entry).collect(),
     }
+}
+
+/// A heading offered while a patron types in the search box.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub kind: HeadingKind,
+    pub heading: String,
+    /// The titles the view has under it.
+    pub count: u64,
+    /// The form typed, when an authority record leads from it to the heading ("Clemens" for
+    /// "Twain, Mark").
+    pub see_from: Option<String>,
+}
+
+/// The shortest typed text, as a sort key, that headings are suggested for: one letter
+/// begins too many.
+pub const SUGGEST_FROM_KEY_CHARS: usize = 2;
+
+/// Headings of each kind read from the browse list to choose suggestions among.
+const SUGGESTIONS_READ: usize = 20;
+
+/// Up to `per_kind` authors, subjects and series (in that order) that begin with what a patron
+/// has typed, or that an authority record leads to from a form that does, the most titles
+/// first, each with the titles `view` has under it: those among the first
+/// [`SUGGESTIONS_READ`] of its browse list from the typed text, so that a suggestion costs
+/// three pages of the browse lists. A heading is offered once, by its own form when it begins
+/// with the text. Nothing for text shorter than [`SUGGEST_FROM_KEY_CHARS`] as a key.
+pub async fn suggest(
+    ctx: &Context,
+    typed: &str,
+    view: Option<Code>,
+    per_kind: usize,
+) -> ServiceResult<Vec<Suggestion>> {
+    let key = browse_key(typed);
+    if key.chars().count() < SUGGEST_FROM_KEY_CHARS {
+        return Ok(Vec::new());
+    }
+    let mut suggestions = Vec::new();
+    for kind in HeadingKind::ALL {
+        let listing = browse(
+            ctx,
+            BrowseRequest {
+                kind,
+                from: BrowseFrom::Text(typed.to_owned()),
+                limit: SUGGESTIONS_READ,
+                view: view.clone(),
+            },
+        )
+        .await?;
+        let mut of_kind: Vec<Suggestion> = Vec::new();
+        for entry in listing.entries {
+            let (heading, count, see_from) = match entry {
+                BrowseEntry::Heading { heading, count }
+                    if browse_key(&heading).starts_with(&key) =>
+                {
+                    (heading, count, None)
+                }
+                BrowseEntry::Reference {
+                    from,
+                    relation: Relation::See,
+                    heading,
+                    count,
+                } if browse_key(&from).starts_with(&key) => (heading, count, Some(from)),
+                _ => continue,
+            };
+            match of_kind.iter_mut().find(|known| known.heading == heading) {
+                // Its own form begins with the text: offered as itself.
+                Some(known) if see_from.is_none() => known.see_from = None,
+                Some(_) => {}
+                None => of_kind.push(Suggestion {
+                    kind,
+                    heading,
+                    count,
+                    see_from,
+                }),
+            }
+        }
+        // Stable: equal counts stay in alphabetical order.
+        of_kind.sort_by_key(|suggestion| std::cmp::Reverse(suggestion.count));
+        of_kind.truncate(per_kind);
+        suggestions.extend(of_kind);
+    }
+    Ok(suggestions)
 }
 
 /// The first `limit` ids, from `from` up, of the bibs the consortium's view shows, ascending:

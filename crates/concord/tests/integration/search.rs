@@ -2471,6 +2471,75 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
         "{listed}"
     );
 
+    // Typing in the search box offers the headings that begin with the text, and the heading
+    // an authority record leads to from a form that does.
+    let offered = client.get("/api/v1/suggest?q=TW").await.json();
+    assert_eq!(
+        offered,
+        json!({ "q": "TW", "suggestions": [{
+            "kind": "author",
+            "heading": "Twain, Mark, 1835-1910",
+            "count": 1,
+            "search": ["author", "Twain, Mark, 1835-1910"],
+        }] }),
+        "{offered}"
+    );
+    let offered = client.get("/api/v1/suggest?q=clemens").await.json();
+    assert_eq!(
+        offered["suggestions"],
+        json!([{
+            "kind": "author",
+            "heading": "Twain, Mark, 1835-1910",
+            "count": 1,
+            "see_from": "Clemens, Samuel Langhorne, 1835-1910",
+            "search": ["author", "Twain, Mark, 1835-1910"],
+        }]),
+        "{offered}"
+    );
+    // Subjects after authors; a related heading ("Buildings", narrower term "Houses") is for
+    // the browse list, not offered for what it is not.
+    let offered = client.get("/api/v1/suggest?q=ho").await.json();
+    assert_eq!(
+        offered["suggestions"],
+        json!([{ "kind": "subject", "heading": "Houses", "count": 1, "search": ["subject_heading", "Houses"] }]),
+        "{offered}"
+    );
+    let offered = client.get("/api/v1/suggest?q=buil").await.json();
+    assert_eq!(offered["suggestions"], json!([]), "{offered}");
+    // One letter offers nothing; a bad limit is refused, named.
+    let offered = client.get("/api/v1/suggest?q=t").await.json();
+    assert_eq!(offered["suggestions"], json!([]), "{offered}");
+    let bad = client.get("/api/v1/suggest?q=tw&limit=0").await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("limit"), "{}", bad.body);
+    // What the search box's script lists: options that lead to the heading's titles.
+    let options = client.get("/search/suggest?q=clem").await;
+    assert_eq!(options.status, 200);
+    assert!(
+        options.body.contains(
+            r#"<li role="option" id="q-suggestion-0" aria-selected="false" data-href="/search?author=Twain%2C%20Mark%2C%201835-1910">Twain, Mark, 1835-1910 <span class="muted">author, also called Clemens, Samuel Langhorne, 1835-1910 · 1 title</span></li>"#
+        ),
+        "{}",
+        options.body
+    );
+    let options = client.get("/search/suggest?q=zz").await;
+    assert_eq!((options.status, options.body.as_str()), (200, ""));
+    // A browser's search bar gets them as OpenSearch suggestions.
+    let bar = client.get("/opensearch/suggest?q=twa").await;
+    assert_eq!(
+        bar.headers["content-type"],
+        "application/x-suggestions+json"
+    );
+    assert_eq!(bar.json(), json!(["twa", ["Twain, Mark, 1835-1910"]]));
+    let description = client.get("/opensearch.xml").await;
+    assert!(
+        description
+            .body
+            .contains(r#"type="application/x-suggestions+json""#),
+        "{}",
+        description.body
+    );
+
     // Once Twain's only copy is ROHAN's and hidden, the consortium's list has no Twain to
     // lead to: the reference goes too; ROHAN's list keeps it.
     add_item(&server, bibs[0], "R1", "ROHAN-MAIN", true).await;
@@ -2485,6 +2554,22 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
         page.body.contains("Clemens, Samuel Langhorne"),
         "{}",
         page.body
+    );
+    // Nor is it offered as patrons type, except in ROHAN's view, where it leads to ROHAN's.
+    let offered = client.get("/api/v1/suggest?q=twain").await.json();
+    assert_eq!(offered["suggestions"], json!([]), "{offered}");
+    let offered = client
+        .get("/api/v1/suggest?q=twain&view=ROHAN")
+        .await
+        .json();
+    assert_eq!(offered["suggestions"][0]["count"], 1, "{offered}");
+    let options = client.get("/m/ROHAN/search/suggest?q=twain").await;
+    assert!(
+        options
+            .body
+            .contains(r#"data-href="/m/ROHAN/search?author=Twain%2C%20Mark%2C%201835-1910""#),
+        "{}",
+        options.body
     );
 
     // An authority stored before references were kept gets them once, when asked.
