@@ -241,6 +241,7 @@ fn main() {
     }
     sitemap_listing(&index);
     browse_lists(&index, &words);
+    recently_added(&index, &shape);
 
     let reloads: usize =
         std::env::var("CONCORD_BENCH_RELOADS").map_or(10, |n| n.parse().expect("RELOADS"));
@@ -284,6 +285,54 @@ fn sitemap_listing(index: &SearchIndex) {
 
 /// What browsing headings costs: a page of 20 authors, subjects and series from the first
 /// three letters of each query word, and the next page after it, one client.
+/// What a front page's "recently added" costs: the consortium's five newest titles, and a
+/// member's ("new at our library": its titles by when it added its newest copy), in the
+/// consortium's view and in its own, for 20 members, three rounds.
+fn recently_added(index: &SearchIndex, shape: &CatalogueShape) {
+    use concord_search::SortOrder;
+    let newest = |filter: Option<&str>, view: Option<&str>| {
+        let mut request = SearchRequest::new("");
+        request.facets = Vec::new();
+        request.sort = SortOrder::Added;
+        request.page_size = 5;
+        request.filters = filter
+            .map(|member| vec![(FacetField::Member, member.to_owned())])
+            .unwrap_or_default();
+        request.view = view.map(|code| concord_domain::codes::Code::parse("view", code).unwrap());
+        let started = Instant::now();
+        let found = index.search(&request).unwrap();
+        assert_eq!(found.hits.len(), 5);
+        started.elapsed().as_micros() as u64
+    };
+    let members: Vec<String> = (0..shape.members.min(20))
+        .filter_map(concord_search::bench::member_code)
+        .map(|code| code.to_string())
+        .collect();
+    let mut everyone = Vec::new();
+    let mut at_member = Vec::new();
+    let mut in_own_view = Vec::new();
+    for _ in 0..3 {
+        for member in &members {
+            everyone.push(newest(None, None));
+            at_member.push(newest(Some(member), None));
+            in_own_view.push(newest(Some(member), Some(member)));
+        }
+    }
+    for (label, times) in [
+        ("the consortium's", &mut everyone),
+        ("a member's, consortium view", &mut at_member),
+        ("a member's, its own view", &mut in_own_view),
+    ] {
+        times.sort_unstable();
+        println!(
+            "recently added, {label}: 5 newest of {} searches p50 {:.1} ms p95 {:.1} ms",
+            times.len(),
+            quantile(times, 0.5) as f64 / 1000.0,
+            quantile(times, 0.95) as f64 / 1000.0,
+        );
+    }
+}
+
 fn browse_lists(index: &SearchIndex, words: &[String]) {
     use concord_search::{BrowseFrom, BrowseRequest, HeadingKind};
     for kind in HeadingKind::ALL {

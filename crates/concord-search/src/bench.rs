@@ -6,7 +6,7 @@
 
 use concord_domain::codes::Code;
 
-use crate::document::{BibDocument, Holding};
+use crate::document::{BibDocument, Holding, MemberAdded};
 
 /// The shape of a synthetic catalogue.
 #[derive(Debug, Clone)]
@@ -61,7 +61,8 @@ impl SplitMix64 {
     }
 }
 
-fn member_code(member: usize) -> Option<Code> {
+/// The code of the `member`th member of a synthetic consortium.
+pub fn member_code(member: usize) -> Option<Code> {
     Code::parse("member", &format!("M{member:03}")).ok()
 }
 
@@ -128,6 +129,31 @@ pub fn synthetic_document(
             })
         })
         .collect::<Option<Vec<Holding>>>()?;
+    // Each copy added at some second of the last ten years; the bib when its first copy was.
+    let newest = 1_790_000_000;
+    let ten_years = 10 * 365 * 86_400;
+    let copies: Vec<(Code, i64, bool)> = document
+        .holdings
+        .iter()
+        .map(|holding| {
+            let added = newest - random.below(ten_years) as i64;
+            (
+                holding.member.clone(),
+                added,
+                holding.visible_outside_member,
+            )
+        })
+        .collect();
+    document.added = copies
+        .iter()
+        .filter(|(_, _, seen_by_all)| *seen_by_all)
+        .map(|(_, added, _)| *added)
+        .max();
+    document.member_added = MemberAdded::of(
+        copies
+            .iter()
+            .map(|(member, added, seen_by_all)| (member, *added, *seen_by_all)),
+    );
     Some(document)
 }
 

@@ -1415,6 +1415,65 @@ fn recently_added_bibs_come_first() {
     }
 }
 
+#[test]
+fn recently_added_among_a_members_titles_is_by_when_it_added_them() {
+    use crate::document::MemberAdded;
+    let added = |member: &str, own: i64, seen_by_all: Option<i64>| MemberAdded {
+        member: code(member),
+        own,
+        seen_by_all,
+    };
+    // Bib 1: new everywhere (B's copy at 500). Bib 2: A's copy at 400, B's at 100. Bib 3: A's
+    // copy seen by all at 200, a copy A keeps back at 600. Bib 4: B's only.
+    let documents = [
+        (1, 500, vec![added("B", 500, Some(500))]),
+        (
+            2,
+            400,
+            vec![added("A", 400, Some(400)), added("B", 100, Some(100))],
+        ),
+        (3, 200, vec![added("A", 600, Some(200))]),
+        (4, 300, vec![added("B", 300, Some(300))]),
+    ]
+    .map(|(id, at, member_added)| {
+        let holdings = member_added
+            .iter()
+            .map(|m| holding(m.member.as_str(), "X-MAIN", "available", true))
+            .collect();
+        BibDocument {
+            added: Some(at),
+            member_added,
+            ..document_from_record(id, &titled_record("Atlas of the sky"), holdings)
+        }
+    });
+    let index = index_of(documents);
+    let mut search = request("atlas");
+    search.sort = SortOrder::Added;
+    // Everyone's order: by the newest copy any member may see.
+    let found = index.search(&search).unwrap();
+    assert_eq!(ids(&found), [1, 2, 4, 3]);
+    // A's titles, as other members know them: bib 3 by its copy seen by all, at 200.
+    search.filters = vec![(FacetField::Member, "A".to_owned())];
+    let found = index.search(&search).unwrap();
+    assert_eq!(ids(&found), [2, 3]);
+    assert_eq!(
+        found.hits.iter().map(|hit| hit.added).collect::<Vec<_>>(),
+        [Some(400), Some(200)]
+    );
+    // In A's own view its kept-back copy counts: bib 3 first ("new at our library").
+    search.view = Some(code("A"));
+    let found = index.search(&search).unwrap();
+    assert_eq!(ids(&found), [3, 2]);
+    assert_eq!(found.hits[0].added, Some(600));
+    // B's titles: bib 2 is old news at B.
+    search.view = None;
+    search.filters = vec![(FacetField::Member, "B".to_owned())];
+    assert_eq!(ids(&index.search(&search).unwrap()), [1, 4, 2]);
+    // Two members selected: everyone's order.
+    search.filters.push((FacetField::Member, "A".to_owned()));
+    assert_eq!(ids(&index.search(&search).unwrap()), [1, 2, 4, 3]);
+}
+
 /// A data field to build a record from: tag, indicators, subfields.
 type FieldSpec<'a> = (&'a str, (char, char), &'a [(char, &'a str)]);
 

@@ -30,6 +30,39 @@ pub struct Holding {
     pub visible_outside_member: bool,
 }
 
+/// When a member's newest copy of a bib was added (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberAdded {
+    pub member: Code,
+    /// Its newest copy of all, which its own view sees.
+    pub own: i64,
+    /// Its newest copy every member may see; `None` when it keeps every copy back.
+    pub seen_by_all: Option<i64>,
+}
+
+impl MemberAdded {
+    /// Each member's newest copy among `copies`: (its member, when it was added, whether every
+    /// member may see it), in the order members first appear.
+    pub fn of<'a>(copies: impl IntoIterator<Item = (&'a Code, i64, bool)>) -> Vec<MemberAdded> {
+        let mut by_member: Vec<MemberAdded> = Vec::new();
+        for (member, added, seen_by_all) in copies {
+            let seen_by_all = seen_by_all.then_some(added);
+            match by_member.iter_mut().find(|known| known.member == *member) {
+                Some(known) => {
+                    known.own = known.own.max(added);
+                    known.seen_by_all = known.seen_by_all.max(seen_by_all);
+                }
+                None => by_member.push(MemberAdded {
+                    member: member.clone(),
+                    own: added,
+                    seen_by_all,
+                }),
+            }
+        }
+        by_member
+    }
+}
+
 impl Holding {
     /// Whether a patron could take the item off the shelf now.
     pub fn is_available(&self) -> bool {
@@ -226,6 +259,9 @@ pub struct BibDocument {
     /// When the bib, or its newest copy every member may see, was added (Unix seconds): the
     /// order of "recently added". `None` when the store has not said.
     pub added: Option<i64>,
+    /// When each member holding copies added its newest: the order of "recently added" among
+    /// one member's titles ("new at our library"). Empty when the store has not said.
+    pub member_added: Vec<MemberAdded>,
     /// The title proper (245 $a $n $p, without its leading article), then the uniform title
     /// (240, or a main entry 130, $a $n $p) when it differs: with one of `work_names`, what the
     /// editions, translations and formats of one work share (see [`crate::index`]'s work
@@ -473,6 +509,7 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         other_text,
         holdings,
         added: None,
+        member_added: Vec::new(),
         work_titles,
         work_names,
     }
@@ -525,6 +562,7 @@ pub fn document_from_summary(
         other_text: Vec::new(),
         holdings,
         added: None,
+        member_added: Vec::new(),
         work_titles,
         work_names,
     }

@@ -74,7 +74,8 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// too, which ties a translation to its original; version 14 every language of the text (041),
 /// each as its current MARC code; version 15 the headings patrons browse; version 16 subject
 /// headings with a name's parts together ("Lincoln, Abraham, 1809-1865 -- Assassination")
-/// and without their relator or relationship subfields (`$e`, `$i`).
+/// and without their relator or relationship subfields (`$e`, `$i`), and when each member
+/// added its newest copy.
 const DOCUMENTS_VERSION: u32 = 16;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
@@ -98,6 +99,19 @@ pub(crate) const BIB_ID: &str = "bib_id";
 
 /// The field of when a bib or its newest copy was added, which "recently added" sorts by.
 pub(crate) const ADDED: &str = "added";
+
+/// The field of when each member holding copies of a bib added its newest (a JSON object:
+/// `{"SHIRE": {"own": seconds, "all": seconds}}`, `all` counting only the copies every member
+/// may see), which "recently added" sorts by among one member's titles. Each member's time is
+/// a fast column of its own, read by its path (see [`member_added_column`]).
+pub(crate) const MEMBER_ADDED: &str = "member_added";
+
+/// The column of when `member` added its newest copy, as `viewer` may know it: every copy in
+/// the member's own view, else only those every member may see.
+pub(crate) fn member_added_column(member: &str, viewer: Option<&str>) -> String {
+    let which = if viewer == Some(member) { "own" } else { "all" };
+    format!("{MEMBER_ADDED}.{member}.{which}")
+}
 
 /// Languages with their own stemmed keyword field, by MARC language code. Every record is
 /// also in the English-stemmed `keywords` field, English being the catalogue's main language.
@@ -128,6 +142,7 @@ pub(crate) struct Fields {
     pub keywords_by_language: Vec<(&'static str, Field)>,
     pub year: Field,
     pub added: Field,
+    pub member_added: Field,
     pub title_display: Field,
     pub author_display: Field,
     pub holdings_display: Field,
@@ -190,6 +205,10 @@ fn schema() -> (Schema, Fields) {
         keywords_by_language,
         year: builder.add_i64_field("year", INDEXED | STORED | FAST),
         added: builder.add_i64_field(ADDED, STORED | FAST),
+        member_added: builder.add_json_field(
+            MEMBER_ADDED,
+            tantivy::schema::JsonObjectOptions::default().set_fast("raw"),
+        ),
         title_display: builder.add_text_field("title_display", STORED),
         author_display: builder.add_text_field("author_display", STORED),
         holdings_display: builder.add_text_field("holdings_display", STORED),
@@ -743,6 +762,21 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
 
     if let Some(added) = document.added {
         doc.add_i64(fields.added, added);
+    }
+    if !document.member_added.is_empty() {
+        use tantivy::schema::OwnedValue;
+        let by_member = document
+            .member_added
+            .iter()
+            .map(|added| {
+                let mut times = vec![("own".to_owned(), OwnedValue::I64(added.own))];
+                if let Some(all) = added.seen_by_all {
+                    times.push(("all".to_owned(), OwnedValue::I64(all)));
+                }
+                (added.member.to_string(), OwnedValue::Object(times))
+            })
+            .collect();
+        doc.add_field_value(fields.member_added, &OwnedValue::Object(by_member));
     }
     if let Some(year) = document.publication_year {
         doc.add_i64(fields.year, year);

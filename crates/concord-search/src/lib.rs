@@ -30,6 +30,7 @@ mod editions;
 mod facets;
 pub mod index;
 mod listing;
+mod member_added;
 mod parallel;
 pub mod searcher;
 mod segment_cache;
@@ -43,7 +44,7 @@ mod words;
 pub use browse::{BrowseFrom, BrowsePage, BrowseRequest, BrowsedHeading, HeadingKind};
 pub use description::{Description, describe, remove_private};
 pub use document::{
-    BibDocument, CitedName, Holding, NameKind, NameRole, document_from_record,
+    BibDocument, CitedName, Holding, MemberAdded, NameKind, NameRole, document_from_record,
     document_from_summary, title_in_own_script,
 };
 pub use index::{Indexer, SearchError, SearchIndex};

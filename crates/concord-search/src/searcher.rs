@@ -22,6 +22,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::facets::{FacetCounter, top_values};
 use crate::index::{SearchError, SearchIndex, normalised_key};
+use crate::member_added::ByMemberAdded;
 use crate::windowed::{PlainQuery, ScoredTerm};
 
 /// How far a search pages: the hits of a page must lie within the first this many results (the
@@ -235,7 +236,9 @@ pub struct SearchHit {
     pub language: Option<String>,
     /// Visible holdings by member; the viewing member first, then by code.
     pub holdings: Vec<MemberHoldings>,
-    /// When the bib, or its newest copy every member may see, was added (Unix seconds).
+    /// When the bib, or its newest copy every member may see, was added (Unix seconds); in a
+    /// search sorted by [`SortOrder::Added`] with one member selected, when that member added
+    /// its newest copy.
     pub added: Option<i64>,
 }
 
@@ -382,6 +385,19 @@ impl SearchIndex {
             .visibility
             .segment_sets(searcher, self.fields.visible_to, view)?;
         let top = TopDocs::with_limit(page_size).and_offset(request.page * page_size);
+        // Recently added among the titles of one member: by when that member added them.
+        let by_member_added = match request
+            .filters
+            .iter()
+            .filter(|(facet, _)| *facet == FacetField::Member)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            [(_, member)] if request.sort == SortOrder::Added => {
+                Some(ByMemberAdded::new(member, view))
+            }
+            _ => None,
+        };
         let plain = match (request.sort, evaluation) {
             (SortOrder::Relevance, Evaluation::Fastest) => self.plain_query(request),
             _ => None,
@@ -443,28 +459,50 @@ impl SearchIndex {
                 )),
                 &facets,
             )?,
-            // The newer bib first of those added in the same second (ids grow with time).
-            (SortOrder::Added, _) => self.counted_top(
-                searcher,
-                query.as_ref(),
-                &visible,
-                top.order_by((
-                    (
-                        SortByStaticFastValue::<i64>::for_field(crate::index::ADDED),
-                        Order::Desc,
-                    ),
-                    (
-                        SortByStaticFastValue::<i64>::for_field(crate::index::BIB_ID),
-                        Order::Desc,
-                    ),
-                )),
-                &facets,
-            )?,
+            // Among one member's titles, by when it added its newest copy ("new at our
+            // library"); the newer bib first of those added in the same second.
+            (SortOrder::Added, _) => match &by_member_added {
+                Some(by_member) => self.counted_top(
+                    searcher,
+                    query.as_ref(),
+                    &visible,
+                    top.order_by((
+                        (by_member.clone(), Order::Desc),
+                        (
+                            SortByStaticFastValue::<i64>::for_field(crate::index::BIB_ID),
+                            Order::Desc,
+                        ),
+                    )),
+                    &facets,
+                )?,
+                // The newer bib first of those added in the same second (ids grow with time).
+                None => self.counted_top(
+                    searcher,
+                    query.as_ref(),
+                    &visible,
+                    top.order_by((
+                        (
+                            SortByStaticFastValue::<i64>::for_field(crate::index::ADDED),
+                            Order::Desc,
+                        ),
+                        (
+                            SortByStaticFastValue::<i64>::for_field(crate::index::BIB_ID),
+                            Order::Desc,
+                        ),
+                    )),
+                    &facets,
+                )?,
+            },
         };
         let mut hits = Vec::with_capacity(addresses.len());
         for address in addresses {
             let document: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.hit(&document, request.view.as_ref()));
+            let mut hit = self.hit(&document, request.view.as_ref());
+            // In the member's order, when the member added it.
+            if let Some(by_member) = &by_member_added {
+                hit.added = by_member.added(searcher, address)?;
+            }
+            hits.push(hit);
         }
         Ok(SearchResponse {
             total: total as u64,

@@ -110,7 +110,7 @@ fn search_results_schema() -> Value {
         "id": { "type": "string" }, "title": { "type": "string" }, "author": { "type": ["string", "null"] },
         "year": { "type": ["integer", "null"] }, "format": { "type": "string" },
         "language": { "type": ["string", "null"], "description": "The MARC code of the main language it is in (008/35-37, else the first of 041 $a)" },
-        "added": { "type": ["string", "null"], "format": "date-time", "description": "When the bib, or its newest copy every member may see, was added" },
+        "added": { "type": ["string", "null"], "format": "date-time", "description": "When the bib, or its newest copy every member may see, was added; in a search sorted by added with one member selected, when that member added its newest copy (one it keeps back counted only in its own view)" },
         "holdings": { "type": "array", "items": { "type": "object", "properties": {
             "member": { "type": "string" }, "items": { "type": "integer" }, "available": { "type": "integer" } } } }
     } });

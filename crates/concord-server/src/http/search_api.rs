@@ -229,7 +229,8 @@ struct HitView {
     /// The MARC code of the language it is in, when the record says.
     language: Option<String>,
     holdings: Vec<HitHoldingsView>,
-    /// When the bib, or its newest copy every member may see, was added (RFC 3339, UTC).
+    /// When the bib, or its newest copy every member may see, was added (RFC 3339, UTC); sorted
+    /// by added with one member selected, when that member added its newest copy.
     added: Option<String>,
 }
 

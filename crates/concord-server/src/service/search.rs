@@ -19,8 +19,8 @@ use concord_domain::org::{Branch, Member};
 use concord_marc::Record;
 use concord_search::browse::{Relation, browse_key};
 use concord_search::{
-    BibDocument, BrowseFrom, BrowsePage, BrowseRequest, HeadingKind, Holding, Indexer, SearchError,
-    SearchHit, SearchIndex, SearchRequest, SearchResponse, document_from_record,
+    BibDocument, BrowseFrom, BrowsePage, BrowseRequest, HeadingKind, Holding, Indexer, MemberAdded,
+    SearchError, SearchHit, SearchIndex, SearchRequest, SearchResponse, document_from_record,
     document_from_summary,
 };
 use concord_store::catalogue::{self as store, BibRow, ItemRow};
@@ -616,6 +616,15 @@ fn document_of(bib: &BibRow, items: &[ItemRow], codes: &OrgCodes) -> BibDocument
         .filter(|(_, holding)| holding.visible_outside_member)
         .map(|(item, _)| item.created_at)
         .fold(bib.created_at, i64::max);
+    // Each member's newest copy: of all, for its own view; of those every member may see, for
+    // the others ("new at our library").
+    let member_added = MemberAdded::of(held.iter().map(|(item, holding)| {
+        (
+            &holding.member,
+            item.created_at,
+            holding.visible_outside_member,
+        )
+    }));
     let holdings = held.into_iter().map(|(_, holding)| holding).collect();
     let mut document = match read_stored_record(bib) {
         Ok(record) => document_from_record(bib.id.0, &record, holdings),
@@ -625,6 +634,7 @@ fn document_of(bib: &BibRow, items: &[ItemRow], codes: &OrgCodes) -> BibDocument
         }
     };
     document.added = Some(added);
+    document.member_added = member_added;
     document
 }
 

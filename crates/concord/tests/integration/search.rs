@@ -1079,6 +1079,49 @@ async fn recently_added_puts_new_bibs_and_new_copies_first() {
         description.contains(&format!(r#"<Url type="application/atom+xml" method="get" template="{origin}/search/feed?q={{searchTerms}}">"#)),
         "{description}"
     );
+
+    // A second later ROHAN adds a copy of the second for everyone: news to the consortium, not
+    // at SHIRE, whose newest is still its copy of the first ("new at our library").
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    add_item(&server, bibs[1], "L3", "ROHAN-MAIN", false).await;
+    search_until(&server, &request("lanterns", None), WITHIN_A_SECOND, |r| {
+        facet_count(r, FacetField::Member, "ROHAN") == 1
+    })
+    .await;
+    let found = client
+        .get("/api/v1/search?q=lanterns&sort=added")
+        .await
+        .json();
+    assert_eq!(
+        added(&found),
+        [bibs[1].to_string(), bibs[0].to_string()],
+        "{found}"
+    );
+    let at_shire = client
+        .get("/api/v1/search?q=lanterns&sort=added&member=SHIRE")
+        .await
+        .json();
+    assert_eq!(
+        added(&at_shire),
+        [bibs[0].to_string(), bibs[1].to_string()],
+        "{at_shire}"
+    );
+    // Each dated when SHIRE added its copy: the first's a second after the second's.
+    let dates: Vec<&str> = at_shire["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| hit["added"].as_str().unwrap())
+        .collect();
+    assert!(dates[0] > dates[1], "{at_shire}");
+    // SHIRE's feed of what is new at it, which its front page links to, in the same order.
+    let feed = client
+        .get("/m/SHIRE/search/feed?member=SHIRE&sort=added")
+        .await
+        .body;
+    let first = feed.find(&format!("/record/{}</id>", bibs[0])).unwrap();
+    let second = feed.find(&format!("/record/{}</id>", bibs[1])).unwrap();
+    assert!(first < second, "{feed}");
 }
 
 /// Fails unless `xml` is a well-formed XML document.
