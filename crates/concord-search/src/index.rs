@@ -101,16 +101,22 @@ pub(crate) const BIB_ID: &str = "bib_id";
 pub(crate) const ADDED: &str = "added";
 
 /// The field of when each member holding copies of a bib added its newest (a JSON object:
-/// `{"SHIRE": {"own": seconds, "all": seconds}}`, `all` counting only the copies every member
-/// may see), which "recently added" sorts by among one member's titles. Each member's time is
-/// a fast column of its own, read by its path (see [`member_added_column`]).
+/// `{"SHIRE": {"all": seconds, "own": seconds}}`), which "recently added" sorts by among one
+/// member's titles. `all` is its newest copy every member may see; `own` its newest of all, given
+/// only when that is a copy it keeps back (newer than `all`, or the only kind it has), as few
+/// are. Each member's times are fast columns of their own, read by their paths (see
+/// [`member_added_columns`]).
 pub(crate) const MEMBER_ADDED: &str = "member_added";
 
-/// The column of when `member` added its newest copy, as `viewer` may know it: every copy in
-/// the member's own view, else only those every member may see.
-pub(crate) fn member_added_column(member: &str, viewer: Option<&str>) -> String {
-    let which = if viewer == Some(member) { "own" } else { "all" };
-    format!("{MEMBER_ADDED}.{member}.{which}")
+/// The columns of when `member` added its newest copy, as `viewer` may know it: the newest of
+/// both in the member's own view, else only the copies every member may see.
+pub(crate) fn member_added_columns(member: &str, viewer: Option<&str>) -> Vec<String> {
+    let all = format!("{MEMBER_ADDED}.{member}.all");
+    if viewer == Some(member) {
+        vec![all, format!("{MEMBER_ADDED}.{member}.own")]
+    } else {
+        vec![all]
+    }
 }
 
 /// Languages with their own stemmed keyword field, by MARC language code. Every record is
@@ -769,9 +775,12 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
             .member_added
             .iter()
             .map(|added| {
-                let mut times = vec![("own".to_owned(), OwnedValue::I64(added.own))];
+                let mut times = Vec::with_capacity(2);
                 if let Some(all) = added.seen_by_all {
                     times.push(("all".to_owned(), OwnedValue::I64(all)));
+                }
+                if added.seen_by_all < Some(added.own) {
+                    times.push(("own".to_owned(), OwnedValue::I64(added.own)));
                 }
                 (added.member.to_string(), OwnedValue::Object(times))
             })

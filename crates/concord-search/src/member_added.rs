@@ -1,11 +1,11 @@
 //! "Recently added" among one member's titles: the order of "new at our library", by when the
 //! member added its newest copy of each bib, rather than when any member added one.
 //!
-//! Each document holds, per member with copies, the time of its newest copy of all and of its
-//! newest copy every member may see (the JSON fast field [`crate::index::MEMBER_ADDED`]); each
-//! member's times are columns of their own. A member's own view orders by its newest copy of
-//! all; every other view by its newest copy every member may see, so that the order tells no
-//! other member of a copy kept back.
+//! Each document holds, per member with copies, the time of its newest copy every member may
+//! see and, when a copy it keeps back is newer, of that (the JSON fast field
+//! [`crate::index::MEMBER_ADDED`]); each member's times are columns of their own. A member's own
+//! view orders by the newer of the two; every other view by its newest copy every member may
+//! see, so that the order tells no other member of a copy kept back.
 //!
 //! **Invariant:** a bib the view knows of no copy of at the member sorts last (it can match
 //! only when the member filter is not the only reason it is listed, e.g. a copy hidden from
@@ -16,19 +16,20 @@ use tantivy::collector::{SegmentSortKeyComputer, SortKeyComputer};
 use tantivy::columnar::Column;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader};
 
-use crate::index::member_added_column;
+use crate::index::member_added_columns;
 
 /// Sorts by when `member` added its newest copy, as the viewer may know it (see the module
 /// documentation).
 #[derive(Debug, Clone)]
 pub(crate) struct ByMemberAdded {
-    column: String,
+    /// The member's columns the viewer may know of; a bib's time is the newest in them.
+    columns: Vec<String>,
 }
 
 impl ByMemberAdded {
     pub(crate) fn new(member: &str, viewer: Option<&str>) -> ByMemberAdded {
         ByMemberAdded {
-            column: member_added_column(member, viewer),
+            columns: member_added_columns(member, viewer),
         }
     }
 
@@ -39,11 +40,15 @@ impl ByMemberAdded {
         searcher: &Searcher,
         address: DocAddress,
     ) -> tantivy::Result<Option<i64>> {
-        let column = searcher
-            .segment_reader(address.segment_ord)
-            .fast_fields()
-            .column_opt::<i64>(&self.column)?;
-        Ok(column.and_then(|column| column.first(address.doc_id)))
+        let fast_fields = searcher.segment_reader(address.segment_ord).fast_fields();
+        let mut newest = None;
+        for column in &self.columns {
+            let value = fast_fields
+                .column_opt::<i64>(column)?
+                .and_then(|column| column.first(address.doc_id));
+            newest = newest.max(value);
+        }
+        Ok(newest)
     }
 }
 
@@ -57,18 +62,19 @@ impl SortKeyComputer for ByMemberAdded {
         segment_reader: &SegmentReader,
     ) -> tantivy::Result<MemberAddedInSegment> {
         // The times are i64, mapped to u64 in the same order in every segment.
-        let column = segment_reader
-            .fast_fields()
-            .u64_lenient(&self.column)?
-            .map(|(column, _)| column);
-        Ok(MemberAddedInSegment { column })
+        let mut columns = Vec::with_capacity(self.columns.len());
+        for column in &self.columns {
+            if let Some((column, _)) = segment_reader.fast_fields().u64_lenient(column)? {
+                columns.push(column);
+            }
+        }
+        Ok(MemberAddedInSegment { columns })
     }
 }
 
-/// [`ByMemberAdded`] in one segment: the member's column there, if any bib of the segment has
-/// a copy at the member.
+/// [`ByMemberAdded`] in one segment: those of the member's columns some bib of the segment has.
 pub(crate) struct MemberAddedInSegment {
-    column: Option<Column<u64>>,
+    columns: Vec<Column<u64>>,
 }
 
 impl SegmentSortKeyComputer for MemberAddedInSegment {
@@ -77,7 +83,11 @@ impl SegmentSortKeyComputer for MemberAddedInSegment {
     type SegmentComparator = NaturalComparator;
 
     fn segment_sort_key(&mut self, doc: DocId, _score: Score) -> Option<u64> {
-        self.column.as_ref().and_then(|column| column.first(doc))
+        self.columns
+            .iter()
+            .map(|column| column.first(doc))
+            .max()
+            .flatten()
     }
 
     fn convert_segment_sort_key(&self, sort_key: Option<u64>) -> Option<u64> {

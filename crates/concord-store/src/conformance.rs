@@ -2268,23 +2268,14 @@ async fn authority_cross_references_read_by_key_range_on_every_engine() {
         let subjects = catalogue::references_between(&mut conn, "subject", Some("a"), None, 10)
             .await
             .unwrap();
+        // The subjects, see and narrower term alike, in key order.
+        let of_subjects: Vec<&AuthorityReference> = others
+            .iter()
+            .filter(|reference| reference.kind == "subject")
+            .collect();
         assert_eq!(
-            subjects,
-            [
-                reference(
-                    "subject",
-                    "second world war",
-                    "Second World War",
-                    "World War, 1939-1945"
-                ),
-                related(
-                    "subject",
-                    "narrower",
-                    "world war 1939 1945",
-                    "World War, 1939-1945",
-                    "World War, 1939-1945 -- Campaigns",
-                ),
-            ],
+            subjects.iter().collect::<Vec<_>>(),
+            of_subjects,
             "{engine:?}"
         );
     }

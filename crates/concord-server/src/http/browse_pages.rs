@@ -22,7 +22,7 @@ use super::SharedState;
 use super::api::ApiError;
 use super::auth::Auth;
 use super::pages::{View, html_response, render};
-use super::search_api::{facet_parameter, percent_encode};
+use super::search_api::{facet_parameter, percent_encode, view_parameter};
 use super::search_pages::{base_path, view_switch};
 use crate::service::search::{self, BrowseEntry, BrowseListing};
 use crate::service::{ServiceError, ServiceResult};
@@ -315,10 +315,7 @@ async fn browse_json(
     State(state): State<SharedState>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Json<BrowseView>, ApiError> {
-    let view_code = pairs.iter().find(|(key, _)| key == "view");
-    let view = search::view_of(&state.ctx, view_code.map(|(_, code)| code.as_str()))
-        .await?
-        .map(|member| member.code);
+    let view = view_parameter(&state, &pairs).await?;
     let params = BrowseParams::parse(&pairs)?;
     let listing = search::browse(&state.ctx, params.request(view)).await?;
     let facet = params.kind.filter();
@@ -470,10 +467,7 @@ async fn suggest_json(
     State(state): State<SharedState>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Json<SuggestView>, ApiError> {
-    let view_code = pairs.iter().find(|(key, _)| key == "view");
-    let view = search::view_of(&state.ctx, view_code.map(|(_, code)| code.as_str()))
-        .await?
-        .map(|member| member.code);
+    let view = view_parameter(&state, &pairs).await?;
     let (typed, limit) = suggest_params(&pairs, SUGGESTED_PER_KIND)?;
     let suggestions = search::suggest(&state.ctx, &typed, view, limit).await?;
     Ok(Json(SuggestView {

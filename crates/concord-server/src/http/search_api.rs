@@ -472,6 +472,20 @@ fn record_view(record: &PublicRecord, editions: &[SearchHit]) -> RecordView {
 }
 
 /// Parses a bib id from a path segment; a malformed id is a record that does not exist.
+/// The member whose view the `view` parameter names, if any: not found when it names none.
+pub(crate) async fn view_parameter(
+    state: &SharedState,
+    pairs: &[(String, String)],
+) -> ServiceResult<Option<Code>> {
+    let code = pairs
+        .iter()
+        .find(|(key, _)| key == "view")
+        .map(|(_, code)| code.as_str());
+    Ok(search::view_of(&state.ctx, code)
+        .await?
+        .map(|member| member.code))
+}
+
 pub(crate) fn bib_id(raw: &str) -> ServiceResult<BibId> {
     raw.parse::<i64>()
         .map(BibId)
@@ -541,10 +555,7 @@ async fn shelf_json(
     Path(raw): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Json<ShelfView>, ApiError> {
-    let view_code = pairs.iter().find(|(key, _)| key == "view");
-    let view = search::view_of(&state.ctx, view_code.map(|(_, code)| code.as_str()))
-        .await?
-        .map(|member| member.code);
+    let view = view_parameter(&state, &pairs).await?;
     let each_side = match pairs.iter().find(|(key, _)| key == "each_side") {
         None => SHELF_EACH_SIDE,
         Some((_, raw)) => raw

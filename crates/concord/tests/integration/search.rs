@@ -2382,15 +2382,6 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
             .with_subfield('a', "Clemens, Samuel Langhorne,")
             .with_subfield('d', "1835-1910"),
     );
-    let summary = import_marc(
-        &server,
-        "SHIRE",
-        &to_iso2709(&authority).unwrap(),
-        &HoldingsMapping::default(),
-        InvalidText::Error,
-    )
-    .await;
-    assert_eq!(summary.counts.authorities, 1, "{summary:?}");
     // The subject authority "Houses": its broader term, and a related subject.
     let mut houses = Record::new(Leader::parse("00000nz  a2200000n  4500").unwrap());
     houses.push_control(Tag::parse("001").unwrap(), "sh85062383");
@@ -2406,15 +2397,17 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
         DataField::new(Tag::parse("550").unwrap(), ' ', ' ')
             .with_subfield('a', "Architecture, Domestic"),
     );
-    let summary = import_marc(
-        &server,
-        "SHIRE",
-        &to_iso2709(&houses).unwrap(),
-        &HoldingsMapping::default(),
-        InvalidText::Error,
-    )
-    .await;
-    assert_eq!(summary.counts.authorities, 1, "{summary:?}");
+    for record in [&authority, &houses] {
+        let summary = import_marc(
+            &server,
+            "SHIRE",
+            &to_iso2709(record).unwrap(),
+            &HoldingsMapping::default(),
+            InvalidText::Error,
+        )
+        .await;
+        assert_eq!(summary.counts.authorities, 1, "{summary:?}");
+    }
     let bibs = import(
         &server,
         &[
