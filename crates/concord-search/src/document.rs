@@ -1071,6 +1071,21 @@ mod tests {
             subject_heading(&place),
             "Paris (France) -- History -- 1870-1940"
         );
+        let meeting = field(
+            "611",
+            ('2', '0'),
+            &[
+                ('a', "Olympic Games"),
+                ('n', "(23rd :"),
+                ('d', "1984 :"),
+                ('c', "Los Angeles, Calif.)"),
+                ('v', "Periodicals."),
+            ],
+        );
+        assert_eq!(
+            subject_heading(&meeting),
+            "Olympic Games (23rd : 1984 : Los Angeles, Calif.) -- Periodicals"
+        );
         let broader = field("550", (' ', ' '), &[('w', "g"), ('a', "Buildings")]);
         assert_eq!(subject_heading(&broader), "Buildings");
     }
