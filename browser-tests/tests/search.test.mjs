@@ -183,14 +183,33 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   await offered.first().waitFor();
   assert.equal(await box.getAttribute('aria-expanded'), 'true');
   assert.deepEqual(await accessibilityViolations(page), [], 'front page with suggestions');
-  await box.press('ArrowDown');
+  // Titles come first ("title · 3 editions", or "title" for one record), then headings
+  // ("subject · 12 titles"). Down to the first heading.
+  const labels = await offered.locator('.muted').allTextContents();
+  const headingAt = labels.findIndex((label) => !label.startsWith('title'));
+  assert.ok(headingAt >= 0, labels.join(' | '));
+  for (let step = 0; step <= headingAt; step += 1) await box.press('ArrowDown');
   const chosen = page.getByRole('option', { selected: true });
   assert.equal(await box.getAttribute('aria-activedescendant'), await chosen.getAttribute('id'));
-  // "subject · 12 titles": the number after the dot (a name's dates may come before it).
-  const offeredTitles = count((await chosen.locator('.muted').textContent()).split('·').pop());
+  // The number after the dot (a name's dates may come before it).
+  const offeredTitles = count(labels[headingAt].split('·').pop());
   await box.press('Enter');
   await page.waitForURL(/\/search\?(author|subject_heading|series_heading)=/);
   assert.equal(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()), offeredTitles);
+  // A title offered leads to its one record, or to exactly its editions.
+  await page.goto(demo.url + '/');
+  await box.pressSequentially('hist', { delay: 50 });
+  await offered.first().waitFor();
+  const titleLabel = await offered.first().locator('.muted').textContent();
+  assert.ok(titleLabel.startsWith('title'), titleLabel);
+  await offered.first().click();
+  if (titleLabel.includes('·')) {
+    await page.waitForURL(/\/search\?filing_title=/);
+    assert.equal(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()),
+      count(titleLabel.split('·').pop()));
+  } else {
+    await page.waitForURL(/\/record\/\d+$/);
+  }
   // Escape closes the list, and Enter then searches for the words typed.
   await page.goto(demo.url + '/');
   await box.pressSequentially('hist', { delay: 50 });

@@ -18,12 +18,15 @@ use concord_domain::codes::Code;
 use concord_domain::text::fold;
 use concord_marc::{DataField, Record};
 use tantivy::postings::TermInfo;
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{BitSet, DocSet, InvertedIndexReader, SegmentReader, TERMINATED, Term};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{
+    BitSet, DocAddress, DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED,
+    TantivyDocument, Term,
+};
 use unicode_normalization::char::is_combining_mark;
 
 use crate::document::{name_heading, subject_heading};
-use crate::index::{SearchError, SearchIndex};
+use crate::index::{SearchError, SearchIndex, normalised_key};
 use crate::searcher::FacetField;
 
 /// Between a heading's sort key and the heading in a browse term: below every character a key
@@ -448,6 +451,140 @@ impl SearchIndex {
     }
 }
 
+/// A title offered as a patron types in the search box.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestedTitle {
+    /// The title as it files, which [`FacetField::FilingTitle`] finds exactly.
+    pub filing_title: String,
+    /// The title as the first of its bibs the view sees gives it.
+    pub title: String,
+    /// The bibs the view sees with exactly this title (editions and formats).
+    pub count: u64,
+    /// That bib's id, when it is the only one.
+    pub bib_id: Option<i64>,
+}
+
+/// Articles a patron may type before a title whose record files it without them ("the hobbit"
+/// for "hobbit"), in the catalogue's common languages.
+const LEADING_ARTICLES: [&str; 24] = [
+    "the", "a", "an", "le", "la", "les", "l", "un", "une", "der", "die", "das", "ein", "eine",
+    "el", "los", "las", "il", "lo", "gli", "i", "de", "het", "een",
+];
+
+impl SearchIndex {
+    /// Up to `wanted` titles that begin with what a patron typed (as titles file, folded), in
+    /// order, each with the bibs `view` sees under it; the text without a leading article when
+    /// nothing begins with it as typed. At most [`MAX_TERMS_READ`] titles are read.
+    pub fn suggested_titles(
+        &self,
+        typed: &str,
+        view: Option<&Code>,
+        wanted: usize,
+    ) -> Result<Vec<SuggestedTitle>, SearchError> {
+        let key = normalised_key(typed);
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self.titles_beginning(&key, view, wanted)?;
+        match key.split_once(' ') {
+            Some((article, rest)) if found.is_empty() && LEADING_ARTICLES.contains(&article) => {
+                self.titles_beginning(rest, view, wanted)
+            }
+            _ => Ok(found),
+        }
+    }
+
+    fn titles_beginning(
+        &self,
+        key: &str,
+        view: Option<&Code>,
+        wanted: usize,
+    ) -> Result<Vec<SuggestedTitle>, SearchError> {
+        let generation = self.generation();
+        let searcher = &generation.searcher;
+        let field = self.fields.title_sort;
+        let visible = self.visibility.segment_sets(
+            searcher,
+            self.fields.visible_to,
+            view.map(Code::as_str),
+        )?;
+        let segments = searcher.segment_readers();
+        let dictionaries = segments
+            .iter()
+            .map(|segment| segment.inverted_index(field))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let mut streams = Vec::with_capacity(dictionaries.len());
+        for dictionary in &dictionaries {
+            let mut stream = dictionary.terms().range().ge(key).into_stream()?;
+            let current = stream.advance().then(|| stream.key().to_vec());
+            streams.push((stream, current));
+        }
+        // Each title with its count and first document seen.
+        let mut found: Vec<(String, u64, DocAddress)> = Vec::new();
+        let mut read = 0;
+        while found.len() < wanted && read < MAX_TERMS_READ {
+            let Some(term) = streams
+                .iter()
+                .filter_map(|(_, current)| current.as_ref())
+                .min()
+                .cloned()
+            else {
+                break;
+            };
+            if !term.starts_with(key.as_bytes()) {
+                break;
+            }
+            read += 1;
+            let mut count = 0u64;
+            let mut first = None;
+            for (number, (stream, current)) in streams.iter_mut().enumerate() {
+                if current.as_deref() != Some(term.as_slice()) {
+                    continue;
+                }
+                let (Some(segment), Some(dictionary), Some(visible)) = (
+                    segments.get(number),
+                    dictionaries.get(number),
+                    visible.get(number),
+                ) else {
+                    continue;
+                };
+                let (seen, first_here) =
+                    first_seen_under(segment, dictionary, stream.value(), visible)?;
+                count += seen;
+                if first.is_none() {
+                    first = first_here.map(|doc| DocAddress::new(number as u32, doc));
+                }
+                *current = stream.advance().then(|| stream.key().to_vec());
+            }
+            if let (true, Some(first), Ok(filing_title)) =
+                (count > 0, first, String::from_utf8(term))
+            {
+                found.push((filing_title, count, first));
+            }
+        }
+        let mut titles = Vec::with_capacity(found.len());
+        for (filing_title, count, first) in found {
+            let document: TantivyDocument = searcher.doc(first)?;
+            let title = document
+                .get_first(self.fields.title_display)
+                .and_then(|value| value.as_str())
+                .unwrap_or(&filing_title)
+                .to_owned();
+            let bib_id = document
+                .get_first(self.fields.bib_id)
+                .and_then(|value| value.as_i64())
+                .filter(|_| count == 1);
+            titles.push(SuggestedTitle {
+                filing_title,
+                title,
+                count,
+                bib_id,
+            });
+        }
+        Ok(titles)
+    }
+}
+
 impl SearchIndex {
     /// The number of bibs `view` sees under each of `headings` of `kind` (0 for a heading no
     /// bib has), in their order: what the headings see references lead to count.
@@ -486,17 +623,29 @@ fn seen_under(
     info: &TermInfo,
     visible: &BitSet,
 ) -> Result<u64, SearchError> {
+    Ok(first_seen_under(segment, dictionary, info, visible)?.0)
+}
+
+/// [`seen_under`], and the first of those documents.
+fn first_seen_under(
+    segment: &SegmentReader,
+    dictionary: &InvertedIndexReader,
+    info: &TermInfo,
+    visible: &BitSet,
+) -> Result<(u64, Option<DocId>), SearchError> {
     let alive = segment.alive_bitset();
     let mut postings = dictionary.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
     let mut count = 0;
+    let mut first = None;
     let mut doc = postings.doc();
     while doc != TERMINATED {
         if visible.contains(doc) && !alive.is_some_and(|alive| alive.is_deleted(doc)) {
             count += 1;
+            first.get_or_insert(doc);
         }
         doc = postings.advance();
     }
-    Ok(count)
+    Ok((count, first))
 }
 
 /// Where in a browse field's dictionary reading starts, and which way it goes.

@@ -181,7 +181,9 @@ fn brute_force_values(
             .collect(),
         FacetField::Audience => document.audience.iter().map(|a| (*a).to_owned()).collect(),
         // Filters only, never counted.
-        FacetField::SubjectHeading | FacetField::SeriesHeading => BTreeSet::new(),
+        FacetField::SubjectHeading | FacetField::SeriesHeading | FacetField::FilingTitle => {
+            BTreeSet::new()
+        }
     }
 }
 

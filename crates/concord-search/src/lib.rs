@@ -41,7 +41,9 @@ mod visibility;
 mod windowed;
 mod words;
 
-pub use browse::{BrowseFrom, BrowsePage, BrowseRequest, BrowsedHeading, HeadingKind};
+pub use browse::{
+    BrowseFrom, BrowsePage, BrowseRequest, BrowsedHeading, HeadingKind, SuggestedTitle,
+};
 pub use description::{Description, describe, remove_private};
 pub use document::{
     BibDocument, CitedName, Holding, MemberAdded, NameKind, NameRole, document_from_record,

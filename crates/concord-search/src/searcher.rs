@@ -90,6 +90,10 @@ pub enum FacetField {
     /// A series' title without its numbering, as the browse list gives it: a filter only,
     /// never counted.
     SeriesHeading,
+    /// A title as it files (without a leading article the record marks, folded as sort keys
+    /// are: "hobbit or there and back again"), which a title suggestion leads to: every edition
+    /// with exactly that title. A filter only, never counted.
+    FilingTitle,
 }
 
 impl FacetField {
@@ -106,8 +110,13 @@ impl FacetField {
         FacetField::Audience,
     ];
 
-    /// The whole headings a browse list links to: filters only, never counted.
-    pub const HEADINGS: [FacetField; 2] = [FacetField::SubjectHeading, FacetField::SeriesHeading];
+    /// The whole headings and titles the browse lists and suggestions link to: filters only,
+    /// never counted.
+    pub const HEADINGS: [FacetField; 3] = [
+        FacetField::SubjectHeading,
+        FacetField::SeriesHeading,
+        FacetField::FilingTitle,
+    ];
 
     /// Every facet a search can be narrowed by: the counted ones, then the headings.
     pub fn filters() -> impl Iterator<Item = FacetField> {
@@ -134,6 +143,7 @@ impl FacetField {
             FacetField::Audience => "audience",
             FacetField::SubjectHeading => "subject_heading",
             FacetField::SeriesHeading => "series_heading",
+            FacetField::FilingTitle => "filing_title",
         }
     }
 
@@ -155,6 +165,7 @@ impl FacetField {
             FacetField::Audience => "audience",
             FacetField::SubjectHeading => "subject_browse",
             FacetField::SeriesHeading => "series_browse",
+            FacetField::FilingTitle => "title_sort",
         }
     }
 
@@ -614,6 +625,12 @@ impl SearchIndex {
                             })
                         })
                         .collect()
+                } else if facet == FacetField::FilingTitle {
+                    // Folded as the index folds titles for sorting.
+                    values
+                        .iter()
+                        .map(|value| Term::from_field_text(field, &normalised_key(value)))
+                        .collect()
                 } else if !facet.is_counted() {
                     // A heading is its browse term.
                     values
@@ -753,6 +770,7 @@ impl SearchIndex {
             FacetField::Audience => fields.audience,
             FacetField::SubjectHeading => fields.subject_browse,
             FacetField::SeriesHeading => fields.series_browse,
+            FacetField::FilingTitle => fields.title_sort,
         }
     }
 

@@ -24,7 +24,7 @@ use super::auth::Auth;
 use super::pages::{View, html_response, render};
 use super::search_api::{facet_parameter, percent_encode, view_parameter};
 use super::search_pages::{base_path, view_switch};
-use crate::service::search::{self, BrowseEntry, BrowseListing};
+use crate::service::search::{self, BrowseEntry, BrowseListing, Suggestion, SuggestionKind};
 use crate::service::{ServiceError, ServiceResult};
 
 /// Headings a page lists unless asked otherwise.
@@ -383,19 +383,34 @@ fn suggest_params(
     Ok((typed, limit))
 }
 
-/// The kind of a heading as one suggestion names it.
-fn kind_singular(kind: HeadingKind) -> &'static str {
+/// What one suggestion is, as it names it.
+fn kind_singular(kind: SuggestionKind) -> &'static str {
     match kind {
-        HeadingKind::Author => "suggest.author",
-        HeadingKind::Subject => "suggest.subject",
-        HeadingKind::Series => "suggest.series",
+        SuggestionKind::Title => "suggest.title",
+        SuggestionKind::Heading(HeadingKind::Author) => "suggest.author",
+        SuggestionKind::Heading(HeadingKind::Subject) => "suggest.subject",
+        SuggestionKind::Heading(HeadingKind::Series) => "suggest.series",
     }
 }
 
-/// The options the search box's script lists under the box as a patron types: each heading
-/// that begins with the text (or that an authority record leads to from a form that does),
-/// its kind and its titles in the view, leading to them. An HTML fragment of `li` elements,
-/// empty when there is nothing to offer.
+/// Where a suggestion leads in the view of `member`: a title's one record, or the search that
+/// finds exactly its titles.
+fn suggestion_address(member: Option<&Member>, suggestion: &Suggestion) -> String {
+    let base = base_path(member);
+    match suggestion.bib_id {
+        Some(id) => format!("{base}/record/{id}"),
+        None => format!(
+            "{base}/search?{}={}",
+            facet_parameter(suggestion.filter.0),
+            percent_encode(&suggestion.filter.1)
+        ),
+    }
+}
+
+/// The options the search box's script lists under the box as a patron types: each title or
+/// heading that begins with the text (or that an authority record leads to from a form that
+/// does), what it is and its titles in the view, leading to them. An HTML fragment of `li`
+/// elements, empty when there is nothing to offer.
 async fn suggest_options(
     State(state): State<SharedState>,
     auth: Auth,
@@ -418,15 +433,21 @@ async fn suggest_options(
         let options = html! {
             @for (index, suggestion) in suggestions.iter().enumerate() {
                 li role="option" id=(format!("q-suggestion-{index}")) aria-selected="false"
-                    data-href=(heading_search(member, suggestion.kind, &suggestion.heading)) {
-                    (suggestion.heading)
+                    data-href=(suggestion_address(member, suggestion)) {
+                    (suggestion.text)
                     " "
                     span class="muted" {
                         (view.t(kind_singular(suggestion.kind)))
                         @if let Some(from) = &suggestion.see_from {
                             ", " (view.tf("suggest.also_called", &[("form", from)]))
                         }
-                        " · " (view.tc("browse.count", ("count", suggestion.count), &[]))
+                        @if suggestion.kind == SuggestionKind::Title {
+                            @if suggestion.bib_id.is_none() {
+                                " · " (view.tc("suggest.editions", ("count", suggestion.count), &[]))
+                            }
+                        } @else {
+                            " · " (view.tc("browse.count", ("count", suggestion.count), &[]))
+                        }
                     }
                 }
             }
@@ -452,15 +473,20 @@ struct SuggestView {
 
 #[derive(Debug, Serialize)]
 struct SuggestionView {
+    /// `title`, `author`, `subject` or `series`.
     kind: &'static str,
-    heading: String,
-    /// The titles the view has under the heading.
+    /// The title or heading.
+    text: String,
+    /// The titles the view has under it (a title's editions and formats).
     count: u64,
     /// The form typed, when an authority record leads from it to the heading.
     #[serde(skip_serializing_if = "Option::is_none")]
     see_from: Option<String>,
     /// The search parameter and value that find those titles.
     search: (&'static str, String),
+    /// A title's one record, when it has one only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record: Option<String>,
 }
 
 async fn suggest_json(
@@ -476,13 +502,11 @@ async fn suggest_json(
             .into_iter()
             .map(|suggestion| SuggestionView {
                 kind: suggestion.kind.name(),
-                search: (
-                    facet_parameter(suggestion.kind.filter()),
-                    suggestion.heading.clone(),
-                ),
-                heading: suggestion.heading,
+                search: (facet_parameter(suggestion.filter.0), suggestion.filter.1),
+                text: suggestion.text,
                 count: suggestion.count,
                 see_from: suggestion.see_from,
+                record: suggestion.bib_id.map(|id| id.to_string()),
             })
             .collect(),
     }))

@@ -95,6 +95,10 @@ fn search_parameters() -> Vec<Value> {
             "A series title without its numbering, as a record or /api/v1/browse gives it",
         ),
         query_param(
+            "filing_title",
+            "A title as it files (folded, without a leading article its record marks), as /api/v1/suggest gives it: every edition with exactly that title",
+        ),
+        query_param(
             "sort",
             "relevance (default), title, author, date (newest publication first) or added (most recently added to the catalogue first)",
         ),
@@ -140,14 +144,15 @@ fn browse_schema() -> Value {
 
 fn suggest_schema() -> Value {
     let suggestion = json!({ "type": "object", "properties": {
-        "kind": { "type": "string", "enum": ["author", "subject", "series"] },
-        "heading": { "type": "string" },
-        "count": { "type": "integer", "description": "The titles the view has under the heading" },
+        "kind": { "type": "string", "enum": ["title", "author", "subject", "series"] },
+        "text": { "type": "string", "description": "The title or heading" },
+        "count": { "type": "integer", "description": "The titles the view has under the heading; for a title, its editions and formats" },
         "see_from": { "type": "string", "description": "Present when the heading is offered for another form of it that begins with the text (an authority record's see reference)" },
-        "search": { "type": "array", "description": "The search parameter and value that find exactly those titles", "items": { "type": "string" }, "minItems": 2, "maxItems": 2 } } });
+        "search": { "type": "array", "description": "The search parameter and value that find exactly those titles", "items": { "type": "string" }, "minItems": 2, "maxItems": 2 },
+        "record": { "type": "string", "description": "Present on a title with one record only: that record's id" } } });
     json!({ "type": "object", "properties": {
         "q": { "type": "string" },
-        "suggestions": { "type": "array", "description": "Authors, then subjects, then series; within each, the most titles first", "items": suggestion } } })
+        "suggestions": { "type": "array", "description": "Titles, then authors, then subjects, then series; within each, the most titles first", "items": suggestion } } })
 }
 
 fn shelf_schema() -> Value {
@@ -476,9 +481,9 @@ fn organisation_and_accounts() -> Value {
                 query_param("limit", "Headings a page lists, 1 to 100 (20 unless given)"),
                 query_param("view", "A member code: that member's view (its hidden items counted)")
             ], None, ("200", ok("A page of headings", browse_schema()))) },
-            "/api/v1/suggest": { "get": op("Headings to offer while a patron types: authors, subjects and series that begin with the text, or that an authority record leads to from a form that does, the most titles first (public)", "discovery", vec![
+            "/api/v1/suggest": { "get": op("What to offer while a patron types: titles, authors, subjects and series that begin with the text (a title also without a leading article typed), or headings that an authority record leads to from a form that does, the most titles first (public)", "discovery", vec![
                 query_param("q", "The text typed; nothing is offered for less than two letters or digits"),
-                query_param("limit", "Headings of each kind, 1 to 10 (4 unless given)"),
+                query_param("limit", "Suggestions of each kind, 1 to 10 (4 unless given)"),
                 query_param("view", "A member code: that member's view (its hidden items counted)")
             ], None, ("200", ok("Headings offered", suggest_schema()))) }
         }

@@ -46,7 +46,7 @@ async fn suggestions(
     let headings: Vec<String> = search::suggest(&state.ctx, &typed, view, SUGGESTED_PER_KIND)
         .await?
         .into_iter()
-        .map(|suggestion| suggestion.heading)
+        .map(|suggestion| suggestion.text)
         .collect();
     let mut response = Json(serde_json::json!([typed, headings])).into_response();
     response.headers_mut().insert(

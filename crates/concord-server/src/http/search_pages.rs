@@ -129,6 +129,7 @@ fn facet_heading_key(facet: FacetField) -> &'static str {
         FacetField::Audience => "search.facet_audience",
         FacetField::SubjectHeading => "search.facet_subject",
         FacetField::SeriesHeading => "search.facet_series",
+        FacetField::FilingTitle => "search.facet_title",
     }
 }
 

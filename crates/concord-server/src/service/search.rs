@@ -19,9 +19,9 @@ use concord_domain::org::{Branch, Member};
 use concord_marc::Record;
 use concord_search::browse::{Relation, browse_key};
 use concord_search::{
-    BibDocument, BrowseFrom, BrowsePage, BrowseRequest, HeadingKind, Holding, Indexer, MemberAdded,
-    SearchError, SearchHit, SearchIndex, SearchRequest, SearchResponse, document_from_record,
-    document_from_summary,
+    BibDocument, BrowseFrom, BrowsePage, BrowseRequest, FacetField, HeadingKind, Holding, Indexer,
+    MemberAdded, SearchError, SearchHit, SearchIndex, SearchRequest, SearchResponse,
+    document_from_record, document_from_summary,
 };
 use concord_store::catalogue::{self as store, BibRow, ItemRow};
 use tokio::sync::{Mutex, Notify};
@@ -267,31 +267,55 @@ fn listing(page: BrowsePage, see: Vec<(String, BrowseEntry)>) -> BrowseListing {
     }
 }
 
-/// A heading offered while a patron types in the search box.
+/// What a suggestion offers: a title, or a heading of a browse list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuggestionKind {
+    Title,
+    Heading(HeadingKind),
+}
+
+impl SuggestionKind {
+    /// The kind's name in the API: `title`, `author`, `subject`, `series`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SuggestionKind::Title => "title",
+            SuggestionKind::Heading(kind) => kind.name(),
+        }
+    }
+}
+
+/// A title or heading offered while a patron types in the search box.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suggestion {
-    pub kind: HeadingKind,
-    pub heading: String,
-    /// The titles the view has under it.
+    pub kind: SuggestionKind,
+    /// The title or heading as patrons read it.
+    pub text: String,
+    /// The titles the view has under it (for a title, its editions and formats).
     pub count: u64,
     /// The form typed, when an authority record leads from it to the heading ("Clemens" for
     /// "Twain, Mark").
     pub see_from: Option<String>,
+    /// The filter and value that find exactly those titles.
+    pub filter: (FacetField, String),
+    /// A title's one bib, when it has one only: its record page is where it leads.
+    pub bib_id: Option<i64>,
 }
 
-/// The shortest typed text, as a sort key, that headings are suggested for: one letter
-/// begins too many.
+/// The shortest typed text, as a sort key, that anything is suggested for: one letter begins
+/// too many.
 pub const SUGGEST_FROM_KEY_CHARS: usize = 2;
 
-/// Headings of each kind read from the browse list to choose suggestions among.
+/// Titles and headings of each kind read to choose suggestions among.
 const SUGGESTIONS_READ: usize = 20;
 
-/// Up to `per_kind` authors, subjects and series (in that order) that begin with what a patron
-/// has typed, or that an authority record leads to from a form that does, the most titles
-/// first, each with the titles `view` has under it: those among the first
-/// [`SUGGESTIONS_READ`] of its browse list from the typed text, so that a suggestion costs
-/// three pages of the browse lists. A heading is offered once, by its own form when it begins
-/// with the text. Nothing for text shorter than [`SUGGEST_FROM_KEY_CHARS`] as a key.
+/// Up to `per_kind` titles, authors, subjects and series (in that order) that begin with what
+/// a patron has typed, the most titles first, each with the titles `view` has under it: those
+/// among the first [`SUGGESTIONS_READ`] from the typed text in the index's titles (see
+/// [`SearchIndex::suggested_titles`]: "the hobbit" finds "Hobbit") and in each browse list, so
+/// that a suggestion costs four short reads of term dictionaries. A heading that an authority
+/// record leads to from a form that begins with the text is offered too, once, by its own
+/// form when that begins with the text. Nothing for text shorter than
+/// [`SUGGEST_FROM_KEY_CHARS`] as a key.
 pub async fn suggest(
     ctx: &Context,
     typed: &str,
@@ -302,7 +326,28 @@ pub async fn suggest(
     if key.chars().count() < SUGGEST_FROM_KEY_CHARS {
         return Ok(Vec::new());
     }
-    let mut suggestions = Vec::new();
+    let search = Arc::clone(&ctx.search);
+    let (text, title_view) = (typed.to_owned(), view.clone());
+    let titles = tokio::task::spawn_blocking(move || {
+        search
+            .index
+            .suggested_titles(&text, title_view.as_ref(), SUGGESTIONS_READ)
+    })
+    .await
+    .map_err(join_error)?
+    .map_err(search_error)?;
+    let mut suggestions: Vec<Suggestion> = titles
+        .into_iter()
+        .map(|title| Suggestion {
+            kind: SuggestionKind::Title,
+            text: title.title,
+            count: title.count,
+            see_from: None,
+            filter: (FacetField::FilingTitle, title.filing_title),
+            bib_id: title.bib_id,
+        })
+        .collect();
+    most_first(&mut suggestions, per_kind);
     for kind in HeadingKind::ALL {
         let listing = browse(
             ctx,
@@ -330,24 +375,31 @@ pub async fn suggest(
                 } if browse_key(&from).starts_with(&key) => (heading, count, Some(from)),
                 _ => continue,
             };
-            match of_kind.iter_mut().find(|known| known.heading == heading) {
+            match of_kind.iter_mut().find(|known| known.text == heading) {
                 // Its own form begins with the text: offered as itself.
                 Some(known) if see_from.is_none() => known.see_from = None,
                 Some(_) => {}
                 None => of_kind.push(Suggestion {
-                    kind,
-                    heading,
+                    kind: SuggestionKind::Heading(kind),
+                    filter: (kind.filter(), heading.clone()),
+                    text: heading,
                     count,
                     see_from,
+                    bib_id: None,
                 }),
             }
         }
-        // Stable: equal counts stay in alphabetical order.
-        of_kind.sort_by_key(|suggestion| std::cmp::Reverse(suggestion.count));
-        of_kind.truncate(per_kind);
+        most_first(&mut of_kind, per_kind);
         suggestions.extend(of_kind);
     }
     Ok(suggestions)
+}
+
+/// The `keep` suggestions with the most titles, in that order (stable: equal counts keep
+/// their alphabetical order).
+fn most_first(suggestions: &mut Vec<Suggestion>, keep: usize) {
+    suggestions.sort_by_key(|suggestion| std::cmp::Reverse(suggestion.count));
+    suggestions.truncate(keep);
 }
 
 /// The first `limit` ids, from `from` up, of the bibs the consortium's view shows, ascending:

@@ -20,6 +20,18 @@ use crate::support::{Client, TWO_MEMBERS, TestServer, add_item, csrf_in, engines
 
 /// A printed English book with a subject.
 fn book(id: &str, title: &str, author: &str, year: u32, subject: &str) -> Record {
+    filed_book(id, (title, '0'), author, year, subject)
+}
+
+/// [`book`] with the 245's second indicator: the characters of a leading article that do not
+/// file.
+fn filed_book(
+    id: &str,
+    (title, nonfiling): (&str, char),
+    author: &str,
+    year: u32,
+    subject: &str,
+) -> Record {
     let mut record = Record::new(Leader::parse("00000nam a2200000 a 4500").unwrap());
     record.push_control(Tag::parse("001").unwrap(), id);
     record.push_control(
@@ -28,8 +40,9 @@ fn book(id: &str, title: &str, author: &str, year: u32, subject: &str) -> Record
     );
     record
         .push_data(DataField::new(Tag::parse("100").unwrap(), '1', ' ').with_subfield('a', author));
-    record
-        .push_data(DataField::new(Tag::parse("245").unwrap(), '1', '0').with_subfield('a', title));
+    record.push_data(
+        DataField::new(Tag::parse("245").unwrap(), '1', nonfiling).with_subfield('a', title),
+    );
     record.push_data(
         DataField::new(Tag::parse("260").unwrap(), ' ', ' ')
             .with_subfield('b', "Testing Press")
@@ -2366,6 +2379,90 @@ fn html_unescape(text: &str) -> String {
 }
 
 #[tokio::test]
+async fn a_title_is_offered_as_a_patron_types_with_or_without_its_article() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let bibs = import(
+        &server,
+        &[
+            filed_book(
+                "t1",
+                ("The hobbit", '4'),
+                "Tolkien, J. R. R.",
+                1937,
+                "Dragons",
+            ),
+            filed_book(
+                "t2",
+                ("The hobbit", '4'),
+                "Tolkien, J. R. R.",
+                1966,
+                "Dragons",
+            ),
+            book(
+                "t3",
+                "Leaf by Niggle",
+                "Tolkien, J. R. R.",
+                1945,
+                "Painters",
+            ),
+        ],
+    )
+    .await;
+    search_until(&server, &request("", None), WITHIN_A_SECOND, |r| {
+        r.total == 3
+    })
+    .await;
+    let client = Client::new(&server);
+    // Titles come first, as they file: both editions under one title, found exactly.
+    for typed in ["hob", "The Hob"] {
+        let offered = client
+            .get(&format!("/api/v1/suggest?q={}", typed.replace(' ', "%20")))
+            .await
+            .json();
+        assert_eq!(
+            offered["suggestions"][0],
+            json!({ "kind": "title", "text": "The hobbit", "count": 2, "search": ["filing_title", "hobbit"] }),
+            "{typed}: {offered}"
+        );
+    }
+    let found = client
+        .get("/api/v1/search?filing_title=hobbit")
+        .await
+        .json();
+    assert_eq!(found["total"], 2, "{found}");
+    // A title with one record leads to it.
+    let offered = client.get("/api/v1/suggest?q=leaf").await.json();
+    assert_eq!(
+        offered["suggestions"][0],
+        json!({ "kind": "title", "text": "Leaf by Niggle", "count": 1, "search": ["filing_title", "leaf by niggle"], "record": bibs[2].to_string() }),
+        "{offered}"
+    );
+    let options = client.get("/search/suggest?q=leaf").await.body;
+    assert!(
+        options.contains(&format!(
+            r#"data-href="/record/{}">Leaf by Niggle <span class="muted">title</span>"#,
+            bibs[2]
+        )),
+        "{options}"
+    );
+    let options = client.get("/m/SHIRE/search/suggest?q=hobbit").await.body;
+    assert!(
+        options.contains(
+            r#"data-href="/m/SHIRE/search?filing_title=hobbit">The hobbit <span class="muted">title · 2 editions</span>"#
+        ),
+        "{options}"
+    );
+    // Then the names: Tolkien's three titles.
+    let offered = client.get("/api/v1/suggest?q=tolk").await.json();
+    assert_eq!(
+        offered["suggestions"],
+        json!([{ "kind": "author", "text": "Tolkien, J. R. R.", "count": 3, "search": ["author", "Tolkien, J. R. R."] }]),
+        "{offered}"
+    );
+}
+
+#[tokio::test]
 async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses() {
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
@@ -2514,7 +2611,7 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
         offered,
         json!({ "q": "TW", "suggestions": [{
             "kind": "author",
-            "heading": "Twain, Mark, 1835-1910",
+            "text": "Twain, Mark, 1835-1910",
             "count": 1,
             "search": ["author", "Twain, Mark, 1835-1910"],
         }] }),
@@ -2525,7 +2622,7 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
         offered["suggestions"],
         json!([{
             "kind": "author",
-            "heading": "Twain, Mark, 1835-1910",
+            "text": "Twain, Mark, 1835-1910",
             "count": 1,
             "see_from": "Clemens, Samuel Langhorne, 1835-1910",
             "search": ["author", "Twain, Mark, 1835-1910"],
@@ -2537,7 +2634,7 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
     let offered = client.get("/api/v1/suggest?q=ho").await.json();
     assert_eq!(
         offered["suggestions"],
-        json!([{ "kind": "subject", "heading": "Houses", "count": 1, "search": ["subject_heading", "Houses"] }]),
+        json!([{ "kind": "subject", "text": "Houses", "count": 1, "search": ["subject_heading", "Houses"] }]),
         "{offered}"
     );
     let offered = client.get("/api/v1/suggest?q=buil").await.json();
