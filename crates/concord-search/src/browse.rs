@@ -472,23 +472,25 @@ const LEADING_ARTICLES: [&str; 24] = [
 ];
 
 impl SearchIndex {
-    /// Up to `wanted` titles that begin with what a patron typed (as titles file, folded), in
-    /// order, each with the bibs `view` sees under it; the text without a leading article when
-    /// nothing begins with it as typed. At most [`MAX_TERMS_READ`] titles are read.
+    /// Of the first `read` titles that begin with what a patron typed (as titles file, folded)
+    /// and that `view` sees bibs under, the `keep` with the most bibs, the most first (equal
+    /// counts in title order); the text without a leading article when no title begins with
+    /// it as typed. At most [`MAX_TERMS_READ`] titles are read.
     pub fn suggested_titles(
         &self,
         typed: &str,
         view: Option<&Code>,
-        wanted: usize,
+        read: usize,
+        keep: usize,
     ) -> Result<Vec<SuggestedTitle>, SearchError> {
         let key = normalised_key(typed);
         if key.is_empty() {
             return Ok(Vec::new());
         }
-        let found = self.titles_beginning(&key, view, wanted)?;
+        let found = self.titles_beginning(&key, view, read, keep)?;
         match key.split_once(' ') {
             Some((article, rest)) if found.is_empty() && LEADING_ARTICLES.contains(&article) => {
-                self.titles_beginning(rest, view, wanted)
+                self.titles_beginning(rest, view, read, keep)
             }
             _ => Ok(found),
         }
@@ -499,6 +501,7 @@ impl SearchIndex {
         key: &str,
         view: Option<&Code>,
         wanted: usize,
+        keep: usize,
     ) -> Result<Vec<SuggestedTitle>, SearchError> {
         let generation = self.generation();
         let searcher = &generation.searcher;
@@ -562,6 +565,9 @@ impl SearchIndex {
                 found.push((filing_title, count, first));
             }
         }
+        // Only the titles kept are read from the stored documents.
+        found.sort_by_key(|(_, count, _)| std::cmp::Reverse(*count));
+        found.truncate(keep);
         let mut titles = Vec::with_capacity(found.len());
         for (filing_title, count, first) in found {
             let document: TantivyDocument = searcher.doc(first)?;

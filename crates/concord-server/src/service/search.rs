@@ -331,7 +331,7 @@ pub async fn suggest(
     let titles = tokio::task::spawn_blocking(move || {
         search
             .index
-            .suggested_titles(&text, title_view.as_ref(), SUGGESTIONS_READ)
+            .suggested_titles(&text, title_view.as_ref(), SUGGESTIONS_READ, per_kind)
     })
     .await
     .map_err(join_error)?
@@ -347,7 +347,6 @@ pub async fn suggest(
             bib_id: title.bib_id,
         })
         .collect();
-    most_first(&mut suggestions, per_kind);
     for kind in HeadingKind::ALL {
         let listing = browse(
             ctx,
