@@ -987,7 +987,7 @@ mod tests {
             // Only the facets searches count are counted; the headings are filters only.
             assert_eq!(facet.is_counted(), FacetField::ALL.contains(&facet));
         }
-        assert_eq!(FacetField::filters().count(), 11);
+        assert_eq!(FacetField::filters().count(), 12);
         assert_eq!(FacetField::from_name("colour"), None);
     }
 }
