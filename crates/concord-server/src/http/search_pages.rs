@@ -318,7 +318,7 @@ async fn search_page(
             section class="results" aria-labelledby="results-heading" {
                 h2 id="results-heading" { (view.tc("search.total", ("total", response.total), &[])) }
                 (suggestion_line(&view, member, &params, &response))
-                (selected_filters(&view, member, &params, &members))
+                (selected_filters(&view, member, &params, &members, &response))
                 // Nothing to order or narrow when nothing is found.
                 @if response.total > 0 {
                     (sort_links(&view, member, &params))
@@ -363,18 +363,31 @@ fn suggestion_line(
     }
 }
 
+/// The narrowings of the search, each with a link that removes it. A title as it files (from a
+/// title suggestion) reads as the first hit gives it, when it is the search's only title: every
+/// hit has that title.
 fn selected_filters(
     view: &View<'_>,
     member: Option<&Member>,
     params: &SearchParams,
     members: &HashMap<String, String>,
+    response: &SearchResponse,
 ) -> Markup {
+    let titles = params
+        .filters
+        .iter()
+        .filter(|(facet, _)| *facet == FacetField::FilingTitle)
+        .count();
+    let title_as_written = response.hits.first().map(|hit| hit.title.clone());
     html! {
         @if !params.filters.is_empty() {
             ul class="selected" aria-label=(view.t("search.narrowed_by")) {
                 @for (index, (facet, value)) in params.filters.iter().enumerate() {
                     @let without = without_filter(params, index);
-                    @let label = facet_value_label(view, *facet, value, members);
+                    @let label = match (facet, &title_as_written) {
+                        (FacetField::FilingTitle, Some(title)) if titles == 1 => title.clone(),
+                        _ => facet_value_label(view, *facet, value, members),
+                    };
                     li {
                         (view.t(facet_heading_key(*facet))) ": " strong { (label) } " "
                         a href=(search_url(member, &without)) aria-label=(view.tf("search.remove_named", &[("value", &label)])) { (view.t("search.remove")) }

@@ -2431,6 +2431,12 @@ async fn a_title_is_offered_as_a_patron_types_with_or_without_its_article() {
         .await
         .json();
     assert_eq!(found["total"], 2, "{found}");
+    // The results page names the title as its records write it.
+    let page = client.get("/search?filing_title=hobbit").await.body;
+    assert!(
+        page.contains("Title: <strong>The hobbit</strong>"),
+        "{page}"
+    );
     // A title with one record leads to it.
     let offered = client.get("/api/v1/suggest?q=leaf").await.json();
     assert_eq!(
