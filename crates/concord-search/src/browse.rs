@@ -820,28 +820,17 @@ mod tests {
             &[('a', "Second World War"), ('x', "Campaigns")],
         ));
         // The relation coded in $w: a broader term leads down to this narrower one, and so on.
-        subject.push_data(field(
-            "550",
-            (' ', ' '),
-            &[('w', "g"), ('a', "World War, 1939-1945")],
-        ));
-        subject.push_data(field("550", (' ', ' '), &[('w', "h"), ('a', "Battles")]));
-        subject.push_data(field(
-            "551",
-            (' ', ' '),
-            &[('a', "Europe"), ('x', "History")],
-        ));
-        subject.push_data(field(
-            "550",
-            (' ', ' '),
-            &[('w', "a"), ('a', "Military campaigns")],
-        ));
-        subject.push_data(field(
-            "550",
-            (' ', ' '),
-            &[('w', "bnnn"), ('a', "War campaigns")],
-        ));
-        subject.push_data(field("555", (' ', ' '), &[('w', "r"), ('a', "War films")]));
+        let related: [(&str, &[(char, &str)]); 6] = [
+            ("550", &[('w', "g"), ('a', "World War, 1939-1945")]),
+            ("550", &[('w', "h"), ('a', "Battles")]),
+            ("551", &[('a', "Europe"), ('x', "History")]),
+            ("550", &[('w', "a"), ('a', "Military campaigns")]),
+            ("550", &[('w', "bnnn"), ('a', "War campaigns")]),
+            ("555", &[('w', "r"), ('a', "War films")]),
+        ];
+        for (tag, subfields) in related {
+            subject.push_data(field(tag, (' ', ' '), subfields));
+        }
         let subject_heading = "World War, 1939-1945 -- Campaigns";
         let reference = |relation, from: &str| CrossReference {
             kind: HeadingKind::Subject,
