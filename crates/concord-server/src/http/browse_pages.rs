@@ -14,7 +14,7 @@ use concord_domain::codes::Code;
 use concord_domain::org::Member;
 use concord_search::browse::MAX_BROWSE_PAGE;
 use concord_search::browse::Relation;
-use concord_search::{BrowseFrom, BrowsePage, BrowseRequest, HeadingKind};
+use concord_search::{BrowseFrom, BrowsePage, BrowseRequest, FacetField, HeadingKind};
 use maud::{Markup, html};
 use serde::Serialize;
 
@@ -115,11 +115,16 @@ impl BrowseParams {
 
 /// The search that finds the titles under `heading`, in the view of `member`.
 fn heading_search(member: Option<&Member>, kind: HeadingKind, heading: &str) -> String {
+    filter_search(member, kind.filter(), heading)
+}
+
+/// The search narrowed to `value` of `facet` alone, in the view of `member`.
+fn filter_search(member: Option<&Member>, facet: FacetField, value: &str) -> String {
     format!(
         "{}/search?{}={}",
         base_path(member),
-        facet_parameter(kind.filter()),
-        percent_encode(heading)
+        facet_parameter(facet),
+        percent_encode(value)
     )
 }
 
@@ -396,14 +401,9 @@ fn kind_singular(kind: SuggestionKind) -> &'static str {
 /// Where a suggestion leads in the view of `member`: a title's one record, or the search that
 /// finds exactly its titles.
 fn suggestion_address(member: Option<&Member>, suggestion: &Suggestion) -> String {
-    let base = base_path(member);
     match suggestion.bib_id {
-        Some(id) => format!("{base}/record/{id}"),
-        None => format!(
-            "{base}/search?{}={}",
-            facet_parameter(suggestion.filter.0),
-            percent_encode(&suggestion.filter.1)
-        ),
+        Some(id) => format!("{}/record/{id}", base_path(member)),
+        None => filter_search(member, suggestion.filter.0, &suggestion.filter.1),
     }
 }
 
