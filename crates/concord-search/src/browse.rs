@@ -150,6 +150,19 @@ pub fn browse_key(text: &str) -> String {
     key
 }
 
+/// Whether typed text is long enough to offer titles and headings for: two letters or digits,
+/// or one character of a script written without spaces, such as a Chinese ideograph, which can
+/// be a word alone ("妇" begins "妇女"). One Latin letter begins too much to choose from.
+pub fn long_enough_to_suggest(typed: &str) -> bool {
+    let key = browse_key(typed);
+    let mut characters = key.chars();
+    match (characters.next(), characters.next()) {
+        (Some(_), Some(_)) => true,
+        (Some(only), None) => crate::words::is_paired_script(only),
+        _ => false,
+    }
+}
+
 /// The browse field's term of a heading: its key, the separator, the heading.
 pub(crate) fn browse_term(heading: &str) -> String {
     format!("{}{SEPARATOR}{heading}", browse_key(heading))
@@ -724,6 +737,11 @@ mod tests {
             ]
         );
         assert_eq!(series_title("Discworld ; 12"), "Discworld");
+        assert!(long_enough_to_suggest("to"));
+        assert!(long_enough_to_suggest(" 妇 "));
+        assert!(!long_enough_to_suggest("t"));
+        assert!(!long_enough_to_suggest("É."));
+        assert!(!long_enough_to_suggest(""));
     }
 
     #[test]

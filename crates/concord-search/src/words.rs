@@ -140,7 +140,7 @@ pub(crate) fn continues_word(character: char) -> bool {
 
 /// Whether `character` belongs to a script written without spaces between words that the index
 /// cuts into pairs: Han ideographs, Hiragana, Katakana, Hangul, Thai, Lao, Myanmar and Khmer.
-fn is_paired_script(character: char) -> bool {
+pub(crate) fn is_paired_script(character: char) -> bool {
     matches!(
         character,
         '\u{0E00}'..='\u{0EFF}'

@@ -482,7 +482,7 @@ fn organisation_and_accounts() -> Value {
                 query_param("view", "A member code: that member's view (its hidden items counted)")
             ], None, ("200", ok("A page of headings", browse_schema()))) },
             "/api/v1/suggest": { "get": op("What to offer while a patron types: titles, authors, subjects and series that begin with the text (a title also without a leading article typed), or headings that an authority record leads to from a form that does, the most titles first (public)", "discovery", vec![
-                query_param("q", "The text typed; nothing is offered for less than two letters or digits"),
+                query_param("q", "The text typed; nothing is offered for less than two letters or digits, unless the one is a character of a script written without spaces (Chinese, Japanese, Korean, Thai...)"),
                 query_param("limit", "Suggestions of each kind, 1 to 10 (4 unless given)"),
                 query_param("view", "A member code: that member's view (its hidden items counted)")
             ], None, ("200", ok("Headings offered", suggest_schema()))) }

@@ -59,7 +59,9 @@ pub const SUGGEST_JS: &str = r#"'use strict';
       if (text === asked) return;
       asked = text;
       if (pending) pending.abort();
-      if (text.length < 2) { close(); return; }
+      // The server says what is too short to offer anything for (one Latin letter, not one
+      // Chinese character).
+      if (text.length === 0) { close(); return; }
       pending = new AbortController();
       var address = form.getAttribute('data-suggest') + '?q=' + encodeURIComponent(text);
       fetch(address, { signal: pending.signal, headers: { Accept: 'text/html' } })

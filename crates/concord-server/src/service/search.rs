@@ -301,10 +301,6 @@ pub struct Suggestion {
     pub bib_id: Option<i64>,
 }
 
-/// The shortest typed text, as a sort key, that anything is suggested for: one letter begins
-/// too many.
-pub const SUGGEST_FROM_KEY_CHARS: usize = 2;
-
 /// Titles and headings of each kind read to choose suggestions among.
 const SUGGESTIONS_READ: usize = 20;
 
@@ -314,18 +310,18 @@ const SUGGESTIONS_READ: usize = 20;
 /// [`SearchIndex::suggested_titles`]: "the hobbit" finds "Hobbit") and in each browse list, so
 /// that a suggestion costs four short reads of term dictionaries. A heading that an authority
 /// record leads to from a form that begins with the text is offered too, once, by its own
-/// form when that begins with the text. Nothing for text shorter than
-/// [`SUGGEST_FROM_KEY_CHARS`] as a key.
+/// form when that begins with the text. Nothing for text too short to choose from
+/// ([`concord_search::browse::long_enough_to_suggest`]).
 pub async fn suggest(
     ctx: &Context,
     typed: &str,
     view: Option<Code>,
     per_kind: usize,
 ) -> ServiceResult<Vec<Suggestion>> {
-    let key = browse_key(typed);
-    if key.chars().count() < SUGGEST_FROM_KEY_CHARS {
+    if !concord_search::browse::long_enough_to_suggest(typed) {
         return Ok(Vec::new());
     }
+    let key = browse_key(typed);
     let search = Arc::clone(&ctx.search);
     let (text, title_view) = (typed.to_owned(), view.clone());
     let titles = tokio::task::spawn_blocking(move || {

@@ -2406,11 +2406,12 @@ async fn a_title_is_offered_as_a_patron_types_with_or_without_its_article() {
                 1945,
                 "Painters",
             ),
+            book("t4", "北京妇女发展报告", "Wang, Li", 2005, "Women"),
         ],
     )
     .await;
     search_until(&server, &request("", None), WITHIN_A_SECOND, |r| {
-        r.total == 3
+        r.total == 4
     })
     .await;
     let client = Client::new(&server);
@@ -2459,6 +2460,14 @@ async fn a_title_is_offered_as_a_patron_types_with_or_without_its_article() {
         ),
         "{options}"
     );
+    // One Chinese character can begin a word; one Latin letter offers nothing.
+    let offered = client.get("/api/v1/suggest?q=%E5%8C%97").await.json();
+    assert_eq!(
+        offered["suggestions"][0]["text"], "北京妇女发展报告",
+        "{offered}"
+    );
+    let offered = client.get("/api/v1/suggest?q=t").await.json();
+    assert_eq!(offered["suggestions"], json!([]), "{offered}");
     // Then the names: Tolkien's three titles.
     let offered = client.get("/api/v1/suggest?q=tolk").await.json();
     assert_eq!(
