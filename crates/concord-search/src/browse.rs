@@ -14,13 +14,15 @@
 //! [`crate::FacetField::SeriesHeading`]; authors link to the author facet, whose values are the
 //! same headings), so the search finds exactly the count the list shows.
 
+use std::ops::ControlFlow;
+
 use concord_domain::codes::Code;
 use concord_domain::text::fold;
 use concord_marc::{DataField, Record};
 use tantivy::postings::TermInfo;
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{
-    BitSet, DocAddress, DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED,
+    BitSet, DocAddress, DocId, DocSet, InvertedIndexReader, Searcher, SegmentReader, TERMINATED,
     TantivyDocument, Term,
 };
 use unicode_normalization::char::is_combining_mark;
@@ -394,12 +396,46 @@ impl SearchIndex {
         wanted: usize,
     ) -> Result<Vec<BrowsedHeading>, SearchError> {
         let generation = self.generation();
-        let searcher = &generation.searcher;
-        let field = request.kind.field(self);
+        let mut found = Vec::new();
+        self.visit_terms(
+            &generation.searcher,
+            request.kind.field(self),
+            request.view.as_ref(),
+            bound,
+            |term, count, _| {
+                if count > 0
+                    && let Some(heading) = heading_of(term)
+                {
+                    found.push(BrowsedHeading {
+                        heading: heading.to_owned(),
+                        count,
+                    });
+                }
+                if found.len() < wanted {
+                    ControlFlow::Continue(())
+                } else {
+                    ControlFlow::Break(())
+                }
+            },
+        )?;
+        Ok(found)
+    }
+
+    /// Reads the terms of `field` in every segment of `searcher` together, in term order from
+    /// `bound`, and hands `visit` each with the number of live bibs `view` sees under it and
+    /// the first of them, until it says to stop or [`MAX_TERMS_READ`] terms have been read.
+    fn visit_terms(
+        &self,
+        searcher: &Searcher,
+        field: Field,
+        view: Option<&Code>,
+        bound: &Bound,
+        mut visit: impl FnMut(&[u8], u64, Option<DocAddress>) -> ControlFlow<()>,
+    ) -> Result<(), SearchError> {
         let visible = self.visibility.segment_sets(
             searcher,
             self.fields.visible_to,
-            request.view.as_ref().map(Code::as_str),
+            view.map(Code::as_str),
         )?;
         let segments = searcher.segment_readers();
         let dictionaries = segments
@@ -420,23 +456,21 @@ impl SearchIndex {
             streams.push((stream, current));
         }
         let backward = bound.is_backward();
-        let mut found = Vec::new();
-        let mut read = 0;
-        while found.len() < wanted && read < MAX_TERMS_READ {
+        for _ in 0..MAX_TERMS_READ {
             // The next term of the merged dictionaries, in the direction of reading.
-            let next = streams
+            let Some(term) = streams
                 .iter()
                 .filter_map(|(_, current)| current.as_ref())
                 .reduce(|best, term| {
                     let nearer = if backward { term > best } else { term < best };
                     if nearer { term } else { best }
                 })
-                .cloned();
-            let Some(term) = next else {
+                .cloned()
+            else {
                 break;
             };
-            read += 1;
             let mut count = 0u64;
+            let mut first = None;
             for (number, (stream, current)) in streams.iter_mut().enumerate() {
                 if current.as_deref() != Some(term.as_slice()) {
                     continue;
@@ -448,19 +482,19 @@ impl SearchIndex {
                 ) else {
                     continue;
                 };
-                count += seen_under(segment, dictionary, stream.value(), visible)?;
+                let (seen, first_here) =
+                    first_seen_under(segment, dictionary, stream.value(), visible)?;
+                count += seen;
+                if first.is_none() {
+                    first = first_here.map(|doc| DocAddress::new(number as u32, doc));
+                }
                 *current = stream.advance().then(|| stream.key().to_vec());
             }
-            if count > 0
-                && let Some(heading) = heading_of(&term)
-            {
-                found.push(BrowsedHeading {
-                    heading: heading.to_owned(),
-                    count,
-                });
+            if visit(&term, count, first).is_break() {
+                break;
             }
         }
-        Ok(found)
+        Ok(())
     }
 }
 
@@ -518,66 +552,29 @@ impl SearchIndex {
     ) -> Result<Vec<SuggestedTitle>, SearchError> {
         let generation = self.generation();
         let searcher = &generation.searcher;
-        let field = self.fields.title_sort;
-        let visible = self.visibility.segment_sets(
-            searcher,
-            self.fields.visible_to,
-            view.map(Code::as_str),
-        )?;
-        let segments = searcher.segment_readers();
-        let dictionaries = segments
-            .iter()
-            .map(|segment| segment.inverted_index(field))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        let mut streams = Vec::with_capacity(dictionaries.len());
-        for dictionary in &dictionaries {
-            let mut stream = dictionary.terms().range().ge(key).into_stream()?;
-            let current = stream.advance().then(|| stream.key().to_vec());
-            streams.push((stream, current));
-        }
         // Each title with its count and first document seen.
         let mut found: Vec<(String, u64, DocAddress)> = Vec::new();
-        let mut read = 0;
-        while found.len() < wanted && read < MAX_TERMS_READ {
-            let Some(term) = streams
-                .iter()
-                .filter_map(|(_, current)| current.as_ref())
-                .min()
-                .cloned()
-            else {
-                break;
-            };
-            if !term.starts_with(key.as_bytes()) {
-                break;
-            }
-            read += 1;
-            let mut count = 0u64;
-            let mut first = None;
-            for (number, (stream, current)) in streams.iter_mut().enumerate() {
-                if current.as_deref() != Some(term.as_slice()) {
-                    continue;
+        self.visit_terms(
+            searcher,
+            self.fields.title_sort,
+            view,
+            &Bound::AtOrAfter(key.to_owned()),
+            |term, count, first| {
+                if !term.starts_with(key.as_bytes()) {
+                    return ControlFlow::Break(());
                 }
-                let (Some(segment), Some(dictionary), Some(visible)) = (
-                    segments.get(number),
-                    dictionaries.get(number),
-                    visible.get(number),
-                ) else {
-                    continue;
-                };
-                let (seen, first_here) =
-                    first_seen_under(segment, dictionary, stream.value(), visible)?;
-                count += seen;
-                if first.is_none() {
-                    first = first_here.map(|doc| DocAddress::new(number as u32, doc));
+                if let (true, Some(first), Ok(filing_title)) =
+                    (count > 0, first, std::str::from_utf8(term))
+                {
+                    found.push((filing_title.to_owned(), count, first));
                 }
-                *current = stream.advance().then(|| stream.key().to_vec());
-            }
-            if let (true, Some(first), Ok(filing_title)) =
-                (count > 0, first, String::from_utf8(term))
-            {
-                found.push((filing_title, count, first));
-            }
-        }
+                if found.len() < wanted {
+                    ControlFlow::Continue(())
+                } else {
+                    ControlFlow::Break(())
+                }
+            },
+        )?;
         // Only the titles kept are read from the stored documents.
         found.sort_by_key(|(_, count, _)| std::cmp::Reverse(*count));
         found.truncate(keep);
