@@ -16,6 +16,7 @@
 
 use std::ops::ControlFlow;
 
+use concord_domain::catalogue::without_leading_article;
 use concord_domain::codes::Code;
 use concord_domain::text::fold;
 use concord_marc::{DataField, Record};
@@ -511,13 +512,6 @@ pub struct SuggestedTitle {
     pub bib_id: Option<i64>,
 }
 
-/// Articles a patron may type before a title whose record files it without them ("the hobbit"
-/// for "hobbit"), in the catalogue's common languages.
-const LEADING_ARTICLES: [&str; 24] = [
-    "the", "a", "an", "le", "la", "les", "l", "un", "une", "der", "die", "das", "ein", "eine",
-    "el", "los", "las", "il", "lo", "gli", "i", "de", "het", "een",
-];
-
 impl SearchIndex {
     /// Of the first `read` titles that begin with what a patron typed (as titles file, folded)
     /// and that `view` sees bibs under, the `keep` with the most bibs, the most first (equal
@@ -535,10 +529,9 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let found = self.titles_beginning(&key, view, read, keep)?;
-        match key.split_once(' ') {
-            Some((article, rest)) if found.is_empty() && LEADING_ARTICLES.contains(&article) => {
-                self.titles_beginning(rest, view, read, keep)
-            }
+        // "the hob" for "The hobbit", which its record files as "hobbit".
+        match without_leading_article(&key) {
+            Some(rest) if found.is_empty() => self.titles_beginning(rest, view, read, keep),
             _ => Ok(found),
         }
     }

@@ -281,8 +281,9 @@ pub fn keys_of_stored(marc: &[u8], title: &str) -> (String, Option<Option<String
     }
 }
 
-/// Leading words that are articles in the catalogue's main languages: a staff member may type
-/// them ("the hob") where the record files without them.
+/// Leading words that are articles in the catalogue's main languages: a staff member looking a
+/// title up, or a patron typing in the search box, may type them ("the hob") where the record
+/// files without them.
 const ARTICLES: [&str; 24] = [
     "the", "a", "an", "le", "la", "les", "l", "un", "une", "der", "die", "das", "den", "ein",
     "eine", "el", "los", "las", "il", "lo", "gli", "i", "uno", "una",
@@ -294,15 +295,21 @@ const ARTICLES: [&str; 24] = [
 pub fn title_lookup_keys(typed: &str) -> Vec<String> {
     let key = normalise_words(typed);
     let mut keys = Vec::new();
-    if let Some((first, rest)) = key.split_once(' ')
-        && ARTICLES.contains(&first)
-    {
+    if let Some(rest) = without_leading_article(&key) {
         keys.push(rest.to_owned());
     }
     if !key.is_empty() {
         keys.push(key);
     }
     keys
+}
+
+/// A normalised title key without its first word, when that word is one of [`ARTICLES`] and
+/// words follow it ("the hob" → "hob").
+pub fn without_leading_article(key: &str) -> Option<&str> {
+    key.split_once(' ')
+        .filter(|(first, rest)| ARTICLES.contains(first) && !rest.is_empty())
+        .map(|(_, rest)| rest)
 }
 
 /// The normalised title/author/date/format key used when no identifier matches:
@@ -542,6 +549,8 @@ mod tests {
         assert_eq!(title_lookup_keys("die hard"), ["hard", "die hard"]);
         assert_eq!(title_lookup_keys("hobbit"), ["hobbit"]);
         assert_eq!(title_lookup_keys("the"), ["the"]);
+        assert_eq!(without_leading_article("l etranger"), Some("etranger"));
+        assert_eq!(without_leading_article("hobbit"), None);
         assert!(title_lookup_keys(" %! ").is_empty());
     }
 
