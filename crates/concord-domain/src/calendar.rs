@@ -131,13 +131,26 @@ impl Date {
 /// A Unix timestamp as an RFC 3339 time in UTC (`2026-11-27T18:30:05Z`), as feeds and JSON
 /// give times.
 pub fn utc_timestamp(unix_seconds: i64) -> String {
-    let date = Date::from_unix(unix_seconds, 0);
+    let (date, hour, minute, second) = utc_time(unix_seconds);
+    format!("{date}T{hour:02}:{minute:02}:{second:02}Z")
+}
+
+/// A Unix timestamp as MARC 21's date and time of latest transaction (field 005) in UTC:
+/// `yyyymmddhhmmss.f` (`20261127183005.0`).
+pub fn marc_transaction_time(unix_seconds: i64) -> String {
+    let (date, hour, minute, second) = utc_time(unix_seconds);
+    let (year, month, day) = date.ymd();
+    format!("{year:04}{month:02}{day:02}{hour:02}{minute:02}{second:02}.0")
+}
+
+/// The UTC date of a Unix timestamp, and its hour, minute and second.
+fn utc_time(unix_seconds: i64) -> (Date, i64, i64, i64) {
     let second = unix_seconds.rem_euclid(86_400);
-    format!(
-        "{date}T{:02}:{:02}:{:02}Z",
+    (
+        Date::from_unix(unix_seconds, 0),
         second / 3600,
         second % 3600 / 60,
-        second % 60
+        second % 60,
     )
 }
 

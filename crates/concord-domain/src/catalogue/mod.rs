@@ -9,6 +9,7 @@ pub mod holdings;
 pub mod identifiers;
 pub mod lines;
 pub mod shelf;
+pub mod versions;
 
 use concord_marc::Record;
 use serde::{Deserialize, Serialize};
