@@ -389,6 +389,41 @@ pub async fn bib_with_match_key(conn: &mut AnyConnection, key: &str) -> StoreRes
 
 /// Whether this member's source record already became or was merged into `bib` (re-imports are
 /// then no-ops).
+/// The bib (not withdrawn) that this member's record with this source id created.
+pub async fn bib_from_source(
+    conn: &mut AnyConnection,
+    member: MemberId,
+    source_record_id: &str,
+) -> StoreResult<Option<BibRow>> {
+    let sql = format!(
+        "SELECT {BIB_COLUMNS} FROM bib WHERE source_member_id = $1 AND source_record_id = $2 AND withdrawn = 0
+         ORDER BY id LIMIT 1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(member.0)
+        .bind(source_record_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(bib_from_row).transpose()
+}
+
+/// Whether a record of another member than `member` is merged into the bib (and not undone).
+pub async fn other_members_merged_into(
+    conn: &mut AnyConnection,
+    bib: BibId,
+    member: MemberId,
+) -> StoreResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM bib_merge WHERE kept_bib_id = $1 AND undone_at IS NULL
+         AND (member_id IS NULL OR member_id <> $2) LIMIT 1",
+    )
+    .bind(bib.0)
+    .bind(member.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(found.is_some())
+}
+
 pub async fn source_already_in(
     conn: &mut AnyConnection,
     bib: BibId,
@@ -411,16 +446,52 @@ pub async fn source_already_in(
 
 // ----- authorities -----
 
+/// The authority stored from the record with this source id, with its MARC record.
 pub async fn authority_by_source(
     conn: &mut AnyConnection,
     source_record_id: &str,
-) -> StoreResult<Option<AuthorityId>> {
-    let id: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM authority WHERE source_record_id = $1 LIMIT 1")
-            .bind(source_record_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(id.map(AuthorityId))
+) -> StoreResult<Option<(AuthorityId, Vec<u8>)>> {
+    let row = sqlx::query(
+        "SELECT id, marc FROM authority WHERE source_record_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(source_record_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|row| Ok((AuthorityId(int(&row, "id")?), blob(&row, "marc")?)))
+        .transpose()
+}
+
+/// Replaces an authority's heading and record with a later version, and its cross-references
+/// with the new version's.
+pub async fn update_authority(
+    conn: &mut AnyConnection,
+    id: AuthorityId,
+    heading: &str,
+    marc: &[u8],
+    now: i64,
+    references: &[AuthorityReference],
+) -> StoreResult<()> {
+    sqlx::query("UPDATE authority SET heading = $2, marc = $3, updated_at = $4 WHERE id = $1")
+        .bind(id.0)
+        .bind(heading)
+        .bind(marc.to_vec())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    write_authority_references(conn, id, references).await
+}
+
+/// Takes an authority and its cross-references out of the catalogue.
+pub async fn delete_authority(conn: &mut AnyConnection, id: AuthorityId) -> StoreResult<()> {
+    sqlx::query("DELETE FROM authority_reference WHERE authority_id = $1")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM authority WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Stores an authority record with its see references (written in the same transaction).
@@ -1038,6 +1109,12 @@ pub struct ImportCounts {
     pub rejected: u64,
     pub authorities: u64,
     pub items_created: u64,
+    /// Records that replaced the catalogue's version with a later one (bibs and authorities).
+    pub updated: u64,
+    /// Records the sender marks deleted that took a bib or an authority out of the catalogue.
+    pub deleted: u64,
+    /// Versions older (by 005) than the catalogue's, left out.
+    pub older: u64,
 }
 
 pub async fn save_import_batch(
@@ -1051,8 +1128,8 @@ pub async fn save_import_batch(
 ) -> StoreResult<()> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     sqlx::query(
-        "INSERT INTO import_batch (id, member_id, file_name, started_at, finished_at, records_read, created, merged, unchanged, rejected, authorities)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO import_batch (id, member_id, file_name, started_at, finished_at, records_read, created, merged, unchanged, rejected, authorities, updated, deleted, older)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(id)
     .bind(member.0)
@@ -1065,6 +1142,9 @@ pub async fn save_import_batch(
     .bind(n(counts.unchanged))
     .bind(n(counts.rejected))
     .bind(n(counts.authorities))
+    .bind(n(counts.updated))
+    .bind(n(counts.deleted))
+    .bind(n(counts.older))
     .execute(&mut *conn)
     .await?;
     Ok(())

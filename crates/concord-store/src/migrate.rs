@@ -109,6 +109,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_authority_see_also.sql"),
         postgres: include_str!("../migrations/postgres/0017_authority_see_also.sql"),
     },
+    Migration {
+        version: 18,
+        name: "import_versions",
+        sqlite: include_str!("../migrations/sqlite/0018_import_versions.sql"),
+        postgres: include_str!("../migrations/postgres/0018_import_versions.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {

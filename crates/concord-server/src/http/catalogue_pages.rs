@@ -1083,7 +1083,10 @@ async fn import_view(
                         ("read", &summary.counts.read.to_string()),
                         ("created", &summary.counts.created.to_string()),
                         ("merged", &summary.counts.merged.to_string()),
+                        ("updated", &summary.counts.updated.to_string()),
                         ("unchanged", &summary.counts.unchanged.to_string()),
+                        ("older", &summary.counts.older.to_string()),
+                        ("deleted", &summary.counts.deleted.to_string()),
                         ("rejected", &summary.counts.rejected.to_string()),
                         ("items", &summary.counts.items_created.to_string()),
                     ])) }

@@ -7,6 +7,7 @@ use concord_domain::auth::{Action, Principal, authorise};
 use concord_domain::catalogue::holdings::{HoldingDraft, HoldingsMapping, format_price, holdings};
 use concord_domain::catalogue::identifiers::identifiers;
 use concord_domain::catalogue::lines::parse_line_format;
+use concord_domain::catalogue::versions::{self, Comparison, RecordStatus};
 use concord_domain::catalogue::{
     ItemStatus, Probe, filing_title_key, location_codes, match_key, match_probes, summarise,
 };
@@ -15,8 +16,8 @@ use concord_domain::ids::{BibId, BibMergeId, BranchId, ItemId, MemberId};
 use concord_domain::org::{Branch, Member};
 use concord_domain::{ErrorCode, FieldError};
 use concord_marc::{DataField, Field, Record, RecordError, Tag, read_iso2709, to_iso2709};
-use concord_store::Conn;
 use concord_store::catalogue::{self as store, BibRow, ImportCounts, ItemRow, MergeRow};
+use concord_store::{Conn, WriteTx};
 use serde::Serialize;
 
 use super::{Change, ServiceError, ServiceResult, audit};
@@ -105,6 +106,7 @@ where
         let mut changed: Vec<i64> = Vec::new();
         for (byte_offset, next) in records.by_ref().take(batch_size) {
             summary.counts.read += 1;
+            let authority = matches!(&next, Ok(record) if record.is_authority());
             let outcome = match next {
                 Ok(record) => import_one(ctx, &mut tx, who, &target, &record, &mut changed)
                     .await?
@@ -113,16 +115,17 @@ where
             };
             if let Ok((_, items)) = &outcome {
                 summary.counts.items_created += items;
+                summary.counts.authorities += u64::from(authority);
             }
+            let counts = &mut summary.counts;
             match outcome.map(|(outcome, _)| outcome) {
-                Ok(Outcome::Created) => summary.counts.created += 1,
-                Ok(Outcome::Merged) => summary.counts.merged += 1,
-                Ok(Outcome::Unchanged) => summary.counts.unchanged += 1,
-                Ok(Outcome::Authority) => summary.counts.authorities += 1,
-                Ok(Outcome::AuthorityUnchanged) => {
-                    summary.counts.authorities += 1;
-                    summary.counts.unchanged += 1;
-                }
+                Ok(Outcome::Created) => counts.created += 1,
+                Ok(Outcome::Merged) => counts.merged += 1,
+                Ok(Outcome::Unchanged) => counts.unchanged += 1,
+                Ok(Outcome::Updated) => counts.updated += 1,
+                Ok(Outcome::Deleted) => counts.deleted += 1,
+                Ok(Outcome::Older) => counts.older += 1,
+                Ok(Outcome::AuthorityAdded) => {}
                 Err((reason, record)) => {
                     summary.counts.rejected += 1;
                     let rejection = Rejection {
@@ -197,12 +200,39 @@ fn source_record_id(record: &Record, bib_marc: &[u8]) -> String {
     id
 }
 
+/// What importing one record did (an authority record is counted as one as well).
 enum Outcome {
+    /// A new bib.
     Created,
+    /// Merged into a bib another record made.
     Merged,
+    /// The catalogue holds this version already, or a deleted record names nothing it holds.
     Unchanged,
-    Authority,
-    AuthorityUnchanged,
+    /// A later version replaced the catalogue's.
+    Updated,
+    /// A record the sender marks deleted took its bib or authority out.
+    Deleted,
+    /// A version older than the catalogue's, left out.
+    Older,
+    /// A new authority.
+    AuthorityAdded,
+}
+
+/// A record's control number (001), when it has one that is not blank.
+fn control_number(record: &Record) -> Option<&str> {
+    record
+        .control("001")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+}
+
+/// How the `incoming` version of a record stands to the `stored` bytes; of a stored record
+/// that cannot be read there is no telling.
+fn compare_with_stored(stored: &[u8], incoming: &Record) -> Comparison {
+    match read_stored_bytes(stored) {
+        Ok(stored) => versions::compare(&stored, incoming),
+        Err(_) => Comparison::Unknown,
+    }
 }
 
 /// The record without its holdings fields: what the shared bib keeps.
@@ -226,7 +256,7 @@ struct ImportTarget<'a> {
 /// Bibs created or given items are pushed on `changed` for the batch's change log.
 async fn import_one(
     ctx: &Context,
-    tx: &mut Conn,
+    tx: &mut WriteTx,
     who: &Principal,
     target: &ImportTarget<'_>,
     record: &Record,
@@ -239,39 +269,10 @@ async fn import_one(
     } = *target;
     let now = ctx.now();
     if record.is_authority() {
-        let marc = match to_iso2709(&bib_part(record, &HoldingsMapping::default())) {
-            Ok(bytes) => bytes,
-            Err(error) => return Ok(Err(format!("cannot store the record: {error}"))),
-        };
-        let source_record_id = source_record_id(record, &marc);
-        if store::authority_by_source(tx, &source_record_id)
-            .await?
-            .is_some()
-        {
-            return Ok(Ok((Outcome::AuthorityUnchanged, 0)));
-        }
-        let heading = record
-            .data_fields()
-            .find(|f| f.tag.as_str().starts_with('1'))
-            .map(|f| {
-                f.subfields
-                    .iter()
-                    .map(|s| s.value.trim())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .unwrap_or_default();
-        store::insert_authority(
-            tx,
-            concord_domain::ids::AuthorityId(ctx.new_id()),
-            &heading,
-            &marc,
-            &source_record_id,
-            now,
-            &references_of(record),
-        )
-        .await?;
-        return Ok(Ok((Outcome::Authority, 0)));
+        return import_authority(ctx, tx, record).await;
+    }
+    if versions::record_status(record) == RecordStatus::Deleted {
+        return delete_bib(tx, member, record, changed, now).await;
     }
     // Check every holding before writing anything, so a rejected record leaves no trace.
     let mut drafts: Vec<(HoldingDraft, BranchId, BranchId)> = Vec::new();
@@ -323,6 +324,34 @@ async fn import_one(
             break;
         }
     }
+    // The member's earlier version of the record under its control number: the same content,
+    // or, by 005, an earlier or a later version of a bib its identifiers or match key find too
+    // (a control number used twice must not make one record replace another).
+    let own = match control_number(record) {
+        Some(_) => store::bib_from_source(tx, member.id, &source_record_id).await?,
+        None => None,
+    };
+    if let Some(bib) = own {
+        let corroborated = found.as_ref().is_some_and(|(_, found)| *found == bib.id);
+        let outcome = match compare_with_stored(&bib.marc, &bib_record) {
+            Comparison::Same => Some(Outcome::Unchanged),
+            Comparison::Older if corroborated => Some(Outcome::Older),
+            Comparison::Newer if corroborated => {
+                write_bib_version(tx, bib.id, &bib_record, &marc, now).await?;
+                audit_bib_version(ctx, tx, who, &bib, &bib_record, "bib.import_update").await?;
+                changed.push(bib.id.0);
+                Some(Outcome::Updated)
+            }
+            _ => None,
+        };
+        if let Some(outcome) = outcome {
+            let items = add_items(ctx, tx, member, bib.id, drafts, skip_barcodes, now).await?;
+            if !items.is_empty() && !matches!(outcome, Outcome::Updated) {
+                changed.push(bib.id.0);
+            }
+            return Ok(Ok((outcome, items.len() as u64)));
+        }
+    }
     let (bib_id, outcome, load_merge) = match found {
         None => {
             let bib = BibRow {
@@ -366,10 +395,35 @@ async fn import_one(
             }
         }
     };
+    let new_items = add_items(ctx, tx, member, bib_id, drafts, skip_barcodes, now).await?;
+    if !new_items.is_empty() {
+        if !matches!(outcome, Outcome::Created) {
+            changed.push(bib_id.0);
+        }
+        if let Some(merge) = load_merge {
+            let mut items = merge.items.clone();
+            items.extend(new_items.iter().copied());
+            store::set_merge_items(tx, merge.id, &items).await?;
+        }
+    }
+    Ok(Ok((outcome, new_items.len() as u64)))
+}
+
+/// Adds the record's items to the bib, but for the barcodes in `skip` (stored before, or seen
+/// earlier in the record), and gives their ids.
+async fn add_items(
+    ctx: &Context,
+    tx: &mut Conn,
+    member: &Member,
+    bib_id: BibId,
+    drafts: Vec<(HoldingDraft, BranchId, BranchId)>,
+    mut skip: std::collections::HashSet<Barcode>,
+    now: i64,
+) -> ServiceResult<Vec<ItemId>> {
     let mut new_items = Vec::new();
     for (draft, branch, current) in drafts {
         // `insert` is false for a barcode seen already: stored before, or twice in this record.
-        if !skip_barcodes.insert(draft.barcode.clone()) {
+        if !skip.insert(draft.barcode.clone()) {
             continue;
         }
         let item = ItemRow {
@@ -391,17 +445,136 @@ async fn import_one(
         store::insert_item(tx, &item).await?;
         new_items.push(item.id);
     }
-    if !new_items.is_empty() {
-        if !matches!(outcome, Outcome::Created) {
-            changed.push(bib_id.0);
-        }
-        if let Some(merge) = load_merge {
-            let mut items = merge.items.clone();
-            items.extend(new_items.iter().copied());
-            store::set_merge_items(tx, merge.id, &items).await?;
-        }
+    Ok(new_items)
+}
+
+/// Stores an authority record: a new one, a later version of one stored (its cross-references
+/// replaced), or the sender's deletion of one.
+async fn import_authority(
+    ctx: &Context,
+    tx: &mut Conn,
+    record: &Record,
+) -> ServiceResult<Result<(Outcome, u64), String>> {
+    let marc = match to_iso2709(&bib_part(record, &HoldingsMapping::default())) {
+        Ok(bytes) => bytes,
+        Err(error) => return Ok(Err(format!("cannot store the record: {error}"))),
+    };
+    let deleted = versions::record_status(record) == RecordStatus::Deleted;
+    if deleted && control_number(record).is_none() {
+        return Ok(Err(NO_RECORD_TO_DELETE.to_string()));
     }
-    Ok(Ok((outcome, new_items.len() as u64)))
+    let source_record_id = source_record_id(record, &marc);
+    let stored = store::authority_by_source(tx, &source_record_id).await?;
+    let heading = record
+        .data_fields()
+        .find(|f| f.tag.as_str().starts_with('1'))
+        .map(|f| {
+            f.subfields
+                .iter()
+                .map(|s| s.value.trim())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    let outcome = match stored {
+        Some((id, _)) if deleted => {
+            store::delete_authority(tx, id).await?;
+            Outcome::Deleted
+        }
+        None if deleted => Outcome::Unchanged,
+        // Without a later 005 the authority stored first stays: a control number used twice
+        // must not make one authority replace another.
+        Some((id, stored)) => match compare_with_stored(&stored, record) {
+            Comparison::Same | Comparison::Unknown => Outcome::Unchanged,
+            Comparison::Older => Outcome::Older,
+            Comparison::Newer => {
+                let references = references_of(record);
+                store::update_authority(tx, id, &heading, &marc, ctx.now(), &references).await?;
+                Outcome::Updated
+            }
+        },
+        None => {
+            store::insert_authority(
+                tx,
+                concord_domain::ids::AuthorityId(ctx.new_id()),
+                &heading,
+                &marc,
+                &source_record_id,
+                ctx.now(),
+                &references_of(record),
+            )
+            .await?;
+            Outcome::AuthorityAdded
+        }
+    };
+    Ok(Ok((outcome, 0)))
+}
+
+/// Why a record marked deleted without a control number is rejected.
+const NO_RECORD_TO_DELETE: &str =
+    "the record is marked deleted (leader/05) but has no control number (001) to say which";
+
+/// Takes out of the catalogue the bib this member's record marked deleted (leader/05 `d`)
+/// had made, when nothing else rests on it: no item of any member, no other record merged
+/// into it. A record of the member merged into another's bib, or one the catalogue never
+/// held, leaves everything as it was.
+async fn delete_bib(
+    tx: &mut Conn,
+    member: &Member,
+    record: &Record,
+    changed: &mut Vec<i64>,
+    now: i64,
+) -> ServiceResult<Result<(Outcome, u64), String>> {
+    let Some(control_number) = control_number(record) else {
+        return Ok(Err(NO_RECORD_TO_DELETE.to_string()));
+    };
+    let Some(bib) = store::bib_from_source(tx, member.id, control_number).await? else {
+        return Ok(Ok((Outcome::Unchanged, 0)));
+    };
+    let items = store::items_of_bib(tx, bib.id)
+        .await?
+        .iter()
+        .filter(|item| item.status != ItemStatus::Withdrawn)
+        .count();
+    if items > 0 {
+        return Ok(Err(format!(
+            "the record is marked deleted (leader/05), but bib {} still has {items} item(s): \
+             withdraw them, then import the deletion again",
+            bib.id
+        )));
+    }
+    if store::other_members_merged_into(tx, bib.id, member.id).await? {
+        return Ok(Err(format!(
+            "the record is marked deleted (leader/05), but other records are merged into bib {}: \
+             it stays in the catalogue",
+            bib.id
+        )));
+    }
+    store::set_bib_withdrawn(tx, bib.id, true, now).await?;
+    changed.push(bib.id.0);
+    Ok(Ok((Outcome::Deleted, 0)))
+}
+
+/// Writes a new version of a bib's record, with the columns worked out from it and its
+/// identifiers.
+async fn write_bib_version(
+    tx: &mut Conn,
+    id: BibId,
+    record: &Record,
+    marc: &[u8],
+    now: i64,
+) -> ServiceResult<()> {
+    let summary = summarise(record);
+    let key = match_key(record);
+    let title_key = filing_title_key(record);
+    let derived = store::DerivedColumns {
+        summary: &summary,
+        match_key: key.as_deref(),
+        title_key: &title_key,
+    };
+    store::update_bib_record(tx, id, &derived, marc, now).await?;
+    store::replace_identifiers(tx, id, &identifiers(record)).await?;
+    Ok(())
 }
 
 // ----- export -----
@@ -705,6 +878,52 @@ struct BibAudit<'a> {
     unreadable: Option<String>,
 }
 
+/// Audits a new version of a bib, `record`, written in place of `before`, and gives the bib
+/// as it is now: the audit keeps the version replaced.
+async fn audit_bib_version(
+    ctx: &Context,
+    tx: &mut WriteTx,
+    who: &Principal,
+    before: &BibRow,
+    record: &Record,
+    action: &'static str,
+) -> ServiceResult<BibRow> {
+    let id = before.id;
+    let before_record = read_stored_record(before);
+    let after = store::bib(tx, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
+    audit(
+        ctx,
+        tx,
+        who,
+        Change {
+            action,
+            entity_kind: "bib",
+            entity_id: id.to_string(),
+            member: None,
+            before: Some(&BibAudit {
+                version: before.version,
+                title: &before.summary.title,
+                marc: before_record
+                    .as_ref()
+                    .map(concord_marc::to_line_format)
+                    .unwrap_or_default(),
+                unreadable: before_record.as_ref().err().map(|u| u.problem.clone()),
+            }),
+            after: Some(&BibAudit {
+                version: after.version,
+                title: &after.summary.title,
+                marc: concord_marc::to_line_format(record),
+                unreadable: None,
+            }),
+            reason: None,
+        },
+    )
+    .await?;
+    Ok(after)
+}
+
 /// Saves the MARC editor's text as a new version of the bib. Errors name the line and tag.
 pub async fn update_record(
     ctx: &Context,
@@ -726,56 +945,18 @@ pub async fn update_record(
     record
         .fields
         .retain(|field| !HoldingsMapping::default().is_holdings_tag(field.tag().as_str()));
+    // The time of this change, so that an import of an earlier version does not undo it.
+    versions::stamp(&mut record, ctx.now());
     let marc = to_iso2709(&record).map_err(|e| ServiceError::field("marc", e.to_string()))?;
     let mut tx = ctx.store.write().await?;
     let before = store::bib(&mut tx, id)
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
     // A record that cannot be read is exactly what staff replace here.
-    let before_record = read_stored_record(&before);
-    let summary = summarise(&record);
-    let key = match_key(&record);
-    let title_key = filing_title_key(&record);
     let now = ctx.now();
-    let derived = store::DerivedColumns {
-        summary: &summary,
-        match_key: key.as_deref(),
-        title_key: &title_key,
-    };
-    store::update_bib_record(&mut tx, id, &derived, &marc, now).await?;
-    store::replace_identifiers(&mut tx, id, &identifiers(&record)).await?;
+    write_bib_version(&mut tx, id, &record, &marc, now).await?;
     store::log_change(&mut tx, "bib", id.0, now).await?;
-    let after = store::bib(&mut tx, id)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
-    audit(
-        ctx,
-        &mut tx,
-        who,
-        Change {
-            action: "bib.update",
-            entity_kind: "bib",
-            entity_id: id.to_string(),
-            member: None,
-            before: Some(&BibAudit {
-                version: before.version,
-                title: &before.summary.title,
-                marc: before_record
-                    .as_ref()
-                    .map(concord_marc::to_line_format)
-                    .unwrap_or_default(),
-                unreadable: before_record.as_ref().err().map(|u| u.problem.clone()),
-            }),
-            after: Some(&BibAudit {
-                version: after.version,
-                title: &after.summary.title,
-                marc: concord_marc::to_line_format(&record),
-                unreadable: None,
-            }),
-            reason: None,
-        },
-    )
-    .await?;
+    let after = audit_bib_version(ctx, &mut tx, who, &before, &record, "bib.update").await?;
     tx.commit().await?;
     ctx.catalogue_changed();
     Ok(after)

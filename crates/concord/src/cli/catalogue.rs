@@ -243,11 +243,14 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
     } else {
         let c = &total.counts;
         println!(
-            "read {} · created {} · merged {} · unchanged {} · rejected {} · authorities {} · items {} ({:.0} records/s)",
+            "read {} · created {} · merged {} · updated {} · unchanged {} · older {} · deleted {} · rejected {} · authorities {} · items {} ({:.0} records/s)",
             c.read,
             c.created,
             c.merged,
+            c.updated,
             c.unchanged,
+            c.older,
+            c.deleted,
             c.rejected,
             c.authorities,
             c.items_created,
@@ -354,6 +357,9 @@ async fn import_files(
         c.rejected += summary.counts.rejected;
         c.authorities += summary.counts.authorities;
         c.items_created += summary.counts.items_created;
+        c.updated += summary.counts.updated;
+        c.deleted += summary.counts.deleted;
+        c.older += summary.counts.older;
         total.rejections.extend(summary.rejections);
     }
     Ok((total, started.elapsed().as_secs_f64()))

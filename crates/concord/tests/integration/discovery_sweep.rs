@@ -391,7 +391,10 @@ async fn import_file(
             .map(|(_, record)| (0, Ok(record)))
             .collect(),
     });
-    let mut next_record = 0;
+    // Each bib is the first record of its file with its fields not taken by an earlier bib: a
+    // record that replaced an earlier version of itself (a later 005 under the same 001) has
+    // its bib where the earlier version made it.
+    let mut taken = std::collections::HashSet::new();
     let bibs = created
         .into_iter()
         .map(|bib| {
@@ -405,15 +408,15 @@ async fn import_file(
                 .records
                 .iter()
                 .enumerate()
-                .skip(next_record)
-                .find(|(_, (_, source))| {
-                    source
-                        .as_ref()
-                        .is_ok_and(|source| bib_fields(source, mapping) == fields)
+                .find(|(position, (_, source))| {
+                    !taken.contains(position)
+                        && source
+                            .as_ref()
+                            .is_ok_and(|source| bib_fields(source, mapping) == fields)
                 })
                 .map(|(position, _)| position);
             if let Some(position) = position {
-                next_record = position + 1;
+                taken.insert(position);
             }
             Bib {
                 id: bib.id,
