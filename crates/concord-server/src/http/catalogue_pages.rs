@@ -1072,6 +1072,7 @@ async fn import_view(
         }
         _ => StatusCode::OK,
     };
+    let number = |count: u64| view.state.messages.number(&view.auth.lang, count);
     Ok(html_response(status, view.page(view.t("catalogue.import"), html! {
         p { a href="/admin/catalogue" { (view.t("catalogue.back")) } }
         h1 { (view.t("catalogue.import")) }
@@ -1080,15 +1081,15 @@ async fn import_view(
             Some(Ok(summary)) => {
                 div class="notice" role="status" {
                     p { (view.tf("catalogue.import_summary", &[
-                        ("read", &summary.counts.read.to_string()),
-                        ("created", &summary.counts.created.to_string()),
-                        ("merged", &summary.counts.merged.to_string()),
-                        ("updated", &summary.counts.updated.to_string()),
-                        ("unchanged", &summary.counts.unchanged.to_string()),
-                        ("older", &summary.counts.older.to_string()),
-                        ("deleted", &summary.counts.deleted.to_string()),
-                        ("rejected", &summary.counts.rejected.to_string()),
-                        ("items", &summary.counts.items_created.to_string()),
+                        ("read", &number(summary.counts.read)),
+                        ("created", &number(summary.counts.created)),
+                        ("merged", &number(summary.counts.merged)),
+                        ("updated", &number(summary.counts.updated)),
+                        ("unchanged", &number(summary.counts.unchanged)),
+                        ("older", &number(summary.counts.older)),
+                        ("deleted", &number(summary.counts.deleted)),
+                        ("rejected", &number(summary.counts.rejected)),
+                        ("items", &number(summary.counts.items_created)),
                     ])) }
                 }
                 @if !summary.rejections.is_empty() {

@@ -315,3 +315,61 @@ fn reindex_rebuilds_the_search_index_and_reports_counts() {
     assert!(!err.contains('\r') && !err.contains('#'), "{err}");
     assert!(dir.path().join("search-index/meta.json").exists());
 }
+
+#[test]
+fn import_summary_groups_thousands_and_counts_a_later_version() {
+    use concord_domain::catalogue::versions::latest_transaction;
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("org.toml");
+    std::fs::write(&org, TWO_MEMBERS).unwrap();
+    let (ok, _, err) = run(concord(dir.path()).args(["org", "load"]).arg(&org));
+    assert!(ok, "{err}");
+    let mapping = dir.path().join("mapping.toml");
+    std::fs::write(
+        &mapping,
+        "[branches]\nDESMARAIS = \"SHIRE-CEN\"\nHUNTINGTON = \"SHIRE-HOB\"\n",
+    )
+    .unwrap();
+    let records =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/marc/evergreen/jazz_1k.mrc");
+    let (ok, out, err) = run(concord(dir.path())
+        .args(["import", "marc", "--member", "SHIRE", "--mapping"])
+        .arg(&mapping)
+        .arg(&records));
+    assert!(ok, "{out}{err}");
+    assert!(out.starts_with("read 1,000 · created "), "{out}");
+    assert!(out.contains("rejected 0"), "{out}");
+    assert!(!out.contains("updated"), "{out}");
+
+    // The first record with a control number, a 005 and an identifier, corrected later.
+    let bytes = std::fs::read(&records).unwrap();
+    let mut record = concord_marc::read_iso2709(&bytes)
+        .filter_map(Result::ok)
+        .find(|record| {
+            record.control("001").is_some()
+                && latest_transaction(record).is_some()
+                && ["010", "020", "035"]
+                    .iter()
+                    .any(|tag| record.field(tag).is_some())
+        })
+        .unwrap();
+    record.leader.set(5, b'c');
+    for field in &mut record.fields {
+        if let concord_marc::Field::Control(control) = field
+            && control.tag.as_str() == "005"
+        {
+            control.value = "20300101000000.0".into();
+        }
+    }
+    let corrected = dir.path().join("corrected.mrc");
+    std::fs::write(&corrected, concord_marc::to_iso2709(&record).unwrap()).unwrap();
+    let (ok, out, err) = run(concord(dir.path())
+        .args(["import", "marc", "--member", "SHIRE", "--mapping"])
+        .arg(&mapping)
+        .arg(&corrected));
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.starts_with("read 1 · created 0 · merged 0 · updated 1 · unchanged 0"),
+        "{out}"
+    );
+}
