@@ -1,6 +1,6 @@
 // Discovery as a patron uses it: search from the front page, narrow by a facet whose count is the
 // number of results, see all of a facet's values, open a record and browse the shelf around its copy, use advanced search,
-// browse subject headings and open one, choose a heading offered while typing, switch to a member's view and back to all libraries, read a record's contents and links online, and
+// browse subject headings and titles and open them, choose a heading offered while typing, switch to a member's view and back to all libraries, read a record's contents and links online, and
 // follow the suggested spelling of a misspelt search. Every page is accessible (axe-core,
 // WCAG 2.1 AA) and light.
 import { test, before, after } from 'node:test';
@@ -159,7 +159,7 @@ test('search, narrow by a facet, open a record, switch member view and back', as
 
   // Browse subjects from what a patron types: each heading's count is the number of results.
   await page.goto(demo.url + '/search?q=la');
-  await page.getByRole('link', { name: 'Browse authors, subjects and series' }).click();
+  await page.getByRole('link', { name: 'Browse titles, authors, subjects and series' }).click();
   await page.waitForURL(/\/browse$/);
   await page.getByLabel('Browse').selectOption('subject');
   await page.getByLabel('Starting from').fill('hist');
@@ -173,6 +173,25 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   await firstHeading.getByRole('link').click();
   await page.waitForURL(/\/search\?subject_heading=/);
   assert.equal(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()), titles);
+  // Titles browse as they file; a title of several editions leads to exactly those.
+  await page.goto(demo.url + '/browse');
+  await page.getByLabel('Browse').selectOption('title');
+  await page.getByLabel('Starting from').fill('the');
+  await page.getByRole('button', { name: 'Browse' }).click();
+  await page.waitForURL(/\/browse\?kind=title&from=the$/);
+  assert.deepEqual(await accessibilityViolations(page), [], 'title browse page');
+  const rows = page.locator('table.browse tbody tr');
+  assert.ok(await rows.count() > 0);
+  const editions = await rows.locator('td:last-child').allTextContents();
+  const several = editions.findIndex((text) => count(text) > 1);
+  if (several >= 0) {
+    await rows.nth(several).getByRole('link').click();
+    await page.waitForURL(/\/search\?filing_title=/);
+    assert.equal(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()), count(editions[several]));
+  } else {
+    await rows.first().getByRole('link').click();
+    await page.waitForURL(/\/record\/\d+$/);
+  }
 
   // Typing in the search box offers headings that begin with the text; the keyboard chooses
   // one, and its count is the number of results.

@@ -1,7 +1,12 @@
-//! Browsing the catalogue's headings in alphabetical order — authors, subjects, series — as
-//! library catalogues offer beside searching ("Browse the catalogue"): a patron types the
-//! beginning of a name and sees the headings from there on, each with the number of bibs the
-//! view sees under it, and pages on or back.
+//! Browsing the catalogue's headings in alphabetical order — titles, authors, subjects,
+//! series — as library catalogues offer beside searching ("Browse the catalogue"): a patron
+//! types the beginning of a title or a name and sees the headings from there on, each with the
+//! number of bibs the view sees under it, and pages on or back.
+//!
+//! Titles are listed as they file (without a leading article the record says to pass over),
+//! from the index's sort key of titles: each title is shown as the first of its bibs the view
+//! sees gives it, and leads to exactly its bibs ([`crate::FacetField::FilingTitle`]), or to
+//! the one record when there is one.
 //!
 //! Each heading is indexed once more, as one term of a browse field: its sort key
 //! ([`browse_key`]: folded, punctuation as spaces), a separator below every character, then the
@@ -46,21 +51,33 @@ const MAX_TERMS_READ: usize = 20_000;
 /// The headings a patron can browse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HeadingKind {
+    Title,
     Author,
     Subject,
     Series,
 }
 
 impl HeadingKind {
-    pub const ALL: [HeadingKind; 3] = [
+    /// Every list a patron can browse, in the order they are offered.
+    pub const ALL: [HeadingKind; 4] = [
+        HeadingKind::Title,
         HeadingKind::Author,
         HeadingKind::Subject,
         HeadingKind::Series,
     ];
 
-    /// The kind's name in URLs and the API: `author`, `subject`, `series`.
+    /// The headings proper: names, subjects and series, which authority records control and
+    /// the search box offers beside titles.
+    pub const NAMED: [HeadingKind; 3] = [
+        HeadingKind::Author,
+        HeadingKind::Subject,
+        HeadingKind::Series,
+    ];
+
+    /// The kind's name in URLs and the API: `title`, `author`, `subject`, `series`.
     pub fn name(self) -> &'static str {
         match self {
+            HeadingKind::Title => "title",
             HeadingKind::Author => "author",
             HeadingKind::Subject => "subject",
             HeadingKind::Series => "series",
@@ -74,10 +91,12 @@ impl HeadingKind {
             .find(|kind| kind.name() == name)
     }
 
-    /// The search filter that finds exactly the bibs counted under a heading of this kind:
-    /// the author facet (whose values are the same headings), or the heading's own filter.
+    /// The search filter that finds exactly the bibs counted under a heading of this kind (by
+    /// its [`BrowsedHeading::key`]): the author facet (whose values are the same headings),
+    /// the heading's own filter, or a title's filing form.
     pub fn filter(self) -> FacetField {
         match self {
+            HeadingKind::Title => FacetField::FilingTitle,
             HeadingKind::Author => FacetField::Author,
             HeadingKind::Subject => FacetField::SubjectHeading,
             HeadingKind::Series => FacetField::SeriesHeading,
@@ -86,9 +105,34 @@ impl HeadingKind {
 
     fn field(self, index: &SearchIndex) -> Field {
         match self {
+            HeadingKind::Title => index.fields.title_sort,
             HeadingKind::Author => index.fields.author_browse,
             HeadingKind::Subject => index.fields.subject_browse,
             HeadingKind::Series => index.fields.series_browse,
+        }
+    }
+
+    /// The term of the heading with this key in the kind's field: a title's filing form is
+    /// its own term; a heading follows its sort key ([`browse_term`]).
+    fn term(self, key: &str) -> String {
+        match self {
+            HeadingKind::Title => key.to_owned(),
+            _ => browse_term(key),
+        }
+    }
+
+    /// Where typed text starts the list: a title's filing form (without a leading article,
+    /// as titles file), a heading's sort key.
+    fn start(self, text: &str) -> String {
+        match self {
+            HeadingKind::Title => {
+                let key = normalised_key(text);
+                match without_leading_article(&key) {
+                    Some(rest) if !rest.is_empty() => rest.to_owned(),
+                    _ => key,
+                }
+            }
+            _ => browse_key(text),
         }
     }
 }
@@ -98,9 +142,9 @@ impl HeadingKind {
 pub enum BrowseFrom {
     /// The first headings whose sort key is at or after that of the text a patron typed.
     Text(String),
-    /// The headings right after this one (the next page).
+    /// The headings right after the one with this key (the next page).
     After(String),
-    /// The headings right before this one (the previous page).
+    /// The headings right before the one with this key (the previous page).
     Before(String),
 }
 
@@ -118,8 +162,14 @@ pub struct BrowseRequest {
 /// One heading and the number of bibs the view sees under it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrowsedHeading {
+    /// As the records give it; a title as the first of its bibs the view sees gives it.
     pub heading: String,
+    /// What pages start from ([`BrowseFrom::After`], [`BrowseFrom::Before`]) and the kind's
+    /// [`HeadingKind::filter`] finds: the heading itself, or a title's filing form.
+    pub key: String,
     pub count: u64,
+    /// A title's one bib, when it has only one.
+    pub bib_id: Option<i64>,
 }
 
 /// A page of headings in alphabetical order, and whether there are more either side.
@@ -128,8 +178,8 @@ pub struct BrowsePage {
     pub headings: Vec<BrowsedHeading>,
     /// Whether the view sees headings before the first listed.
     pub earlier: bool,
-    /// The heading the view sees right before the first listed (or, past the last heading,
-    /// before where the page began): where the entries between two pages start.
+    /// The key of the heading the view sees right before the first listed (or, past the last
+    /// heading, before where the page began): where the entries between two pages start.
     pub previous: Option<String>,
     /// Whether the view sees headings after the last listed.
     pub later: bool,
@@ -346,18 +396,31 @@ impl SearchIndex {
     /// `request.view` sees under each; headings it sees none under are passed over.
     pub fn browse(&self, request: &BrowseRequest) -> Result<BrowsePage, SearchError> {
         let limit = request.limit.clamp(1, MAX_BROWSE_PAGE);
+        let kind = request.kind;
         let (backward, bound) = match &request.from {
-            BrowseFrom::Text(text) => (false, Bound::AtOrAfter(browse_key(text))),
-            BrowseFrom::After(heading) => (false, Bound::After(browse_term(heading))),
-            BrowseFrom::Before(heading) => (true, Bound::Before(browse_term(heading))),
+            BrowseFrom::Text(text) => (false, Bound::AtOrAfter(kind.start(text))),
+            BrowseFrom::After(key) => (false, Bound::After(kind.term(key))),
+            BrowseFrom::Before(key) => (true, Bound::Before(kind.term(key))),
         };
+        let generation = self.generation();
+        let searcher = &generation.searcher;
         // One more than the page, to know whether there are more.
-        let mut headings = self.headings(request, &bound, limit + 1)?;
-        let beyond = headings.get(limit).map(|heading| heading.heading.clone());
-        headings.truncate(limit);
+        let mut found = self.headings(searcher, request, &bound, limit + 1)?;
+        let beyond = found.get(limit).map(|(heading, _)| heading.key.clone());
+        found.truncate(limit);
+        let mut headings = Vec::with_capacity(found.len());
+        for (mut heading, first) in found {
+            if let (HeadingKind::Title, Some(first)) = (kind, first) {
+                let (title, bib_id) = self.title_of(searcher, first, &heading.key)?;
+                heading.heading = title;
+                heading.bib_id = bib_id.filter(|_| heading.count == 1);
+            }
+            headings.push(heading);
+        }
         if backward {
             headings.reverse();
-            let later = !headings.is_empty() || self.nearest(request, &bound.flipped())?.is_some();
+            let later = !headings.is_empty()
+                || self.nearest(searcher, request, &bound.flipped())?.is_some();
             return Ok(BrowsePage {
                 headings,
                 earlier: beyond.is_some(),
@@ -366,8 +429,10 @@ impl SearchIndex {
             });
         }
         let previous = match headings.first() {
-            Some(first) => self.nearest(request, &Bound::Before(browse_term(&first.heading)))?,
-            None => self.nearest(request, &bound.flipped())?,
+            Some(first) => {
+                self.nearest(searcher, request, &Bound::Before(kind.term(&first.key)))?
+            }
+            None => self.nearest(searcher, request, &bound.flipped())?,
         };
         Ok(BrowsePage {
             headings,
@@ -377,40 +442,54 @@ impl SearchIndex {
         })
     }
 
-    /// The heading the view sees nearest `bound`, within it.
+    /// The key of the heading the view sees nearest `bound`, within it.
     fn nearest(
         &self,
+        searcher: &Searcher,
         request: &BrowseRequest,
         bound: &Bound,
     ) -> Result<Option<String>, SearchError> {
         Ok(self
-            .headings(request, bound, 1)?
+            .headings(searcher, request, bound, 1)?
             .pop()
-            .map(|found| found.heading))
+            .map(|(found, _)| found.key))
     }
 
-    /// Up to `wanted` headings within `bound` that the view sees, nearest the bound first.
+    /// Up to `wanted` headings within `bound` that the view sees, nearest the bound first,
+    /// each with the first document the view sees under it. A title is named by its filing
+    /// form here; [`SearchIndex::title_of`] reads it from that document.
     fn headings(
         &self,
+        searcher: &Searcher,
         request: &BrowseRequest,
         bound: &Bound,
         wanted: usize,
-    ) -> Result<Vec<BrowsedHeading>, SearchError> {
-        let generation = self.generation();
+    ) -> Result<Vec<(BrowsedHeading, Option<DocAddress>)>, SearchError> {
         let mut found = Vec::new();
+        let titles = request.kind == HeadingKind::Title;
         self.visit_terms(
-            &generation.searcher,
+            searcher,
             request.kind.field(self),
             request.view.as_ref(),
             bound,
-            |term, count, _| {
+            |term, count, first| {
+                let heading = if titles {
+                    std::str::from_utf8(term).ok()
+                } else {
+                    heading_of(term)
+                };
                 if count > 0
-                    && let Some(heading) = heading_of(term)
+                    && let Some(heading) = heading
                 {
-                    found.push(BrowsedHeading {
-                        heading: heading.to_owned(),
-                        count,
-                    });
+                    found.push((
+                        BrowsedHeading {
+                            heading: heading.to_owned(),
+                            key: heading.to_owned(),
+                            count,
+                            bib_id: None,
+                        },
+                        first,
+                    ));
                 }
                 if found.len() < wanted {
                     ControlFlow::Continue(())
@@ -573,16 +652,8 @@ impl SearchIndex {
         found.truncate(keep);
         let mut titles = Vec::with_capacity(found.len());
         for (filing_title, count, first) in found {
-            let document: TantivyDocument = searcher.doc(first)?;
-            let title = document
-                .get_first(self.fields.title_display)
-                .and_then(|value| value.as_str())
-                .unwrap_or(&filing_title)
-                .to_owned();
-            let bib_id = document
-                .get_first(self.fields.bib_id)
-                .and_then(|value| value.as_i64())
-                .filter(|_| count == 1);
+            let (title, bib_id) = self.title_of(searcher, first, &filing_title)?;
+            let bib_id = bib_id.filter(|_| count == 1);
             titles.push(SuggestedTitle {
                 filing_title,
                 title,
@@ -595,6 +666,26 @@ impl SearchIndex {
 }
 
 impl SearchIndex {
+    /// The title of the bib at `address` as its record gives it (`filing_title` when it has
+    /// none to show), and its bib id.
+    fn title_of(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        filing_title: &str,
+    ) -> Result<(String, Option<i64>), SearchError> {
+        let document: TantivyDocument = searcher.doc(address)?;
+        let title = document
+            .get_first(self.fields.title_display)
+            .and_then(|value| value.as_str())
+            .unwrap_or(filing_title)
+            .to_owned();
+        let bib_id = document
+            .get_first(self.fields.bib_id)
+            .and_then(|value| value.as_i64());
+        Ok((title, bib_id))
+    }
+
     /// The number of bibs `view` sees under each of `headings` of `kind` (0 for a heading no
     /// bib has), in their order: what the headings see references lead to count.
     pub fn heading_counts(
@@ -615,7 +706,7 @@ impl SearchIndex {
         for (segment, visible) in searcher.segment_readers().iter().zip(&visible) {
             let dictionary = segment.inverted_index(field)?;
             for (heading, count) in headings.iter().zip(counts.iter_mut()) {
-                let term = Term::from_field_text(field, &browse_term(heading));
+                let term = Term::from_field_text(field, &kind.term(heading));
                 if let Some(info) = dictionary.get_term_info(&term)? {
                     *count += seen_under(segment, &dictionary, &info, visible)?;
                 }

@@ -1700,7 +1700,7 @@ fn a_parallel_text_is_found_and_counted_under_each_of_its_languages() {
 
 #[test]
 fn headings_are_browsed_in_alphabetical_order_with_the_bibs_each_view_sees() {
-    use crate::browse::{BrowseFrom, BrowseRequest, BrowsedHeading, HeadingKind};
+    use crate::browse::{BrowseFrom, BrowseRequest, HeadingKind};
     let shelf = || vec![holding("A", "A-MAIN", "available", true)];
     let record = |title: &str, fields: &[FieldSpec<'_>]| {
         let mut record = titled_record(title);
@@ -1802,7 +1802,7 @@ fn headings_are_browsed_in_alphabetical_order_with_the_bibs_each_view_sees() {
     let listed = |page: &crate::browse::BrowsePage| -> Vec<(String, u64)> {
         page.headings
             .iter()
-            .map(|BrowsedHeading { heading, count }| (heading.clone(), *count))
+            .map(|found| (found.heading.clone(), found.count))
             .collect()
     };
     let text = |text: &str| BrowseFrom::Text(text.to_owned());
@@ -1831,7 +1831,7 @@ fn headings_are_browsed_in_alphabetical_order_with_the_bibs_each_view_sees() {
     assert!(!first.earlier && first.later);
     let second = browse(
         HeadingKind::Author,
-        BrowseFrom::After(first.headings[1].heading.clone()),
+        BrowseFrom::After(first.headings[1].key.clone()),
         2,
         None,
     );
@@ -1844,10 +1844,10 @@ fn headings_are_browsed_in_alphabetical_order_with_the_bibs_each_view_sees() {
     );
     assert!(second.earlier && second.later);
     // Where the entries between the two pages start: the first page's last heading.
-    assert_eq!(second.previous, Some(first.headings[1].heading.clone()));
+    assert_eq!(second.previous, Some(first.headings[1].key.clone()));
     let back = browse(
         HeadingKind::Author,
-        BrowseFrom::Before(second.headings[0].heading.clone()),
+        BrowseFrom::Before(second.headings[0].key.clone()),
         2,
         None,
     );
@@ -1867,6 +1867,40 @@ fn headings_are_browsed_in_alphabetical_order_with_the_bibs_each_view_sees() {
     );
     let series = browse(HeadingKind::Series, text("masters"), 10, None);
     assert_eq!(listed(&series), [("Masters of music".to_owned(), 2)]);
+    // A heading's key is the heading; only titles have another one.
+    assert!(
+        series
+            .headings
+            .iter()
+            .all(|found| found.key == found.heading)
+    );
+
+    // Titles as they file, each named as its first bib gives it; a title with one bib leads
+    // to it; C's own title only in C's view.
+    let titles = browse(HeadingKind::Title, text("the later"), 3, None);
+    assert_eq!(
+        listed(&titles),
+        [
+            ("Later".to_owned(), 1),
+            ("Letters".to_owned(), 1),
+            ("Slavonic dances".to_owned(), 1)
+        ]
+    );
+    assert_eq!(titles.headings[0].key, "later");
+    assert_eq!(titles.headings[0].bib_id, Some(6));
+    assert!(titles.earlier && titles.later);
+    let in_c = browse(HeadingKind::Title, text("loc"), 1, Some("C"));
+    assert_eq!(listed(&in_c), [("Local history".to_owned(), 1)]);
+    let elsewhere = browse(HeadingKind::Title, text("loc"), 1, None);
+    assert_eq!(listed(&elsewhere), [("Slavonic dances".to_owned(), 1)]);
+    let back = browse(
+        HeadingKind::Title,
+        BrowseFrom::Before(titles.headings[0].key.clone()),
+        1,
+        None,
+    );
+    assert_eq!(listed(&back), [("A life".to_owned(), 1)]);
+    assert_eq!(back.headings[0].key, "a life");
 
     // Each heading's search finds exactly the bibs counted.
     for (facet, heading, expected) in [

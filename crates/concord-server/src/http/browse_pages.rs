@@ -1,4 +1,4 @@
-//! Browsing the catalogue's headings: authors, subjects and series in alphabetical order from
+//! Browsing the catalogue's headings: titles, authors, subjects and series in alphabetical order from
 //! what a patron types, each with the number of titles the view has under it and a link to
 //! them (`/browse`, a member's view under `/m/{member}`), and the same as JSON
 //! (`GET /api/v1/browse`). The same lists offer headings while a patron types in the search
@@ -40,9 +40,9 @@ pub fn routes() -> Router<SharedState> {
         .route("/api/v1/suggest", get(suggest_json))
 }
 
-/// A browse as its URL parameters say: `kind` (author, subject or series; author when
-/// absent), one of `from` (typed text), `after` or `before` (a heading: the next or previous
-/// page), and `limit`.
+/// A browse as its URL parameters say: `kind` (title, author, subject or series; author when
+/// absent), one of `from` (typed text), `after` or `before` (a heading's key: the next or
+/// previous page), and `limit`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct BrowseParams {
     kind: HeadingKind,
@@ -61,9 +61,10 @@ impl BrowseParams {
             match name.as_str() {
                 "kind" => match HeadingKind::from_name(value.trim()) {
                     Some(found) => kind = found,
-                    None => {
-                        errors.push(FieldError::new("kind", "must be author, subject or series"))
-                    }
+                    None => errors.push(FieldError::new(
+                        "kind",
+                        "must be title, author, subject or series",
+                    )),
                 },
                 "from" => from.push(BrowseFrom::Text(value.trim().to_owned())),
                 "after" => from.push(BrowseFrom::After(value.clone())),
@@ -118,6 +119,20 @@ fn heading_search(member: Option<&Member>, kind: HeadingKind, heading: &str) -> 
     filter_search(member, kind.filter(), heading)
 }
 
+/// Where a title or heading leads in the view of `member`: a title's one record, or the
+/// search narrowed to `value` of `facet`, which finds exactly its titles.
+fn title_or_search(
+    member: Option<&Member>,
+    bib_id: Option<i64>,
+    facet: FacetField,
+    value: &str,
+) -> String {
+    match bib_id {
+        Some(id) => format!("{}/record/{id}", base_path(member)),
+        None => filter_search(member, facet, value),
+    }
+}
+
 /// The search narrowed to `value` of `facet` alone, in the view of `member`.
 fn filter_search(member: Option<&Member>, facet: FacetField, value: &str) -> String {
     format!(
@@ -140,6 +155,7 @@ fn paged(member: Option<&Member>, kind: HeadingKind, side: &str, heading: &str) 
 
 fn kind_label(kind: HeadingKind) -> &'static str {
     match kind {
+        HeadingKind::Title => "browse.kind_title",
         HeadingKind::Author => "browse.kind_author",
         HeadingKind::Subject => "browse.kind_subject",
         HeadingKind::Series => "browse.kind_series",
@@ -208,11 +224,11 @@ fn page_bounds(params: &BrowseParams, page: &BrowsePage) -> (Option<String>, Opt
     let earlier = page.earlier.then(|| {
         page.headings
             .first()
-            .map_or_else(|| params.typed().to_owned(), |first| first.heading.clone())
+            .map_or_else(|| params.typed().to_owned(), |first| first.key.clone())
     });
     let later = page
         .later
-        .then(|| page.headings.last().map(|last| last.heading.clone()))
+        .then(|| page.headings.last().map(|last| last.key.clone()))
         .flatten();
     (earlier, later)
 }
@@ -244,15 +260,24 @@ fn headings_list(
             table class="browse" {
                 caption class="visually-hidden" { (view.t(kind_label(kind))) }
                 thead { tr {
-                    th scope="col" { (view.t("browse.heading")) }
-                    th scope="col" { (view.t("browse.titles")) }
+                    @if kind == HeadingKind::Title {
+                        th scope="col" { (view.t("browse.title_heading")) }
+                        th scope="col" { (view.t("browse.editions")) }
+                    } @else {
+                        th scope="col" { (view.t("browse.heading")) }
+                        th scope="col" { (view.t("browse.titles")) }
+                    }
                 } }
                 tbody {
                     @for entry in &listing.entries {
                         @match entry {
-                            BrowseEntry::Heading { heading, count } => tr {
-                                td { a href=(heading_search(member, kind, heading)) { (heading) } }
-                                td { (view.tc("browse.count", ("count", *count), &[])) }
+                            BrowseEntry::Heading { heading, key, count, bib_id } => tr {
+                                td { a href=(title_or_search(member, *bib_id, kind.filter(), key)) { (heading) } }
+                                @if kind == HeadingKind::Title {
+                                    td { (view.tc("suggest.editions", ("count", *count), &[])) }
+                                } @else {
+                                    td { (view.tc("browse.count", ("count", *count), &[])) }
+                                }
                             },
                             // A form the catalogue does not use leads to the one it does; a
                             // heading to those related to it.
@@ -309,11 +334,15 @@ struct HeadingView {
     #[serde(skip_serializing_if = "Option::is_none")]
     relation: Option<&'static str>,
     heading: String,
-    /// The titles the view has under the heading.
+    /// The titles the view has under the heading (a title's editions and formats).
     count: u64,
-    /// The search parameter and value that find them (`author`, `subject_heading` or
-    /// `series_heading`).
+    /// The search parameter and value that find them (`filing_title`, `author`,
+    /// `subject_heading` or `series_heading`); for a heading, its value pages from it too
+    /// (`after`, `before`).
     search: (&'static str, String),
+    /// A title's one record, when it has one only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record: Option<String>,
 }
 
 async fn browse_json(
@@ -331,21 +360,34 @@ async fn browse_json(
             .entries
             .into_iter()
             .map(|entry| {
-                let (see_from, relation, heading, count) = match entry {
-                    BrowseEntry::Heading { heading, count } => (None, None, heading, count),
+                let (see_from, relation, heading, key, count, bib_id) = match entry {
+                    BrowseEntry::Heading {
+                        heading,
+                        key,
+                        count,
+                        bib_id,
+                    } => (None, None, heading, key, count, bib_id),
                     BrowseEntry::Reference {
                         from,
                         relation,
                         heading,
                         count,
-                    } => (Some(from), Some(relation.name()), heading, count),
+                    } => (
+                        Some(from),
+                        Some(relation.name()),
+                        heading.clone(),
+                        heading,
+                        count,
+                        None,
+                    ),
                 };
                 HeadingView {
-                    search: (facet_parameter(facet), heading.clone()),
+                    search: (facet_parameter(facet), key),
                     see_from,
                     relation,
                     count,
                     heading,
+                    record: bib_id.map(|id| id.to_string()),
                 }
             })
             .collect(),
@@ -391,20 +433,21 @@ fn suggest_params(
 /// What one suggestion is, as it names it.
 fn kind_singular(kind: SuggestionKind) -> &'static str {
     match kind {
-        SuggestionKind::Title => "suggest.title",
+        SuggestionKind::Title | SuggestionKind::Heading(HeadingKind::Title) => "suggest.title",
         SuggestionKind::Heading(HeadingKind::Author) => "suggest.author",
         SuggestionKind::Heading(HeadingKind::Subject) => "suggest.subject",
         SuggestionKind::Heading(HeadingKind::Series) => "suggest.series",
     }
 }
 
-/// Where a suggestion leads in the view of `member`: a title's one record, or the search that
-/// finds exactly its titles.
+/// Where a suggestion leads in the view of `member`.
 fn suggestion_address(member: Option<&Member>, suggestion: &Suggestion) -> String {
-    match suggestion.bib_id {
-        Some(id) => format!("{}/record/{id}", base_path(member)),
-        None => filter_search(member, suggestion.filter.0, &suggestion.filter.1),
-    }
+    title_or_search(
+        member,
+        suggestion.bib_id,
+        suggestion.filter.0,
+        &suggestion.filter.1,
+    )
 }
 
 /// The options the search box's script lists under the box as a patron types: each title or
@@ -534,8 +577,11 @@ mod tests {
         assert_eq!(params.kind, HeadingKind::Author);
         assert_eq!(params.from, BrowseFrom::After("Smith, John".into()));
         assert_eq!(params.limit, 5);
+        let params =
+            BrowseParams::parse(&pairs(&[("kind", "title"), ("from", "The hob")])).unwrap();
+        assert_eq!(params.kind, HeadingKind::Title);
         let Err(error) = BrowseParams::parse(&pairs(&[
-            ("kind", "title"),
+            ("kind", "call_number"),
             ("limit", "500"),
             ("from", "a"),
             ("before", "b"),

@@ -96,7 +96,7 @@ fn search_parameters() -> Vec<Value> {
         ),
         query_param(
             "filing_title",
-            "A title as it files (folded, without a leading article its record marks), as /api/v1/suggest gives it: every edition with exactly that title",
+            "A title as it files (folded, without a leading article its record marks), as /api/v1/suggest and /api/v1/browse give it: every edition with exactly that title",
         ),
         query_param(
             "sort",
@@ -132,12 +132,13 @@ fn browse_schema() -> Value {
     let heading = json!({ "type": "object", "properties": {
         "see_from": { "type": "string", "description": "Present on a cross-reference: the form a patron looks under, which an authority record leads from to the heading the catalogue uses instead (see) or as well (see also); the entry's place in the list is this form's" },
         "relation": { "type": "string", "enum": ["see", "see_also", "narrower", "broader", "later", "earlier"], "description": "Present on a cross-reference: how the heading relates to see_from: used instead of it (see), related to it (see_also), a narrower or broader term, a later or earlier heading" },
-        "heading": { "type": "string" },
-        "count": { "type": "integer", "description": "The titles the view has under the heading" },
-        "search": { "type": "array", "description": "The search parameter and value that find exactly those titles (author, subject_heading or series_heading)", "items": { "type": "string" }, "minItems": 2, "maxItems": 2 } } });
+        "heading": { "type": "string", "description": "The heading; a title as the first of its records the view has gives it" },
+        "count": { "type": "integer", "description": "The titles the view has under the heading; for a title, its editions and formats" },
+        "search": { "type": "array", "description": "The search parameter and value that find exactly those titles (filing_title, author, subject_heading or series_heading); the value is also what after and before page from", "items": { "type": "string" }, "minItems": 2, "maxItems": 2 },
+        "record": { "type": "string", "description": "Present on a title with one record only: that record's id" } } });
     json!({ "type": "object", "properties": {
-        "kind": { "type": "string", "enum": ["author", "subject", "series"] },
-        "headings": { "type": "array", "description": "In alphabetical order, folded (case and accents aside): the headings, and the cross-references (see, see also) whose headings the view has titles under", "items": heading },
+        "kind": { "type": "string", "enum": ["title", "author", "subject", "series"] },
+        "headings": { "type": "array", "description": "In alphabetical order, folded (case and accents aside): the headings, and the cross-references (see, see also) whose headings the view has titles under; titles as they file, without a leading article their records mark", "items": heading },
         "earlier_before": { "type": "string", "description": "Present when the view has headings before these: the `before` of the previous page" },
         "later_after": { "type": "string", "description": "Present when the view has headings after these: the `after` of the next page" } } })
 }
@@ -473,11 +474,11 @@ fn organisation_and_accounts() -> Value {
                 query_param("view", "A member code: that member's view (its hidden items shown)"),
                 query_param("each_side", "Copies either side, 1 to 50 (6 unless given)")
             ], None, ("200", ok("A stretch of the shelf", shelf_schema()))) },
-            "/api/v1/browse": { "get": op("Authors, subjects or series in alphabetical order, each with the number of titles the view has under it (public)", "discovery", vec![
-                query_param("kind", "author, subject or series (author unless given)"),
-                query_param("from", "Text to start from, in any case and with or without accents"),
-                query_param("after", "A heading: the page after it (a page's later_after)"),
-                query_param("before", "A heading: the page before it (a page's earlier_before)"),
+            "/api/v1/browse": { "get": op("Titles, authors, subjects or series in alphabetical order, each with the number of titles the view has under it (public)", "discovery", vec![
+                query_param("kind", "title, author, subject or series (author unless given)"),
+                query_param("from", "Text to start from, in any case and with or without accents (for titles, a leading article is passed over)"),
+                query_param("after", "A heading's search value: the page after it (a page's later_after)"),
+                query_param("before", "A heading's search value: the page before it (a page's earlier_before)"),
                 query_param("limit", "Headings a page lists, 1 to 100 (20 unless given)"),
                 query_param("view", "A member code: that member's view (its hidden items counted)")
             ], None, ("200", ok("A page of headings", browse_schema()))) },

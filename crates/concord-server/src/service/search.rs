@@ -162,8 +162,14 @@ pub struct BrowseListing {
 /// One line of a browse list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BrowseEntry {
-    /// A heading and the titles the view has under it.
-    Heading { heading: String, count: u64 },
+    /// A heading and the titles the view has under it: what its search filter matches
+    /// (`key`, a title's filing form) and, for a title with one bib, that bib.
+    Heading {
+        heading: String,
+        key: String,
+        count: u64,
+        bib_id: Option<i64>,
+    },
     /// A form a patron may look under (`from`) and a heading the catalogue uses instead
     /// ([`Relation::See`]) or as well (the other relations: how the heading relates to the
     /// one looked under), with the titles the view has under that heading.
@@ -192,10 +198,14 @@ pub async fn browse(ctx: &Context, request: BrowseRequest) -> ServiceResult<Brow
         .await
         .map_err(join_error)?
         .map_err(search_error)?;
+    // Titles have no cross-references, and list in their filing order.
+    if request.kind == HeadingKind::Title {
+        return Ok(listing(page, Vec::new()));
+    }
     let after = page.previous.as_deref().map(browse_key);
     let up_to = match (page.later, page.headings.last()) {
         (false, _) => None,
-        (true, Some(last)) => Some(browse_key(&last.heading)),
+        (true, Some(last)) => Some(browse_key(&last.key)),
         // Nothing listed yet more later (a page back past the first heading): no references.
         (true, None) => return Ok(listing(page, Vec::new())),
     };
@@ -242,25 +252,30 @@ pub async fn browse(ctx: &Context, request: BrowseRequest) -> ServiceResult<Brow
 }
 
 /// The page's headings and the references, in alphabetical order (a reference after the
-/// headings of the same key).
+/// headings of the same key); without references, the headings as the index lists them.
 fn listing(page: BrowsePage, see: Vec<(String, BrowseEntry)>) -> BrowseListing {
+    let sort = !see.is_empty();
     let mut entries: Vec<(String, u8, BrowseEntry)> = page
         .headings
         .iter()
         .map(|found| {
             (
-                browse_key(&found.heading),
+                browse_key(&found.key),
                 0,
                 BrowseEntry::Heading {
                     heading: found.heading.clone(),
+                    key: found.key.clone(),
                     count: found.count,
+                    bib_id: found.bib_id,
                 },
             )
         })
         .chain(see.into_iter().map(|(key, entry)| (key, 1, entry)))
         .collect();
     // Stable: the headings keep the index's order among themselves.
-    entries.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    if sort {
+        entries.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    }
     BrowseListing {
         page,
         entries: entries.into_iter().map(|(_, _, entry)| entry).collect(),
@@ -343,7 +358,7 @@ pub async fn suggest(
             bib_id: title.bib_id,
         })
         .collect();
-    for kind in HeadingKind::ALL {
+    for kind in HeadingKind::NAMED {
         let listing = browse(
             ctx,
             BrowseRequest {
@@ -357,7 +372,7 @@ pub async fn suggest(
         let mut of_kind: Vec<Suggestion> = Vec::new();
         for entry in listing.entries {
             let (heading, count, see_from) = match entry {
-                BrowseEntry::Heading { heading, count }
+                BrowseEntry::Heading { heading, count, .. }
                     if browse_key(&heading).starts_with(&key) =>
                 {
                     (heading, count, None)

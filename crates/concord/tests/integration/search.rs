@@ -2357,7 +2357,7 @@ async fn a_patron_browses_authors_subjects_and_series_and_finds_the_titles_count
     );
 
     // Bad requests say what is wrong.
-    let bad = client.get("/api/v1/browse?kind=title&limit=0").await;
+    let bad = client.get("/api/v1/browse?kind=call_number&limit=0").await;
     assert_eq!(bad.status, 422, "{}", bad.body);
     for field in ["kind", "limit"] {
         assert!(bad.body.contains(field), "{field}: {}", bad.body);
@@ -2376,6 +2376,97 @@ fn html_unescape(text: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
+}
+
+#[tokio::test]
+async fn titles_are_browsed_as_they_file_each_leading_to_its_editions_or_its_record() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let bibs = import(
+        &server,
+        &[
+            filed_book(
+                "b1",
+                ("The hobbit", '4'),
+                "Tolkien, J. R. R.",
+                1937,
+                "Dragons",
+            ),
+            filed_book(
+                "b2",
+                ("The hobbit", '4'),
+                "Tolkien, J. R. R.",
+                1966,
+                "Dragons",
+            ),
+            book("b3", "Hobbies for all", "Lee, Ann", 1990, "Hobbies"),
+            book(
+                "b4",
+                "Leaf by Niggle",
+                "Tolkien, J. R. R.",
+                1945,
+                "Painters",
+            ),
+        ],
+    )
+    .await;
+    search_until(&server, &request("", None), WITHIN_A_SECOND, |r| {
+        r.total == 4
+    })
+    .await;
+    let client = Client::new(&server);
+    // Typed with its article, a title is found where it files.
+    let page = client
+        .get("/api/v1/browse?kind=title&from=The%20Hobbit&limit=2")
+        .await
+        .json();
+    assert_eq!(page["kind"], "title", "{page}");
+    assert_eq!(
+        page["headings"],
+        json!([
+            { "heading": "The hobbit", "count": 2, "search": ["filing_title", "hobbit"] },
+            { "heading": "Leaf by Niggle", "count": 1, "search": ["filing_title", "leaf by niggle"], "record": bibs[3].to_string() },
+        ]),
+        "{page}"
+    );
+    assert_eq!(page["earlier_before"], "hobbit", "{page}");
+    assert!(page.get("later_after").is_none(), "{page}");
+    // Its search finds exactly the editions counted.
+    let found = client
+        .get("/api/v1/search?filing_title=hobbit")
+        .await
+        .json();
+    assert_eq!(found["total"], 2, "{found}");
+    // The page before, from the value the page gives.
+    let earlier = client
+        .get("/api/v1/browse?kind=title&before=hobbit")
+        .await
+        .json();
+    assert_eq!(
+        earlier["headings"][0]["heading"], "Hobbies for all",
+        "{earlier}"
+    );
+    assert_eq!(earlier["later_after"], "hobbies for all", "{earlier}");
+
+    // The page lists them as they file, a title of several editions leading to them and one
+    // of a single record to it, in the member's view too.
+    let html = client.get("/m/SHIRE/browse?kind=title&from=hob").await.body;
+    let hobbit = html
+        .find(r#"<a href="/m/SHIRE/search?filing_title=hobbit">The hobbit</a>"#)
+        .unwrap_or_else(|| panic!("{html}"));
+    let leaf = html
+        .find(&format!(
+            r#"<a href="/m/SHIRE/record/{}">Leaf by Niggle</a>"#,
+            bibs[3]
+        ))
+        .unwrap_or_else(|| panic!("{html}"));
+    let hobbies = html.find(">Hobbies for all</a>").unwrap();
+    assert!(hobbies < hobbit && hobbit < leaf, "{html}");
+    assert!(html.contains("2 editions"), "{html}");
+    assert!(
+        html.contains(r#"<option value="title" selected>"#),
+        "{html}"
+    );
 }
 
 #[tokio::test]
