@@ -356,7 +356,7 @@ fn browse_lists(index: &SearchIndex, words: &[String]) {
                 .map(|heading| heading.count)
                 .sum::<u64>();
             if let Some(last) = page.headings.last() {
-                request.from = BrowseFrom::After(last.heading.clone());
+                request.from = BrowseFrom::After(last.key.clone());
                 let started = Instant::now();
                 let next = index.browse(&request).unwrap();
                 next_us.push(started.elapsed().as_micros() as u64);
