@@ -324,25 +324,28 @@ async fn import_one(
             break;
         }
     }
-    // The member's earlier version of the record under its control number: the same content,
-    // or, by 005, an earlier or a later version of a bib its identifiers or match key find too
-    // (a control number used twice must not make one record replace another).
-    let own = match control_number(record) {
-        Some(_) => store::bib_from_source(tx, member.id, &source_record_id).await?,
-        None => None,
+    // The member's earlier version of the record under its control number, when its
+    // identifiers or match key find it too (so a control number used twice never makes one
+    // record replace another): the same content, or by 005 an earlier or a later version. A
+    // new record costs no statement more.
+    let own = match (&found, control_number(record)) {
+        (Some((_, bib)), Some(_)) => store::bib(tx, *bib).await?.filter(|bib| {
+            bib.source_member == Some(member.id) && bib.source_record_id == source_record_id
+        }),
+        _ => None,
     };
     if let Some(bib) = own {
-        let corroborated = found.as_ref().is_some_and(|(_, found)| *found == bib.id);
         let outcome = match compare_with_stored(&bib.marc, &bib_record) {
             Comparison::Same => Some(Outcome::Unchanged),
-            Comparison::Older if corroborated => Some(Outcome::Older),
-            Comparison::Newer if corroborated => {
+            Comparison::Older => Some(Outcome::Older),
+            Comparison::Newer => {
                 write_bib_version(tx, bib.id, &bib_record, &marc, now).await?;
                 audit_bib_version(ctx, tx, who, &bib, &bib_record, "bib.import_update").await?;
                 changed.push(bib.id.0);
                 Some(Outcome::Updated)
             }
-            _ => None,
+            // No telling which is later: the record is the bib's source, so as before.
+            Comparison::Unknown => None,
         };
         if let Some(outcome) = outcome {
             let items = add_items(ctx, tx, member, bib.id, drafts, skip_barcodes, now).await?;
