@@ -288,25 +288,35 @@ mod reqwest {
     }
 }
 
-#[test]
-fn reindex_rebuilds_the_search_index_and_reports_counts() {
-    let dir = tempfile::tempdir().unwrap();
-    let org = dir.path().join("org.toml");
+/// Loads the two members into `dir` and imports `file` (under `fixtures/marc`) for SHIRE, its
+/// branches mapped, through the real binary: whether it worked, its output and its errors.
+fn shire_imports(dir: &Path, file: &str) -> (bool, String, String) {
+    let org = dir.join("org.toml");
     std::fs::write(&org, TWO_MEMBERS).unwrap();
-    let (ok, _, err) = run(concord(dir.path()).args(["org", "load"]).arg(&org));
+    let (ok, _, err) = run(concord(dir).args(["org", "load"]).arg(&org));
     assert!(ok, "{err}");
-    let mapping = dir.path().join("mapping.toml");
+    let mapping = dir.join("mapping.toml");
     std::fs::write(
         &mapping,
         "[branches]\nDESMARAIS = \"SHIRE-CEN\"\nHUNTINGTON = \"SHIRE-HOB\"\n",
     )
     .unwrap();
-    let records =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/marc/evergreen/lul_fre_100.mrc");
-    let (ok, out, err) = run(concord(dir.path())
+    let records = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/marc")
+        .join(file);
+    // Rejects are written in the test's directory, never beside the fixture.
+    run(concord(dir)
         .args(["import", "marc", "--member", "SHIRE", "--mapping"])
         .arg(&mapping)
-        .arg(&records));
+        .arg("--rejects")
+        .arg(dir.join("rejects.mrc"))
+        .arg(&records))
+}
+
+#[test]
+fn reindex_rebuilds_the_search_index_and_reports_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = shire_imports(dir.path(), "evergreen/lul_fre_100.mrc");
     assert!(ok && out.contains("created 100"), "{out}{err}");
     let (ok, out, err) = run(concord(dir.path()).arg("reindex"));
     assert!(ok, "{err}");
@@ -320,28 +330,15 @@ fn reindex_rebuilds_the_search_index_and_reports_counts() {
 fn import_summary_groups_thousands_and_counts_a_later_version() {
     use concord_domain::catalogue::versions::latest_transaction;
     let dir = tempfile::tempdir().unwrap();
-    let org = dir.path().join("org.toml");
-    std::fs::write(&org, TWO_MEMBERS).unwrap();
-    let (ok, _, err) = run(concord(dir.path()).args(["org", "load"]).arg(&org));
-    assert!(ok, "{err}");
-    let mapping = dir.path().join("mapping.toml");
-    std::fs::write(
-        &mapping,
-        "[branches]\nDESMARAIS = \"SHIRE-CEN\"\nHUNTINGTON = \"SHIRE-HOB\"\n",
-    )
-    .unwrap();
-    let records =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/marc/evergreen/jazz_1k.mrc");
-    let (ok, out, err) = run(concord(dir.path())
-        .args(["import", "marc", "--member", "SHIRE", "--mapping"])
-        .arg(&mapping)
-        .arg(&records));
+    let (ok, out, err) = shire_imports(dir.path(), "evergreen/jazz_1k.mrc");
     assert!(ok, "{out}{err}");
     assert!(out.starts_with("read 1,000 · created "), "{out}");
     assert!(out.contains("rejected 0"), "{out}");
     assert!(!out.contains("updated"), "{out}");
 
     // The first record with a control number, a 005 and an identifier, corrected later.
+    let records =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/marc/evergreen/jazz_1k.mrc");
     let bytes = std::fs::read(&records).unwrap();
     let mut record = concord_marc::read_iso2709(&bytes)
         .filter_map(Result::ok)
@@ -365,7 +362,9 @@ fn import_summary_groups_thousands_and_counts_a_later_version() {
     std::fs::write(&corrected, concord_marc::to_iso2709(&record).unwrap()).unwrap();
     let (ok, out, err) = run(concord(dir.path())
         .args(["import", "marc", "--member", "SHIRE", "--mapping"])
-        .arg(&mapping)
+        .arg(dir.path().join("mapping.toml"))
+        .arg("--rejects")
+        .arg(dir.path().join("rejects.mrc"))
         .arg(&corrected));
     assert!(ok, "{out}{err}");
     assert!(
