@@ -468,19 +468,21 @@ async fn import_authority(
     }
     let source_record_id = source_record_id(record, &marc);
     let stored = store::authority_by_source(tx, &source_record_id).await?;
-    let heading = record
-        .data_fields()
-        .find(|f| f.tag.as_str().starts_with('1'))
-        .map(|f| {
-            f.subfields
-                .iter()
-                .map(|s| s.value.trim())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default();
+    let heading = authority_heading(record);
     let outcome = match stored {
-        Some((id, _)) if deleted => {
+        // Only the authority with the heading the deletion names: under a control number used
+        // twice, another authority stays.
+        Some((id, stored)) if deleted => {
+            let stored_heading = read_stored_bytes(&stored)
+                .map(|stored| authority_heading(&stored))
+                .unwrap_or_default();
+            if stored_heading != heading {
+                return Ok(Err(format!(
+                    "the record is marked deleted (leader/05), but the authority under its \
+                     control number has another heading ({stored_heading:?}, not {heading:?}): \
+                     it stays in the catalogue"
+                )));
+            }
             store::delete_authority(tx, id).await?;
             Outcome::Deleted
         }
@@ -511,6 +513,21 @@ async fn import_authority(
         }
     };
     Ok(Ok((outcome, 0)))
+}
+
+/// An authority record's heading as the store keeps it: its 1XX's subfields joined by spaces.
+fn authority_heading(record: &Record) -> String {
+    record
+        .data_fields()
+        .find(|f| f.tag.as_str().starts_with('1'))
+        .map(|f| {
+            f.subfields
+                .iter()
+                .map(|s| s.value.trim())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
 }
 
 /// Why a record marked deleted without a control number is rejected.

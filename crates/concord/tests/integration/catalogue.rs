@@ -1170,6 +1170,26 @@ async fn authority_updates_replace_their_references_and_deletions_remove_them() 
         );
         assert_eq!(variants().await, after);
 
+        // A deletion under the same control number that names another heading leaves the
+        // authority where it is.
+        let mut someone_else = later.clone();
+        someone_else.leader.set(5, b'd');
+        for field in &mut someone_else.fields {
+            if let Field::Data(data) = field
+                && data.tag.as_str().starts_with('1')
+                && let Some(name) = data.subfields.iter_mut().find(|s| s.code == 'a')
+            {
+                name.value = "Someone else entirely".to_string();
+            }
+        }
+        let summary = import_records(&server, &[&someone_else]).await;
+        assert_eq!(summary.counts.rejected, 1, "{summary:?}");
+        assert!(
+            summary.rejections[0].reason.contains("another heading"),
+            "{summary:?}"
+        );
+        assert_eq!(counts(&server).await.1, 1);
+
         // Deleted, heading replaced (leader/05 x): the authority and its references go.
         let mut replaced = later.clone();
         replaced.leader.set(5, b'x');
