@@ -272,7 +272,7 @@ async fn import_one(
         return import_authority(ctx, tx, record).await;
     }
     if versions::record_status(record) == RecordStatus::Deleted {
-        return delete_bib(tx, member, record, changed, now).await;
+        return delete_bib(ctx, tx, who, member, record, changed).await;
     }
     // Check every holding before writing anything, so a rejected record leaves no trace.
     let mut drafts: Vec<(HoldingDraft, BranchId, BranchId)> = Vec::new();
@@ -539,11 +539,12 @@ const NO_RECORD_TO_DELETE: &str =
 /// into it. A record of the member merged into another's bib, or one the catalogue never
 /// held, leaves everything as it was.
 async fn delete_bib(
-    tx: &mut Conn,
+    ctx: &Context,
+    tx: &mut WriteTx,
+    who: &Principal,
     member: &Member,
     record: &Record,
     changed: &mut Vec<i64>,
-    now: i64,
 ) -> ServiceResult<Result<(Outcome, u64), String>> {
     let Some(control_number) = control_number(record) else {
         return Ok(Err(NO_RECORD_TO_DELETE.to_string()));
@@ -570,8 +571,34 @@ async fn delete_bib(
             bib.id
         )));
     }
-    store::set_bib_withdrawn(tx, bib.id, true, now).await?;
+    store::set_bib_withdrawn(tx, bib.id, true, ctx.now()).await?;
     changed.push(bib.id.0);
+    // Which bib went, and what it said: the row stays, withdrawn, and the log names it.
+    audit(
+        ctx,
+        tx,
+        who,
+        Change {
+            action: "bib.import_delete",
+            entity_kind: "bib",
+            entity_id: bib.id.to_string(),
+            member: Some(member.id),
+            before: Some(&BibAudit {
+                version: bib.version,
+                title: &bib.summary.title,
+                marc: read_stored_record(&bib)
+                    .as_ref()
+                    .map(concord_marc::to_line_format)
+                    .unwrap_or_default(),
+                unreadable: None,
+            }),
+            after: None,
+            reason: Some(&format!(
+                "record {control_number} marked deleted (leader/05)"
+            )),
+        },
+    )
+    .await?;
     Ok(Ok((Outcome::Deleted, 0)))
 }
 

@@ -1073,6 +1073,29 @@ async fn a_record_marked_deleted_takes_its_bib_out_only_when_nothing_rests_on_it
         drop(conn);
         assert!(gone.withdrawn, "{gone:?}");
         assert!(shire_bib(&server, "d-1").await.is_none());
+        let mut conn = server.ctx.store.read().await.unwrap();
+        let audit = concord_store::audit::list(
+            &mut conn,
+            &concord_domain::audit::AuditFilter {
+                action_prefix: Some("bib.import_delete".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].entity_id, unheld_bib.id.to_string());
+        assert!(
+            audit[0]
+                .before
+                .as_deref()
+                .unwrap()
+                .contains("Weeded everywhere"),
+            "{:?}",
+            audit[0]
+        );
         assert!(!shire_bib(&server, "d-2").await.unwrap().withdrawn);
 
         // The deletion again finds nothing left to take out.
