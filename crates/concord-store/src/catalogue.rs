@@ -407,20 +407,33 @@ pub async fn bib_from_source(
     row.as_ref().map(bib_from_row).transpose()
 }
 
-/// Whether a record of another member than `member` is merged into the bib (and not undone).
-pub async fn other_members_merged_into(
+/// Whether a record is merged into the bib (by hand or on import, and not undone), other
+/// than those of the member `except`.
+pub async fn records_merged_into(
     conn: &mut AnyConnection,
     bib: BibId,
-    member: MemberId,
+    except: Option<MemberId>,
 ) -> StoreResult<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM bib_merge WHERE kept_bib_id = $1 AND undone_at IS NULL
-         AND (member_id IS NULL OR member_id <> $2) LIMIT 1",
-    )
-    .bind(bib.0)
-    .bind(member.0)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let found: Option<i64> = match except {
+        Some(member) => {
+            sqlx::query_scalar(
+                "SELECT 1 FROM bib_merge WHERE kept_bib_id = $1 AND undone_at IS NULL
+                 AND (member_id IS NULL OR member_id <> $2) LIMIT 1",
+            )
+            .bind(bib.0)
+            .bind(member.0)
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+        None => {
+            sqlx::query_scalar(
+                "SELECT 1 FROM bib_merge WHERE kept_bib_id = $1 AND undone_at IS NULL LIMIT 1",
+            )
+            .bind(bib.0)
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+    };
     Ok(found.is_some())
 }
 

@@ -24,6 +24,8 @@ pub fn routes() -> Router<SharedState> {
         .route("/api/v1/bibs/{id}/marc", get(get_marc).put(put_marc))
         .route("/api/v1/bibs/{id}/items", post(add_item))
         .route("/api/v1/bibs/{id}/merge", post(merge))
+        .route("/api/v1/bibs/{id}/withdraw", post(withdraw_bib))
+        .route("/api/v1/bibs/{id}/restore", post(restore_bib))
         .route("/api/v1/items/{id}", get(get_item).put(update_item))
         .route(
             "/api/v1/members/{code}/hidden-locations",
@@ -149,7 +151,38 @@ async fn get_bib(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<BibView>> {
     require_staff(&auth)?;
-    let detail = catalogue::bib(&state.ctx, id::<BibId>(&raw, "bib")?).await?;
+    bib_json(&state, id::<BibId>(&raw, "bib")?).await
+}
+
+/// Deletes the bib (out of the catalogue, when no copy and no merged record rest on it).
+async fn withdraw_bib(
+    State(state): State<SharedState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<BibView>> {
+    csrf(&auth, &headers)?;
+    let bib =
+        catalogue::withdraw_bib(&state.ctx, auth.require()?, id::<BibId>(&raw, "bib")?).await?;
+    bib_json(&state, bib.id).await
+}
+
+/// Brings a deleted bib back into the catalogue.
+async fn restore_bib(
+    State(state): State<SharedState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<BibView>> {
+    csrf(&auth, &headers)?;
+    let bib =
+        catalogue::restore_bib(&state.ctx, auth.require()?, id::<BibId>(&raw, "bib")?).await?;
+    bib_json(&state, bib.id).await
+}
+
+/// The bib with every member's holdings, identifiers, merges and record, as the API gives it.
+async fn bib_json(state: &SharedState, id: BibId) -> ApiResult<Json<BibView>> {
+    let detail = catalogue::bib(&state.ctx, id).await?;
     Ok(Json(BibView {
         id: detail.bib.id.to_string(),
         title: detail.bib.summary.title.clone(),

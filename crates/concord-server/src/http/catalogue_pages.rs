@@ -44,6 +44,8 @@ pub fn routes() -> Router<SharedState> {
         .route("/admin/bibs/{id}/marc", get(editor_page).post(save_marc))
         .route("/admin/bibs/{id}/items", get(new_item_page).post(add_item))
         .route("/admin/bibs/{id}/merge", post(merge_into))
+        .route("/admin/bibs/{id}/withdraw", post(withdraw_bib))
+        .route("/admin/bibs/{id}/restore", post(restore_bib))
         .route("/admin/items/{id}", get(item_page).post(update_item))
         .route("/admin/items/{id}/withdraw", post(withdraw_item))
         .route("/admin/merges/{id}/undo", post(undo_merge))
@@ -445,6 +447,22 @@ async fn record_view(
         }
         _ => StatusCode::OK,
     };
+    // A merged-away bib leads to the one it went into; a bib nothing rests on (no copy that is
+    // not withdrawn, no record merged into it) may be deleted.
+    let merged_into = detail
+        .merges
+        .iter()
+        .find(|merge| merge.merged_bib == Some(id) && merge.undone_at.is_none())
+        .map(|merge| merge.kept_bib);
+    let deletable = !detail.bib.withdrawn
+        && detail
+            .items
+            .iter()
+            .all(|item| item.status == ItemStatus::Withdrawn)
+        && !detail
+            .merges
+            .iter()
+            .any(|merge| merge.kept_bib == id && merge.undone_at.is_none());
     Ok(html_response(status, view.page(&title, html! {
         p { a href="/admin/catalogue" { (view.t("catalogue.back")) } }
         h1 { (title) }
@@ -465,7 +483,22 @@ async fn record_view(
             }
             Outcome::Failed(e) => { (view.errors(Some(e))) }
         }
-        @if detail.bib.withdrawn { p class="notice" { (view.t("catalogue.withdrawn_bib")) } }
+        @if detail.bib.withdrawn {
+            @if let Some(kept) = merged_into {
+                p class="notice" {
+                    (view.t("catalogue.withdrawn_bib")) " "
+                    a href=(format!("/admin/bibs/{kept}")) { (view.t("catalogue.kept_record")) }
+                }
+            } @else {
+                p class="notice" { (view.t("catalogue.deleted_bib")) }
+                @if may_edit_bib {
+                    form class="inline" method="post" action=(format!("/admin/bibs/{}/restore", detail.bib.id)) {
+                        (view.csrf())
+                        button type="submit" { (view.t("catalogue.restore_bib")) }
+                    }
+                }
+            }
+        }
         h2 { (view.t("catalogue.description")) }
         dl {
             @for (key, lines) in &described {
@@ -567,6 +600,14 @@ async fn record_view(
                         }
                     }
                 }
+            }
+        }
+        @if may_edit_bib && deletable {
+            h2 id="delete" { (view.t("catalogue.delete_title")) }
+            p { (view.t("catalogue.delete_hint")) }
+            form class="inline" method="post" action=(format!("/admin/bibs/{}/withdraw", detail.bib.id)) {
+                (view.csrf())
+                button type="submit" class="secondary" { (view.t("catalogue.delete_bib")) }
             }
         }
         @if may_edit_bib && !detail.bib.withdrawn {
@@ -959,6 +1000,57 @@ async fn update_item(
         }
     })
     .await
+}
+
+/// Takes the bib out of the catalogue (when nothing rests on it) or brings it back, and shows
+/// it again with what happened.
+async fn withdraw_or_restore(
+    state: &SharedState,
+    auth: &Auth,
+    raw: &str,
+    fields: &Fields,
+    restore: bool,
+) -> Response {
+    staff_post(state, auth, fields, async |principal| {
+        let id = parse_id::<BibId>(raw, "bib")?;
+        let done = if restore {
+            catalogue::restore_bib(&state.ctx, &principal, id).await
+        } else {
+            catalogue::withdraw_bib(&state.ctx, &principal, id).await
+        };
+        let outcome = match &done {
+            Ok(_) => {
+                let view = View::new(state, auth);
+                let key = if restore {
+                    "catalogue.bib_restored"
+                } else {
+                    "catalogue.bib_deleted"
+                };
+                Outcome::Notice(view.t(key).to_string())
+            }
+            Err(e) => Outcome::Failed(e),
+        };
+        record_view(state, auth, &principal, id, outcome).await
+    })
+    .await
+}
+
+async fn withdraw_bib(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(raw): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    withdraw_or_restore(&state, &auth, &raw, &fields, false).await
+}
+
+async fn restore_bib(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(raw): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    withdraw_or_restore(&state, &auth, &raw, &fields, true).await
 }
 
 async fn withdraw_item(

@@ -286,6 +286,8 @@ fn add_catalogue(document: &mut Value) {
             "get": op("One item", "catalogue", vec![id.clone()], None, ("200", ok("The item", reference("Item")))),
             "put": op("Change an item", "catalogue", vec![id.clone()], Some(body(reference("ItemInput"))), ("200", ok("Changed", reference("Item"))))
         },
+        "/api/v1/bibs/{id}/withdraw": { "post": op("Delete a bib: out of search, record pages and exports, its row and record kept (409 while a copy that is not withdrawn or a merged record rests on it)", "catalogue", vec![id.clone()], None, ("200", ok("Deleted", reference("Bib")))) },
+        "/api/v1/bibs/{id}/restore": { "post": op("Bring a deleted bib back (409 for one merged into another: undo the merge)", "catalogue", vec![id.clone()], None, ("200", ok("Restored", reference("Bib")))) },
         "/api/v1/items/{id}/withdraw": { "post": op("Withdraw an item", "catalogue", vec![id.clone()], None, ("200", ok("Withdrawn", reference("Item")))) },
         "/api/v1/merges/{id}/undo": { "post": op("Undo a merge, reporting the items that could not be moved back", "catalogue", vec![id], None, ("200", ok("What was restored", reference("UndoReport")))) }
     });

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Json, response::Response};
 use concord_domain::ErrorCode;
 use concord_domain::FieldError;
 use concord_domain::calendar::utc_timestamp;
@@ -496,11 +497,25 @@ async fn record_json(
     State(state): State<SharedState>,
     Path(raw): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
-) -> Result<Json<RecordView>, ApiError> {
+) -> Result<Response, ApiError> {
     let params = SearchParams::parse(&pairs)?;
-    let record = search::public_record(&state.ctx, bib_id(&raw)?, params.view.as_ref()).await?;
+    let id = bib_id(&raw)?;
+    let record = match search::public_record(&state.ctx, id, params.view.as_ref()).await {
+        Ok(record) => record,
+        // A record merged into another is at that one now.
+        Err(error) => {
+            let kept = super::search_pages::moved_to(&state, id, error).await?;
+            let view = params
+                .view
+                .as_ref()
+                .map(|code| format!("?view={code}"))
+                .unwrap_or_default();
+            let target = format!("/api/v1/records/{kept}{view}");
+            return Ok(Redirect::permanent(&target).into_response());
+        }
+    };
     let editions = search::other_editions(&state.ctx, &record, params.view.as_ref()).await?;
-    Ok(Json(record_view(&record, &editions)))
+    Ok(Json(record_view(&record, &editions)).into_response())
 }
 
 /// Copies shown either side of the one a shelf is browsed from, unless asked otherwise, and the

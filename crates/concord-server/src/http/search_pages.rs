@@ -7,10 +7,12 @@ use std::collections::HashMap;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use concord_domain::ErrorCode;
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::catalogue::shelf::shelf_key;
+use concord_domain::ids::BibId;
 use concord_domain::languages::{language_name, language_tag};
 use concord_domain::org::Member;
 use concord_search::browse::series_title;
@@ -28,7 +30,8 @@ use serde::Deserialize;
 use super::auth::Auth;
 use super::pages::{HeadLinks, View, html_response, render};
 use super::search_api::{
-    ExportFormat, SearchParams, bib_id, export, facet_parameter, query_string, sort_name,
+    ExportFormat, SearchParams, bib_id, export, facet_parameter, percent_encode, query_string,
+    sort_name,
 };
 use super::{AppState, SharedState};
 use crate::service::search::{self, PublicRecord};
@@ -748,6 +751,21 @@ async fn member_home(
     render(&state, &auth, result)
 }
 
+/// Where the permalink of a record that is not found leads now: the record it was merged into,
+/// when it was; `error` otherwise.
+pub(super) async fn moved_to(
+    state: &AppState,
+    id: BibId,
+    error: ServiceError,
+) -> ServiceResult<BibId> {
+    if error.code == ErrorCode::NotFound
+        && let Some(kept) = crate::service::catalogue::current_bib(&state.ctx, id).await?
+    {
+        return Ok(kept);
+    }
+    Err(error)
+}
+
 /// `123`, `123.xml`, `123.ris` or `123.bib`; `?format=` chooses an export too.
 fn record_target(raw: &str, pairs: &[(String, String)]) -> (String, Option<ExportFormat>) {
     let by_query = pairs
@@ -772,9 +790,24 @@ async fn record_page(
 ) -> ServiceResult<Response> {
     let view = View::new(state, auth);
     let member = search::view_of(&state.ctx, member_code).await?;
-    let (id, export_format) = record_target(raw, pairs);
-    let id = bib_id(&id)?;
-    let record = search::public_record(&state.ctx, id, member.as_ref().map(|m| &m.code)).await?;
+    let (id_text, export_format) = record_target(raw, pairs);
+    let id = bib_id(&id_text)?;
+    let record = match search::public_record(&state.ctx, id, member.as_ref().map(|m| &m.code)).await
+    {
+        Ok(record) => record,
+        Err(error) => {
+            // A record merged into another: its permalink (and export) leads there for good.
+            let kept = moved_to(state, id, error).await?;
+            let rest = raw.strip_prefix(id_text.as_str()).unwrap_or("");
+            let query = pairs
+                .iter()
+                .find(|(name, _)| name == "format")
+                .map(|(_, value)| format!("?format={}", percent_encode(value)))
+                .unwrap_or_default();
+            let target = format!("{}/record/{kept}{rest}{query}", base_path(member.as_ref()));
+            return Ok(Redirect::permanent(&target).into_response());
+        }
+    };
     let permalink = format!("/record/{id}");
     if let Some(format) = export_format {
         return export(&record, format, &permalink);

@@ -552,23 +552,9 @@ async fn delete_bib(
     let Some(bib) = store::bib_from_source(tx, member.id, control_number).await? else {
         return Ok(Ok((Outcome::Unchanged, 0)));
     };
-    let items = store::items_of_bib(tx, bib.id)
-        .await?
-        .iter()
-        .filter(|item| item.status != ItemStatus::Withdrawn)
-        .count();
-    if items > 0 {
+    if let Some(why) = what_rests_on(tx, bib.id, Some(member.id)).await? {
         return Ok(Err(format!(
-            "the record is marked deleted (leader/05), but bib {} still has {items} item(s): \
-             withdraw them, then import the deletion again",
-            bib.id
-        )));
-    }
-    if store::other_members_merged_into(tx, bib.id, member.id).await? {
-        return Ok(Err(format!(
-            "the record is marked deleted (leader/05), but other records are merged into bib {}: \
-             it stays in the catalogue",
-            bib.id
+            "the record is marked deleted (leader/05), but {why}"
         )));
     }
     store::set_bib_withdrawn(tx, bib.id, true, ctx.now()).await?;
@@ -600,6 +586,154 @@ async fn delete_bib(
     )
     .await?;
     Ok(Ok((Outcome::Deleted, 0)))
+}
+
+/// What keeps a bib in the catalogue, if anything: copies of any member not withdrawn, or
+/// records merged into it (but those of `except`, the member deleting its own record). The
+/// reason names the bib and what to do.
+async fn what_rests_on(
+    tx: &mut Conn,
+    bib: BibId,
+    except: Option<MemberId>,
+) -> ServiceResult<Option<String>> {
+    let items = store::items_of_bib(tx, bib)
+        .await?
+        .iter()
+        .filter(|item| item.status != ItemStatus::Withdrawn)
+        .count();
+    if items > 0 {
+        return Ok(Some(format!(
+            "bib {bib} still has {items} item(s): withdraw them first"
+        )));
+    }
+    if store::records_merged_into(tx, bib, except).await? {
+        return Ok(Some(format!(
+            "other records are merged into bib {bib}: undo those merges first"
+        )));
+    }
+    Ok(None)
+}
+
+/// Takes a bib out of the catalogue by hand (out of search, record pages and exports), when
+/// nothing rests on it; the row and its record stay, and [`restore_bib`] brings it back.
+pub async fn withdraw_bib(ctx: &Context, who: &Principal, id: BibId) -> ServiceResult<BibRow> {
+    authorise(who, Action::EditBib)?;
+    let mut tx = ctx.store.write().await?;
+    let before = store::bib(&mut tx, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
+    if before.withdrawn {
+        return Err(ServiceError::new(
+            ErrorCode::Conflict,
+            format!("Bib {id} is already out of the catalogue."),
+        ));
+    }
+    if let Some(why) = what_rests_on(&mut tx, id, None).await? {
+        return Err(ServiceError::new(
+            ErrorCode::Conflict,
+            format!("Bib {id} cannot be deleted: {why}."),
+        ));
+    }
+    let now = ctx.now();
+    store::set_bib_withdrawn(&mut tx, id, true, now).await?;
+    store::log_change(&mut tx, "bib", id.0, now).await?;
+    let after = audit_withdrawal(ctx, &mut tx, who, &before, "bib.withdraw").await?;
+    tx.commit().await?;
+    ctx.catalogue_changed();
+    Ok(after)
+}
+
+/// Brings back a bib taken out by hand or by an import's deletion. One merged into another
+/// comes back by undoing the merge instead.
+pub async fn restore_bib(ctx: &Context, who: &Principal, id: BibId) -> ServiceResult<BibRow> {
+    authorise(who, Action::EditBib)?;
+    let mut tx = ctx.store.write().await?;
+    let before = store::bib(&mut tx, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
+    if !before.withdrawn {
+        return Err(ServiceError::new(
+            ErrorCode::Conflict,
+            format!("Bib {id} is in the catalogue."),
+        ));
+    }
+    if let Some(kept) = merged_into(&mut tx, id).await? {
+        return Err(ServiceError::new(
+            ErrorCode::Conflict,
+            format!("Bib {id} is merged into bib {kept}: undo that merge to bring it back."),
+        ));
+    }
+    let now = ctx.now();
+    store::set_bib_withdrawn(&mut tx, id, false, now).await?;
+    store::log_change(&mut tx, "bib", id.0, now).await?;
+    let after = audit_withdrawal(ctx, &mut tx, who, &before, "bib.restore").await?;
+    tx.commit().await?;
+    ctx.catalogue_changed();
+    Ok(after)
+}
+
+/// The bib a withdrawn bib was merged into (by hand or on import), while the merge stands.
+async fn merged_into(tx: &mut Conn, bib: BibId) -> ServiceResult<Option<BibId>> {
+    Ok(store::merges_of_bib(tx, bib)
+        .await?
+        .into_iter()
+        .find(|merge| merge.merged_bib == Some(bib) && merge.undone_at.is_none())
+        .map(|merge| merge.kept_bib))
+}
+
+/// The bib a permalink of a merged-away bib leads to now: the bib it was merged into, and so
+/// on while that one was merged away too (at most a few hops).
+pub async fn current_bib(ctx: &Context, id: BibId) -> ServiceResult<Option<BibId>> {
+    let mut conn = ctx.store.read().await?;
+    let mut current = id;
+    for _ in 0..8 {
+        match merged_into(&mut conn, current).await? {
+            Some(kept) => current = kept,
+            None => break,
+        }
+    }
+    Ok((current != id).then_some(current))
+}
+
+/// Audits a bib leaving or coming back to the catalogue, with its record, and gives it as it
+/// is now.
+async fn audit_withdrawal(
+    ctx: &Context,
+    tx: &mut WriteTx,
+    who: &Principal,
+    before: &BibRow,
+    action: &'static str,
+) -> ServiceResult<BibRow> {
+    let id = before.id;
+    let after = store::bib(tx, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
+    let state = |bib: &BibRow| WithdrawalAudit {
+        withdrawn: bib.withdrawn,
+        title: bib.summary.title.clone(),
+    };
+    audit(
+        ctx,
+        tx,
+        who,
+        Change {
+            action,
+            entity_kind: "bib",
+            entity_id: id.to_string(),
+            member: None,
+            before: Some(&state(before)),
+            after: Some(&state(&after)),
+            reason: None,
+        },
+    )
+    .await?;
+    Ok(after)
+}
+
+#[derive(Serialize)]
+struct WithdrawalAudit {
+    withdrawn: bool,
+    title: String,
 }
 
 /// Writes a new version of a bib's record, with the columns worked out from it and its

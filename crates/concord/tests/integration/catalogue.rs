@@ -1222,3 +1222,119 @@ async fn authority_updates_replace_their_references_and_deletions_remove_them() 
         assert_eq!(counts(&server).await.1, 0);
     }
 }
+
+#[tokio::test]
+async fn a_record_nothing_rests_on_is_deleted_and_restored_and_a_merged_ones_permalink_leads_on() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        server.load_org(TWO_MEMBERS).await;
+        server
+            .staff("shirecat", "cataloguing", "member:SHIRE")
+            .await;
+        let stamp = Some("20240101120000.0");
+        let held = versioned_book(Some("w-1"), b'n', stamp, "9780306406157", "Held", &["W-1"]);
+        let spare = versioned_book(Some("w-2"), b'n', stamp, "9780262033848", "Spare", &[]);
+        let other = versioned_book(Some("w-3"), b'n', stamp, "9780131103627", "Other", &[]);
+        import_records(&server, &[&held, &spare, &other]).await;
+        let held = shire_bib(&server, "w-1").await.unwrap().id;
+        let spare = shire_bib(&server, "w-2").await.unwrap().id;
+        let other = shire_bib(&server, "w-3").await.unwrap().id;
+        let cataloguer = server.staff_client("shirecat").await;
+        let public = crate::support::Client::new(&server);
+
+        // A record with a copy stays, and says why.
+        let refused = cataloguer
+            .post_json(
+                &format!("/api/v1/bibs/{held}/withdraw"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert!(refused.body.contains("1 item(s)"), "{}", refused.body);
+
+        // One with nothing on it is deleted: gone from the public pages, kept for staff.
+        let staff_page = cataloguer.get(&format!("/admin/bibs/{spare}")).await.body;
+        assert!(staff_page.contains("Delete record"), "{staff_page}");
+        let deleted = cataloguer
+            .post_json(
+                &format!("/api/v1/bibs/{spare}/withdraw"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(deleted.status, 200, "{}", deleted.body);
+        assert_eq!(deleted.json()["withdrawn"], true);
+        assert_eq!(public.get(&format!("/record/{spare}")).await.status, 404);
+        let staff_page = cataloguer.get(&format!("/admin/bibs/{spare}")).await.body;
+        assert!(staff_page.contains("Restore this record"), "{staff_page}");
+        let again = cataloguer
+            .post_json(
+                &format!("/api/v1/bibs/{spare}/withdraw"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(again.status, 409, "{}", again.body);
+
+        // And brought back.
+        let restored = cataloguer
+            .post_json(
+                &format!("/api/v1/bibs/{spare}/restore"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(restored.status, 200, "{}", restored.body);
+        assert_eq!(restored.json()["withdrawn"], false);
+        assert_eq!(public.get(&format!("/record/{spare}")).await.status, 200);
+        let mut conn = server.ctx.store.read().await.unwrap();
+        let audit = concord_store::audit::list(
+            &mut conn,
+            &concord_domain::audit::AuditFilter {
+                entity_id: Some(spare.to_string()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        let actions: Vec<&str> = audit.iter().map(|entry| entry.action.as_str()).collect();
+        assert_eq!(actions, ["bib.restore", "bib.withdraw"]);
+
+        // A record merged into another: its permalink, exports and JSON lead there for good,
+        // it comes back only by undoing the merge, and the record kept stays.
+        catalogue::merge_bibs(&server.ctx, &Principal::Operator, held, other)
+            .await
+            .unwrap();
+        for (path, target) in [
+            (format!("/record/{other}"), format!("/record/{held}")),
+            (
+                format!("/m/SHIRE/record/{other}.ris"),
+                format!("/m/SHIRE/record/{held}.ris"),
+            ),
+            (
+                format!("/api/v1/records/{other}?view=SHIRE"),
+                format!("/api/v1/records/{held}?view=SHIRE"),
+            ),
+        ] {
+            let moved = public.get(&path).await;
+            assert_eq!(moved.status, 308, "{path}: {}", moved.body);
+            assert_eq!(moved.headers["location"], target.as_str(), "{path}");
+        }
+        let refused = cataloguer
+            .post_json(
+                &format!("/api/v1/bibs/{other}/restore"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert!(refused.body.contains("undo that merge"), "{}", refused.body);
+        let refused = cataloguer
+            .post_json(
+                &format!("/api/v1/bibs/{held}/withdraw"),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        // A record no one ever had is still not found.
+        assert_eq!(public.get("/record/12345").await.status, 404);
+    }
+}

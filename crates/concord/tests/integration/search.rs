@@ -2254,7 +2254,7 @@ async fn a_patron_browses_authors_subjects_and_series_and_finds_the_titles_count
     assert!(
         front
             .body
-            .contains(r#"<a href="/browse">Browse authors, subjects and series</a>"#),
+            .contains(r#"<a href="/browse">Browse titles, authors, subjects and series</a>"#),
         "{}",
         front.body
     );
