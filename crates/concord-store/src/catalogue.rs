@@ -387,8 +387,6 @@ pub async fn bib_with_match_key(conn: &mut AnyConnection, key: &str) -> StoreRes
     Ok(id.map(BibId))
 }
 
-/// Whether this member's source record already became or was merged into `bib` (re-imports are
-/// then no-ops).
 /// The bib (not withdrawn) that this member's record with this source id created.
 pub async fn bib_from_source(
     conn: &mut AnyConnection,
@@ -437,6 +435,8 @@ pub async fn records_merged_into(
     Ok(found.is_some())
 }
 
+/// Whether this member's source record already became or was merged into `bib` (re-imports are
+/// then no-ops).
 pub async fn source_already_in(
     conn: &mut AnyConnection,
     bib: BibId,
