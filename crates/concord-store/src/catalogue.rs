@@ -377,6 +377,116 @@ pub async fn bib_with_identifier(
     Ok(id.map(BibId))
 }
 
+/// Values bound in one statement of the lookups below: well under SQLite's limit of bound
+/// parameters, and enough that a batch of records asks a few times only.
+const VALUES_PER_LOOKUP: usize = 500;
+
+/// `$first, $first+1, …` for `count` bound values.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// For each of `values` that a bib (not withdrawn) has as an identifier of `kind`, the lowest
+/// such bib: what [`bib_with_identifier`] gives for each, in a few statements.
+pub async fn bibs_with_identifiers(
+    conn: &mut AnyConnection,
+    kind: IdentifierKind,
+    values: &[String],
+) -> StoreResult<Vec<(String, BibId)>> {
+    let mut found = Vec::new();
+    for chunk in values.chunks(VALUES_PER_LOOKUP) {
+        let sql = format!(
+            "SELECT bi.value, MIN(bi.bib_id) AS bib_id FROM bib_identifier bi JOIN bib ON bib.id = bi.bib_id
+             WHERE bi.kind = $1 AND bi.value IN ({}) AND bib.withdrawn = 0 GROUP BY bi.value",
+            placeholders(2, chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(kind.as_str());
+        for value in chunk {
+            query = query.bind(value);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.push((text(&row, "value")?, BibId(int(&row, "bib_id")?)));
+        }
+    }
+    Ok(found)
+}
+
+/// For each of `keys` that a bib (not withdrawn) has as its match key, the lowest such bib:
+/// what [`bib_with_match_key`] gives for each, in a few statements.
+pub async fn bibs_with_match_keys(
+    conn: &mut AnyConnection,
+    keys: &[String],
+) -> StoreResult<Vec<(String, BibId)>> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(VALUES_PER_LOOKUP) {
+        let sql = format!(
+            "SELECT match_key, MIN(id) AS bib_id FROM bib WHERE match_key IN ({}) AND withdrawn = 0
+             GROUP BY match_key",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for key in chunk {
+            query = query.bind(key);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.push((text(&row, "match_key")?, BibId(int(&row, "bib_id")?)));
+        }
+    }
+    Ok(found)
+}
+
+/// Where each of `bibs` came from: the member whose record made it (if one did) and that
+/// record's source id.
+pub async fn bib_sources(
+    conn: &mut AnyConnection,
+    bibs: &[BibId],
+) -> StoreResult<Vec<(BibId, Option<MemberId>, String)>> {
+    let mut found = Vec::new();
+    for chunk in bibs.chunks(VALUES_PER_LOOKUP) {
+        let sql = format!(
+            "SELECT id, source_member_id, source_record_id FROM bib WHERE id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for bib in chunk {
+            query = query.bind(bib.0);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.push((
+                BibId(int(&row, "id")?),
+                opt_int(&row, "source_member_id")?.map(MemberId),
+                text(&row, "source_record_id")?,
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// The member owning the item with each of `barcodes` that an item has.
+pub async fn barcode_owners(
+    conn: &mut AnyConnection,
+    barcodes: &[String],
+) -> StoreResult<Vec<(String, MemberId)>> {
+    let mut found = Vec::new();
+    for chunk in barcodes.chunks(VALUES_PER_LOOKUP) {
+        let sql = format!(
+            "SELECT barcode, member_id FROM item WHERE barcode IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for barcode in chunk {
+            query = query.bind(barcode);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.push((text(&row, "barcode")?, MemberId(int(&row, "member_id")?)));
+        }
+    }
+    Ok(found)
+}
+
 pub async fn bib_with_match_key(conn: &mut AnyConnection, key: &str) -> StoreResult<Option<BibId>> {
     let id: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM bib WHERE match_key = $1 AND withdrawn = 0 ORDER BY id LIMIT 1",
@@ -432,28 +542,6 @@ pub async fn records_merged_into(
             .await?
         }
     };
-    Ok(found.is_some())
-}
-
-/// Whether this member's source record already became or was merged into `bib` (re-imports are
-/// then no-ops).
-pub async fn source_already_in(
-    conn: &mut AnyConnection,
-    bib: BibId,
-    member: MemberId,
-    source_record_id: &str,
-) -> StoreResult<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM bib WHERE id = $1 AND source_member_id = $2 AND source_record_id = $3
-         UNION ALL
-         SELECT 1 FROM bib_merge WHERE kept_bib_id = $1 AND member_id = $2 AND source_record_id = $3 AND undone_at IS NULL
-         LIMIT 1",
-    )
-    .bind(bib.0)
-    .bind(member.0)
-    .bind(source_record_id)
-    .fetch_optional(&mut *conn)
-    .await?;
     Ok(found.is_some())
 }
 

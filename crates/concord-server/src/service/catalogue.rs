@@ -9,7 +9,8 @@ use concord_domain::catalogue::identifiers::identifiers;
 use concord_domain::catalogue::lines::parse_line_format;
 use concord_domain::catalogue::versions::{self, Comparison, RecordStatus};
 use concord_domain::catalogue::{
-    ItemStatus, Probe, filing_title_key, location_codes, match_key, match_probes, summarise,
+    Identifier, IdentifierKind, ItemStatus, Probe, filing_title_key, location_codes, match_key,
+    match_probes, summarise,
 };
 use concord_domain::codes::{Barcode, Code};
 use concord_domain::ids::{BibId, BibMergeId, BranchId, ItemId, MemberId};
@@ -104,13 +105,21 @@ where
         let mut tx = ctx.store.write().await?;
         // Bibs changed in this batch, logged for the search index in one go before the commit.
         let mut changed: Vec<i64> = Vec::new();
-        for (byte_offset, next) in records.by_ref().take(batch_size) {
+        let batch: Vec<_> = records.by_ref().take(batch_size).collect();
+        let mut lookups = BatchLookups::read(&mut tx, &batch, options.mapping).await?;
+        for (byte_offset, next) in batch {
             summary.counts.read += 1;
             let authority = matches!(&next, Ok(record) if record.is_authority());
             let outcome = match next {
-                Ok(record) => import_one(ctx, &mut tx, who, &target, &record, &mut changed)
-                    .await?
-                    .map_err(|reason| (reason, to_iso2709(&record).ok())),
+                Ok(record) => {
+                    let written = Written {
+                        changed: &mut changed,
+                        lookups: &mut lookups,
+                    };
+                    import_one(ctx, &mut tx, who, &target, &record, written)
+                        .await?
+                        .map_err(|reason| (reason, to_iso2709(&record).ok()))
+                }
                 Err(error) => Err((error.kind.to_string(), None)),
             };
             if let Ok((_, items)) = &outcome {
@@ -200,6 +209,168 @@ fn source_record_id(record: &Record, bib_marc: &[u8]) -> String {
     id
 }
 
+/// What a batch's records are matched against, read for the whole batch in a few statements
+/// rather than a few for each record (an import is bound by statements): the lowest bib with
+/// each identifier and match key the batch's records carry, and the member owning each
+/// barcode they hold.
+///
+/// **Invariant:** it answers as the store would within the batch's transaction. Bibs and items
+/// the batch creates are added as they are; a write that could change it otherwise (a bib's
+/// record replaced, a bib taken out) makes it ask the store for the rest of the batch.
+struct BatchLookups {
+    identifiers: HashMap<(IdentifierKind, String), BibId>,
+    keys: HashMap<String, BibId>,
+    /// Where each bib found came from: the member whose record made it, and the record's id.
+    sources: HashMap<BibId, (Option<MemberId>, String)>,
+    barcodes: HashMap<String, MemberId>,
+    /// The store is asked instead: something in the batch changed what was read.
+    stale: bool,
+}
+
+impl BatchLookups {
+    /// Reads what the batch's bibliographic records (read without error) will be matched on.
+    async fn read(
+        tx: &mut Conn,
+        batch: &[(u64, Result<Record, RecordError>)],
+        mapping: &HoldingsMapping,
+    ) -> ServiceResult<BatchLookups> {
+        let mut values: HashMap<IdentifierKind, Vec<String>> = HashMap::new();
+        let mut keys = Vec::new();
+        let mut barcodes = Vec::new();
+        for record in batch.iter().filter_map(|(_, record)| record.as_ref().ok()) {
+            if record.is_authority() {
+                continue;
+            }
+            let bib = bib_part(record, mapping);
+            for identifier in identifiers(&bib) {
+                values
+                    .entry(identifier.kind)
+                    .or_default()
+                    .push(identifier.value);
+            }
+            keys.extend(match_key(&bib));
+            barcodes.extend(
+                holdings(record, mapping)
+                    .into_iter()
+                    .flatten()
+                    .map(|draft| draft.barcode.as_str().to_owned()),
+            );
+        }
+        let mut lookups = BatchLookups {
+            identifiers: HashMap::new(),
+            keys: HashMap::new(),
+            sources: HashMap::new(),
+            barcodes: HashMap::new(),
+            stale: false,
+        };
+        for (kind, mut values) in values {
+            values.sort_unstable();
+            values.dedup();
+            for (value, bib) in store::bibs_with_identifiers(tx, kind, &values).await? {
+                lookups.identifiers.insert((kind, value), bib);
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        lookups
+            .keys
+            .extend(store::bibs_with_match_keys(tx, &keys).await?);
+        let mut found: Vec<BibId> = lookups
+            .identifiers
+            .values()
+            .chain(lookups.keys.values())
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        for (bib, member, source) in store::bib_sources(tx, &found).await? {
+            lookups.sources.insert(bib, (member, source));
+        }
+        barcodes.sort_unstable();
+        barcodes.dedup();
+        lookups
+            .barcodes
+            .extend(store::barcode_owners(tx, &barcodes).await?);
+        Ok(lookups)
+    }
+
+    /// The bib a probe finds, as [`store::bib_with_identifier`] and
+    /// [`store::bib_with_match_key`] would.
+    async fn probe(&self, tx: &mut Conn, probe: &Probe) -> ServiceResult<Option<BibId>> {
+        Ok(match (probe, self.stale) {
+            (Probe::Identifier(identifier), false) => self
+                .identifiers
+                .get(&(identifier.kind, identifier.value.clone()))
+                .copied(),
+            (Probe::MatchKey(key), false) => self.keys.get(key).copied(),
+            (Probe::Identifier(identifier), true) => {
+                store::bib_with_identifier(tx, identifier).await?
+            }
+            (Probe::MatchKey(key), true) => store::bib_with_match_key(tx, key).await?,
+        })
+    }
+
+    /// Whether `bib` is the one this member's record with this source id made.
+    async fn made_by(
+        &self,
+        tx: &mut Conn,
+        bib: BibId,
+        member: MemberId,
+        source_record_id: &str,
+    ) -> ServiceResult<bool> {
+        let source = match self.sources.get(&bib) {
+            Some(source) if !self.stale => Some(source.clone()),
+            _ => store::bib(tx, bib)
+                .await?
+                .map(|bib| (bib.source_member, bib.source_record_id)),
+        };
+        Ok(source.is_some_and(|(made_by, id)| made_by == Some(member) && id == source_record_id))
+    }
+
+    /// The member owning the item with this barcode, if there is one.
+    async fn barcode_owner(
+        &self,
+        tx: &mut Conn,
+        barcode: &Barcode,
+    ) -> ServiceResult<Option<MemberId>> {
+        if self.stale {
+            return Ok(store::item_by_barcode(tx, barcode)
+                .await?
+                .map(|item| item.member_id));
+        }
+        Ok(self.barcodes.get(barcode.as_str()).copied())
+    }
+
+    /// A bib the batch created from `member`'s record `source_record_id`: the lowest bib with
+    /// each of its identifiers and its key stays the one found before (ids only grow).
+    fn created(
+        &mut self,
+        bib: BibId,
+        ids: &[Identifier],
+        key: Option<&str>,
+        member: MemberId,
+        source_record_id: &str,
+    ) {
+        self.sources
+            .insert(bib, (Some(member), source_record_id.to_owned()));
+        for identifier in ids {
+            self.identifiers
+                .entry((identifier.kind, identifier.value.clone()))
+                .or_insert(bib);
+        }
+        if let Some(key) = key {
+            self.keys.entry(key.to_owned()).or_insert(bib);
+        }
+    }
+}
+
+/// What one record's import writes beside the store: the bibs changed, for the batch's change
+/// log, and the batch's lookups, kept current.
+struct Written<'a> {
+    changed: &'a mut Vec<i64>,
+    lookups: &'a mut BatchLookups,
+}
+
 /// What importing one record did (an authority record is counted as one as well).
 enum Outcome {
     /// A new bib.
@@ -260,19 +431,24 @@ async fn import_one(
     who: &Principal,
     target: &ImportTarget<'_>,
     record: &Record,
-    changed: &mut Vec<i64>,
+    written: Written<'_>,
 ) -> ServiceResult<Result<(Outcome, u64), String>> {
     let ImportTarget {
         member,
         branch_ids,
         mapping,
     } = *target;
+    let Written { changed, lookups } = written;
     let now = ctx.now();
     if record.is_authority() {
         return import_authority(ctx, tx, record).await;
     }
     if versions::record_status(record) == RecordStatus::Deleted {
-        return delete_bib(ctx, tx, who, member, record, changed).await;
+        let deleted = delete_bib(ctx, tx, who, member, record, changed).await?;
+        if matches!(deleted, Ok((Outcome::Deleted, _))) {
+            lookups.stale = true;
+        }
+        return Ok(deleted);
     }
     // Check every holding before writing anything, so a rejected record leaves no trace.
     let mut drafts: Vec<(HoldingDraft, BranchId, BranchId)> = Vec::new();
@@ -293,8 +469,8 @@ async fn import_one(
             Some(code) => branch_ids.get(code).copied().unwrap_or(branch),
             None => branch,
         };
-        if let Some(existing) = store::item_by_barcode(tx, &draft.barcode).await? {
-            if existing.member_id != member.id {
+        if let Some(owner) = lookups.barcode_owner(tx, &draft.barcode).await? {
+            if owner != member.id {
                 return Ok(Err(format!(
                     "item barcode {} already belongs to another member",
                     draft.barcode
@@ -315,26 +491,26 @@ async fn import_one(
     let ids = identifiers(&bib_record);
     let mut found = None;
     for (rule, probe) in match_probes(&ids, key.as_deref()) {
-        let bib = match &probe {
-            Probe::Identifier(identifier) => store::bib_with_identifier(tx, identifier).await?,
-            Probe::MatchKey(key) => store::bib_with_match_key(tx, key).await?,
-        };
-        if let Some(bib) = bib {
+        if let Some(bib) = lookups.probe(tx, &probe).await? {
             found = Some((rule, bib));
             break;
         }
     }
-    // The member's earlier version of the record under its control number, when its
-    // identifiers or match key find it too (so a control number used twice never makes one
-    // record replace another): the same content, or by 005 an earlier or a later version. A
-    // new record costs no statement more.
-    let own = match (&found, control_number(record)) {
-        (Some((_, bib)), Some(_)) => store::bib(tx, *bib).await?.filter(|bib| {
-            bib.source_member == Some(member.id) && bib.source_record_id == source_record_id
-        }),
-        _ => None,
+    // The member's earlier version of the record (under its control number, or its digest),
+    // when its identifiers or match key find it too, so that a control number used twice
+    // never makes one record replace another: the same content, or by 005 an earlier or a
+    // later version. A new record costs no statement more.
+    let own = match &found {
+        Some((_, bib)) => lookups
+            .made_by(tx, *bib, member.id, &source_record_id)
+            .await?
+            .then_some(*bib),
+        None => None,
     };
     if let Some(bib) = own {
+        let bib = store::bib(tx, bib)
+            .await?
+            .ok_or_else(|| ServiceError::not_found(format!("bib {bib}")))?;
         let outcome = match compare_with_stored(&bib.marc, &bib_record) {
             Comparison::Same => Some(Outcome::Unchanged),
             Comparison::Older => Some(Outcome::Older),
@@ -342,13 +518,15 @@ async fn import_one(
                 write_bib_version(tx, bib.id, &bib_record, &marc, now).await?;
                 audit_bib_version(ctx, tx, who, &bib, &bib_record, "bib.import_update").await?;
                 changed.push(bib.id.0);
+                // Its identifiers and match key may have changed.
+                lookups.stale = true;
                 Some(Outcome::Updated)
             }
             // No telling which is later: the record is the bib's source, so as before.
             Comparison::Unknown => None,
         };
         if let Some(outcome) = outcome {
-            let items = add_items(ctx, tx, member, bib.id, drafts, skip_barcodes, now).await?;
+            let items = add_items(ctx, tx, lookups, member, bib.id, drafts, skip_barcodes).await?;
             if !items.is_empty() && !matches!(outcome, Outcome::Updated) {
                 changed.push(bib.id.0);
             }
@@ -360,7 +538,7 @@ async fn import_one(
             let bib = BibRow {
                 id: BibId(ctx.new_id()),
                 summary,
-                match_key: key,
+                match_key: key.clone(),
                 title_key: filing_title_key(&bib_record),
                 marc,
                 source_member: Some(member.id),
@@ -372,13 +550,17 @@ async fn import_one(
             };
             store::insert_bib(tx, &bib).await?;
             store::insert_identifiers(tx, bib.id, &ids).await?;
+            lookups.created(bib.id, &ids, key.as_deref(), member.id, &source_record_id);
             changed.push(bib.id.0);
             (bib.id, Outcome::Created, None)
         }
+        // The member's own record again, with no telling which version is later.
+        Some((_, bib)) if own.is_some() => (bib, Outcome::Unchanged, None),
         Some((rule, bib)) => {
-            if store::source_already_in(tx, bib, member.id, &source_record_id).await? {
-                let merge = store::load_merge_of(tx, bib, member.id, &source_record_id).await?;
-                (bib, Outcome::Unchanged, merge)
+            // Merged into it before: the merge takes the new items.
+            if let Some(merge) = store::load_merge_of(tx, bib, member.id, &source_record_id).await?
+            {
+                (bib, Outcome::Unchanged, Some(merge))
             } else {
                 let merge = MergeRow {
                     id: BibMergeId(ctx.new_id()),
@@ -398,7 +580,7 @@ async fn import_one(
             }
         }
     };
-    let new_items = add_items(ctx, tx, member, bib_id, drafts, skip_barcodes, now).await?;
+    let new_items = add_items(ctx, tx, lookups, member, bib_id, drafts, skip_barcodes).await?;
     if !new_items.is_empty() {
         if !matches!(outcome, Outcome::Created) {
             changed.push(bib_id.0);
@@ -417,12 +599,13 @@ async fn import_one(
 async fn add_items(
     ctx: &Context,
     tx: &mut Conn,
+    lookups: &mut BatchLookups,
     member: &Member,
     bib_id: BibId,
     drafts: Vec<(HoldingDraft, BranchId, BranchId)>,
     mut skip: std::collections::HashSet<Barcode>,
-    now: i64,
 ) -> ServiceResult<Vec<ItemId>> {
+    let now = ctx.now();
     let mut new_items = Vec::new();
     for (draft, branch, current) in drafts {
         // `insert` is false for a barcode seen already: stored before, or twice in this record.
@@ -446,6 +629,9 @@ async fn add_items(
             updated_at: now,
         };
         store::insert_item(tx, &item).await?;
+        lookups
+            .barcodes
+            .insert(item.barcode.as_str().to_owned(), member.id);
         new_items.push(item.id);
     }
     Ok(new_items)
