@@ -67,27 +67,50 @@ fn bib_from_row(row: &AnyRow) -> StoreResult<BibRow> {
 }
 
 pub async fn insert_bib(conn: &mut AnyConnection, bib: &BibRow) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO bib (id, record_type, bibliographic_level, title, author, publication_year, match_key, marc, source_member_id, source_record_id, withdrawn, version, created_at, updated_at, title_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(bib.id.0)
-    .bind(bib.summary.record_type.to_string())
-    .bind(bib.summary.bibliographic_level.to_string())
-    .bind(&bib.summary.title)
-    .bind(&bib.summary.author)
-    .bind(bib.summary.publication_year.map(i64::from))
-    .bind(bib.match_key.as_deref())
-    .bind(bib.marc.clone())
-    .bind(bib.source_member.map(|m| m.0))
-    .bind(&bib.source_record_id)
-    .bind(i64::from(bib.withdrawn))
-    .bind(bib.version)
-    .bind(bib.created_at)
-    .bind(bib.updated_at)
-    .bind(&bib.title_key)
-    .execute(&mut *conn)
-    .await?;
+    insert_bibs(conn, std::slice::from_ref(bib)).await
+}
+
+/// Bound parameters one multi-row insert takes at most: within every SQLite's limit.
+const PARAMETERS_PER_INSERT: usize = 990;
+
+/// `($1, $2, …), ($n+1, …)`: the value rows of a multi-row insert of `rows` rows of `columns`.
+fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", placeholders(row * columns + 1, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Writes new bibs, many rows a statement (an import writes a batch's at once).
+pub async fn insert_bibs(conn: &mut AnyConnection, bibs: &[BibRow]) -> StoreResult<()> {
+    const COLUMNS: usize = 15;
+    for chunk in bibs.chunks(PARAMETERS_PER_INSERT / COLUMNS) {
+        let sql = format!(
+            "INSERT INTO bib (id, record_type, bibliographic_level, title, author, publication_year, match_key, marc, source_member_id, source_record_id, withdrawn, version, created_at, updated_at, title_key)
+             VALUES {}",
+            value_rows(chunk.len(), COLUMNS)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for bib in chunk {
+            query = query
+                .bind(bib.id.0)
+                .bind(bib.summary.record_type.to_string())
+                .bind(bib.summary.bibliographic_level.to_string())
+                .bind(bib.summary.title.clone())
+                .bind(bib.summary.author.clone())
+                .bind(bib.summary.publication_year.map(i64::from))
+                .bind(bib.match_key.clone())
+                .bind(bib.marc.clone())
+                .bind(bib.source_member.map(|m| m.0))
+                .bind(bib.source_record_id.clone())
+                .bind(i64::from(bib.withdrawn))
+                .bind(bib.version)
+                .bind(bib.created_at)
+                .bind(bib.updated_at)
+                .bind(bib.title_key.clone());
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -321,24 +344,32 @@ pub async fn insert_identifiers(
     bib: BibId,
     identifiers: &[Identifier],
 ) -> StoreResult<()> {
-    if identifiers.is_empty() {
-        return Ok(());
-    }
-    let values: Vec<String> = (0..identifiers.len())
-        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+    let rows: Vec<(BibId, Identifier)> = identifiers
+        .iter()
+        .map(|identifier| (bib, identifier.clone()))
         .collect();
-    let sql = format!(
-        "INSERT INTO bib_identifier (bib_id, kind, value) VALUES {}",
-        values.join(", ")
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for identifier in identifiers {
-        query = query
-            .bind(bib.0)
-            .bind(identifier.kind.as_str())
-            .bind(identifier.value.clone());
+    insert_identifiers_of(conn, &rows).await
+}
+
+/// Writes the identifiers of many bibs, many rows a statement.
+pub async fn insert_identifiers_of(
+    conn: &mut AnyConnection,
+    rows: &[(BibId, Identifier)],
+) -> StoreResult<()> {
+    for chunk in rows.chunks(PARAMETERS_PER_INSERT / 3) {
+        let sql = format!(
+            "INSERT INTO bib_identifier (bib_id, kind, value) VALUES {}",
+            value_rows(chunk.len(), 3)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (bib, identifier) in chunk {
+            query = query
+                .bind(bib.0)
+                .bind(identifier.kind.as_str())
+                .bind(identifier.value.clone());
+        }
+        query.execute(&mut *conn).await?;
     }
-    query.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -803,28 +834,55 @@ fn item_from_row(row: &AnyRow) -> StoreResult<ItemRow> {
 }
 
 pub async fn insert_item(conn: &mut AnyConnection, item: &ItemRow) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO item (id, bib_id, member_id, branch_id, current_branch_id, barcode, call_number, item_type, shelving_location, price_minor, status, hidden_from_other_members, created_at, updated_at, shelf_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(item.id.0)
-    .bind(item.bib_id.0)
-    .bind(item.member_id.0)
-    .bind(item.branch_id.0)
-    .bind(item.current_branch_id.0)
-    .bind(item.barcode.as_str())
-    .bind(&item.call_number)
-    .bind(item.item_type.as_str())
-    .bind(item.shelving_location.as_ref().map(|c| c.as_str().to_string()))
-    .bind(item.price_minor)
-    .bind(item.status.as_str())
-    .bind(i64::from(item.hidden_from_other_members))
-    .bind(item.created_at)
-    .bind(item.updated_at)
-    .bind(shelf_key(&item.call_number))
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| StoreError::from(e).duplicate_as(format!("barcode {}", item.barcode)))?;
+    insert_items(conn, std::slice::from_ref(item)).await
+}
+
+/// Writes new items, many rows a statement. A barcode stored already is a conflict naming it
+/// (the first of the rows, when several are written at once).
+pub async fn insert_items(conn: &mut AnyConnection, items: &[ItemRow]) -> StoreResult<()> {
+    const COLUMNS: usize = 15;
+    for chunk in items.chunks(PARAMETERS_PER_INSERT / COLUMNS) {
+        let sql = format!(
+            "INSERT INTO item (id, bib_id, member_id, branch_id, current_branch_id, barcode, call_number, item_type, shelving_location, price_minor, status, hidden_from_other_members, created_at, updated_at, shelf_key)
+             VALUES {}",
+            value_rows(chunk.len(), COLUMNS)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for item in chunk {
+            query = query
+                .bind(item.id.0)
+                .bind(item.bib_id.0)
+                .bind(item.member_id.0)
+                .bind(item.branch_id.0)
+                .bind(item.current_branch_id.0)
+                .bind(item.barcode.as_str().to_owned())
+                .bind(item.call_number.clone())
+                .bind(item.item_type.as_str().to_owned())
+                .bind(
+                    item.shelving_location
+                        .as_ref()
+                        .map(|c| c.as_str().to_string()),
+                )
+                .bind(item.price_minor)
+                .bind(item.status.as_str())
+                .bind(i64::from(item.hidden_from_other_members))
+                .bind(item.created_at)
+                .bind(item.updated_at)
+                .bind(shelf_key(&item.call_number));
+        }
+        let barcodes = match chunk {
+            [item] => format!("barcode {}", item.barcode),
+            _ => format!(
+                "one of the barcodes {} to {}",
+                chunk.first().map_or("", |i| i.barcode.as_str()),
+                chunk.last().map_or("", |i| i.barcode.as_str())
+            ),
+        };
+        query
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| StoreError::from(e).duplicate_as(barcodes))?;
+    }
     Ok(())
 }
 

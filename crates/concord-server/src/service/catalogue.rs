@@ -107,6 +107,7 @@ where
         let mut changed: Vec<i64> = Vec::new();
         let batch: Vec<_> = records.by_ref().take(batch_size).collect();
         let mut lookups = BatchLookups::read(&mut tx, &batch, options.mapping).await?;
+        let mut pending = Pending::default();
         for (byte_offset, next) in batch {
             summary.counts.read += 1;
             let authority = matches!(&next, Ok(record) if record.is_authority());
@@ -115,10 +116,17 @@ where
                     let written = Written {
                         changed: &mut changed,
                         lookups: &mut lookups,
+                        pending: &mut pending,
                     };
-                    import_one(ctx, &mut tx, who, &target, &record, written)
+                    let outcome = import_one(ctx, &mut tx, who, &target, &record, written)
                         .await?
-                        .map_err(|reason| (reason, to_iso2709(&record).ok()))
+                        .map_err(|reason| (reason, to_iso2709(&record).ok()));
+                    // Once the lookups ask the store, it must hold every row before the next
+                    // record asks.
+                    if lookups.stale {
+                        pending.write(&mut tx).await?;
+                    }
+                    outcome
                 }
                 Err(error) => Err((error.kind.to_string(), None)),
             };
@@ -152,6 +160,7 @@ where
                 }
             }
         }
+        pending.write(&mut tx).await?;
         store::log_changes(&mut tx, "bib", &changed, ctx.now()).await?;
         tx.commit().await?;
         ctx.catalogue_changed();
@@ -365,10 +374,45 @@ impl BatchLookups {
 }
 
 /// What one record's import writes beside the store: the bibs changed, for the batch's change
-/// log, and the batch's lookups, kept current.
+/// log; the batch's lookups, kept current; the new rows not written yet.
 struct Written<'a> {
     changed: &'a mut Vec<i64>,
     lookups: &'a mut BatchLookups,
+    pending: &'a mut Pending,
+}
+
+/// New bibs (with their identifiers) and items a batch has made but not yet written: they go
+/// in a few multi-row statements, at the end of the batch or as soon as something is to read
+/// or refer to one of them.
+///
+/// **Invariant:** nothing in the batch asks the store about a pending row: a record that
+/// merges into, replaces or deletes a pending bib writes everything pending first, and so does
+/// anything that makes [`BatchLookups`] ask the store again.
+#[derive(Default)]
+struct Pending {
+    bibs: Vec<BibRow>,
+    identifiers: Vec<(BibId, Identifier)>,
+    items: Vec<ItemRow>,
+    bib_ids: std::collections::HashSet<BibId>,
+}
+
+impl Pending {
+    /// Writes what is pending: bibs, then their identifiers, then items.
+    async fn write(&mut self, tx: &mut Conn) -> ServiceResult<()> {
+        store::insert_bibs(tx, &self.bibs).await?;
+        store::insert_identifiers_of(tx, &self.identifiers).await?;
+        store::insert_items(tx, &self.items).await?;
+        *self = Pending::default();
+        Ok(())
+    }
+
+    /// Writes what is pending if `bib` is.
+    async fn write_if_holding(&mut self, tx: &mut Conn, bib: BibId) -> ServiceResult<()> {
+        if self.bib_ids.contains(&bib) {
+            self.write(tx).await?;
+        }
+        Ok(())
+    }
 }
 
 /// What importing one record did (an authority record is counted as one as well).
@@ -438,12 +482,17 @@ async fn import_one(
         branch_ids,
         mapping,
     } = *target;
-    let Written { changed, lookups } = written;
+    let Written {
+        changed,
+        lookups,
+        pending,
+    } = written;
     let now = ctx.now();
     if record.is_authority() {
         return import_authority(ctx, tx, record).await;
     }
     if versions::record_status(record) == RecordStatus::Deleted {
+        pending.write(tx).await?;
         let deleted = delete_bib(ctx, tx, who, member, record, changed).await?;
         if matches!(deleted, Ok((Outcome::Deleted, _))) {
             lookups.stale = true;
@@ -500,6 +549,9 @@ async fn import_one(
     // when its identifiers or match key find it too, so that a control number used twice
     // never makes one record replace another: the same content, or by 005 an earlier or a
     // later version. A new record costs no statement more.
+    if let Some((_, bib)) = &found {
+        pending.write_if_holding(tx, *bib).await?;
+    }
     let own = match &found {
         Some((_, bib)) => lookups
             .made_by(tx, *bib, member.id, &source_record_id)
@@ -515,6 +567,8 @@ async fn import_one(
             Comparison::Same => Some(Outcome::Unchanged),
             Comparison::Older => Some(Outcome::Older),
             Comparison::Newer => {
+                // The lookups will ask the store, which must then hold every row.
+                pending.write(tx).await?;
                 write_bib_version(tx, bib.id, &bib_record, &marc, now).await?;
                 audit_bib_version(ctx, tx, who, &bib, &bib_record, "bib.import_update").await?;
                 changed.push(bib.id.0);
@@ -526,7 +580,7 @@ async fn import_one(
             Comparison::Unknown => None,
         };
         if let Some(outcome) = outcome {
-            let items = add_items(ctx, tx, lookups, member, bib.id, drafts, skip_barcodes).await?;
+            let items = add_items(ctx, lookups, pending, member, bib.id, drafts, skip_barcodes);
             if !items.is_empty() && !matches!(outcome, Outcome::Updated) {
                 changed.push(bib.id.0);
             }
@@ -548,11 +602,15 @@ async fn import_one(
                 created_at: now,
                 updated_at: now,
             };
-            store::insert_bib(tx, &bib).await?;
-            store::insert_identifiers(tx, bib.id, &ids).await?;
             lookups.created(bib.id, &ids, key.as_deref(), member.id, &source_record_id);
-            changed.push(bib.id.0);
-            (bib.id, Outcome::Created, None)
+            pending.bib_ids.insert(bib.id);
+            pending
+                .identifiers
+                .extend(ids.iter().map(|identifier| (bib.id, identifier.clone())));
+            let id = bib.id;
+            pending.bibs.push(bib);
+            changed.push(id.0);
+            (id, Outcome::Created, None)
         }
         // The member's own record again, with no telling which version is later.
         Some((_, bib)) if own.is_some() => (bib, Outcome::Unchanged, None),
@@ -580,7 +638,7 @@ async fn import_one(
             }
         }
     };
-    let new_items = add_items(ctx, tx, lookups, member, bib_id, drafts, skip_barcodes).await?;
+    let new_items = add_items(ctx, lookups, pending, member, bib_id, drafts, skip_barcodes);
     if !new_items.is_empty() {
         if !matches!(outcome, Outcome::Created) {
             changed.push(bib_id.0);
@@ -594,17 +652,17 @@ async fn import_one(
     Ok(Ok((outcome, new_items.len() as u64)))
 }
 
-/// Adds the record's items to the bib, but for the barcodes in `skip` (stored before, or seen
-/// earlier in the record), and gives their ids.
-async fn add_items(
+/// Adds the record's items to the bib (among the batch's pending rows), but for the barcodes in
+/// `skip` (stored before, or seen earlier in the record), and gives their ids.
+fn add_items(
     ctx: &Context,
-    tx: &mut Conn,
     lookups: &mut BatchLookups,
+    pending: &mut Pending,
     member: &Member,
     bib_id: BibId,
     drafts: Vec<(HoldingDraft, BranchId, BranchId)>,
     mut skip: std::collections::HashSet<Barcode>,
-) -> ServiceResult<Vec<ItemId>> {
+) -> Vec<ItemId> {
     let now = ctx.now();
     let mut new_items = Vec::new();
     for (draft, branch, current) in drafts {
@@ -628,13 +686,13 @@ async fn add_items(
             created_at: now,
             updated_at: now,
         };
-        store::insert_item(tx, &item).await?;
         lookups
             .barcodes
             .insert(item.barcode.as_str().to_owned(), member.id);
         new_items.push(item.id);
+        pending.items.push(item);
     }
-    Ok(new_items)
+    new_items
 }
 
 /// Stores an authority record: a new one, a later version of one stored (its cross-references

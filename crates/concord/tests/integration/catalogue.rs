@@ -1338,3 +1338,98 @@ async fn a_record_nothing_rests_on_is_deleted_and_restored_and_a_merged_ones_per
         assert_eq!(public.get("/record/12345").await.status, 404);
     }
 }
+
+#[tokio::test]
+async fn a_batch_matches_its_own_new_records_before_and_after_it_replaces_one() {
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        server.load_org(TWO_MEMBERS).await;
+        let book = |number: &str, stamp: &str, isbn: &str, title: &str, barcodes: &[&str]| {
+            versioned_book(Some(number), b'n', Some(stamp), isbn, title, barcodes)
+        };
+        let old = "20240101120000.0";
+        let new = "20250101120000.0";
+        let earlier = book("b-0", old, "9780131103627", "Loaded before", &["B-0"]);
+        import_records(&server, &[&earlier]).await;
+        let (bibs_before, _, items_before) = counts(&server).await;
+
+        // In one batch: a new record and another of the same book (merged into it, not a
+        // second bib); the first again in a later version (replacing it while it is still to
+        // be written); a later version of a bib loaded before (after which the batch asks the
+        // store); then a new record and another of it, and a copy whose barcode the batch
+        // gave already (skipped).
+        let first = book("b-1", old, "9780306406157", "New in this batch", &["B-1"]);
+        let same_book = book(
+            "c-9",
+            old,
+            "9780306406157",
+            "Same book, other record",
+            &["B-2"],
+        );
+        let first_later = book(
+            "b-1",
+            new,
+            "9780306406157",
+            "New in this batch, corrected",
+            &[],
+        );
+        let earlier_later = book("b-0", new, "9780131103627", "Loaded before, corrected", &[]);
+        let second = book(
+            "b-3",
+            old,
+            "9780262033848",
+            "After the correction",
+            &["B-3"],
+        );
+        let second_again = book("c-8", old, "9780262033848", "Its twin", &["B-3", "B-4"]);
+        let summary = import_records(
+            &server,
+            &[
+                &first,
+                &same_book,
+                &first_later,
+                &earlier_later,
+                &second,
+                &second_again,
+            ],
+        )
+        .await;
+        let c = &summary.counts;
+        assert_eq!(
+            (c.created, c.merged, c.updated, c.rejected, c.items_created),
+            (2, 2, 2, 0, 4),
+            "{summary:?}"
+        );
+        assert_eq!(
+            counts(&server).await,
+            (bibs_before + 2, 0, items_before + 4)
+        );
+        assert_eq!(
+            shire_bib(&server, "b-1").await.unwrap().summary.title,
+            "New in this batch, corrected"
+        );
+        assert_eq!(
+            shire_bib(&server, "b-0").await.unwrap().summary.title,
+            "Loaded before, corrected"
+        );
+        // The same file again changes nothing.
+        let again = import_records(
+            &server,
+            &[
+                &first,
+                &same_book,
+                &first_later,
+                &earlier_later,
+                &second,
+                &second_again,
+            ],
+        )
+        .await;
+        let c = &again.counts;
+        assert_eq!(
+            (c.created, c.merged, c.updated, c.items_created, c.rejected),
+            (0, 0, 0, 0, 0),
+            "{again:?}"
+        );
+    }
+}
