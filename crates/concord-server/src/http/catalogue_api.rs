@@ -161,10 +161,7 @@ async fn withdraw_bib(
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<BibView>> {
-    csrf(&auth, &headers)?;
-    let bib =
-        catalogue::withdraw_bib(&state.ctx, auth.require()?, id::<BibId>(&raw, "bib")?).await?;
-    bib_json(&state, bib.id).await
+    change_withdrawal(&state, &auth, &headers, &raw, true).await
 }
 
 /// Brings a deleted bib back into the catalogue.
@@ -174,10 +171,24 @@ async fn restore_bib(
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<BibView>> {
-    csrf(&auth, &headers)?;
-    let bib =
-        catalogue::restore_bib(&state.ctx, auth.require()?, id::<BibId>(&raw, "bib")?).await?;
-    bib_json(&state, bib.id).await
+    change_withdrawal(&state, &auth, &headers, &raw, false).await
+}
+
+async fn change_withdrawal(
+    state: &SharedState,
+    auth: &Auth,
+    headers: &HeaderMap,
+    raw: &str,
+    withdraw: bool,
+) -> ApiResult<Json<BibView>> {
+    csrf(auth, headers)?;
+    let (who, id) = (auth.require()?, id::<BibId>(raw, "bib")?);
+    let bib = if withdraw {
+        catalogue::withdraw_bib(&state.ctx, who, id).await?
+    } else {
+        catalogue::restore_bib(&state.ctx, who, id).await?
+    };
+    bib_json(state, bib.id).await
 }
 
 /// The bib with every member's holdings, identifiers, merges and record, as the API gives it.

@@ -570,7 +570,7 @@ async fn import_one(
                 // The lookups will ask the store, which must then hold every row.
                 pending.write(tx).await?;
                 write_bib_version(tx, bib.id, &bib_record, &marc, now).await?;
-                audit_bib_version(ctx, tx, who, &bib, &bib_record, "bib.import_update").await?;
+                audit_bib_change(ctx, tx, who, &bib, "bib.import_update").await?;
                 changed.push(bib.id.0);
                 // Its identifiers and match key may have changed.
                 lookups.stale = true;
@@ -813,15 +813,7 @@ async fn delete_bib(
             entity_kind: "bib",
             entity_id: bib.id.to_string(),
             member: Some(member.id),
-            before: Some(&BibAudit {
-                version: bib.version,
-                title: &bib.summary.title,
-                marc: read_stored_record(&bib)
-                    .as_ref()
-                    .map(concord_marc::to_line_format)
-                    .unwrap_or_default(),
-                unreadable: None,
-            }),
+            before: Some(&BibAudit::of(&bib)),
             after: None,
             reason: Some(&format!(
                 "record {control_number} marked deleted (leader/05)"
@@ -861,56 +853,54 @@ async fn what_rests_on(
 /// Takes a bib out of the catalogue by hand (out of search, record pages and exports), when
 /// nothing rests on it; the row and its record stay, and [`restore_bib`] brings it back.
 pub async fn withdraw_bib(ctx: &Context, who: &Principal, id: BibId) -> ServiceResult<BibRow> {
-    authorise(who, Action::EditBib)?;
-    let mut tx = ctx.store.write().await?;
-    let before = store::bib(&mut tx, id)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
-    if before.withdrawn {
-        return Err(ServiceError::new(
-            ErrorCode::Conflict,
-            format!("Bib {id} is already out of the catalogue."),
-        ));
-    }
-    if let Some(why) = what_rests_on(&mut tx, id, None).await? {
-        return Err(ServiceError::new(
-            ErrorCode::Conflict,
-            format!("Bib {id} cannot be deleted: {why}."),
-        ));
-    }
-    let now = ctx.now();
-    store::set_bib_withdrawn(&mut tx, id, true, now).await?;
-    store::log_change(&mut tx, "bib", id.0, now).await?;
-    let after = audit_withdrawal(ctx, &mut tx, who, &before, "bib.withdraw").await?;
-    tx.commit().await?;
-    ctx.catalogue_changed();
-    Ok(after)
+    change_withdrawal(ctx, who, id, true).await
 }
 
 /// Brings back a bib taken out by hand or by an import's deletion. One merged into another
 /// comes back by undoing the merge instead.
 pub async fn restore_bib(ctx: &Context, who: &Principal, id: BibId) -> ServiceResult<BibRow> {
+    change_withdrawal(ctx, who, id, false).await
+}
+
+/// Takes a bib out (`withdraw`) or brings it back, once what each needs holds, audited.
+async fn change_withdrawal(
+    ctx: &Context,
+    who: &Principal,
+    id: BibId,
+    withdraw: bool,
+) -> ServiceResult<BibRow> {
     authorise(who, Action::EditBib)?;
     let mut tx = ctx.store.write().await?;
     let before = store::bib(&mut tx, id)
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
-    if !before.withdrawn {
-        return Err(ServiceError::new(
-            ErrorCode::Conflict,
-            format!("Bib {id} is in the catalogue."),
-        ));
-    }
-    if let Some(kept) = merged_into(&mut tx, id).await? {
-        return Err(ServiceError::new(
-            ErrorCode::Conflict,
-            format!("Bib {id} is merged into bib {kept}: undo that merge to bring it back."),
-        ));
+    let refusal = if before.withdrawn == withdraw {
+        Some(if withdraw {
+            format!("Bib {id} is already out of the catalogue.")
+        } else {
+            format!("Bib {id} is in the catalogue.")
+        })
+    } else if withdraw {
+        what_rests_on(&mut tx, id, None)
+            .await?
+            .map(|why| format!("Bib {id} cannot be deleted: {why}."))
+    } else {
+        merged_into(&mut tx, id).await?.map(|kept| {
+            format!("Bib {id} is merged into bib {kept}: undo that merge to bring it back.")
+        })
+    };
+    if let Some(refusal) = refusal {
+        return Err(ServiceError::new(ErrorCode::Conflict, refusal));
     }
     let now = ctx.now();
-    store::set_bib_withdrawn(&mut tx, id, false, now).await?;
+    store::set_bib_withdrawn(&mut tx, id, withdraw, now).await?;
     store::log_change(&mut tx, "bib", id.0, now).await?;
-    let after = audit_withdrawal(ctx, &mut tx, who, &before, "bib.restore").await?;
+    let action = if withdraw {
+        "bib.withdraw"
+    } else {
+        "bib.restore"
+    };
+    let after = audit_bib_change(ctx, &mut tx, who, &before, action).await?;
     tx.commit().await?;
     ctx.catalogue_changed();
     Ok(after)
@@ -937,47 +927,6 @@ pub async fn current_bib(ctx: &Context, id: BibId) -> ServiceResult<Option<BibId
         }
     }
     Ok((current != id).then_some(current))
-}
-
-/// Audits a bib leaving or coming back to the catalogue, with its record, and gives it as it
-/// is now.
-async fn audit_withdrawal(
-    ctx: &Context,
-    tx: &mut WriteTx,
-    who: &Principal,
-    before: &BibRow,
-    action: &'static str,
-) -> ServiceResult<BibRow> {
-    let id = before.id;
-    let after = store::bib(tx, id)
-        .await?
-        .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
-    let state = |bib: &BibRow| WithdrawalAudit {
-        withdrawn: bib.withdrawn,
-        title: bib.summary.title.clone(),
-    };
-    audit(
-        ctx,
-        tx,
-        who,
-        Change {
-            action,
-            entity_kind: "bib",
-            entity_id: id.to_string(),
-            member: None,
-            before: Some(&state(before)),
-            after: Some(&state(&after)),
-            reason: None,
-        },
-    )
-    .await?;
-    Ok(after)
-}
-
-#[derive(Serialize)]
-struct WithdrawalAudit {
-    withdrawn: bool,
-    title: String,
 }
 
 /// Writes a new version of a bib's record, with the columns worked out from it and its
@@ -1293,28 +1242,45 @@ pub async fn bib(ctx: &Context, id: BibId) -> ServiceResult<BibDetail> {
     })
 }
 
+/// A bib as the audit log keeps it, before or after a change: with its record, so that no
+/// version is lost.
 #[derive(Serialize)]
-struct BibAudit<'a> {
+struct BibAudit {
     version: i64,
-    title: &'a str,
+    title: String,
+    withdrawn: bool,
     marc: String,
     /// Why the record could not be read, when it could not (then `marc` is empty).
     #[serde(skip_serializing_if = "Option::is_none")]
     unreadable: Option<String>,
 }
 
-/// Audits a new version of a bib, `record`, written in place of `before`, and gives the bib
-/// as it is now: the audit keeps the version replaced.
-async fn audit_bib_version(
+impl BibAudit {
+    fn of(bib: &BibRow) -> BibAudit {
+        let record = read_stored_record(bib);
+        BibAudit {
+            version: bib.version,
+            title: bib.summary.title.clone(),
+            withdrawn: bib.withdrawn,
+            marc: record
+                .as_ref()
+                .map(concord_marc::to_line_format)
+                .unwrap_or_default(),
+            unreadable: record.err().map(|u| u.problem),
+        }
+    }
+}
+
+/// Audits a change to a bib written in place of `before` (a new version of its record, or its
+/// leaving or coming back to the catalogue), and gives the bib as it is now.
+async fn audit_bib_change(
     ctx: &Context,
     tx: &mut WriteTx,
     who: &Principal,
     before: &BibRow,
-    record: &Record,
     action: &'static str,
 ) -> ServiceResult<BibRow> {
     let id = before.id;
-    let before_record = read_stored_record(before);
     let after = store::bib(tx, id)
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("bib {id}")))?;
@@ -1327,21 +1293,8 @@ async fn audit_bib_version(
             entity_kind: "bib",
             entity_id: id.to_string(),
             member: None,
-            before: Some(&BibAudit {
-                version: before.version,
-                title: &before.summary.title,
-                marc: before_record
-                    .as_ref()
-                    .map(concord_marc::to_line_format)
-                    .unwrap_or_default(),
-                unreadable: before_record.as_ref().err().map(|u| u.problem.clone()),
-            }),
-            after: Some(&BibAudit {
-                version: after.version,
-                title: &after.summary.title,
-                marc: concord_marc::to_line_format(record),
-                unreadable: None,
-            }),
+            before: Some(&BibAudit::of(before)),
+            after: Some(&BibAudit::of(&after)),
             reason: None,
         },
     )
@@ -1381,7 +1334,7 @@ pub async fn update_record(
     let now = ctx.now();
     write_bib_version(&mut tx, id, &record, &marc, now).await?;
     store::log_change(&mut tx, "bib", id.0, now).await?;
-    let after = audit_bib_version(ctx, &mut tx, who, &before, &record, "bib.update").await?;
+    let after = audit_bib_change(ctx, &mut tx, who, &before, "bib.update").await?;
     tx.commit().await?;
     ctx.catalogue_changed();
     Ok(after)

@@ -1223,6 +1223,11 @@ async fn authority_updates_replace_their_references_and_deletions_remove_them() 
     }
 }
 
+/// A staff action with nothing to say beyond its address.
+async fn post(client: &crate::support::Client, path: &str) -> crate::support::Reply {
+    client.post_json(path, &serde_json::json!({})).await
+}
+
 #[tokio::test]
 async fn a_record_nothing_rests_on_is_deleted_and_restored_and_a_merged_ones_permalink_leads_on() {
     for engine in engines() {
@@ -1243,44 +1248,24 @@ async fn a_record_nothing_rests_on_is_deleted_and_restored_and_a_merged_ones_per
         let public = crate::support::Client::new(&server);
 
         // A record with a copy stays, and says why.
-        let refused = cataloguer
-            .post_json(
-                &format!("/api/v1/bibs/{held}/withdraw"),
-                &serde_json::json!({}),
-            )
-            .await;
+        let refused = post(&cataloguer, &format!("/api/v1/bibs/{held}/withdraw")).await;
         assert_eq!(refused.status, 409, "{}", refused.body);
         assert!(refused.body.contains("1 item(s)"), "{}", refused.body);
 
         // One with nothing on it is deleted: gone from the public pages, kept for staff.
         let staff_page = cataloguer.get(&format!("/admin/bibs/{spare}")).await.body;
         assert!(staff_page.contains("Delete record"), "{staff_page}");
-        let deleted = cataloguer
-            .post_json(
-                &format!("/api/v1/bibs/{spare}/withdraw"),
-                &serde_json::json!({}),
-            )
-            .await;
+        let deleted = post(&cataloguer, &format!("/api/v1/bibs/{spare}/withdraw")).await;
         assert_eq!(deleted.status, 200, "{}", deleted.body);
         assert_eq!(deleted.json()["withdrawn"], true);
         assert_eq!(public.get(&format!("/record/{spare}")).await.status, 404);
         let staff_page = cataloguer.get(&format!("/admin/bibs/{spare}")).await.body;
         assert!(staff_page.contains("Restore this record"), "{staff_page}");
-        let again = cataloguer
-            .post_json(
-                &format!("/api/v1/bibs/{spare}/withdraw"),
-                &serde_json::json!({}),
-            )
-            .await;
+        let again = post(&cataloguer, &format!("/api/v1/bibs/{spare}/withdraw")).await;
         assert_eq!(again.status, 409, "{}", again.body);
 
         // And brought back.
-        let restored = cataloguer
-            .post_json(
-                &format!("/api/v1/bibs/{spare}/restore"),
-                &serde_json::json!({}),
-            )
-            .await;
+        let restored = post(&cataloguer, &format!("/api/v1/bibs/{spare}/restore")).await;
         assert_eq!(restored.status, 200, "{}", restored.body);
         assert_eq!(restored.json()["withdrawn"], false);
         assert_eq!(public.get(&format!("/record/{spare}")).await.status, 200);
@@ -1319,20 +1304,10 @@ async fn a_record_nothing_rests_on_is_deleted_and_restored_and_a_merged_ones_per
             assert_eq!(moved.status, 308, "{path}: {}", moved.body);
             assert_eq!(moved.headers["location"], target.as_str(), "{path}");
         }
-        let refused = cataloguer
-            .post_json(
-                &format!("/api/v1/bibs/{other}/restore"),
-                &serde_json::json!({}),
-            )
-            .await;
+        let refused = post(&cataloguer, &format!("/api/v1/bibs/{other}/restore")).await;
         assert_eq!(refused.status, 409, "{}", refused.body);
         assert!(refused.body.contains("undo that merge"), "{}", refused.body);
-        let refused = cataloguer
-            .post_json(
-                &format!("/api/v1/bibs/{held}/withdraw"),
-                &serde_json::json!({}),
-            )
-            .await;
+        let refused = post(&cataloguer, &format!("/api/v1/bibs/{held}/withdraw")).await;
         assert_eq!(refused.status, 409, "{}", refused.body);
         // A record no one ever had is still not found.
         assert_eq!(public.get("/record/12345").await.status, 404);
@@ -1382,18 +1357,15 @@ async fn a_batch_matches_its_own_new_records_before_and_after_it_replaces_one() 
             &["B-3"],
         );
         let second_again = book("c-8", old, "9780262033848", "Its twin", &["B-3", "B-4"]);
-        let summary = import_records(
-            &server,
-            &[
-                &first,
-                &same_book,
-                &first_later,
-                &earlier_later,
-                &second,
-                &second_again,
-            ],
-        )
-        .await;
+        let file = [
+            &first,
+            &same_book,
+            &first_later,
+            &earlier_later,
+            &second,
+            &second_again,
+        ];
+        let summary = import_records(&server, &file).await;
         let c = &summary.counts;
         assert_eq!(
             (c.created, c.merged, c.updated, c.rejected, c.items_created),
@@ -1413,18 +1385,7 @@ async fn a_batch_matches_its_own_new_records_before_and_after_it_replaces_one() 
             "Loaded before, corrected"
         );
         // The same file again changes nothing.
-        let again = import_records(
-            &server,
-            &[
-                &first,
-                &same_book,
-                &first_later,
-                &earlier_later,
-                &second,
-                &second_again,
-            ],
-        )
-        .await;
+        let again = import_records(&server, &file).await;
         let c = &again.counts;
         assert_eq!(
             (c.created, c.merged, c.updated, c.items_created, c.rejected),
