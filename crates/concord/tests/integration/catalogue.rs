@@ -932,19 +932,7 @@ async fn a_later_version_of_a_members_record_replaces_it_and_an_earlier_one_is_l
         assert_eq!(now.summary.title, "Corrected title");
         assert_eq!(now.version, 2);
         assert_eq!(counts(&server).await, (1, 0, 2));
-        let mut conn = server.ctx.store.read().await.unwrap();
-        let audit = concord_store::audit::list(
-            &mut conn,
-            &concord_domain::audit::AuditFilter {
-                entity_id: Some(bib.id.to_string()),
-                action_prefix: Some("bib.import_update".into()),
-                limit: 10,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        drop(conn);
+        let audit = audit_of(&server, Some(bib.id.to_string()), Some("bib.import_update")).await;
         assert_eq!(audit.len(), 1);
         assert!(
             audit[0]
@@ -1073,18 +1061,7 @@ async fn a_record_marked_deleted_takes_its_bib_out_only_when_nothing_rests_on_it
         drop(conn);
         assert!(gone.withdrawn, "{gone:?}");
         assert!(shire_bib(&server, "d-1").await.is_none());
-        let mut conn = server.ctx.store.read().await.unwrap();
-        let audit = concord_store::audit::list(
-            &mut conn,
-            &concord_domain::audit::AuditFilter {
-                action_prefix: Some("bib.import_delete".into()),
-                limit: 10,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        drop(conn);
+        let audit = audit_of(&server, None, Some("bib.import_delete")).await;
         assert_eq!(audit.len(), 1);
         assert_eq!(audit[0].entity_id, unheld_bib.id.to_string());
         assert!(
@@ -1223,6 +1200,27 @@ async fn authority_updates_replace_their_references_and_deletions_remove_them() 
     }
 }
 
+/// The audit log's entries for an entity (by id) and of actions beginning with a prefix,
+/// newest first.
+async fn audit_of(
+    server: &TestServer,
+    entity_id: Option<String>,
+    action_prefix: Option<&str>,
+) -> Vec<concord_domain::audit::AuditEntry> {
+    let mut conn = server.ctx.store.read().await.unwrap();
+    concord_store::audit::list(
+        &mut conn,
+        &concord_domain::audit::AuditFilter {
+            entity_id,
+            action_prefix: action_prefix.map(str::to_owned),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// A staff action with nothing to say beyond its address.
 async fn post(client: &crate::support::Client, path: &str) -> crate::support::Reply {
     client.post_json(path, &serde_json::json!({})).await
@@ -1269,18 +1267,7 @@ async fn a_record_nothing_rests_on_is_deleted_and_restored_and_a_merged_ones_per
         assert_eq!(restored.status, 200, "{}", restored.body);
         assert_eq!(restored.json()["withdrawn"], false);
         assert_eq!(public.get(&format!("/record/{spare}")).await.status, 200);
-        let mut conn = server.ctx.store.read().await.unwrap();
-        let audit = concord_store::audit::list(
-            &mut conn,
-            &concord_domain::audit::AuditFilter {
-                entity_id: Some(spare.to_string()),
-                limit: 10,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        drop(conn);
+        let audit = audit_of(&server, Some(spare.to_string()), None).await;
         let actions: Vec<&str> = audit.iter().map(|entry| entry.action.as_str()).collect();
         assert_eq!(actions, ["bib.restore", "bib.withdraw"]);
 
