@@ -83,6 +83,17 @@ async fn import(server: &TestServer, records: &[Record]) -> Vec<BibId> {
         .collect()
 }
 
+/// [`import`], then waits until the search index finds every record.
+async fn import_searchable(server: &TestServer, records: &[Record]) -> Vec<BibId> {
+    let bibs = import(server, records).await;
+    let total = records.len() as u64;
+    search_until(server, &request("", None), WITHIN_A_SECOND, |r| {
+        r.total == total
+    })
+    .await;
+    bibs
+}
+
 fn request(query: &str, view: Option<&str>) -> SearchRequest {
     let mut request = SearchRequest::new(query);
     request.view = view.map(|code| Code::parse("view", code).unwrap());
@@ -2382,7 +2393,7 @@ fn html_unescape(text: &str) -> String {
 async fn titles_are_browsed_as_they_file_each_leading_to_its_editions_or_its_record() {
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
-    let bibs = import(
+    let bibs = import_searchable(
         &server,
         &[
             filed_book(
@@ -2409,10 +2420,6 @@ async fn titles_are_browsed_as_they_file_each_leading_to_its_editions_or_its_rec
             ),
         ],
     )
-    .await;
-    search_until(&server, &request("", None), WITHIN_A_SECOND, |r| {
-        r.total == 4
-    })
     .await;
     let client = Client::new(&server);
     // Typed with its article, a title is found where it files.
@@ -2473,7 +2480,7 @@ async fn titles_are_browsed_as_they_file_each_leading_to_its_editions_or_its_rec
 async fn a_title_is_offered_as_a_patron_types_with_or_without_its_article() {
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
-    let bibs = import(
+    let bibs = import_searchable(
         &server,
         &[
             filed_book(
@@ -2500,10 +2507,6 @@ async fn a_title_is_offered_as_a_patron_types_with_or_without_its_article() {
             book("t4", "北京妇女发展报告", "Wang, Li", 2005, "Women"),
         ],
     )
-    .await;
-    search_until(&server, &request("", None), WITHIN_A_SECOND, |r| {
-        r.total == 4
-    })
     .await;
     let client = Client::new(&server);
     // Titles come first, as they file: both editions under one title, found exactly.
@@ -2611,7 +2614,7 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
         .await;
         assert_eq!(summary.counts.authorities, 1, "{summary:?}");
     }
-    let bibs = import(
+    let bibs = import_searchable(
         &server,
         &[
             book(
@@ -2624,10 +2627,6 @@ async fn a_name_looked_up_under_another_form_leads_to_the_one_the_catalogue_uses
             book("c2", "Cleaning", "Clean, Ann", 1990, "Houses"),
         ],
     )
-    .await;
-    search_until(&server, &request("", None), WITHIN_A_SECOND, |r| {
-        r.total == 2
-    })
     .await;
     let client = Client::new(&server);
 
