@@ -468,7 +468,8 @@ struct ImportTarget<'a> {
 
 /// Imports one record inside the batch's transaction. The outer error is a store failure (the
 /// batch fails); the inner one a rejection reason (the record is skipped, nothing written).
-/// Bibs created or given items are pushed on `changed` for the batch's change log.
+/// Bibs created, replaced, taken out or given items are pushed on `written.changed` for the
+/// batch's change log; new rows wait in `written.pending`.
 async fn import_one(
     ctx: &Context,
     tx: &mut WriteTx,
