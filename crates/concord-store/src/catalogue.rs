@@ -546,36 +546,6 @@ pub async fn bib_from_source(
     row.as_ref().map(bib_from_row).transpose()
 }
 
-/// Whether a record is merged into the bib (by hand or on import, and not undone), other
-/// than those of the member `except`.
-pub async fn records_merged_into(
-    conn: &mut AnyConnection,
-    bib: BibId,
-    except: Option<MemberId>,
-) -> StoreResult<bool> {
-    let found: Option<i64> = match except {
-        Some(member) => {
-            sqlx::query_scalar(
-                "SELECT 1 FROM bib_merge WHERE kept_bib_id = $1 AND undone_at IS NULL
-                 AND (member_id IS NULL OR member_id <> $2) LIMIT 1",
-            )
-            .bind(bib.0)
-            .bind(member.0)
-            .fetch_optional(&mut *conn)
-            .await?
-        }
-        None => {
-            sqlx::query_scalar(
-                "SELECT 1 FROM bib_merge WHERE kept_bib_id = $1 AND undone_at IS NULL LIMIT 1",
-            )
-            .bind(bib.0)
-            .fetch_optional(&mut *conn)
-            .await?
-        }
-    };
-    Ok(found.is_some())
-}
-
 // ----- authorities -----
 
 /// The authority stored from the record with this source id, with its MARC record.

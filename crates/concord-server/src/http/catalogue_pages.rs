@@ -447,22 +447,8 @@ async fn record_view(
         }
         _ => StatusCode::OK,
     };
-    // A merged-away bib leads to the one it went into; a bib nothing rests on (no copy that is
-    // not withdrawn, no record merged into it) may be deleted.
-    let merged_into = detail
-        .merges
-        .iter()
-        .find(|merge| merge.merged_bib == Some(id) && merge.undone_at.is_none())
-        .map(|merge| merge.kept_bib);
-    let deletable = !detail.bib.withdrawn
-        && detail
-            .items
-            .iter()
-            .all(|item| item.status == ItemStatus::Withdrawn)
-        && !detail
-            .merges
-            .iter()
-            .any(|merge| merge.kept_bib == id && merge.undone_at.is_none());
+    let merged_into = detail.merged_into();
+    let deletable = detail.may_be_deleted();
     Ok(html_response(status, view.page(&title, html! {
         p { a href="/admin/catalogue" { (view.t("catalogue.back")) } }
         h1 { (title) }

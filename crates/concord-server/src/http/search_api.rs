@@ -504,7 +504,7 @@ async fn record_json(
         Ok(record) => record,
         // A record merged into another is at that one now.
         Err(error) => {
-            let kept = super::search_pages::moved_to(&state, id, error).await?;
+            let kept = search::moved_to(&state.ctx, id, error).await?;
             let view = params
                 .view
                 .as_ref()

@@ -9,10 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use concord_domain::ErrorCode;
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::catalogue::shelf::shelf_key;
-use concord_domain::ids::BibId;
 use concord_domain::languages::{language_name, language_tag};
 use concord_domain::org::Member;
 use concord_search::browse::series_title;
@@ -751,21 +749,6 @@ async fn member_home(
     render(&state, &auth, result)
 }
 
-/// Where the permalink of a record that is not found leads now: the record it was merged into,
-/// when it was; `error` otherwise.
-pub(super) async fn moved_to(
-    state: &AppState,
-    id: BibId,
-    error: ServiceError,
-) -> ServiceResult<BibId> {
-    if error.code == ErrorCode::NotFound
-        && let Some(kept) = crate::service::catalogue::current_bib(&state.ctx, id).await?
-    {
-        return Ok(kept);
-    }
-    Err(error)
-}
-
 /// `123`, `123.xml`, `123.ris` or `123.bib`; `?format=` chooses an export too.
 fn record_target(raw: &str, pairs: &[(String, String)]) -> (String, Option<ExportFormat>) {
     let by_query = pairs
@@ -797,7 +780,7 @@ async fn record_page(
         Ok(record) => record,
         Err(error) => {
             // A record merged into another: its permalink (and export) leads there for good.
-            let kept = moved_to(state, id, error).await?;
+            let kept = search::moved_to(&state.ctx, id, error).await?;
             let rest = raw.strip_prefix(id_text.as_str()).unwrap_or("");
             let query = pairs
                 .iter()

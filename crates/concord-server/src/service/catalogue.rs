@@ -205,8 +205,7 @@ where
 fn source_record_id(record: &Record, bib_marc: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     use std::fmt::Write as _;
-    let control_number = record.control("001").unwrap_or("").trim();
-    if !control_number.is_empty() {
+    if let Some(control_number) = control_number(record) {
         return control_number.to_string();
     }
     let digest = Sha256::digest(bib_marc);
@@ -797,7 +796,7 @@ async fn delete_bib(
     let Some(bib) = store::bib_from_source(tx, member.id, control_number).await? else {
         return Ok(Ok((Outcome::Unchanged, 0)));
     };
-    if let Some(why) = what_rests_on(tx, bib.id, Some(member.id)).await? {
+    if let Some(why) = what_rests_on_now(tx, bib.id, Some(member.id)).await? {
         return Ok(Err(format!(
             "the record is marked deleted (leader/05), but {why}"
         )));
@@ -825,30 +824,50 @@ async fn delete_bib(
     Ok(Ok((Outcome::Deleted, 0)))
 }
 
-/// What keeps a bib in the catalogue, if anything: copies of any member not withdrawn, or
-/// records merged into it (but those of `except`, the member deleting its own record). The
-/// reason names the bib and what to do.
-async fn what_rests_on(
-    tx: &mut Conn,
+/// What keeps `bib` in the catalogue, if anything, given its items and the merges it takes
+/// part in: copies of any member not withdrawn, or records merged into it (but those of
+/// `except`, the member deleting its own record). The reason names the bib and what to do.
+fn what_rests_on(
     bib: BibId,
+    items: &[ItemRow],
+    merges: &[MergeRow],
     except: Option<MemberId>,
-) -> ServiceResult<Option<String>> {
-    let items = store::items_of_bib(tx, bib)
-        .await?
+) -> Option<String> {
+    let items = items
         .iter()
         .filter(|item| item.status != ItemStatus::Withdrawn)
         .count();
     if items > 0 {
-        return Ok(Some(format!(
+        return Some(format!(
             "bib {bib} still has {items} item(s): withdraw them first"
-        )));
+        ));
     }
-    if store::records_merged_into(tx, bib, except).await? {
-        return Ok(Some(format!(
-            "other records are merged into bib {bib}: undo those merges first"
-        )));
-    }
-    Ok(None)
+    let merged = merges.iter().any(|merge| {
+        merge.kept_bib == bib
+            && merge.undone_at.is_none()
+            && (merge.member.is_none() || merge.member != except)
+    });
+    merged.then(|| format!("other records are merged into bib {bib}: undo those merges first"))
+}
+
+/// [`what_rests_on`] as the store holds the bib now.
+async fn what_rests_on_now(
+    tx: &mut Conn,
+    bib: BibId,
+    except: Option<MemberId>,
+) -> ServiceResult<Option<String>> {
+    let items = store::items_of_bib(tx, bib).await?;
+    let merges = store::merges_of_bib(tx, bib).await?;
+    Ok(what_rests_on(bib, &items, &merges, except))
+}
+
+/// The bib `bib` was merged into (by hand or on import), while the merge stands, given the
+/// merges it takes part in.
+fn merged_into(bib: BibId, merges: &[MergeRow]) -> Option<BibId> {
+    merges
+        .iter()
+        .find(|merge| merge.merged_bib == Some(bib) && merge.undone_at.is_none())
+        .map(|merge| merge.kept_bib)
 }
 
 /// Takes a bib out of the catalogue by hand (out of search, record pages and exports), when
@@ -882,11 +901,12 @@ async fn change_withdrawal(
             format!("Bib {id} is in the catalogue.")
         })
     } else if withdraw {
-        what_rests_on(&mut tx, id, None)
+        what_rests_on_now(&mut tx, id, None)
             .await?
             .map(|why| format!("Bib {id} cannot be deleted: {why}."))
     } else {
-        merged_into(&mut tx, id).await?.map(|kept| {
+        let merges = store::merges_of_bib(&mut tx, id).await?;
+        merged_into(id, &merges).map(|kept| {
             format!("Bib {id} is merged into bib {kept}: undo that merge to bring it back.")
         })
     };
@@ -907,22 +927,13 @@ async fn change_withdrawal(
     Ok(after)
 }
 
-/// The bib a withdrawn bib was merged into (by hand or on import), while the merge stands.
-async fn merged_into(tx: &mut Conn, bib: BibId) -> ServiceResult<Option<BibId>> {
-    Ok(store::merges_of_bib(tx, bib)
-        .await?
-        .into_iter()
-        .find(|merge| merge.merged_bib == Some(bib) && merge.undone_at.is_none())
-        .map(|merge| merge.kept_bib))
-}
-
 /// The bib a permalink of a merged-away bib leads to now: the bib it was merged into, and so
 /// on while that one was merged away too (at most a few hops).
 pub async fn current_bib(ctx: &Context, id: BibId) -> ServiceResult<Option<BibId>> {
     let mut conn = ctx.store.read().await?;
     let mut current = id;
     for _ in 0..8 {
-        match merged_into(&mut conn, current).await? {
+        match merged_into(current, &store::merges_of_bib(&mut conn, current).await?) {
             Some(kept) => current = kept,
             None => break,
         }
@@ -1207,6 +1218,16 @@ impl BibDetail {
     /// The stored MARC record, for what cannot be made without it.
     pub fn readable_record(&self) -> ServiceResult<&Record> {
         self.record.as_ref().map_err(UnreadableRecord::error)
+    }
+
+    /// The bib this one was merged into, while the merge stands.
+    pub fn merged_into(&self) -> Option<BibId> {
+        merged_into(self.bib.id, &self.merges)
+    }
+
+    /// Whether [`withdraw_bib`] would take it out: in the catalogue, and nothing rests on it.
+    pub fn may_be_deleted(&self) -> bool {
+        !self.bib.withdrawn && what_rests_on(self.bib.id, &self.items, &self.merges, None).is_none()
     }
 }
 

@@ -783,6 +783,17 @@ impl PublicRecord {
     }
 }
 
+/// Where the permalink of record `id`, which [`public_record`] did not find (`error`), leads
+/// now: the record it was merged into, when it was; `error` otherwise.
+pub async fn moved_to(ctx: &Context, id: BibId, error: ServiceError) -> ServiceResult<BibId> {
+    if error.code == concord_domain::ErrorCode::NotFound
+        && let Some(kept) = crate::service::catalogue::current_bib(ctx, id).await?
+    {
+        return Ok(kept);
+    }
+    Err(error)
+}
+
 /// The record of bib `id` with the items visible in `view` (a member's view, or the whole
 /// consortium). Withdrawn bibs and items are not shown; items kept out of other members' views
 /// (or kept at a location their member keeps back) are shown only in their own member's view.
