@@ -106,9 +106,21 @@ where
         // Bibs changed in this batch, logged for the search index in one go before the commit.
         let mut changed: Vec<i64> = Vec::new();
         let batch: Vec<_> = records.by_ref().take(batch_size).collect();
-        let mut lookups = BatchLookups::read(&mut tx, &batch, options.mapping).await?;
+        // What each bibliographic record is matched on, worked out once for the lookups and
+        // the import.
+        let prepared: Vec<Option<Prepared>> = batch
+            .iter()
+            .map(|(_, record)| {
+                record
+                    .as_ref()
+                    .ok()
+                    .filter(|record| !record.is_authority())
+                    .map(|record| Prepared::of(record, options.mapping))
+            })
+            .collect();
+        let mut lookups = BatchLookups::read(&mut tx, prepared.iter().flatten()).await?;
         let mut pending = Pending::default();
-        for (byte_offset, next) in batch {
+        for ((byte_offset, next), prepared) in batch.into_iter().zip(prepared) {
             summary.counts.read += 1;
             let authority = matches!(&next, Ok(record) if record.is_authority());
             let outcome = match next {
@@ -118,9 +130,10 @@ where
                         lookups: &mut lookups,
                         pending: &mut pending,
                     };
-                    let outcome = import_one(ctx, &mut tx, who, &target, &record, written)
-                        .await?
-                        .map_err(|reason| (reason, to_iso2709(&record).ok()));
+                    let outcome =
+                        import_one(ctx, &mut tx, who, &target, &record, prepared, written)
+                            .await?
+                            .map_err(|reason| (reason, to_iso2709(&record).ok()));
                     // Once the lookups ask the store, it must hold every row before the next
                     // record asks.
                     if lookups.stale {
@@ -236,30 +249,26 @@ struct BatchLookups {
 }
 
 impl BatchLookups {
-    /// Reads what the batch's bibliographic records (read without error) will be matched on.
+    /// Reads what the batch's bibliographic records will be matched on.
     async fn read(
         tx: &mut Conn,
-        batch: &[(u64, Result<Record, RecordError>)],
-        mapping: &HoldingsMapping,
+        records: impl Iterator<Item = &Prepared>,
     ) -> ServiceResult<BatchLookups> {
         let mut values: HashMap<IdentifierKind, Vec<String>> = HashMap::new();
         let mut keys = Vec::new();
         let mut barcodes = Vec::new();
-        for record in batch.iter().filter_map(|(_, record)| record.as_ref().ok()) {
-            if record.is_authority() {
-                continue;
-            }
-            let bib = bib_part(record, mapping);
-            for identifier in identifiers(&bib) {
+        for record in records {
+            for identifier in &record.ids {
                 values
                     .entry(identifier.kind)
                     .or_default()
-                    .push(identifier.value);
+                    .push(identifier.value.clone());
             }
-            keys.extend(match_key(&bib));
+            keys.extend(record.key.clone());
             barcodes.extend(
-                holdings(record, mapping)
-                    .into_iter()
+                record
+                    .holdings
+                    .iter()
                     .flatten()
                     .map(|draft| draft.barcode.as_str().to_owned()),
             );
@@ -372,6 +381,28 @@ impl BatchLookups {
     }
 }
 
+/// What the import works out from a bibliographic record before matching it, once for the
+/// batch's lookups and the record's import: its holdings (each read, or why not), the record
+/// without them (what the shared bib keeps), its identifiers and its match key.
+struct Prepared {
+    holdings: Vec<Result<HoldingDraft, concord_domain::catalogue::holdings::HoldingProblem>>,
+    bib: Record,
+    ids: Vec<Identifier>,
+    key: Option<String>,
+}
+
+impl Prepared {
+    fn of(record: &Record, mapping: &HoldingsMapping) -> Prepared {
+        let bib = bib_part(record, mapping);
+        Prepared {
+            holdings: holdings(record, mapping),
+            ids: identifiers(&bib),
+            key: match_key(&bib),
+            bib,
+        }
+    }
+}
+
 /// What one record's import writes beside the store: the bibs changed, for the batch's change
 /// log; the batch's lookups, kept current; the new rows not written yet.
 struct Written<'a> {
@@ -475,6 +506,7 @@ async fn import_one(
     who: &Principal,
     target: &ImportTarget<'_>,
     record: &Record,
+    prepared: Option<Prepared>,
     written: Written<'_>,
 ) -> ServiceResult<Result<(Outcome, u64), String>> {
     let ImportTarget {
@@ -499,11 +531,17 @@ async fn import_one(
         }
         return Ok(deleted);
     }
+    let Prepared {
+        holdings,
+        bib: bib_record,
+        ids,
+        key,
+    } = prepared.unwrap_or_else(|| Prepared::of(record, mapping));
     // Check every holding before writing anything, so a rejected record leaves no trace.
     let mut drafts: Vec<(HoldingDraft, BranchId, BranchId)> = Vec::new();
     // Barcodes this member already has (a re-import) are skipped rather than written twice.
     let mut skip_barcodes = std::collections::HashSet::new();
-    for holding in holdings(record, mapping) {
+    for holding in holdings {
         let draft = match holding {
             Ok(draft) => draft,
             Err(problem) => return Ok(Err(problem.message)),
@@ -529,15 +567,12 @@ async fn import_one(
         }
         drafts.push((draft, branch, current));
     }
-    let bib_record = bib_part(record, mapping);
     let marc = match to_iso2709(&bib_record) {
         Ok(bytes) => bytes,
         Err(error) => return Ok(Err(format!("cannot store the record: {error}"))),
     };
     let source_record_id = source_record_id(record, &marc);
     let summary = summarise(&bib_record);
-    let key = match_key(&bib_record);
-    let ids = identifiers(&bib_record);
     let mut found = None;
     for (rule, probe) in match_probes(&ids, key.as_deref()) {
         if let Some(bib) = lookups.probe(tx, &probe).await? {
