@@ -221,6 +221,13 @@ async fn not_found(
     auth: Auth,
     request: Request<axum::body::Body>,
 ) -> Response {
+    let reads = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    if let Some(to) = without_trailing_slash(request.uri()).filter(|_| reads) {
+        return axum::response::Redirect::permanent(&to).into_response();
+    }
     let error = crate::ServiceError::new(
         concord_domain::ErrorCode::NotFound,
         "There is no such page.",
@@ -230,6 +237,23 @@ async fn not_found(
     } else {
         pages::error_page(&state, &auth, &error)
     }
+}
+
+/// Where a path that no route takes leads without its trailing slashes (`/m/RIVER/` is
+/// `/m/RIVER`, as people type and paste addresses), its query kept. `None` when it has none, or
+/// when what is left would name another host (`//example.org/`, or `/\example.org/`, which
+/// browsers read alike).
+fn without_trailing_slash(uri: &axum::http::Uri) -> Option<String> {
+    let path = uri.path();
+    let trimmed = path.trim_end_matches('/');
+    let elsewhere = matches!(trimmed.as_bytes().get(1), Some(b'/' | b'\\'));
+    if trimmed.len() == path.len() || trimmed.is_empty() || elsewhere {
+        return None;
+    }
+    Some(match uri.query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_owned(),
+    })
 }
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish. The search index
@@ -249,4 +273,37 @@ pub async fn serve(
     .await;
     follower.abort();
     served
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_trailing_slash;
+
+    fn redirect(uri: &str) -> Option<String> {
+        without_trailing_slash(&uri.parse().unwrap())
+    }
+
+    #[test]
+    fn a_trailing_slash_leads_to_the_page_without_it() {
+        assert_eq!(redirect("/m/RIVER/").as_deref(), Some("/m/RIVER"));
+        assert_eq!(
+            redirect("/search//?q=jazz").as_deref(),
+            Some("/search?q=jazz")
+        );
+        assert_eq!(redirect("/m/RIVER"), None);
+        assert_eq!(redirect("/"), None);
+        assert_eq!(redirect("///"), None);
+    }
+
+    #[test]
+    fn a_trailing_slash_never_leads_to_another_host() {
+        assert_eq!(redirect("//example.org/"), None);
+        assert_eq!(redirect("//example.org/x/"), None);
+        // An escaped backslash stays escaped, and browsers keep it in the path.
+        assert_eq!(
+            redirect("/%5Cexample.org/").as_deref(),
+            Some("/%5Cexample.org")
+        );
+        assert_eq!(redirect("/\\example.org/"), None);
+    }
 }
