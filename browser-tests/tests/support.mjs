@@ -68,13 +68,23 @@ export async function launchBrowser() {
 
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-/** Runs axe-core with the WCAG 2.1 A and AA rules; returns the violations, readably. */
-export async function accessibilityViolations(page) {
+/**
+ * Runs axe-core with the WCAG 2.1 A and AA rules, and any of its other rules named in `rules`
+ * (such as WCAG 2.2's `target-size`); returns the violations, readably.
+ */
+export async function accessibilityViolations(page, { rules = [] } = {}) {
   await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(async () =>
+  const result = await page.evaluate(async (extra) => {
+    const enabled = Object.fromEntries(extra.map((rule) => [rule, { enabled: true }]));
     // eslint-disable-next-line no-undef
-    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
-  );
+    const run = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      rules: enabled,
+    });
+    const ran = new Set([...run.passes, ...run.violations, ...run.incomplete, ...run.inapplicable].map((r) => r.id));
+    return { violations: run.violations, missing: extra.filter((rule) => !ran.has(rule)) };
+  }, rules);
+  if (result.missing.length > 0) throw new Error(`axe-core did not run ${result.missing.join(', ')}`);
   return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 

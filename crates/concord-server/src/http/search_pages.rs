@@ -318,6 +318,10 @@ async fn search_page(
         div class="results-layout" {
             section class="results" aria-labelledby="results-heading" {
                 h2 id="results-heading" { (view.tc("search.total", ("total", response.total), &[])) }
+                // On a phone the facets come after the results: one tap down to them.
+                @if has_facets(&response) {
+                    p class="jump" { a href="#facets-heading" { (view.t("search.jump_to_facets")) } }
+                }
                 (suggestion_line(&view, member, &params, &response))
                 (selected_filters(&view, member, &params, &members, &response))
                 // Nothing to order or narrow when nothing is found.
@@ -502,12 +506,13 @@ fn facets(
     response: &SearchResponse,
     members: &HashMap<String, String>,
 ) -> Markup {
-    if response.facets.values().all(Vec::is_empty) {
+    if !has_facets(response) {
         return html! {};
     }
     html! {
         aside class="facets" aria-labelledby="facets-heading" {
             h2 id="facets-heading" { (view.t("search.narrow")) }
+            p class="jump" { a href="#results-heading" { (view.t("search.up_to_results")) } }
             @for (facet, counts) in &response.facets {
                 @if !counts.is_empty() {
                     @let heading = view.t(facet_heading_key(*facet));
@@ -544,6 +549,11 @@ fn facets(
             }
         }
     }
+}
+
+/// Whether any facet has a value to offer.
+fn has_facets(response: &SearchResponse) -> bool {
+    response.facets.values().any(|counts| !counts.is_empty())
 }
 
 fn is_selected(params: &SearchParams, facet: FacetField, value: &str) -> bool {

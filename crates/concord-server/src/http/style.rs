@@ -79,6 +79,7 @@ table.browse td:last-child, table.browse th:last-child { white-space: nowrap; wi
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 pre.marc { white-space: pre-wrap; background: #fff; border: 1px solid var(--line); padding: 8px; font-size: .9rem; }
 img.logo { max-height: 80px; max-width: 100%; }
-@media (max-width: 760px) { .results-layout { grid-template-columns: 1fr; } dl.record { grid-template-columns: 1fr; } dl.record dd { grid-column: 1; } }
+.jump { display: none; margin: 4px 0 8px; }
+@media (max-width: 760px) { .results-layout { grid-template-columns: 1fr; } .jump { display: block; } dl.record { grid-template-columns: 1fr; } dl.record dd { grid-column: 1; } }
 @media (max-width: 600px) { th, td { padding: 4px; font-size: .95rem; } .hide-narrow { display: none; } }
 "#;
