@@ -20,7 +20,7 @@ use maud::{Markup, html};
 use super::auth::Auth;
 use super::pages::{View, html_response, render};
 use super::search_api::SearchParams;
-use super::search_pages::{base_path, facet_value_label, member_names, search_url, view_switch};
+use super::search_pages::{PlaceNames, base_path, facet_value_label, search_url, view_switch};
 use super::{AppState, SharedState};
 use crate::service::search;
 use crate::service::{ServiceError, ServiceResult};
@@ -191,7 +191,7 @@ const CHOICES: [FacetField; 3] = [FacetField::Format, FacetField::Language, Face
 async fn choices(
     view: &View<'_>,
     member: Option<&Member>,
-    members: &HashMap<String, String>,
+    names: &PlaceNames,
 ) -> ServiceResult<[Vec<(String, String)>; 3]> {
     let mut request = SearchRequest::new("");
     request.view = member.map(|m| m.code.clone());
@@ -212,7 +212,7 @@ async fn choices(
             .map(|count| {
                 (
                     count.value.clone(),
-                    facet_value_label(view, facet, &count.value, members),
+                    facet_value_label(view, facet, &count.value, names),
                 )
             })
             .collect();
@@ -229,8 +229,8 @@ async fn form_page(
     error: Option<&ServiceError>,
 ) -> ServiceResult<Markup> {
     let view = View::new(state, auth);
-    let members = member_names(&search::members(&state.ctx).await?);
-    let [formats, languages, libraries] = choices(&view, member, &members).await?;
+    let names = PlaceNames::load(state, member).await?;
+    let [formats, languages, libraries] = choices(&view, member, &names).await?;
     let base = base_path(member);
     let title = view.t("advanced.title_page");
     let sorts = [

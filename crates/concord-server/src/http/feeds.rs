@@ -4,8 +4,6 @@
 //! OpenSearch response elements (total, start, page size). Entries link to the record pages of
 //! the same view.
 
-use std::collections::HashMap;
-
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -21,7 +19,7 @@ use super::address::{no_host, origin, xml_response};
 use super::auth::Auth;
 use super::pages::{View, render};
 use super::search_api::SearchParams;
-use super::search_pages::{base_path, format_key, member_names, search_url, view_url};
+use super::search_pages::{PlaceNames, base_path, format_key, search_url, view_url};
 use super::{AppState, SharedState};
 use crate::service::ServiceResult;
 use crate::service::search;
@@ -61,7 +59,7 @@ async fn feed(
     let mut request = params.request();
     request.facets = Vec::new();
     let response = search::search(&state.ctx, request).await?;
-    let members = member_names(&search::members(&state.ctx).await?);
+    let names = PlaceNames::load(state, member).await?;
     let site = member.map_or_else(|| state.site.get(), |m| m.branding.display_name.clone());
     let title = if params.query.is_empty() {
         view.tf("feed.title_all", &[("site", &site)])
@@ -89,7 +87,7 @@ async fn feed(
             startIndex xmlns=(OPENSEARCH) { "1" }
             itemsPerPage xmlns=(OPENSEARCH) { (params.page_size) }
             @for hit in &response.hits {
-                (entry(&view, &origin, &base, hit, updated, &members))
+                (entry(&view, &origin, &base, hit, updated, &names))
             }
         }
     };
@@ -103,7 +101,7 @@ fn entry(
     base: &str,
     hit: &SearchHit,
     feed_updated: i64,
-    members: &HashMap<String, String>,
+    names: &PlaceNames,
 ) -> Markup {
     let mut summary = vec![
         view.state
@@ -115,9 +113,7 @@ fn entry(
         summary.push(year.to_string());
     }
     for holding in &hit.holdings {
-        let library = members
-            .get(&holding.member)
-            .map_or(holding.member.as_str(), String::as_str);
+        let library = names.member(&holding.member);
         summary.push(format!(
             "{library}: {}",
             view.tf(

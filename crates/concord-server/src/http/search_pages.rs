@@ -12,7 +12,7 @@ use axum::routing::get;
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::catalogue::shelf::shelf_key;
 use concord_domain::languages::{language_name, language_tag};
-use concord_domain::org::Member;
+use concord_domain::org::{Branch, Member};
 use concord_search::browse::series_title;
 use concord_search::citation::{CitedWork, to_openurl};
 use concord_search::description::{
@@ -93,7 +93,7 @@ pub(super) fn facet_value_label(
     view: &View<'_>,
     facet: FacetField,
     value: &str,
-    members: &HashMap<String, String>,
+    names: &PlaceNames,
 ) -> String {
     match facet {
         FacetField::Format => view
@@ -109,10 +109,8 @@ pub(super) fn facet_value_label(
         FacetField::AvailableNow => view.t("search.available_now").to_string(),
         FacetField::Decade => view.tf("search.decade", &[("decade", value)]),
         FacetField::Language => language_name(value).unwrap_or(value).to_string(),
-        FacetField::Member => members
-            .get(value)
-            .cloned()
-            .unwrap_or_else(|| value.to_string()),
+        FacetField::Member => names.member(value).to_owned(),
+        FacetField::Branch => names.branch(value),
         _ => value.to_string(),
     }
 }
@@ -226,11 +224,11 @@ pub(crate) async fn recently_added(
     if response.hits.is_empty() {
         return Ok(html! {});
     }
-    let members = member_names(&search::members(&view.state.ctx).await?);
+    let names = PlaceNames::load(view.state, member).await?;
     Ok(html! {
         section aria-labelledby="recent-heading" {
             h2 id="recent-heading" { (view.t("home.recently_added")) }
-            (results_list(view, member, &shown, &response, &members))
+            (results_list(view, member, &shown, &response, &names))
             p {
                 a href=(search_url(member, &all)) { (view.t("home.all_recently_added")) }
                 " · "
@@ -280,11 +278,58 @@ pub(super) fn view_switch(
     }
 }
 
-pub(super) fn member_names(members: &[Member]) -> HashMap<String, String> {
-    members
-        .iter()
-        .map(|m| (m.code.to_string(), m.branding.display_name.clone()))
-        .collect()
+/// The names patrons know the members and branches by, for holdings and facet values that the
+/// index gives as codes ("RIVER-EAST" is "East Side Branch (Riverside Public Library)").
+pub(super) struct PlaceNames {
+    /// Member code → its display name.
+    members: HashMap<String, String>,
+    /// Branch code → its name and its member's code.
+    branches: HashMap<String, (String, String)>,
+    /// The member whose view the page is, whose branches need no member's name.
+    viewing: Option<String>,
+}
+
+impl PlaceNames {
+    /// The names of every member and branch, for a page in `view`.
+    pub(super) async fn load(state: &AppState, view: Option<&Member>) -> ServiceResult<Self> {
+        let (members, branches) = search::places(&state.ctx).await?;
+        Ok(Self::of(&members, &branches, view))
+    }
+
+    pub(super) fn of(members: &[Member], branches: &[Branch], view: Option<&Member>) -> Self {
+        let code_of: HashMap<_, _> = members.iter().map(|m| (m.id, m.code.to_string())).collect();
+        PlaceNames {
+            members: members
+                .iter()
+                .map(|m| (m.code.to_string(), m.branding.display_name.clone()))
+                .collect(),
+            branches: branches
+                .iter()
+                .filter_map(|b| {
+                    let member = code_of.get(&b.member_id)?.clone();
+                    Some((b.code.to_string(), (b.name.clone(), member)))
+                })
+                .collect(),
+            viewing: view.map(|m| m.code.to_string()),
+        }
+    }
+
+    /// The member's display name; its code when there is no such member.
+    pub(super) fn member<'a>(&'a self, code: &'a str) -> &'a str {
+        self.members.get(code).map_or(code, String::as_str)
+    }
+
+    /// The branch's name, with its member's unless the page is that member's view; its code
+    /// when there is no such branch.
+    pub(super) fn branch(&self, code: &str) -> String {
+        match self.branches.get(code) {
+            Some((name, member)) if self.viewing.as_deref() == Some(member.as_str()) => {
+                name.clone()
+            }
+            Some((name, member)) => format!("{name} ({})", self.member(member)),
+            None => code.to_owned(),
+        }
+    }
 }
 
 async fn search_page(
@@ -301,8 +346,8 @@ async fn search_page(
     // One more than the page lists, to know whether a facet has more values.
     request.facet_limit = FACET_VALUES_LISTED + 1;
     let response = search::search(&state.ctx, request).await?;
-    let members = member_names(&search::members(&state.ctx).await?);
     let member = member.as_ref();
+    let names = PlaceNames::load(state, member).await?;
     let base = base_path(member);
     let consortium_url = search_url(None, &params);
     let feed = super::feeds::feed_url(member, &params);
@@ -323,16 +368,16 @@ async fn search_page(
                     p class="jump" { a href="#facets-heading" { (view.t("search.jump_to_facets")) } }
                 }
                 (suggestion_line(&view, member, &params, &response))
-                (selected_filters(&view, member, &params, &members, &response))
+                (selected_filters(&view, member, &params, &names, &response))
                 // Nothing to order or narrow when nothing is found.
                 @if response.total > 0 {
                     (sort_links(&view, member, &params))
                 }
-                (results_list(&view, member, &params, &response, &members))
+                (results_list(&view, member, &params, &response, &names))
                 (pagination(&view, member, &params, response.total))
                 p class="feed" { a href=(feed) type="application/atom+xml" { (view.t("feed.follow")) } }
             }
-            (facets(&view, member, &params, &response, &members))
+            (facets(&view, member, &params, &response, &names))
         }
     };
     Ok(html_response(
@@ -375,7 +420,7 @@ fn selected_filters(
     view: &View<'_>,
     member: Option<&Member>,
     params: &SearchParams,
-    members: &HashMap<String, String>,
+    names: &PlaceNames,
     response: &SearchResponse,
 ) -> Markup {
     let titles = params
@@ -391,7 +436,7 @@ fn selected_filters(
                     @let without = without_filter(params, index);
                     @let label = match (facet, &title_as_written) {
                         (FacetField::FilingTitle, Some(title)) if titles == 1 => title.clone(),
-                        _ => facet_value_label(view, *facet, value, members),
+                        _ => facet_value_label(view, *facet, value, names),
                     };
                     li {
                         (view.t(facet_heading_key(*facet))) ": " strong { (label) } " "
@@ -426,7 +471,7 @@ fn results_list(
     member: Option<&Member>,
     params: &SearchParams,
     response: &SearchResponse,
-    members: &HashMap<String, String>,
+    names: &PlaceNames,
 ) -> Markup {
     let base = base_path(member);
     let first = (params.page - 1) * params.page_size + 1;
@@ -450,7 +495,7 @@ fn results_list(
                             ul class="avail" {
                                 @for holding in &hit.holdings {
                                     li {
-                                        (members.get(&holding.member).map_or(holding.member.as_str(), String::as_str)) ": "
+                                        (names.member(&holding.member)) ": "
                                         (view.tf("search.available_of", &[("available", &holding.available.to_string()), ("total", &holding.total.to_string())]))
                                     }
                                 }
@@ -504,7 +549,7 @@ fn facets(
     member: Option<&Member>,
     params: &SearchParams,
     response: &SearchResponse,
-    members: &HashMap<String, String>,
+    names: &PlaceNames,
 ) -> Markup {
     if !has_facets(response) {
         return html! {};
@@ -523,7 +568,7 @@ fn facets(
                         h3 { (heading) }
                         ul {
                             @for count in first {
-                                (facet_value_item(view, member, params, *facet, count, members))
+                                (facet_value_item(view, member, params, *facet, count, names))
                             }
                         }
                         @if !rest.is_empty() {
@@ -532,7 +577,7 @@ fn facets(
                                 summary { (view.tc("search.more_values", ("count", rest.len() as u64), &[])) }
                                 ul {
                                     @for count in rest {
-                                        (facet_value_item(view, member, params, *facet, count, members))
+                                        (facet_value_item(view, member, params, *facet, count, names))
                                     }
                                 }
                             }
@@ -571,13 +616,13 @@ fn facet_value_item(
     params: &SearchParams,
     facet: FacetField,
     count: &FacetCount,
-    members: &HashMap<String, String>,
+    names: &PlaceNames,
 ) -> Markup {
     let selected = params
         .filters
         .iter()
         .position(|(f, v)| *f == facet && *v == count.value);
-    let label = facet_value_label(view, facet, &count.value, members);
+    let label = facet_value_label(view, facet, &count.value, names);
     let number = view.state.messages.number(&view.auth.lang, count.count);
     html! {
         li {
@@ -649,8 +694,8 @@ async fn facet_values_page(
     request.page = 0;
     request.page_size = 1;
     let response = search::search(&state.ctx, request).await?;
-    let members = member_names(&search::members(&state.ctx).await?);
     let member = member.as_ref();
+    let names = PlaceNames::load(state, member).await?;
     let counts = response.facets.get(&facet).map_or(&[][..], Vec::as_slice);
     let skipped = (values_page - 1) * FACET_VALUES_PER_PAGE;
     let shown = counts
@@ -679,7 +724,7 @@ async fn facet_values_page(
                 h2 id="values-heading" { (view.t("search.values_by_count")) }
                 ul class="facet-values" {
                     @for count in shown {
-                        (facet_value_item(&view, member, &params, facet, count, &members))
+                        (facet_value_item(&view, member, &params, facet, count, &names))
                     }
                 }
             }

@@ -719,10 +719,12 @@ pub async fn view_of(ctx: &Context, code: Option<&str>) -> ServiceResult<Option<
     }
 }
 
-/// Every member, for labelling holdings by name.
-pub async fn members(ctx: &Context) -> ServiceResult<Vec<Member>> {
+/// Every member and every branch, for labelling holdings and facet values by name.
+pub async fn places(ctx: &Context) -> ServiceResult<(Vec<Member>, Vec<Branch>)> {
     let mut conn = ctx.store.read().await?;
-    Ok(concord_store::org::list_members(&mut conn).await?)
+    let members = concord_store::org::list_members(&mut conn).await?;
+    let branches = concord_store::org::list_branches(&mut conn, None).await?;
+    Ok((members, branches))
 }
 
 // ----- the public record display -----

@@ -566,6 +566,65 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
 }
 
 #[tokio::test]
+async fn branches_and_libraries_are_named_as_patrons_know_them() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let bibs = import(
+        &server,
+        &[book(
+            "n1",
+            "Riddles in the dark",
+            "Baggins, Bilbo",
+            1937,
+            "Riddles",
+        )],
+    )
+    .await;
+    add_item(&server, bibs[0], "N1", "SHIRE-HOB", false).await;
+    add_item(&server, bibs[0], "N2", "ROHAN-LAW", false).await;
+    search_until(&server, &request("riddles", None), WITHIN_A_SECOND, |r| {
+        facet_count(r, FacetField::Branch, "ROHAN-LAW") == 1
+    })
+    .await;
+    let client = Client::new(&server);
+
+    // The consortium's page names each branch with its library; no code shows.
+    let everyone = client.get("/search?q=riddles").await.body;
+    for label in [
+        "Hobbiton (Shire Libraries) <span class=\"count\">(1)</span>",
+        "Law Library (Rohan University Library) <span class=\"count\">(1)</span>",
+        "Shire Libraries <span class=\"count\">(1)</span>",
+    ] {
+        assert!(everyone.contains(label), "{label}: {everyone}");
+    }
+    assert!(!everyone.contains(">SHIRE-HOB "), "{everyone}");
+    // A member's view names its own branches alone.
+    let shire = client.get("/m/SHIRE/search?q=riddles").await.body;
+    assert!(
+        shire.contains(">Hobbiton <span class=\"count\">(1)</span>"),
+        "{shire}"
+    );
+    assert!(
+        shire.contains("Law Library (Rohan University Library)"),
+        "{shire}"
+    );
+    // So do the narrowing it is chosen in and the page of all a facet's values.
+    let narrowed = client.get("/search?q=riddles&branch=SHIRE-HOB").await.body;
+    assert!(
+        narrowed.contains("<strong>Hobbiton (Shire Libraries)</strong>"),
+        "{narrowed}"
+    );
+    let values = client.get("/search/facet/branch?q=riddles").await.body;
+    assert!(
+        values.contains("Law Library (Rohan University Library)"),
+        "{values}"
+    );
+    // The API gives codes, which the member and branch endpoints name.
+    let json = client.get("/api/v1/search?q=riddles").await.json();
+    assert_eq!(json["facets"]["branch"][0]["value"], "ROHAN-LAW", "{json}");
+}
+
+#[tokio::test]
 async fn crawlers_are_given_every_record_page_the_consortium_shows() {
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
