@@ -9,7 +9,7 @@ use concord_domain::format::Format;
 
 use crate::document::{BibDocument, Holding, data_field, document_from_record, titled_record};
 use crate::index::SearchIndex;
-use crate::searcher::{FacetField, SearchRequest, SearchResponse, SortOrder};
+use crate::searcher::{BranchHoldings, FacetField, SearchRequest, SearchResponse, SortOrder};
 
 fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -705,6 +705,72 @@ fn replacing_and_deleting_documents() {
     assert_eq!(
         catalogue.index.document_count(),
         catalogue.documents.len() as u64 - 1
+    );
+}
+
+#[test]
+fn a_hit_says_where_its_copies_are_and_the_call_number_to_find_one() {
+    let catalogue = catalogue();
+    let mut indexer = catalogue.index.indexer(1, 15_000_000).unwrap();
+    let mut changed = catalogue.documents[7].clone();
+    changed.title = "Zyzzyva handbook".to_owned();
+    let copy = |member, branch, status, visible, call_number: Option<&str>| Holding {
+        call_number: call_number.map(str::to_owned),
+        ..holding(member, branch, status, visible)
+    };
+    changed.holdings = vec![
+        copy("A", "A-MAIN", "on_loan", true, Some("QL 1 .A")),
+        copy("A", "A-MAIN", "available", true, Some("QL 1 .B")),
+        copy("A", "A-EAST", "on_loan", true, None),
+        copy("B", "B-MAIN", "available", false, Some("B 1")),
+        copy("B", "B-LAW", "available", true, Some("KF 1 | v.2")),
+    ];
+    indexer.upsert(&changed).unwrap();
+    indexer.commit().unwrap();
+    catalogue.index.reload().unwrap();
+    let branch = |code: &str, total, available, call_number: Option<&str>| BranchHoldings {
+        branch: code.to_owned(),
+        total,
+        available,
+        call_number: call_number.map(str::to_owned),
+    };
+
+    let everyone = catalogue.index.search(&request("zyzzyva")).unwrap();
+    let holdings = &everyone.hits[0].holdings;
+    assert_eq!(holdings.len(), 2, "{holdings:?}");
+    assert_eq!(
+        (
+            holdings[0].member.as_str(),
+            holdings[0].total,
+            holdings[0].available
+        ),
+        ("A", 3, 1)
+    );
+    // The copy on the shelf gives its call number; a branch with none on the shelf, its first.
+    assert_eq!(
+        holdings[0].branches,
+        [
+            branch("A-EAST", 1, 0, None),
+            branch("A-MAIN", 2, 1, Some("QL 1 .B"))
+        ]
+    );
+    // A copy kept back is not counted, nor its branch named, outside its member's view.
+    assert_eq!(
+        holdings[1].branches,
+        [branch("B-LAW", 1, 1, Some("KF 1 | v.2"))]
+    );
+
+    let mut in_b = request("zyzzyva");
+    in_b.view = Some(code("B"));
+    let own = catalogue.index.search(&in_b).unwrap();
+    let holdings = &own.hits[0].holdings;
+    assert_eq!((holdings[0].member.as_str(), holdings[0].total), ("B", 2));
+    assert_eq!(
+        holdings[0].branches,
+        [
+            branch("B-LAW", 1, 1, Some("KF 1 | v.2")),
+            branch("B-MAIN", 1, 1, Some("B 1"))
+        ]
     );
 }
 

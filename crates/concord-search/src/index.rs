@@ -28,13 +28,14 @@ use tantivy::{
 };
 
 use crate::browse::{browse_term, series_title};
-use crate::document::BibDocument;
+use crate::document::{BibDocument, Holding};
 use crate::facets::{DenseColumnCache, FacetOrdinalCache, dense_column_bytes};
 use crate::parallel::{MIN_RANGE_DOCS, Parallelism};
 use crate::searcher::FacetField;
 use crate::shared_pass::PassSharing;
 use crate::visibility::VisibilityCache;
 use crate::words::{DiacriticFolder, WordTokenizer};
+use concord_domain::codes::Code;
 
 /// What can go wrong opening, writing or searching the index.
 #[derive(Debug, thiserror::Error)]
@@ -75,8 +76,8 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// each as its current MARC code; version 15 the headings patrons browse; version 16 subject
 /// headings with a name's parts together ("Lincoln, Abraham, 1809-1865 -- Assassination")
 /// and without their relator or relationship subfields (`$e`, `$i`), and when each member
-/// added its newest copy.
-const DOCUMENTS_VERSION: u32 = 16;
+/// added its newest copy; version 17 each copy's call number for the results list.
+const DOCUMENTS_VERSION: u32 = 17;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {
@@ -637,15 +638,32 @@ impl Indexer {
     }
 }
 
-/// Holding strings for display: `MEMBER|BRANCH|STATUS|1` (1 = visible outside the member).
-pub(crate) fn holding_display(holding: &crate::document::Holding) -> String {
+/// Holding strings for display: `MEMBER|BRANCH|STATUS|1|CALL NUMBER` (1 = visible outside the
+/// member; the call number last, and empty when the item has none of its own).
+pub(crate) fn holding_display(holding: &Holding) -> String {
     format!(
-        "{}|{}|{}|{}",
+        "{}|{}|{}|{}|{}",
         holding.member,
         holding.branch,
         holding.status,
-        u8::from(holding.visible_outside_member)
+        u8::from(holding.visible_outside_member),
+        holding.call_number.as_deref().unwrap_or_default()
     )
+}
+
+/// The holding a [`holding_display`] string stores; `None` for a string it did not make.
+pub(crate) fn holding_from_display(line: &str) -> Option<Holding> {
+    let mut parts = line.splitn(5, '|');
+    let (member, branch, status, visible) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let call_number = parts.next().filter(|call_number| !call_number.is_empty());
+    Some(Holding {
+        member: Code::parse("member", member).ok()?,
+        branch: Code::parse("branch", branch).ok()?,
+        call_number: call_number.map(str::to_owned),
+        status: status.to_owned(),
+        visible_outside_member: visible == "1",
+    })
 }
 
 /// The sequence number a commit payload records, when its documents are of this version.

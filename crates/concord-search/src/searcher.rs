@@ -228,6 +228,22 @@ pub struct MemberHoldings {
     pub total: u32,
     /// Visible items on the shelf now.
     pub available: u32,
+    /// The same by branch, in branch code order.
+    pub branches: Vec<BranchHoldings>,
+}
+
+/// The items of one branch in a hit, as the viewer may see them: where to find one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BranchHoldings {
+    /// The branch's code.
+    pub branch: String,
+    /// Visible items.
+    pub total: u32,
+    /// Visible items on the shelf now.
+    pub available: u32,
+    /// The call number of its first copy on the shelf, or of its first copy when none is; none
+    /// when that copy has no call number of its own.
+    pub call_number: Option<String>,
 }
 
 /// One result.
@@ -783,30 +799,42 @@ impl SearchIndex {
         };
         let number = |field: Field| document.get_first(field).and_then(|value| value.as_i64());
         let mut by_member: BTreeMap<String, MemberHoldings> = BTreeMap::new();
-        for value in document.get_all(fields.holdings_display) {
-            let Some(line) = value.as_str() else {
-                continue;
-            };
-            let mut parts = line.split('|');
-            let (Some(member), Some(_branch), Some(status), Some(visible)) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
-            let own = view.is_some_and(|code| code.as_str() == member);
-            if visible != "1" && !own {
-                continue;
-            }
+        let mut by_branch: BTreeMap<(String, String), BranchHoldings> = BTreeMap::new();
+        let shown = document
+            .get_all(fields.holdings_display)
+            .filter_map(|value| value.as_str().and_then(crate::index::holding_from_display))
+            .filter(|holding| holding.is_visible_in(view));
+        for holding in shown {
+            let member = holding.member.to_string();
+            let available = u32::from(holding.is_available());
             let entry = by_member
-                .entry(member.to_owned())
+                .entry(member.clone())
                 .or_insert_with(|| MemberHoldings {
-                    member: member.to_owned(),
+                    member: member.clone(),
                     total: 0,
                     available: 0,
+                    branches: Vec::new(),
                 });
             entry.total += 1;
-            if status == "available" {
-                entry.available += 1;
+            entry.available += available;
+            let branch = by_branch
+                .entry((member, holding.branch.to_string()))
+                .or_insert_with(|| BranchHoldings {
+                    branch: holding.branch.to_string(),
+                    total: 0,
+                    available: 0,
+                    call_number: None,
+                });
+            // The first copy's call number, until a copy on the shelf gives its own.
+            if branch.total == 0 || (available == 1 && branch.available == 0) {
+                branch.call_number = holding.call_number;
+            }
+            branch.total += 1;
+            branch.available += available;
+        }
+        for ((member, _), branch) in by_branch {
+            if let Some(holdings) = by_member.get_mut(&member) {
+                holdings.branches.push(branch);
             }
         }
         let mut holdings: Vec<MemberHoldings> = by_member.into_values().collect();

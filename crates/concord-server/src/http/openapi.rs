@@ -115,8 +115,11 @@ fn search_results_schema() -> Value {
         "year": { "type": ["integer", "null"] }, "format": { "type": "string" },
         "language": { "type": ["string", "null"], "description": "The MARC code of the main language it is in (008/35-37, else the first of 041 $a)" },
         "added": { "type": ["string", "null"], "format": "date-time", "description": "When the bib, or its newest copy every member may see, was added; in a search sorted by added with one member selected, when that member added its newest copy (one it keeps back counted only in its own view)" },
-        "holdings": { "type": "array", "items": { "type": "object", "properties": {
-            "member": { "type": "string" }, "items": { "type": "integer" }, "available": { "type": "integer" } } } }
+        "holdings": { "type": "array", "description": "The copies the view shows, by member (the viewing member's first) and within it by branch", "items": { "type": "object", "properties": {
+            "member": { "type": "string" }, "items": { "type": "integer" }, "available": { "type": "integer" },
+            "branches": { "type": "array", "items": { "type": "object", "properties": {
+                "branch": { "type": "string" }, "items": { "type": "integer" }, "available": { "type": "integer" },
+                "call_number": { "type": ["string", "null"], "description": "The call number of the branch's first copy on the shelf, or of its first copy when none is" } } } } } } }
     } });
     json!({ "type": "object", "required": ["total", "hits", "facets"], "properties": {
         "total": { "type": "integer", "description": "Exact number of matching records" },

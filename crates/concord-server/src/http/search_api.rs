@@ -240,6 +240,15 @@ struct HitHoldingsView {
     member: String,
     items: u32,
     available: u32,
+    branches: Vec<HitBranchView>,
+}
+
+#[derive(Serialize)]
+struct HitBranchView {
+    branch: String,
+    items: u32,
+    available: u32,
+    call_number: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -271,6 +280,16 @@ fn results_view(params: &SearchParams, response: SearchResponse) -> SearchResult
                         member: h.member,
                         items: h.total,
                         available: h.available,
+                        branches: h
+                            .branches
+                            .into_iter()
+                            .map(|b| HitBranchView {
+                                branch: b.branch,
+                                items: b.total,
+                                available: b.available,
+                                call_number: b.call_number,
+                            })
+                            .collect(),
                     })
                     .collect(),
             })

@@ -494,9 +494,25 @@ fn results_list(
                         } @else {
                             ul class="avail" {
                                 @for holding in &hit.holdings {
-                                    li {
+                                    // In a member's view, its own copies by branch, with where
+                                    // to find one on the shelf.
+                                    @let own = member.is_some_and(|m| m.code.as_str() == holding.member);
+                                    li class=[own.then_some("own")] {
                                         (names.member(&holding.member)) ": "
                                         (view.tf("search.available_of", &[("available", &holding.available.to_string()), ("total", &holding.total.to_string())]))
+                                        @if own {
+                                            ul class="branches" {
+                                                @for branch in &holding.branches {
+                                                    li {
+                                                        (names.branch(&branch.branch)) ": "
+                                                        (view.tf("search.available_of", &[("available", &branch.available.to_string()), ("total", &branch.total.to_string())]))
+                                                        @if let Some(call_number) = &branch.call_number {
+                                                            " · " span class="callno" { (call_number) }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
                                     }
                                 }
                             }

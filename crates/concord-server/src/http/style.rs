@@ -60,6 +60,9 @@ footer { max-width: 1100px; margin: 24px auto; padding: 0 16px; color: var(--mut
 .hit-title { font-weight: 600; font-size: 1.05rem; }
 .avail, .plain, .selected { list-style: none; padding: 0; margin: 2px 0; }
 .avail li { display: inline; margin-right: 12px; }
+.avail li.own, .avail .branches li { display: block; }
+.avail .branches { list-style: none; margin: 0 0 4px 1rem; padding: 0; }
+.callno { display: inline-block; }
 .facets section h3 { font-size: 1rem; margin: 14px 0 4px; }
 .facets ul { list-style: none; padding: 0; margin: 0; }
 .facets li, .facet-values li { margin: 3px 0; }

@@ -625,6 +625,91 @@ async fn branches_and_libraries_are_named_as_patrons_know_them() {
 }
 
 #[tokio::test]
+async fn a_members_results_say_at_which_branch_a_copy_is_and_its_call_number() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let bibs = import(
+        &server,
+        &[book(
+            "w1",
+            "Riddles in the dark",
+            "Baggins, Bilbo",
+            1937,
+            "Riddles",
+        )],
+    )
+    .await;
+    add_item(&server, bibs[0], "W1", "SHIRE-HOB", false).await;
+    add_item(&server, bibs[0], "W2", "SHIRE-CEN", true).await;
+    add_item(&server, bibs[0], "W3", "ROHAN-LAW", false).await;
+    search_until(
+        &server,
+        &request("riddles", Some("SHIRE")),
+        WITHIN_A_SECOND,
+        |r| facet_count(r, FacetField::Branch, "SHIRE-CEN") == 1,
+    )
+    .await;
+    let client = Client::new(&server);
+
+    // Shire's view lists its copies by branch, each with a call number to find it by.
+    let shire = client.get("/m/SHIRE/search?q=riddles").await.body;
+    let own = shire
+        .split(r#"<li class="own">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</ul>").next())
+        .unwrap_or_else(|| panic!("{shire}"));
+    assert!(
+        own.starts_with("Shire Libraries: 2 of 2 available"),
+        "{own}"
+    );
+    assert!(
+        own.contains(
+            r#"<li>Hobbiton: 1 of 1 available · <span class="callno">CALL W1</span></li>"#
+        ),
+        "{own}"
+    );
+    assert!(
+        own.contains(
+            r#"<li>Shire Central: 1 of 1 available · <span class="callno">CALL W2</span></li>"#
+        ),
+        "{own}"
+    );
+    // Other libraries' copies, and every library's in the consortium's view, stay one line.
+    assert!(
+        shire.contains("<li>Rohan University Library: 1 of 1 available</li>"),
+        "{shire}"
+    );
+    let everyone = client.get("/search?q=riddles").await.body;
+    assert!(!everyone.contains(r#"class="branches""#), "{everyone}");
+    assert!(
+        everyone.contains("<li>Shire Libraries: 1 of 1 available</li>"),
+        "{everyone}"
+    );
+
+    // The JSON gives every library's branches; a copy kept back only in its own view.
+    let json = client.get("/api/v1/search?q=riddles").await.json();
+    assert_eq!(
+        json["hits"][0]["holdings"],
+        json!([
+            { "member": "ROHAN", "items": 1, "available": 1, "branches": [
+                { "branch": "ROHAN-LAW", "items": 1, "available": 1, "call_number": "CALL W3" } ] },
+            { "member": "SHIRE", "items": 1, "available": 1, "branches": [
+                { "branch": "SHIRE-HOB", "items": 1, "available": 1, "call_number": "CALL W1" } ] },
+        ]),
+        "{json}"
+    );
+    let json = client
+        .get("/api/v1/search?q=riddles&view=SHIRE")
+        .await
+        .json();
+    assert_eq!(json["hits"][0]["holdings"][0]["member"], "SHIRE", "{json}");
+    assert_eq!(
+        json["hits"][0]["holdings"][0]["branches"][0]["call_number"], "CALL W2",
+        "{json}"
+    );
+}
+
+#[tokio::test]
 async fn crawlers_are_given_every_record_page_the_consortium_shows() {
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
