@@ -1246,6 +1246,33 @@ pub struct ImportCounts {
     pub older: u64,
 }
 
+impl ImportCounts {
+    /// The counts a summary shows, by name, in order: what every import does, then what only
+    /// corrections and deletions do, when they happened, then what was left or refused ("read
+    /// 48,210 · created 19,304 · merged 28,881 · … · rejected 25").
+    pub fn shown(&self) -> Vec<(&'static str, u64)> {
+        let occasional = [
+            ("updated", self.updated),
+            ("older", self.older),
+            ("deleted", self.deleted),
+        ];
+        [
+            ("read", self.read),
+            ("created", self.created),
+            ("merged", self.merged),
+        ]
+        .into_iter()
+        .chain(occasional.into_iter().filter(|(_, count)| *count > 0))
+        .chain([
+            ("unchanged", self.unchanged),
+            ("rejected", self.rejected),
+            ("authorities", self.authorities),
+            ("items", self.items_created),
+        ])
+        .collect()
+    }
+}
+
 pub async fn save_import_batch(
     conn: &mut AnyConnection,
     id: i64,

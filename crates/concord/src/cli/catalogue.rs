@@ -244,28 +244,11 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
         let c = &total.counts;
         let messages = concord_server::i18n::Messages::english()?;
         let number = |n: u64| messages.number("en", n);
-        // What every import does first, then what only updates and deletions do when they
-        // happened: "read 48,210 · created 19,304 · merged 28,881 · … · rejected 25".
-        let mut parts = vec![
-            format!("read {}", number(c.read)),
-            format!("created {}", number(c.created)),
-            format!("merged {}", number(c.merged)),
-        ];
-        for (label, count) in [
-            ("updated", c.updated),
-            ("older", c.older),
-            ("deleted", c.deleted),
-        ] {
-            if count > 0 {
-                parts.push(format!("{label} {}", number(count)));
-            }
-        }
-        parts.extend([
-            format!("unchanged {}", number(c.unchanged)),
-            format!("rejected {}", number(c.rejected)),
-            format!("authorities {}", number(c.authorities)),
-            format!("items {}", number(c.items_created)),
-        ]);
+        let parts: Vec<String> = c
+            .shown()
+            .into_iter()
+            .map(|(name, count)| format!("{name} {}", number(count)))
+            .collect();
         println!(
             "{} ({:.0} records/s)",
             parts.join(" · "),

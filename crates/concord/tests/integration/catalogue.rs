@@ -525,12 +525,23 @@ async fn the_cataloguer_pages_show_a_record_edit_its_marc_and_manage_only_own_it
         .unwrap();
     assert_eq!(uploaded.status().as_u16(), 200);
     let page = uploaded.text().await.unwrap();
+    // The summary reads as the command line's: counts by name, corrections only when any.
+    let summary = page
+        .split("role=\"status\"><p>")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .unwrap_or_else(|| panic!("{page}"));
+    assert!(summary.starts_with("read "), "{summary}");
     assert!(
-        page.contains("role=\"status\"") && page.contains("Read "),
-        "{page}"
+        summary.contains(" · created ") && summary.contains(" · rejected "),
+        "{summary}"
     );
     assert!(
-        page.contains("Rejected records") || page.contains("0 rejected"),
+        !summary.contains("updated") && !summary.contains("deleted"),
+        "{summary}"
+    );
+    assert!(
+        page.contains("Rejected records") || summary.contains("rejected 0"),
         "{page}"
     );
 
