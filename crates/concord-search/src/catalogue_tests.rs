@@ -32,7 +32,7 @@ fn holding(member: &str, branch: &str, status: &str, visible: bool) -> Holding {
 }
 
 /// Deterministic holdings: some bibs have none, some only C's hidden items, most A's items,
-/// every third B's, every fourth also a hidden item of C.
+/// every third B's (every ninth on the shelf), every fourth also a hidden item of C.
 fn synthetic_holdings(number: usize) -> Vec<Holding> {
     match number % 10 {
         0 => Vec::new(),
@@ -50,7 +50,12 @@ fn synthetic_holdings(number: usize) -> Vec<Holding> {
             };
             let mut holdings = vec![holding("A", branch, status, true)];
             if number.is_multiple_of(3) {
-                holdings.push(holding("B", "B-MAIN", "in_transit", true));
+                let status = if number.is_multiple_of(9) {
+                    "available"
+                } else {
+                    "in_transit"
+                };
+                holdings.push(holding("B", "B-MAIN", status, true));
             }
             if number.is_multiple_of(4) {
                 holdings.push(holding("C", "C-MAIN", "available", false));
@@ -175,9 +180,10 @@ fn brute_force_values(
         FacetField::Author => document.authors.iter().cloned().collect(),
         FacetField::Member => visible().map(|h| h.member.to_string()).collect(),
         FacetField::Branch => visible().map(|h| h.branch.to_string()).collect(),
+        // On the shelf anywhere the view sees, and at which members.
         FacetField::AvailableNow => visible()
             .filter(|h| h.is_available())
-            .map(|_| "available".to_owned())
+            .flat_map(|h| ["available".to_owned(), h.member.to_string()])
             .collect(),
         FacetField::Audience => document.audience.iter().map(|a| (*a).to_owned()).collect(),
         // Filters only, never counted.
@@ -323,6 +329,38 @@ fn facet_filters_narrow_exactly() {
         })
         .collect();
     check_exact_counts(&catalogue, &response, &matching, None);
+
+    // On the shelf at a member: its copy on the shelf, not another's; C's hidden copies count
+    // in C's view alone.
+    for (member, view) in [
+        ("B", None),
+        ("A", None),
+        ("C", None),
+        ("C", Some(code("C"))),
+    ] {
+        let mut at = request("");
+        at.view = view.clone();
+        at.filters = vec![(FacetField::AvailableNow, member.to_owned())];
+        let response = catalogue.index.search(&at).unwrap();
+        let matching: Vec<&BibDocument> = catalogue
+            .documents
+            .iter()
+            .filter(|d| d.is_visible_in(view.as_ref()))
+            .filter(|d| {
+                d.holdings.iter().any(|h| {
+                    h.member.as_str() == member
+                        && h.is_available()
+                        && h.is_visible_in(view.as_ref())
+                })
+            })
+            .collect();
+        assert_eq!(
+            matching.is_empty(),
+            member == "C" && view.is_none(),
+            "{member} {view:?}"
+        );
+        check_exact_counts(&catalogue, &response, &matching, view.as_ref());
+    }
 }
 
 #[test]

@@ -76,8 +76,9 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// each as its current MARC code; version 15 the headings patrons browse; version 16 subject
 /// headings with a name's parts together ("Lincoln, Abraham, 1809-1865 -- Assassination")
 /// and without their relator or relationship subfields (`$e`, `$i`), and when each member
-/// added its newest copy; version 17 each copy's call number for the results list.
-const DOCUMENTS_VERSION: u32 = 17;
+/// added its newest copy; version 17 each copy's call number for the results list; version 18
+/// the members with a copy on the shelf now.
+const DOCUMENTS_VERSION: u32 = 18;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {
@@ -839,8 +840,10 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
         visible_to.insert(viewer.to_owned());
         members.insert(viewer_value(viewer, holding.member.as_str()));
         branches.insert(viewer_value(viewer, holding.branch.as_str()));
+        // On the shelf now anywhere the viewer may look, and at which library.
         if holding.is_available() {
             available.insert(viewer_value(viewer, crate::searcher::AVAILABLE));
+            available.insert(viewer_value(viewer, holding.member.as_str()));
         }
         doc.add_text(fields.holdings_display, holding_display(holding));
     }

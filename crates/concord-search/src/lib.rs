@@ -51,8 +51,8 @@ pub use document::{
 };
 pub use index::{Indexer, SearchError, SearchIndex};
 pub use searcher::{
-    BranchHoldings, Evaluation, FacetCount, FacetField, MAX_RESULT_WINDOW, MemberHoldings,
-    SearchHit, SearchRequest, SearchResponse, SortOrder, Suggestion,
+    AVAILABLE, BranchHoldings, Evaluation, FacetCount, FacetField, MAX_RESULT_WINDOW,
+    MemberHoldings, SearchHit, SearchRequest, SearchResponse, SortOrder, Suggestion,
 };
 pub use shared_pass::{PassSharing, SharedPassCounts};
 

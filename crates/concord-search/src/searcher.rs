@@ -30,7 +30,8 @@ use crate::windowed::{PlainQuery, ScoredTerm};
 /// many candidates; a patron narrows the search long before.
 pub const MAX_RESULT_WINDOW: usize = 10_000;
 
-/// The value of the `available_now` facet.
+/// The value of the `available_now` facet for a title on the shelf now at any library the view
+/// sees; its other values are the codes of those libraries (codes are upper case).
 pub const AVAILABLE: &str = "available";
 
 /// Which evaluation a relevance search may use. Both give the same answer; the benchmark
@@ -80,7 +81,8 @@ pub enum FacetField {
     Member,
     /// Branch holding a visible item.
     Branch,
-    /// Whether a visible item is on the shelf now (value [`AVAILABLE`]).
+    /// Whether a visible item is on the shelf now (value [`AVAILABLE`]), and at which members
+    /// (their codes).
     AvailableNow,
     /// Target audience code.
     Audience,

@@ -81,7 +81,7 @@ fn search_parameters() -> Vec<Value> {
         query_param("decade", "Decade of publication (1990 for the 1990s)"),
         query_param(
             "available",
-            "true: only titles with a visible item on the shelf now",
+            "true: only titles with a visible item on the shelf now; a member code: on the shelf now at that member (repeat to OR)",
         ),
         query_param("audience", "Audience code (adult, juvenile, ...)"),
         query_param("subject", "Main subject heading (exact facet value)"),

@@ -14,7 +14,7 @@ use concord_domain::calendar::utc_timestamp;
 use concord_domain::codes::Code;
 use concord_domain::ids::BibId;
 use concord_search::{
-    FacetField, MAX_RESULT_WINDOW, SearchHit, SearchRequest, SearchResponse, SortOrder,
+    AVAILABLE, FacetField, MAX_RESULT_WINDOW, SearchHit, SearchRequest, SearchResponse, SortOrder,
 };
 use serde::Serialize;
 
@@ -114,13 +114,18 @@ impl SearchParams {
                     Ok(code) => params.view = Some(code),
                     Err(error) => errors.push(error),
                 },
-                "available" => {
-                    if matches!(value, "1" | "true" | "yes" | "available") {
-                        params
+                "available" => match available_filter(value) {
+                    Ok(Some(value)) => {
+                        if !params
                             .filters
-                            .push((FacetField::AvailableNow, "available".into()));
+                            .contains(&(FacetField::AvailableNow, value.clone()))
+                        {
+                            params.filters.push((FacetField::AvailableNow, value));
+                        }
                     }
-                }
+                    Ok(None) => {}
+                    Err(error) => errors.push(error),
+                },
                 other => {
                     if let Some(facet) =
                         FacetField::filters().find(|facet| facet_parameter(*facet) == other)
@@ -187,6 +192,21 @@ impl SearchParams {
             pairs.push(("page_size", self.page_size.to_string()));
         }
         pairs
+    }
+}
+
+/// The `available` parameter's narrowing: on the shelf now anywhere (`true`, [`AVAILABLE`]), or
+/// at a member (its code); none for `false` or nothing.
+fn available_filter(value: &str) -> Result<Option<String>, FieldError> {
+    let is = |words: &[&str]| words.iter().any(|word| value.eq_ignore_ascii_case(word));
+    if is(&["", "0", "false", "no"]) {
+        Ok(None)
+    } else if is(&["1", "true", "yes", AVAILABLE]) {
+        Ok(Some(AVAILABLE.to_owned()))
+    } else {
+        Code::parse("available", value)
+            .map(|code| Some(code.to_string()))
+            .map_err(|_| FieldError::new("available", "must be true or a member's code"))
     }
 }
 
@@ -720,6 +740,33 @@ pub(crate) mod tests {
             text,
             "q=M%C3%BCller%20%26%20sons&format=book&format=dvd&available=available&sort=date&page=2"
         );
+    }
+
+    #[test]
+    fn available_narrows_to_a_shelf_anywhere_or_at_a_member() {
+        let filters = |value: &str| {
+            SearchParams::parse(&pairs(&[("available", value)])).map(|params| params.filters)
+        };
+        let anywhere = vec![(FacetField::AvailableNow, AVAILABLE.to_owned())];
+        for value in ["true", "1", "Yes", "available"] {
+            assert_eq!(filters(value).unwrap(), anywhere, "{value}");
+        }
+        for value in ["false", "0", "no", ""] {
+            assert_eq!(filters(value).unwrap(), [], "{value}");
+        }
+        assert_eq!(
+            filters("river").unwrap(),
+            [(FacetField::AvailableNow, "RIVER".to_owned())]
+        );
+        let both =
+            SearchParams::parse(&pairs(&[("available", "RIVER"), ("available", "true")])).unwrap();
+        assert_eq!(
+            query_string(&both.pairs()),
+            "available=RIVER&available=available"
+        );
+        let error = filters("not a member").unwrap_err();
+        assert_eq!(error.fields[0].field, "available", "{error:?}");
+        assert!(error.fields[0].reason.contains("member"), "{error:?}");
     }
 
     #[test]

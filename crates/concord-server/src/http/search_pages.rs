@@ -20,7 +20,8 @@ use concord_search::description::{
 };
 use concord_search::styles::{Run, Style, cite};
 use concord_search::{
-    FacetCount, FacetField, MAX_RESULT_WINDOW, SearchHit, SearchRequest, SearchResponse, SortOrder,
+    AVAILABLE, FacetCount, FacetField, MAX_RESULT_WINDOW, SearchHit, SearchRequest, SearchResponse,
+    SortOrder,
 };
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
@@ -106,7 +107,12 @@ pub(super) fn facet_value_label(
             .messages
             .get(&view.auth.lang, &format!("audience.{value}"))
             .to_string(),
-        FacetField::AvailableNow => view.t("search.available_now").to_string(),
+        FacetField::AvailableNow if value == AVAILABLE => {
+            view.t("search.available_now").to_string()
+        }
+        FacetField::AvailableNow => {
+            view.tf("search.available_at", &[("member", names.member(value))])
+        }
         FacetField::Decade => view.tf("search.decade", &[("decade", value)]),
         FacetField::Language => language_name(value).unwrap_or(value).to_string(),
         FacetField::Member => names.member(value).to_owned(),

@@ -625,6 +625,87 @@ async fn branches_and_libraries_are_named_as_patrons_know_them() {
 }
 
 #[tokio::test]
+async fn availability_says_at_which_library_a_title_is_on_the_shelf_now() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let bibs = import(
+        &server,
+        &[
+            book(
+                "a1",
+                "Riddles in the dark",
+                "Baggins, Bilbo",
+                1937,
+                "Riddles",
+            ),
+            book("a2", "Riddles of the Mark", "Eorl, Young", 1950, "Riddles"),
+        ],
+    )
+    .await;
+    add_item(&server, bibs[0], "A1", "SHIRE-HOB", false).await;
+    add_item(&server, bibs[0], "A2", "ROHAN-LAW", false).await;
+    // Rohan's copy of the second is in transit; Shire keeps a copy of it back on its shelf.
+    catalogue::add_item(
+        &server.ctx,
+        &Principal::Operator,
+        bibs[1],
+        &ItemInput {
+            barcode: "A3".into(),
+            branch: "ROHAN-MAIN".into(),
+            call_number: "CALL A3".into(),
+            item_type: "BOOK".into(),
+            status: "in_transit".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    add_item(&server, bibs[1], "A4", "SHIRE-CEN", true).await;
+    search_until(&server, &request("riddles", None), WITHIN_A_SECOND, |r| {
+        facet_count(r, FacetField::AvailableNow, "ROHAN") == 1
+            && facet_count(r, FacetField::Member, "ROHAN") == 2
+    })
+    .await;
+    let client = Client::new(&server);
+
+    // Each library with a copy on its shelf now, named and counted exactly.
+    let everyone = client.get("/search?q=riddles").await.body;
+    for label in [
+        "Available now <span class=\"count\">(1)</span>",
+        "On the shelf at Shire Libraries <span class=\"count\">(1)</span>",
+        "On the shelf at Rohan University Library <span class=\"count\">(1)</span>",
+    ] {
+        assert!(everyone.contains(label), "{label}: {everyone}");
+    }
+    // Narrowed to one library's shelf, in the consortium's view and in Shire's own, where its
+    // kept-back copy counts.
+    let at_rohan = client
+        .get("/api/v1/search?q=riddles&available=ROHAN")
+        .await
+        .json();
+    assert_eq!(at_rohan["total"], 1, "{at_rohan}");
+    assert_eq!(at_rohan["hits"][0]["id"], bibs[0].to_string(), "{at_rohan}");
+    let at_shire = client
+        .get("/api/v1/search?q=riddles&available=shire&view=SHIRE")
+        .await
+        .json();
+    assert_eq!(at_shire["total"], 2, "{at_shire}");
+    let page = client
+        .get("/m/SHIRE/search?q=riddles&available=SHIRE")
+        .await
+        .body;
+    assert!(
+        page.contains("Availability: <strong>On the shelf at Shire Libraries</strong>"),
+        "{page}"
+    );
+    let wrong = client
+        .get("/api/v1/search?q=riddles&available=no+such")
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(wrong.body.contains("available"), "{}", wrong.body);
+}
+
+#[tokio::test]
 async fn a_members_results_say_at_which_branch_a_copy_is_and_its_call_number() {
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
