@@ -107,6 +107,8 @@ pub fn synthetic_document(
     document.isbns = Vec::new();
     document.issns = Vec::new();
 
+    // Copies shelved under the record's call number, as most are.
+    let call_number = document.call_numbers.first().cloned();
     let item_count = 1 + random.below(shape.average_items_per_bib.max(1) * 2 - 1);
     let branches_per_member = (shape.branches / shape.members.max(1)).max(1);
     document.holdings = (0..item_count)
@@ -122,7 +124,7 @@ pub fn synthetic_document(
             Some(Holding {
                 member: member_code(member)?,
                 branch: branch_code(branch)?,
-                call_number: None,
+                call_number: call_number.clone(),
                 status: status.to_owned(),
                 // One item in twenty is kept out of other members' views.
                 visible_outside_member: random.below(20) != 0,
