@@ -105,7 +105,7 @@ impl HeadingKind {
 
     fn field(self, index: &SearchIndex) -> Field {
         match self {
-            HeadingKind::Title => index.fields.title_sort,
+            HeadingKind::Title => index.fields.title_browse,
             HeadingKind::Author => index.fields.author_browse,
             HeadingKind::Subject => index.fields.subject_browse,
             HeadingKind::Series => index.fields.series_browse,
@@ -170,6 +170,10 @@ pub struct BrowsedHeading {
     pub count: u64,
     /// A title's one bib, when it has only one.
     pub bib_id: Option<i64>,
+    /// For a title of one bib listed under another title of it (a 246, 740 or uniform title),
+    /// the bib's own title: "Philosopher's stone", other title of "Harry Potter and the
+    /// sorcerer's stone".
+    pub other_title_of: Option<String>,
 }
 
 /// A page of headings in alphabetical order, and whether there are more either side.
@@ -411,9 +415,12 @@ impl SearchIndex {
         let mut headings = Vec::with_capacity(found.len());
         for (mut heading, first) in found {
             if let (HeadingKind::Title, Some(first)) = (kind, first) {
-                let (title, bib_id) = self.title_of(searcher, first, &heading.key)?;
-                heading.heading = title;
-                heading.bib_id = bib_id.filter(|_| heading.count == 1);
+                let named = self.title_of(searcher, first, &heading.key)?;
+                heading.heading = named.title;
+                // A title of several bibs is theirs, whichever of them calls it another title.
+                let one = heading.count == 1;
+                heading.bib_id = named.bib_id.filter(|_| one);
+                heading.other_title_of = named.other_title_of.filter(|_| one);
             }
             headings.push(heading);
         }
@@ -487,6 +494,7 @@ impl SearchIndex {
                             key: heading.to_owned(),
                             count,
                             bib_id: None,
+                            other_title_of: None,
                         },
                         first,
                     ));
@@ -578,6 +586,13 @@ impl SearchIndex {
     }
 }
 
+/// A title as a bib under it names it ([`SearchIndex::title_of`]).
+struct NamedTitle {
+    title: String,
+    bib_id: Option<i64>,
+    other_title_of: Option<String>,
+}
+
 /// A title offered as a patron types in the search box.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuggestedTitle {
@@ -589,6 +604,9 @@ pub struct SuggestedTitle {
     pub count: u64,
     /// That bib's id, when it is the only one.
     pub bib_id: Option<i64>,
+    /// When the title is one bib's and another title of it (a 246, 740 or uniform title), the
+    /// bib's own title.
+    pub other_title_of: Option<String>,
 }
 
 impl SearchIndex {
@@ -628,7 +646,7 @@ impl SearchIndex {
         let mut found: Vec<(String, u64, DocAddress)> = Vec::new();
         self.visit_terms(
             searcher,
-            self.fields.title_sort,
+            self.fields.title_browse,
             view,
             &Bound::AtOrAfter(key.to_owned()),
             |term, count, first| {
@@ -652,13 +670,13 @@ impl SearchIndex {
         found.truncate(keep);
         let mut titles = Vec::with_capacity(found.len());
         for (filing_title, count, first) in found {
-            let (title, bib_id) = self.title_of(searcher, first, &filing_title)?;
-            let bib_id = bib_id.filter(|_| count == 1);
+            let named = self.title_of(searcher, first, &filing_title)?;
             titles.push(SuggestedTitle {
                 filing_title,
-                title,
+                title: named.title,
                 count,
-                bib_id,
+                bib_id: named.bib_id.filter(|_| count == 1),
+                other_title_of: named.other_title_of.filter(|_| count == 1),
             });
         }
         Ok(titles)
@@ -666,16 +684,17 @@ impl SearchIndex {
 }
 
 impl SearchIndex {
-    /// The title of the bib at `address` as its record gives it (`filing_title` when it has
-    /// none to show), and its bib id.
+    /// How the bib at `address` names the title filed as `filing_title`: by the other title
+    /// filed so, when it is one of its other titles, else by its own title as its record gives
+    /// it (`filing_title` when it has none to show); and its bib id.
     fn title_of(
         &self,
         searcher: &Searcher,
         address: DocAddress,
         filing_title: &str,
-    ) -> Result<(String, Option<i64>), SearchError> {
+    ) -> Result<NamedTitle, SearchError> {
         let document: TantivyDocument = searcher.doc(address)?;
-        let title = document
+        let own = document
             .get_first(self.fields.title_display)
             .and_then(|value| value.as_str())
             .unwrap_or(filing_title)
@@ -683,7 +702,21 @@ impl SearchIndex {
         let bib_id = document
             .get_first(self.fields.bib_id)
             .and_then(|value| value.as_i64());
-        Ok((title, bib_id))
+        let variants = document
+            .get_all(self.fields.title_variants)
+            .filter_map(|value| value.as_str());
+        Ok(match crate::index::variant_titled(variants, filing_title) {
+            Some(other) => NamedTitle {
+                title: other.to_owned(),
+                bib_id,
+                other_title_of: Some(own),
+            },
+            None => NamedTitle {
+                title: own,
+                bib_id,
+                other_title_of: None,
+            },
+        })
     }
 
     /// The number of bibs `view` sees under each of `headings` of `kind` (0 for a heading no

@@ -2032,3 +2032,108 @@ fn headings_are_browsed_in_alphabetical_order_with_the_bibs_each_view_sees() {
     let series = browse(HeadingKind::Series, text("masters"), 10, None);
     assert_eq!(listed(&series), [("Masters of music".to_owned(), 1)]);
 }
+
+#[test]
+fn a_title_is_browsed_and_offered_under_its_other_titles_too() {
+    use crate::browse::{BrowseFrom, BrowseRequest, HeadingKind};
+    let record = |title: &str, fields: &[FieldSpec<'_>]| {
+        let mut record = titled_record(title);
+        for (tag, indicators, subfields) in fields {
+            record.push_data(data_field(tag, *indicators, subfields));
+        }
+        record
+    };
+    let shelf = || vec![holding("A", "A-MAIN", "available", true)];
+    let index = index_of([
+        document_from_record(
+            1,
+            &record(
+                "Harry Potter and the sorcerer's stone",
+                &[
+                    (
+                        "246",
+                        ('3', '1'),
+                        &[('a', "Harry Potter and the philosopher's stone")],
+                    ),
+                    // The 740's first indicator counts the article's characters.
+                    ("740", ('4', '2'), &[('a', "The wizard's stone.")]),
+                    // Filed as its own title: listed once.
+                    (
+                        "246",
+                        ('3', '0'),
+                        &[('a', "Harry Potter and the sorcerer's stone")],
+                    ),
+                ],
+            ),
+            shelf(),
+        ),
+        document_from_record(
+            2,
+            &record(
+                "Hamlet, prince of Denmark",
+                &[("240", ('1', '0'), &[('a', "Hamlet")])],
+            ),
+            shelf(),
+        ),
+        document_from_record(3, &record("Hamlet", &[]), shelf()),
+    ]);
+    let browse = |from: &str, limit: usize| {
+        index
+            .browse(&BrowseRequest {
+                kind: HeadingKind::Title,
+                from: BrowseFrom::Text(from.to_owned()),
+                limit,
+                view: None,
+            })
+            .unwrap()
+            .headings
+    };
+
+    // Listed as the record writes it, saying whose other title it is, and leading to it.
+    let variant = browse("harry potter and the p", 1);
+    assert_eq!(
+        variant[0].heading,
+        "Harry Potter and the philosopher's stone"
+    );
+    assert_eq!(
+        variant[0].other_title_of.as_deref(),
+        Some("Harry Potter and the sorcerer's stone")
+    );
+    assert_eq!((variant[0].count, variant[0].bib_id), (1, Some(1)));
+    let own = browse("harry potter and the s", 2);
+    assert_eq!(own[0].heading, "Harry Potter and the sorcerer's stone");
+    assert_eq!(own[0].other_title_of, None);
+    // Without its article, under W.
+    assert_eq!(own[1].heading, "The wizard's stone");
+    let wizard = browse("wizard", 1);
+    assert_eq!(wizard[0].heading, "The wizard's stone");
+    assert_eq!(wizard[0].key, "wizard s stone");
+
+    // A uniform title files with the editions titled so, and leads to them all.
+    let hamlet = browse("hamlet", 2);
+    assert_eq!(
+        hamlet
+            .iter()
+            .map(|found| (found.heading.as_str(), found.count))
+            .collect::<Vec<_>>(),
+        [("Hamlet", 2), ("Hamlet, prince of Denmark", 1)]
+    );
+    assert_eq!((hamlet[0].bib_id, &hamlet[0].other_title_of), (None, &None));
+    let mut search = request("");
+    search.filters = vec![(FacetField::FilingTitle, hamlet[0].key.clone())];
+    let mut found = ids(&index.search(&search).unwrap());
+    found.sort_unstable();
+    assert_eq!(found, [2, 3]);
+    search.filters = vec![(FacetField::FilingTitle, wizard[0].key.clone())];
+    assert_eq!(ids(&index.search(&search).unwrap()), [1]);
+
+    // Typed with its article, it is offered too.
+    let offered = index.suggested_titles("the wiz", None, 20, 4).unwrap();
+    assert_eq!(offered.len(), 1, "{offered:?}");
+    assert_eq!(offered[0].title, "The wizard's stone");
+    assert_eq!(
+        offered[0].other_title_of.as_deref(),
+        Some("Harry Potter and the sorcerer's stone")
+    );
+    assert_eq!(offered[0].bib_id, Some(1));
+}

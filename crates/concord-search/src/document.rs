@@ -208,6 +208,14 @@ impl CitedName {
     }
 }
 
+/// A title as a record writes it and as it files (without the leading article the field's
+/// nonfiling indicator counts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiledTitle {
+    pub title: String,
+    pub filing: String,
+}
+
 /// The searchable form of one bibliographic record and its holdings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BibDocument {
@@ -217,6 +225,9 @@ pub struct BibDocument {
     pub title: String,
     /// Other titles searched as titles: 246, 130, 240, 740.
     pub other_titles: Vec<String>,
+    /// The other titles a patron may browse under (246, 130, 240, 730, 740): each as written
+    /// and as it files.
+    pub filed_titles: Vec<FiledTitle>,
     /// The title without its leading article (245 second indicator), for sorting and exact match.
     pub title_for_sorting: String,
     /// Names: the main entry first (100/110/111), then added entries (700/710/711).
@@ -382,6 +393,25 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
             push_unique(&mut other_titles, joined(field, &['a', 'b', 'n', 'p', 'k']));
         }
     }
+    // Browsed as the record writes them, filed without a leading article: a 246 records none;
+    // a 240's second indicator and a 130's, 730's and 740's first count its characters.
+    let mut filed_titles: Vec<FiledTitle> = Vec::new();
+    for tag in ["246", "130", "240", "730", "740"] {
+        for field in record.fields(tag) {
+            let nonfiling = match tag {
+                "246" => '0',
+                "240" => field.indicator2,
+                _ => field.indicator1,
+            };
+            let title = joined(field, &['a', 'b', 'n', 'p', 'k']);
+            let skip = nonfiling.to_digit(10).unwrap_or(0) as usize;
+            let filing = title_without_leading_article(&title, skip);
+            let known = filed_titles.iter().any(|filed| filed.filing == filing);
+            if !title.is_empty() && filing != title_for_sorting && !known {
+                filed_titles.push(FiledTitle { title, filing });
+            }
+        }
+    }
 
     let mut authors = Vec::new();
     let mut cited_names = Vec::new();
@@ -490,6 +520,7 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         bib_id,
         title,
         other_titles,
+        filed_titles,
         title_for_sorting,
         authors,
         cited_names,
@@ -544,6 +575,7 @@ pub fn document_from_summary(
         title_for_sorting: title.clone(),
         title,
         other_titles: Vec::new(),
+        filed_titles: Vec::new(),
         authors,
         cited_names: Vec::new(),
         subjects: Vec::new(),
@@ -1088,6 +1120,37 @@ mod tests {
         );
         let broader = field("550", (' ', ' '), &[('w', "g"), ('a', "Buildings")]);
         assert_eq!(subject_heading(&broader), "Buildings");
+    }
+
+    #[test]
+    fn other_titles_file_without_the_article_their_indicators_count() {
+        let mut record = titled_record("Collected plays");
+        for (tag, indicators, title) in [
+            ("130", ('4', ' '), "The tempest"),
+            ("730", ('2', '2'), "A midsummer night's dream."),
+            ("740", ('0', '2'), "Othello"),
+            ("246", ('1', '3'), "Plays, collected"),
+            // Its own title again, and a title given twice: neither is listed.
+            ("246", ('1', '0'), "Collected plays"),
+            ("740", ('0', '2'), "Othello"),
+        ] {
+            record.push_data(field(tag, indicators, &[('a', title)]));
+        }
+        let filed: Vec<(String, String)> = document_from_record(1, &record, Vec::new())
+            .filed_titles
+            .into_iter()
+            .map(|filed| (filed.title, filed.filing))
+            .collect();
+        let pair = |title: &str, filing: &str| (title.to_owned(), filing.to_owned());
+        assert_eq!(
+            filed,
+            [
+                pair("Plays, collected", "Plays, collected"),
+                pair("The tempest", "tempest"),
+                pair("A midsummer night's dream", "midsummer night's dream"),
+                pair("Othello", "Othello"),
+            ]
+        );
     }
 
     fn holding(member: &str, branch: &str, status: &str, visible: bool) -> Holding {

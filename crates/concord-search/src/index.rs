@@ -77,8 +77,8 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// headings with a name's parts together ("Lincoln, Abraham, 1809-1865 -- Assassination")
 /// and without their relator or relationship subfields (`$e`, `$i`), and when each member
 /// added its newest copy; version 17 each copy's call number for the results list; version 18
-/// the members with a copy on the shelf now.
-const DOCUMENTS_VERSION: u32 = 18;
+/// the members with a copy on the shelf now; version 19 the other titles a bib files under.
+const DOCUMENTS_VERSION: u32 = 19;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {
@@ -138,6 +138,13 @@ pub(crate) struct Fields {
     pub title_exact: Field,
     pub work: Field,
     pub title_sort: Field,
+    /// Every title a bib files under: its own (as `title_sort`) and its other titles
+    /// ([`BibDocument::filed_titles`]); what the title browse list reads and `filing_title`
+    /// finds.
+    pub title_browse: Field,
+    /// Each other title's filing form and the title as written, `KEY\u{1}TITLE`, to name a
+    /// title browsed under it.
+    pub title_variants: Field,
     pub author: Field,
     pub author_sort: Field,
     pub subject: Field,
@@ -201,6 +208,8 @@ fn schema() -> (Schema, Fields) {
         title_exact: builder.add_text_field("title_exact", STRING),
         work: builder.add_text_field("work", STRING),
         title_sort: builder.add_text_field("title_sort", STRING | FAST),
+        title_browse: builder.add_text_field("title_browse", STRING),
+        title_variants: builder.add_text_field("title_variants", STORED),
         author: builder.add_text_field("author", text_field(ANALYZER_FOLDED, false)),
         author_sort: builder.add_text_field("author_sort", STRING | FAST),
         subject: builder.add_text_field("subject", text_field(ANALYZER_ENGLISH, false)),
@@ -639,6 +648,24 @@ impl Indexer {
     }
 }
 
+/// What [`Fields::title_variants`] stores of another title: its filing form and the title.
+pub(crate) fn title_variant(key: &str, title: &str) -> String {
+    format!("{key}{TITLE_VARIANT_SEPARATOR}{title}")
+}
+
+/// The title of the variant filed under `key` among a document's [`title_variant`]s.
+pub(crate) fn variant_titled<'a>(
+    variants: impl IntoIterator<Item = &'a str>,
+    key: &str,
+) -> Option<&'a str> {
+    variants.into_iter().find_map(|variant| {
+        let (filed, title) = variant.split_once(TITLE_VARIANT_SEPARATOR)?;
+        (filed == key).then_some(title)
+    })
+}
+
+const TITLE_VARIANT_SEPARATOR: char = '\u{1}';
+
 /// Holding strings for display: `MEMBER|BRANCH|STATUS|1|CALL NUMBER` (1 = visible outside the
 /// member; the call number last, and empty when the item has none of its own).
 pub(crate) fn holding_display(holding: &Holding) -> String {
@@ -695,10 +722,17 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
     for key in work_keys(document) {
         doc.add_text(fields.work, key);
     }
-    doc.add_text(
-        fields.title_sort,
-        normalised_key(&document.title_for_sorting),
-    );
+    let filing_title = normalised_key(&document.title_for_sorting);
+    let mut filed = BTreeSet::from([filing_title.clone()]);
+    for other in &document.filed_titles {
+        let key = normalised_key(&other.filing);
+        if !key.is_empty() && filed.insert(key.clone()) {
+            doc.add_text(fields.title_browse, &key);
+            doc.add_text(fields.title_variants, title_variant(&key, &other.title));
+        }
+    }
+    doc.add_text(fields.title_browse, &filing_title);
+    doc.add_text(fields.title_sort, filing_title);
     if let Some(author) = document.main_author() {
         doc.add_text(fields.author_display, author);
         doc.add_text(fields.author_sort, normalised_key(author));

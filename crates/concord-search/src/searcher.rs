@@ -94,7 +94,8 @@ pub enum FacetField {
     SeriesHeading,
     /// A title as it files (without a leading article the record marks, folded as sort keys
     /// are: "hobbit or there and back again"), which a title suggestion leads to: every edition
-    /// with exactly that title. A filter only, never counted.
+    /// with exactly that title, as its own or as another title (246, 130, 240, 730, 740). A
+    /// filter only, never counted.
     FilingTitle,
 }
 
@@ -167,7 +168,7 @@ impl FacetField {
             FacetField::Audience => "audience",
             FacetField::SubjectHeading => "subject_browse",
             FacetField::SeriesHeading => "series_browse",
-            FacetField::FilingTitle => "title_sort",
+            FacetField::FilingTitle => "title_browse",
         }
     }
 
@@ -788,7 +789,7 @@ impl SearchIndex {
             FacetField::Audience => fields.audience,
             FacetField::SubjectHeading => fields.subject_browse,
             FacetField::SeriesHeading => fields.series_browse,
-            FacetField::FilingTitle => fields.title_sort,
+            FacetField::FilingTitle => fields.title_browse,
         }
     }
 

@@ -271,8 +271,13 @@ fn headings_list(
                 tbody {
                     @for entry in &listing.entries {
                         @match entry {
-                            BrowseEntry::Heading { heading, key, count, bib_id } => tr {
-                                td { a href=(title_or_search(member, *bib_id, kind.filter(), key)) { (heading) } }
+                            BrowseEntry::Heading { heading, key, count, bib_id, other_title_of } => tr {
+                                td {
+                                    a href=(title_or_search(member, *bib_id, kind.filter(), key)) { (heading) }
+                                    @if let Some(title) = other_title_of {
+                                        " " span class="muted" { (view.tf("browse.other_title_of", &[("title", title)])) }
+                                    }
+                                }
                                 @if kind == HeadingKind::Title {
                                     td { (view.tc("suggest.editions", ("count", *count), &[])) }
                                 } @else {
@@ -343,6 +348,10 @@ struct HeadingView {
     /// A title's one record, when it has one only.
     #[serde(skip_serializing_if = "Option::is_none")]
     record: Option<String>,
+    /// For a title listed under another title of its record (a 246, 740 or uniform title),
+    /// the record's own title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    other_title_of: Option<String>,
 }
 
 async fn browse_json(
@@ -360,13 +369,15 @@ async fn browse_json(
             .entries
             .into_iter()
             .map(|entry| {
-                let (see_from, relation, heading, key, count, bib_id) = match entry {
+                let (see_from, relation, heading, key, count, bib_id, other_title_of) = match entry
+                {
                     BrowseEntry::Heading {
                         heading,
                         key,
                         count,
                         bib_id,
-                    } => (None, None, heading, key, count, bib_id),
+                        other_title_of,
+                    } => (None, None, heading, key, count, bib_id, other_title_of),
                     BrowseEntry::Reference {
                         from,
                         relation,
@@ -379,6 +390,7 @@ async fn browse_json(
                         heading,
                         count,
                         None,
+                        None,
                     ),
                 };
                 HeadingView {
@@ -388,6 +400,7 @@ async fn browse_json(
                     count,
                     heading,
                     record: bib_id.map(|id| id.to_string()),
+                    other_title_of,
                 }
             })
             .collect(),
@@ -484,6 +497,9 @@ async fn suggest_options(
                         @if let Some(from) = &suggestion.see_from {
                             ", " (view.tf("suggest.also_called", &[("form", from)]))
                         }
+                        @if let Some(title) = &suggestion.other_title_of {
+                            ", " (view.tf("browse.other_title_of", &[("title", title)]))
+                        }
                         @if suggestion.kind == SuggestionKind::Title {
                             @if suggestion.bib_id.is_none() {
                                 " · " (view.tc("suggest.editions", ("count", suggestion.count), &[]))
@@ -530,6 +546,9 @@ struct SuggestionView {
     /// A title's one record, when it has one only.
     #[serde(skip_serializing_if = "Option::is_none")]
     record: Option<String>,
+    /// For a title that is another title of its record, the record's own title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    other_title_of: Option<String>,
 }
 
 async fn suggest_json(
@@ -550,6 +569,7 @@ async fn suggest_json(
                 count: suggestion.count,
                 see_from: suggestion.see_from,
                 record: suggestion.bib_id.map(|id| id.to_string()),
+                other_title_of: suggestion.other_title_of,
             })
             .collect(),
     }))

@@ -138,7 +138,8 @@ fn browse_schema() -> Value {
         "heading": { "type": "string", "description": "The heading; a title as the first of its records the view has gives it" },
         "count": { "type": "integer", "description": "The titles the view has under the heading; for a title, its editions and formats" },
         "search": { "type": "array", "description": "The search parameter and value that find exactly those titles (filing_title, author, subject_heading or series_heading); the value is also what after and before page from", "items": { "type": "string" }, "minItems": 2, "maxItems": 2 },
-        "record": { "type": "string", "description": "Present on a title with one record only: that record's id" } } });
+        "record": { "type": "string", "description": "Present on a title with one record only: that record's id" },
+        "other_title_of": { "type": "string", "description": "Present on a title listed under another title of its record (246 variant, 130/240/730 uniform or 740 added title): the record's own title" } } });
     json!({ "type": "object", "properties": {
         "kind": { "type": "string", "enum": ["title", "author", "subject", "series"] },
         "headings": { "type": "array", "description": "In alphabetical order, folded (case and accents aside): the headings, and the cross-references (see, see also) whose headings the view has titles under; titles as they file, without a leading article their records mark", "items": heading },
@@ -153,7 +154,8 @@ fn suggest_schema() -> Value {
         "count": { "type": "integer", "description": "The titles the view has under the heading; for a title, its editions and formats" },
         "see_from": { "type": "string", "description": "Present when the heading is offered for another form of it that begins with the text (an authority record's see reference)" },
         "search": { "type": "array", "description": "The search parameter and value that find exactly those titles", "items": { "type": "string" }, "minItems": 2, "maxItems": 2 },
-        "record": { "type": "string", "description": "Present on a title with one record only: that record's id" } } });
+        "record": { "type": "string", "description": "Present on a title with one record only: that record's id" },
+        "other_title_of": { "type": "string", "description": "Present on a title that is another title of its record (246, 130/240/730, 740): the record's own title" } } });
     json!({ "type": "object", "properties": {
         "q": { "type": "string" },
         "suggestions": { "type": "array", "description": "Titles, then authors, then subjects, then series; within each, the most titles first", "items": suggestion } } })

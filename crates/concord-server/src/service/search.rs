@@ -163,12 +163,14 @@ pub struct BrowseListing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BrowseEntry {
     /// A heading and the titles the view has under it: what its search filter matches
-    /// (`key`, a title's filing form) and, for a title with one bib, that bib.
+    /// (`key`, a title's filing form) and, for a title with one bib, that bib; for a title
+    /// listed under another title of its bib (a 246, 740 or uniform title), the bib's own.
     Heading {
         heading: String,
         key: String,
         count: u64,
         bib_id: Option<i64>,
+        other_title_of: Option<String>,
     },
     /// A form a patron may look under (`from`) and a heading the catalogue uses instead
     /// ([`Relation::See`]) or as well (the other relations: how the heading relates to the
@@ -267,6 +269,7 @@ fn listing(page: BrowsePage, see: Vec<(String, BrowseEntry)>) -> BrowseListing {
                     key: found.key.clone(),
                     count: found.count,
                     bib_id: found.bib_id,
+                    other_title_of: found.other_title_of.clone(),
                 },
             )
         })
@@ -314,6 +317,9 @@ pub struct Suggestion {
     pub filter: (FacetField, String),
     /// A title's one bib, when it has one only: its record page is where it leads.
     pub bib_id: Option<i64>,
+    /// For a title that is another title of its bib (a 246, 740 or uniform title), the bib's
+    /// own title.
+    pub other_title_of: Option<String>,
 }
 
 /// Titles and headings of each kind read to choose suggestions among.
@@ -356,6 +362,7 @@ pub async fn suggest(
             see_from: None,
             filter: (FacetField::FilingTitle, title.filing_title),
             bib_id: title.bib_id,
+            other_title_of: title.other_title_of,
         })
         .collect();
     for kind in HeadingKind::NAMED {
@@ -396,6 +403,7 @@ pub async fn suggest(
                     count,
                     see_from,
                     bib_id: None,
+                    other_title_of: None,
                 }),
             }
         }

@@ -2644,7 +2644,12 @@ async fn titles_are_browsed_as_they_file_each_leading_to_its_editions_or_its_rec
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
     let mut books = tolkien("b");
-    books.push(book("b4", "Hobbies for all", "Lee, Ann", 1990, "Hobbies"));
+    let mut hobbies = book("b4", "Hobbies for all", "Lee, Ann", 1990, "Hobbies");
+    hobbies.push_data(
+        DataField::new(Tag::parse("246").unwrap(), '3', '0')
+            .with_subfield('a', "Pastimes for everyone"),
+    );
+    books.push(hobbies);
     let bibs = import_searchable(&server, &books).await;
     let client = Client::new(&server);
     // Typed with its article, a title is found where it files.
@@ -2662,7 +2667,7 @@ async fn titles_are_browsed_as_they_file_each_leading_to_its_editions_or_its_rec
         "{page}"
     );
     assert_eq!(page["earlier_before"], "hobbit", "{page}");
-    assert!(page.get("later_after").is_none(), "{page}");
+    assert_eq!(page["later_after"], "leaf by niggle", "{page}");
     // Its search finds exactly the editions counted.
     let found = client
         .get("/api/v1/search?filing_title=hobbit")
@@ -2698,6 +2703,24 @@ async fn titles_are_browsed_as_they_file_each_leading_to_its_editions_or_its_rec
     assert!(
         html.contains(r#"<option value="title" selected>"#),
         "{html}"
+    );
+
+    // A record's other title is listed too, as written, leading to it and naming its own.
+    let html = client.get("/browse?kind=title&from=past").await.body;
+    assert!(
+        html.contains(&format!(
+            r#"<a href="/record/{}">Pastimes for everyone</a> <span class="muted">other title of Hobbies for all</span>"#,
+            bibs[3]
+        )),
+        "{html}"
+    );
+    let page = client
+        .get("/api/v1/browse?kind=title&from=past&limit=1")
+        .await
+        .json();
+    assert_eq!(
+        page["headings"][0]["other_title_of"], "Hobbies for all",
+        "{page}"
     );
 }
 
