@@ -106,3 +106,18 @@ export async function pageWeight(page, url) {
   page.off('response', counter);
   return bytes;
 }
+
+/** Waits until the demo's search index has applied every catalogue change (readyz reports both). */
+export async function waitForIndex(page, demo) {
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    const ready = await (await page.request.get(demo.url + '/readyz')).json();
+    if (ready.search && ready.search.documents > 0 && ready.search.applied_change_seq === ready.search.latest_change_seq) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the search index did not catch up within 30 seconds');
+}
+
+/** The number a text such as "1,234 results" or "(1,234)" states. */
+export function count(text) {
+  return Number(text.match(/(\d[\d,]*)/)[1].replaceAll(',', ''));
+}
