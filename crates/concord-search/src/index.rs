@@ -207,7 +207,8 @@ fn schema() -> (Schema, Fields) {
         title: builder.add_text_field("title", text_field(ANALYZER_ENGLISH, false)),
         title_exact: builder.add_text_field("title_exact", STRING),
         work: builder.add_text_field("work", STRING),
-        title_sort: builder.add_text_field("title_sort", STRING | FAST),
+        // For sorting only: `title_browse` holds the same terms to look up.
+        title_sort: builder.add_text_field("title_sort", FAST),
         title_browse: builder.add_text_field("title_browse", STRING),
         title_variants: builder.add_text_field("title_variants", STORED),
         author: builder.add_text_field("author", text_field(ANALYZER_FOLDED, false)),
