@@ -128,6 +128,13 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   await page.getByText('You are searching').waitFor();
   const firstLibrary = await page.locator('section.holdings h3').first().textContent();
   assert.match(firstLibrary, /Riverside/);
+  // Printed, a record keeps its description and copies, not the menus or the view's notice.
+  await page.emulateMedia({ media: 'print' });
+  for (const chrome of ['header.site nav', 'p.viewswitch', 'footer']) {
+    assert.equal(await page.locator(chrome).isVisible(), false, `${chrome} when printed`);
+  }
+  assert.equal(await page.locator('section.holdings').first().isVisible(), true);
+  await page.emulateMedia({ media: 'screen' });
   assert.deepEqual(await accessibilityViolations(page), [], 'member record page');
   await page.goto(demo.url + '/m/RIVER/search?q=la');
   assert.deepEqual(await accessibilityViolations(page), [], 'member results page');

@@ -84,5 +84,6 @@ pre.marc { white-space: pre-wrap; background: #fff; border: 1px solid var(--line
 img.logo { max-height: 80px; max-width: 100%; }
 .jump { display: none; margin: 4px 0 8px; }
 @media (max-width: 760px) { .results-layout { grid-template-columns: 1fr; } .jump { display: block; } dl.record { grid-template-columns: 1fr; } dl.record dd { grid-column: 1; } }
+@media print { body { background: #fff; } header.site { background: none; color: #000; padding: 0 0 8px; border-bottom: 1px solid #000; } header.site a, a { color: #000; text-decoration: none; } header.site nav, .skip, .searchbox, .viewswitch, .facets, .jump, .sort, .pages, .feed, footer { display: none; } .results-layout { display: block; } }
 @media (max-width: 600px) { th, td { padding: 4px; font-size: .95rem; } .hide-narrow { display: none; } }
 "#;
