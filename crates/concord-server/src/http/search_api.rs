@@ -196,9 +196,10 @@ impl SearchParams {
 }
 
 /// The `available` parameter's narrowing: on the shelf now anywhere (`true`, [`AVAILABLE`]), or
-/// at a member (its code); none for `false` or nothing.
+/// at a member (its code); none for `false` or nothing. The words are lower case, as codes are
+/// not: a facet link to a member coded `TRUE` writes `available=TRUE`.
 fn available_filter(value: &str) -> Result<Option<String>, FieldError> {
-    let is = |words: &[&str]| words.iter().any(|word| value.eq_ignore_ascii_case(word));
+    let is = |words: &[&str]| words.contains(&value);
     if is(&["", "0", "false", "no"]) {
         Ok(None)
     } else if is(&["1", "true", "yes", AVAILABLE]) {
@@ -748,9 +749,14 @@ pub(crate) mod tests {
             SearchParams::parse(&pairs(&[("available", value)])).map(|params| params.filters)
         };
         let anywhere = vec![(FacetField::AvailableNow, AVAILABLE.to_owned())];
-        for value in ["true", "1", "Yes", "available"] {
+        for value in ["true", "1", "yes", "available"] {
             assert_eq!(filters(value).unwrap(), anywhere, "{value}");
         }
+        // A member may be coded like one of those words; its links write its code.
+        assert_eq!(
+            filters("TRUE").unwrap(),
+            [(FacetField::AvailableNow, "TRUE".to_owned())]
+        );
         for value in ["false", "0", "no", ""] {
             assert_eq!(filters(value).unwrap(), [], "{value}");
         }
