@@ -9,8 +9,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use concord_domain::auth::Principal;
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::catalogue::shelf::shelf_key;
+use concord_domain::ids::MemberId;
 use concord_domain::languages::{language_name, language_tag};
 use concord_domain::org::{Branch, Member};
 use concord_search::browse::series_title;
@@ -293,6 +295,8 @@ pub(super) struct PlaceNames {
     branches: HashMap<String, (String, String)>,
     /// The member whose view the page is, whose branches need no member's name.
     viewing: Option<String>,
+    /// Member id → its code.
+    codes: HashMap<MemberId, String>,
 }
 
 impl PlaceNames {
@@ -303,7 +307,8 @@ impl PlaceNames {
     }
 
     pub(super) fn of(members: &[Member], branches: &[Branch], view: Option<&Member>) -> Self {
-        let code_of: HashMap<_, _> = members.iter().map(|m| (m.id, m.code.to_string())).collect();
+        let codes: HashMap<_, _> = members.iter().map(|m| (m.id, m.code.to_string())).collect();
+        let code_of = &codes;
         PlaceNames {
             members: members
                 .iter()
@@ -317,12 +322,32 @@ impl PlaceNames {
                 })
                 .collect(),
             viewing: view.map(|m| m.code.to_string()),
+            codes,
+        }
+    }
+
+    /// The library whose copies a results list shows by branch: the view's, or in the
+    /// consortium's view the signed-in patron's own.
+    pub(super) fn home(&self, principal: Option<&Principal>) -> Option<&str> {
+        match (&self.viewing, principal) {
+            (Some(viewing), _) => Some(viewing),
+            (None, Some(Principal::Patron { home_member, .. })) => {
+                self.codes.get(home_member).map(String::as_str)
+            }
+            (None, _) => None,
         }
     }
 
     /// The member's display name; its code when there is no such member.
     pub(super) fn member<'a>(&'a self, code: &'a str) -> &'a str {
         self.members.get(code).map_or(code, String::as_str)
+    }
+
+    /// The branch's name alone; its code when there is no such branch.
+    pub(super) fn branch_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.branches
+            .get(code)
+            .map_or(code, |(name, _)| name.as_str())
     }
 
     /// The branch's name, with its member's unless the page is that member's view; its code
@@ -481,6 +506,7 @@ fn results_list(
 ) -> Markup {
     let base = base_path(member);
     let first = (params.page - 1) * params.page_size + 1;
+    let home = names.home(view.auth.principal.as_ref());
     html! {
         @if response.hits.is_empty() {
             p { (view.t("search.nothing")) }
@@ -499,10 +525,10 @@ fn results_list(
                             div class="avail" { (view.t("search.no_items")) }
                         } @else {
                             ul class="avail" {
-                                @for holding in &hit.holdings {
-                                    // In a member's view, its own copies by branch, with where
-                                    // to find one on the shelf.
-                                    @let own = member.is_some_and(|m| m.code.as_str() == holding.member);
+                                // The home library's copies first and by branch, with where to
+                                // find one on the shelf.
+                                @for holding in home_first(&hit.holdings, home) {
+                                    @let own = home == Some(holding.member.as_str());
                                     li class=[own.then_some("own")] {
                                         (names.member(&holding.member)) ": "
                                         (view.tf("search.available_of", &[("available", &holding.available.to_string()), ("total", &holding.total.to_string())]))
@@ -510,7 +536,7 @@ fn results_list(
                                             ul class="branches" {
                                                 @for branch in &holding.branches {
                                                     li {
-                                                        (names.branch(&branch.branch)) ": "
+                                                        (names.branch_name(&branch.branch)) ": "
                                                         (view.tf("search.available_of", &[("available", &branch.available.to_string()), ("total", &branch.total.to_string())]))
                                                         @if let Some(call_number) = &branch.call_number {
                                                             " · " span class="callno" { (call_number) }
@@ -616,6 +642,18 @@ fn facets(
             }
         }
     }
+}
+
+/// A hit's holdings with those of library `home` first (a member's view already has its own
+/// first; the consortium's, for a signed-in patron, does not).
+fn home_first<'a>(
+    holdings: &'a [concord_search::MemberHoldings],
+    home: Option<&str>,
+) -> impl Iterator<Item = &'a concord_search::MemberHoldings> {
+    let (own, others): (Vec<_>, Vec<_>) = holdings
+        .iter()
+        .partition(|holding| home == Some(holding.member.as_str()));
+    own.into_iter().chain(others)
 }
 
 /// Whether any facet has a value to offer.

@@ -762,6 +762,32 @@ async fn a_members_results_say_at_which_branch_a_copy_is_and_its_call_number() {
     );
     let everyone = client.get("/search?q=riddles").await.body;
     assert!(!everyone.contains(r#"class="branches""#), "{everyone}");
+
+    // A patron signed in sees her own library's copies so in the consortium's view, first.
+    server
+        .staff("shire.circ", "circulation", "member:SHIRE")
+        .await;
+    let desk = server.staff_client("shire.circ").await;
+    let patron = json!({"card": "W-9", "family_name": "Brandybuck", "given_names": "Meriadoc",
+        "home_branch": "SHIRE-HOB", "patron_type": "adult", "expires_on": "2030-01-01", "pin": "1234"});
+    let created = desk.post_json("/api/v1/patrons", &patron).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let merry = Client::new(&server);
+    let session = merry
+        .post_json(
+            "/api/v1/patron-session",
+            &json!({"card": "W-9", "pin": "1234"}),
+        )
+        .await;
+    assert_eq!(session.status, 200, "{}", session.body);
+    let mine = merry.get("/search?q=riddles").await.body;
+    let own_at = mine
+        .find(r#"<li class="own">Shire Libraries: 1 of 1 available<ul class="branches"><li>Hobbiton: 1 of 1 available · <span class="callno">CALL W1</span></li></ul></li>"#)
+        .unwrap_or_else(|| panic!("{mine}"));
+    let rohan_at = mine
+        .find("<li>Rohan University Library: 1 of 1 available</li>")
+        .unwrap_or_else(|| panic!("{mine}"));
+    assert!(own_at < rohan_at, "{mine}");
     assert!(
         everyone.contains("<li>Shire Libraries: 1 of 1 available</li>"),
         "{everyone}"
