@@ -12,7 +12,7 @@ use axum::routing::get;
 use concord_domain::auth::Principal;
 use concord_domain::catalogue::ItemStatus;
 use concord_domain::catalogue::shelf::shelf_key;
-use concord_domain::ids::MemberId;
+use concord_domain::ids::{BranchId, MemberId};
 use concord_domain::languages::{language_name, language_tag};
 use concord_domain::org::{Branch, Member};
 use concord_search::browse::series_title;
@@ -22,8 +22,8 @@ use concord_search::description::{
 };
 use concord_search::styles::{Run, Style, cite};
 use concord_search::{
-    AVAILABLE, FacetCount, FacetField, MAX_RESULT_WINDOW, SearchHit, SearchRequest, SearchResponse,
-    SortOrder,
+    AVAILABLE, BranchHoldings, FacetCount, FacetField, MAX_RESULT_WINDOW, SearchHit, SearchRequest,
+    SearchResponse, SortOrder,
 };
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
@@ -232,7 +232,10 @@ pub(crate) async fn recently_added(
     if response.hits.is_empty() {
         return Ok(html! {});
     }
-    let names = PlaceNames::load(view.state, member).await?;
+    let names = PlaceNames::load(view.state, member)
+        .await?
+        .for_patron(view.state, view.auth.principal.as_ref())
+        .await?;
     Ok(html! {
         section aria-labelledby="recent-heading" {
             h2 id="recent-heading" { (view.t("home.recently_added")) }
@@ -297,6 +300,10 @@ pub(super) struct PlaceNames {
     viewing: Option<String>,
     /// Member id → its code.
     codes: HashMap<MemberId, String>,
+    /// Branch id → its code.
+    branch_codes: HashMap<BranchId, String>,
+    /// The branches a signed-in patron collects from and belongs to, listed first.
+    nearest: Vec<String>,
 }
 
 impl PlaceNames {
@@ -323,7 +330,46 @@ impl PlaceNames {
                 .collect(),
             viewing: view.map(|m| m.code.to_string()),
             codes,
+            branch_codes: branches
+                .iter()
+                .map(|b| (b.id, b.code.to_string()))
+                .collect(),
+            nearest: Vec::new(),
         }
+    }
+
+    /// The same, with a signed-in patron's pickup and home branches to list first.
+    pub(super) async fn for_patron(
+        mut self,
+        state: &AppState,
+        principal: Option<&Principal>,
+    ) -> ServiceResult<Self> {
+        if let Some(who @ Principal::Patron { id, .. }) = principal {
+            let patron = crate::service::patrons::patron(&state.ctx, who, *id).await?;
+            self.nearest = patron
+                .preferred_pickup_branch
+                .into_iter()
+                .chain([patron.home_branch])
+                .filter_map(|branch| self.branch_codes.get(&branch).cloned())
+                .collect();
+        }
+        Ok(self)
+    }
+
+    /// A library's branches with the patron's pickup and home branches first, the rest in
+    /// their order.
+    fn nearest_first<'a>(
+        &self,
+        branches: &'a [BranchHoldings],
+    ) -> impl Iterator<Item = &'a BranchHoldings> {
+        let mut ordered: Vec<&BranchHoldings> = branches.iter().collect();
+        ordered.sort_by_key(|branch| {
+            self.nearest
+                .iter()
+                .position(|code| *code == branch.branch)
+                .unwrap_or(usize::MAX)
+        });
+        ordered.into_iter()
     }
 
     /// The library whose copies a results list shows by branch: the view's, or in the
@@ -378,7 +424,10 @@ async fn search_page(
     request.facet_limit = FACET_VALUES_LISTED + 1;
     let response = search::search(&state.ctx, request).await?;
     let member = member.as_ref();
-    let names = PlaceNames::load(state, member).await?;
+    let names = PlaceNames::load(state, member)
+        .await?
+        .for_patron(state, auth.principal.as_ref())
+        .await?;
     let base = base_path(member);
     let consortium_url = search_url(None, &params);
     let feed = super::feeds::feed_url(member, &params);
@@ -534,7 +583,7 @@ fn results_list(
                                         (view.tf("search.available_of", &[("available", &holding.available.to_string()), ("total", &holding.total.to_string())]))
                                         @if own {
                                             ul class="branches" {
-                                                @for branch in &holding.branches {
+                                                @for branch in names.nearest_first(&holding.branches) {
                                                     li {
                                                         (names.branch_name(&branch.branch)) ": "
                                                         (view.tf("search.available_of", &[("available", &branch.available.to_string()), ("total", &branch.total.to_string())]))

@@ -788,6 +788,15 @@ async fn a_members_results_say_at_which_branch_a_copy_is_and_its_call_number() {
         .find("<li>Rohan University Library: 1 of 1 available</li>")
         .unwrap_or_else(|| panic!("{mine}"));
     assert!(own_at < rohan_at, "{mine}");
+    // In her library's view her own branch comes first, before Shire Central's code would.
+    let mine = merry.get("/m/SHIRE/search?q=riddles").await.body;
+    let hobbiton = mine
+        .find("<li>Hobbiton: ")
+        .unwrap_or_else(|| panic!("{mine}"));
+    let central = mine
+        .find("<li>Shire Central: ")
+        .unwrap_or_else(|| panic!("{mine}"));
+    assert!(hobbiton < central, "{mine}");
     assert!(
         everyone.contains("<li>Shire Libraries: 1 of 1 available</li>"),
         "{everyone}"
