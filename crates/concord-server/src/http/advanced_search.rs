@@ -142,8 +142,14 @@ impl AdvancedForm {
                 pairs.push((name.into(), value.clone()));
             }
         }
+        // On the shelf now: at the library chosen, or at any.
         if self.available {
-            pairs.push(("available".into(), "true".into()));
+            let at = if self.member.is_empty() {
+                "true".to_owned()
+            } else {
+                self.member.clone()
+            };
+            pairs.push(("available".into(), at));
         }
         if !self.sort.is_empty() {
             pairs.push(("sort".into(), self.sort.clone()));
@@ -275,7 +281,7 @@ async fn form_page(
                 }
                 div {
                     input type="checkbox" id="available" name="available" value="true" checked[form.available];
-                    label for="available" { (view.t("search.available_now")) }
+                    label for="available" { (view.t("search.available_now")) " " span class="hint" { (view.t("advanced.available_hint")) } }
                 }
             }
             label for="sort" { (view.t("search.sort_label")) }
@@ -357,6 +363,20 @@ mod tests {
                 ("language", "eng"),
                 ("available", "true"),
                 ("sort", "date"),
+            ])
+        );
+        // On the shelf now at the library chosen.
+        let at_library = AdvancedForm::read(&pairs(&[
+            ("title", "hobbit"),
+            ("member", "SHIRE"),
+            ("available", "true"),
+        ]));
+        assert_eq!(
+            at_library.search_pairs().unwrap(),
+            pairs(&[
+                ("q", "title:(hobbit)"),
+                ("member", "SHIRE"),
+                ("available", "SHIRE"),
             ])
         );
         // Nothing asked: everything, in the catalogue's order.
