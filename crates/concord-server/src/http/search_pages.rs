@@ -235,7 +235,7 @@ pub(crate) async fn recently_added(
     let names = PlaceNames::load(view.state, member)
         .await?
         .for_patron(view.state, view.auth.principal.as_ref())
-        .await?;
+        .await;
     Ok(html! {
         section aria-labelledby="recent-heading" {
             h2 id="recent-heading" { (view.t("home.recently_added")) }
@@ -313,21 +313,21 @@ impl PlaceNames {
         Ok(Self::of(&members, &branches, view))
     }
 
-    pub(super) fn of(members: &[Member], branches: &[Branch], view: Option<&Member>) -> Self {
+    fn of(members: &[Member], branches: &[Branch], view: Option<&Member>) -> Self {
         let codes: HashMap<_, _> = members.iter().map(|m| (m.id, m.code.to_string())).collect();
-        let code_of = &codes;
+        let branch_names = branches
+            .iter()
+            .filter_map(|b| {
+                let member = codes.get(&b.member_id)?.clone();
+                Some((b.code.to_string(), (b.name.clone(), member)))
+            })
+            .collect();
         PlaceNames {
             members: members
                 .iter()
                 .map(|m| (m.code.to_string(), m.branding.display_name.clone()))
                 .collect(),
-            branches: branches
-                .iter()
-                .filter_map(|b| {
-                    let member = code_of.get(&b.member_id)?.clone();
-                    Some((b.code.to_string(), (b.name.clone(), member)))
-                })
-                .collect(),
+            branches: branch_names,
             viewing: view.map(|m| m.code.to_string()),
             codes,
             branch_codes: branches
@@ -343,9 +343,11 @@ impl PlaceNames {
         mut self,
         state: &AppState,
         principal: Option<&Principal>,
-    ) -> ServiceResult<Self> {
-        if let Some(who @ Principal::Patron { id, .. }) = principal {
-            let patron = crate::service::patrons::patron(&state.ctx, who, *id).await?;
+    ) -> Self {
+        // Only an order: a patron whose record cannot be read now still gets her results.
+        if let Some(who @ Principal::Patron { id, .. }) = principal
+            && let Ok(patron) = crate::service::patrons::patron(&state.ctx, who, *id).await
+        {
             self.nearest = patron
                 .preferred_pickup_branch
                 .into_iter()
@@ -353,7 +355,7 @@ impl PlaceNames {
                 .filter_map(|branch| self.branch_codes.get(&branch).cloned())
                 .collect();
         }
-        Ok(self)
+        self
     }
 
     /// A library's branches with the patron's pickup and home branches first, the rest in
@@ -427,7 +429,7 @@ async fn search_page(
     let names = PlaceNames::load(state, member)
         .await?
         .for_patron(state, auth.principal.as_ref())
-        .await?;
+        .await;
     let base = base_path(member);
     let consortium_url = search_url(None, &params);
     let feed = super::feeds::feed_url(member, &params);
