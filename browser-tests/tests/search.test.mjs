@@ -356,6 +356,10 @@ test('Maria searches her library on her phone, narrows to copies on a shelf now 
   await page.locator('ol.hits a.hit-title').first().tap();
   await page.waitForURL(/\/m\/RIVER\/record\/\d+$/);
   await page.getByRole('heading', { name: 'Copies in our libraries' }).waitFor();
+  // Whether a copy is on a shelf, and where, shows on the first screen; every copy further down.
+  const summary = page.locator('p.shelf-summary');
+  assert.equal(await inView(page, summary), true, 'the shelf summary is on the first screen');
+  assert.match(await summary.textContent(), /\d+ of \d+ cop(y|ies) on a shelf now/);
   assert.match(await page.locator('section.holdings h3').first().textContent(), new RegExp(home.display_name));
   await fitsTheScreen(page, 'the record page');
   await phoneViolations(page, 'record page');

@@ -298,6 +298,7 @@ pub(super) struct PlaceNames {
     branches: HashMap<String, (String, String)>,
     /// The member whose view the page is, whose branches need no member's name.
     viewing: Option<String>,
+    viewing_id: Option<MemberId>,
     /// Member id → its code.
     codes: HashMap<MemberId, String>,
     /// Branch id → its code.
@@ -329,6 +330,7 @@ impl PlaceNames {
                 .collect(),
             branches: branch_names,
             viewing: view.map(|m| m.code.to_string()),
+            viewing_id: view.map(|m| m.id),
             codes,
             branch_codes: branches
                 .iter()
@@ -374,16 +376,11 @@ impl PlaceNames {
         ordered.into_iter()
     }
 
-    /// The library whose copies a results list shows by branch: the view's, or in the
-    /// consortium's view the signed-in patron's own.
+    /// The library whose copies a results list shows by branch ([`home_library`]).
     pub(super) fn home(&self, principal: Option<&Principal>) -> Option<&str> {
-        match (&self.viewing, principal) {
-            (Some(viewing), _) => Some(viewing),
-            (None, Some(Principal::Patron { home_member, .. })) => {
-                self.codes.get(home_member).map(String::as_str)
-            }
-            (None, _) => None,
-        }
+        home_library(self.viewing_id, principal)
+            .and_then(|id| self.codes.get(&id))
+            .map(String::as_str)
     }
 
     /// The member's display name; its code when there is no such member.
@@ -692,6 +689,43 @@ fn facets(
                 }
             }
         }
+    }
+}
+
+/// The copies a record page shows, summed up for its top: how many are on a shelf now, and the
+/// branch and call number of the first on a shelf at the patron's own library.
+struct ShelfSummary<'a> {
+    total: usize,
+    available: usize,
+    here: Option<(&'a str, &'a str)>,
+}
+
+impl<'a> ShelfSummary<'a> {
+    fn of(holdings: &'a [search::MemberHoldings], home: Option<MemberId>) -> Self {
+        let items = || {
+            holdings.iter().flat_map(|library| {
+                library.branches.iter().flat_map(move |branch| {
+                    branch.items.iter().map(move |item| (library, branch, item))
+                })
+            })
+        };
+        let on_shelf = |item: &search::PublicItem| item.status == ItemStatus::Available;
+        ShelfSummary {
+            total: items().count(),
+            available: items().filter(|(_, _, item)| on_shelf(item)).count(),
+            here: items()
+                .find(|(library, _, item)| Some(library.member.id) == home && on_shelf(item))
+                .map(|(_, branch, item)| (branch.branch.name.as_str(), item.call_number.as_str())),
+        }
+    }
+}
+
+/// The library whose shelves a patron looks at first: the view's, or a signed-in patron's own.
+fn home_library(view: Option<MemberId>, principal: Option<&Principal>) -> Option<MemberId> {
+    match (view, principal) {
+        (Some(member), _) => Some(member),
+        (None, Some(Principal::Patron { home_member, .. })) => Some(*home_member),
+        (None, _) => None,
     }
 }
 
@@ -1026,6 +1060,17 @@ fn record_body(
             @if let Err(unreadable) = &record.record {
                 p class="notice" role="status" { (view.tf("record.unreadable", &[("problem", &unreadable.problem)])) }
             }
+            // What a patron on a phone wants first: can she take one off a shelf, and where.
+            @let shelf = ShelfSummary::of(&record.holdings, home_library(member.map(|m| m.id), view.auth.principal.as_ref()));
+            @if shelf.total > 0 {
+                p class="shelf-summary" {
+                    (view.tc("record.on_shelf", ("total", shelf.total as u64), &[("available", &shelf.available.to_string())]))
+                    @if let Some((branch, call_number)) = shelf.here {
+                        " · " (view.tf("record.on_shelf_at", &[("branch", branch), ("call_number", call_number)]))
+                    }
+                    " · " a href="#copies" { (view.t("record.see_copies")) }
+                }
+            }
             dl class="record" {
                 @if !document.authors.is_empty() {
                     dt { (view.t("record.authors")) }
@@ -1094,7 +1139,7 @@ fn record_body(
                     }
                 }
             }
-            h2 { (view.t("record.holdings")) }
+            h2 id="copies" { (view.t("record.holdings")) }
             @if record.holdings.is_empty() {
                 p { (view.t("record.no_holdings")) }
             }

@@ -755,6 +755,23 @@ async fn a_members_results_say_at_which_branch_a_copy_is_and_its_call_number() {
         ),
         "{own}"
     );
+    // A record page says at its top whether a copy is on a shelf now, and where in the view's
+    // library; in the consortium's view, how many (the kept-back copy not among them).
+    let record = client
+        .get(&format!("/m/SHIRE/record/{}", bibs[0]))
+        .await
+        .body;
+    assert!(
+        record.contains(r##"<p class="shelf-summary">3 of 3 copies on a shelf now · one at Shire Central: CALL W2 · <a href="#copies">See every copy</a></p>"##),
+        "{record}"
+    );
+    let record = client.get(&format!("/record/{}", bibs[0])).await.body;
+    assert!(
+        record.contains(
+            r##"<p class="shelf-summary">2 of 2 copies on a shelf now · <a href="#copies">"##
+        ),
+        "{record}"
+    );
     // Other libraries' copies, and every library's in the consortium's view, stay one line.
     assert!(
         shire.contains("<li>Rohan University Library: 1 of 1 available</li>"),
@@ -788,6 +805,11 @@ async fn a_members_results_say_at_which_branch_a_copy_is_and_its_call_number() {
         .find("<li>Rohan University Library: 1 of 1 available</li>")
         .unwrap_or_else(|| panic!("{mine}"));
     assert!(own_at < rohan_at, "{mine}");
+    let record = merry.get(&format!("/record/{}", bibs[0])).await.body;
+    assert!(
+        record.contains("2 of 2 copies on a shelf now · one at Hobbiton: CALL W1 · "),
+        "{record}"
+    );
     // In her library's view her own branch comes first, before Shire Central's code would.
     let mine = merry.get("/m/SHIRE/search?q=riddles").await.body;
     let hobbiton = mine
