@@ -661,10 +661,13 @@ async fn availability_says_at_which_library_a_title_is_on_the_shelf_now() {
     .await
     .unwrap();
     add_item(&server, bibs[1], "A4", "SHIRE-CEN", true).await;
-    search_until(&server, &request("riddles", None), WITHIN_A_SECOND, |r| {
-        facet_count(r, FacetField::AvailableNow, "ROHAN") == 1
-            && facet_count(r, FacetField::Member, "ROHAN") == 2
-    })
+    // The index applies changes in order: once the last copy is in, so are the others.
+    search_until(
+        &server,
+        &request("riddles", Some("SHIRE")),
+        WITHIN_A_SECOND,
+        |r| facet_count(r, FacetField::Branch, "SHIRE-CEN") == 1,
+    )
     .await;
     let client = Client::new(&server);
 
@@ -723,12 +726,10 @@ async fn a_members_results_say_at_which_branch_a_copy_is_and_its_call_number() {
     add_item(&server, bibs[0], "W1", "SHIRE-HOB", false).await;
     add_item(&server, bibs[0], "W2", "SHIRE-CEN", true).await;
     add_item(&server, bibs[0], "W3", "ROHAN-LAW", false).await;
-    search_until(
-        &server,
-        &request("riddles", Some("SHIRE")),
-        WITHIN_A_SECOND,
-        |r| facet_count(r, FacetField::Branch, "SHIRE-CEN") == 1,
-    )
+    // The index applies changes in order: once the last copy is in, so are the others.
+    search_until(&server, &request("riddles", None), WITHIN_A_SECOND, |r| {
+        facet_count(r, FacetField::Branch, "ROHAN-LAW") == 1
+    })
     .await;
     let client = Client::new(&server);
 
