@@ -565,27 +565,35 @@ async fn the_json_search_and_record_endpoints_respect_member_views() {
     assert_eq!(missing.status, 404);
 }
 
-#[tokio::test]
-async fn branches_and_libraries_are_named_as_patrons_know_them() {
+/// A server of the two members with one book, "Riddles in the dark", and its `copies` (barcode,
+/// branch, kept from other members), the last at ROHAN-LAW: returned once searches see them all
+/// (the index applies changes in order, so once the last copy is in, so are the others).
+async fn riddles_with_copies(copies: &[(&str, &str, bool)]) -> (TestServer, BibId) {
     let server = TestServer::start().await;
     server.load_org(TWO_MEMBERS).await;
-    let bibs = import(
-        &server,
-        &[book(
-            "n1",
-            "Riddles in the dark",
-            "Baggins, Bilbo",
-            1937,
-            "Riddles",
-        )],
-    )
-    .await;
-    add_item(&server, bibs[0], "N1", "SHIRE-HOB", false).await;
-    add_item(&server, bibs[0], "N2", "ROHAN-LAW", false).await;
+    let riddles = book(
+        "r1",
+        "Riddles in the dark",
+        "Baggins, Bilbo",
+        1937,
+        "Riddles",
+    );
+    let bib = import(&server, &[riddles]).await[0];
+    for (barcode, branch, hidden) in copies {
+        add_item(&server, bib, barcode, branch, *hidden).await;
+    }
+    assert_eq!(copies.last().map(|copy| copy.1), Some("ROHAN-LAW"));
     search_until(&server, &request("riddles", None), WITHIN_A_SECOND, |r| {
         facet_count(r, FacetField::Branch, "ROHAN-LAW") == 1
     })
     .await;
+    (server, bib)
+}
+
+#[tokio::test]
+async fn branches_and_libraries_are_named_as_patrons_know_them() {
+    let (server, _) =
+        riddles_with_copies(&[("N1", "SHIRE-HOB", false), ("N2", "ROHAN-LAW", false)]).await;
     let client = Client::new(&server);
 
     // The consortium's page names each branch with its library; no code shows.
@@ -710,26 +718,11 @@ async fn availability_says_at_which_library_a_title_is_on_the_shelf_now() {
 
 #[tokio::test]
 async fn a_members_results_say_at_which_branch_a_copy_is_and_its_call_number() {
-    let server = TestServer::start().await;
-    server.load_org(TWO_MEMBERS).await;
-    let bibs = import(
-        &server,
-        &[book(
-            "w1",
-            "Riddles in the dark",
-            "Baggins, Bilbo",
-            1937,
-            "Riddles",
-        )],
-    )
-    .await;
-    add_item(&server, bibs[0], "W1", "SHIRE-HOB", false).await;
-    add_item(&server, bibs[0], "W2", "SHIRE-CEN", true).await;
-    add_item(&server, bibs[0], "W3", "ROHAN-LAW", false).await;
-    // The index applies changes in order: once the last copy is in, so are the others.
-    search_until(&server, &request("riddles", None), WITHIN_A_SECOND, |r| {
-        facet_count(r, FacetField::Branch, "ROHAN-LAW") == 1
-    })
+    let (server, bib) = riddles_with_copies(&[
+        ("W1", "SHIRE-HOB", false),
+        ("W2", "SHIRE-CEN", true),
+        ("W3", "ROHAN-LAW", false),
+    ])
     .await;
     let client = Client::new(&server);
 
@@ -758,15 +751,12 @@ async fn a_members_results_say_at_which_branch_a_copy_is_and_its_call_number() {
     );
     // A record page says at its top whether a copy is on a shelf now, and where in the view's
     // library; in the consortium's view, how many (the kept-back copy not among them).
-    let record = client
-        .get(&format!("/m/SHIRE/record/{}", bibs[0]))
-        .await
-        .body;
+    let record = client.get(&format!("/m/SHIRE/record/{}", bib)).await.body;
     assert!(
         record.contains(r##"<p class="shelf-summary">3 of 3 copies on a shelf now · one at Shire Central: CALL W2 · <a href="#copies">See every copy</a></p>"##),
         "{record}"
     );
-    let record = client.get(&format!("/record/{}", bibs[0])).await.body;
+    let record = client.get(&format!("/record/{}", bib)).await.body;
     assert!(
         record.contains(
             r##"<p class="shelf-summary">2 of 2 copies on a shelf now · <a href="#copies">"##
@@ -806,7 +796,7 @@ async fn a_members_results_say_at_which_branch_a_copy_is_and_its_call_number() {
         .find("<li>Rohan University Library: 1 of 1 available</li>")
         .unwrap_or_else(|| panic!("{mine}"));
     assert!(own_at < rohan_at, "{mine}");
-    let record = merry.get(&format!("/record/{}", bibs[0])).await.body;
+    let record = merry.get(&format!("/record/{}", bib)).await.body;
     assert!(
         record.contains("2 of 2 copies on a shelf now · one at Hobbiton: CALL W1 · "),
         "{record}"
