@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use concord_domain::catalogue::BibSummary;
+use concord_domain::catalogue::{BibSummary, nonfiling_characters};
 use concord_domain::codes::Code;
 use concord_domain::format::{self, Format};
 use concord_domain::languages::record_languages;
@@ -223,7 +223,7 @@ pub struct BibDocument {
     pub bib_id: i64,
     /// The display title (245 $a $b $n $p).
     pub title: String,
-    /// Other titles searched as titles: 246, 130, 240, 740.
+    /// Other titles searched as titles: 246, 130, 240, 730, 740.
     pub other_titles: Vec<String>,
     /// The other titles a patron may browse under (246, 130, 240, 730, 740): each as written
     /// and as it files.
@@ -335,30 +335,26 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
         .map(|field| joined(field, &['a', 'b', 'n', 'p']))
         .unwrap_or_default();
     let title_for_sorting = title_field
-        .map(|field| {
-            let skip = field.indicator2.to_digit(10).unwrap_or(0) as usize;
-            title_without_leading_article(&title, skip)
-        })
+        .map(|field| title_without_leading_article(&title, nonfiling_characters(field)))
         .unwrap_or_default();
 
     let mut work_titles = Vec::new();
     let title_proper = title_field
         .map(|field| {
-            let skip = field.indicator2.to_digit(10).unwrap_or(0) as usize;
-            title_without_leading_article(&joined(field, &['a', 'n', 'p']), skip)
+            title_without_leading_article(
+                &joined(field, &['a', 'n', 'p']),
+                nonfiling_characters(field),
+            )
         })
         .unwrap_or_default();
     if !title_proper.is_empty() {
         work_titles.push(title_proper);
     }
-    // The characters of a leading article: a 240's second indicator, a 130's first.
-    let uniform_titles = record
-        .fields("240")
-        .map(|field| (field, field.indicator2))
-        .chain(record.fields("130").map(|field| (field, field.indicator1)));
-    for (field, nonfiling) in uniform_titles {
-        let skip = nonfiling.to_digit(10).unwrap_or(0) as usize;
-        let uniform = title_without_leading_article(&joined(field, &['a', 'n', 'p']), skip);
+    for field in record.fields("240").chain(record.fields("130")) {
+        let uniform = title_without_leading_article(
+            &joined(field, &['a', 'n', 'p']),
+            nonfiling_characters(field),
+        );
         if !uniform.is_empty() {
             push_unique(&mut work_titles, uniform);
         }
@@ -393,19 +389,13 @@ pub fn document_from_record(bib_id: i64, record: &Record, holdings: Vec<Holding>
             push_unique(&mut other_titles, joined(field, &['a', 'b', 'n', 'p', 'k']));
         }
     }
-    // Browsed as the record writes them, filed without a leading article: a 246 records none;
-    // a 240's second indicator and a 130's, 730's and 740's first count its characters.
+    // Browsed as the record writes them, filed without the leading article their nonfiling
+    // indicator counts (a 246 records none).
     let mut filed_titles: Vec<FiledTitle> = Vec::new();
     for tag in ["246", "130", "240", "730", "740"] {
         for field in record.fields(tag) {
-            let nonfiling = match tag {
-                "246" => '0',
-                "240" => field.indicator2,
-                _ => field.indicator1,
-            };
             let title = joined(field, &['a', 'b', 'n', 'p', 'k']);
-            let skip = nonfiling.to_digit(10).unwrap_or(0) as usize;
-            let filing = title_without_leading_article(&title, skip);
+            let filing = title_without_leading_article(&title, nonfiling_characters(field));
             let known = filed_titles.iter().any(|filed| filed.filing == filing);
             if !title.is_empty() && filing != title_for_sorting && !known {
                 filed_titles.push(FiledTitle { title, filing });

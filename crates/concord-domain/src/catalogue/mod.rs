@@ -11,7 +11,7 @@ pub mod lines;
 pub mod shelf;
 pub mod versions;
 
-use concord_marc::Record;
+use concord_marc::{DataField, Record};
 use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
@@ -246,6 +246,19 @@ pub fn split_code_list(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The leading characters a title field's nonfiling indicator says to pass over when it files
+/// ("The hobbit" with 4 files as "hobbit"): MARC 21 keeps them in the second indicator of 222,
+/// 240, 242, 243, 245, 440 and 830, in the first of 130, 630, 730 and 740; other fields (a 246
+/// among them) have none.
+pub fn nonfiling_characters(field: &DataField) -> usize {
+    let indicator = match field.tag.as_str() {
+        "222" | "240" | "242" | "243" | "245" | "440" | "830" => field.indicator2,
+        "130" | "630" | "730" | "740" => field.indicator1,
+        _ => return 0,
+    };
+    indicator.to_digit(10).unwrap_or(0) as usize
+}
+
 /// The title as catalogues file it, normalised: 245 $a $b $n $p without the non-filing characters
 /// its second indicator counts ("The hobbit" files as "hobbit"), through [`normalise_words`].
 /// Empty without a title.
@@ -253,7 +266,7 @@ pub fn filing_title_key(record: &Record) -> String {
     let Some(field) = record.field("245") else {
         return String::new();
     };
-    let skip = field.indicator2.to_digit(10).unwrap_or(0) as usize;
+    let skip = nonfiling_characters(field);
     let raw_title: String = field
         .subfields
         .iter()
@@ -421,6 +434,20 @@ pub fn first_match<T: Copy>(found: &[(MatchRule, Option<T>)]) -> Option<(MatchRu
 mod tests {
     use super::*;
     use concord_marc::{DataField, Leader, Tag};
+
+    #[test]
+    fn each_title_field_keeps_its_nonfiling_count_in_its_own_indicator() {
+        let field =
+            |tag: &str, i1: char, i2: char| DataField::new(Tag::parse(tag).unwrap(), i1, i2);
+        assert_eq!(nonfiling_characters(&field("245", '1', '4')), 4);
+        assert_eq!(nonfiling_characters(&field("240", '1', '2')), 2);
+        assert_eq!(nonfiling_characters(&field("830", ' ', '4')), 4);
+        assert_eq!(nonfiling_characters(&field("130", '4', ' ')), 4);
+        assert_eq!(nonfiling_characters(&field("740", '2', '2')), 2);
+        // A 246's indicators say what kind of title it is, never how it files.
+        assert_eq!(nonfiling_characters(&field("246", '3', '1')), 0);
+        assert_eq!(nonfiling_characters(&field("245", '1', ' ')), 0);
+    }
 
     fn record(fields: &[(&str, char, char, &[(char, &str)])], control_008: Option<&str>) -> Record {
         let mut record = Record::new(Leader::new(b'a', b'm'));
