@@ -125,7 +125,7 @@ fn search_results_schema() -> Value {
         "total": { "type": "integer", "description": "Exact number of matching records" },
         "page": { "type": "integer" }, "page_size": { "type": "integer" },
         "hits": { "type": "array", "items": hit },
-        "facets": { "type": "object", "description": "format, language, decade, subject, author, member, branch, available_now, audience: exact counts", "additionalProperties": counts },
+        "facets": { "type": "object", "description": "format, language, decade, subject, author, member, branch, available_now, audience: exact counts. available_now counts `available` (a copy on a shelf now at any library the view sees) and the code of each library with one on its shelf", "additionalProperties": counts },
         "suggestion": { "type": ["object", "null"], "description": "Did you mean: for a search that found fewer than 3 records, the query with its unknown or rare words spelled as the catalogue spells them, when that finds more records in the same view with the same narrowing",
             "properties": { "q": { "type": "string" }, "total": { "type": "integer", "description": "Exact number of records the suggested query finds" } } }
     } })
