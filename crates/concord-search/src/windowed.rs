@@ -5,16 +5,18 @@
 //! A broad word matches hundreds of thousands of bibs in ten fields' posting lists. tantivy's
 //! union scorer merges those lists one document at a time through boxed scorers, and each
 //! match then passes one by one through the count, top-hits and facet collectors. Here, for a
-//! window of [`WINDOW`] documents, each term's postings are decoded a block at a time straight
-//! into a bitset and an array of scores; the words' bitsets are intersected, the facet
-//! selections and the view's visible set applied 64 documents at a time, and only then is each
-//! match visited once: counted, offered to the top hits if it beats the current last, and
-//! handed to the facet counter in blocks.
+//! window of [`WINDOW`] documents, the rarest word's postings are decoded a block at a time
+//! straight into a bitset and an array of scores; each further word is read only where every
+//! word before it matched (a few such documents are sought one by one, so that a broad word
+//! beside a rare one decodes only their blocks), the facet selections and the view's visible
+//! set applied 64 documents at a time, and only then is each match visited once: counted,
+//! offered to the top hits if it beats the current last, and handed to the facet counter in
+//! blocks.
 //!
 //! Scores are tantivy's BM25 for the very query [`crate::searcher`] builds: each term's
 //! [`Bm25Weight`] from the whole searcher's statistics, boosted by field; a word's score is the
-//! sum over its fields, a bib's the sum over the words, plus the exact-title and own-member
-//! boosts. Sums may be added in another order than tantivy's, so two scores can differ in the
+//! sum over its fields, a bib's the sum over the words (rarest in the whole index first, the
+//! same order in every segment), plus the exact-title and own-member boosts. Sums may be added in another order than tantivy's, so two scores can differ in the
 //! last bit; equal scores break by bib id, lowest first, as [`crate::searcher`] asks tantivy's
 //! top collector to break them, so that the order does not depend on where merges put a bib.
 //!
@@ -46,6 +48,11 @@ const WORDS: usize = (WINDOW / 64) as usize;
 
 /// Documents in a full block of postings.
 const BLOCK_DOCS: usize = 128;
+
+/// At most this many documents still wanted in a window are sought one by one in a further
+/// word's postings; more, and its blocks in the window are read through. Seeking decodes the
+/// one block a document is in, and a broad word has a dozen blocks in a window.
+const SEEK_AT_MOST: u32 = 8;
 
 /// Documents handed to the facet counter at once, as its own collector gathers them.
 const FACET_BLOCK: usize = crate::facets::BLOCK;
@@ -150,6 +157,10 @@ pub(crate) fn merged(
 pub(crate) struct Weights {
     words: Vec<Vec<Bm25Weight>>,
     exact_title: Option<Bm25Weight>,
+    /// The words from the fewest postings in the whole index (summed over their fields) to the
+    /// most. A window takes them in this order, so every segment sums a bib's score in the same
+    /// order and equal bibs score exactly alike wherever they are.
+    order: Vec<usize>,
 }
 
 impl Weights {
@@ -161,6 +172,16 @@ impl Weights {
                     .boost_by(scored.boost),
             )
         };
+        let mut postings = Vec::with_capacity(query.words.len());
+        for word in &query.words {
+            let mut sum = 0u64;
+            for scored in word {
+                sum = sum.saturating_add(searcher.doc_freq(&scored.term)?);
+            }
+            postings.push(sum);
+        }
+        let mut order: Vec<usize> = (0..query.words.len()).collect();
+        order.sort_by_key(|word| postings.get(*word).copied().unwrap_or(0));
         Ok(Weights {
             words: query
                 .words
@@ -168,6 +189,7 @@ impl Weights {
                 .map(|word| word.iter().map(weight).collect())
                 .collect::<tantivy::Result<_>>()?,
             exact_title: query.exact_title.as_ref().map(weight).transpose()?,
+            order,
         })
     }
 }
@@ -229,9 +251,66 @@ impl Cursor {
         }
     }
 
+    /// Passes the position in the window from `window_start` and the score (0 when unscored)
+    /// of every document before `end` that is among `wanted`, and stops on or before the first
+    /// document at or after `end`. Only wanted documents have their field lengths read. A few
+    /// are sought one by one, which decodes only their blocks; more, and every block of the
+    /// window is read.
+    fn take_within(
+        &mut self,
+        window_start: DocId,
+        end: DocId,
+        wanted: &Bits,
+        mut each: impl FnMut(u32, Score),
+    ) {
+        if wanted.count() > SEEK_AT_MOST {
+            self.take(end, Some((window_start, wanted)), |doc, score| {
+                each(doc - window_start, score);
+            });
+            return;
+        }
+        for position in wanted.positions() {
+            let target = window_start + position;
+            if target >= end {
+                break;
+            }
+            self.skip_to(target);
+            if self.doc() == target {
+                let score = match &self.scoring {
+                    Some((weight, fieldnorms)) => {
+                        let frequency = self
+                            .postings
+                            .freqs()
+                            .get(self.position)
+                            .copied()
+                            .unwrap_or(1);
+                        weight.score(fieldnorms.fieldnorm_id(target), frequency)
+                    }
+                    None => 0.0,
+                };
+                each(position, score);
+            }
+        }
+    }
+
     /// Passes every document before `end` with its score (0 when unscored), and stops on the
     /// first document at or after `end`.
-    fn take_until(&mut self, end: DocId, mut each: impl FnMut(DocId, Score)) {
+    fn take_until(&mut self, end: DocId, each: impl FnMut(DocId, Score)) {
+        self.take(end, None, each);
+    }
+
+    /// Passes every document before `end`, or only those among `wanted` (positions in the
+    /// window from its start), with its score (0 when unscored), and stops on the first
+    /// document at or after `end`.
+    fn take(
+        &mut self,
+        end: DocId,
+        wanted: Option<(DocId, &Bits)>,
+        mut each: impl FnMut(DocId, Score),
+    ) {
+        // The wanted documents of a block and their frequencies, and the field lengths.
+        let mut kept_docs = [0 as DocId; BLOCK_DOCS];
+        let mut kept_freqs = [1u32; BLOCK_DOCS];
         let mut norms = [0u8; BLOCK_DOCS];
         loop {
             let docs = self.postings.docs();
@@ -243,21 +322,42 @@ impl Cursor {
             // The documents of this block before `end`.
             let taken = rest.partition_point(|doc| *doc < end);
             let taken_docs = rest.get(..taken).unwrap_or_default();
+            // Empty when the postings have no frequencies.
+            let freqs = self.postings.freqs().get(start..).unwrap_or_default();
+            let (docs, freqs) = match wanted {
+                None => (taken_docs, freqs),
+                Some((window_start, wanted)) => {
+                    // Gathered without a branch on whether each is wanted.
+                    let mut count = 0;
+                    for (index, doc) in taken_docs.iter().enumerate() {
+                        if let Some(slot) = kept_docs.get_mut(count) {
+                            *slot = *doc;
+                        }
+                        if let Some(slot) = kept_freqs.get_mut(count) {
+                            *slot = freqs.get(index).copied().unwrap_or(1);
+                        }
+                        count += usize::from(wanted.contains(doc - window_start));
+                    }
+                    (
+                        kept_docs.get(..count).unwrap_or_default(),
+                        kept_freqs.get(..count).unwrap_or_default(),
+                    )
+                }
+            };
             match &self.scoring {
                 Some((weight, fieldnorms)) => {
                     // Every field length is read first: the processor then fetches them all at
                     // once, where reading each beside its score waited on memory each time.
-                    for (norm, doc) in norms.iter_mut().zip(taken_docs) {
+                    for (norm, doc) in norms.iter_mut().zip(docs) {
                         *norm = fieldnorms.fieldnorm_id(*doc);
                     }
-                    let freqs = self.postings.freqs();
-                    for (index, (doc, norm)) in taken_docs.iter().zip(&norms).enumerate() {
-                        let frequency = freqs.get(start + index).copied().unwrap_or(1);
+                    for (index, (doc, norm)) in docs.iter().zip(&norms).enumerate() {
+                        let frequency = freqs.get(index).copied().unwrap_or(1);
                         each(*doc, weight.score(*norm, frequency));
                     }
                 }
                 None => {
-                    for doc in taken_docs {
+                    for doc in docs {
                         each(*doc, 0.0);
                     }
                 }
@@ -309,6 +409,24 @@ impl Bits {
 
     fn is_empty(&self) -> bool {
         self.0.iter().all(|word| *word == 0)
+    }
+
+    fn count(&self) -> u32 {
+        self.0.iter().map(|word| word.count_ones()).sum()
+    }
+
+    /// The positions, in order.
+    fn positions(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().enumerate().flat_map(|(offset, word)| {
+            let mut word = *word;
+            std::iter::from_fn(move || {
+                (word != 0).then(|| {
+                    let position = offset as u32 * 64 + word.trailing_zeros();
+                    word &= word - 1;
+                    position
+                })
+            })
+        })
     }
 }
 
@@ -419,6 +537,9 @@ pub(crate) struct RangeSearch<'r> {
     words: Vec<Vec<Cursor>>,
     /// The word with the fewest postings, whose next document decides the next window.
     driver: usize,
+    /// The words from the fewest postings to the most in the whole index, as a window takes
+    /// them (see [`Weights::order`]).
+    word_order: Vec<usize>,
     filters: Vec<Vec<Cursor>>,
     exact_title: Option<Cursor>,
     own_member: Vec<Cursor>,
@@ -509,6 +630,7 @@ impl<'r> RangeSearch<'r> {
         Ok(Some(RangeSearch {
             words,
             driver,
+            word_order: weights.order.clone(),
             filters,
             exact_title,
             own_member,
@@ -535,6 +657,20 @@ impl<'r> RangeSearch<'r> {
         if next < self.end { next } else { TERMINATED }
     }
 
+    /// The documents of the window from `window_start` (a multiple of 64) that the view may see.
+    fn visible_in(&self, window_start: DocId) -> Bits {
+        let mut bits = Bits::empty();
+        let first_bucket = window_start / 64;
+        let buckets = self.visible.max_value().div_ceil(64);
+        for (offset, word) in bits.0.iter_mut().enumerate() {
+            let bucket = first_bucket + offset as u32;
+            if bucket < buckets {
+                *word = u64::from_le_bytes(self.visible.tinyset(bucket).into_bytes());
+            }
+        }
+        bits
+    }
+
     /// Takes the window of documents from `window_start` (a multiple of 64, after every window
     /// taken before) to `window_start + WINDOW` or the end of the range.
     pub(crate) fn window(&mut self, window_start: DocId) {
@@ -542,49 +678,72 @@ impl<'r> RangeSearch<'r> {
         if window_start >= window_end {
             return;
         }
-        let scores = &mut self.scores;
-        let boosts = &mut self.boosts;
-        // Each word's matches and every term's score, summed in the query's order.
-        let mut matched = Bits::empty();
-        let mut scored = Bits::empty();
-        for (number, cursors) in self.words.iter_mut().enumerate() {
-            let mut word_bits = Bits::empty();
-            for cursor in cursors.iter_mut() {
-                cursor.skip_to(window_start);
-                cursor.take_until(window_end, |doc, score| {
-                    let position = doc - window_start;
-                    word_bits.insert(position);
-                    add_at(&mut scored, scores, position, score);
-                });
-            }
-            if number == 0 {
-                matched = word_bits;
-            } else {
-                matched.intersect(&word_bits);
+        self.take_window(window_start, window_end);
+        // A window may end before the rarest word is read through it (another word first found
+        // nothing there, or only a few documents were sought): its next document, which
+        // chooses the next window, must be after this one.
+        if let Some(cursors) = self.words.get_mut(self.driver) {
+            for cursor in cursors {
+                cursor.skip_to(window_end);
             }
         }
+    }
+
+    fn take_window(&mut self, window_start: DocId, window_end: DocId) {
+        // The rarest word first, over the documents the view may see; each further word only
+        // where every word before it matched: a broad word beside a rare one ("the hobbit")
+        // neither scores nor reads the field lengths of documents that cannot match.
+        let visible = self.visible_in(window_start);
+        let scores = &mut self.scores;
+        let boosts = &mut self.boosts;
+        let mut scored = Bits::empty();
+        // None until the first word is read.
+        let mut wanted: Option<Bits> = None;
+        for &number in &self.word_order {
+            let Some(cursors) = self.words.get_mut(number) else {
+                continue;
+            };
+            let mut word_bits = Bits::empty();
+            for cursor in cursors.iter_mut() {
+                let mut record = |position: u32, score: Score| {
+                    word_bits.insert(position);
+                    add_at(&mut scored, scores, position, score);
+                };
+                cursor.skip_to(window_start);
+                match &wanted {
+                    // Every posting of the first word: testing each against the visible set
+                    // costs more than scoring the few the view may not see.
+                    None => cursor.take_until(window_end, |doc, score| {
+                        record(doc - window_start, score);
+                    }),
+                    Some(wanted) => {
+                        cursor.take_within(window_start, window_end, wanted, &mut record);
+                    }
+                }
+            }
+            let mut matched = wanted.unwrap_or(visible);
+            matched.intersect(&word_bits);
+            if matched.is_empty() {
+                // The other words' cursors seek past this window when the next one starts.
+                return;
+            }
+            wanted = Some(matched);
+        }
+        let Some(mut matched) = wanted else {
+            return;
+        };
         for cursors in self.filters.iter_mut() {
             let mut selected = Bits::empty();
             for cursor in cursors.iter_mut() {
                 cursor.skip_to(window_start);
-                cursor.take_until(window_end, |doc, _| {
-                    selected.insert(doc - window_start);
+                cursor.take_within(window_start, window_end, &matched, |position, _| {
+                    selected.insert(position);
                 });
             }
             matched.intersect(&selected);
-        }
-        let first_bucket = window_start / 64;
-        let buckets = self.visible.max_value().div_ceil(64);
-        for (offset, word) in matched.0.iter_mut().enumerate() {
-            let bucket = first_bucket + offset as u32;
-            *word &= if bucket < buckets {
-                u64::from_le_bytes(self.visible.tinyset(bucket).into_bytes())
-            } else {
-                0
-            };
-        }
-        if matched.is_empty() {
-            return;
+            if matched.is_empty() {
+                return;
+            }
         }
         // The boosts, summed as tantivy sums optional clauses: exact title, then own member.
         let mut boosted = Bits::empty();
