@@ -535,10 +535,9 @@ pub(crate) type RangeFound = (usize, Vec<(Score, i64, DocId)>, FacetFruit);
 /// that one thread can take several searches through the same windows in turn.
 pub(crate) struct RangeSearch<'r> {
     words: Vec<Vec<Cursor>>,
-    /// The word with the fewest postings, whose next document decides the next window.
-    driver: usize,
     /// The words from the fewest postings to the most in the whole index, as a window takes
-    /// them (see [`Weights::order`]).
+    /// them (see [`Weights::order`]). The first, the rarest, is read through every window, and
+    /// its next document decides the next window.
     word_order: Vec<usize>,
     filters: Vec<Vec<Cursor>>,
     exact_title: Option<Cursor>,
@@ -589,16 +588,9 @@ impl<'r> RangeSearch<'r> {
             }
             words.push(cursors);
         }
-        let Some(driver) = (0..words.len()).min_by_key(|word| {
-            words.get(*word).map_or(0, |cursors| {
-                cursors
-                    .iter()
-                    .map(|c| u64::from(c.postings.doc_freq()))
-                    .sum::<u64>()
-            })
-        }) else {
+        if words.is_empty() {
             return Ok(None);
-        };
+        }
         let mut filters: Vec<Vec<Cursor>> = Vec::with_capacity(query.filters.len());
         for terms in &query.filters {
             let mut cursors = Vec::new();
@@ -629,7 +621,6 @@ impl<'r> RangeSearch<'r> {
         }
         Ok(Some(RangeSearch {
             words,
-            driver,
             word_order: weights.order.clone(),
             filters,
             exact_title,
@@ -651,7 +642,11 @@ impl<'r> RangeSearch<'r> {
     /// The next document of the rarest word, at or after the windows taken so far, or
     /// [`TERMINATED`] when none is left in the range.
     pub(crate) fn next_doc(&self) -> DocId {
-        let next = self.words.get(self.driver).map_or(TERMINATED, |cursors| {
+        let rarest = self
+            .word_order
+            .first()
+            .and_then(|word| self.words.get(*word));
+        let next = rarest.map_or(TERMINATED, |cursors| {
             cursors.iter().map(Cursor::doc).min().unwrap_or(TERMINATED)
         });
         if next < self.end { next } else { TERMINATED }
@@ -678,18 +673,6 @@ impl<'r> RangeSearch<'r> {
         if window_start >= window_end {
             return;
         }
-        self.take_window(window_start, window_end);
-        // A window may end before the rarest word is read through it (another word first found
-        // nothing there, or only a few documents were sought): its next document, which
-        // chooses the next window, must be after this one.
-        if let Some(cursors) = self.words.get_mut(self.driver) {
-            for cursor in cursors {
-                cursor.skip_to(window_end);
-            }
-        }
-    }
-
-    fn take_window(&mut self, window_start: DocId, window_end: DocId) {
         // The rarest word first, over the documents the view may see; each further word only
         // where every word before it matched: a broad word beside a rare one ("the hobbit")
         // neither scores nor reads the field lengths of documents that cannot match.
