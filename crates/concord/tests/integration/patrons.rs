@@ -3,25 +3,12 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Client, Engine, TWO_MEMBERS, TestServer, csrf_in, engines};
+use crate::support::{Client, Engine, TWO_MEMBERS, TestServer, csrf_in, engines, patron_client};
 
 fn maria(card: &str) -> Value {
     json!({"card": card, "family_name": "Rossi", "given_names": "Maria", "home_branch": "SHIRE-CEN",
            "patron_type": "adult", "expires_on": "2030-01-01", "email": "maria@example.org",
            "date_of_birth": "1980-02-29", "pin": "1234"})
-}
-
-async fn patron_client(server: &TestServer, card: &str, pin: &str) -> (u16, Client, Value) {
-    let client = Client::new(server);
-    let reply = client
-        .post_json("/api/v1/patron-session", &json!({"card": card, "pin": pin}))
-        .await;
-    let body: Value = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
-    let client = Client {
-        csrf: body["csrf_token"].as_str().map(str::to_string),
-        ..client
-    };
-    (reply.status, client, body)
 }
 
 /// A server with the two-member consortium, and clients for SHIRE's circulation desk and a

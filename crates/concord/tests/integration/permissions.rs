@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{Client, TWO_MEMBERS, TestServer, engines};
+use crate::support::{Client, TWO_MEMBERS, TestServer, engines, patron_client};
 
 async fn register(client: &Client, card: &str, family: &str, branch: &str) -> String {
     let reply = client
@@ -94,14 +94,8 @@ async fn a_patron_sees_only_their_own_account() {
     let frodo = register(&desk, "1001", "Baggins", "SHIRE-CEN").await;
     let sam = register(&desk, "1002", "Gamgee", "SHIRE-CEN").await;
 
-    let patron = Client::new(&server);
-    let login = patron
-        .post_json(
-            "/api/v1/patron-session",
-            &json!({"card": "1001", "pin": "4321"}),
-        )
-        .await;
-    assert_eq!(login.status, 200, "{}", login.body);
+    let (status, patron, login) = patron_client(&server, "1001", "4321").await;
+    assert_eq!(status, 200, "{login}");
 
     let me = patron.get("/api/v1/me").await.json();
     assert_eq!(me["kind"], "patron");

@@ -16,7 +16,9 @@ use concord_server::service::search;
 use concord_store::catalogue as store;
 use serde_json::json;
 
-use crate::support::{Client, TWO_MEMBERS, TestServer, add_item, csrf_in, engines, import_marc};
+use crate::support::{
+    Client, TWO_MEMBERS, TestServer, add_item, csrf_in, engines, import_marc, patron_client,
+};
 
 /// A printed English book with a subject.
 fn book(id: &str, title: &str, author: &str, year: u32, subject: &str) -> Record {
@@ -780,14 +782,8 @@ async fn a_members_results_say_at_which_branch_a_copy_is_and_its_call_number() {
         "home_branch": "SHIRE-HOB", "patron_type": "adult", "expires_on": "2030-01-01", "pin": "1234"});
     let created = desk.post_json("/api/v1/patrons", &patron).await;
     assert_eq!(created.status, 201, "{}", created.body);
-    let merry = Client::new(&server);
-    let session = merry
-        .post_json(
-            "/api/v1/patron-session",
-            &json!({"card": "W-9", "pin": "1234"}),
-        )
-        .await;
-    assert_eq!(session.status, 200, "{}", session.body);
+    let (status, merry, session) = patron_client(&server, "W-9", "1234").await;
+    assert_eq!(status, 200, "{session}");
     let mine = merry.get("/search?q=riddles").await.body;
     let own_at = mine
         .find(r#"<li class="own">Shire Libraries: 1 of 1 available<ul class="branches"><li>Hobbiton: 1 of 1 available · <span class="callno">CALL W1</span></li></ul></li>"#)

@@ -137,6 +137,29 @@ impl TestServer {
     }
 }
 
+/// A patron's sign-in with card and PIN: its status, a client with the session (and its
+/// anti-forgery token when it succeeded), and the reply's body.
+pub async fn patron_client(
+    server: &TestServer,
+    card: &str,
+    pin: &str,
+) -> (u16, Client, serde_json::Value) {
+    let client = Client::new(server);
+    let reply = client
+        .post_json(
+            "/api/v1/patron-session",
+            &serde_json::json!({"card": card, "pin": pin}),
+        )
+        .await;
+    let body: serde_json::Value =
+        serde_json::from_str(&reply.body).unwrap_or(serde_json::Value::Null);
+    let client = Client {
+        csrf: body["csrf_token"].as_str().map(str::to_string),
+        ..client
+    };
+    (reply.status, client, body)
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
