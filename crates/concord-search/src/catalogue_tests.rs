@@ -31,8 +31,9 @@ fn holding(member: &str, branch: &str, status: &str, visible: bool) -> Holding {
     }
 }
 
-/// Deterministic holdings: some bibs have none, some only C's hidden items, most A's items,
-/// every third B's (every ninth on the shelf), every fourth also a hidden item of C.
+/// Deterministic holdings: some bibs have none, some only C's hidden items, most A's items
+/// (every fifth two), every third B's (every ninth on the shelf), every fourth also a hidden
+/// item of C (every eighth two).
 fn synthetic_holdings(number: usize) -> Vec<Holding> {
     match number % 10 {
         0 => Vec::new(),
@@ -49,6 +50,10 @@ fn synthetic_holdings(number: usize) -> Vec<Holding> {
                 "on_loan"
             };
             let mut holdings = vec![holding("A", branch, status, true)];
+            if number.is_multiple_of(5) {
+                // A second copy at A, on the shelf at another branch.
+                holdings.push(holding("A", "A-MAIN", "available", true));
+            }
             if number.is_multiple_of(3) {
                 let status = if number.is_multiple_of(9) {
                     "available"
@@ -59,6 +64,10 @@ fn synthetic_holdings(number: usize) -> Vec<Holding> {
             }
             if number.is_multiple_of(4) {
                 holdings.push(holding("C", "C-MAIN", "available", false));
+            }
+            if number.is_multiple_of(8) {
+                // A second copy C keeps back.
+                holdings.push(holding("C", "C-MAIN", "on_loan", false));
             }
             holdings
         }
@@ -193,7 +202,33 @@ fn brute_force_values(
     }
 }
 
-/// Compares the response's total and every facet count with brute force over `matching`.
+/// The copies of a document that give each value of a holdings facet in a view, derived
+/// independently of the index; `None` for the facets that count bibs only.
+fn brute_force_copies(
+    document: &BibDocument,
+    facet: FacetField,
+    view: Option<&Code>,
+) -> Option<BTreeMap<String, u64>> {
+    let mut copies: BTreeMap<String, u64> = BTreeMap::new();
+    for holding in document.holdings.iter().filter(|h| h.is_visible_in(view)) {
+        let values = match facet {
+            FacetField::Member => vec![holding.member.to_string()],
+            FacetField::Branch => vec![holding.branch.to_string()],
+            FacetField::AvailableNow if holding.is_available() => {
+                vec!["available".to_owned(), holding.member.to_string()]
+            }
+            FacetField::AvailableNow => Vec::new(),
+            _ => return None,
+        };
+        for value in values {
+            *copies.entry(value).or_default() += 1;
+        }
+    }
+    Some(copies)
+}
+
+/// Compares the response's total and every facet count (of bibs, and of copies for holdings
+/// facets) with brute force over `matching`.
 #[track_caller]
 fn check_exact_counts(
     catalogue: &Catalogue,
@@ -203,15 +238,18 @@ fn check_exact_counts(
 ) {
     assert_eq!(response.total, matching.len() as u64, "total");
     for facet in FacetField::ALL {
-        let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+        let mut expected: BTreeMap<String, (u64, Option<u64>)> = BTreeMap::new();
         for document in matching {
             for value in brute_force_values(document, facet, view) {
-                *expected.entry(value).or_default() += 1;
+                expected.entry(value).or_default().0 += 1;
+            }
+            for (value, copies) in brute_force_copies(document, facet, view).unwrap_or_default() {
+                *expected.entry(value).or_default().1.get_or_insert(0) += copies;
             }
         }
-        let actual: BTreeMap<String, u64> = response.facets[&facet]
+        let actual: BTreeMap<String, (u64, Option<u64>)> = response.facets[&facet]
             .iter()
-            .map(|count| (count.value.clone(), count.count))
+            .map(|count| (count.value.clone(), (count.count, count.copies)))
             .collect();
         assert_eq!(actual, expected, "facet {facet:?} in view {view:?}");
     }

@@ -25,9 +25,14 @@
 //! overflow; both reserved values lie past the segment's ordinals, and every counts array has one
 //! spare count past them, where they are added and which is never reported.
 //!
-//! Holdings facets are indexed as `VIEWER:VALUE` (see [`crate::index`]); for them the map goes
-//! from a segment ordinal to the visible value in one view (or to nothing when the viewer may
-//! not see it), and a value counts once per document even when `*:A` and `A:A` both occur in it.
+//! Holdings facets are counted from columns of `VIEWER:VALUE:COPIES` (see [`crate::index`]); for
+//! them the map goes from a segment ordinal to the visible value in one view (or to nothing
+//! when the viewer may not see it), and a value counts once per document even when `*:A:2`
+//! and `A:A:1` both occur in it. Each segment ordinal also has its number of copies, so the
+//! copies of a value are its ordinals' counts times their copies, added up once the matches
+//! are counted: counting copies costs a search nothing per match in the consortium's view, and
+//! one more addition per value in a member's, where a document's duplicates are skipped for
+//! the count of bibs but not for the copies.
 //!
 //! **Invariant:** the maps and arrays depend only on the segments' dictionaries and documents,
 //! which never change once a segment is written. The maps belong to one index generation (one
@@ -42,7 +47,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Cardinality, StrColumn, Streamer};
 use tantivy::{DocId, Score, Searcher, SegmentReader};
 
-use crate::index::EVERYONE;
+use crate::index::{EVERYONE, parse_copies};
 use crate::searcher::{FacetCount, FacetField};
 use crate::segment_cache::SegmentCache;
 
@@ -53,6 +58,9 @@ const HIDDEN: u32 = u32::MAX;
 pub(crate) struct FacetOrdinals {
     /// Per segment (in the searcher's order): segment ordinal → global ordinal or [`HIDDEN`].
     segment_maps: Vec<Arc<[u32]>>,
+    /// For holdings facets, per segment: segment ordinal → the copies its term stands for
+    /// (0 for hidden ones). Empty for the others, which count bibs only.
+    segment_copies: Vec<Arc<[u32]>>,
     /// Per segment (in the searcher's order): every document's segment ordinals.
     dense_columns: Vec<Option<Arc<DenseColumn>>>,
     /// Per global ordinal, where to read its value.
@@ -522,7 +530,7 @@ fn build_ordinals(
     let columns: Vec<Option<StrColumn>> = searcher
         .segment_readers()
         .iter()
-        .map(|segment| segment.fast_fields().str(facet.index_field_name()))
+        .map(|segment| segment.fast_fields().str(facet.counted_field_name()))
         .collect::<tantivy::Result<_>>()?;
     let dense: Vec<Option<Arc<DenseColumn>>> = searcher
         .segment_readers()
@@ -549,17 +557,29 @@ fn build_ordinals(
         }
     };
 
+    let mut segment_copies: Vec<Vec<u32>> = Vec::new();
     let (values, deduplicate) = if facet.depends_on_view() {
-        // The values this viewer may see, sorted, and each term's place among them.
-        let visible = |term: &[u8]| -> Option<String> {
+        // The values this viewer may see, sorted, each term's place among them and its copies.
+        let visible = |term: &[u8]| -> Option<(String, u32)> {
             let term = std::str::from_utf8(term).ok()?;
-            let (viewer, value) = term.split_once(':')?;
-            (viewer == EVERYONE || view == Some(viewer)).then(|| value.to_owned())
+            let (viewer, value_copies) = term.split_once(':')?;
+            let (value, copies) = parse_copies(value_copies)?;
+            (viewer == EVERYONE || view == Some(viewer)).then(|| (value.to_owned(), copies))
         };
-        // The visible terms (a few per member or branch), in value order.
+        segment_copies = columns
+            .iter()
+            .map(|column| vec![0; column.as_ref().map_or(0, |column| column.num_terms())])
+            .collect();
+        // The visible terms (a few per member or branch and number of copies), in value order.
         let mut occurrences: Vec<(String, u32, u64)> = Vec::new();
         merge_dictionaries(&columns, |term, segment, ordinal| {
-            if let Some(value) = visible(term) {
+            if let Some((value, copies)) = visible(term) {
+                if let Some(slot) = segment_copies
+                    .get_mut(segment as usize)
+                    .and_then(|copies| copies.get_mut(ordinal as usize))
+                {
+                    *slot = copies;
+                }
                 occurrences.push((value, segment, ordinal));
             }
         })?;
@@ -579,8 +599,8 @@ fn build_ordinals(
                 set(*segment, *ordinal, *global);
             }
         }
-        // In the consortium view only `*:VALUE` terms are visible, one per value, so no
-        // document can count a value twice; a member's view sees `*:A` and `A:A` as one value.
+        // In the consortium view only `*:VALUE:COPIES` terms are visible, one per value, so no
+        // document can count a value twice; a member's view sees `*:A:2` and `A:A:1` as one.
         (GlobalValues::Owned(values), view.is_some())
     } else {
         let mut first_occurrence: Vec<(u32, u64)> = Vec::new();
@@ -604,6 +624,7 @@ fn build_ordinals(
     };
     Ok(FacetOrdinals {
         segment_maps: segment_maps.into_iter().map(Arc::from).collect(),
+        segment_copies: segment_copies.into_iter().map(Arc::from).collect(),
         dense_columns: dense,
         values,
         deduplicate,
@@ -678,9 +699,17 @@ pub(crate) struct FacetCounter {
     pub facets: Vec<(FacetField, Arc<FacetOrdinals>)>,
 }
 
-/// Per facet, the non-zero counts by global ordinal (a global ordinal may occur more than once;
-/// its counts add up).
-pub(crate) type FacetFruit = Vec<Vec<(u32, u64)>>;
+/// Per facet, the non-zero counts by global ordinal.
+pub(crate) type FacetFruit = Vec<FacetTally>;
+
+/// One facet's non-zero counts by global ordinal (a global ordinal may occur more than once;
+/// its counts add up): of bibs, and for holdings facets of copies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct FacetTally {
+    pub titles: Vec<(u32, u64)>,
+    /// Empty for the facets that count bibs only.
+    pub copies: Vec<(u32, u64)>,
+}
 
 pub(crate) struct FacetSegmentCounter {
     facets: Vec<SegmentFacet>,
@@ -696,9 +725,14 @@ pub(crate) const BLOCK: usize = 512;
 struct SegmentFacet {
     column: Option<Arc<DenseColumn>>,
     map: Arc<[u32]>,
+    /// Copies by segment ordinal; empty when the facet counts bibs only.
+    copies: Arc<[u32]>,
     deduplicate: bool,
     /// Counts by segment ordinal.
     counts: Vec<u32>,
+    /// When `deduplicate` and copies are counted: counts by segment ordinal of every visible
+    /// occurrence, duplicates included, which the copies follow. Empty otherwise.
+    occurrences: Vec<u32>,
     /// Where the last look-up in the column's overflow ended (see [`Overflow::values_of`]).
     overflow_cursor: usize,
 }
@@ -721,6 +755,16 @@ impl Collector for FacetCounter {
                     .get(segment_ordinal as usize)
                     .cloned()
                     .unwrap_or_else(|| Arc::from(Vec::new()));
+                let copies = ordinals
+                    .segment_copies
+                    .get(segment_ordinal as usize)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(Vec::new()));
+                let occurrences = if ordinals.deduplicate && !copies.is_empty() {
+                    vec![0; map.len()]
+                } else {
+                    Vec::new()
+                };
                 SegmentFacet {
                     column: ordinals
                         .dense_columns
@@ -730,7 +774,9 @@ impl Collector for FacetCounter {
                     // One more than the segment's values: the spare count of `add_one`.
                     counts: vec![0; map.len() + 1],
                     map,
+                    copies,
                     deduplicate: ordinals.deduplicate,
+                    occurrences,
                     overflow_cursor: 0,
                 }
             })
@@ -746,16 +792,26 @@ impl Collector for FacetCounter {
     }
 
     fn merge_fruits(&self, segment_fruits: Vec<FacetFruit>) -> tantivy::Result<FacetFruit> {
-        let mut by_facet: Vec<Vec<Vec<(u32, u64)>>> = vec![Vec::new(); self.facets.len()];
+        // Per facet, every part's tally.
+        let mut by_facet: Vec<Vec<FacetTally>> = vec![Vec::new(); self.facets.len()];
         for fruit in segment_fruits {
-            for (parts, counts) in by_facet.iter_mut().zip(fruit) {
-                parts.push(counts);
+            for (parts, tally) in by_facet.iter_mut().zip(fruit) {
+                parts.push(tally);
             }
         }
         Ok(by_facet
             .into_iter()
             .zip(&self.facets)
-            .map(|(parts, (_, ordinals))| merge_counts(parts, ordinals.global_count()))
+            .map(|(parts, (_, ordinals))| {
+                let (titles, copies) = parts
+                    .into_iter()
+                    .map(|tally| (tally.titles, tally.copies))
+                    .unzip();
+                FacetTally {
+                    titles: merge_counts(titles, ordinals.global_count()),
+                    copies: merge_counts(copies, ordinals.global_count()),
+                }
+            })
             .collect())
     }
 }
@@ -838,6 +894,7 @@ fn count_slotted_deduplicated<T: Ordinal>(
     column: &Slotted<T>,
     docs: &[DocId],
     counts: &mut [u32],
+    occurrences: &mut [u32],
     map: &[u32],
     cursor: &mut usize,
 ) {
@@ -858,11 +915,17 @@ fn count_slotted_deduplicated<T: Ordinal>(
         for (position, ordinal) in ordinals.clone().enumerate() {
             // A document has a handful of holdings values, so the scan is short.
             let value = global(ordinal);
-            if value == HIDDEN
-                || ordinals
-                    .clone()
-                    .take(position)
-                    .any(|earlier| global(earlier) == value)
+            if value == HIDDEN {
+                continue;
+            }
+            // Every visible occurrence, for the copies (nothing when they are not counted).
+            if let Some(count) = occurrences.get_mut(ordinal.index()) {
+                *count += 1;
+            }
+            if ordinals
+                .clone()
+                .take(position)
+                .any(|earlier| global(earlier) == value)
             {
                 continue;
             }
@@ -879,6 +942,7 @@ impl SegmentFacet {
             return;
         };
         let counts = &mut self.counts;
+        let occurrences = &mut self.occurrences;
         let cursor = &mut self.overflow_cursor;
         match column {
             // One value per document cannot repeat a value, so no deduplication is needed.
@@ -889,13 +953,13 @@ impl SegmentFacet {
                 let map = &self.map;
                 match slotted {
                     SlottedColumn::Narrow(slotted) => {
-                        count_slotted_deduplicated(slotted, docs, counts, map, cursor);
+                        count_slotted_deduplicated(slotted, docs, counts, occurrences, map, cursor);
                     }
                     SlottedColumn::Medium(slotted) => {
-                        count_slotted_deduplicated(slotted, docs, counts, map, cursor);
+                        count_slotted_deduplicated(slotted, docs, counts, occurrences, map, cursor);
                     }
                     SlottedColumn::Wide(slotted) => {
-                        count_slotted_deduplicated(slotted, docs, counts, map, cursor);
+                        count_slotted_deduplicated(slotted, docs, counts, occurrences, map, cursor);
                     }
                 }
             }
@@ -911,16 +975,36 @@ impl SegmentFacet {
         }
     }
 
-    fn harvest(self) -> Vec<(u32, u64)> {
-        self.counts
-            .iter()
-            .enumerate()
-            .filter(|(_, count)| **count > 0)
-            .filter_map(|(ordinal, count)| {
-                let global = self.map.get(ordinal).copied()?;
-                (global != HIDDEN).then_some((global, u64::from(*count)))
-            })
-            .collect()
+    fn harvest(self) -> FacetTally {
+        // Each non-zero count of a visible ordinal, times `weight` of the ordinal.
+        let tally = |counts: &[u32], weight: &dyn Fn(usize) -> u64| -> Vec<(u32, u64)> {
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, count)| **count > 0)
+                .filter_map(|(ordinal, count)| {
+                    let global = self.map.get(ordinal).copied()?;
+                    (global != HIDDEN).then(|| (global, u64::from(*count) * weight(ordinal)))
+                })
+                .collect()
+        };
+        let copies = if self.copies.is_empty() {
+            Vec::new()
+        } else {
+            // Deduplicated counts skip a document's second ordinal of a value; its copies
+            // count all the same.
+            let counts = if self.deduplicate {
+                &self.occurrences
+            } else {
+                &self.counts
+            };
+            let copies = |ordinal: usize| u64::from(self.copies.get(ordinal).copied().unwrap_or(0));
+            tally(counts, &copies)
+        };
+        FacetTally {
+            titles: tally(&self.counts, &|_| 1),
+            copies,
+        }
     }
 }
 
@@ -1010,7 +1094,12 @@ pub(crate) fn top_values(
         .facets
         .iter()
         .zip(fruit)
-        .map(|((facet, ordinals), mut counts)| {
+        .map(|((facet, ordinals), tally)| {
+            let FacetTally {
+                titles: mut counts,
+                copies,
+            } = tally;
+            let counts_copies = !ordinals.segment_copies.is_empty();
             // Global ordinals follow value order, so sorting by ordinal breaks ties by value.
             let order = |a: &(u32, u64), b: &(u32, u64)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
             if counts.len() > limit {
@@ -1021,9 +1110,19 @@ pub(crate) fn top_values(
             let values = counts
                 .into_iter()
                 .filter_map(|(global, count)| {
-                    ordinals
-                        .value(global)
-                        .map(|value| FacetCount { value, count })
+                    // Merged counts are in ordinal order.
+                    let copies = counts_copies.then(|| {
+                        copies
+                            .binary_search_by_key(&global, |(ordinal, _)| *ordinal)
+                            .ok()
+                            .and_then(|at| copies.get(at))
+                            .map_or(0, |(_, copies)| *copies)
+                    });
+                    ordinals.value(global).map(|value| FacetCount {
+                        value,
+                        count,
+                        copies,
+                    })
                 })
                 .collect();
             (*facet, values)
@@ -1046,21 +1145,33 @@ mod tests {
         (starts, values)
     }
 
+    /// Counts by global value: of documents, and of copies.
+    type Tallies = (BTreeMap<u32, u64>, BTreeMap<u32, u64>);
+
     /// The counts by global value of `docs`, taking each document's ordinals straight from
-    /// `documents` (hidden values never, a value once per document).
-    fn reference(documents: &[Vec<u32>], docs: &[DocId], map: &[u32]) -> BTreeMap<u32, u64> {
+    /// `documents` (hidden values never, a value once per document), and with `copies` (one
+    /// number per ordinal, or none) the copies of every visible ordinal of theirs.
+    fn reference(documents: &[Vec<u32>], docs: &[DocId], map: &[u32], copies: &[u32]) -> Tallies {
         let mut counts = BTreeMap::new();
+        let mut copy_counts = BTreeMap::new();
         for doc in docs {
-            let values: BTreeSet<u32> = documents[*doc as usize]
-                .iter()
-                .map(|ordinal| map[*ordinal as usize])
-                .filter(|global| *global != HIDDEN)
-                .collect();
+            let visible = || {
+                documents[*doc as usize]
+                    .iter()
+                    .filter(|ordinal| map[**ordinal as usize] != HIDDEN)
+            };
+            let values: BTreeSet<u32> = visible().map(|ordinal| map[*ordinal as usize]).collect();
             for value in values {
                 *counts.entry(value).or_default() += 1;
             }
+            if !copies.is_empty() {
+                for ordinal in visible() {
+                    *copy_counts.entry(map[*ordinal as usize]).or_default() +=
+                        u64::from(copies[*ordinal as usize]);
+                }
+            }
         }
-        counts
+        (counts, copy_counts)
     }
 
     /// The counts of `docs` through the counter, fed in uneven blocks (so that a document with
@@ -1070,22 +1181,33 @@ mod tests {
         docs: &[DocId],
         map: &[u32],
         deduplicate: bool,
-    ) -> BTreeMap<u32, u64> {
+        copies: &[u32],
+    ) -> Tallies {
         let mut facet = SegmentFacet {
             column: Some(Arc::new(column)),
             map: Arc::from(map.to_vec()),
+            copies: Arc::from(copies.to_vec()),
             deduplicate,
             counts: vec![0; map.len() + 1],
+            occurrences: if deduplicate && !copies.is_empty() {
+                vec![0; map.len()]
+            } else {
+                Vec::new()
+            },
             overflow_cursor: 0,
         };
         for block in docs.chunks(7) {
             facet.count_block(block);
         }
-        let mut counts = BTreeMap::new();
-        for (global, count) in facet.harvest() {
-            *counts.entry(global).or_default() += count;
-        }
-        counts
+        let tally = facet.harvest();
+        let added_up = |pairs: Vec<(u32, u64)>| {
+            let mut counts = BTreeMap::new();
+            for (global, count) in pairs {
+                *counts.entry(global).or_default() += count;
+            }
+            counts
+        };
+        (added_up(tally.titles), added_up(tally.copies))
     }
 
     /// Documents with no value, one, exactly three, and more than three (up to nine), over
@@ -1109,14 +1231,21 @@ mod tests {
         let from_the_middle: Vec<DocId> =
             (documents.len() as DocId / 3..documents.len() as DocId).collect();
         let every_third: Vec<DocId> = all.iter().copied().filter(|doc| doc % 3 == 1).collect();
-        for slots in 1..=MAX_SLOTS_PER_DOC {
-            for docs in [&all, &from_the_middle, &every_third] {
-                let column = DenseColumn::with_slots(&starts, &values, num_terms, slots);
-                assert_eq!(
-                    counted(column, docs, map, deduplicate),
-                    reference(documents, docs, map),
-                    "{slots} slots, {num_terms} values, documents {docs:?}"
-                );
+        // No copies (a plain facet), and a few copies per ordinal (a holdings facet).
+        let some_copies: Vec<u32> = (0..num_terms as u32)
+            .map(|ordinal| 1 + ordinal % 4)
+            .collect();
+        for copies in [&[][..], &some_copies] {
+            for slots in 1..=MAX_SLOTS_PER_DOC {
+                for docs in [&all, &from_the_middle, &every_third] {
+                    let column = DenseColumn::with_slots(&starts, &values, num_terms, slots);
+                    assert_eq!(
+                        counted(column, docs, map, deduplicate, copies),
+                        reference(documents, docs, map, copies),
+                        "{slots} slots, {num_terms} values, {} copies, documents {docs:?}",
+                        copies.len()
+                    );
+                }
             }
         }
     }
@@ -1173,9 +1302,15 @@ mod tests {
         let (starts, values) = bounds_and_values(&documents);
         let all: Vec<DocId> = (0..documents.len() as DocId).collect();
         let column = DenseColumn::with_slots(&starts, &values, map.len(), 2);
+        // `*:A:2`, `A:A:1`, `B:B:5`, `*:C:3`, `*:D:1`, `D:D:4`: A's copies in A's view are
+        // those every member sees and those only A sees.
+        let copies = [2, 1, 5, 3, 1, 4];
         assert_eq!(
-            counted(column, &all, &map, true),
-            BTreeMap::from([(0, 6), (1, 4), (2, 5)])
+            counted(column, &all, &map, true, &copies),
+            (
+                BTreeMap::from([(0, 6), (1, 4), (2, 5)]),
+                BTreeMap::from([(0, 13), (1, 12), (2, 19)])
+            )
         );
     }
 

@@ -10,7 +10,7 @@
 //! only values whose viewer is `*` or `M`, which is how hidden items stay invisible to other
 //! members without one index per member.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
@@ -77,8 +77,9 @@ const CHANGE_SEQ_PAYLOAD: &str = "change_seq=";
 /// headings with a name's parts together ("Lincoln, Abraham, 1809-1865 -- Assassination")
 /// and without their relator or relationship subfields (`$e`, `$i`), and when each member
 /// added its newest copy; version 17 each copy's call number for the results list; version 18
-/// the members with a copy on the shelf now; version 19 the other titles a bib files under.
-const DOCUMENTS_VERSION: u32 = 19;
+/// the members with a copy on the shelf now; version 19 the other titles a bib files under;
+/// version 20 how many copies give a bib each holdings value.
+const DOCUMENTS_VERSION: u32 = 20;
 
 /// The change-log sequence number of the index's last commit, as its payload records it.
 fn committed_change_seq(index: &Index) -> Result<i64, SearchError> {
@@ -171,6 +172,11 @@ pub(crate) struct Fields {
     pub holding_member: Field,
     pub holding_branch: Field,
     pub available_now: Field,
+    /// The holdings facets' values with how many of the bib's copies have each, for counting
+    /// titles and copies at once (see [`copies_value`]); columns only.
+    pub holding_member_copies: Field,
+    pub holding_branch_copies: Field,
+    pub available_now_copies: Field,
     pub spelling: Field,
     /// The headings patrons browse, each as one term that sorts it (see [`crate::browse`]).
     pub author_browse: Field,
@@ -241,6 +247,9 @@ fn schema() -> (Schema, Fields) {
         holding_member: builder.add_text_field("holding_member", facet.clone()),
         holding_branch: builder.add_text_field("holding_branch", facet.clone()),
         available_now: builder.add_text_field("available_now", facet),
+        holding_member_copies: builder.add_text_field("holding_member_copies", FAST),
+        holding_branch_copies: builder.add_text_field("holding_branch_copies", FAST),
+        available_now_copies: builder.add_text_field("available_now_copies", FAST),
         // The words spelling suggestions are taken from: folded, not stemmed; which documents
         // hold a word is all a suggestion needs.
         spelling: builder.add_text_field(
@@ -709,6 +718,18 @@ fn viewer_value(viewer: &str, value: &str) -> String {
     format!("{viewer}:{value}")
 }
 
+/// A holdings value as its copies column holds it: `VIEWER:VALUE:COPIES`, the number of the
+/// bib's copies that give it the value (codes hold no `:`, so the last one parts the number).
+pub(crate) fn copies_value(viewer_value: &str, copies: u32) -> String {
+    format!("{viewer_value}:{copies}")
+}
+
+/// A `VALUE:COPIES` part of a copies column's term: the value and the number of copies.
+pub(crate) fn parse_copies(value_copies: &str) -> Option<(&str, u32)> {
+    let (value, copies) = value_copies.rsplit_once(':')?;
+    Some((value, copies.parse().ok()?))
+}
+
 fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_i64(fields.bib_id, document.bib_id);
@@ -858,14 +879,17 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
         doc.add_text(fields.audience, audience);
     }
 
-    // Visibility and holdings facets, de-duplicated so each value counts once per bib.
+    // Visibility and holdings facets, each value once per bib, and with how many copies.
     let mut visible_to = BTreeSet::new();
-    let mut members = BTreeSet::new();
-    let mut branches = BTreeSet::new();
-    let mut available = BTreeSet::new();
+    let mut members: BTreeMap<String, u32> = BTreeMap::new();
+    let mut branches: BTreeMap<String, u32> = BTreeMap::new();
+    let mut available: BTreeMap<String, u32> = BTreeMap::new();
     if document.holdings.is_empty() {
         visible_to.insert(EVERYONE.to_owned());
     }
+    let add_copy = |values: &mut BTreeMap<String, u32>, viewer: &str, value: &str| {
+        *values.entry(viewer_value(viewer, value)).or_default() += 1;
+    };
     for holding in &document.holdings {
         let viewer = if holding.visible_outside_member {
             EVERYONE
@@ -873,22 +897,29 @@ fn tantivy_document(fields: &Fields, document: &BibDocument) -> TantivyDocument 
             holding.member.as_str()
         };
         visible_to.insert(viewer.to_owned());
-        members.insert(viewer_value(viewer, holding.member.as_str()));
-        branches.insert(viewer_value(viewer, holding.branch.as_str()));
+        add_copy(&mut members, viewer, holding.member.as_str());
+        add_copy(&mut branches, viewer, holding.branch.as_str());
         // On the shelf now anywhere the viewer may look, and at which library.
         if holding.is_available() {
-            available.insert(viewer_value(viewer, crate::searcher::AVAILABLE));
-            available.insert(viewer_value(viewer, holding.member.as_str()));
+            add_copy(&mut available, viewer, crate::searcher::AVAILABLE);
+            add_copy(&mut available, viewer, holding.member.as_str());
         }
         doc.add_text(fields.holdings_display, holding_display(holding));
     }
-    for (field, values) in [
-        (fields.visible_to, visible_to),
-        (fields.holding_member, members),
-        (fields.holding_branch, branches),
-        (fields.available_now, available),
+    for value in visible_to {
+        doc.add_text(fields.visible_to, value);
+    }
+    for (field, copies_field, values) in [
+        (fields.holding_member, fields.holding_member_copies, members),
+        (
+            fields.holding_branch,
+            fields.holding_branch_copies,
+            branches,
+        ),
+        (fields.available_now, fields.available_now_copies, available),
     ] {
-        for value in values {
+        for (value, copies) in values {
+            doc.add_text(copies_field, copies_value(&value, copies));
             doc.add_text(field, value);
         }
     }

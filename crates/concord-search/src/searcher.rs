@@ -172,7 +172,19 @@ impl FacetField {
         }
     }
 
-    /// Whether the facet's values depend on which items the viewer may see.
+    /// The column a facet is counted from: for holdings facets the one that also says how
+    /// many copies give a bib each value (see [`crate::index::copies_value`]).
+    pub(crate) fn counted_field_name(self) -> &'static str {
+        match self {
+            FacetField::Member => "holding_member_copies",
+            FacetField::Branch => "holding_branch_copies",
+            FacetField::AvailableNow => "available_now_copies",
+            other => other.index_field_name(),
+        }
+    }
+
+    /// Whether the facet's values depend on which items the viewer may see. These are the
+    /// holdings facets, which count copies as well as bibs.
     pub(crate) fn depends_on_view(self) -> bool {
         matches!(
             self,
@@ -279,6 +291,11 @@ pub struct FacetCount {
     pub value: String,
     /// How many matching bibs have it.
     pub count: u64,
+    /// For the holdings facets (member, branch, available now): how many copies of the
+    /// matching bibs the viewer may see give the value (at that member or branch, or on the
+    /// shelf there); `None` for the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copies: Option<u64>,
 }
 
 /// The answer to a search.
