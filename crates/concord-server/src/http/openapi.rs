@@ -109,7 +109,10 @@ fn search_parameters() -> Vec<Value> {
 }
 
 fn search_results_schema() -> Value {
-    let counts = json!({ "type": "array", "items": { "type": "object", "properties": { "value": { "type": "string" }, "count": { "type": "integer" } } } });
+    let counts = json!({ "type": "array", "items": { "type": "object", "required": ["value", "count"], "properties": {
+        "value": { "type": "string" },
+        "count": { "type": "integer", "description": "Exact number of matching records with the value" },
+        "copies": { "type": "integer", "description": "member, branch and available_now only: exact number of the matching records' copies the view sees that give the value (held by that member or branch, or on a shelf now there)" } } } });
     let hit = json!({ "type": "object", "properties": {
         "id": { "type": "string" }, "title": { "type": "string" }, "author": { "type": ["string", "null"] },
         "year": { "type": ["integer", "null"] }, "format": { "type": "string" },

@@ -276,6 +276,9 @@ struct HitBranchView {
 struct FacetValueView {
     value: String,
     count: u64,
+    /// Holdings facets only: the copies the view sees that give the value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    copies: Option<u64>,
 }
 
 fn results_view(params: &SearchParams, response: SearchResponse) -> SearchResultsView {
@@ -326,6 +329,7 @@ fn results_view(params: &SearchParams, response: SearchResponse) -> SearchResult
                         .map(|c| FacetValueView {
                             value: c.value,
                             count: c.count,
+                            copies: c.copies,
                         })
                         .collect(),
                 )

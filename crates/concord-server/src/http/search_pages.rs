@@ -768,7 +768,7 @@ fn facet_value_item(
         .iter()
         .position(|(f, v)| *f == facet && *v == count.value);
     let label = facet_value_label(view, facet, &count.value, names);
-    let number = view.state.messages.number(&view.auth.lang, count.count);
+    let number = facet_count_text(view, count);
     html! {
         li {
             @if let Some(index) = selected {
@@ -780,6 +780,19 @@ fn facet_value_item(
                 a href=(search_url(member, &narrowed)) { (label) " " span class="count" { "(" (number) ")" } }
             }
         }
+    }
+}
+
+/// A facet value's count: the number of records, and for the holdings facets (library, branch,
+/// available now) "3 titles, 7 copies", so that a patron sees how many copies each library has.
+fn facet_count_text(view: &View<'_>, count: &FacetCount) -> String {
+    match count.copies {
+        Some(copies) => format!(
+            "{}, {}",
+            view.tc("search.facet_titles", ("count", count.count), &[]),
+            view.tc("search.facet_copies", ("count", copies), &[])
+        ),
+        None => view.state.messages.number(&view.auth.lang, count.count),
     }
 }
 

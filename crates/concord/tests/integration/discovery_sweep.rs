@@ -969,8 +969,8 @@ fn facet_links(page: &str) -> Vec<(String, u64)> {
     counted_links(facets.split("</aside>").next().unwrap_or(""))
 }
 
-/// The links of a stretch of a page that end in a count, `… <span class="count">(12)</span>`,
-/// with that count.
+/// The links of a stretch of a page that end in a count, `… <span class="count">(12)</span>`
+/// or, for holdings, `(12 titles, 15 copies)`, with that count (of records).
 fn counted_links(html: &str) -> Vec<(String, u64)> {
     html.split("<a href=\"")
         .skip(1)
@@ -978,7 +978,12 @@ fn counted_links(html: &str) -> Vec<(String, u64)> {
             let (href, rest) = rest.split_once('"')?;
             let (link, _) = rest.split_once("</a>")?;
             let (_, count) = link.split_once("<span class=\"count\">(")?;
-            let count = count.split(')').next()?.replace(',', "").parse().ok()?;
+            let count = count
+                .split(|c: char| !(c.is_ascii_digit() || c == ','))
+                .next()?
+                .replace(',', "")
+                .parse()
+                .ok()?;
             Some((html_unescaped(href), count))
         })
         .collect()

@@ -601,9 +601,9 @@ async fn branches_and_libraries_are_named_as_patrons_know_them() {
     // The consortium's page names each branch with its library; no code shows.
     let everyone = client.get("/search?q=riddles").await.body;
     for label in [
-        "Hobbiton (Shire Libraries) <span class=\"count\">(1)</span>",
-        "Law Library (Rohan University Library) <span class=\"count\">(1)</span>",
-        "Shire Libraries <span class=\"count\">(1)</span>",
+        "Hobbiton (Shire Libraries) <span class=\"count\">(1 title, 1 copy)</span>",
+        "Law Library (Rohan University Library) <span class=\"count\">(1 title, 1 copy)</span>",
+        "Shire Libraries <span class=\"count\">(1 title, 1 copy)</span>",
     ] {
         assert!(everyone.contains(label), "{label}: {everyone}");
     }
@@ -611,7 +611,7 @@ async fn branches_and_libraries_are_named_as_patrons_know_them() {
     // A member's view names its own branches alone.
     let shire = client.get("/m/SHIRE/search?q=riddles").await.body;
     assert!(
-        shire.contains(">Hobbiton <span class=\"count\">(1)</span>"),
+        shire.contains(">Hobbiton <span class=\"count\">(1 title, 1 copy)</span>"),
         "{shire}"
     );
     assert!(
@@ -684,9 +684,9 @@ async fn availability_says_at_which_library_a_title_is_on_the_shelf_now() {
     // Each library with a copy on its shelf now, named and counted exactly.
     let everyone = client.get("/search?q=riddles").await.body;
     for label in [
-        "Available now <span class=\"count\">(1)</span>",
-        "On the shelf at Shire Libraries <span class=\"count\">(1)</span>",
-        "On the shelf at Rohan University Library <span class=\"count\">(1)</span>",
+        "Available now <span class=\"count\">(1 title, 2 copies)</span>",
+        "On the shelf at Shire Libraries <span class=\"count\">(1 title, 1 copy)</span>",
+        "On the shelf at Rohan University Library <span class=\"count\">(1 title, 1 copy)</span>",
     ] {
         assert!(everyone.contains(label), "{label}: {everyone}");
     }
@@ -716,6 +716,150 @@ async fn availability_says_at_which_library_a_title_is_on_the_shelf_now() {
         .await;
     assert_eq!(wrong.status, 422, "{}", wrong.body);
     assert!(wrong.body.contains("available"), "{}", wrong.body);
+}
+
+/// Maria's first step: the facets say how many copies each library has and which are on a
+/// shelf now, counting in each view the copies that view may see.
+#[tokio::test]
+async fn facets_count_each_librarys_copies_and_those_on_the_shelf() {
+    let server = TestServer::start().await;
+    server.load_org(TWO_MEMBERS).await;
+    let bibs = import(
+        &server,
+        &[
+            book(
+                "p1",
+                "Pride and prejudice",
+                "Austen, Jane",
+                1813,
+                "Courtship",
+            ),
+            book(
+                "p2",
+                "Pride and prejudice",
+                "Austen, Jane",
+                1995,
+                "Courtship",
+            ),
+        ],
+    )
+    .await;
+    let item = |bib, barcode: &str, branch: &str, status: &str, hidden| {
+        let (barcode, branch, status) = (barcode.to_owned(), branch.to_owned(), status.to_owned());
+        let ctx = server.ctx.clone();
+        async move {
+            catalogue::add_item(
+                &ctx,
+                &Principal::Operator,
+                bib,
+                &ItemInput {
+                    call_number: format!("CALL {barcode}"),
+                    barcode,
+                    branch,
+                    item_type: "BOOK".into(),
+                    status,
+                    hidden_from_other_members: hidden,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+    };
+    // Shire: two copies of the first at Central (one kept back) and one away at Hobbiton.
+    item(bibs[0], "P1", "SHIRE-CEN", "available", false).await;
+    item(bibs[0], "P2", "SHIRE-CEN", "available", true).await;
+    item(bibs[0], "P3", "SHIRE-HOB", "in_transit", false).await;
+    // Rohan: one of the first, and two of the second, one of them in transit.
+    item(bibs[0], "P4", "ROHAN-MAIN", "available", false).await;
+    item(bibs[1], "P5", "ROHAN-MAIN", "in_transit", false).await;
+    item(bibs[1], "P6", "ROHAN-LAW", "available", false).await;
+    search_until(
+        &server,
+        &request("pride prejudice", None),
+        WITHIN_A_SECOND,
+        |r| facet_count(r, FacetField::Branch, "ROHAN-LAW") == 1,
+    )
+    .await;
+    let client = Client::new(&server);
+    let counts = |found: &serde_json::Value, facet: &str| -> Vec<(String, u64, u64)> {
+        let mut counts: Vec<(String, u64, u64)> = found["facets"][facet]
+            .as_array()
+            .unwrap_or_else(|| panic!("{facet}: {found}"))
+            .iter()
+            .map(|value| {
+                (
+                    value["value"].as_str().unwrap().to_owned(),
+                    value["count"].as_u64().unwrap(),
+                    value["copies"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        counts.sort();
+        counts
+    };
+    let owned = |list: &[(&str, u64, u64)]| -> Vec<(String, u64, u64)> {
+        list.iter()
+            .map(|(value, titles, copies)| ((*value).to_owned(), *titles, *copies))
+            .collect()
+    };
+
+    // The whole consortium sees neither Shire's kept-back copy nor counts it on the shelf.
+    let everyone = client.get("/api/v1/search?q=pride+prejudice").await.json();
+    assert_eq!(everyone["total"], 2, "{everyone}");
+    assert_eq!(
+        counts(&everyone, "member"),
+        owned(&[("ROHAN", 2, 3), ("SHIRE", 1, 2)])
+    );
+    assert_eq!(
+        counts(&everyone, "branch"),
+        owned(&[
+            ("ROHAN-LAW", 1, 1),
+            ("ROHAN-MAIN", 2, 2),
+            ("SHIRE-CEN", 1, 1),
+            ("SHIRE-HOB", 1, 1)
+        ])
+    );
+    assert_eq!(
+        counts(&everyone, "available_now"),
+        owned(&[("ROHAN", 2, 2), ("SHIRE", 1, 1), ("available", 2, 3)])
+    );
+    // Facets that count records only say nothing of copies.
+    assert!(
+        everyone["facets"]["format"][0].get("copies").is_none(),
+        "{everyone}"
+    );
+
+    // Shire's own view counts it: one title, three copies, two of them on Central's shelf.
+    let shire = client
+        .get("/api/v1/search?q=pride+prejudice&view=SHIRE")
+        .await
+        .json();
+    assert_eq!(
+        counts(&shire, "member"),
+        owned(&[("ROHAN", 2, 3), ("SHIRE", 1, 3)])
+    );
+    assert_eq!(
+        counts(&shire, "available_now"),
+        owned(&[("ROHAN", 2, 2), ("SHIRE", 1, 2), ("available", 2, 4)])
+    );
+
+    // The page says it in words, and narrowing to a library finds its titles.
+    let page = client.get("/m/SHIRE/search?q=pride+prejudice").await.body;
+    for label in [
+        "Shire Libraries <span class=\"count\">(1 title, 3 copies)</span>",
+        "Rohan University Library <span class=\"count\">(2 titles, 3 copies)</span>",
+        "On the shelf at Shire Libraries <span class=\"count\">(1 title, 2 copies)</span>",
+        "Available now <span class=\"count\">(2 titles, 4 copies)</span>",
+    ] {
+        assert!(page.contains(label), "{label}: {page}");
+    }
+    let narrowed = client
+        .get("/api/v1/search?q=pride+prejudice&member=SHIRE")
+        .await
+        .json();
+    assert_eq!(narrowed["total"], 1, "{narrowed}");
+    assert_eq!(narrowed["hits"][0]["id"], bibs[0].to_string(), "{narrowed}");
 }
 
 #[tokio::test]
