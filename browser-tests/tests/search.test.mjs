@@ -15,6 +15,16 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDemo, launchBrowser, accessibilityViolations, pageWeight, CONCORD_BIN, waitForIndex, count } from './support.mjs';
 
+// A holdings facet value's counts, `(3 titles, 7 copies)`: a library has at least one copy of
+// each title it is counted for.
+function holdingsCount(text) {
+  const found = text.match(/\((\d[\d,]*) titles?, (\d[\d,]*) cop(?:y|ies)\)\s*$/);
+  assert.ok(found, text);
+  const held = { titles: count(found[1]), copies: count(found[2]) };
+  assert.ok(held.copies >= held.titles, text);
+  return held;
+}
+
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'marc');
 
 let demo;
@@ -80,6 +90,15 @@ test('search, narrow by a facet, open a record, switch member view and back', as
   // The narrowing can be removed again.
   await page.getByRole('list', { name: 'Narrowed by' }).getByRole('link', { name: /Remove/ }).click();
   await page.waitForURL((url) => !url.search.includes('format='));
+
+  // Each library says how many of the results it has and how many copies of them: narrowed to
+  // one, the results are as many as its titles.
+  const libraryLink = facets.getByRole('heading', { name: 'Library' }).locator('xpath=..').getByRole('link').first();
+  const held = holdingsCount(await libraryLink.textContent());
+  await libraryLink.click();
+  await page.waitForURL(/member=/);
+  assert.equal(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()), held.titles);
+  await page.goto(demo.url + '/search?q=la');
 
   // A facet shows five values, fifteen more on a click, and all of them on a page of their own.
   const subjects = facets.getByRole('heading', { name: 'Subject' }).locator('xpath=..');
@@ -336,14 +355,14 @@ test('Maria searches her library on her phone, narrows to copies on a shelf now 
     return Math.abs(top) < window.innerHeight / 2;
   });
 
-  // Each library's titles are counted; so are those with a copy on a shelf now.
+  // Each library's titles and copies are counted; so are those on a shelf now.
   const facets = page.getByRole('complementary');
   const libraries = facets.getByRole('heading', { name: 'Library' }).locator('xpath=..');
   const homeLink = libraries.getByRole('link', { name: new RegExp(`^${home.display_name} \\(`) });
-  assert.ok(count((await homeLink.textContent()).match(/\(([\d,]+)\)\s*$/)[1]) > 0);
+  assert.ok(holdingsCount(await homeLink.textContent()).titles > 0);
   const availability = facets.getByRole('heading', { name: 'Availability' }).locator('xpath=..');
   const onShelf = availability.getByRole('link').first();
-  const onShelfCount = count((await onShelf.textContent()).match(/\(([\d,]+)\)\s*$/)[1]);
+  const onShelfCount = holdingsCount(await onShelf.textContent()).titles;
   await onShelf.tap();
   await page.waitForURL(/available=/);
   assert.equal(count(await page.getByRole('heading', { level: 2, name: /results?$/ }).textContent()), onShelfCount);
