@@ -8,7 +8,9 @@
 //! `VIEWER:VALUE`, where VIEWER is `*` for items everyone may see and the owning member's code
 //! for items kept out of other members' views. A search in member M's view counts and matches
 //! only values whose viewer is `*` or `M`, which is how hidden items stay invisible to other
-//! members without one index per member.
+//! members without one index per member. Each also goes, with the number of the bib's copies
+//! that give it, into a column of `VIEWER:VALUE:COPIES`, from which the facets count bibs and
+//! copies at once (see [`crate::facets`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
