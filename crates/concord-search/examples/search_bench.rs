@@ -20,6 +20,9 @@
 //! tantivy's query scorers for every search, and the windowed evaluation of plain keyword
 //! searches ("windowed" in the report), both on the same index in the same run.
 //! CONCORD_BENCH_MISSPELT=0 skips the misspelt searches (spelling suggestions).
+//! CONCORD_BENCH_FACETS=format,subject (or none) counts other facets than the five, to see what
+//! each costs. CONCORD_BENCH_EACH=1 times each query alone (the best of three) after the index
+//! is ready, prints what each cost and how the cost is spread, and stops there.
 //! It also times what the sitemaps of record pages read from the index, and pages of the
 //! author, subject and series browse lists.
 //! No search result is cached anywhere, so repeated words cost as much as new ones.
@@ -36,6 +39,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use concord_search::bench::{CatalogueShape, peak_resident_kib, quantile, synthetic_document};
@@ -54,6 +58,22 @@ const BENCH_FACETS: [FacetField; 5] = [
     FacetField::Subject,
     FacetField::Member,
 ];
+
+/// The facets each search counts: [`BENCH_FACETS`], or those CONCORD_BENCH_FACETS names.
+fn bench_facets() -> &'static [FacetField] {
+    static FACETS: OnceLock<Vec<FacetField>> = OnceLock::new();
+    FACETS.get_or_init(|| match std::env::var("CONCORD_BENCH_FACETS").as_deref() {
+        Err(_) => BENCH_FACETS.to_vec(),
+        Ok("none") => Vec::new(),
+        Ok(list) => list
+            .split(',')
+            .map(|name| {
+                FacetField::from_name(name.trim())
+                    .unwrap_or_else(|| panic!("CONCORD_BENCH_FACETS: unknown facet {name}"))
+            })
+            .collect(),
+    })
+}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -136,6 +156,11 @@ fn main() {
         words.len(),
         hits / words.len().max(1) as u64
     );
+
+    if std::env::var("CONCORD_BENCH_EACH").as_deref() == Ok("1") {
+        each_alone(&index, &words);
+        return;
+    }
 
     // tantivy, one client then twenty.
     // CONCORD_BENCH_CLIENTS=1 runs the single-client part only (for profiling).
@@ -233,7 +258,7 @@ fn main() {
     );
     let sample = index.search(&{
         let mut r = SearchRequest::new(words[0].clone());
-        r.facets = BENCH_FACETS.to_vec();
+        r.facets = bench_facets().to_vec();
         r
     });
     if let Ok(sample) = sample {
@@ -444,9 +469,43 @@ fn name(evaluation: Evaluation, shared: bool) -> &'static str {
 
 fn bench_request(word: &str) -> SearchRequest {
     let mut request = SearchRequest::new(word.to_owned());
-    request.facets = BENCH_FACETS.to_vec();
+    request.facets = bench_facets().to_vec();
     request.facet_limit = 20;
     request
+}
+
+/// Each query alone, the best of three: what it costs, how the cost is spread over the queries,
+/// and how much of it the searches of one word take.
+fn each_alone(index: &SearchIndex, words: &[String]) {
+    let mut costs: Vec<(f64, u64, usize, &str)> = words
+        .iter()
+        .map(|query| {
+            let mut best = f64::MAX;
+            let mut total = 0;
+            for _ in 0..3 {
+                let began = Instant::now();
+                total = index.search(&bench_request(query)).unwrap().total;
+                best = best.min(began.elapsed().as_secs_f64() * 1000.0);
+            }
+            (best, total, query.split_whitespace().count(), query.as_str())
+        })
+        .collect();
+    for (ms, total, _, query) in &costs {
+        println!("each: {ms:.2} ms, {total} matches: '{query}'");
+    }
+    let all: f64 = costs.iter().map(|cost| cost.0).sum();
+    let share = |part: f64| 100.0 * part / all.max(f64::MIN_POSITIVE);
+    costs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let costliest: f64 = costs.iter().take(costs.len().div_ceil(20)).map(|c| c.0).sum();
+    let single: f64 = costs.iter().filter(|c| c.2 == 1).map(|c| c.0).sum();
+    println!(
+        "each alone: {} queries, mean {:.2} ms; the costliest 5% take {:.0}% of the time, searches of one word {:.0}% ({} of them)",
+        costs.len(),
+        all / costs.len().max(1) as f64,
+        share(costliest),
+        share(single),
+        costs.iter().filter(|c| c.2 == 1).count()
+    );
 }
 
 /// Twenty clients, each searching on its own fixed schedule whatever the answers' speed (open
