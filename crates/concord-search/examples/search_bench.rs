@@ -487,7 +487,12 @@ fn each_alone(index: &SearchIndex, words: &[String]) {
                 total = index.search(&bench_request(query)).unwrap().total;
                 best = best.min(began.elapsed().as_secs_f64() * 1000.0);
             }
-            (best, total, query.split_whitespace().count(), query.as_str())
+            (
+                best,
+                total,
+                query.split_whitespace().count(),
+                query.as_str(),
+            )
         })
         .collect();
     for (ms, total, _, query) in &costs {
@@ -496,7 +501,11 @@ fn each_alone(index: &SearchIndex, words: &[String]) {
     let all: f64 = costs.iter().map(|cost| cost.0).sum();
     let share = |part: f64| 100.0 * part / all.max(f64::MIN_POSITIVE);
     costs.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let costliest: f64 = costs.iter().take(costs.len().div_ceil(20)).map(|c| c.0).sum();
+    let costliest: f64 = costs
+        .iter()
+        .take(costs.len().div_ceil(20))
+        .map(|c| c.0)
+        .sum();
     let single: f64 = costs.iter().filter(|c| c.2 == 1).map(|c| c.0).sum();
     println!(
         "each alone: {} queries, mean {:.2} ms; the costliest 5% take {:.0}% of the time, searches of one word {:.0}% ({} of them)",
