@@ -1090,8 +1090,8 @@ fn searches_sharing_a_pass_answer_as_each_would_alone() {
     catalogue
         .index
         .set_pass_sharing(crate::shared_pass::PassSharing::Always);
-    // Every search at once, held back until all are queued: one pass takes them all (up to the
-    // most a pass takes), then the rest.
+    // Every search at once, held back until all are queued: one sweep takes them all (up to
+    // the most a sweep holds), then the rest as room frees.
     let index = &catalogue.index;
     shared.hold(true);
     std::thread::scope(|scope| {
@@ -1116,7 +1116,7 @@ fn searches_sharing_a_pass_answer_as_each_would_alone() {
     let counts = index.shared_pass_counts();
     assert_eq!(counts.searches, searches.len());
     assert_eq!(counts.largest, crate::shared_pass::MAX_PASS_SEARCHES);
-    // Searches from several threads without holding: passes of whatever is waiting.
+    // Searches from several threads without holding: sweeps take whatever is waiting.
     std::thread::scope(|scope| {
         for thread in 0..6 {
             let searches = &searches;
@@ -1129,6 +1129,76 @@ fn searches_sharing_a_pass_answer_as_each_would_alone() {
         }
     });
     assert_eq!(index.shared_pass_counts().searches, 2 * searches.len());
+}
+
+#[test]
+fn searches_joining_a_sweep_inside_a_segment_answer_as_each_would_alone() {
+    use crate::searcher::Evaluation;
+    use crate::windowed::WINDOW;
+    // Segments of several windows each (the fixture records over and over, each copy a bib of
+    // its own), so that a search can join a sweep inside one and read its start last.
+    let templates = load_documents();
+    let directory = tempfile::tempdir().unwrap();
+    let mut index = SearchIndex::open_or_create(directory.path()).unwrap();
+    index.set_search_threads(2).unwrap();
+    let mut indexer = index.indexer(1, 50_000_000).unwrap();
+    let mut number = 0;
+    for size in [3 * WINDOW as usize + 100, WINDOW as usize + 7] {
+        for _ in 0..size {
+            let mut document = templates[number % templates.len()].clone();
+            document.bib_id = 100_000 + number as i64;
+            document.holdings = synthetic_holdings(number);
+            indexer.add(&document).unwrap();
+            number += 1;
+        }
+        indexer.commit().unwrap();
+    }
+    index.reload().unwrap();
+    let mut searches = Vec::new();
+    for query in [
+        "music",
+        "concerto",
+        "the",
+        "history jazz",
+        "piano concerto",
+        "zzzqqqx",
+    ] {
+        for view in [None, Some(code("A")), Some(code("C"))] {
+            let mut search = request(query);
+            search.view = view;
+            search.page_size = 7;
+            searches.push(search);
+        }
+    }
+    let expected: Vec<SearchResponse> = searches
+        .iter()
+        .map(|search| index.search_with(search, Evaluation::General).unwrap())
+        .collect();
+    assert!(
+        expected
+            .iter()
+            .any(|answer| answer.total > u64::from(WINDOW))
+    );
+    index.set_pass_sharing(crate::shared_pass::PassSharing::Always);
+    // Searches from several threads at once join the sweeps wherever they are; rounds until
+    // some have joined inside a segment (nearly always the first).
+    for _round in 0..50 {
+        std::thread::scope(|scope| {
+            for thread in 0..6 {
+                let (index, searches, expected) = (&index, &searches, &expected);
+                scope.spawn(move || {
+                    for (search, expected) in searches.iter().zip(expected).skip(thread).step_by(3)
+                    {
+                        assert_eq!(&index.search(search).unwrap(), expected, "{search:?}");
+                    }
+                });
+            }
+        });
+        if index.shared_pass_counts().joined_midway > 0 {
+            break;
+        }
+    }
+    assert!(index.shared_pass_counts().joined_midway > 0);
 }
 
 #[test]

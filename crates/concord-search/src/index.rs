@@ -482,14 +482,14 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Which plain keyword searches go through passes shared with the searches running beside
+    /// Which plain keyword searches go through sweeps shared with the searches running beside
     /// them (see the crate's `shared_pass` module); by default those that arrive while every
     /// search thread is busy. Answers are the same whichever is chosen.
     pub fn set_pass_sharing(&self, sharing: PassSharing) {
         self.parallelism.shared.set_sharing(sharing);
     }
 
-    /// What the shared passes have done since the index was opened.
+    /// What the shared sweeps have done since the index was opened.
     pub fn shared_pass_counts(&self) -> crate::shared_pass::SharedPassCounts {
         self.parallelism.shared.counts()
     }

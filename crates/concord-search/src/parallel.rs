@@ -38,7 +38,7 @@ pub(crate) struct Parallelism {
     pub min_range_docs: u32,
     /// Searches running now.
     pub in_flight: AtomicUsize,
-    /// Plain keyword searches that arrive while others run share passes over the index.
+    /// Plain keyword searches that arrive while others run share sweeps over the index.
     pub shared: crate::shared_pass::SharedPasses,
 }
 

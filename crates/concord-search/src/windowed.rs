@@ -86,8 +86,8 @@ pub(crate) struct PlainQuery {
 pub(crate) type Found = (usize, Vec<(Score, i64, DocAddress)>, FacetFruit);
 
 /// Runs `query` over every document of `searcher` in `visible` (one set per segment): cut into
-/// ranges run on the search threads when it is the only search running, else in a pass shared
-/// with the other searches waiting (see [`crate::shared_pass`]).
+/// ranges run on the search threads when it is the only search running, else in a sweep shared
+/// with the other searches running (see [`crate::shared_pass`]).
 pub(crate) fn search(
     searcher: &Searcher,
     parallelism: &Parallelism,
@@ -117,7 +117,7 @@ pub(crate) fn search(
             reader,
             query,
             &weights,
-            visible,
+            Arc::clone(visible),
             range.docs.clone(),
             limit,
             child,
@@ -533,7 +533,7 @@ pub(crate) type RangeFound = (usize, Vec<(Score, i64, DocId)>, FacetFruit);
 /// One search over a range of one segment's documents, a window at a time: the state between
 /// windows (each term's postings cursor, the best so far, the count and the facet counts), so
 /// that one thread can take several searches through the same windows in turn.
-pub(crate) struct RangeSearch<'r> {
+pub(crate) struct RangeSearch {
     words: Vec<Vec<Cursor>>,
     /// The words from the fewest postings to the most in the whole index, as a window takes
     /// them (see [`Weights::order`]). The first, the rarest, is read through every window, and
@@ -543,8 +543,8 @@ pub(crate) struct RangeSearch<'r> {
     exact_title: Option<Cursor>,
     own_member: Vec<Cursor>,
     own_member_boost: Score,
-    visible: &'r BitSet,
-    alive: Option<&'r AliveBitSet>,
+    visible: Arc<BitSet>,
+    alive: Option<AliveBitSet>,
     /// Each document's bib id, which breaks ties between equal scores.
     bib_ids: Column<i64>,
     /// The end of the range.
@@ -559,18 +559,18 @@ pub(crate) struct RangeSearch<'r> {
     facets: FacetSegmentCounter,
 }
 
-impl<'r> RangeSearch<'r> {
+impl RangeSearch {
     /// The search of `query` over `docs` of `reader`, or `None` when nothing there can match
     /// (a word found nowhere in the segment, or a facet selection with no value there).
     pub(crate) fn open(
-        reader: &'r SegmentReader,
+        reader: &SegmentReader,
         query: &PlainQuery,
         weights: &Weights,
-        visible: &'r BitSet,
+        visible: Arc<BitSet>,
         docs: std::ops::Range<DocId>,
         limit: usize,
         facets: FacetSegmentCounter,
-    ) -> tantivy::Result<Option<RangeSearch<'r>>> {
+    ) -> tantivy::Result<Option<RangeSearch>> {
         let start = docs.start;
         let mut words: Vec<Vec<Cursor>> = Vec::with_capacity(query.words.len());
         for (word, word_weights) in query.words.iter().zip(&weights.words) {
@@ -627,7 +627,7 @@ impl<'r> RangeSearch<'r> {
             own_member,
             own_member_boost: query.own_member_boost,
             visible,
-            alive: reader.alive_bitset(),
+            alive: reader.alive_bitset().cloned(),
             bib_ids: reader.fast_fields().i64(BIB_ID)?,
             end: docs.end,
             count: 0,
@@ -758,7 +758,11 @@ impl<'r> RangeSearch<'r> {
                 let position = offset as u32 * 64 + word.trailing_zeros();
                 word &= word - 1;
                 let doc = window_start + position;
-                if self.alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                if self
+                    .alive
+                    .as_ref()
+                    .is_some_and(|alive| alive.is_deleted(doc))
+                {
                     continue;
                 }
                 self.count += 1;
@@ -779,7 +783,7 @@ impl<'r> RangeSearch<'r> {
         }
     }
 
-    /// Hands the matches gathered so far to the facet counter. A shared pass does so after
+    /// Hands the matches gathered so far to the facet counter. A sweep does so after
     /// each window, while the window's facet values are still in the cache from the search
     /// before.
     pub(crate) fn count_facets(&mut self) {
@@ -803,7 +807,7 @@ fn search_range(
     reader: &SegmentReader,
     query: &PlainQuery,
     weights: &Weights,
-    visible: &BitSet,
+    visible: Arc<BitSet>,
     docs: std::ops::Range<DocId>,
     limit: usize,
     facets: FacetSegmentCounter,

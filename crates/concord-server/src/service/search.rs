@@ -56,12 +56,12 @@ pub struct CatalogueSearch {
 }
 
 impl CatalogueSearch {
-    /// What the index's shared search passes have done since it was opened.
+    /// What the index's shared search sweeps have done since it was opened.
     pub fn shared_pass_counts(&self) -> concord_search::SharedPassCounts {
         self.index.shared_pass_counts()
     }
 
-    /// Which plain keyword searches share passes over the index (by default those that arrive
+    /// Which plain keyword searches share sweeps over the index (by default those that arrive
     /// while every search thread is busy).
     pub fn set_pass_sharing(&self, sharing: concord_search::PassSharing) {
         self.index.set_pass_sharing(sharing);
