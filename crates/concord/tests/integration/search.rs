@@ -17,7 +17,8 @@ use concord_store::catalogue as store;
 use serde_json::json;
 
 use crate::support::{
-    Client, TWO_MEMBERS, TestServer, add_item, csrf_in, engines, import_marc, patron_client,
+    Client, TWO_MEMBERS, TestServer, add_copy, add_item, csrf_in, engines, import_marc,
+    patron_client,
 };
 
 /// A printed English book with a subject.
@@ -655,21 +656,7 @@ async fn availability_says_at_which_library_a_title_is_on_the_shelf_now() {
     add_item(&server, bibs[0], "A1", "SHIRE-HOB", false).await;
     add_item(&server, bibs[0], "A2", "ROHAN-LAW", false).await;
     // Rohan's copy of the second is in transit; Shire keeps a copy of it back on its shelf.
-    catalogue::add_item(
-        &server.ctx,
-        &Principal::Operator,
-        bibs[1],
-        &ItemInput {
-            barcode: "A3".into(),
-            branch: "ROHAN-MAIN".into(),
-            call_number: "CALL A3".into(),
-            item_type: "BOOK".into(),
-            status: "in_transit".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    add_copy(&server, bibs[1], "A3", "ROHAN-MAIN", "in_transit", false).await;
     add_item(&server, bibs[1], "A4", "SHIRE-CEN", true).await;
     // The index applies changes in order: once the last copy is in, so are the others.
     search_until(
@@ -744,36 +731,14 @@ async fn facets_count_each_librarys_copies_and_those_on_the_shelf() {
         ],
     )
     .await;
-    let item = |bib, barcode: &str, branch: &str, status: &str, hidden| {
-        let (barcode, branch, status) = (barcode.to_owned(), branch.to_owned(), status.to_owned());
-        let ctx = server.ctx.clone();
-        async move {
-            catalogue::add_item(
-                &ctx,
-                &Principal::Operator,
-                bib,
-                &ItemInput {
-                    call_number: format!("CALL {barcode}"),
-                    barcode,
-                    branch,
-                    item_type: "BOOK".into(),
-                    status,
-                    hidden_from_other_members: hidden,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        }
-    };
     // Shire: two copies of the first at Central (one kept back) and one away at Hobbiton.
-    item(bibs[0], "P1", "SHIRE-CEN", "available", false).await;
-    item(bibs[0], "P2", "SHIRE-CEN", "available", true).await;
-    item(bibs[0], "P3", "SHIRE-HOB", "in_transit", false).await;
+    add_copy(&server, bibs[0], "P1", "SHIRE-CEN", "available", false).await;
+    add_copy(&server, bibs[0], "P2", "SHIRE-CEN", "available", true).await;
+    add_copy(&server, bibs[0], "P3", "SHIRE-HOB", "in_transit", false).await;
     // Rohan: one of the first, and two of the second, one of them in transit.
-    item(bibs[0], "P4", "ROHAN-MAIN", "available", false).await;
-    item(bibs[1], "P5", "ROHAN-MAIN", "in_transit", false).await;
-    item(bibs[1], "P6", "ROHAN-LAW", "available", false).await;
+    add_copy(&server, bibs[0], "P4", "ROHAN-MAIN", "available", false).await;
+    add_copy(&server, bibs[1], "P5", "ROHAN-MAIN", "in_transit", false).await;
+    add_copy(&server, bibs[1], "P6", "ROHAN-LAW", "available", false).await;
     search_until(
         &server,
         &request("pride prejudice", None),

@@ -377,6 +377,19 @@ pub async fn add_item(
     branch: &str,
     hidden: bool,
 ) {
+    add_copy(server, bib, barcode, branch, "available", hidden).await;
+}
+
+/// Adds a copy of `bib` at `branch` with the item status `status`, kept out of other members'
+/// views when `hidden`.
+pub async fn add_copy(
+    server: &TestServer,
+    bib: concord_domain::ids::BibId,
+    barcode: &str,
+    branch: &str,
+    status: &str,
+    hidden: bool,
+) {
     concord_server::service::catalogue::add_item(
         &server.ctx,
         &Principal::Operator,
@@ -386,7 +399,7 @@ pub async fn add_item(
             branch: branch.into(),
             call_number: format!("CALL {barcode}"),
             item_type: "BOOK".into(),
-            status: "available".into(),
+            status: status.into(),
             hidden_from_other_members: hidden,
             ..Default::default()
         },
