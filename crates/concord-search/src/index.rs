@@ -246,9 +246,11 @@ fn schema() -> (Schema, Fields) {
         author_facet: builder.add_text_field("author_facet", facet.clone()),
         audience: builder.add_text_field("audience", facet.clone()),
         visible_to: builder.add_text_field("visible_to", facet.clone()),
-        holding_member: builder.add_text_field("holding_member", facet.clone()),
-        holding_branch: builder.add_text_field("holding_branch", facet.clone()),
-        available_now: builder.add_text_field("available_now", facet),
+        // Terms only, for narrowing and the own-member boost: the facets count the copies
+        // columns below.
+        holding_member: builder.add_text_field("holding_member", STRING),
+        holding_branch: builder.add_text_field("holding_branch", STRING),
+        available_now: builder.add_text_field("available_now", STRING),
         holding_member_copies: builder.add_text_field("holding_member_copies", FAST),
         holding_branch_copies: builder.add_text_field("holding_branch_copies", FAST),
         available_now_copies: builder.add_text_field("available_now_copies", FAST),

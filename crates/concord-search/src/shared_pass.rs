@@ -334,8 +334,8 @@ struct Sweeping {
 }
 
 impl Sweep {
-    /// Takes `job` in at the sweep's next window.
-    /// Whether the search joined inside a segment (and reads that segment's start last).
+    /// Takes `job` in at the sweep's next window; whether it joined inside a segment (and so
+    /// reads that segment's start last).
     fn join(&mut self, job: Arc<Job>) -> bool {
         let max_docs: Vec<DocId> = job
             .searcher
