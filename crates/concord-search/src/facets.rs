@@ -14,7 +14,8 @@
 //! type that holds them ([`DenseColumn`]: one byte a document for format, language or decade),
 //! cached by segment id, as a segment never changes once written. A multi-valued facet gets a
 //! fixed number of slots per document, side by side ([`Slotted`]: four `u16` for subjects, three
-//! bytes for holding members), chosen per segment so that nearly every document's values fit;
+//! `u16` for holding members with their copies), chosen per segment so that nearly every
+//! document's values fit;
 //! the few documents with more keep the rest in a sorted overflow list. Counting then reads one
 //! place per document, where a start, an end and the values elsewhere cost two dependent cache
 //! misses; it adds to the counts without branching on the values, so that a mispredicted branch
@@ -1099,7 +1100,8 @@ pub(crate) fn top_values(
                 titles: mut counts,
                 copies,
             } = tally;
-            let counts_copies = !ordinals.segment_copies.is_empty();
+            // The holdings facets count copies; the others bibs only.
+            let counts_copies = facet.depends_on_view();
             // Global ordinals follow value order, so sorting by ordinal breaks ties by value.
             let order = |a: &(u32, u64), b: &(u32, u64)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
             if counts.len() > limit {
