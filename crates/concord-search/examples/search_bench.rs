@@ -544,8 +544,9 @@ fn paced_run(
                             std::thread::sleep(wait);
                         }
                         let word = &words[(client * 7 + n) % words.len()];
-                        let response = index.search_with(&bench_request(word), evaluation).unwrap();
-                        assert!(response.total > 0 || word.is_empty());
+                        // Some title searches find nothing (words cut at marks that the
+                        // index keeps inside a word), as in the closed-loop runs.
+                        index.search_with(&bench_request(word), evaluation).unwrap();
                         latencies.push(due.elapsed().as_micros() as u64);
                     }
                     latencies
