@@ -1007,6 +1007,7 @@ pub struct ShelfItem {
     pub bib_id: BibId,
     pub call_number: String,
     pub shelf_key: String,
+    pub shelving_location: Option<Code>,
     pub status: ItemStatus,
     pub title: String,
     pub author: String,
@@ -1056,7 +1057,8 @@ pub async fn shelf_items(
     };
     let sql = format!(
         "SELECT item.id AS item_id, item.bib_id AS bib_id, item.call_number AS call_number,
-                item.shelf_key AS shelf_key, item.status AS status, bib.title AS title,
+                item.shelf_key AS shelf_key, item.shelving_location AS shelving_location,
+                item.status AS status, bib.title AS title,
                 bib.author AS author
          FROM item JOIN bib ON bib.id = item.bib_id
          WHERE item.branch_id = $1 AND (item.shelf_key, item.id) {comparison} ($2, $3)
@@ -1079,6 +1081,14 @@ pub async fn shelf_items(
                 bib_id: BibId(int(row, "bib_id")?),
                 call_number: text(row, "call_number")?,
                 shelf_key: text(row, "shelf_key")?,
+                shelving_location: opt_text(row, "shelving_location")?
+                    .map(|raw| {
+                        parsed(
+                            "item.shelving_location",
+                            Code::parse("shelving_location", &raw),
+                        )
+                    })
+                    .transpose()?,
                 status: parsed(
                     "item.status",
                     ItemStatus::parse("status", &text(row, "status")?),

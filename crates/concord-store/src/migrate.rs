@@ -115,6 +115,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_import_versions.sql"),
         postgres: include_str!("../migrations/postgres/0018_import_versions.sql"),
     },
+    Migration {
+        version: 19,
+        name: "shelving_location_names",
+        sqlite: include_str!("../migrations/sqlite/0019_shelving_location_names.sql"),
+        postgres: include_str!("../migrations/postgres/0019_shelving_location_names.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<()> {

@@ -243,6 +243,77 @@ pub async fn replace_member_hidden_locations(
     Ok(())
 }
 
+/// Every member's names of its shelving locations.
+pub async fn location_names(
+    conn: &mut AnyConnection,
+) -> StoreResult<Vec<(MemberId, Code, String)>> {
+    sqlx::query("SELECT member_id, shelving_location, name FROM shelving_location_name")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                MemberId(int(row, "member_id")?),
+                parsed(
+                    "shelving_location_name.shelving_location",
+                    Code::parse("shelving_location", &text(row, "shelving_location")?),
+                )?,
+                text(row, "name")?,
+            ))
+        })
+        .collect()
+}
+
+/// Makes `names` (code and name) the names of the member's shelving locations.
+pub async fn replace_member_location_names(
+    conn: &mut AnyConnection,
+    member: MemberId,
+    names: &[(Code, String)],
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM shelving_location_name WHERE member_id = $1")
+        .bind(member.0)
+        .execute(&mut *conn)
+        .await?;
+    for (code, name) in names {
+        sqlx::query(
+            "INSERT INTO shelving_location_name (member_id, shelving_location, name) VALUES ($1, $2, $3)",
+        )
+        .bind(member.0)
+        .bind(code.as_str())
+        .bind(name.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The shelving locations the member's items (withdrawn ones aside) stand at, each with how
+/// many stand there, by code.
+pub async fn member_locations_in_use(
+    conn: &mut AnyConnection,
+    member: MemberId,
+) -> StoreResult<Vec<(Code, i64)>> {
+    sqlx::query(
+        "SELECT shelving_location, COUNT(*) AS items FROM item
+         WHERE member_id = $1 AND shelving_location IS NOT NULL AND status <> 'withdrawn'
+         GROUP BY shelving_location ORDER BY shelving_location",
+    )
+    .bind(member.0)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            parsed(
+                "item.shelving_location",
+                Code::parse("shelving_location", &text(row, "shelving_location")?),
+            )?,
+            int(row, "items")?,
+        ))
+    })
+    .collect()
+}
+
 const BRANCH_COLUMNS: &str =
     "id, member_id, code, name, address, opening_hours, is_pickup_location, has_curbside";
 

@@ -239,6 +239,59 @@ pub fn location_codes<'a>(
     Ok(parsed)
 }
 
+/// The longest name of a shelving location, in characters.
+pub const LOCATION_NAME_MAX: usize = 80;
+
+/// What each shelving location of a member is called, from `(code, name)` pairs as staff typed
+/// them, sorted by code: names trimmed, a pair with no name left out (the code is then shown as
+/// it is); every code that is not one, name too long or with control characters, and code named
+/// twice differently is reported under `field`.
+pub fn location_names<'a>(
+    field: &str,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<(Code, String)>, Vec<FieldError>> {
+    let mut named: Vec<(Code, String)> = Vec::new();
+    let mut errors = Vec::new();
+    for (code, name) in pairs {
+        let name = name.trim();
+        if name.is_empty() {
+            continue;
+        }
+        let code = match Code::parse(field, code) {
+            Ok(code) => code,
+            Err(error) => {
+                errors.push(error);
+                continue;
+            }
+        };
+        if name.chars().count() > LOCATION_NAME_MAX {
+            errors.push(FieldError::new(
+                field,
+                format!("the name of {code} is longer than {LOCATION_NAME_MAX} characters"),
+            ));
+        } else if name.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                field,
+                format!("the name of {code} has a line break or another control character"),
+            ));
+        } else if let Some((_, earlier)) = named.iter().find(|(known, _)| *known == code) {
+            if earlier != name {
+                errors.push(FieldError::new(
+                    field,
+                    format!("{code} is named twice: \"{earlier}\" and \"{name}\""),
+                ));
+            }
+        } else {
+            named.push((code, name.to_owned()));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    named.sort();
+    Ok(named)
+}
+
 /// The codes of a list typed in one field, separated by commas, spaces or new lines.
 pub fn split_code_list(text: &str) -> Vec<&str> {
     text.split(|c: char| c == ',' || c.is_whitespace())
@@ -433,6 +486,60 @@ pub fn first_match<T: Copy>(found: &[(MatchRule, Option<T>)]) -> Option<(MatchRu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn location_names_are_trimmed_sorted_and_checked() {
+        let named = location_names(
+            "names",
+            [
+                ("REF", " Reference "),
+                ("FIC", "Adult fiction"),
+                ("LH", ""),
+                ("FIC", "Adult fiction"),
+            ],
+        )
+        .unwrap();
+        let codes: Vec<(&str, &str)> = named
+            .iter()
+            .map(|(code, name)| (code.as_str(), name.as_str()))
+            .collect();
+        // An empty name leaves the code unnamed; the same pair twice is one.
+        assert_eq!(codes, [("FIC", "Adult fiction"), ("REF", "Reference")]);
+
+        let long = "x".repeat(LOCATION_NAME_MAX + 1);
+        let errors = location_names(
+            "names",
+            [
+                ("not a code", "Stacks"),
+                ("FIC", "Adult fiction"),
+                ("FIC", "Fiction"),
+                ("ATTIC", long.as_str()),
+                ("LH", "Local\nhistory"),
+            ],
+        )
+        .unwrap_err();
+        let reasons: Vec<&str> = errors.iter().map(|e| e.reason.as_str()).collect();
+        assert_eq!(errors.len(), 4, "{reasons:?}");
+        assert!(errors.iter().all(|e| e.field == "names"));
+        assert!(
+            reasons.iter().any(|r| r.contains("FIC is named twice")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("ATTIC is longer than 80")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|r| r.contains("LH has a line break")),
+            "{reasons:?}"
+        );
+        // At most 80 characters, of any script.
+        let eighty = "é".repeat(LOCATION_NAME_MAX);
+        assert!(location_names("names", [("ATTIC", eighty.as_str())]).is_ok());
+    }
+
     use concord_marc::{DataField, Leader, Tag};
 
     #[test]

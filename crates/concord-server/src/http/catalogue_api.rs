@@ -31,6 +31,10 @@ pub fn routes() -> Router<SharedState> {
             "/api/v1/members/{code}/hidden-locations",
             get(get_hidden_locations).put(put_hidden_locations),
         )
+        .route(
+            "/api/v1/members/{code}/shelving-locations",
+            get(get_shelving_locations).put(put_location_names),
+        )
         .route("/api/v1/items/{id}/withdraw", post(withdraw_item))
         .route("/api/v1/merges/{id}/undo", post(undo_merge))
 }
@@ -374,6 +378,46 @@ async fn put_hidden_locations(
     let codes =
         catalogue::set_hidden_locations(&state.ctx, auth.require()?, &code, &locations).await?;
     Ok(Json(HiddenLocationsBody::of(codes)))
+}
+
+/// What staff call a member's shelving locations.
+#[derive(Debug, Deserialize)]
+struct LocationNamesBody {
+    names: Vec<LocationNameBody>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LocationNameBody {
+    code: String,
+    name: String,
+}
+
+async fn get_shelving_locations(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<catalogue::ShelvingLocation>>> {
+    Ok(Json(
+        catalogue::shelving_locations(&state.ctx, auth.require()?, &code).await?,
+    ))
+}
+
+async fn put_location_names(
+    State(state): State<SharedState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<LocationNamesBody>,
+) -> ApiResult<Json<Vec<catalogue::ShelvingLocation>>> {
+    csrf(&auth, &headers)?;
+    let names: Vec<(&str, &str)> = body
+        .names
+        .iter()
+        .map(|named| (named.code.as_str(), named.name.as_str()))
+        .collect();
+    Ok(Json(
+        catalogue::set_location_names(&state.ctx, auth.require()?, &code, &names).await?,
+    ))
 }
 
 async fn update_item(

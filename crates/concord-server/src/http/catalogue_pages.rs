@@ -53,6 +53,149 @@ pub fn routes() -> Router<SharedState> {
             "/admin/members/{code}/hidden-locations",
             get(hidden_locations_page).post(save_hidden_locations),
         )
+        .route(
+            "/admin/members/{code}/locations",
+            get(locations_page).post(save_locations),
+        )
+}
+
+/// A shelving location's code and name as typed on the locations page.
+type TypedName = (String, String);
+
+/// The page of a member's shelving locations, where staff name them: every location its
+/// items stand at, named or kept back, with a row to name one more; with the names as typed
+/// and their errors when saving failed.
+async fn locations_view(
+    state: &SharedState,
+    auth: &Auth,
+    principal: &Principal,
+    code: &str,
+    outcome: Result<bool, (&[TypedName], &ServiceError)>,
+) -> ServiceResult<Response> {
+    let member = org::member(&state.ctx, code).await?;
+    let locations = catalogue::shelving_locations(&state.ctx, principal, code).await?;
+    let view = View::new(state, auth);
+    let title = view.tf("locations.title", &[("member", &member.name)]);
+    let (typed, error, saved) = match outcome {
+        Ok(saved) => (None, None, saved),
+        Err((typed, error)) => (Some(typed), Some(error), false),
+    };
+    // What a row's name field holds: as typed when saving failed, else the saved name.
+    let name_of = |location: &catalogue::ShelvingLocation| -> String {
+        match typed {
+            Some(typed) => typed
+                .iter()
+                .find(|(code, _)| code.trim().eq_ignore_ascii_case(location.code.as_str()))
+                .map(|(_, name)| name.clone())
+                .unwrap_or_default(),
+            None => location.name.clone().unwrap_or_default(),
+        }
+    };
+    // A code typed in the new row that is not among the rows, to type again.
+    let (new_code, new_name) = typed
+        .and_then(|typed| {
+            typed.iter().find(|(code, _)| {
+                !locations
+                    .iter()
+                    .any(|known| code.trim().eq_ignore_ascii_case(known.code.as_str()))
+            })
+        })
+        .cloned()
+        .unwrap_or_default();
+    let status = error.map_or(StatusCode::OK, |error| {
+        StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+    });
+    let body = html! {
+        h1 { (title) }
+        @if saved { div class="notice" role="status" { p { (view.t("locations.saved")) } } }
+        (view.errors(error))
+        p { (view.t("locations.explain")) }
+        form method="post" action={"/admin/members/" (member.code) "/locations"} {
+            (view.csrf())
+            table {
+                thead { tr {
+                    th scope="col" { (view.t("locations.code")) }
+                    th scope="col" { (view.t("locations.name")) }
+                    th scope="col" { (view.t("locations.items")) }
+                    th scope="col" { (view.t("locations.kept_back")) }
+                } }
+                tbody {
+                    @for location in &locations {
+                        @let id = format!("name-{}", location.code);
+                        tr {
+                            td { (location.code) input type="hidden" name="code" value=(location.code); }
+                            td {
+                                label class="visually-hidden" for=(id) { (view.tf("locations.name_of", &[("code", location.code.as_str())])) }
+                                input type="text" id=(id) name="name" value=(name_of(location)) maxlength="80";
+                            }
+                            td { (location.items) }
+                            td { @if location.kept_back { (view.t("locations.yes")) } }
+                        }
+                    }
+                    tr {
+                        td {
+                            label class="visually-hidden" for="new-code" { (view.t("locations.new_code")) }
+                            input type="text" id="new-code" name="code" value=(new_code) placeholder=(view.t("locations.new_code"));
+                        }
+                        td {
+                            label class="visually-hidden" for="new-name" { (view.t("locations.new_name")) }
+                            input type="text" id="new-name" name="name" value=(new_name) maxlength="80";
+                        }
+                        td {}
+                        td {}
+                    }
+                }
+            }
+            div { button type="submit" { (view.t("locations.save")) } }
+        }
+        p { a href=(format!("/admin/members/{}/hidden-locations", member.code)) { (view.t("hidden_locations.link")) } }
+    };
+    Ok(html_response(status, view.page(&title, body)))
+}
+
+async fn locations_page(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Query(query): Query<SavedQuery>,
+) -> Response {
+    as_staff(&state, &auth, async |principal| {
+        let saved = query.saved.is_some();
+        locations_view(&state, &auth, &principal, &code, Ok(saved)).await
+    })
+    .await
+}
+
+async fn save_locations(
+    State(state): State<SharedState>,
+    auth: Auth,
+    Path(code): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    staff_post(&state, &auth, &fields, async |principal| {
+        // Each row gives a code, then a name.
+        let codes = fields.iter().filter(|(key, _)| key == "code");
+        let names = fields.iter().filter(|(key, _)| key == "name");
+        let typed: Vec<TypedName> = codes
+            .zip(names)
+            .filter(|((_, code), _)| !code.trim().is_empty())
+            .map(|((_, code), (_, name))| (code.clone(), name.clone()))
+            .collect();
+        let pairs: Vec<(&str, &str)> = typed
+            .iter()
+            .map(|(code, name)| (code.trim(), name.as_str()))
+            .collect();
+        match catalogue::set_location_names(&state.ctx, &principal, &code, &pairs).await {
+            Ok(_) => Ok(
+                Redirect::to(&format!("/admin/members/{code}/locations?saved=1")).into_response(),
+            ),
+            Err(error) if error.code == ErrorCode::InvalidInput => {
+                locations_view(&state, &auth, &principal, &code, Err((&typed, &error))).await
+            }
+            Err(error) => Err(error),
+        }
+    })
+    .await
 }
 
 /// The page of the shelving locations a member keeps out of other members' views: the form,

@@ -166,7 +166,9 @@ fn suggest_schema() -> Value {
 
 fn shelf_schema() -> Value {
     let item = json!({ "type": "object", "properties": {
-        "item": { "type": "string" }, "record": { "type": "string" }, "call_number": { "type": "string" },
+        "item": { "type": "string" }, "record": { "type": "string" },
+        "location": { "type": ["string", "null"], "description": "Its shelving location's name, or the code when its member has not named it" },
+        "call_number": { "type": "string" },
         "status": { "type": "string" }, "due": { "type": ["string", "null"], "description": "YYYY-MM-DD for items on loan" },
         "title": { "type": "string" }, "author": { "type": "string" } } });
     json!({ "type": "object", "properties": {
@@ -181,6 +183,7 @@ fn shelf_schema() -> Value {
 fn public_record_schema() -> Value {
     let item = json!({ "type": "object", "properties": {
         "id": { "type": "string", "description": "The item: the shelf around it is /api/v1/shelf/{id}" },
+        "location": { "type": ["string", "null"], "description": "Where in the branch it stands: its shelving location's name, or the code when its member has not named it" },
         "call_number": { "type": "string" }, "status": { "type": "string" },
         "due": { "type": ["string", "null"], "description": "YYYY-MM-DD for items on loan" } } });
     let branch = json!({ "type": "object", "properties": {
@@ -315,6 +318,9 @@ fn add_catalogue(document: &mut Value) {
 
 fn organisation_and_accounts() -> Value {
     let code = path_param("code", "A member or branch code");
+    let shelving_location = json!({ "type": "object", "properties": {
+        "code": { "type": "string" }, "name": { "type": ["string", "null"] },
+        "items": { "type": "integer" }, "kept_back": { "type": "boolean" } } });
     let id = path_param("id", "An id");
     json!({
         "openapi": "3.1.0",
@@ -456,6 +462,10 @@ fn organisation_and_accounts() -> Value {
             "/api/v1/members/{code}/hidden-locations": {
                 "get": op("The shelving locations a member keeps out of other members' views", "catalogue", vec![code.clone()], None, ("200", ok("The locations", json!({ "type": "object", "properties": { "locations": { "type": "array", "items": { "type": "string" } } } })))),
                 "put": op("Set the shelving locations a member keeps out of other members' views: items there are shown, counted and found only in its own view (staff who manage its items; audited; searches follow within a second)", "catalogue", vec![code.clone()], Some(body(json!({ "type": "object", "required": ["locations"], "properties": { "locations": { "type": "array", "items": { "type": "string" } } } }))), ("200", ok("Set", json!({ "type": "object", "properties": { "locations": { "type": "array", "items": { "type": "string" } } } }))))
+            },
+            "/api/v1/members/{code}/shelving-locations": {
+                "get": op("A member's shelving locations: every one its items stand at, named or kept back, by code, with its name (none: patrons see the code), its items and whether it is kept from other members", "catalogue", vec![code.clone()], None, ("200", ok("The locations", json!({ "type": "array", "items": shelving_location.clone() })))),
+                "put": op("Name a member's shelving locations as patrons read them beside each copy; a code left out or with an empty name is shown as it is (staff who manage its items; audited)", "catalogue", vec![code.clone()], Some(body(json!({ "type": "object", "required": ["names"], "properties": { "names": { "type": "array", "items": { "type": "object", "required": ["code", "name"], "properties": { "code": { "type": "string", "example": "FIC" }, "name": { "type": "string", "maxLength": 80, "example": "Adult fiction" } } } } } }))), ("200", ok("Named", json!({ "type": "array", "items": shelving_location }))))
             },
             "/api/v1/members/{code}/items-float": {
                 "get": op("Whether a member's items float (stay at whichever of its branches they are returned to)", "circulation", vec![code.clone()], None, ("200", ok("The flag", json!({ "type": "object", "properties": { "items_float": { "type": "boolean" } } })))),

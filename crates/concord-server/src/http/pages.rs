@@ -842,7 +842,7 @@ async fn member_view(
         h1 { (member.name) }
         @if saved { p class="notice" role="status" { (view.t("form.saved")) } }
         p { (view.t(kind_key(member.kind))) " · " (member.code) }
-        p { a href=(format!("/admin/members/{}/floating", member.code)) { (view.t("floating.link")) } " · " a href=(format!("/admin/members/{}/hidden-locations", member.code)) { (view.t("hidden_locations.link")) } }
+        p { a href=(format!("/admin/members/{}/floating", member.code)) { (view.t("floating.link")) } " · " a href=(format!("/admin/members/{}/locations", member.code)) { (view.t("locations.link")) } " · " a href=(format!("/admin/members/{}/hidden-locations", member.code)) { (view.t("hidden_locations.link")) } }
         h2 { (view.t("member.branches")) }
         table {
             thead { tr { th { (view.t("branch.code")) } th { (view.t("branch.name")) } th class="hide-narrow" { (view.t("branch.address")) } th { (view.t("branch.pickup")) } th { (view.t("branch.curbside")) } } }

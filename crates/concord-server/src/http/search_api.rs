@@ -416,6 +416,8 @@ struct BranchHoldingsView {
 struct PublicItemView {
     /// The item's id: the shelf around it is `/api/v1/shelf/{id}`.
     id: String,
+    /// The shelving location's name (its code when unnamed), when the copy has one.
+    location: Option<String>,
     call_number: String,
     status: &'static str,
     due: Option<String>,
@@ -476,6 +478,7 @@ fn record_view(record: &PublicRecord, editions: &[SearchHit]) -> RecordView {
                             .iter()
                             .map(|item| PublicItemView {
                                 id: item.id.to_string(),
+                                location: item.location.clone(),
                                 call_number: item.call_number.clone(),
                                 status: item.status.as_str(),
                                 due: item.due.map(|date| date.to_string()),
@@ -587,6 +590,8 @@ struct ShelfView {
 struct ShelfItemView {
     item: String,
     record: String,
+    /// The shelving location's name (its code when unnamed), when the copy has one.
+    location: Option<String>,
     call_number: String,
     status: &'static str,
     /// YYYY-MM-DD for items on loan.
@@ -600,6 +605,7 @@ impl ShelfItemView {
         ShelfItemView {
             item: item.item_id.to_string(),
             record: item.bib_id.to_string(),
+            location: stretch.locations.get(&item.item_id).cloned(),
             call_number: item.call_number.clone(),
             status: item.status.as_str(),
             due: stretch.due.get(&item.item_id).map(ToString::to_string),

@@ -1157,6 +1157,7 @@ fn record_body(
                 p { (view.t("record.no_holdings")) }
             }
             @for holdings in &record.holdings {
+                @let located = holdings.branches.iter().flat_map(|branch| &branch.items).any(|item| item.location.is_some());
                 section class="holdings" {
                     h3 {
                         (holdings.member.branding.display_name)
@@ -1165,6 +1166,7 @@ fn record_body(
                     table {
                         thead { tr {
                             th scope="col" { (view.t("record.branch")) }
+                            @if located { th scope="col" { (view.t("record.location")) } }
                             th scope="col" { (view.t("record.call_number")) }
                             th scope="col" { (view.t("record.status")) }
                         } }
@@ -1173,6 +1175,7 @@ fn record_body(
                                 @for item in &branch.items {
                                     tr {
                                         td { (branch.branch.name) }
+                                        @if located { td { @if let Some(location) = &item.location { (location) } } }
                                         td {
                                             // A call number without letters or digits has no place on a shelf.
                                             @if shelf_key(&item.call_number).is_empty() {

@@ -87,6 +87,8 @@ async fn shelf_page(
 
 fn shelf_body(view: &View<'_>, member: Option<&Member>, stretch: &ShelfStretch) -> Markup {
     let base = base_path(member);
+    // A branch whose copies have no shelving location shows no empty column.
+    let located = !stretch.locations.is_empty();
     let row = |item: &ShelfItem, here: bool| {
         html! {
             tr class=[here.then_some("here")] aria-current=[here.then_some("true")] {
@@ -101,6 +103,7 @@ fn shelf_body(view: &View<'_>, member: Option<&Member>, stretch: &ShelfStretch) 
                     a href=(format!("{base}/record/{}", item.bib_id)) { (item.title) }
                     @if !item.author.is_empty() { span class="muted" { " · " (item.author) } }
                 }
+                @if located { td { @if let Some(location) = stretch.locations.get(&item.item_id) { (location) } } }
                 td { (status_text(view, item.status, stretch.due.get(&item.item_id).map(ToString::to_string))) }
             }
         }
@@ -116,6 +119,7 @@ fn shelf_body(view: &View<'_>, member: Option<&Member>, stretch: &ShelfStretch) 
             thead { tr {
                 th scope="col" { (view.t("record.call_number")) }
                 th scope="col" { (view.t("shelf.title_column")) }
+                @if located { th scope="col" { (view.t("record.location")) } }
                 th scope="col" { (view.t("record.status")) }
             } }
             tbody {

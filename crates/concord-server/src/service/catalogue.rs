@@ -1574,6 +1574,109 @@ pub async fn set_hidden_locations(
     Ok(locations)
 }
 
+/// One of a member's shelving locations, as its staff manage them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShelvingLocation {
+    pub code: Code,
+    /// What patrons are shown beside a copy there; none shows the code.
+    pub name: Option<String>,
+    /// The member's items there, withdrawn ones aside.
+    pub items: i64,
+    /// Whether the member keeps the location out of other members' views.
+    pub kept_back: bool,
+}
+
+/// The member's shelving locations, by code: every one its items stand at, named or kept back.
+pub async fn shelving_locations(
+    ctx: &Context,
+    who: &Principal,
+    member_code: &str,
+) -> ServiceResult<Vec<ShelvingLocation>> {
+    authorise(who, Action::ReadOrganisation)?;
+    let mut conn = ctx.store.read().await?;
+    let member = super::org::member_in(&mut conn, member_code).await?;
+    member_shelving_locations(&mut conn, member.id).await
+}
+
+async fn member_shelving_locations(
+    conn: &mut Conn,
+    member: MemberId,
+) -> ServiceResult<Vec<ShelvingLocation>> {
+    let mut locations: std::collections::BTreeMap<Code, ShelvingLocation> =
+        std::collections::BTreeMap::new();
+    for (code, items) in concord_store::org::member_locations_in_use(conn, member).await? {
+        locations
+            .entry(code.clone())
+            .or_insert_with(|| unnamed(code))
+            .items = items;
+    }
+    for (owner, code, name) in concord_store::org::location_names(conn).await? {
+        if owner == member {
+            locations
+                .entry(code.clone())
+                .or_insert_with(|| unnamed(code))
+                .name = Some(name);
+        }
+    }
+    for code in concord_store::org::member_hidden_locations(conn, member).await? {
+        locations
+            .entry(code.clone())
+            .or_insert_with(|| unnamed(code))
+            .kept_back = true;
+    }
+    Ok(locations.into_values().collect())
+}
+
+fn unnamed(code: Code) -> ShelvingLocation {
+    ShelvingLocation {
+        code,
+        name: None,
+        items: 0,
+        kept_back: false,
+    }
+}
+
+/// Makes `names` (code and name, as typed) what the member's shelving locations are called,
+/// for staff who manage its items: a location left without a name is shown by its code.
+/// Nothing is indexed by these names, so no record is reindexed.
+pub async fn set_location_names(
+    ctx: &Context,
+    who: &Principal,
+    member_code: &str,
+    names: &[(&str, &str)],
+) -> ServiceResult<Vec<ShelvingLocation>> {
+    let names = concord_domain::catalogue::location_names("names", names.iter().copied())
+        .map_err(ServiceError::invalid)?;
+    let mut tx = ctx.store.write().await?;
+    let member = super::org::member_in(&mut tx, member_code).await?;
+    authorise(who, Action::ManageItems { member: member.id })?;
+    let before: Vec<(Code, String)> = concord_store::org::location_names(&mut tx)
+        .await?
+        .into_iter()
+        .filter(|(owner, _, _)| *owner == member.id)
+        .map(|(_, code, name)| (code, name))
+        .collect();
+    concord_store::org::replace_member_location_names(&mut tx, member.id, &names).await?;
+    audit(
+        ctx,
+        &mut tx,
+        who,
+        Change {
+            action: "member.location_names",
+            entity_kind: "member",
+            entity_id: member.code.to_string(),
+            member: Some(member.id),
+            before: Some(&before),
+            after: Some(&names),
+            reason: None,
+        },
+    )
+    .await?;
+    let locations = member_shelving_locations(&mut tx, member.id).await?;
+    tx.commit().await?;
+    Ok(locations)
+}
+
 /// Adds an item of the branch's member to a bib.
 pub async fn add_item(
     ctx: &Context,

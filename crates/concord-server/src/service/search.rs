@@ -741,6 +741,9 @@ pub async fn places(ctx: &Context) -> ServiceResult<(Vec<Member>, Vec<Branch>)> 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicItem {
     pub id: ItemId,
+    /// Where in the branch it stands: its shelving location's name, or its code when the
+    /// member has not named it.
+    pub location: Option<String>,
     pub call_number: String,
     pub status: ItemStatus,
     /// For an item on loan: the local date it is due back.
@@ -824,6 +827,7 @@ pub async fn public_record(
     let offset = local_offset(&mut conn).await?;
     let hidden_locations =
         HiddenLocations::new(concord_store::org::hidden_locations(&mut conn).await?);
+    let location_names = LocationNames::read(&mut conn).await?;
     let mut grouped: BTreeMap<(bool, String), BTreeMap<String, BranchHoldings>> = BTreeMap::new();
     let mut members_by_code: HashMap<String, Member> = HashMap::new();
     for item in &detail.items {
@@ -858,6 +862,7 @@ pub async fn public_record(
             .items
             .push(PublicItem {
                 id: item.id,
+                location: location_names.of(item.member_id, item.shelving_location.as_ref()),
                 call_number: item.call_number.clone(),
                 status: item.status,
                 due,
@@ -882,6 +887,33 @@ pub async fn public_record(
         document,
         holdings,
     })
+}
+
+/// What every member calls its shelving locations.
+struct LocationNames(HashMap<(MemberId, Code), String>);
+
+impl LocationNames {
+    async fn read(conn: &mut concord_store::Conn) -> ServiceResult<LocationNames> {
+        Ok(LocationNames(
+            concord_store::org::location_names(conn)
+                .await?
+                .into_iter()
+                .map(|(member, code, name)| ((member, code), name))
+                .collect(),
+        ))
+    }
+
+    /// How a copy of `member` at `location` says where it stands: the location's name, or its
+    /// code when the member has not named it.
+    fn of(&self, member: MemberId, location: Option<&Code>) -> Option<String> {
+        let code = location?;
+        Some(
+            self.0
+                .get(&(member, code.clone()))
+                .cloned()
+                .unwrap_or_else(|| code.to_string()),
+        )
+    }
 }
 
 /// The consortium's offset from UTC in seconds, which the dates a page shows are local to (none
@@ -925,6 +957,8 @@ pub struct ShelfStretch {
     pub seen_by_all: bool,
     /// The local date each item on loan is due back.
     pub due: HashMap<ItemId, Date>,
+    /// Where each item with a shelving location stands: its name, or its code when unnamed.
+    pub locations: HashMap<ItemId, String>,
 }
 
 /// Up to `each_side` items either side of item `id` on its branch's shelf, in call number
@@ -990,24 +1024,37 @@ pub async fn shelf(
             due.insert(id, date);
         }
     }
+    let at = store::ShelfItem {
+        item_id: item.id,
+        bib_id: item.bib_id,
+        call_number: item.call_number,
+        shelf_key: key,
+        shelving_location: item.shelving_location,
+        status: item.status,
+        title: bib.summary.title,
+        author: bib.summary.author,
+    };
+    let names = LocationNames::read(&mut conn).await?;
+    let locations = before
+        .iter()
+        .chain(&after)
+        .chain([&at])
+        .filter_map(|shelved| {
+            let location = names.of(member.id, shelved.shelving_location.as_ref())?;
+            Some((shelved.item_id, location))
+        })
+        .collect();
     Ok(ShelfStretch {
         branch,
         member,
         before,
-        at: store::ShelfItem {
-            item_id: item.id,
-            bib_id: item.bib_id,
-            call_number: item.call_number,
-            shelf_key: key,
-            status: item.status,
-            title: bib.summary.title,
-            author: bib.summary.author,
-        },
+        at,
         after,
         more_before,
         more_after,
         seen_by_all,
         due,
+        locations,
     })
 }
 

@@ -380,6 +380,34 @@ pub async fn add_item(
     add_copy(server, bib, barcode, branch, "available", hidden).await;
 }
 
+/// Adds a copy of `bib` on the shelf at `branch`, at shelving location `location` under
+/// `call_number`; the item.
+pub async fn add_shelved_copy(
+    server: &TestServer,
+    bib: concord_domain::ids::BibId,
+    barcode: &str,
+    branch: &str,
+    location: &str,
+    call_number: &str,
+) -> concord_store::catalogue::ItemRow {
+    concord_server::service::catalogue::add_item(
+        &server.ctx,
+        &Principal::Operator,
+        bib,
+        &concord_server::service::catalogue::ItemInput {
+            barcode: barcode.into(),
+            branch: branch.into(),
+            call_number: call_number.into(),
+            item_type: "BOOK".into(),
+            shelving_location: location.into(),
+            status: "available".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// Adds a copy of `bib` at `branch` with the item status `status`, kept out of other members'
 /// views when `hidden`.
 pub async fn add_copy(
