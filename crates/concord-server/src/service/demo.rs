@@ -151,6 +151,7 @@ pub async fn ensure(ctx: &Context) -> ServiceResult<DemoSummary> {
     ensure_patrons(ctx, &operator, &branches).await?;
     ensure_policies(ctx, &operator).await?;
     ensure_catalogue(ctx, &operator, &branches).await?;
+    ensure_location_names(ctx, &operator).await?;
     let patrons = {
         let mut conn = ctx.store.read().await?;
         patron_store::count_patrons(&mut conn).await?
@@ -467,6 +468,46 @@ fn demo_item_type(record: &concord_marc::Record, n: usize) -> &'static str {
     }
 }
 
+/// The demo's shelving locations, by code, with what every member calls them.
+const DEMO_LOCATIONS: [(&str, &str); 7] = [
+    ("STACKS", "Main stacks"),
+    ("REFERENCE", "Reference, not for loan"),
+    ("AV", "Films and music"),
+    ("SCORES", "Printed music"),
+    ("MAPS", "Map room"),
+    ("PERIODICALS", "Periodicals"),
+    ("KITS", "Kits and games"),
+];
+
+/// Where a demo copy of `item_type` is shelved, among [`DEMO_LOCATIONS`]: reference copies
+/// at REFERENCE, which the "Reference: not for loan" rule names.
+fn demo_location(item_type: &str) -> &'static str {
+    match item_type {
+        "REFERENCE" => "REFERENCE",
+        "DVD" | "CD" => "AV",
+        "SCORE" => "SCORES",
+        "MAP" => "MAPS",
+        "SERIAL" => "PERIODICALS",
+        "KIT" => "KITS",
+        _ => "STACKS",
+    }
+}
+
+/// Names the demo's shelving locations for every member that has named none, so that running
+/// the demo again never undoes a name changed since.
+async fn ensure_location_names(ctx: &Context, who: &Principal) -> ServiceResult<()> {
+    for member in super::org::list_members(ctx).await? {
+        let locations =
+            super::catalogue::shelving_locations(ctx, who, member.code.as_str()).await?;
+        if locations.iter().any(|location| location.name.is_some()) {
+            continue;
+        }
+        super::catalogue::set_location_names(ctx, who, member.code.as_str(), &DEMO_LOCATIONS)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A call number from the record's LC (050/090) or Dewey (082) class, else a shelf mark from the
 /// main entry, the way small libraries shelve fiction.
 fn demo_call_number(record: &concord_marc::Record) -> String {
@@ -519,15 +560,13 @@ fn with_demo_holdings(
         let Some(branch) = branches.get((n + copy) % branches.len()) else {
             continue;
         };
-        let mut field = DataField::new(tag, ' ', ' ')
+        let field = DataField::new(tag, ' ', ' ')
             .with_subfield('b', branch.code.as_str())
+            .with_subfield('c', demo_location(item_type))
             .with_subfield('h', call_number.clone())
             .with_subfield('p', format!("3{member}{n:06}{copy}"))
-            .with_subfield('y', item_type);
-        if item_type == "REFERENCE" {
-            field = field.with_subfield('c', "REF");
-        }
-        field = field.with_subfield('9', format!("{}.{:02}", 10 + n % 40, (n * 7) % 100));
+            .with_subfield('y', item_type)
+            .with_subfield('9', format!("{}.{:02}", 10 + n % 40, (n * 7) % 100));
         record.push_data(field);
     }
     record

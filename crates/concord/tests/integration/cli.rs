@@ -89,6 +89,54 @@ fn the_demo_is_idempotent_and_writes_its_credentials() {
     for kind in ["[public]", "[academic]", "[school]", "[special]"] {
         assert!(out.contains(kind), "{out}");
     }
+
+    // Every demo copy stands at a shelving location, reference copies at the one the demo's
+    // "Reference: not for loan" rule names; each member named its locations once.
+    let exported = dir.path().join("demo.mrc");
+    let (ok, _, err) = run(concord(dir.path())
+        .args(["export", "marc", "--output"])
+        .arg(&exported));
+    assert!(ok, "{err}");
+    let bytes = std::fs::read(&exported).unwrap();
+    let mut located = std::collections::BTreeMap::<(String, String), usize>::new();
+    for record in concord_marc::read_iso2709(&bytes) {
+        for field in record.unwrap().fields("852") {
+            let (item_type, location) = (field.subfield('y'), field.subfield('c'));
+            let key = (
+                item_type.unwrap_or_default().to_owned(),
+                location.unwrap_or_default().to_owned(),
+            );
+            *located.entry(key).or_default() += 1;
+        }
+    }
+    assert!(
+        located.keys().all(|(_, location)| !location.is_empty()),
+        "{located:?}"
+    );
+    assert!(
+        located.contains_key(&("REFERENCE".into(), "REFERENCE".into())),
+        "{located:?}"
+    );
+    assert!(
+        located
+            .keys()
+            .all(|(item_type, location)| (item_type == "REFERENCE") == (location == "REFERENCE")),
+        "{located:?}"
+    );
+    let (ok, audit, err) = run(concord(dir.path()).args([
+        "audit",
+        "--entity-kind",
+        "member",
+        "--json",
+        "--limit",
+        "1000",
+    ]));
+    assert!(ok, "{err}");
+    let named = audit
+        .lines()
+        .filter(|line| line.contains("\"member.location_names\""))
+        .count();
+    assert_eq!(named, 5, "{audit}");
 }
 
 #[test]
