@@ -73,3 +73,43 @@ test('a cataloguer opens a shared record, sees its MARC and holdings, and edits 
   assert.deepEqual(await accessibilityViolations(page), []);
   await page.close();
 });
+
+test('a cataloguer names a shelving location, and patrons read the name beside each copy', async () => {
+  const cataloguer = demo.staff('cataloguing');
+  const member = cataloguer.scope.replace(/^member:/, '');
+  const page = await browser.newPage();
+  await page.goto(demo.url + '/login');
+  await page.getByLabel('Username').fill(cataloguer.username);
+  await page.getByLabel('Password').fill(cataloguer.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(demo.url + '/admin');
+
+  // Every location the member's copies stand at is listed with its name, to change in place.
+  await page.goto(`${demo.url}/admin/members/${member}/locations`);
+  await page.getByRole('heading', { level: 1, name: /^Shelving locations of / }).waitFor();
+  assert.deepEqual(await accessibilityViolations(page), []);
+  const stacks = page.getByLabel('Name of STACKS');
+  assert.equal(await stacks.inputValue(), 'Main stacks');
+  await stacks.fill('Open stacks');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').waitFor();
+  assert.equal(await page.getByLabel('Name of STACKS').inputValue(), 'Open stacks');
+  const names = (await page.locator('input[name="name"]').evaluateAll((inputs) => inputs.map((input) => input.value)))
+    .filter((name) => name !== '');
+  assert.ok(names.includes('Open stacks'), `names: ${names}`);
+  assert.deepEqual(await accessibilityViolations(page), []);
+
+  // On a record the member holds, in its own view, each of its copies says where it stands.
+  await page.goto(`${demo.url}/m/${member}/search?q=the&member=${member}`);
+  await page.locator('ol.hits a.hit-title').first().click();
+  await page.waitForURL(/\/record\/\d+$/);
+  const own = page.locator('section.holdings').first();
+  assert.ok(await own.getByRole('columnheader', { name: 'Location' }).isVisible());
+  const shown = await own.locator('tbody tr td:nth-child(2)').allInnerTexts();
+  assert.ok(shown.length > 0);
+  for (const location of shown) {
+    assert.ok(names.includes(location.trim()), `${location} is not among ${names}`);
+  }
+  assert.deepEqual(await accessibilityViolations(page), []);
+  await page.close();
+});

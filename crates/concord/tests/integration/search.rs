@@ -1776,217 +1776,220 @@ async fn a_member_keeps_a_whole_shelving_location_out_of_other_members_views() {
 /// each member's names are its own.
 #[tokio::test]
 async fn patrons_read_each_copys_shelving_location_by_the_name_its_member_gives_it() {
-    let server = TestServer::start().await;
-    server.load_org(TWO_MEMBERS).await;
-    let bibs = import(
-        &server,
-        &[
-            book(
-                "n1",
-                "Riddles in the dark",
-                "Baggins, Bilbo",
-                1937,
-                "Riddles",
-            ),
-            book("n2", "Second breakfast", "Took, Peregrin", 1950, "Cookery"),
-        ],
-    )
-    .await;
-    let fiction = add_shelved_copy(&server, bibs[0], "N1", "SHIRE-CEN", "FIC", "823 BAG").await;
-    add_shelved_copy(&server, bibs[0], "N2", "SHIRE-CEN", "REF", "823 BAG R").await;
-    // ROHAN files its copy under a code SHIRE names too.
-    add_shelved_copy(&server, bibs[0], "N3", "ROHAN-MAIN", "FIC", "823 BAG").await;
-    add_item(&server, bibs[1], "N4", "SHIRE-HOB", false).await;
-    server
-        .staff("rohan.cat", "cataloguing", "member:ROHAN")
-        .await;
-    server
-        .staff("shire.cat", "cataloguing", "member:SHIRE")
-        .await;
-    let rohan = server.staff_client("rohan.cat").await;
-    let shire = server.staff_client("shire.cat").await;
-
-    // Every location SHIRE's items stand at is listed, none named yet.
-    let url = "/api/v1/members/SHIRE/shelving-locations";
-    let listed = rohan.get(url).await;
-    assert_eq!(listed.status, 200, "{}", listed.body);
-    assert_eq!(
-        listed.json(),
-        json!([
-            {"code": "FIC", "name": null, "items": 1, "kept_back": false},
-            {"code": "REF", "name": null, "items": 1, "kept_back": false}
-        ])
-    );
-    // Only staff who manage SHIRE's items name them, and a bad name is refused by name.
-    let names = json!({"names": [
-        {"code": "fic", "name": "Adult fiction"},
-        {"code": "REF", "name": "  Reference  "},
-        {"code": "LOCAL", "name": "Local history"}
-    ]});
-    let refused = rohan.put_json(url, &names).await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
-    let long = "x".repeat(81);
-    let bad = shire
-        .put_json(url, &json!({"names": [{"code": "FIC", "name": long}]}))
-        .await;
-    assert_eq!(bad.status, 422, "{}", bad.body);
-    assert!(bad.body.contains("longer than 80"), "{}", bad.body);
-    let set = shire.put_json(url, &names).await;
-    assert_eq!(set.status, 200, "{}", set.body);
-    assert_eq!(
-        set.json(),
-        json!([
-            {"code": "FIC", "name": "Adult fiction", "items": 1, "kept_back": false},
-            {"code": "LOCAL", "name": "Local history", "items": 0, "kept_back": false},
-            {"code": "REF", "name": "Reference", "items": 1, "kept_back": false}
-        ])
-    );
-
-    // The record page names SHIRE's locations; ROHAN's FIC is its own and unnamed.
-    let client = Client::new(&server);
-    let page = client.get(&format!("/record/{}", bibs[0])).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    for cell in [
-        "<th scope=\"col\">Location</th>",
-        "<td>Adult fiction</td>",
-        "<td>Reference</td>",
-        "<td>FIC</td>",
-    ] {
-        assert!(page.body.contains(cell), "{cell}: {}", page.body);
-    }
-    let record = client
-        .get(&format!("/api/v1/records/{}", bibs[0]))
-        .await
-        .json();
-    let located: Vec<(String, String)> = record["holdings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|member| member["branches"].as_array().unwrap().clone())
-        .flat_map(|branch| branch["items"].as_array().unwrap().clone())
-        .map(|item| {
-            (
-                item["call_number"].as_str().unwrap().to_owned(),
-                item["location"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    assert!(
-        located.contains(&("823 BAG".into(), "Adult fiction".into())),
-        "{record}"
-    );
-    assert!(
-        located.contains(&("823 BAG R".into(), "Reference".into())),
-        "{record}"
-    );
-    assert!(
-        located.contains(&("823 BAG".into(), "FIC".into())),
-        "{record}"
-    );
-    // A record whose copies have no location shows no empty column.
-    let plain = client.get(&format!("/record/{}", bibs[1])).await;
-    assert!(!plain.body.contains(">Location<"), "{}", plain.body);
-    // The shelf names them too.
-    let shelf = client.get(&format!("/shelf/{}", fiction.id)).await;
-    assert_eq!(shelf.status, 200, "{}", shelf.body);
-    assert!(
-        shelf.body.contains("<td>Adult fiction</td>"),
-        "{}",
-        shelf.body
-    );
-    assert!(shelf.body.contains("<td>Reference</td>"), "{}", shelf.body);
-    let shelf_json = client
-        .get(&format!("/api/v1/shelf/{}", fiction.id))
-        .await
-        .json();
-    assert_eq!(
-        shelf_json["at"]["location"], "Adult fiction",
-        "{shelf_json}"
-    );
-
-    // The staff page: a name cleared leaves the code, a new row names one more, and a bad
-    // name is shown again as typed with what is wrong.
-    let page_url = "/admin/members/SHIRE/locations";
-    let form = shire.get(page_url).await;
-    assert_eq!(form.status, 200, "{}", form.body);
-    assert!(
-        form.body.contains("value=\"Adult fiction\""),
-        "{}",
-        form.body
-    );
-    let csrf = csrf_in(&form.body);
-    let wrong = shire
-        .post_form(
-            page_url,
+    // Names and the locations in use are read from either store.
+    for engine in engines() {
+        let server = TestServer::start_on(engine).await;
+        server.load_org(TWO_MEMBERS).await;
+        let bibs = import(
+            &server,
             &[
-                ("csrf", &csrf),
-                ("code", "FIC"),
-                ("name", "Fiction"),
-                ("code", "ATTIC"),
-                ("name", &long),
+                book(
+                    "n1",
+                    "Riddles in the dark",
+                    "Baggins, Bilbo",
+                    1937,
+                    "Riddles",
+                ),
+                book("n2", "Second breakfast", "Took, Peregrin", 1950, "Cookery"),
             ],
         )
         .await;
-    assert_eq!(wrong.status, 422, "{}", wrong.body);
-    assert!(wrong.body.contains("value=\"Fiction\""), "{}", wrong.body);
-    assert!(wrong.body.contains("value=\"ATTIC\""), "{}", wrong.body);
-    assert!(wrong.body.contains("longer than 80"), "{}", wrong.body);
-    let saved = shire
-        .post_form(
-            page_url,
-            &[
-                ("csrf", &csrf),
-                ("code", "FIC"),
-                ("name", "Fiction"),
-                ("code", "REF"),
-                ("name", ""),
-                ("code", "ATTIC"),
-                ("name", "The attic"),
-                ("code", ""),
-                ("name", ""),
-            ],
-        )
-        .await;
-    assert!(
-        saved.status == 200 || saved.status == 303,
-        "{}",
-        saved.status
-    );
-    let names: Vec<(String, Option<String>)> = shire
-        .get(url)
-        .await
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|location| {
-            (
-                location["code"].as_str().unwrap().to_owned(),
-                location["name"].as_str().map(str::to_owned),
-            )
-        })
-        .collect();
-    assert_eq!(
-        names,
-        [
-            ("ATTIC".to_owned(), Some("The attic".to_owned())),
-            ("FIC".to_owned(), Some("Fiction".to_owned())),
-            ("REF".to_owned(), None),
-        ]
-    );
-    let page = client.get(&format!("/record/{}", bibs[0])).await;
-    assert!(page.body.contains("<td>Fiction</td>"), "{}", page.body);
-    assert!(page.body.contains("<td>REF</td>"), "{}", page.body);
-    let filter = AuditFilter {
-        action_prefix: Some("member.location_names".into()),
-        limit: 10,
-        ..AuditFilter::default()
-    };
-    let entries =
-        concord_server::service::audit::browse(&server.ctx, &Principal::Operator, &filter)
+        let fiction = add_shelved_copy(&server, bibs[0], "N1", "SHIRE-CEN", "FIC", "823 BAG").await;
+        add_shelved_copy(&server, bibs[0], "N2", "SHIRE-CEN", "REF", "823 BAG R").await;
+        // ROHAN files its copy under a code SHIRE names too.
+        add_shelved_copy(&server, bibs[0], "N3", "ROHAN-MAIN", "FIC", "823 BAG").await;
+        add_item(&server, bibs[1], "N4", "SHIRE-HOB", false).await;
+        server
+            .staff("rohan.cat", "cataloguing", "member:ROHAN")
+            .await;
+        server
+            .staff("shire.cat", "cataloguing", "member:SHIRE")
+            .await;
+        let rohan = server.staff_client("rohan.cat").await;
+        let shire = server.staff_client("shire.cat").await;
+
+        // Every location SHIRE's items stand at is listed, none named yet.
+        let url = "/api/v1/members/SHIRE/shelving-locations";
+        let listed = rohan.get(url).await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+        assert_eq!(
+            listed.json(),
+            json!([
+                {"code": "FIC", "name": null, "items": 1, "kept_back": false},
+                {"code": "REF", "name": null, "items": 1, "kept_back": false}
+            ])
+        );
+        // Only staff who manage SHIRE's items name them, and a bad name is refused by name.
+        let names = json!({"names": [
+            {"code": "fic", "name": "Adult fiction"},
+            {"code": "REF", "name": "  Reference  "},
+            {"code": "LOCAL", "name": "Local history"}
+        ]});
+        let refused = rohan.put_json(url, &names).await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        let long = "x".repeat(81);
+        let bad = shire
+            .put_json(url, &json!({"names": [{"code": "FIC", "name": long}]}))
+            .await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(bad.body.contains("longer than 80"), "{}", bad.body);
+        let set = shire.put_json(url, &names).await;
+        assert_eq!(set.status, 200, "{}", set.body);
+        assert_eq!(
+            set.json(),
+            json!([
+                {"code": "FIC", "name": "Adult fiction", "items": 1, "kept_back": false},
+                {"code": "LOCAL", "name": "Local history", "items": 0, "kept_back": false},
+                {"code": "REF", "name": "Reference", "items": 1, "kept_back": false}
+            ])
+        );
+
+        // The record page names SHIRE's locations; ROHAN's FIC is its own and unnamed.
+        let client = Client::new(&server);
+        let page = client.get(&format!("/record/{}", bibs[0])).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        for cell in [
+            "<th scope=\"col\">Location</th>",
+            "<td>Adult fiction</td>",
+            "<td>Reference</td>",
+            "<td>FIC</td>",
+        ] {
+            assert!(page.body.contains(cell), "{cell}: {}", page.body);
+        }
+        let record = client
+            .get(&format!("/api/v1/records/{}", bibs[0]))
             .await
-            .unwrap();
-    assert_eq!(entries.len(), 2, "{entries:?}");
+            .json();
+        let located: Vec<(String, String)> = record["holdings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|member| member["branches"].as_array().unwrap().clone())
+            .flat_map(|branch| branch["items"].as_array().unwrap().clone())
+            .map(|item| {
+                (
+                    item["call_number"].as_str().unwrap().to_owned(),
+                    item["location"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert!(
+            located.contains(&("823 BAG".into(), "Adult fiction".into())),
+            "{record}"
+        );
+        assert!(
+            located.contains(&("823 BAG R".into(), "Reference".into())),
+            "{record}"
+        );
+        assert!(
+            located.contains(&("823 BAG".into(), "FIC".into())),
+            "{record}"
+        );
+        // A record whose copies have no location shows no empty column.
+        let plain = client.get(&format!("/record/{}", bibs[1])).await;
+        assert!(!plain.body.contains(">Location<"), "{}", plain.body);
+        // The shelf names them too.
+        let shelf = client.get(&format!("/shelf/{}", fiction.id)).await;
+        assert_eq!(shelf.status, 200, "{}", shelf.body);
+        assert!(
+            shelf.body.contains("<td>Adult fiction</td>"),
+            "{}",
+            shelf.body
+        );
+        assert!(shelf.body.contains("<td>Reference</td>"), "{}", shelf.body);
+        let shelf_json = client
+            .get(&format!("/api/v1/shelf/{}", fiction.id))
+            .await
+            .json();
+        assert_eq!(
+            shelf_json["at"]["location"], "Adult fiction",
+            "{shelf_json}"
+        );
+
+        // The staff page: a name cleared leaves the code, a new row names one more, and a bad
+        // name is shown again as typed with what is wrong.
+        let page_url = "/admin/members/SHIRE/locations";
+        let form = shire.get(page_url).await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        assert!(
+            form.body.contains("value=\"Adult fiction\""),
+            "{}",
+            form.body
+        );
+        let csrf = csrf_in(&form.body);
+        let wrong = shire
+            .post_form(
+                page_url,
+                &[
+                    ("csrf", &csrf),
+                    ("code", "FIC"),
+                    ("name", "Fiction"),
+                    ("code", "ATTIC"),
+                    ("name", &long),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, 422, "{}", wrong.body);
+        assert!(wrong.body.contains("value=\"Fiction\""), "{}", wrong.body);
+        assert!(wrong.body.contains("value=\"ATTIC\""), "{}", wrong.body);
+        assert!(wrong.body.contains("longer than 80"), "{}", wrong.body);
+        let saved = shire
+            .post_form(
+                page_url,
+                &[
+                    ("csrf", &csrf),
+                    ("code", "FIC"),
+                    ("name", "Fiction"),
+                    ("code", "REF"),
+                    ("name", ""),
+                    ("code", "ATTIC"),
+                    ("name", "The attic"),
+                    ("code", ""),
+                    ("name", ""),
+                ],
+            )
+            .await;
+        assert!(
+            saved.status == 200 || saved.status == 303,
+            "{}",
+            saved.status
+        );
+        let names: Vec<(String, Option<String>)> = shire
+            .get(url)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|location| {
+                (
+                    location["code"].as_str().unwrap().to_owned(),
+                    location["name"].as_str().map(str::to_owned),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("ATTIC".to_owned(), Some("The attic".to_owned())),
+                ("FIC".to_owned(), Some("Fiction".to_owned())),
+                ("REF".to_owned(), None),
+            ]
+        );
+        let page = client.get(&format!("/record/{}", bibs[0])).await;
+        assert!(page.body.contains("<td>Fiction</td>"), "{}", page.body);
+        assert!(page.body.contains("<td>REF</td>"), "{}", page.body);
+        let filter = AuditFilter {
+            action_prefix: Some("member.location_names".into()),
+            limit: 10,
+            ..AuditFilter::default()
+        };
+        let entries =
+            concord_server::service::audit::browse(&server.ctx, &Principal::Operator, &filter)
+                .await
+                .unwrap();
+        assert_eq!(entries.len(), 2, "{entries:?}");
+    }
 }
 
 /// Many patrons searching at once: once every search thread is busy, plain keyword searches
