@@ -3,7 +3,7 @@
 // accessible (axe-core, WCAG 2.1 AA).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, launchBrowser, accessibilityViolations } from './support.mjs';
+import { startDemo, launchBrowser, accessibilityViolations, logIn } from './support.mjs';
 
 let demo;
 let browser;
@@ -19,13 +19,7 @@ after(async () => {
 });
 
 test('a cataloguer opens a shared record, sees its MARC and holdings, and edits it', async () => {
-  const cataloguer = demo.staff('cataloguing');
-  const page = await browser.newPage();
-  await page.goto(demo.url + '/login');
-  await page.getByLabel('Username').fill(cataloguer.username);
-  await page.getByLabel('Password').fill(cataloguer.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(demo.url + '/admin');
+  const page = await logIn(browser, demo, demo.staff('cataloguing'));
 
   await page.getByRole('link', { name: /^Catalogue/ }).click();
   await page.getByRole('heading', { level: 1, name: 'Catalogue' }).waitFor();
@@ -77,12 +71,7 @@ test('a cataloguer opens a shared record, sees its MARC and holdings, and edits 
 test('a cataloguer names a shelving location, and patrons read the name beside each copy', async () => {
   const cataloguer = demo.staff('cataloguing');
   const member = cataloguer.scope.replace(/^member:/, '');
-  const page = await browser.newPage();
-  await page.goto(demo.url + '/login');
-  await page.getByLabel('Username').fill(cataloguer.username);
-  await page.getByLabel('Password').fill(cataloguer.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(demo.url + '/admin');
+  const page = await logIn(browser, demo, cataloguer);
 
   // Every location the member's copies stand at is listed with its name, to change in place.
   await page.goto(`${demo.url}/admin/members/${member}/locations`);

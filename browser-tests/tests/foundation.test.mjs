@@ -2,7 +2,7 @@
 // keyboard, the staff pages, clear errors — every page accessible (axe-core, WCAG 2.1 AA) and light.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, launchBrowser, accessibilityViolations, pageWeight } from './support.mjs';
+import { startDemo, launchBrowser, accessibilityViolations, pageWeight, logIn } from './support.mjs';
 
 let demo;
 let browser;
@@ -58,13 +58,7 @@ test('a member admin logs in with the keyboard and edits their branding', async 
 });
 
 test('circulation staff find a patron; another member\u2019s patron is refused', async () => {
-  const desk = demo.staff('circulation');
-  const page = await browser.newPage();
-  await page.goto(demo.url + '/login');
-  await page.getByLabel('Username').fill(desk.username);
-  await page.getByLabel('Password').fill(desk.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(demo.url + '/admin');
+  const page = await logIn(browser, demo, demo.staff('circulation'));
   await page.getByRole('link', { name: 'Patrons', exact: true }).click();
   await page.getByLabel('Card number, name (surname first) or email').fill(demo.credentials.patron.card);
   await page.keyboard.press('Enter');

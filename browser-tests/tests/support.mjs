@@ -68,6 +68,17 @@ export async function launchBrowser() {
 
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
+/** Logs `staff` (a demo login) in on a new page of `browser`, at the staff pages; the page. */
+export async function logIn(browser, demo, staff) {
+  const page = await browser.newPage();
+  await page.goto(demo.url + '/login');
+  await page.getByLabel('Username').fill(staff.username);
+  await page.getByLabel('Password').fill(staff.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(demo.url + '/admin');
+  return page;
+}
+
 /**
  * Runs axe-core with the WCAG 2.1 A and AA rules, and any of its other rules named in `rules`
  * (such as WCAG 2.2's `target-size`); returns the violations, readably.

@@ -766,6 +766,18 @@ pub struct ItemRow {
     pub updated_at: i64,
 }
 
+/// An item row's shelving location, when it has one.
+fn item_location(row: &AnyRow) -> StoreResult<Option<Code>> {
+    opt_text(row, "shelving_location")?
+        .map(|raw| {
+            parsed(
+                "item.shelving_location",
+                Code::parse("shelving_location", &raw),
+            )
+        })
+        .transpose()
+}
+
 const ITEM_COLUMNS: &str = "id, bib_id, member_id, branch_id, current_branch_id, barcode, call_number, item_type, shelving_location, price_minor, status, hidden_from_other_members, created_at, updated_at";
 
 fn item_from_row(row: &AnyRow) -> StoreResult<ItemRow> {
@@ -784,14 +796,7 @@ fn item_from_row(row: &AnyRow) -> StoreResult<ItemRow> {
             "item.item_type",
             Code::parse("item_type", &text(row, "item_type")?),
         )?,
-        shelving_location: opt_text(row, "shelving_location")?
-            .map(|raw| {
-                parsed(
-                    "item.shelving_location",
-                    Code::parse("shelving_location", &raw),
-                )
-            })
-            .transpose()?,
+        shelving_location: item_location(row)?,
         price_minor: opt_int(row, "price_minor")?,
         status: parsed(
             "item.status",
@@ -1081,14 +1086,7 @@ pub async fn shelf_items(
                 bib_id: BibId(int(row, "bib_id")?),
                 call_number: text(row, "call_number")?,
                 shelf_key: text(row, "shelf_key")?,
-                shelving_location: opt_text(row, "shelving_location")?
-                    .map(|raw| {
-                        parsed(
-                            "item.shelving_location",
-                            Code::parse("shelving_location", &raw),
-                        )
-                    })
-                    .transpose()?,
+                shelving_location: item_location(row)?,
                 status: parsed(
                     "item.status",
                     ItemStatus::parse("status", &text(row, "status")?),

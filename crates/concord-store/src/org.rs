@@ -194,16 +194,19 @@ pub async fn hidden_locations(conn: &mut AnyConnection) -> StoreResult<Vec<(Memb
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|row| {
-            Ok((
-                MemberId(int(row, "member_id")?),
-                parsed(
-                    "member_hidden_location.shelving_location",
-                    Code::parse("shelving_location", &text(row, "shelving_location")?),
-                )?,
-            ))
-        })
+        .map(|row| member_location(row, "member_hidden_location"))
         .collect()
+}
+
+/// A row's member and shelving location code, of a table of `table`.
+fn member_location(row: &AnyRow, table: &str) -> StoreResult<(MemberId, Code)> {
+    Ok((
+        MemberId(int(row, "member_id")?),
+        parsed(
+            &format!("{table}.shelving_location"),
+            Code::parse("shelving_location", &text(row, "shelving_location")?),
+        )?,
+    ))
 }
 
 /// One member's hidden shelving locations, by code.
@@ -252,14 +255,8 @@ pub async fn location_names(
         .await?
         .iter()
         .map(|row| {
-            Ok((
-                MemberId(int(row, "member_id")?),
-                parsed(
-                    "shelving_location_name.shelving_location",
-                    Code::parse("shelving_location", &text(row, "shelving_location")?),
-                )?,
-                text(row, "name")?,
-            ))
+            let (member, code) = member_location(row, "shelving_location_name")?;
+            Ok((member, code, text(row, "name")?))
         })
         .collect()
 }

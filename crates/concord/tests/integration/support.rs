@@ -390,22 +390,38 @@ pub async fn add_shelved_copy(
     location: &str,
     call_number: &str,
 ) -> concord_store::catalogue::ItemRow {
-    concord_server::service::catalogue::add_item(
-        &server.ctx,
-        &Principal::Operator,
+    add_item_as(
+        server,
         bib,
-        &concord_server::service::catalogue::ItemInput {
+        concord_server::service::catalogue::ItemInput {
             barcode: barcode.into(),
             branch: branch.into(),
             call_number: call_number.into(),
-            item_type: "BOOK".into(),
             shelving_location: location.into(),
-            status: "available".into(),
-            ..Default::default()
+            ..copy_input()
         },
     )
     .await
-    .unwrap()
+}
+
+/// A book on the shelf, to fill in.
+fn copy_input() -> concord_server::service::catalogue::ItemInput {
+    concord_server::service::catalogue::ItemInput {
+        item_type: "BOOK".into(),
+        status: "available".into(),
+        ..Default::default()
+    }
+}
+
+/// Adds the item `input` describes to `bib`, as the operator.
+async fn add_item_as(
+    server: &TestServer,
+    bib: concord_domain::ids::BibId,
+    input: concord_server::service::catalogue::ItemInput,
+) -> concord_store::catalogue::ItemRow {
+    concord_server::service::catalogue::add_item(&server.ctx, &Principal::Operator, bib, &input)
+        .await
+        .unwrap()
 }
 
 /// Adds a copy of `bib` at `branch` with the item status `status`, kept out of other members'
@@ -418,20 +434,17 @@ pub async fn add_copy(
     status: &str,
     hidden: bool,
 ) {
-    concord_server::service::catalogue::add_item(
-        &server.ctx,
-        &Principal::Operator,
+    add_item_as(
+        server,
         bib,
-        &concord_server::service::catalogue::ItemInput {
+        concord_server::service::catalogue::ItemInput {
             barcode: barcode.into(),
             branch: branch.into(),
             call_number: format!("CALL {barcode}"),
-            item_type: "BOOK".into(),
             status: status.into(),
             hidden_from_other_members: hidden,
-            ..Default::default()
+            ..copy_input()
         },
     )
-    .await
-    .unwrap();
+    .await;
 }
