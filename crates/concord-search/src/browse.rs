@@ -26,10 +26,11 @@ use concord_domain::codes::Code;
 use concord_domain::text::fold;
 use concord_marc::{DataField, Record};
 use tantivy::postings::TermInfo;
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{
-    BitSet, DocAddress, DocId, DocSet, InvertedIndexReader, Searcher, SegmentReader, TERMINATED,
-    TantivyDocument, Term,
+    BitSet, DocAddress, DocId, DocSet, InvertedIndexReader, Score, Searcher, SegmentReader,
+    TERMINATED, TantivyDocument, Term,
 };
 use unicode_normalization::char::is_combining_mark;
 
@@ -47,6 +48,20 @@ pub const MAX_BROWSE_PAGE: usize = 100;
 /// The most terms one page reads: a view that sees none of the headings after a point must
 /// not read the whole dictionary for one page.
 const MAX_TERMS_READ: usize = 20_000;
+
+/// The most words a word being typed stands for in the titles offered from words inside titles:
+/// the most frequent of those it begins.
+const BEGUN_TERMS: usize = 32;
+
+/// How many letters the stem of a word may be shorter than what was typed of it, when no word
+/// begins with what was typed ("runni" for "running", whose stem is "run").
+const STEM_SHORTER_BY: usize = 3;
+
+/// The best-matching bibs whose titles are offered from words inside titles.
+const WORD_HITS: usize = 50;
+
+/// The column of each bib's own filing title.
+const TITLE_SORT: &str = "title_sort";
 
 /// The headings a patron can browse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -613,7 +628,9 @@ impl SearchIndex {
     /// Of the first `read` titles that begin with what a patron typed (as titles file, folded)
     /// and that `view` sees bibs under, the `keep` with the most bibs, the most first (equal
     /// counts in title order); the text without a leading article when no title begins with
-    /// it as typed. At most [`MAX_TERMS_READ`] titles are read.
+    /// it as typed. At most [`MAX_TERMS_READ`] titles are read. When fewer than `keep` begin
+    /// so, titles with the words typed further in follow, the best-matching first ("prejud"
+    /// offers "Pride and prejudice").
     pub fn suggested_titles(
         &self,
         typed: &str,
@@ -625,12 +642,16 @@ impl SearchIndex {
         if key.is_empty() {
             return Ok(Vec::new());
         }
-        let found = self.titles_beginning(&key, view, read, keep)?;
+        let mut found = self.titles_beginning(&key, view, read, keep)?;
         // "the hob" for "The hobbit", which its record files as "hobbit".
-        match without_leading_article(&key) {
-            Some(rest) if found.is_empty() => self.titles_beginning(rest, view, read, keep),
-            _ => Ok(found),
+        if let (Some(rest), true) = (without_leading_article(&key), found.is_empty()) {
+            found = self.titles_beginning(rest, view, read, keep)?;
         }
+        if found.len() < keep {
+            let more = self.titles_with_words(typed, view, keep - found.len(), &found)?;
+            found.extend(more);
+        }
+        Ok(found)
     }
 
     fn titles_beginning(
@@ -670,17 +691,230 @@ impl SearchIndex {
         found.truncate(keep);
         let mut titles = Vec::with_capacity(found.len());
         for (filing_title, count, first) in found {
-            let named = self.title_of(searcher, first, &filing_title)?;
-            titles.push(SuggestedTitle {
-                filing_title,
-                title: named.title,
-                count,
-                bib_id: named.bib_id.filter(|_| count == 1),
-                other_title_of: named.other_title_of.filter(|_| count == 1),
-            });
+            titles.push(self.suggested(searcher, filing_title, count, first)?);
         }
         Ok(titles)
     }
+
+    /// The title filed as `filing_title`, under which the view sees `count` bibs, the first at
+    /// `first`, as it is offered.
+    fn suggested(
+        &self,
+        searcher: &Searcher,
+        filing_title: String,
+        count: u64,
+        first: DocAddress,
+    ) -> Result<SuggestedTitle, SearchError> {
+        let named = self.title_of(searcher, first, &filing_title)?;
+        Ok(SuggestedTitle {
+            filing_title,
+            title: named.title,
+            count,
+            bib_id: named.bib_id.filter(|_| count == 1),
+            other_title_of: named.other_title_of.filter(|_| count == 1),
+        })
+    }
+
+    /// At most `keep` titles of the bibs `view` sees whose titles have every word typed, the
+    /// last as begun ("prejud" offers "Pride and prejudice"), the best-matching first, each
+    /// once and none of those already `offered` (nor one of the bibs they lead to). The word
+    /// being typed stands for the [`BEGUN_TERMS`] most frequent words it begins, and titles are
+    /// drawn from the [`WORD_HITS`] best-matching bibs.
+    fn titles_with_words(
+        &self,
+        typed: &str,
+        view: Option<&Code>,
+        keep: usize,
+        offered: &[SuggestedTitle],
+    ) -> Result<Vec<SuggestedTitle>, SearchError> {
+        let words: Vec<&str> = typed.split_whitespace().collect();
+        let Some((last, before)) = words.split_last() else {
+            return Ok(Vec::new());
+        };
+        let generation = self.generation();
+        let searcher = &generation.searcher;
+        let field = self.fields.title;
+        let scored = |term: Term| -> Box<dyn Query> {
+            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in before {
+            for token in self.tokens(field, word)? {
+                clauses.push((Occur::Must, scored(Term::from_field_text(field, &token))));
+            }
+        }
+        // The word being typed as the title field stems it and as typed (folded): the stem of
+        // a part of a word need not begin the word's stem.
+        let mut prefixes = self.tokens(field, last)?;
+        prefixes.extend(self.tokens(self.fields.author, last)?);
+        prefixes.retain(|prefix| prefix.chars().count() >= 2);
+        let begun = words_beginning(searcher, field, &prefixes)?;
+        if !begun.is_empty() {
+            let either = begun
+                .into_iter()
+                .map(|term| (Occur::Should, scored(term)))
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+        } else if !prefixes.is_empty() || clauses.is_empty() {
+            // The word being typed begins no word of any title.
+            return Ok(Vec::new());
+        }
+        let query = BooleanQuery::new(clauses);
+        let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+        let visible = self.visibility.segment_sets(
+            searcher,
+            self.fields.visible_to,
+            view.map(Code::as_str),
+        )?;
+        // The best-matching bibs: (score, bib id, segment, document).
+        let mut best: Vec<(Score, i64, u32, DocId)> = Vec::new();
+        let by_score = |a: &(Score, i64, u32, DocId), b: &(Score, i64, u32, DocId)| {
+            b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+        };
+        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+            let Some(visible) = visible.get(ordinal) else {
+                continue;
+            };
+            let alive = segment.alive_bitset();
+            let bib_ids = segment.fast_fields().i64(crate::index::BIB_ID)?;
+            weight.for_each(segment, &mut |doc, score| {
+                if visible.contains(doc) && !alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                    let bib = bib_ids.first(doc).unwrap_or_default();
+                    best.push((score, bib, ordinal as u32, doc));
+                    if best.len() >= 4 * WORD_HITS {
+                        best.select_nth_unstable_by(WORD_HITS, by_score);
+                        best.truncate(WORD_HITS);
+                    }
+                }
+            })?;
+        }
+        best.sort_unstable_by(by_score);
+        best.truncate(WORD_HITS);
+        let mut titles: Vec<SuggestedTitle> = Vec::new();
+        for (_, bib, ordinal, doc) in best {
+            if titles.len() >= keep {
+                break;
+            }
+            let segment = searcher.segment_reader(ordinal);
+            let Some(filing_title) = self.filing_title_of(segment, doc)? else {
+                continue;
+            };
+            let known = |title: &SuggestedTitle| {
+                title.filing_title == filing_title || title.bib_id == Some(bib)
+            };
+            if offered.iter().any(known) || titles.iter().any(known) {
+                continue;
+            }
+            if let Some((count, first)) = self.title_count(searcher, view, &filing_title)? {
+                titles.push(self.suggested(searcher, filing_title, count, first)?);
+            }
+        }
+        Ok(titles)
+    }
+
+    /// The tokens `field`'s analyzer makes of `text`.
+    fn tokens(&self, field: Field, text: &str) -> Result<Vec<String>, SearchError> {
+        let mut analyzer = self.index.tokenizer_for_field(field)?;
+        let mut tokens = Vec::new();
+        analyzer
+            .token_stream(text)
+            .process(&mut |token| tokens.push(token.text.clone()));
+        Ok(tokens)
+    }
+
+    /// The title document `doc` of `segment` files under (its own, not another title of it).
+    fn filing_title_of(
+        &self,
+        segment: &SegmentReader,
+        doc: DocId,
+    ) -> Result<Option<String>, SearchError> {
+        let Some(column) = segment.fast_fields().str(TITLE_SORT)? else {
+            return Ok(None);
+        };
+        let mut title = String::new();
+        for ordinal in column.term_ords(doc) {
+            if column.ord_to_str(ordinal, &mut title)? {
+                return Ok(Some(title));
+            }
+        }
+        Ok(None)
+    }
+
+    /// How many bibs the view sees under the title filed as `filing_title`, and the first.
+    fn title_count(
+        &self,
+        searcher: &Searcher,
+        view: Option<&Code>,
+        filing_title: &str,
+    ) -> Result<Option<(u64, DocAddress)>, SearchError> {
+        let mut found = None;
+        self.visit_terms(
+            searcher,
+            self.fields.title_browse,
+            view,
+            &Bound::AtOrAfter(filing_title.to_owned()),
+            |term, count, first| {
+                if term == filing_title.as_bytes() && count > 0 {
+                    found = first.map(|first| (count, first));
+                }
+                ControlFlow::Break(())
+            },
+        )?;
+        Ok(found)
+    }
+}
+
+/// The most frequent (at most [`BEGUN_TERMS`]) words of `field` in every segment that begin
+/// with one of `prefixes`, reading at most [`MAX_TERMS_READ`] words of each segment for each;
+/// when none does, the words a few letters shorter that begin one of them.
+fn words_beginning(
+    searcher: &Searcher,
+    field: Field,
+    prefixes: &[String],
+) -> Result<Vec<Term>, SearchError> {
+    let mut frequencies: std::collections::BTreeMap<Vec<u8>, u64> =
+        std::collections::BTreeMap::new();
+    for segment in searcher.segment_readers() {
+        let dictionary = segment.inverted_index(field)?;
+        for prefix in prefixes {
+            let mut stream = dictionary.terms().range().ge(prefix).into_stream()?;
+            for _ in 0..MAX_TERMS_READ {
+                if !stream.advance() || !stream.key().starts_with(prefix.as_bytes()) {
+                    break;
+                }
+                *frequencies.entry(stream.key().to_vec()).or_default() +=
+                    u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    if frequencies.is_empty() {
+        // Typed past a word's stem ("runni" for "running", indexed as "run"): the stems that
+        // begin it, a few letters shorter.
+        for segment in searcher.segment_readers() {
+            let dictionary = segment.inverted_index(field)?;
+            for prefix in prefixes {
+                let letters: Vec<(usize, char)> = prefix.char_indices().collect();
+                let shortest = letters.len().saturating_sub(STEM_SHORTER_BY).max(3);
+                for (end, _) in letters.iter().skip(shortest) {
+                    let stem = prefix.get(..*end).unwrap_or_default();
+                    if let Some(info) = dictionary.terms().get(stem)? {
+                        *frequencies.entry(stem.as_bytes().to_vec()).or_default() +=
+                            u64::from(info.doc_freq);
+                    }
+                }
+            }
+        }
+    }
+    let mut frequent: Vec<(Vec<u8>, u64)> = frequencies.into_iter().collect();
+    frequent.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    frequent.truncate(BEGUN_TERMS);
+    Ok(frequent
+        .into_iter()
+        .filter_map(|(word, _)| {
+            let word = String::from_utf8(word).ok()?;
+            Some(Term::from_field_text(field, &word))
+        })
+        .collect())
 }
 
 impl SearchIndex {

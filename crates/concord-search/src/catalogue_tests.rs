@@ -1274,6 +1274,63 @@ fn index_of(documents: impl IntoIterator<Item = BibDocument>) -> SearchIndex {
 }
 
 #[test]
+fn titles_are_offered_from_a_word_inside_them_as_it_is_typed() {
+    let shelf = |visible| vec![holding("A", "A-MAIN", "available", visible)];
+    let index = titled_index(&[
+        (1, "Pride and prejudice", shelf(true)),
+        // Another edition: one title of two bibs.
+        (2, "Pride and prejudice", shelf(true)),
+        (3, "Prejudice and the press", shelf(true)),
+        (4, "Sense and sensibility", shelf(true)),
+        // Only A's own view sees it.
+        (5, "The secret prejudices of cats", shelf(false)),
+        (6, "Running with scissors", shelf(true)),
+    ]);
+    let offered = |typed: &str, view: Option<&Code>| -> Vec<(String, u64)> {
+        index
+            .suggested_titles(typed, view, 20, 4)
+            .unwrap()
+            .into_iter()
+            .map(|title| (title.title, title.count))
+            .collect()
+    };
+    let title = |text: &str, count: u64| (text.to_owned(), count);
+    // The titles beginning with the text first, then those with a word beginning so.
+    assert_eq!(
+        offered("prejud", None),
+        [
+            title("Prejudice and the press", 1),
+            title("Pride and prejudice", 2)
+        ]
+    );
+    // In A's own view the bib it keeps back too; counted there only.
+    let a = code("A");
+    assert!(
+        offered("prejud", Some(&a)).contains(&title("The secret prejudices of cats", 1)),
+        "{:?}",
+        offered("prejud", Some(&a))
+    );
+    // Every word typed before the last is in the title.
+    assert_eq!(
+        offered("pride prej", None),
+        [title("Pride and prejudice", 2)]
+    );
+    assert_eq!(
+        offered("with sciss", None),
+        [title("Running with scissors", 1)]
+    );
+    // Typed past the word's stem: "runni" for "running", indexed as "run".
+    assert_eq!(
+        offered("scissors runni", None),
+        [title("Running with scissors", 1)]
+    );
+    // A title offered for its beginning is not offered again for a word inside it.
+    assert_eq!(offered("sens", None), [title("Sense and sensibility", 1)]);
+    assert!(offered("zebra", None).is_empty());
+    assert!(offered("pride zebr", None).is_empty());
+}
+
+#[test]
 fn a_search_that_finds_nothing_suggests_the_catalogues_spelling() {
     let shelf = || vec![holding("A", "A-MAIN", "available", true)];
     let mut bibs = vec![

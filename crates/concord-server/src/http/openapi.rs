@@ -161,7 +161,7 @@ fn suggest_schema() -> Value {
         "other_title_of": { "type": "string", "description": "Present on a title that is another title of its record (246, 130/240/730, 740): the record's own title" } } });
     json!({ "type": "object", "properties": {
         "q": { "type": "string" },
-        "suggestions": { "type": "array", "description": "Titles, then authors, then subjects, then series; within each, the most titles first", "items": suggestion } } })
+        "suggestions": { "type": "array", "description": "Titles, then authors, then subjects, then series; within each, the most titles first, except the titles with the words typed further in, which follow those that begin with them, the best-matching first", "items": suggestion } } })
 }
 
 fn shelf_schema() -> Value {

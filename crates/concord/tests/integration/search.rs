@@ -3111,6 +3111,13 @@ async fn a_title_is_offered_as_a_patron_types_with_or_without_its_article() {
         json!({ "kind": "title", "text": "Leaf by Niggle", "count": 1, "search": ["filing_title", "leaf by niggle"], "record": bibs[2].to_string() }),
         "{offered}"
     );
+    // So does a word inside it, after the titles that begin so.
+    let offered = client.get("/api/v1/suggest?q=nigg").await.json();
+    assert_eq!(
+        offered["suggestions"][0],
+        json!({ "kind": "title", "text": "Leaf by Niggle", "count": 1, "search": ["filing_title", "leaf by niggle"], "record": bibs[2].to_string() }),
+        "{offered}"
+    );
     let options = client.get("/search/suggest?q=leaf").await.body;
     assert!(
         options.contains(&format!(
