@@ -23,8 +23,8 @@
 //! CONCORD_BENCH_FACETS=format,subject (or none) counts other facets than the five, to see what
 //! each costs. CONCORD_BENCH_EACH=1 times each query alone (the best of three) after the index
 //! is ready, prints what each cost and how the cost is spread, and stops there.
-//! It also times what the sitemaps of record pages read from the index, and pages of the
-//! author, subject and series browse lists.
+//! It also times what the sitemaps of record pages read from the index, pages of the
+//! author, subject and series browse lists, and the titles offered as a patron types.
 //! No search result is cached anywhere, so repeated words cost as much as new ones.
 // A benchmark tool, not server code: it fails loudly, and reading the clock is its purpose.
 #![allow(
@@ -406,37 +406,40 @@ fn browse_lists(index: &SearchIndex, words: &[String]) {
     }
     // The titles offered as a patron types: the first 20 that begin with the first three
     // letters of each word, the four with the most bibs read from the stored documents.
-    let mut title_us = Vec::new();
-    let mut offered = 0;
-    for word in words {
-        let typed: String = word.chars().take(3).collect();
-        let started = Instant::now();
-        offered += index.suggested_titles(&typed, None, 20, 4).unwrap().len();
-        title_us.push(started.elapsed().as_micros() as u64);
-    }
-    title_us.sort_unstable();
-    println!(
-        "suggested titles: {} texts of three letters p50 {:.1} ms p95 {:.1} ms; {offered} titles offered",
-        title_us.len(),
-        quantile(&title_us, 0.5) as f64 / 1000.0,
-        quantile(&title_us, 0.95) as f64 / 1000.0,
-    );
+    let three_letters: Vec<String> = words
+        .iter()
+        .map(|word| word.chars().take(3).collect())
+        .collect();
+    time_suggestions(index, "texts of three letters", &three_letters);
     // A word and the beginning of another ("jazz conc"): few titles begin so, and the titles
     // with both words, the second as begun, are looked for among every bib with the first.
-    let mut inside_us = Vec::new();
+    let word_and_begun: Vec<String> = words
+        .iter()
+        .zip(words.iter().cycle().skip(1))
+        .map(|(word, next)| format!("{word} {}", next.chars().take(4).collect::<String>()))
+        .collect();
+    time_suggestions(
+        index,
+        "texts of a word and the beginning of another",
+        &word_and_begun,
+    );
+}
+
+/// Times the titles offered for each of `texts` as a patron types them (four of them wanted).
+fn time_suggestions(index: &SearchIndex, label: &str, texts: &[String]) {
+    let mut times_us = Vec::new();
     let mut offered = 0;
-    for (word, next) in words.iter().zip(words.iter().cycle().skip(1)) {
-        let typed = format!("{word} {}", next.chars().take(4).collect::<String>());
+    for typed in texts {
         let started = Instant::now();
-        offered += index.suggested_titles(&typed, None, 20, 4).unwrap().len();
-        inside_us.push(started.elapsed().as_micros() as u64);
+        offered += index.suggested_titles(typed, None, 20, 4).unwrap().len();
+        times_us.push(started.elapsed().as_micros() as u64);
     }
-    inside_us.sort_unstable();
+    times_us.sort_unstable();
     println!(
-        "suggested titles: {} texts of a word and the beginning of another p50 {:.1} ms p95 {:.1} ms; {offered} titles offered",
-        inside_us.len(),
-        quantile(&inside_us, 0.5) as f64 / 1000.0,
-        quantile(&inside_us, 0.95) as f64 / 1000.0,
+        "suggested titles: {} {label} p50 {:.1} ms p95 {:.1} ms; {offered} titles offered",
+        times_us.len(),
+        quantile(&times_us, 0.5) as f64 / 1000.0,
+        quantile(&times_us, 0.95) as f64 / 1000.0,
     );
 }
 

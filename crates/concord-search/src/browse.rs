@@ -748,6 +748,8 @@ impl SearchIndex {
         let mut prefixes = self.tokens(field, last)?;
         prefixes.extend(self.tokens(self.fields.author, last)?);
         prefixes.retain(|prefix| prefix.chars().count() >= 2);
+        prefixes.sort_unstable();
+        prefixes.dedup();
         let begun = words_beginning(searcher, field, &prefixes)?;
         if !begun.is_empty() {
             let either = begun
