@@ -26,7 +26,7 @@ use concord_domain::codes::Code;
 use concord_domain::text::fold;
 use concord_marc::{DataField, Record};
 use tantivy::postings::TermInfo;
-use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, Scorer, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{
     BitSet, DocAddress, DocId, DocSet, InvertedIndexReader, Score, Searcher, SegmentReader,
@@ -59,6 +59,10 @@ const STEM_SHORTER_BY: usize = 3;
 
 /// The best-matching bibs whose titles are offered from words inside titles.
 const WORD_HITS: usize = 50;
+
+/// The most bibs whose titles have the words typed that are read for those best-matching: text
+/// that most titles have ("of th") offers titles from the first bibs read, at a bounded cost.
+const WORD_MATCHES_READ: usize = 5_000;
 
 /// The column of each bib's own filing title.
 const TITLE_SORT: &str = "title_sort";
@@ -719,7 +723,7 @@ impl SearchIndex {
     /// last as begun ("prejud" offers "Pride and prejudice"), the best-matching first, each
     /// once and none of those already `offered` (nor one of the bibs they lead to). The word
     /// being typed stands for the [`BEGUN_TERMS`] most frequent words it begins, and titles are
-    /// drawn from the [`WORD_HITS`] best-matching bibs.
+    /// drawn from the [`WORD_HITS`] best-matching of the first [`WORD_MATCHES_READ`] bibs.
     fn titles_with_words(
         &self,
         typed: &str,
@@ -773,22 +777,27 @@ impl SearchIndex {
         let by_score = |a: &(Score, i64, u32, DocId), b: &(Score, i64, u32, DocId)| {
             b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
         };
+        let mut read = 0;
         for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
             let Some(visible) = visible.get(ordinal) else {
                 continue;
             };
             let alive = segment.alive_bitset();
             let bib_ids = segment.fast_fields().i64(crate::index::BIB_ID)?;
-            weight.for_each(segment, &mut |doc, score| {
+            let mut scorer = weight.scorer(segment, 1.0)?;
+            let mut doc = scorer.doc();
+            while doc != TERMINATED && read < WORD_MATCHES_READ {
                 if visible.contains(doc) && !alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                    read += 1;
                     let bib = bib_ids.first(doc).unwrap_or_default();
-                    best.push((score, bib, ordinal as u32, doc));
+                    best.push((scorer.score(), bib, ordinal as u32, doc));
                     if best.len() >= 4 * WORD_HITS {
                         best.select_nth_unstable_by(WORD_HITS, by_score);
                         best.truncate(WORD_HITS);
                     }
                 }
-            })?;
+                doc = scorer.advance();
+            }
         }
         best.sort_unstable_by(by_score);
         best.truncate(WORD_HITS);
