@@ -100,5 +100,14 @@ test('a cataloguer names a shelving location, and patrons read the name beside e
     assert.ok(names.includes(location.trim()), `${location} is not among ${names}`);
   }
   assert.deepEqual(await accessibilityViolations(page), []);
+
+  // Adding a copy to that record, the location is offered by code with its name.
+  const bib = page.url().match(/\/record\/(\d+)$/)[1];
+  await page.goto(`${demo.url}/admin/bibs/${bib}/items`);
+  const offered = await page.locator('datalist#shelving-locations option')
+    .evaluateAll((options) => options.map((option) => [option.value, option.textContent]));
+  assert.ok(offered.some(([code, name]) => code === 'STACKS' && name === 'Open stacks'), JSON.stringify(offered));
+  assert.equal(await page.getByLabel('Shelving location').getAttribute('list'), 'shelving-locations');
+  assert.deepEqual(await accessibilityViolations(page), []);
   await page.close();
 });

@@ -880,16 +880,35 @@ async fn save_marc(
 
 // ----- items -----
 
+/// What the item form offers: the branches the staff member manages items at, and their
+/// members' shelving locations, offered as the location is typed.
+struct ItemChoices {
+    branches: Vec<Branch>,
+    locations: Vec<catalogue::ShelvingLocation>,
+}
+
+impl ItemChoices {
+    async fn of(state: &SharedState, principal: &Principal) -> ServiceResult<ItemChoices> {
+        let branches = manageable_branches(state, principal).await?;
+        let locations = catalogue::location_choices(&state.ctx, principal, &branches).await?;
+        Ok(ItemChoices {
+            branches,
+            locations,
+        })
+    }
+}
+
 fn item_form(
     view: &View<'_>,
     action: &str,
     values: &ItemInput,
-    branches: &[Branch],
+    choices: &ItemChoices,
     with_status: bool,
     error: Option<&ServiceError>,
     submit: &str,
 ) -> Markup {
     let current = values.current_branch.clone().unwrap_or_default();
+    let (branches, locations) = (&choices.branches, &choices.locations);
     html! {
         form class="stack" method="post" action=(action) {
             (view.csrf())
@@ -907,7 +926,17 @@ fn item_form(
             }
             (view.text_input(error, "call_number", view.t("item.call_number"), &values.call_number, "text", false))
             (view.text_input(error, "item_type", view.t("item.item_type"), &values.item_type, "text", true))
-            (view.text_input(error, "shelving_location", view.t("item.shelving_location"), &values.shelving_location, "text", false))
+            label for="shelving_location" { (view.t("item.shelving_location")) }
+            (view.field_error(error, "shelving_location"))
+            input type="text" id="shelving_location" name="shelving_location" value=(values.shelving_location)
+                list="shelving-locations" autocomplete="off"
+                aria-invalid=[error.is_some_and(|e| e.fields.iter().any(|f| f.field == "shelving_location")).then_some("true")]
+                aria-describedby=[error.is_some_and(|e| e.fields.iter().any(|f| f.field == "shelving_location")).then_some("shelving_location-error")];
+            datalist id="shelving-locations" {
+                @for location in locations {
+                    option value=(location.code) { @if let Some(name) = &location.name { (name) } }
+                }
+            }
             (view.text_input(error, "price", view.t("item.price"), &values.price, "text", false))
             @if with_status {
                 label for="status" { (view.t("item.status")) }
@@ -952,8 +981,8 @@ async fn new_item_view(
 ) -> ServiceResult<Response> {
     let view = View::new(state, auth);
     let detail = catalogue::bib(&state.ctx, id).await?;
-    let branches = manageable_branches(state, principal).await?;
-    if branches.is_empty() {
+    let choices = ItemChoices::of(state, principal).await?;
+    if choices.branches.is_empty() {
         return Err(ServiceError::new(
             ErrorCode::Forbidden,
             "Your account does not manage any member's items.",
@@ -970,7 +999,7 @@ async fn new_item_view(
         p { a href=(format!("/admin/bibs/{id}")) { (view.t("catalogue.back_to_record")) } }
         h1 { (title) }
         (view.errors(error))
-        (item_form(&view, &format!("/admin/bibs/{id}/items"), values, &branches, false, error, view.t("catalogue.add_item")))
+        (item_form(&view, &format!("/admin/bibs/{id}/items"), values, &choices, false, error, view.t("catalogue.add_item")))
     })))
 }
 
@@ -1058,7 +1087,7 @@ async fn item_view(
         },
     )?;
     let detail = catalogue::bib(&state.ctx, item.bib_id).await?;
-    let branches = manageable_branches(state, principal).await?;
+    let choices = ItemChoices::of(state, principal).await?;
     let stored = item_input_of(&item, &detail);
     let values = values.unwrap_or(&stored);
     let status = error.map_or(StatusCode::OK, |e| {
@@ -1073,7 +1102,7 @@ async fn item_view(
         h1 { (title) }
         p { (detail.bib.summary.title) }
         (view.errors(error))
-        (item_form(&view, &format!("/admin/items/{id}"), values, &branches, true, error, view.t("form.save")))
+        (item_form(&view, &format!("/admin/items/{id}"), values, &choices, true, error, view.t("form.save")))
         @if item.status != ItemStatus::Withdrawn {
             h2 { (view.t("catalogue.withdraw_title")) }
             p { (view.t("catalogue.withdraw_help")) }

@@ -1598,6 +1598,35 @@ pub async fn shelving_locations(
     member_shelving_locations(&mut conn, member.id).await
 }
 
+/// The shelving locations of the members of `branches`, each code once (with the first name
+/// given it), by code: what staff adding or editing an item there choose from.
+pub async fn location_choices(
+    ctx: &Context,
+    who: &Principal,
+    branches: &[Branch],
+) -> ServiceResult<Vec<ShelvingLocation>> {
+    authorise(who, Action::ReadOrganisation)?;
+    let mut members: Vec<MemberId> = branches.iter().map(|branch| branch.member_id).collect();
+    members.sort_unstable();
+    members.dedup();
+    let mut conn = ctx.store.read().await?;
+    let mut choices: std::collections::BTreeMap<Code, ShelvingLocation> =
+        std::collections::BTreeMap::new();
+    for member in members {
+        for location in member_shelving_locations(&mut conn, member).await? {
+            let choice = choices
+                .entry(location.code.clone())
+                .or_insert_with(|| unnamed(location.code.clone()));
+            choice.items += location.items;
+            choice.kept_back |= location.kept_back;
+            if choice.name.is_none() {
+                choice.name = location.name;
+            }
+        }
+    }
+    Ok(choices.into_values().collect())
+}
+
 async fn member_shelving_locations(
     conn: &mut Conn,
     member: MemberId,

@@ -1844,6 +1844,18 @@ async fn patrons_read_each_copys_shelving_location_by_the_name_its_member_gives_
             ])
         );
 
+        // Staff adding a copy are offered the locations by code, with their names.
+        let form = shire.get(&format!("/admin/bibs/{}/items", bibs[1])).await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        for choice in [
+            "list=\"shelving-locations\"",
+            "<option value=\"FIC\">Adult fiction</option>",
+            "<option value=\"LOCAL\">Local history</option>",
+            "<option value=\"REF\">Reference</option>",
+        ] {
+            assert!(form.body.contains(choice), "{choice}: {}", form.body);
+        }
+
         // The record page names SHIRE's locations; ROHAN's FIC is its own and unnamed.
         let client = Client::new(&server);
         let page = client.get(&format!("/record/{}", bibs[0])).await;
