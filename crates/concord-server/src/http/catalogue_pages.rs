@@ -666,7 +666,12 @@ async fn record_view(
                                 td { (item.call_number) }
                                 td { (item.barcode) }
                                 td { (item.item_type) }
-                                td { @if let Some(location) = &item.shelving_location { (location) } }
+                                td {
+                                    @if let Some(location) = &item.shelving_location {
+                                        (location)
+                                        @if let Some(name) = detail.locations.name(item.member_id, location) { " · " (name) }
+                                    }
+                                }
                                 td { (view.t(status_key(item.status))) }
                                 td {
                                     @if may_manage(item.member_id) {

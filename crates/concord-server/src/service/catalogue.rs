@@ -1236,6 +1236,37 @@ fn read_stored_bytes(marc: &[u8]) -> Result<Record, String> {
 
 // ----- reading a record -----
 
+/// What every member calls its shelving locations.
+#[derive(Debug, Clone, Default)]
+pub struct LocationNames(HashMap<(MemberId, Code), String>);
+
+impl LocationNames {
+    pub async fn read(conn: &mut Conn) -> ServiceResult<LocationNames> {
+        Ok(LocationNames(
+            concord_store::org::location_names(conn)
+                .await?
+                .into_iter()
+                .map(|(member, code, name)| ((member, code), name))
+                .collect(),
+        ))
+    }
+
+    /// What `member` calls its location `code`, when it has named it.
+    pub fn name(&self, member: MemberId, code: &Code) -> Option<&str> {
+        self.0.get(&(member, code.clone())).map(String::as_str)
+    }
+
+    /// How a copy of `member` at `location` says where it stands: the location's name, or its
+    /// code when the member has not named it.
+    pub fn shown(&self, member: MemberId, location: Option<&Code>) -> Option<String> {
+        let code = location?;
+        Some(
+            self.name(member, code)
+                .map_or_else(|| code.to_string(), str::to_owned),
+        )
+    }
+}
+
 /// A bib with everything the record page shows.
 #[derive(Debug, Clone)]
 pub struct BibDetail {
@@ -1247,6 +1278,8 @@ pub struct BibDetail {
     pub merges: Vec<MergeRow>,
     pub members: HashMap<MemberId, Member>,
     pub branches: HashMap<BranchId, Branch>,
+    /// What the members call their shelving locations.
+    pub locations: LocationNames,
 }
 
 impl BibDetail {
@@ -1288,6 +1321,7 @@ pub async fn bib(ctx: &Context, id: BibId) -> ServiceResult<BibDetail> {
         .into_iter()
         .map(|b| (b.id, b))
         .collect();
+    let locations = LocationNames::read(&mut conn).await?;
     Ok(BibDetail {
         bib,
         record,
@@ -1296,6 +1330,7 @@ pub async fn bib(ctx: &Context, id: BibId) -> ServiceResult<BibDetail> {
         merges,
         members,
         branches,
+        locations,
     })
 }
 

@@ -27,7 +27,7 @@ use concord_store::catalogue::{self as store, BibRow, ItemRow};
 use tokio::sync::{Mutex, Notify};
 
 use crate::Context;
-use crate::service::catalogue::{UnreadableRecord, read_stored_record};
+use crate::service::catalogue::{LocationNames, UnreadableRecord, read_stored_record};
 use crate::service::{ServiceError, ServiceResult};
 
 /// How many log entries one catch-up step applies before committing.
@@ -827,7 +827,6 @@ pub async fn public_record(
     let offset = local_offset(&mut conn).await?;
     let hidden_locations =
         HiddenLocations::new(concord_store::org::hidden_locations(&mut conn).await?);
-    let location_names = LocationNames::read(&mut conn).await?;
     let mut grouped: BTreeMap<(bool, String), BTreeMap<String, BranchHoldings>> = BTreeMap::new();
     let mut members_by_code: HashMap<String, Member> = HashMap::new();
     for item in &detail.items {
@@ -862,7 +861,9 @@ pub async fn public_record(
             .items
             .push(PublicItem {
                 id: item.id,
-                location: location_names.of(item.member_id, item.shelving_location.as_ref()),
+                location: detail
+                    .locations
+                    .shown(item.member_id, item.shelving_location.as_ref()),
                 call_number: item.call_number.clone(),
                 status: item.status,
                 due,
@@ -887,33 +888,6 @@ pub async fn public_record(
         document,
         holdings,
     })
-}
-
-/// What every member calls its shelving locations.
-struct LocationNames(HashMap<(MemberId, Code), String>);
-
-impl LocationNames {
-    async fn read(conn: &mut concord_store::Conn) -> ServiceResult<LocationNames> {
-        Ok(LocationNames(
-            concord_store::org::location_names(conn)
-                .await?
-                .into_iter()
-                .map(|(member, code, name)| ((member, code), name))
-                .collect(),
-        ))
-    }
-
-    /// How a copy of `member` at `location` says where it stands: the location's name, or its
-    /// code when the member has not named it.
-    fn of(&self, member: MemberId, location: Option<&Code>) -> Option<String> {
-        let code = location?;
-        Some(
-            self.0
-                .get(&(member, code.clone()))
-                .cloned()
-                .unwrap_or_else(|| code.to_string()),
-        )
-    }
 }
 
 /// The consortium's offset from UTC in seconds, which the dates a page shows are local to (none
@@ -1040,7 +1014,7 @@ pub async fn shelf(
         .chain(&after)
         .chain([&at])
         .filter_map(|shelved| {
-            let location = names.of(member.id, shelved.shelving_location.as_ref())?;
+            let location = names.shown(member.id, shelved.shelving_location.as_ref())?;
             Some((shelved.item_id, location))
         })
         .collect();

@@ -1856,6 +1856,20 @@ async fn patrons_read_each_copys_shelving_location_by_the_name_its_member_gives_
             assert!(form.body.contains(choice), "{choice}: {}", form.body);
         }
 
+        // The staff record page gives each copy's code and, when named, its name.
+        let staff_page = shire.get(&format!("/admin/bibs/{}", bibs[0])).await;
+        assert_eq!(staff_page.status, 200, "{}", staff_page.body);
+        assert!(
+            staff_page.body.contains("FIC · Adult fiction"),
+            "{}",
+            staff_page.body
+        );
+        assert!(
+            staff_page.body.contains("<td>FIC</td>"),
+            "{}",
+            staff_page.body
+        );
+
         // The record page names SHIRE's locations; ROHAN's FIC is its own and unnamed.
         let client = Client::new(&server);
         let page = client.get(&format!("/record/{}", bibs[0])).await;
