@@ -823,16 +823,6 @@ impl SearchIndex {
         Ok(titles)
     }
 
-    /// The tokens `field`'s analyzer makes of `text`.
-    fn tokens(&self, field: Field, text: &str) -> Result<Vec<String>, SearchError> {
-        let mut analyzer = self.index.tokenizer_for_field(field)?;
-        let mut tokens = Vec::new();
-        analyzer
-            .token_stream(text)
-            .process(&mut |token| tokens.push(token.text.clone()));
-        Ok(tokens)
-    }
-
     /// The title document `doc` of `segment` files under (its own, not another title of it).
     fn filing_title_of(
         &self,

@@ -721,11 +721,7 @@ impl SearchIndex {
             }
             let mut terms = Vec::new();
             for (field, boost) in &fields {
-                let mut analyzer = self.index.tokenizer_for_field(*field).ok()?;
-                let mut tokens = Vec::new();
-                analyzer
-                    .token_stream(word)
-                    .process(&mut |token| tokens.push(token.text.clone()));
+                let tokens = self.tokens(*field, word).ok()?;
                 match tokens.as_slice() {
                     [] => {}
                     [token] => terms.push(ScoredTerm {
@@ -757,6 +753,16 @@ impl SearchIndex {
             own_member_boost: OWN_MEMBER_BOOST,
             filters: self.selection_terms(request),
         })
+    }
+
+    /// The tokens `field`'s analyzer makes of `text`.
+    pub(crate) fn tokens(&self, field: Field, text: &str) -> Result<Vec<String>, SearchError> {
+        let mut analyzer = self.index.tokenizer_for_field(field)?;
+        let mut tokens = Vec::new();
+        analyzer
+            .token_stream(text)
+            .process(&mut |token| tokens.push(token.text.clone()));
+        Ok(tokens)
     }
 
     /// The fields a keyword search looks in, with their boosts.

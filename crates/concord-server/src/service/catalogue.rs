@@ -1251,6 +1251,18 @@ impl LocationNames {
         ))
     }
 
+    /// The locations `member` has named, with their names, by code.
+    pub fn of_member(&self, member: MemberId) -> Vec<(Code, String)> {
+        let mut named: Vec<(Code, String)> = self
+            .0
+            .iter()
+            .filter(|((owner, _), _)| *owner == member)
+            .map(|((_, code), name)| (code.clone(), name.clone()))
+            .collect();
+        named.sort();
+        named
+    }
+
     /// What `member` calls its location `code`, when it has named it.
     pub fn name(&self, member: MemberId, code: &Code) -> Option<&str> {
         self.0.get(&(member, code.clone())).map(String::as_str)
@@ -1630,7 +1642,8 @@ pub async fn shelving_locations(
     authorise(who, Action::ReadOrganisation)?;
     let mut conn = ctx.store.read().await?;
     let member = super::org::member_in(&mut conn, member_code).await?;
-    member_shelving_locations(&mut conn, member.id).await
+    let names = LocationNames::read(&mut conn).await?;
+    member_shelving_locations(&mut conn, member.id, &names).await
 }
 
 /// The shelving locations of the members of `branches`, each code once (with the first name
@@ -1645,10 +1658,11 @@ pub async fn location_choices(
     members.sort_unstable();
     members.dedup();
     let mut conn = ctx.store.read().await?;
+    let names = LocationNames::read(&mut conn).await?;
     let mut choices: std::collections::BTreeMap<Code, ShelvingLocation> =
         std::collections::BTreeMap::new();
     for member in members {
-        for location in member_shelving_locations(&mut conn, member).await? {
+        for location in member_shelving_locations(&mut conn, member, &names).await? {
             let choice = choices
                 .entry(location.code.clone())
                 .or_insert_with(|| unnamed(location.code.clone()));
@@ -1662,9 +1676,11 @@ pub async fn location_choices(
     Ok(choices.into_values().collect())
 }
 
+/// The member's shelving locations, by code, with their names among `names`.
 async fn member_shelving_locations(
     conn: &mut Conn,
     member: MemberId,
+    names: &LocationNames,
 ) -> ServiceResult<Vec<ShelvingLocation>> {
     let mut locations: std::collections::BTreeMap<Code, ShelvingLocation> =
         std::collections::BTreeMap::new();
@@ -1674,13 +1690,11 @@ async fn member_shelving_locations(
             .or_insert_with(|| unnamed(code))
             .items = items;
     }
-    for (owner, code, name) in concord_store::org::location_names(conn).await? {
-        if owner == member {
-            locations
-                .entry(code.clone())
-                .or_insert_with(|| unnamed(code))
-                .name = Some(name);
-        }
+    for (code, name) in names.of_member(member) {
+        locations
+            .entry(code.clone())
+            .or_insert_with(|| unnamed(code))
+            .name = Some(name);
     }
     for code in concord_store::org::member_hidden_locations(conn, member).await? {
         locations
@@ -1714,12 +1728,7 @@ pub async fn set_location_names(
     let mut tx = ctx.store.write().await?;
     let member = super::org::member_in(&mut tx, member_code).await?;
     authorise(who, Action::ManageItems { member: member.id })?;
-    let before: Vec<(Code, String)> = concord_store::org::location_names(&mut tx)
-        .await?
-        .into_iter()
-        .filter(|(owner, _, _)| *owner == member.id)
-        .map(|(_, code, name)| (code, name))
-        .collect();
+    let before = LocationNames::read(&mut tx).await?.of_member(member.id);
     concord_store::org::replace_member_location_names(&mut tx, member.id, &names).await?;
     audit(
         ctx,
@@ -1736,7 +1745,8 @@ pub async fn set_location_names(
         },
     )
     .await?;
-    let locations = member_shelving_locations(&mut tx, member.id).await?;
+    let after = LocationNames::read(&mut tx).await?;
+    let locations = member_shelving_locations(&mut tx, member.id, &after).await?;
     tx.commit().await?;
     Ok(locations)
 }
