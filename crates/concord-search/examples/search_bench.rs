@@ -25,7 +25,11 @@
 //! is ready, prints what each cost and how the cost is spread, and stops there.
 //! It also times what the sitemaps of record pages read from the index, pages of the
 //! author, subject and series browse lists, and the titles offered as a patron types.
-//! No search result is cached anywhere, so repeated words cost as much as new ones.
+//! A search of one word that a large share of a segment's bibs hold is answered from what the
+//! first search of it found there (its counts, facet counts and best matches, scored again
+//! each time: see ARCHITECTURE.md, `broad_words`); the first search of each query is timed
+//! apart, and CONCORD_BENCH_BROAD_WORDS=0 turns this off, so that every search costs as much
+//! as the first. Nothing else is kept from one search to the next.
 // A benchmark tool, not server code: it fails loudly, and reading the clock is its purpose.
 #![allow(
     clippy::unwrap_used,
@@ -100,6 +104,9 @@ fn main() {
             .set_search_threads(threads.parse().expect("SEARCH_THREADS"))
             .unwrap();
     }
+    if std::env::var("CONCORD_BENCH_BROAD_WORDS").as_deref() == Ok("0") {
+        index.set_broad_word_summaries(false);
+    }
     if index.document_count() as usize == bibs {
         println!(
             "tantivy: reusing the index of {bibs} bibs in {} ({} MB)",
@@ -147,14 +154,33 @@ fn main() {
         Ok(other) => panic!("CONCORD_BENCH_QUERIES: unknown query set {other}"),
     };
     println!("query words: {}", words.join(" | "));
+    // The first search of each query, which makes the summaries of its broad words.
+    let mut first_us = Vec::with_capacity(words.len());
+    let started = Instant::now();
     let hits: u64 = words
         .iter()
-        .map(|word| index.search(&bench_request(word)).unwrap().total)
+        .map(|word| {
+            let began = Instant::now();
+            let total = index.search(&bench_request(word)).unwrap().total;
+            first_us.push(began.elapsed().as_micros() as u64);
+            total
+        })
         .sum();
+    let first_seconds = started.elapsed().as_secs_f64();
+    first_us.sort_unstable();
+    let summaries = index.broad_word_summaries();
     println!(
-        "{} queries, {} matching bibs each on average",
+        "{} queries, {} matching bibs each on average; the first search of each, one client: \
+         p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms, {:.1} s in all; {} broad-word \
+         summaries made ({:.1} MB)",
         words.len(),
-        hits / words.len().max(1) as u64
+        hits / words.len().max(1) as u64,
+        quantile(&first_us, 0.5) as f64 / 1000.0,
+        quantile(&first_us, 0.95) as f64 / 1000.0,
+        first_us.last().copied().unwrap_or(0) as f64 / 1000.0,
+        first_seconds,
+        summaries.kept,
+        summaries.bytes as f64 / 1_000_000.0
     );
 
     if std::env::var("CONCORD_BENCH_EACH").as_deref() == Ok("1") {
@@ -252,9 +278,15 @@ fn main() {
     if std::env::var("CONCORD_BENCH_MISSPELT").as_deref() != Ok("0") {
         misspelt_run(&index, &words);
     }
+    let summaries = index.broad_word_summaries();
     println!(
-        "tantivy peak RSS after searching: {} MB",
-        peak_resident_kib().unwrap_or(0) / 1024
+        "tantivy peak RSS after searching: {} MB; {} broad-word summaries ({:.1} MB); \
+         segments answered from their candidates {}, ranked in full {}",
+        peak_resident_kib().unwrap_or(0) / 1024,
+        summaries.kept,
+        summaries.bytes as f64 / 1_000_000.0,
+        summaries.from_candidates,
+        summaries.ranked_in_full
     );
     let sample = index.search(&{
         let mut r = SearchRequest::new(words[0].clone());

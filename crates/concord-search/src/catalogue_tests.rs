@@ -1072,6 +1072,140 @@ fn plain_keyword_searches_answer_as_the_general_query_does() {
 }
 
 #[test]
+fn searches_of_a_broad_word_answer_from_its_summaries_as_the_general_query_does() {
+    use crate::searcher::Evaluation;
+    let mut catalogue = catalogue_without_every(17);
+    let mut searches = Vec::new();
+    for query in [
+        "the",
+        "music",
+        "history",
+        "concerto",
+        "concertos",
+        "Müller",
+        "muller",
+        "zzzqqqx",
+    ] {
+        for view in [None, Some(code("A")), Some(code("C"))] {
+            for (page, page_size) in [(0, 1), (0, 5), (1, 3), (0, 20), (2, 7)] {
+                let mut search = request(query);
+                search.view = view.clone();
+                search.page = page;
+                search.page_size = page_size;
+                searches.push(search);
+            }
+        }
+    }
+    let compare = |catalogue: &Catalogue| {
+        for search in &searches {
+            let summarised = catalogue
+                .index
+                .search_with(search, Evaluation::Fastest)
+                .unwrap();
+            let general = catalogue
+                .index
+                .search_with(search, Evaluation::General)
+                .unwrap();
+            assert_eq!(summarised, general, "{search:?}");
+        }
+    };
+    let (mut from_candidates, mut ranked_in_full) = (0, 0);
+    for (round, candidates) in [8, 30, 1024].into_iter().enumerate() {
+        // Every word summarised wherever a segment has it.
+        let mut broad_words = crate::broad_words::BroadWords::default();
+        broad_words.min_postings = 1;
+        broad_words.share = u32::MAX;
+        broad_words.candidates = candidates;
+        catalogue.index.broad_words = broad_words;
+        compare(&catalogue);
+        assert!(catalogue.index.broad_word_summaries().kept > 0);
+        // Deleted after the summaries were made: taken off their counts, and their candidates
+        // left out.
+        let mut indexer = catalogue.index.indexer(1, 15_000_000).unwrap();
+        // The best of a word's candidates deleted: the next best are not candidates, so the
+        // segment is ranked in full.
+        for word in ["music", "the"] {
+            let mut best = request(word);
+            best.page_size = 8;
+            for hit in catalogue.index.search(&best).unwrap().hits {
+                indexer.delete(hit.bib_id);
+            }
+        }
+        indexer.commit().unwrap();
+        catalogue.index.reload().unwrap();
+        compare(&catalogue);
+        for document in catalogue.documents.iter().skip(round).step_by(5) {
+            indexer.delete(document.bib_id);
+        }
+        indexer.commit().unwrap();
+        catalogue.index.reload().unwrap();
+        compare(&catalogue);
+        // Bibs added: the statistics every score is made from move.
+        for (number, document) in catalogue.documents.iter().take(60).enumerate() {
+            let mut added = document.clone();
+            added.bib_id = 1_000_000 * (round as i64 + 1) + number as i64;
+            indexer.add(&added).unwrap();
+        }
+        indexer.commit().unwrap();
+        catalogue.index.reload().unwrap();
+        compare(&catalogue);
+        let counts = catalogue.index.broad_word_summaries();
+        from_candidates += counts.from_candidates;
+        ranked_in_full += counts.ranked_in_full;
+    }
+    // Both ways of ranking a segment were taken.
+    assert!(from_candidates > 100, "{from_candidates} from candidates");
+    assert!(ranked_in_full > 10, "{ranked_in_full} ranked in full");
+}
+
+#[test]
+fn a_summarised_words_other_matches_overtake_its_candidates_when_the_statistics_move() {
+    use crate::searcher::Evaluation;
+    // "Zebra" in the titles of ten bibs, and as the subject of ten that score less at first.
+    let mut documents = Vec::new();
+    for id in 1..=10 {
+        documents.push(document_from_record(
+            id,
+            &titled_record("Zebra stripes"),
+            Vec::new(),
+        ));
+    }
+    for id in 11..=20 {
+        let mut document =
+            document_from_record(id, &titled_record("Animals of the plains"), Vec::new());
+        document.subjects = vec!["Zebra".to_owned()];
+        documents.push(document);
+    }
+    let mut index = index_of(documents);
+    index.broad_words.min_postings = 1;
+    index.broad_words.share = u32::MAX;
+    index.broad_words.candidates = 5;
+    let mut search = request("zebra");
+    search.page_size = 3;
+    let answer = |index: &SearchIndex| {
+        let summarised = index.search_with(&search, Evaluation::Fastest).unwrap();
+        let general = index.search_with(&search, Evaluation::General).unwrap();
+        assert_eq!(summarised, general);
+        ids(&general)
+    };
+    assert_eq!(answer(&index), [1, 2, 3]);
+    assert_eq!(index.broad_word_summaries().from_candidates, 1);
+    // Three hundred more titles with the word: a title's "zebra" now weighs little, a
+    // subject's more, and the subjects the summary did not keep come first.
+    let mut indexer = index.indexer(1, 15_000_000).unwrap();
+    for id in 1_000..1_300 {
+        let record = titled_record("Zebra crossings and other road markings");
+        indexer
+            .add(&document_from_record(id, &record, Vec::new()))
+            .unwrap();
+    }
+    indexer.commit().unwrap();
+    index.reload().unwrap();
+    assert_eq!(answer(&index), [11, 12, 13]);
+    assert_eq!(index.broad_word_summaries().ranked_in_full, 1);
+}
+
+#[test]
 fn searches_sharing_a_pass_answer_as_each_would_alone() {
     use crate::searcher::Evaluation;
     let mut catalogue = catalogue_without_every(13);

@@ -1009,6 +1009,97 @@ impl SegmentFacet {
     }
 }
 
+/// One facet's counts in one segment before they are mapped to the generation's values: the
+/// non-zero counts by segment ordinal, and the occurrences a member's view counts copies by
+/// (empty when it does not). A segment's ordinals never change, so these stay true for as long
+/// as the segment is searched, whatever generations come.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RawTally {
+    pub counts: Vec<(u32, u32)>,
+    pub occurrences: Vec<(u32, u32)>,
+}
+
+impl RawTally {
+    pub(crate) fn heap_bytes(&self) -> usize {
+        (self.counts.capacity() + self.occurrences.capacity()) * std::mem::size_of::<(u32, u32)>()
+    }
+
+    /// The sum of two tallies of the same facet and segment.
+    pub(crate) fn plus(&self, other: &RawTally) -> RawTally {
+        RawTally {
+            counts: added(&self.counts, &other.counts),
+            occurrences: added(&self.occurrences, &other.occurrences),
+        }
+    }
+}
+
+/// Two lists of counts by ascending position, added.
+fn added(first: &[(u32, u32)], second: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let mut sum: Vec<(u32, u32)> = first.iter().chain(second).copied().collect();
+    sum.sort_unstable_by_key(|(position, _)| *position);
+    sum.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1 += later.1;
+        }
+        same
+    });
+    sum
+}
+
+/// The non-zero counts of `counts`, by position.
+fn non_zero(counts: &[u32]) -> Vec<(u32, u32)> {
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(_, count)| **count > 0)
+        .map(|(ordinal, count)| (ordinal as u32, *count))
+        .collect()
+}
+
+/// Sets `counts` to `base` less `less` (both sparse, by position).
+fn load_counts(counts: &mut [u32], base: &[(u32, u32)], less: &[(u32, u32)]) {
+    counts.fill(0);
+    for (ordinal, count) in base {
+        if let Some(slot) = counts.get_mut(*ordinal as usize) {
+            *slot += count;
+        }
+    }
+    for (ordinal, count) in less {
+        if let Some(slot) = counts.get_mut(*ordinal as usize) {
+            *slot = slot.saturating_sub(*count);
+        }
+    }
+}
+
+impl FacetSegmentCounter {
+    /// The counts so far, by segment ordinal, facet by facet (see [`RawTally`]).
+    pub(crate) fn raw(&mut self) -> Vec<RawTally> {
+        let pending = std::mem::take(&mut self.pending);
+        self.collect_block(&pending);
+        self.facets
+            .iter()
+            .map(|facet| RawTally {
+                counts: non_zero(&facet.counts),
+                occurrences: non_zero(&facet.occurrences),
+            })
+            .collect()
+    }
+
+    /// Replaces the counts with `base` less `less`, facet by facet, as [`Self::raw`] gave them
+    /// for the same facets of the same segment.
+    pub(crate) fn load_raw(&mut self, base: &[RawTally], less: &[RawTally]) {
+        self.pending.clear();
+        let empty = RawTally::default();
+        for (index, facet) in self.facets.iter_mut().enumerate() {
+            let base = base.get(index).unwrap_or(&empty);
+            let less = less.get(index).unwrap_or(&empty);
+            load_counts(&mut facet.counts, &base.counts, &less.counts);
+            load_counts(&mut facet.occurrences, &base.occurrences, &less.occurrences);
+        }
+    }
+}
+
 impl SegmentCollector for FacetSegmentCounter {
     type Fruit = FacetFruit;
 

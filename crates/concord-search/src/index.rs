@@ -29,6 +29,7 @@ use tantivy::{
     TantivyDocument, Term,
 };
 
+use crate::broad_words::BroadWords;
 use crate::browse::{browse_term, series_title};
 use crate::document::{BibDocument, Holding};
 use crate::facets::{DenseColumnCache, FacetOrdinalCache, dense_column_bytes};
@@ -373,6 +374,8 @@ pub struct SearchIndex {
     pub(crate) visibility: VisibilityCache,
     /// The threads one search may use (see [`crate::parallel`]).
     pub(crate) parallelism: Parallelism,
+    /// What searches of one broad word find in each segment (see [`crate::broad_words`]).
+    pub(crate) broad_words: BroadWords,
 }
 
 /// One state of the index as searches see it: a searcher over a fixed list of segments and the
@@ -473,6 +476,7 @@ impl SearchIndex {
                 in_flight: Default::default(),
                 shared: Default::default(),
             },
+            broad_words: BroadWords::default(),
         })
     }
 
@@ -491,6 +495,18 @@ impl SearchIndex {
         self.parallelism.shared.set_sharing(sharing);
     }
 
+    /// Whether searches of one broad word are answered from what the first such search found
+    /// in each segment (see the crate's `broad_words` module); on by default. Answers are the
+    /// same either way.
+    pub fn set_broad_word_summaries(&mut self, enabled: bool) {
+        self.broad_words.enabled = enabled;
+    }
+
+    /// What the summaries of broad words hold and have answered.
+    pub fn broad_word_summaries(&self) -> crate::BroadWordCounts {
+        self.broad_words.counts()
+    }
+
     /// What the shared sweeps have done since the index was opened.
     pub fn shared_pass_counts(&self) -> crate::shared_pass::SharedPassCounts {
         self.parallelism.shared.counts()
@@ -503,7 +519,9 @@ impl SearchIndex {
 
     /// Bytes of the decoded facet ordinals and visible-document sets kept in memory.
     pub fn cached_bytes(&self) -> usize {
-        dense_column_bytes(&self.dense_columns) + self.visibility.heap_bytes()
+        dense_column_bytes(&self.dense_columns)
+            + self.visibility.heap_bytes()
+            + self.broad_words.heap_bytes()
     }
 
     /// A writer using `threads` indexing threads and `heap_bytes` of buffer in total.
@@ -566,6 +584,7 @@ impl SearchIndex {
             .segment_sets(&searcher, self.fields.visible_to, None)?;
         self.dense_columns.retain_segments_of(&searcher);
         self.visibility.retain_segments_of(&searcher);
+        self.broad_words.retain_segments_of(&searcher);
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(Generation {
             searcher,
             facet_ordinals,

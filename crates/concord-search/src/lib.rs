@@ -22,6 +22,7 @@
 //! log) and exposes searches over its own transports.
 
 pub mod bench;
+mod broad_words;
 pub mod browse;
 pub mod citation;
 pub mod description;
@@ -41,6 +42,7 @@ mod visibility;
 mod windowed;
 mod words;
 
+pub use broad_words::BroadWordCounts;
 pub use browse::{
     BrowseFrom, BrowsePage, BrowseRequest, BrowsedHeading, HeadingKind, SuggestedTitle,
 };

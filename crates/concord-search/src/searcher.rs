@@ -452,6 +452,11 @@ impl SearchIndex {
         let (total, addresses, facet_counts) = match (request.sort, plain) {
             (SortOrder::Relevance, Some(plain)) => {
                 let wanted = request.page.saturating_add(1).saturating_mul(page_size);
+                let broad = crate::broad_words::Asked {
+                    words: &self.broad_words,
+                    view,
+                    facets: facets.facets.iter().map(|(facet, _)| *facet).collect(),
+                };
                 let (total, best, facet_counts) = crate::windowed::search(
                     searcher,
                     &self.parallelism,
@@ -459,6 +464,7 @@ impl SearchIndex {
                     &visible,
                     &facets,
                     wanted,
+                    Some(&broad),
                 )?;
                 let addresses = best
                     .into_iter()

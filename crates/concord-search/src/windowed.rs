@@ -37,7 +37,7 @@ use tantivy::query::Bm25Weight;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentReader, TERMINATED, Term};
 
-use crate::facets::{FacetCounter, FacetFruit, FacetSegmentCounter};
+use crate::facets::{FacetCounter, FacetFruit, FacetSegmentCounter, RawTally};
 use crate::index::BIB_ID;
 use crate::parallel::{DocRange, Parallelism};
 use crate::shared_pass::Job;
@@ -95,8 +95,23 @@ pub(crate) fn search(
     visible: &[Arc<BitSet>],
     facets: &FacetCounter,
     limit: usize,
+    broad: Option<&crate::broad_words::Asked<'_>>,
 ) -> tantivy::Result<Found> {
     let weights = Weights::of(searcher, query)?;
+    if let Some(asked) = broad
+        && let Some(found) = crate::broad_words::search(
+            searcher,
+            parallelism,
+            asked,
+            query,
+            &weights,
+            visible,
+            facets,
+            limit,
+        )?
+    {
+        return Ok(found);
+    }
     let sizes: Vec<u32> = searcher
         .segment_readers()
         .iter()
@@ -155,8 +170,9 @@ pub(crate) fn merged(
 /// The BM25 weights of the query's scored terms, computed once per search.
 #[derive(Clone)]
 pub(crate) struct Weights {
-    words: Vec<Vec<Bm25Weight>>,
-    exact_title: Option<Bm25Weight>,
+    /// Per word, per term, as the query has them.
+    pub words: Vec<Vec<Bm25Weight>>,
+    pub exact_title: Option<Bm25Weight>,
     /// The words from the fewest postings in the whole index (summed over their fields) to the
     /// most. A window takes them in this order, so every segment sums a bib's score in the same
     /// order and equal bibs score exactly alike wherever they are.
@@ -195,7 +211,7 @@ impl Weights {
 }
 
 /// One term's postings in one segment, read forward a block at a time.
-struct Cursor {
+pub(crate) struct Cursor {
     postings: BlockSegmentPostings,
     /// Position in the current block.
     position: usize,
@@ -203,7 +219,9 @@ struct Cursor {
 }
 
 impl Cursor {
-    fn open(
+    /// The term's postings from `start`, scored by `weight` when given; `None` when the segment
+    /// has not the term.
+    pub(crate) fn open(
         reader: &SegmentReader,
         term: &Term,
         record: IndexRecordOption,
@@ -249,6 +267,27 @@ impl Cursor {
         if self.doc() < target {
             self.position = self.postings.seek(target);
         }
+    }
+
+    /// Whether `target` (at or after the documents passed so far) has the term, and if so its
+    /// frequency there (1 when the postings have none) and field length, as its score reads
+    /// them.
+    pub(crate) fn impact_at(&mut self, target: DocId) -> Option<(u32, u8)> {
+        self.skip_to(target);
+        if self.doc() != target {
+            return None;
+        }
+        let frequency = self
+            .postings
+            .freqs()
+            .get(self.position)
+            .copied()
+            .unwrap_or(1);
+        let norm = match &self.scoring {
+            Some((_, fieldnorms)) => fieldnorms.fieldnorm_id(target),
+            None => 0,
+        };
+        Some((frequency, norm))
     }
 
     /// Passes the position in the window from `window_start` and the score (0 when unscored)
@@ -557,6 +596,46 @@ pub(crate) struct RangeSearch {
     /// Matches not yet handed to the facet counter.
     pending: Vec<DocId>,
     facets: FacetSegmentCounter,
+    /// Whether the first word too is read only at the documents the view may see, for a
+    /// "view" of a few documents (see [`RangeSearch::among`]).
+    sparse: bool,
+    /// What is looked for around a score, when a summary is made (see [`CutWatch`]).
+    watch: Option<CutWatch>,
+}
+
+/// What a summary of a broad word needs to know of the matches that are not its candidates
+/// (see [`crate::broad_words`]): the best score below the cut, and the documents that score
+/// exactly the cut without being candidates.
+#[derive(Debug, Clone)]
+pub(crate) struct CutWatch {
+    pub cut: Score,
+    /// The candidates, in document order.
+    pub candidates: Vec<DocId>,
+    /// The highest score below the cut.
+    pub below: Option<Score>,
+    /// Documents scoring the cut that are not candidates, in document order, up to `most`.
+    pub tied: Vec<DocId>,
+    pub most: usize,
+    /// Whether more than `most` were.
+    pub overflowed: bool,
+}
+
+impl CutWatch {
+    fn see(&mut self, doc: DocId, score: Score) {
+        match score.total_cmp(&self.cut) {
+            Ordering::Less if self.below.is_none_or(|below| score > below) => {
+                self.below = Some(score);
+            }
+            Ordering::Equal if self.candidates.binary_search(&doc).is_err() => {
+                if self.tied.len() < self.most {
+                    self.tied.push(doc);
+                } else {
+                    self.overflowed = true;
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 impl RangeSearch {
@@ -636,7 +715,67 @@ impl RangeSearch {
             boosts: vec![0.0 as Score; WINDOW as usize],
             pending: Vec::with_capacity(FACET_BLOCK),
             facets,
+            sparse: false,
+            watch: None,
         }))
+    }
+
+    /// Watches every match's score against `watch`'s cut; [`RangeSearch::watched`] gives it
+    /// back.
+    pub(crate) fn watching(mut self, watch: CutWatch) -> RangeSearch {
+        self.watch = Some(watch);
+        self
+    }
+
+    /// What the watch saw.
+    pub(crate) fn watched(self) -> Option<CutWatch> {
+        self.watch
+    }
+
+    /// Counts deleted documents as if they were alive.
+    pub(crate) fn with_deleted(mut self) -> RangeSearch {
+        self.alive = None;
+        self
+    }
+
+    /// Takes every window with a document the view may see, reading every word only at those
+    /// documents: for a view of a few documents, whose windows are found from the view's set
+    /// rather than from the rarest word's postings.
+    pub(crate) fn among(mut self) -> RangeSearch {
+        self.sparse = true;
+        let buckets = self.visible.max_value().div_ceil(64);
+        let mut bucket = 0;
+        while bucket < buckets {
+            let Some(found) = self.visible.first_non_empty_bucket(bucket) else {
+                break;
+            };
+            if found * 64 >= self.end {
+                break;
+            }
+            let window_start = found * 64;
+            self.window(window_start);
+            bucket = (window_start + WINDOW) / 64;
+        }
+        self
+    }
+
+    /// Takes every window of the range from `start` with a document of the rarest word.
+    pub(crate) fn run(&mut self, start: DocId) {
+        let mut window_start = start;
+        loop {
+            // Jump to the window of the next document of the rarest word.
+            let next = self.next_doc();
+            if next == TERMINATED {
+                break;
+            }
+            // Windows start on a multiple of 64 so that the visible set is read a word at a
+            // time (no cursor has a document before the range, so starting a little early is
+            // harmless).
+            window_start = window_start.max(next);
+            window_start -= window_start % 64;
+            self.window(window_start);
+            window_start = window_start.saturating_add(WINDOW);
+        }
     }
 
     /// The next document of the rarest word, at or after the windows taken so far, or
@@ -680,8 +819,8 @@ impl RangeSearch {
         let scores = &mut self.scores;
         let boosts = &mut self.boosts;
         let mut scored = Bits::empty();
-        // None until the first word is read.
-        let mut wanted: Option<Bits> = None;
+        // None until the first word is read (unless every word is read only where visible).
+        let mut wanted: Option<Bits> = self.sparse.then_some(visible);
         for &number in &self.word_order {
             let Some(cursors) = self.words.get_mut(number) else {
                 continue;
@@ -774,6 +913,9 @@ impl RangeSearch {
                 let bib_ids = &self.bib_ids;
                 self.best
                     .offer(score, doc, |doc| bib_ids.first(doc).unwrap_or_default());
+                if let Some(watch) = self.watch.as_mut() {
+                    watch.see(doc, score);
+                }
                 self.pending.push(doc);
                 if self.pending.len() == FACET_BLOCK {
                     self.facets.collect_block(&self.pending);
@@ -800,10 +942,18 @@ impl RangeSearch {
         }
         (self.count, self.best.into_vec(), self.facets.harvest())
     }
+
+    /// [`RangeSearch::finish`] with the facet counts by segment ordinal, as they are before a
+    /// generation's maps read them.
+    pub(crate) fn finish_raw(mut self) -> (usize, Vec<(Score, i64, DocId)>, Vec<RawTally>) {
+        self.count_facets();
+        let raw = self.facets.raw();
+        (self.count, self.best.into_vec(), raw)
+    }
 }
 
 /// The count, best documents and facet counts of `docs` in one segment.
-fn search_range(
+pub(crate) fn search_range(
     reader: &SegmentReader,
     query: &PlainQuery,
     weights: &Weights,
@@ -817,19 +967,6 @@ fn search_range(
     else {
         return Ok((0, Vec::new(), Vec::new()));
     };
-    let mut window_start = start;
-    loop {
-        // Jump to the window of the next document of the rarest word.
-        let next = search.next_doc();
-        if next == TERMINATED {
-            break;
-        }
-        // Windows start on a multiple of 64 so that the visible set is read a word at a time
-        // (no cursor has a document before the range, so starting a little early is harmless).
-        window_start = window_start.max(next);
-        window_start -= window_start % 64;
-        search.window(window_start);
-        window_start = window_start.saturating_add(WINDOW);
-    }
+    search.run(start);
     Ok(search.finish())
 }

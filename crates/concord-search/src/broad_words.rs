@@ -1,0 +1,848 @@
+//! Summaries of the broad words: what a search of one word that a large share of a segment's
+//! bibs hold ("the", "music", "history") finds in that segment, worked out the first time it is
+//! searched there and kept while the segment is searched.
+//!
+//! Such a search costs most of all the others together: "the" alone matches half the
+//! catalogue, and every match is scored and faceted. The words are few (about two hundred in a
+//! segment of two million bibs hold one bib in 64), so their answers are worth keeping:
+//!
+//! * its **count and facet counts** over the segment's documents the view may see, deleted or
+//!   not, by segment ordinal ([`RawTally`]), so that a new generation's maps read them as they
+//!   read a search's; the documents deleted since are counted apart, a few at a time as they
+//!   are deleted, and taken off;
+//! * its **best [`BroadWords::candidates`] matches** with what each scores from (each term's
+//!   frequency and field length, whether it has the exact title and the view's own member), so
+//!   that they are scored again with the searcher's statistics of the moment, exactly as a
+//!   search scores them; and the score of the worst of them when it was built, the *cut*.
+//!
+//! A bib that is not a candidate scored at most the cut. Statistics move as bibs come and go,
+//! but a term's score can grow by no more than the most that its BM25 weight now gives over
+//! the one it was built with, for any field length and frequency (its *drift*, about 1 when the
+//! catalogue has grown by a few bibs in a million). So when the best candidates still alive
+//! score above the cut times the drift, no other bib can come among them and the answer is
+//! exact; otherwise (many candidates deleted, a page far down the list) the segment is ranked
+//! in full, as any search is, and only the counts come from the summary.
+//!
+//! **Invariant:** a search answered from summaries counts, ranks and facets exactly as it would
+//! be without them (the catalogue tests compare both, with deletions before and after a summary
+//! is made and bibs added between).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::index::SegmentId;
+use tantivy::query::Bm25Weight;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentReader, Term};
+
+use crate::facets::{FacetCounter, RawTally};
+use crate::parallel::Parallelism;
+use crate::searcher::FacetField;
+use crate::windowed::{
+    Cursor, CutWatch, Found, PlainQuery, RangeFound, RangeSearch, Weights, merged,
+};
+
+/// How many of a broad word's best matches a summary keeps.
+pub(crate) const CANDIDATES: usize = 256;
+
+/// A word is broad in a segment when one of its fields has it in at least one document in this
+/// many.
+const SHARE: u32 = 256;
+
+/// ...and in at least this many documents: a small segment is searched quickly anyway.
+const MIN_POSTINGS: u32 = 10_000;
+
+/// The memory summaries may take; beyond it the least recently used are dropped.
+const BUDGET_BYTES: usize = 128 << 20;
+
+/// Relative room left for the rounding of summed scores when a candidate's score is compared
+/// with the bound on every other bib's.
+const ROUNDING: Score = 1e-4;
+
+/// The summaries of the broad words searched so far, by segment, word, view and facets.
+pub(crate) struct BroadWords {
+    /// A word is summarised in a segment only where a field has it in at least this many
+    /// documents ([`MIN_POSTINGS`]) and one in `share` ([`SHARE`]); tests summarise every word.
+    pub min_postings: u32,
+    pub share: u32,
+    /// How many best matches a summary keeps ([`CANDIDATES`]; tests make it small).
+    pub candidates: usize,
+    /// Whether searches use summaries at all (to measure them).
+    pub enabled: bool,
+    budget: usize,
+    entries: Mutex<HashMap<Key, Arc<Entry>>>,
+    /// Each segment's deleted documents, listed once per number of deletions.
+    deleted: Mutex<HashMap<SegmentId, Arc<DeletedDocs>>>,
+    clock: AtomicU64,
+    /// Segments answered with their best candidates, and ranked in full instead.
+    from_candidates: AtomicUsize,
+    ranked_in_full: AtomicUsize,
+}
+
+impl Default for BroadWords {
+    fn default() -> Self {
+        BroadWords {
+            min_postings: MIN_POSTINGS,
+            share: SHARE,
+            candidates: CANDIDATES,
+            enabled: true,
+            budget: BUDGET_BYTES,
+            entries: Mutex::new(HashMap::new()),
+            deleted: Mutex::new(HashMap::new()),
+            clock: AtomicU64::new(0),
+            from_candidates: AtomicUsize::new(0),
+            ranked_in_full: AtomicUsize::new(0),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    segment: SegmentId,
+    terms: Vec<Term>,
+    view: Option<String>,
+    facets: Vec<FacetField>,
+}
+
+/// A summary, built by the first search that wants it while the others wait.
+#[derive(Default)]
+struct Entry {
+    summary: Mutex<Option<Arc<Summary>>>,
+    used: AtomicU64,
+    bytes: AtomicUsize,
+}
+
+/// What a broad word finds in one segment in one view (see the module's documentation).
+struct Summary {
+    /// Matches the view may see, deleted ones included.
+    count: usize,
+    /// Their facet counts by segment ordinal, for the facets of the key.
+    facets: Vec<RawTally>,
+    /// The word's terms the segment has, by their place in the query's word, with each one's
+    /// weight when the summary was made; a candidate's impacts follow this order.
+    terms: Vec<(usize, Bm25Weight)>,
+    exact_title: Option<Bm25Weight>,
+    candidates: Vec<Candidate>,
+    /// The lowest score among the candidates when more matched than were kept; `None` when
+    /// every match is a candidate.
+    cut: Option<Score>,
+    /// The highest score of the matches below the cut.
+    below: Option<Score>,
+    /// The matches that scored the cut without being candidates, one per way of scoring it,
+    /// with the lowest bib id among them; `None` when there were too many to list.
+    tied: Option<Vec<Tied>>,
+    /// The deleted documents counted apart so far.
+    deducted: Mutex<Option<Arc<Deducted>>>,
+}
+
+/// One of a summary's best matches and what its score is made of.
+struct Candidate {
+    doc: DocId,
+    bib: i64,
+    scoring: Scoring,
+}
+
+/// What a match's score is made of.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Scoring {
+    /// Per term of [`Summary::terms`], the frequency (0 when the bib has not the term) and the
+    /// field length.
+    impacts: Vec<(u32, u8)>,
+    /// The field length of its exact title, when it has the query as exact title.
+    exact_title: Option<u8>,
+    own_member: bool,
+}
+
+/// Matches that scored the cut without being candidates and score alike: the lowest bib id
+/// among them.
+struct Tied {
+    scoring: Scoring,
+    bib: i64,
+}
+
+/// At most this many matches scoring the cut without being candidates are looked at; more, and
+/// a summary's candidates must score above the cut to be shown the best.
+const MOST_TIED: usize = 1 << 16;
+
+/// The documents deleted from a segment that a summary has taken off, and what they counted.
+struct Deducted {
+    /// How many documents the segment had deleted.
+    deleted: u32,
+    /// The deleted documents the view may see.
+    gone: BitSet,
+    count: usize,
+    facets: Vec<RawTally>,
+}
+
+/// A segment's deleted documents, in order, when it had `deleted` of them.
+struct DeletedDocs {
+    deleted: u32,
+    docs: Vec<DocId>,
+}
+
+impl Summary {
+    fn heap_bytes(&self) -> usize {
+        let facets: usize = self.facets.iter().map(RawTally::heap_bytes).sum();
+        let candidates: usize = self
+            .candidates
+            .iter()
+            .map(|candidate| {
+                std::mem::size_of::<Candidate>()
+                    + candidate.scoring.impacts.capacity() * std::mem::size_of::<(u32, u8)>()
+            })
+            .sum();
+        let tied: usize = self
+            .tied
+            .iter()
+            .flatten()
+            .map(|tied| {
+                std::mem::size_of::<Tied>()
+                    + tied.scoring.impacts.capacity() * std::mem::size_of::<(u32, u8)>()
+            })
+            .sum();
+        std::mem::size_of::<Summary>() + facets + candidates + tied
+    }
+}
+
+/// What the summaries of broad words hold and have answered since the index was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BroadWordCounts {
+    /// Summaries kept (one per segment, word, view and set of facets).
+    pub kept: usize,
+    /// The bytes they take.
+    pub bytes: usize,
+    /// Segments whose best matches came from a summary's candidates.
+    pub from_candidates: usize,
+    /// Segments ranked in full because the candidates could not be shown to be the best (too
+    /// many deleted, or a page beyond them); their counts still came from the summary.
+    pub ranked_in_full: usize,
+}
+
+/// What a search of one word asks of the summaries.
+pub(crate) struct Asked<'a> {
+    pub words: &'a BroadWords,
+    pub view: Option<&'a str>,
+    pub facets: Vec<FacetField>,
+}
+
+impl BroadWords {
+    /// Forgets the segments that `searcher` no longer has.
+    pub(crate) fn retain_segments_of(&self, searcher: &Searcher) {
+        let current: std::collections::HashSet<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentReader::segment_id)
+            .collect();
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|key, _| current.contains(&key.segment));
+        self.deleted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|segment, _| current.contains(segment));
+    }
+
+    /// The bytes the summaries take.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .map(|entry| entry.bytes.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// What the summaries hold and have answered.
+    pub(crate) fn counts(&self) -> BroadWordCounts {
+        let kept = self
+            .entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        BroadWordCounts {
+            kept,
+            bytes: self.heap_bytes(),
+            from_candidates: self.from_candidates.load(Ordering::Relaxed),
+            ranked_in_full: self.ranked_in_full.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Whether `query`'s one word is broad in `reader`'s segment.
+    fn is_broad(&self, reader: &SegmentReader, word: &[crate::windowed::ScoredTerm]) -> bool {
+        let threshold = self
+            .min_postings
+            .max(reader.max_doc() / self.share.max(1))
+            .max(1);
+        word.iter().any(|scored| {
+            reader
+                .inverted_index(scored.term.field())
+                .ok()
+                .and_then(|index| index.doc_freq(&scored.term).ok())
+                .is_some_and(|postings| postings >= threshold)
+        })
+    }
+
+    /// The summary of `key`, made by `build` when there is none yet (one search makes it while
+    /// others asking wait for it).
+    fn summary(
+        &self,
+        key: Key,
+        build: impl FnOnce() -> tantivy::Result<Summary>,
+    ) -> tantivy::Result<Arc<Summary>> {
+        let entry = Arc::clone(
+            self.entries
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key)
+                .or_default(),
+        );
+        entry.used.store(
+            self.clock.fetch_add(1, Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
+        let mut slot = entry.summary.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(summary) = slot.as_ref() {
+            return Ok(Arc::clone(summary));
+        }
+        let built = Arc::new(build()?);
+        entry.bytes.store(built.heap_bytes(), Ordering::Relaxed);
+        *slot = Some(Arc::clone(&built));
+        drop(slot);
+        self.keep_within_budget();
+        Ok(built)
+    }
+
+    /// Drops the least recently used summaries while they take more than the budget.
+    fn keep_within_budget(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut total: usize = entries
+            .values()
+            .map(|entry| entry.bytes.load(Ordering::Relaxed))
+            .sum();
+        while total > self.budget && entries.len() > 1 {
+            let Some(oldest) = entries
+                .iter()
+                .min_by_key(|(_, entry)| entry.used.load(Ordering::Relaxed))
+                .map(|(key, _)| key.clone())
+            else {
+                break;
+            };
+            if let Some(entry) = entries.remove(&oldest) {
+                total = total.saturating_sub(entry.bytes.load(Ordering::Relaxed));
+            }
+        }
+    }
+
+    /// The deleted documents of `reader`'s segment.
+    fn deleted_docs(&self, reader: &SegmentReader) -> Arc<DeletedDocs> {
+        let deleted = reader.num_deleted_docs();
+        let mut lists = self.deleted.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(list) = lists.get(&reader.segment_id())
+            && list.deleted == deleted
+        {
+            return Arc::clone(list);
+        }
+        let docs = match reader.alive_bitset() {
+            Some(alive) => (0..reader.max_doc())
+                .filter(|doc| alive.is_deleted(*doc))
+                .collect(),
+            None => Vec::new(),
+        };
+        let list = Arc::new(DeletedDocs { deleted, docs });
+        // An older searcher's fewer deletions are not kept over a newer one's.
+        let newer = lists
+            .get(&reader.segment_id())
+            .is_some_and(|kept| kept.deleted > deleted);
+        if !newer {
+            lists.insert(reader.segment_id(), Arc::clone(&list));
+        }
+        list
+    }
+}
+
+/// Answers `query` from the summaries when it is one word, unnarrowed, broad in some segment;
+/// `None` otherwise, for the usual evaluation. The segments are taken on the search threads,
+/// so the first search of a word makes its summaries of several segments at once.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn search(
+    searcher: &Searcher,
+    parallelism: &Parallelism,
+    asked: &Asked<'_>,
+    query: &PlainQuery,
+    weights: &Weights,
+    visible: &[Arc<BitSet>],
+    facets: &FacetCounter,
+    limit: usize,
+) -> tantivy::Result<Option<Found>> {
+    let broad = asked.words;
+    let ([word], true) = (query.words.as_slice(), query.filters.is_empty()) else {
+        return Ok(None);
+    };
+    if !broad.enabled || limit > broad.candidates {
+        return Ok(None);
+    }
+    let readers = searcher.segment_readers();
+    if !readers.iter().any(|reader| broad.is_broad(reader, word)) {
+        return Ok(None);
+    }
+    let segment = |ordinal: u32| -> tantivy::Result<Found> {
+        let (Some(reader), Some(visible)) =
+            (readers.get(ordinal as usize), visible.get(ordinal as usize))
+        else {
+            return Ok((0, Vec::new(), Vec::new()));
+        };
+        let (count, best, fruit) = if broad.is_broad(reader, word) {
+            let key = Key {
+                segment: reader.segment_id(),
+                terms: word.iter().map(|scored| scored.term.clone()).collect(),
+                view: asked.view.map(str::to_owned),
+                facets: asked.facets.clone(),
+            };
+            let summary = broad.summary(key, || {
+                summarise(
+                    reader,
+                    ordinal,
+                    query,
+                    weights,
+                    visible,
+                    facets,
+                    broad.candidates,
+                )
+            })?;
+            answer(
+                broad, &summary, reader, ordinal, query, weights, visible, facets, limit,
+            )?
+        } else {
+            crate::windowed::search_range(
+                reader,
+                query,
+                weights,
+                Arc::clone(visible),
+                0..reader.max_doc(),
+                limit,
+                facets.for_segment(ordinal, reader)?,
+            )?
+        };
+        let best = best
+            .into_iter()
+            .map(|(score, bib, doc)| (score, bib, DocAddress::new(ordinal, doc)))
+            .collect();
+        Ok((count, best, fruit))
+    };
+    let ordinals = 0..readers.len() as u32;
+    let fruits = if parallelism.threads > 1 && readers.len() > 1 {
+        parallelism.executor.map(segment, ordinals)?
+    } else {
+        ordinals.map(segment).collect::<tantivy::Result<Vec<_>>>()?
+    };
+    merged(fruits, limit, facets).map(Some)
+}
+
+/// Searches `query` over the whole segment, deleted documents too, and keeps what a summary
+/// holds; when more matched than the candidates, a second pass finds the best score below the
+/// cut and the matches that tie with it.
+fn summarise(
+    reader: &SegmentReader,
+    ordinal: u32,
+    query: &PlainQuery,
+    weights: &Weights,
+    visible: &Arc<BitSet>,
+    facets: &FacetCounter,
+    candidates: usize,
+) -> tantivy::Result<Summary> {
+    let open = |limit: usize, facets: &FacetCounter| -> tantivy::Result<Option<RangeSearch>> {
+        Ok(RangeSearch::open(
+            reader,
+            query,
+            weights,
+            Arc::clone(visible),
+            0..reader.max_doc(),
+            limit,
+            facets.for_segment(ordinal, reader)?,
+        )?
+        .map(RangeSearch::with_deleted))
+    };
+    let (count, mut best, raw) = match open(candidates, facets)? {
+        Some(mut search) => {
+            search.run(0);
+            search.finish_raw()
+        }
+        None => (0, Vec::new(), Vec::new()),
+    };
+    best.sort_unstable_by_key(|(_, _, doc)| *doc);
+    let docs: Vec<DocId> = best.iter().map(|(_, _, doc)| *doc).collect();
+    let cut = (count > best.len()).then(|| {
+        best.iter()
+            .map(|(score, _, _)| *score)
+            .fold(Score::INFINITY, Score::min)
+    });
+    let mut below = None;
+    let mut tied_docs = Vec::new();
+    let mut overflowed = false;
+    if let Some(cut) = cut {
+        let nothing = FacetCounter { facets: Vec::new() };
+        if let Some(search) = open(0, &nothing)? {
+            let mut search = search.watching(CutWatch {
+                cut,
+                candidates: docs.clone(),
+                below: None,
+                tied: Vec::new(),
+                most: MOST_TIED,
+                overflowed: false,
+            });
+            search.run(0);
+            if let Some(watch) = search.watched() {
+                below = watch.below;
+                tied_docs = watch.tied;
+                overflowed = watch.overflowed;
+            }
+        }
+    }
+    let (terms, exact_title, scored) = scorings(reader, query, weights, &docs)?;
+    let candidates = best
+        .into_iter()
+        .zip(scored)
+        .map(|((_, bib, doc), scoring)| Candidate { doc, bib, scoring })
+        .collect();
+    let tied = if overflowed {
+        None
+    } else {
+        let (_, _, scored) = scorings(reader, query, weights, &tied_docs)?;
+        let bib_ids = reader.fast_fields().i64(crate::index::BIB_ID)?;
+        let mut lowest: HashMap<Scoring, i64> = HashMap::new();
+        for (doc, scoring) in tied_docs.iter().zip(scored) {
+            let bib = bib_ids.first(*doc).unwrap_or_default();
+            lowest
+                .entry(scoring)
+                .and_modify(|kept| *kept = (*kept).min(bib))
+                .or_insert(bib);
+        }
+        Some(
+            lowest
+                .into_iter()
+                .map(|(scoring, bib)| Tied { scoring, bib })
+                .collect(),
+        )
+    };
+    Ok(Summary {
+        count,
+        facets: raw,
+        terms,
+        exact_title,
+        candidates,
+        cut,
+        below,
+        tied,
+        deducted: Mutex::new(None),
+    })
+}
+
+/// The word's terms the segment has (by their place in the query's word, with their weights
+/// now), the exact title's weight, and what each of `docs` (in document order) scores from.
+#[allow(clippy::type_complexity)]
+fn scorings(
+    reader: &SegmentReader,
+    query: &PlainQuery,
+    weights: &Weights,
+    docs: &[DocId],
+) -> tantivy::Result<(Vec<(usize, Bm25Weight)>, Option<Bm25Weight>, Vec<Scoring>)> {
+    let word = query.words.first().map(Vec::as_slice).unwrap_or_default();
+    let word_weights = weights.words.first().map(Vec::as_slice).unwrap_or_default();
+    let mut scorings: Vec<Scoring> = vec![
+        Scoring {
+            impacts: Vec::new(),
+            exact_title: None,
+            own_member: false,
+        };
+        docs.len()
+    ];
+    let mut terms = Vec::new();
+    for (place, (scored, weight)) in word.iter().zip(word_weights).enumerate() {
+        let Some(mut cursor) = Cursor::open(reader, &scored.term, scored.record, Some(weight), 0)?
+        else {
+            continue;
+        };
+        terms.push((place, weight.clone()));
+        for (doc, scoring) in docs.iter().zip(scorings.iter_mut()) {
+            scoring
+                .impacts
+                .push(cursor.impact_at(*doc).unwrap_or((0, 0)));
+        }
+    }
+    let exact_title = match (&query.exact_title, &weights.exact_title) {
+        (Some(scored), Some(weight)) => {
+            if let Some(mut cursor) =
+                Cursor::open(reader, &scored.term, scored.record, Some(weight), 0)?
+            {
+                for (doc, scoring) in docs.iter().zip(scorings.iter_mut()) {
+                    scoring.exact_title = cursor.impact_at(*doc).map(|(_, norm)| norm);
+                }
+            }
+            Some(weight.clone())
+        }
+        _ => None,
+    };
+    for term in &query.own_member {
+        if let Some(mut cursor) = Cursor::open(reader, term, IndexRecordOption::Basic, None, 0)? {
+            for (doc, scoring) in docs.iter().zip(scorings.iter_mut()) {
+                scoring.own_member |= cursor.impact_at(*doc).is_some();
+            }
+        }
+    }
+    Ok((terms, exact_title, scorings))
+}
+
+/// The answer in one segment from its summary: the count and facets less the deleted
+/// documents', and the best candidates scored now, or the segment ranked in full when they
+/// cannot be shown to be the best.
+#[allow(clippy::too_many_arguments)]
+fn answer(
+    broad: &BroadWords,
+    summary: &Summary,
+    reader: &SegmentReader,
+    ordinal: u32,
+    query: &PlainQuery,
+    weights: &Weights,
+    visible: &Arc<BitSet>,
+    facets: &FacetCounter,
+    limit: usize,
+) -> tantivy::Result<RangeFound> {
+    let deducted = deducted(
+        broad, summary, reader, ordinal, query, weights, visible, facets,
+    )?;
+    let count = summary.count.saturating_sub(deducted.count);
+    let mut counter = facets.for_segment(ordinal, reader)?;
+    counter.load_raw(&summary.facets, &deducted.facets);
+    let word_weights = weights.words.first().map(Vec::as_slice).unwrap_or_default();
+    let alive = reader.alive_bitset();
+    let mut best: Vec<(Score, i64, DocId)> = summary
+        .candidates
+        .iter()
+        .filter(|candidate| alive.is_none_or(|alive| alive.is_alive(candidate.doc)))
+        .map(|candidate| {
+            let score = score_now(
+                &candidate.scoring,
+                &summary.terms,
+                word_weights,
+                weights.exact_title.as_ref(),
+                query.own_member_boost,
+            );
+            (score, candidate.bib, candidate.doc)
+        })
+        .collect();
+    best.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    best.truncate(limit);
+    let exact = match (summary.cut, best.last()) {
+        (None, _) => true,
+        _ if limit == 0 => true,
+        (Some(_), None) => false,
+        (Some(cut), Some(&(last, last_bib, _))) => {
+            let drift = drift(summary, word_weights, weights.exact_title.as_ref());
+            // Every other bib scored below the cut, or tied with it in one of the listed ways
+            // (scored now exactly), or when those were too many, at most the cut.
+            let beaten = |bound: Score| last > bound * drift * (1.0 + ROUNDING);
+            let below = summary.below.is_none_or(beaten);
+            let tied = match &summary.tied {
+                Some(tied) => tied.iter().all(|tied| {
+                    let score = score_now(
+                        &tied.scoring,
+                        &summary.terms,
+                        word_weights,
+                        weights.exact_title.as_ref(),
+                        query.own_member_boost,
+                    );
+                    match last.total_cmp(&score) {
+                        std::cmp::Ordering::Greater => true,
+                        std::cmp::Ordering::Equal => last_bib < tied.bib,
+                        std::cmp::Ordering::Less => false,
+                    }
+                }),
+                None => beaten(cut),
+            };
+            best.len() == limit && below && tied
+        }
+    };
+    if exact {
+        broad.from_candidates.fetch_add(1, Ordering::Relaxed);
+    } else {
+        broad.ranked_in_full.fetch_add(1, Ordering::Relaxed);
+        // Ranked in full; the counts are the summary's all the same.
+        let nothing = FacetCounter { facets: Vec::new() };
+        let (_, ranked, _) = crate::windowed::search_range(
+            reader,
+            query,
+            weights,
+            Arc::clone(visible),
+            0..reader.max_doc(),
+            limit,
+            nothing.for_segment(ordinal, reader)?,
+        )?;
+        best = ranked;
+    }
+    Ok((count, best, counter.harvest()))
+}
+
+/// A match's score with the weights of now, summed as [`crate::windowed`] sums it: the
+/// word's terms in the query's order, then the exact title's and the own member's boosts.
+fn score_now(
+    candidate: &Scoring,
+    terms: &[(usize, Bm25Weight)],
+    word_weights: &[Bm25Weight],
+    exact_title: Option<&Bm25Weight>,
+    own_member_boost: Score,
+) -> Score {
+    let mut score: Option<Score> = None;
+    for ((place, _), (frequency, norm)) in terms.iter().zip(&candidate.impacts) {
+        if *frequency == 0 {
+            continue;
+        }
+        let Some(weight) = word_weights.get(*place) else {
+            continue;
+        };
+        let term = weight.score(*norm, *frequency);
+        score = Some(score.map_or(term, |sum| sum + term));
+    }
+    let mut boost: Option<Score> = None;
+    if let (Some(norm), Some(weight)) = (candidate.exact_title, exact_title) {
+        boost = Some(weight.score(norm, 1));
+    }
+    if candidate.own_member {
+        boost = Some(boost.map_or(own_member_boost, |sum| sum + own_member_boost));
+    }
+    let score = score.unwrap_or(0.0);
+    match boost {
+        Some(boost) => score + boost,
+        None => score,
+    }
+}
+
+/// The most a bib's score can have grown since the summary was made: for every term, the
+/// largest ratio of its weight now to its weight then over every field length, at the least
+/// and the greatest frequency (a ratio moves one way as the frequency grows), and never less
+/// than 1 (boosts do not move).
+fn drift(
+    summary: &Summary,
+    word_weights: &[Bm25Weight],
+    exact_title: Option<&Bm25Weight>,
+) -> Score {
+    let mut most: Score = 1.0;
+    let mut compare = |now: &Bm25Weight, then: &Bm25Weight| {
+        for norm in 0..=u8::MAX {
+            for frequency in [1, 1 << 24] {
+                let (now, then) = (now.score(norm, frequency), then.score(norm, frequency));
+                if then > 0.0 {
+                    most = most.max(now / then);
+                } else if now > 0.0 {
+                    most = Score::INFINITY;
+                }
+            }
+        }
+    };
+    for (place, then) in &summary.terms {
+        if let Some(now) = word_weights.get(*place) {
+            compare(now, then);
+        }
+    }
+    if let (Some(now), Some(then)) = (exact_title, summary.exact_title.as_ref()) {
+        compare(now, then);
+    }
+    most
+}
+
+/// What the segment's deleted documents that the view may see count for the summary's word,
+/// counted anew only for the documents deleted since it was last asked.
+#[allow(clippy::too_many_arguments)]
+fn deducted(
+    broad: &BroadWords,
+    summary: &Summary,
+    reader: &SegmentReader,
+    ordinal: u32,
+    query: &PlainQuery,
+    weights: &Weights,
+    visible: &Arc<BitSet>,
+    facets: &FacetCounter,
+) -> tantivy::Result<Arc<Deducted>> {
+    let deleted = reader.num_deleted_docs();
+    let mut kept = summary
+        .deducted
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(deducted) = kept.as_ref()
+        && deducted.deleted == deleted
+    {
+        return Ok(Arc::clone(deducted));
+    }
+    // From what was deducted before, unless that was for a newer searcher's deletions.
+    let before = kept.as_ref().filter(|before| before.deleted < deleted);
+    let list = broad.deleted_docs(reader);
+    let mut fresh = BitSet::with_max_value(reader.max_doc());
+    let mut any = false;
+    for doc in &list.docs {
+        if visible.contains(*doc) && before.is_none_or(|before| !before.gone.contains(*doc)) {
+            fresh.insert(*doc);
+            any = true;
+        }
+    }
+    let (count, raw) = if any {
+        let counter = facets.for_segment(ordinal, reader)?;
+        let word_only = PlainQuery {
+            words: query.words.clone(),
+            ..PlainQuery::default()
+        };
+        match RangeSearch::open(
+            reader,
+            &word_only,
+            weights,
+            Arc::new(fresh.clone()),
+            0..reader.max_doc(),
+            0,
+            counter,
+        )? {
+            Some(search) => {
+                let (count, _, raw) = search.with_deleted().among().finish_raw();
+                (count, raw)
+            }
+            None => (0, Vec::new()),
+        }
+    } else {
+        (0, Vec::new())
+    };
+    let mut gone = fresh;
+    let (count, facets) = match before {
+        Some(before) => {
+            for bucket in 0..before.gone.max_value().div_ceil(64) {
+                for doc in before.gone.tinyset(bucket).into_iter() {
+                    gone.insert(bucket * 64 + doc);
+                }
+            }
+            let facets = if raw.is_empty() {
+                before.facets.clone()
+            } else if before.facets.is_empty() {
+                raw
+            } else {
+                before
+                    .facets
+                    .iter()
+                    .zip(&raw)
+                    .map(|(before, fresh)| before.plus(fresh))
+                    .collect()
+            };
+            (before.count + count, facets)
+        }
+        None => (count, raw),
+    };
+    let deducted = Arc::new(Deducted {
+        deleted,
+        gone,
+        count,
+        facets,
+    });
+    // An older searcher's fewer deletions are not kept over a newer one's.
+    if kept.as_ref().is_none_or(|kept| kept.deleted < deleted) {
+        *kept = Some(Arc::clone(&deducted));
+    }
+    Ok(deducted)
+}
