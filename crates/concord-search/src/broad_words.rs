@@ -1,31 +1,39 @@
-//! Summaries of the broad words: what a search of one word that a large share of a segment's
-//! bibs hold ("the", "music", "history") finds in that segment, worked out the first time it is
-//! searched there and kept while the segment is searched.
+//! Summaries of the broad words: what a plain search of words that a large share of a
+//! segment's bibs hold ("the", "music", "jazz history") finds in that segment, worked out the
+//! first time it is searched there and kept while the segment is searched.
 //!
 //! Such a search costs most of all the others together: "the" alone matches half the
-//! catalogue, and every match is scored and faceted. The words are few (about two hundred in a
-//! segment of two million bibs hold one bib in 64), so their answers are worth keeping:
+//! catalogue, and every match is scored and faceted. A word is broad in a segment when its
+//! fields together have a posting for at least one document in 64 there (and 20,000 at
+//! least); the words are few (a couple of hundred in a segment of two million bibs), and a
+//! search is summarised only when every one of its words is broad and it narrows by no facet.
+//! What a summary keeps:
 //!
-//! * its **count and facet counts** over the segment's documents the view may see, deleted or
-//!   not, by segment ordinal ([`RawTally`]), so that a new generation's maps read them as they
-//!   read a search's; the documents deleted since are counted apart, a few at a time as they
-//!   are deleted, and taken off;
+//! * the search's **count and facet counts** over the segment's documents the view may see,
+//!   deleted or not, by segment ordinal ([`RawTally`]), so that a new generation's maps read
+//!   them as they read a search's; the documents deleted since are counted apart, only those
+//!   deleted since the last search, and taken off;
 //! * its **best [`BroadWords::candidates`] matches** with what each scores from (each term's
 //!   frequency and field length, whether it has the exact title and the view's own member), so
 //!   that they are scored again with the searcher's statistics of the moment, exactly as a
-//!   search scores them; and the score of the worst of them when it was built, the *cut*.
+//!   search scores them; the score of the worst of them when it was made (the *cut*), the best
+//!   score below it, and the ways of scoring the cut of the matches that tie with it without
+//!   being candidates (with the lowest bib id of each).
 //!
-//! A bib that is not a candidate scored at most the cut. Statistics move as bibs come and go,
-//! but a term's score can grow by no more than the most that its BM25 weight now gives over
-//! the one it was built with, for any field length and frequency (its *drift*, about 1 when the
-//! catalogue has grown by a few bibs in a million). So when the best candidates still alive
-//! score above the cut times the drift, no other bib can come among them and the answer is
-//! exact; otherwise (many candidates deleted, a page far down the list) the segment is ranked
-//! in full, as any search is, and only the counts come from the summary.
+//! A bib that is not a candidate scored below the cut, or tied with it in one of the listed
+//! ways. Statistics move as bibs come and go, but a term's score can grow by no more than the
+//! most that its BM25 weight now gives over the one it was made with, for any field length and
+//! frequency (its *drift*, about 1 when the catalogue has grown by a few bibs in a million). So
+//! when the last of the best candidates still alive scores above the best below the cut times
+//! the drift, and above every listed tie scored now (or level with it and a lower bib id), no
+//! other bib can come among them and the answer is exact. Otherwise (candidates deleted, a page
+//! beyond them) the segment is ranked in full, as any search is, and only the counts come from
+//! the summary. Summaries take at most [`BUDGET_BYTES`]; the least recently used go first.
 //!
 //! **Invariant:** a search answered from summaries counts, ranks and facets exactly as it would
 //! be without them (the catalogue tests compare both, with deletions before and after a summary
-//! is made and bibs added between).
+//! is made and bibs added between, and one in which bibs the summary did not keep overtake its
+//! candidates).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -47,12 +55,12 @@ use crate::windowed::{
 /// How many of a broad word's best matches a summary keeps.
 pub(crate) const CANDIDATES: usize = 256;
 
-/// A word is broad in a segment when one of its fields has it in at least one document in this
-/// many.
-const SHARE: u32 = 256;
+/// A word is broad in a segment when its fields have, all together, at least one posting for
+/// every this many documents...
+const SHARE: u32 = 64;
 
-/// ...and in at least this many documents: a small segment is searched quickly anyway.
-const MIN_POSTINGS: u32 = 10_000;
+/// ...and at least this many postings: a small segment is searched quickly anyway.
+const MIN_POSTINGS: u32 = 20_000;
 
 /// The memory summaries may take; beyond it the least recently used are dropped.
 const BUDGET_BYTES: usize = 128 << 20;
@@ -101,7 +109,9 @@ impl Default for BroadWords {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
     segment: SegmentId,
-    terms: Vec<Term>,
+    /// Per word, its terms.
+    terms: Vec<Vec<Term>>,
+    exact_title: Option<Term>,
     view: Option<String>,
     facets: Vec<FacetField>,
 }
@@ -120,9 +130,9 @@ struct Summary {
     count: usize,
     /// Their facet counts by segment ordinal, for the facets of the key.
     facets: Vec<RawTally>,
-    /// The word's terms the segment has, by their place in the query's word, with each one's
-    /// weight when the summary was made; a candidate's impacts follow this order.
-    terms: Vec<(usize, Bm25Weight)>,
+    /// The words' terms the segment has, as (word, place in the word), with each one's weight
+    /// when the summary was made; a candidate's impacts follow this order.
+    terms: Vec<Place>,
     exact_title: Option<Bm25Weight>,
     candidates: Vec<Candidate>,
     /// The lowest score among the candidates when more matched than were kept; `None` when
@@ -143,6 +153,10 @@ struct Candidate {
     bib: i64,
     scoring: Scoring,
 }
+
+/// A term of a query's words: its word, its place in the word, and its weight when a summary
+/// was made.
+type Place = (usize, usize, Bm25Weight);
 
 /// What a match's score is made of.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -270,18 +284,27 @@ impl BroadWords {
         }
     }
 
-    /// Whether `query`'s one word is broad in `reader`'s segment.
-    fn is_broad(&self, reader: &SegmentReader, word: &[crate::windowed::ScoredTerm]) -> bool {
-        let threshold = self
-            .min_postings
-            .max(reader.max_doc() / self.share.max(1))
-            .max(1);
-        word.iter().any(|scored| {
-            reader
-                .inverted_index(scored.term.field())
-                .ok()
-                .and_then(|index| index.doc_freq(&scored.term).ok())
-                .is_some_and(|postings| postings >= threshold)
+    /// Whether every word of `query` is broad in `reader`'s segment: has enough postings in
+    /// all its fields together, which a search reads through.
+    fn is_broad(&self, reader: &SegmentReader, query: &PlainQuery) -> bool {
+        let threshold = u64::from(
+            self.min_postings
+                .max(reader.max_doc() / self.share.max(1))
+                .max(1),
+        );
+        query.words.iter().all(|word| {
+            let postings: u64 = word
+                .iter()
+                .filter_map(|scored| {
+                    reader
+                        .inverted_index(scored.term.field())
+                        .ok()?
+                        .doc_freq(&scored.term)
+                        .ok()
+                })
+                .map(u64::from)
+                .sum();
+            postings >= threshold
         })
     }
 
@@ -378,14 +401,15 @@ pub(crate) fn search(
     limit: usize,
 ) -> tantivy::Result<Option<Found>> {
     let broad = asked.words;
-    let ([word], true) = (query.words.as_slice(), query.filters.is_empty()) else {
-        return Ok(None);
-    };
-    if !broad.enabled || limit > broad.candidates {
+    if !broad.enabled
+        || limit > broad.candidates
+        || query.words.is_empty()
+        || !query.filters.is_empty()
+    {
         return Ok(None);
     }
     let readers = searcher.segment_readers();
-    if !readers.iter().any(|reader| broad.is_broad(reader, word)) {
+    if !readers.iter().any(|reader| broad.is_broad(reader, query)) {
         return Ok(None);
     }
     let segment = |ordinal: u32| -> tantivy::Result<Found> {
@@ -394,10 +418,15 @@ pub(crate) fn search(
         else {
             return Ok((0, Vec::new(), Vec::new()));
         };
-        let (count, best, fruit) = if broad.is_broad(reader, word) {
+        let (count, best, fruit) = if broad.is_broad(reader, query) {
             let key = Key {
                 segment: reader.segment_id(),
-                terms: word.iter().map(|scored| scored.term.clone()).collect(),
+                terms: query
+                    .words
+                    .iter()
+                    .map(|word| word.iter().map(|scored| scored.term.clone()).collect())
+                    .collect(),
+                exact_title: query.exact_title.as_ref().map(|scored| scored.term.clone()),
                 view: asked.view.map(str::to_owned),
                 facets: asked.facets.clone(),
             };
@@ -540,17 +569,15 @@ fn summarise(
     })
 }
 
-/// The word's terms the segment has (by their place in the query's word, with their weights
-/// now), the exact title's weight, and what each of `docs` (in document order) scores from.
+/// The words' terms the segment has (with their weights now), the exact title's weight, and
+/// what each of `docs` (in document order) scores from.
 #[allow(clippy::type_complexity)]
 fn scorings(
     reader: &SegmentReader,
     query: &PlainQuery,
     weights: &Weights,
     docs: &[DocId],
-) -> tantivy::Result<(Vec<(usize, Bm25Weight)>, Option<Bm25Weight>, Vec<Scoring>)> {
-    let word = query.words.first().map(Vec::as_slice).unwrap_or_default();
-    let word_weights = weights.words.first().map(Vec::as_slice).unwrap_or_default();
+) -> tantivy::Result<(Vec<Place>, Option<Bm25Weight>, Vec<Scoring>)> {
     let mut scorings: Vec<Scoring> = vec![
         Scoring {
             impacts: Vec::new(),
@@ -560,16 +587,19 @@ fn scorings(
         docs.len()
     ];
     let mut terms = Vec::new();
-    for (place, (scored, weight)) in word.iter().zip(word_weights).enumerate() {
-        let Some(mut cursor) = Cursor::open(reader, &scored.term, scored.record, Some(weight), 0)?
-        else {
-            continue;
-        };
-        terms.push((place, weight.clone()));
-        for (doc, scoring) in docs.iter().zip(scorings.iter_mut()) {
-            scoring
-                .impacts
-                .push(cursor.impact_at(*doc).unwrap_or((0, 0)));
+    for (number, (word, word_weights)) in query.words.iter().zip(&weights.words).enumerate() {
+        for (place, (scored, weight)) in word.iter().zip(word_weights).enumerate() {
+            let Some(mut cursor) =
+                Cursor::open(reader, &scored.term, scored.record, Some(weight), 0)?
+            else {
+                continue;
+            };
+            terms.push((number, place, weight.clone()));
+            for (doc, scoring) in docs.iter().zip(scorings.iter_mut()) {
+                scoring
+                    .impacts
+                    .push(cursor.impact_at(*doc).unwrap_or((0, 0)));
+            }
         }
     }
     let exact_title = match (&query.exact_title, &weights.exact_title) {
@@ -616,7 +646,6 @@ fn answer(
     let count = summary.count.saturating_sub(deducted.count);
     let mut counter = facets.for_segment(ordinal, reader)?;
     counter.load_raw(&summary.facets, &deducted.facets);
-    let word_weights = weights.words.first().map(Vec::as_slice).unwrap_or_default();
     let alive = reader.alive_bitset();
     let mut best: Vec<(Score, i64, DocId)> = summary
         .candidates
@@ -626,8 +655,7 @@ fn answer(
             let score = score_now(
                 &candidate.scoring,
                 &summary.terms,
-                word_weights,
-                weights.exact_title.as_ref(),
+                weights,
                 query.own_member_boost,
             );
             (score, candidate.bib, candidate.doc)
@@ -640,7 +668,7 @@ fn answer(
         _ if limit == 0 => true,
         (Some(_), None) => false,
         (Some(cut), Some(&(last, last_bib, _))) => {
-            let drift = drift(summary, word_weights, weights.exact_title.as_ref());
+            let drift = drift(summary, weights);
             // Every other bib scored below the cut, or tied with it in one of the listed ways
             // (scored now exactly), or when those were too many, at most the cut.
             let beaten = |bound: Score| last > bound * drift * (1.0 + ROUNDING);
@@ -650,8 +678,7 @@ fn answer(
                     let score = score_now(
                         &tied.scoring,
                         &summary.terms,
-                        word_weights,
-                        weights.exact_title.as_ref(),
+                        weights,
                         query.own_member_boost,
                     );
                     match last.total_cmp(&score) {
@@ -685,31 +712,33 @@ fn answer(
     Ok((count, best, counter.harvest()))
 }
 
-/// A match's score with the weights of now, summed as [`crate::windowed`] sums it: the
-/// word's terms in the query's order, then the exact title's and the own member's boosts.
+/// A match's score with the weights of now, summed as [`crate::windowed`] sums it: the words
+/// from the fewest postings to the most, each word's terms in the query's order, then the
+/// exact title's and the own member's boosts.
 fn score_now(
-    candidate: &Scoring,
-    terms: &[(usize, Bm25Weight)],
-    word_weights: &[Bm25Weight],
-    exact_title: Option<&Bm25Weight>,
+    scoring: &Scoring,
+    terms: &[Place],
+    weights: &Weights,
     own_member_boost: Score,
 ) -> Score {
     let mut score: Option<Score> = None;
-    for ((place, _), (frequency, norm)) in terms.iter().zip(&candidate.impacts) {
-        if *frequency == 0 {
-            continue;
+    for word in &weights.order {
+        for ((number, place, _), (frequency, norm)) in terms.iter().zip(&scoring.impacts) {
+            if number != word || *frequency == 0 {
+                continue;
+            }
+            let Some(weight) = weights.words.get(*number).and_then(|word| word.get(*place)) else {
+                continue;
+            };
+            let term = weight.score(*norm, *frequency);
+            score = Some(score.map_or(term, |sum| sum + term));
         }
-        let Some(weight) = word_weights.get(*place) else {
-            continue;
-        };
-        let term = weight.score(*norm, *frequency);
-        score = Some(score.map_or(term, |sum| sum + term));
     }
     let mut boost: Option<Score> = None;
-    if let (Some(norm), Some(weight)) = (candidate.exact_title, exact_title) {
+    if let (Some(norm), Some(weight)) = (scoring.exact_title, weights.exact_title.as_ref()) {
         boost = Some(weight.score(norm, 1));
     }
-    if candidate.own_member {
+    if scoring.own_member {
         boost = Some(boost.map_or(own_member_boost, |sum| sum + own_member_boost));
     }
     let score = score.unwrap_or(0.0);
@@ -723,11 +752,7 @@ fn score_now(
 /// largest ratio of its weight now to its weight then over every field length, at the least
 /// and the greatest frequency (a ratio moves one way as the frequency grows), and never less
 /// than 1 (boosts do not move).
-fn drift(
-    summary: &Summary,
-    word_weights: &[Bm25Weight],
-    exact_title: Option<&Bm25Weight>,
-) -> Score {
+fn drift(summary: &Summary, weights: &Weights) -> Score {
     let mut most: Score = 1.0;
     let mut compare = |now: &Bm25Weight, then: &Bm25Weight| {
         for norm in 0..=u8::MAX {
@@ -741,12 +766,12 @@ fn drift(
             }
         }
     };
-    for (place, then) in &summary.terms {
-        if let Some(now) = word_weights.get(*place) {
+    for (number, place, then) in &summary.terms {
+        if let Some(now) = weights.words.get(*number).and_then(|word| word.get(*place)) {
             compare(now, then);
         }
     }
-    if let (Some(now), Some(then)) = (exact_title, summary.exact_title.as_ref()) {
+    if let (Some(now), Some(then)) = (weights.exact_title.as_ref(), summary.exact_title.as_ref()) {
         compare(now, then);
     }
     most

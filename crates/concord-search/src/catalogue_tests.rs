@@ -1072,7 +1072,7 @@ fn plain_keyword_searches_answer_as_the_general_query_does() {
 }
 
 #[test]
-fn searches_of_a_broad_word_answer_from_its_summaries_as_the_general_query_does() {
+fn searches_of_broad_words_answer_from_their_summaries_as_the_general_query_does() {
     use crate::searcher::Evaluation;
     let mut catalogue = catalogue_without_every(17);
     let mut searches = Vec::new();
@@ -1085,6 +1085,10 @@ fn searches_of_a_broad_word_answer_from_its_summaries_as_the_general_query_does(
         "Müller",
         "muller",
         "zzzqqqx",
+        "piano concerto",
+        "jazz history",
+        "music the of",
+        "concerto zzzqqqx",
     ] {
         for view in [None, Some(code("A")), Some(code("C"))] {
             for (page, page_size) in [(0, 1), (0, 5), (1, 3), (0, 20), (2, 7)] {

@@ -176,7 +176,7 @@ pub(crate) struct Weights {
     /// The words from the fewest postings in the whole index (summed over their fields) to the
     /// most. A window takes them in this order, so every segment sums a bib's score in the same
     /// order and equal bibs score exactly alike wherever they are.
-    order: Vec<usize>,
+    pub order: Vec<usize>,
 }
 
 impl Weights {
