@@ -52,7 +52,7 @@ use crate::windowed::{
     Cursor, CutWatch, Found, PlainQuery, RangeFound, RangeSearch, Weights, merged,
 };
 
-/// How many of a broad word's best matches a summary keeps.
+/// How many of a search's best matches a summary keeps.
 pub(crate) const CANDIDATES: usize = 256;
 
 /// A word is broad in a segment when its fields have, all together, at least one posting for
@@ -69,11 +69,12 @@ const BUDGET_BYTES: usize = 128 << 20;
 /// with the bound on every other bib's.
 const ROUNDING: Score = 1e-4;
 
-/// The summaries of the broad words searched so far, by segment, word, view and facets.
+/// The summaries of the searches of broad words so far, by segment, words, view and facets.
 pub(crate) struct BroadWords {
-    /// A word is summarised in a segment only where a field has it in at least this many
-    /// documents ([`MIN_POSTINGS`]) and one in `share` ([`SHARE`]); tests summarise every word.
+    /// A word is broad in a segment where its fields together have at least this many
+    /// postings ([`MIN_POSTINGS`])...
     pub min_postings: u32,
+    /// ...and one for every `share` documents ([`SHARE`]); tests make every word broad.
     pub share: u32,
     /// How many best matches a summary keeps ([`CANDIDATES`]; tests make it small).
     pub candidates: usize,
@@ -124,7 +125,8 @@ struct Entry {
     bytes: AtomicUsize,
 }
 
-/// What a broad word finds in one segment in one view (see the module's documentation).
+/// What a search of broad words finds in one segment in one view (see the module's
+/// documentation).
 struct Summary {
     /// Matches the view may see, deleted ones included.
     count: usize,
@@ -234,7 +236,7 @@ pub struct BroadWordCounts {
     pub ranked_in_full: usize,
 }
 
-/// What a search of one word asks of the summaries.
+/// What a plain search asks of the summaries.
 pub(crate) struct Asked<'a> {
     pub words: &'a BroadWords,
     pub view: Option<&'a str>,
@@ -386,9 +388,10 @@ impl BroadWords {
     }
 }
 
-/// Answers `query` from the summaries when it is one word, unnarrowed, broad in some segment;
-/// `None` otherwise, for the usual evaluation. The segments are taken on the search threads,
-/// so the first search of a word makes its summaries of several segments at once.
+/// Answers `query` from the summaries when it narrows by no facet and its words are all broad
+/// in some segment (the other segments searched as usual); `None` otherwise, for the usual
+/// evaluation. The segments are taken on the search threads, so the first search of the words
+/// makes their summaries of several segments at once.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn search(
     searcher: &Searcher,
@@ -777,7 +780,7 @@ fn drift(summary: &Summary, weights: &Weights) -> Score {
     most
 }
 
-/// What the segment's deleted documents that the view may see count for the summary's word,
+/// What the segment's deleted documents that the view may see count for the summary's words,
 /// counted anew only for the documents deleted since it was last asked.
 #[allow(clippy::too_many_arguments)]
 fn deducted(

@@ -495,9 +495,9 @@ impl SearchIndex {
         self.parallelism.shared.set_sharing(sharing);
     }
 
-    /// Whether searches of one broad word are answered from what the first such search found
-    /// in each segment (see the crate's `broad_words` module); on by default. Answers are the
-    /// same either way.
+    /// Whether plain searches of broad words are answered from what the first such search
+    /// found in each segment (see the crate's `broad_words` module); on by default. Answers are
+    /// the same either way.
     pub fn set_broad_word_summaries(&mut self, enabled: bool) {
         self.broad_words.enabled = enabled;
     }
