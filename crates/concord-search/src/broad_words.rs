@@ -246,11 +246,7 @@ pub(crate) struct Asked<'a> {
 impl BroadWords {
     /// Forgets the segments that `searcher` no longer has.
     pub(crate) fn retain_segments_of(&self, searcher: &Searcher) {
-        let current: std::collections::HashSet<SegmentId> = searcher
-            .segment_readers()
-            .iter()
-            .map(SegmentReader::segment_id)
-            .collect();
+        let current = crate::segment_cache::segments_of(searcher);
         self.entries
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -421,6 +417,14 @@ pub(crate) fn search(
         else {
             return Ok((0, Vec::new(), Vec::new()));
         };
+        let segment = Segment {
+            reader,
+            ordinal,
+            query,
+            weights,
+            visible,
+            facets,
+        };
         let (count, best, fruit) = if broad.is_broad(reader, query) {
             let key = Key {
                 segment: reader.segment_id(),
@@ -433,30 +437,10 @@ pub(crate) fn search(
                 view: asked.view.map(str::to_owned),
                 facets: asked.facets.clone(),
             };
-            let summary = broad.summary(key, || {
-                summarise(
-                    reader,
-                    ordinal,
-                    query,
-                    weights,
-                    visible,
-                    facets,
-                    broad.candidates,
-                )
-            })?;
-            answer(
-                broad, &summary, reader, ordinal, query, weights, visible, facets, limit,
-            )?
+            let summary = broad.summary(key, || summarise(segment, broad.candidates))?;
+            answer(broad, &summary, segment, limit)?
         } else {
-            crate::windowed::search_range(
-                reader,
-                query,
-                weights,
-                Arc::clone(visible),
-                0..reader.max_doc(),
-                limit,
-                facets.for_segment(ordinal, reader)?,
-            )?
+            segment.ranked(limit, facets)?
         };
         let best = best
             .into_iter()
@@ -473,29 +457,67 @@ pub(crate) fn search(
     merged(fruits, limit, facets).map(Some)
 }
 
+/// One segment of a search: what summarising it and answering from it read.
+#[derive(Clone, Copy)]
+struct Segment<'a> {
+    reader: &'a SegmentReader,
+    ordinal: u32,
+    query: &'a PlainQuery,
+    weights: &'a Weights,
+    visible: &'a Arc<BitSet>,
+    facets: &'a FacetCounter,
+}
+
+impl Segment<'_> {
+    /// A search of `query` (the search's own or part of it) over every document of the
+    /// segment in `visible`, keeping the best `limit` and counting `facets`.
+    fn open(
+        &self,
+        query: &PlainQuery,
+        visible: Arc<BitSet>,
+        limit: usize,
+        facets: &FacetCounter,
+    ) -> tantivy::Result<Option<RangeSearch>> {
+        RangeSearch::open(
+            self.reader,
+            query,
+            self.weights,
+            visible,
+            0..self.reader.max_doc(),
+            limit,
+            facets.for_segment(self.ordinal, self.reader)?,
+        )
+    }
+
+    /// The segment searched in full, as without summaries, counting `facets`.
+    fn ranked(&self, limit: usize, facets: &FacetCounter) -> tantivy::Result<RangeFound> {
+        crate::windowed::search_range(
+            self.reader,
+            self.query,
+            self.weights,
+            Arc::clone(self.visible),
+            0..self.reader.max_doc(),
+            limit,
+            facets.for_segment(self.ordinal, self.reader)?,
+        )
+    }
+}
+
 /// Searches `query` over the whole segment, deleted documents too, and keeps what a summary
 /// holds; when more matched than the candidates, a second pass finds the best score below the
 /// cut and the matches that tie with it.
-fn summarise(
-    reader: &SegmentReader,
-    ordinal: u32,
-    query: &PlainQuery,
-    weights: &Weights,
-    visible: &Arc<BitSet>,
-    facets: &FacetCounter,
-    candidates: usize,
-) -> tantivy::Result<Summary> {
+fn summarise(segment: Segment<'_>, candidates: usize) -> tantivy::Result<Summary> {
+    let Segment {
+        reader,
+        query,
+        weights,
+        facets,
+        ..
+    } = segment;
     let open = |limit: usize, facets: &FacetCounter| -> tantivy::Result<Option<RangeSearch>> {
-        Ok(RangeSearch::open(
-            reader,
-            query,
-            weights,
-            Arc::clone(visible),
-            0..reader.max_doc(),
-            limit,
-            facets.for_segment(ordinal, reader)?,
-        )?
-        .map(RangeSearch::with_deleted))
+        Ok(segment
+            .open(query, Arc::clone(segment.visible), limit, facets)?
+            .map(RangeSearch::with_deleted))
     };
     let (count, mut best, raw) = match open(candidates, facets)? {
         Some(mut search) => {
@@ -631,21 +653,21 @@ fn scorings(
 /// The answer in one segment from its summary: the count and facets less the deleted
 /// documents', and the best candidates scored now, or the segment ranked in full when they
 /// cannot be shown to be the best.
-#[allow(clippy::too_many_arguments)]
 fn answer(
     broad: &BroadWords,
     summary: &Summary,
-    reader: &SegmentReader,
-    ordinal: u32,
-    query: &PlainQuery,
-    weights: &Weights,
-    visible: &Arc<BitSet>,
-    facets: &FacetCounter,
+    segment: Segment<'_>,
     limit: usize,
 ) -> tantivy::Result<RangeFound> {
-    let deducted = deducted(
-        broad, summary, reader, ordinal, query, weights, visible, facets,
-    )?;
+    let Segment {
+        reader,
+        ordinal,
+        query,
+        weights,
+        facets,
+        ..
+    } = segment;
+    let deducted = deducted(broad, summary, segment)?;
     let count = summary.count.saturating_sub(deducted.count);
     let mut counter = facets.for_segment(ordinal, reader)?;
     counter.load_raw(&summary.facets, &deducted.facets);
@@ -700,16 +722,7 @@ fn answer(
     } else {
         broad.ranked_in_full.fetch_add(1, Ordering::Relaxed);
         // Ranked in full; the counts are the summary's all the same.
-        let nothing = FacetCounter { facets: Vec::new() };
-        let (_, ranked, _) = crate::windowed::search_range(
-            reader,
-            query,
-            weights,
-            Arc::clone(visible),
-            0..reader.max_doc(),
-            limit,
-            nothing.for_segment(ordinal, reader)?,
-        )?;
+        let (_, ranked, _) = segment.ranked(limit, &FacetCounter { facets: Vec::new() })?;
         best = ranked;
     }
     Ok((count, best, counter.harvest()))
@@ -782,17 +795,18 @@ fn drift(summary: &Summary, weights: &Weights) -> Score {
 
 /// What the segment's deleted documents that the view may see count for the summary's words,
 /// counted anew only for the documents deleted since it was last asked.
-#[allow(clippy::too_many_arguments)]
 fn deducted(
     broad: &BroadWords,
     summary: &Summary,
-    reader: &SegmentReader,
-    ordinal: u32,
-    query: &PlainQuery,
-    weights: &Weights,
-    visible: &Arc<BitSet>,
-    facets: &FacetCounter,
+    segment: Segment<'_>,
 ) -> tantivy::Result<Arc<Deducted>> {
+    let Segment {
+        reader,
+        query,
+        visible,
+        facets,
+        ..
+    } = segment;
     let deleted = reader.num_deleted_docs();
     let mut kept = summary
         .deducted
@@ -815,20 +829,11 @@ fn deducted(
         }
     }
     let (count, raw) = if any {
-        let counter = facets.for_segment(ordinal, reader)?;
         let word_only = PlainQuery {
             words: query.words.clone(),
             ..PlainQuery::default()
         };
-        match RangeSearch::open(
-            reader,
-            &word_only,
-            weights,
-            Arc::new(fresh.clone()),
-            0..reader.max_doc(),
-            0,
-            counter,
-        )? {
+        match segment.open(&word_only, Arc::new(fresh.clone()), 0, facets)? {
             Some(search) => {
                 let (count, _, raw) = search.with_deleted().among().finish_raw();
                 (count, raw)

@@ -1022,9 +1022,18 @@ fn plain_searches(catalogue: &Catalogue) -> Vec<SearchRequest> {
     searches
 }
 
+/// `search`'s answer by the general query, after checking that the fastest evaluation gives
+/// the same.
+fn fastest_as_general(index: &SearchIndex, search: &SearchRequest) -> SearchResponse {
+    use crate::searcher::Evaluation;
+    let fastest = index.search_with(search, Evaluation::Fastest).unwrap();
+    let general = index.search_with(search, Evaluation::General).unwrap();
+    assert_eq!(fastest, general, "{search:?}");
+    general
+}
+
 #[test]
 fn plain_keyword_searches_answer_as_the_general_query_does() {
-    use crate::searcher::Evaluation;
     // Delete a few documents so that deletions are skipped by both.
     let mut catalogue = catalogue_without_every(17);
     let searches = plain_searches(&catalogue);
@@ -1038,15 +1047,7 @@ fn plain_keyword_searches_answer_as_the_general_query_does() {
         catalogue.index.parallelism.min_range_docs = min_range_docs;
         let mut broad = 0;
         for search in &searches {
-            let windowed = catalogue
-                .index
-                .search_with(search, Evaluation::Fastest)
-                .unwrap();
-            let general = catalogue
-                .index
-                .search_with(search, Evaluation::General)
-                .unwrap();
-            assert_eq!(windowed, general, "{search:?}");
+            let general = fastest_as_general(&catalogue.index, search);
             if general.total > 25 {
                 broad += 1;
             }
@@ -1073,7 +1074,6 @@ fn plain_keyword_searches_answer_as_the_general_query_does() {
 
 #[test]
 fn searches_of_broad_words_answer_from_their_summaries_as_the_general_query_does() {
-    use crate::searcher::Evaluation;
     let mut catalogue = catalogue_without_every(17);
     let mut searches = Vec::new();
     for query in [
@@ -1102,15 +1102,7 @@ fn searches_of_broad_words_answer_from_their_summaries_as_the_general_query_does
     }
     let compare = |catalogue: &Catalogue| {
         for search in &searches {
-            let summarised = catalogue
-                .index
-                .search_with(search, Evaluation::Fastest)
-                .unwrap();
-            let general = catalogue
-                .index
-                .search_with(search, Evaluation::General)
-                .unwrap();
-            assert_eq!(summarised, general, "{search:?}");
+            fastest_as_general(&catalogue.index, search);
         }
     };
     let (mut from_candidates, mut ranked_in_full) = (0, 0);
@@ -1164,7 +1156,6 @@ fn searches_of_broad_words_answer_from_their_summaries_as_the_general_query_does
 
 #[test]
 fn a_summarised_words_other_matches_overtake_its_candidates_when_the_statistics_move() {
-    use crate::searcher::Evaluation;
     // "Zebra" in the titles of ten bibs, and as the subject of ten that score less at first.
     let mut documents = Vec::new();
     for id in 1..=10 {
@@ -1186,12 +1177,7 @@ fn a_summarised_words_other_matches_overtake_its_candidates_when_the_statistics_
     index.broad_words.candidates = 5;
     let mut search = request("zebra");
     search.page_size = 3;
-    let answer = |index: &SearchIndex| {
-        let summarised = index.search_with(&search, Evaluation::Fastest).unwrap();
-        let general = index.search_with(&search, Evaluation::General).unwrap();
-        assert_eq!(summarised, general);
-        ids(&general)
-    };
+    let answer = |index: &SearchIndex| ids(&fastest_as_general(index, &search));
     assert_eq!(answer(&index), [1, 2, 3]);
     assert_eq!(index.broad_word_summaries().from_candidates, 1);
     // Three hundred more titles with the word: a title's "zebra" now weighs little, a

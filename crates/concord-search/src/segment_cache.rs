@@ -14,6 +14,15 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tantivy::index::SegmentId;
 use tantivy::{Searcher, SegmentReader};
 
+/// The segments `searcher` reads.
+pub(crate) fn segments_of(searcher: &Searcher) -> HashSet<SegmentId> {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(SegmentReader::segment_id)
+        .collect()
+}
+
 pub(crate) struct SegmentCache<K, V> {
     entries: Mutex<HashMap<(SegmentId, K), Arc<V>>>,
 }
@@ -67,11 +76,7 @@ impl<K: Eq + Hash, V> SegmentCache<K, V> {
 
     /// Forgets the segments that `searcher` no longer has (merged away or deleted).
     pub(crate) fn retain_segments_of(&self, searcher: &Searcher) {
-        let current: HashSet<SegmentId> = searcher
-            .segment_readers()
-            .iter()
-            .map(SegmentReader::segment_id)
-            .collect();
+        let current = segments_of(searcher);
         self.entries
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

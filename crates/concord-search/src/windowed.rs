@@ -313,18 +313,9 @@ impl Cursor {
             if target >= end {
                 break;
             }
-            self.skip_to(target);
-            if self.doc() == target {
+            if let Some((frequency, norm)) = self.impact_at(target) {
                 let score = match &self.scoring {
-                    Some((weight, fieldnorms)) => {
-                        let frequency = self
-                            .postings
-                            .freqs()
-                            .get(self.position)
-                            .copied()
-                            .unwrap_or(1);
-                        weight.score(fieldnorms.fieldnorm_id(target), frequency)
-                    }
+                    Some((weight, _)) => weight.score(norm, frequency),
                     None => 0.0,
                 };
                 each(position, score);
