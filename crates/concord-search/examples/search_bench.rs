@@ -25,11 +25,11 @@
 //! is ready, prints what each cost and how the cost is spread, and stops there.
 //! It also times what the sitemaps of record pages read from the index, pages of the
 //! author, subject and series browse lists, and the titles offered as a patron types.
-//! A search of one word that a large share of a segment's bibs hold is answered from what the
-//! first search of it found there (its counts, facet counts and best matches, scored again
-//! each time: see ARCHITECTURE.md, `broad_words`); the first search of each query is timed
-//! apart, and CONCORD_BENCH_BROAD_WORDS=0 turns this off, so that every search costs as much
-//! as the first. Nothing else is kept from one search to the next.
+//! A search whose words a large share of a segment's bibs hold is answered from what the first
+//! search of them found there (its counts, facet counts and best matches, scored again each
+//! time: see ARCHITECTURE.md, `broad_words`); the first search of each query is timed apart,
+//! and CONCORD_BENCH_BROAD_WORDS=0 turns this off, so that every search costs as much as the
+//! first. Nothing else is kept from one search to the next.
 // A benchmark tool, not server code: it fails loudly, and reading the clock is its purpose.
 #![allow(
     clippy::unwrap_used,
