@@ -240,7 +240,6 @@ pub struct BroadWordCounts {
 pub(crate) struct Asked<'a> {
     pub words: &'a BroadWords,
     pub view: Option<&'a str>,
-    pub facets: Vec<FacetField>,
 }
 
 impl BroadWords {
@@ -408,7 +407,11 @@ pub(crate) fn search(
         return Ok(None);
     }
     let readers = searcher.segment_readers();
-    if !readers.iter().any(|reader| broad.is_broad(reader, query)) {
+    let broad_in: Vec<bool> = readers
+        .iter()
+        .map(|reader| broad.is_broad(reader, query))
+        .collect();
+    if !broad_in.contains(&true) {
         return Ok(None);
     }
     let segment = |ordinal: u32| -> tantivy::Result<Found> {
@@ -425,7 +428,7 @@ pub(crate) fn search(
             visible,
             facets,
         };
-        let (count, best, fruit) = if broad.is_broad(reader, query) {
+        let (count, best, fruit) = if broad_in.get(ordinal as usize) == Some(&true) {
             let key = Key {
                 segment: reader.segment_id(),
                 terms: query
@@ -435,7 +438,7 @@ pub(crate) fn search(
                     .collect(),
                 exact_title: query.exact_title.as_ref().map(|scored| scored.term.clone()),
                 view: asked.view.map(str::to_owned),
-                facets: asked.facets.clone(),
+                facets: facets.facets.iter().map(|(facet, _)| *facet).collect(),
             };
             let summary = broad.summary(key, || summarise(segment, broad.candidates))?;
             answer(broad, &summary, segment, limit)?

@@ -455,7 +455,6 @@ impl SearchIndex {
                 let broad = crate::broad_words::Asked {
                     words: &self.broad_words,
                     view,
-                    facets: facets.facets.iter().map(|(facet, _)| *facet).collect(),
                 };
                 let (total, best, facet_counts) = crate::windowed::search(
                     searcher,
